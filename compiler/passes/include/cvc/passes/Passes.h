@@ -1,0 +1,19 @@
+//===- Passes.h - cvc passes ------------------------------------*- C++ -*-===//
+#ifndef CVC_PASSES_PASSES_H
+#define CVC_PASSES_PASSES_H
+
+#include "cv/CvDialect.h"
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/Pass/Pass.h"
+
+namespace cvc {
+
+#define GEN_PASS_DECL
+#include "cvc/passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "cvc/passes/Passes.h.inc"
+
+} // namespace cvc
+
+#endif // CVC_PASSES_PASSES_H

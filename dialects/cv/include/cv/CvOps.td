@@ -1,0 +1,237 @@
+//===- CvOps.td - cv dialect operations --------------------*- tablegen -*-===//
+//
+// Operations of the cv dialect. Shapes follow ONNX conventions: activations
+// are NCHW, convolution weights OIHW (I = input channels / groups), fully
+// connected weights [out, in]. Results are inferred from operands and
+// attributes; a result type that disagrees with inference is a verifier error.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef CV_OPS_TD
+#define CV_OPS_TD
+
+include "cv/CvDialect.td"
+include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/Interfaces/InferTypeOpInterface.td"
+include "mlir/Interfaces/SideEffectInterfaces.td"
+
+def Cv_Tensor : TensorOf<[F32]>;
+
+//===----------------------------------------------------------------------===//
+// Constants
+//===----------------------------------------------------------------------===//
+
+def Cv_ConstantOp : Cv_Op<"constant", [ConstantLike, Pure,
+    AllTypesMatch<["value", "result"]>]> {
+  let summary = "A constant tensor: weights, biases, statistics.";
+  let description = [{
+    Holds weights by value. Large weights use `dense_resource` blobs, which the
+    printer can elide, so a model's IR stays readable whatever its size.
+
+    ```mlir
+    %w = cv.constant dense_resource<conv1.weight> : tensor<6x1x5x5xf32>
+    ```
+  }];
+  let arguments = (ins ElementsAttr:$value);
+  let results = (outs Cv_Tensor:$result);
+  let assemblyFormat = "attr-dict $value";
+  let hasFolder = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Convolution and fully connected layers
+//===----------------------------------------------------------------------===//
+
+def Cv_Conv2DOp : Cv_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+  let summary = "2-D convolution (cross-correlation), NCHW input, OIHW weight.";
+  let description = [{
+    `pads` is `[top, left, bottom, right]`. With `groups = g`, input and output
+    channels split into `g` groups convolved independently; the weight's second
+    dimension is `C / g`.
+
+    ```mlir
+    %y = cv.conv2d %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 2, 2, 2, 2>}
+        : (tensor<?x1x28x28xf32>, tensor<6x1x5x5xf32>, tensor<6xf32>) -> tensor<?x6x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, Cv_Tensor:$weight,
+      Optional<Cv_Tensor>:$bias,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+      DefaultValuedAttr<I64Attr, "1">:$groups);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat =
+      "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+}
+
+def Cv_FullyConnectedOp : Cv_Op<"fully_connected", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Fully connected layer: x · Wᵀ + b.";
+  let description = [{
+    `input` is `[N, K]`, `weight` is `[M, K]`, the optional `bias` is `[M]`;
+    the result is `[N, M]`.
+
+    ```mlir
+    %y = cv.fully_connected %x, %w, %b
+        : (tensor<?x400xf32>, tensor<120x400xf32>, tensor<120xf32>) -> tensor<?x120xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, Cv_Tensor:$weight,
+      Optional<Cv_Tensor>:$bias);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat =
+      "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+class Cv_Pool2DOp<string mnemonic, string what> : Cv_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+  let summary = what # " pooling over the two spatial dimensions of NCHW.";
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Cv_MaxPool2DOp : Cv_Pool2DOp<"max_pool2d", "Max"> {
+  let description = [{
+    Padded positions never win. With `ceil_mode`, a last partial window is
+    kept when it starts inside the input or the left/top padding.
+
+    ```mlir
+    %y = cv.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>}
+        : (tensor<?x64x55x55xf32>) -> tensor<?x64x27x27xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input,
+      DenseI64ArrayAttr:$kernel,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+      DefaultValuedAttr<BoolAttr, "false">:$ceil_mode);
+}
+
+def Cv_AvgPool2DOp : Cv_Pool2DOp<"avg_pool2d", "Average"> {
+  let description = [{
+    With `count_include_pad`, the divisor is the window clipped to the padded
+    input; without, it counts only positions inside the input.
+
+    ```mlir
+    %y = cv.avg_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+        : (tensor<?x6x28x28xf32>) -> tensor<?x6x14x14xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input,
+      DenseI64ArrayAttr:$kernel,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+      DefaultValuedAttr<BoolAttr, "false">:$ceil_mode,
+      DefaultValuedAttr<BoolAttr, "false">:$count_include_pad);
+}
+
+//===----------------------------------------------------------------------===//
+// Normalisation
+//===----------------------------------------------------------------------===//
+
+def Cv_LRNOp : Cv_Op<"lrn", [Pure, SameOperandsAndResultType]> {
+  let summary = "Local response normalisation across channels (AlexNet).";
+  let description = [{
+    `y = x / (bias + alpha / size * sum(x[c'] ^ 2)) ^ beta`, the sum over the
+    `size` channels centred on `c` (ONNX semantics).
+
+    ```mlir
+    %y = cv.lrn %x {size = 5, alpha = 1.0e-4 : f32, beta = 0.75 : f32, bias = 2.0 : f32}
+        : tensor<?x96x55x55xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input,
+      I64Attr:$size,
+      DefaultValuedAttr<F32Attr, "1.0e-4">:$alpha,
+      DefaultValuedAttr<F32Attr, "0.75">:$beta,
+      DefaultValuedAttr<F32Attr, "1.0">:$bias);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Elementwise
+//===----------------------------------------------------------------------===//
+
+class Cv_UnaryOp<string mnemonic, string what> : Cv_Op<mnemonic,
+    [Pure, SameOperandsAndResultType]> {
+  let summary = what;
+  let arguments = (ins Cv_Tensor:$input);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
+}
+
+def Cv_ReluOp : Cv_UnaryOp<"relu", "Rectified linear unit, max(x, 0)."> {
+  let description = [{
+    ```mlir
+    %y = cv.relu %x : tensor<?x64x56x56xf32>
+    ```
+  }];
+}
+def Cv_TanhOp : Cv_UnaryOp<"tanh", "Hyperbolic tangent."> {
+  let description = [{
+    ```mlir
+    %y = cv.tanh %x : tensor<?x6x28x28xf32>
+    ```
+  }];
+}
+def Cv_SigmoidOp : Cv_UnaryOp<"sigmoid", "Logistic function, 1 / (1 + exp(-x))."> {
+  let description = [{
+    ```mlir
+    %y = cv.sigmoid %x : tensor<?x10xf32>
+    ```
+  }];
+}
+
+def Cv_AddOp : Cv_Op<"add", [Pure, Commutative, InferTypeOpAdaptor]> {
+  let summary = "Elementwise addition with numpy broadcasting.";
+  let description = [{
+    ```mlir
+    %y = cv.add %a, %b : (tensor<?x64x56x56xf32>, tensor<?x64x56x56xf32>) -> tensor<?x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$lhs, Cv_Tensor:$rhs);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Cv_SoftmaxOp : Cv_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "Softmax along one axis.";
+  let description = [{
+    ```mlir
+    %y = cv.softmax %x {axis = 1} : tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, I64Attr:$axis);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
+  let hasVerifier = 1;
+}
+
+//===----------------------------------------------------------------------===//
+// Shape
+//===----------------------------------------------------------------------===//
+
+def Cv_ReshapeOp : Cv_Op<"reshape", [Pure]> {
+  let summary = "Reinterprets a tensor with a new shape (flatten, reshape).";
+  let description = [{
+    The element count is preserved. A dynamic batch dimension stays the
+    leading dimension: when the input's first dimension is dynamic, so is the
+    result's, and the remaining dimensions hold the same number of elements.
+
+    ```mlir
+    %y = cv.reshape %x : (tensor<?x16x5x5xf32>) -> tensor<?x400xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
+#endif // CV_OPS_TD

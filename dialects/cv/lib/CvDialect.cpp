@@ -1,0 +1,25 @@
+//===- CvDialect.cpp - cv dialect registration --------------------------===//
+#include "cv/CvDialect.h"
+#include "cv/CvOps.h"
+
+#include "mlir/IR/Builders.h"
+
+using namespace mlir;
+using namespace cvc::cv;
+
+#include "cv/CvDialect.cpp.inc"
+
+void CvDialect::initialize() {
+  addOperations<
+#define GET_OP_LIST
+#include "cv/CvOps.cpp.inc"
+      >();
+}
+
+Operation *CvDialect::materializeConstant(OpBuilder &builder, Attribute value, Type type,
+                                          Location loc) {
+  auto elements = llvm::dyn_cast<ElementsAttr>(value);
+  if (!elements || elements.getType() != type)
+    return nullptr;
+  return builder.create<ConstantOp>(loc, elements);
+}

@@ -1,0 +1,314 @@
+//===- CvOps.cpp - cv dialect verifiers, shape inference, folders -------===//
+//
+// Shape rules follow ONNX. Every inference function reports why a shape is
+// impossible rather than returning a bare failure, because these messages are
+// what a user sees when a model's shapes disagree with its attributes.
+//
+//===----------------------------------------------------------------------===//
+#include "cv/CvOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "mlir/IR/OpImplementation.h"
+
+using namespace mlir;
+using namespace cvc::cv;
+
+namespace {
+
+constexpr int64_t kDynamic = ShapedType::kDynamic;
+
+std::string shapeString(ArrayRef<int64_t> shape) {
+  std::string s;
+  llvm::raw_string_ostream os(s);
+  os << "[";
+  llvm::interleave(
+      shape, os, [&](int64_t d) { os << (ShapedType::isDynamic(d) ? std::string("?") : std::to_string(d)); },
+      ",");
+  os << "]";
+  return s;
+}
+
+LogicalResult checkArrayLength(std::optional<Location> loc, StringRef name,
+                               ArrayRef<int64_t> values, size_t expected, int64_t minValue) {
+  if (values.size() != expected)
+    return emitOptionalError(loc, "'", name, "' must have ", expected, " elements, got ",
+                             values.size());
+  for (int64_t v : values)
+    if (v < minValue)
+      return emitOptionalError(loc, "'", name, "' values must be >= ", minValue, ", got ",
+                               shapeString(values));
+  return success();
+}
+
+RankedTensorType rankedOrNull(Type t) { return llvm::dyn_cast<RankedTensorType>(t); }
+
+/// Shared by convolution and pooling: NCHW spatial output extents.
+LogicalResult inferSpatial(std::optional<Location> loc, RankedTensorType input,
+                           ArrayRef<int64_t> kernel, ArrayRef<int64_t> strides,
+                           ArrayRef<int64_t> pads, ArrayRef<int64_t> dilations, bool ceilMode,
+                           int64_t &outH, int64_t &outW) {
+  int64_t outs[2];
+  for (int i = 0; i < 2; ++i) {
+    int64_t in = input.getDimSize(2 + i);
+    if (ShapedType::isDynamic(in))
+      return emitOptionalError(loc, "spatial dimensions must be static, got input shape ",
+                               shapeString(input.getShape()));
+    auto out = slidingWindowExtent(in, kernel[i], strides[i], pads[i], pads[i + 2], dilations[i],
+                                   ceilMode);
+    if (!out)
+      return emitOptionalError(loc, "window of extent ", (kernel[i] - 1) * dilations[i] + 1,
+                               " does not fit input ", shapeString(input.getShape()),
+                               " with pads ", shapeString(pads), " along spatial axis ", i);
+    outs[i] = *out;
+  }
+  outH = outs[0];
+  outW = outs[1];
+  return success();
+}
+
+} // namespace
+
+std::optional<int64_t> cvc::cv::slidingWindowExtent(int64_t in, int64_t kernel, int64_t stride,
+                                                     int64_t padBegin, int64_t padEnd,
+                                                     int64_t dilation, bool ceilMode) {
+  int64_t span = (kernel - 1) * dilation + 1;
+  int64_t padded = in + padBegin + padEnd;
+  if (padded < span || stride <= 0)
+    return std::nullopt;
+  int64_t steps = padded - span;
+  int64_t out = (ceilMode ? (steps + stride - 1) / stride : steps / stride) + 1;
+  // A ceil-mode window must start inside the input or the leading padding.
+  if (ceilMode && (out - 1) * stride >= in + padBegin)
+    --out;
+  return out;
+}
+
+//===----------------------------------------------------------------------===//
+// ConstantOp
+//===----------------------------------------------------------------------===//
+
+OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
+
+//===----------------------------------------------------------------------===//
+// Conv2DOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  auto weight = rankedOrNull(adaptor.getWeight().getType());
+  if (!input || !weight)
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  if (input.getRank() != 4 || weight.getRank() != 4)
+    return emitOptionalError(loc, "expects a rank-4 NCHW input and OIHW weight, got ",
+                             shapeString(input.getShape()), " and ",
+                             shapeString(weight.getShape()));
+  if (failed(checkArrayLength(loc, "strides", adaptor.getStrides(), 2, 1)) ||
+      failed(checkArrayLength(loc, "pads", adaptor.getPads(), 4, 0)) ||
+      failed(checkArrayLength(loc, "dilations", adaptor.getDilations(), 2, 1)))
+    return failure();
+  if (weight.hasStaticShape() == false)
+    return emitOptionalError(loc, "weight shape must be static, got ",
+                             shapeString(weight.getShape()));
+  int64_t groups = adaptor.getGroups();
+  int64_t channels = input.getDimSize(1);
+  int64_t outChannels = weight.getDimSize(0);
+  if (groups < 1)
+    return emitOptionalError(loc, "'groups' must be >= 1, got ", groups);
+  if (ShapedType::isDynamic(channels))
+    return emitOptionalError(loc, "input channel dimension must be static");
+  if (channels % groups != 0 || outChannels % groups != 0)
+    return emitOptionalError(loc, "input channels (", channels, ") and output channels (",
+                             outChannels, ") must both be divisible by groups (", groups, ")");
+  if (weight.getDimSize(1) * groups != channels)
+    return emitOptionalError(loc, "weight ", shapeString(weight.getShape()), " expects ",
+                             weight.getDimSize(1) * groups, " input channels with groups = ",
+                             groups, ", but the input ", shapeString(input.getShape()), " has ",
+                             channels);
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = rankedOrNull(bias.getType());
+    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != outChannels)
+      return emitOptionalError(loc, "bias must be a [", outChannels, "] tensor, got ",
+                               biasType ? shapeString(biasType.getShape()) : "unranked");
+  }
+  int64_t kernel[2] = {weight.getDimSize(2), weight.getDimSize(3)};
+  int64_t outH, outW;
+  if (failed(inferSpatial(loc, input, kernel, adaptor.getStrides(), adaptor.getPads(),
+                          adaptor.getDilations(), /*ceilMode=*/false, outH, outW)))
+    return failure();
+  inferred.push_back(RankedTensorType::get({input.getDimSize(0), outChannels, outH, outW},
+                                           input.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FullyConnectedOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FullyConnectedOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  auto weight = rankedOrNull(adaptor.getWeight().getType());
+  if (!input || !weight || input.getRank() != 2 || weight.getRank() != 2)
+    return emitOptionalError(loc, "expects a rank-2 [N, K] input and [M, K] weight");
+  if (!weight.hasStaticShape() || ShapedType::isDynamic(input.getDimSize(1)))
+    return emitOptionalError(loc, "feature dimensions must be static");
+  if (input.getDimSize(1) != weight.getDimSize(1))
+    return emitOptionalError(loc, "input ", shapeString(input.getShape()),
+                             " has ", input.getDimSize(1), " features but weight ",
+                             shapeString(weight.getShape()), " expects ", weight.getDimSize(1));
+  int64_t m = weight.getDimSize(0);
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = rankedOrNull(bias.getType());
+    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != m)
+      return emitOptionalError(loc, "bias must be a [", m, "] tensor");
+  }
+  inferred.push_back(
+      RankedTensorType::get({input.getDimSize(0), m}, input.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Pooling
+//===----------------------------------------------------------------------===//
+
+template <typename AdaptorT>
+static LogicalResult inferPool(std::optional<Location> loc, AdaptorT adaptor,
+                               SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  if (!input || input.getRank() != 4)
+    return emitOptionalError(loc, "expects a rank-4 NCHW input");
+  if (failed(checkArrayLength(loc, "kernel", adaptor.getKernel(), 2, 1)) ||
+      failed(checkArrayLength(loc, "strides", adaptor.getStrides(), 2, 1)) ||
+      failed(checkArrayLength(loc, "pads", adaptor.getPads(), 4, 0)))
+    return failure();
+  ArrayRef<int64_t> kernel = adaptor.getKernel(), pads = adaptor.getPads();
+  for (int i = 0; i < 2; ++i)
+    if (pads[i] >= kernel[i] || pads[i + 2] >= kernel[i])
+      return emitOptionalError(loc, "pads ", shapeString(pads),
+                               " must be smaller than the kernel ", shapeString(kernel));
+  int64_t dilations[2] = {1, 1};
+  int64_t outH, outW;
+  if (failed(inferSpatial(loc, input, kernel, adaptor.getStrides(), pads, dilations,
+                          adaptor.getCeilMode(), outH, outW)))
+    return failure();
+  inferred.push_back(RankedTensorType::get(
+      {input.getDimSize(0), input.getDimSize(1), outH, outW}, input.getElementType()));
+  return success();
+}
+
+LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  return inferPool(loc, adaptor, inferred);
+}
+
+LogicalResult AvgPool2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  return inferPool(loc, adaptor, inferred);
+}
+
+//===----------------------------------------------------------------------===//
+// LRNOp, SoftmaxOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult LRNOp::verify() {
+  if (getInput().getType().getRank() != 4)
+    return emitOpError() << "expects a rank-4 NCHW input";
+  if (getSize() < 1)
+    return emitOpError() << "'size' must be >= 1, got " << getSize();
+  if (!(getBias().convertToFloat() > 0.0f))
+    return emitOpError() << "'bias' must be positive";
+  return success();
+}
+
+LogicalResult SoftmaxOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  if (getAxis() < 0 || getAxis() >= rank)
+    return emitOpError() << "'axis' " << getAxis() << " is out of range for rank " << rank;
+  if (ShapedType::isDynamic(getInput().getType().getDimSize(getAxis())))
+    return emitOpError() << "the softmax axis must have a static extent";
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// AddOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult AddOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                      Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto lhs = rankedOrNull(adaptor.getLhs().getType());
+  auto rhs = rankedOrNull(adaptor.getRhs().getType());
+  if (!lhs || !rhs)
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  int64_t rank = std::max(lhs.getRank(), rhs.getRank());
+  SmallVector<int64_t> shape(rank);
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t li = i - (rank - lhs.getRank()), ri = i - (rank - rhs.getRank());
+    int64_t a = li >= 0 ? lhs.getDimSize(li) : 1;
+    int64_t b = ri >= 0 ? rhs.getDimSize(ri) : 1;
+    if (a == b || b == 1)
+      shape[i] = a;
+    else if (a == 1)
+      shape[i] = b;
+    else if (ShapedType::isDynamic(a) && ShapedType::isDynamic(b))
+      shape[i] = kDynamic;
+    else
+      return emitOptionalError(loc, "shapes ", shapeString(lhs.getShape()), " and ",
+                               shapeString(rhs.getShape()), " are not broadcast-compatible");
+  }
+  inferred.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// ReshapeOp
+//===----------------------------------------------------------------------===//
+
+static int64_t staticProduct(ArrayRef<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d;
+  return n;
+}
+
+LogicalResult ReshapeOp::verify() {
+  auto in = getInput().getType();
+  auto out = getOutput().getType();
+  ArrayRef<int64_t> inShape = in.getShape(), outShape = out.getShape();
+  for (ArrayRef<int64_t> shape : {inShape, outShape})
+    for (size_t i = 1; i < shape.size(); ++i)
+      if (ShapedType::isDynamic(shape[i]))
+        return emitOpError() << "only the leading dimension may be dynamic, got "
+                             << shapeString(shape);
+  bool inDyn = !inShape.empty() && ShapedType::isDynamic(inShape[0]);
+  bool outDyn = !outShape.empty() && ShapedType::isDynamic(outShape[0]);
+  if (inDyn != outDyn)
+    return emitOpError() << "a dynamic batch dimension must stay the leading dimension: "
+                         << shapeString(inShape) << " -> " << shapeString(outShape);
+  if (inDyn ? staticProduct(inShape.drop_front()) != staticProduct(outShape.drop_front())
+            : staticProduct(inShape) != staticProduct(outShape))
+    return emitOpError() << "cannot reshape " << shapeString(inShape) << " to "
+                         << shapeString(outShape) << ": element counts differ";
+  return success();
+}
+
+OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
+  if (getInput().getType() == getOutput().getType())
+    return getInput();
+  // Reshaping a dense (non-resource) constant is free; resource blobs stay
+  // untouched so that large weights are never copied.
+  if (auto dense = llvm::dyn_cast_or_null<DenseElementsAttr>(adaptor.getInput()))
+    return dense.reshape(getOutput().getType());
+  if (auto producer = getInput().getDefiningOp<ReshapeOp>()) {
+    getInputMutable().assign(producer.getInput());
+    return getResult();
+  }
+  return {};
+}
+
+#define GET_OP_CLASSES
+#include "cv/CvOps.cpp.inc"

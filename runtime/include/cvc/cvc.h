@@ -1,0 +1,153 @@
+/*===- cvc.h - the C ABI of a cvc-compiled model ------------------------===*
+ *
+ * Every model.so that cvc produces exports exactly these functions and
+ * nothing else, so several models (an ensemble) can be loaded into one
+ * process side by side. A host dlopen()s the library and calls them directly,
+ * or through dlsym().
+ *
+ * Conventions:
+ *  - Fallible functions return a cvc_status: NULL means success; otherwise the
+ *    caller owns the status, reads it with cvc_status_message() and releases
+ *    it with cvc_status_free().
+ *  - out_ parameters come last.
+ *  - Tensors are dense, row-major (C order), float32 unless their element
+ *    type says otherwise; the caller owns every buffer it passes in.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef CVC_CVC_H
+#define CVC_CVC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Bumped whenever a function or struct below changes incompatibly. */
+#define CVC_ABI_VERSION 1
+
+/** Largest rank a model tensor may have. */
+#define CVC_MAX_RANK 8
+
+#if defined(__GNUC__)
+#define CVC_EXPORT __attribute__((visibility("default")))
+#define CVC_MUST_USE __attribute__((warn_unused_result))
+#else
+#define CVC_EXPORT
+#define CVC_MUST_USE
+#endif
+
+/** Opaque error: NULL is success. */
+typedef struct cvc_status_s *cvc_status;
+
+typedef enum cvc_status_code {
+  CVC_OK = 0,
+  CVC_INVALID_ARGUMENT = 1, /**< wrong shape, null buffer, bad index */
+  CVC_OUT_OF_MEMORY = 2,
+  CVC_INTERNAL = 3,         /**< a generated kernel reported an error */
+  CVC_UNSUPPORTED = 4,      /**< e.g. the CPU lacks features the model was compiled for */
+} cvc_status_code;
+
+typedef enum cvc_element_type {
+  CVC_FLOAT32 = 1,
+} cvc_element_type;
+
+/** Description of one model input or output. */
+typedef struct cvc_tensor_info {
+  const char *name;       /**< owned by the model, valid while it is loaded */
+  cvc_element_type type;
+  int32_t rank;
+  /** Extents; -1 marks a dynamic dimension (only the batch, dims[0]). */
+  int64_t dims[CVC_MAX_RANK];
+} cvc_tensor_info;
+
+/** A caller-owned tensor passed to cvc_session_run. */
+typedef struct cvc_tensor {
+  void *data;             /**< dense row-major; 64-byte alignment is fastest */
+  cvc_element_type type;
+  int32_t rank;
+  int64_t dims[CVC_MAX_RANK];
+} cvc_tensor;
+
+/** The model compiled into this library; static, never freed. */
+typedef struct cvc_model_s cvc_model;
+/** Working state for running the model: scratch memory, thread settings. */
+typedef struct cvc_session_s cvc_session;
+
+typedef struct cvc_session_options {
+  /** Worker threads for the kernels; 0 means one per available core. */
+  int32_t num_threads;
+} cvc_session_options;
+
+/** The ABI version this library implements (CVC_ABI_VERSION when built). */
+CVC_EXPORT uint32_t cvc_abi_version(void);
+
+/** Code of a status; CVC_OK for NULL. */
+CVC_EXPORT cvc_status_code cvc_status_code_of(cvc_status status);
+/** Message of a status, owned by the status; "" for NULL. */
+CVC_EXPORT const char *cvc_status_message(cvc_status status);
+/** Releases a status; NULL is allowed. */
+CVC_EXPORT void cvc_status_free(cvc_status status);
+
+/** The model in this library. */
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_get(const cvc_model **out_model);
+/** The model's name (the source file's stem unless set at compile time). */
+CVC_EXPORT const char *cvc_model_name(const cvc_model *model);
+/** The Halide target the kernels were compiled for, e.g. "x86-64-linux-avx512". */
+CVC_EXPORT const char *cvc_model_target(const cvc_model *model);
+CVC_EXPORT size_t cvc_model_input_count(const cvc_model *model);
+CVC_EXPORT size_t cvc_model_output_count(const cvc_model *model);
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_input_info(const cvc_model *model, size_t index,
+                                                        cvc_tensor_info *out_info);
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_output_info(const cvc_model *model, size_t index,
+                                                         cvc_tensor_info *out_info);
+/** Multiply-accumulates of one inference of one image (batch 1). */
+CVC_EXPORT uint64_t cvc_model_macs_per_image(const cvc_model *model);
+
+/** Sensible defaults: all cores. */
+CVC_EXPORT void cvc_session_options_init(cvc_session_options *out_options);
+
+/**
+ * Creates a session. `options` may be NULL for defaults. The caller owns the
+ * session and releases it with cvc_session_free().
+ */
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_create(const cvc_model *model,
+                                                      const cvc_session_options *options,
+                                                      cvc_session **out_session);
+CVC_EXPORT void cvc_session_free(cvc_session *session);
+
+/**
+ * Runs the model: reads `inputs` (in the model's input order), writes
+ * `outputs` (in output order). Shapes are checked against the model; the
+ * batch dimension may take any value >= 1 when it is dynamic, and it must
+ * then be the same in every input and output.
+ *
+ * Several threads may call this on one session at once: the calls are
+ * serialised on the session (each one runs with all of the session's
+ * threads). For concurrent inference, give each thread its own session.
+ */
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_run(cvc_session *session, const cvc_tensor *inputs,
+                                                   size_t input_count, cvc_tensor *outputs,
+                                                   size_t output_count);
+
+/** Per-kernel profile of the session's last run, for `cvc-run --profile`. */
+typedef struct cvc_kernel_profile {
+  const char *name;  /**< kernel name, e.g. "conv2d_3" */
+  const char *ops;   /**< the cv ops it computes, e.g. "cv.conv2d" */
+  double seconds;    /**< wall time of the last run */
+  uint64_t macs;     /**< multiply-accumulates at the last run's batch */
+} cvc_kernel_profile;
+
+/** Turns per-kernel timing on or off (off by default: it costs a clock read per kernel). */
+CVC_EXPORT void cvc_session_set_profiling(cvc_session *session, int enabled);
+CVC_EXPORT size_t cvc_session_kernel_count(const cvc_session *session);
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_kernel_profile(const cvc_session *session,
+                                                              size_t index,
+                                                              cvc_kernel_profile *out_profile);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CVC_CVC_H */

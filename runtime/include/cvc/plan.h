@@ -1,0 +1,85 @@
+/*===- plan.h - what the compiler tells the runtime about a model -------===*
+ *
+ * The contract between cvc's code generator and the runtime linked into
+ * every model.so. The compiler writes one `cvc_plan` as C source (see
+ * compiler/driver/PlanEmitter.cpp); the runtime executes it. Hosts never see
+ * this header: they use cvc.h.
+ *
+ * A plan is a list of tensors and an ordered list of kernels. Each kernel is a
+ * Halide AOT pipeline called through its `_argv` entry with one
+ * halide_buffer_t per argument: the kernel's inputs then its output, in the
+ * order of `args`. Tensors are row-major; dims[0] == -1 marks the dynamic
+ * batch, bound at each run from the inputs.
+ *
+ *===----------------------------------------------------------------------===*/
+#ifndef CVC_PLAN_H
+#define CVC_PLAN_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define CVC_PLAN_VERSION 1
+#define CVC_PLAN_MAX_RANK 8
+
+typedef enum cvc_plan_tensor_kind {
+  CVC_TENSOR_INPUT = 0,      /**< bound to the caller's input buffer */
+  CVC_TENSOR_OUTPUT = 1,     /**< bound to the caller's output buffer */
+  CVC_TENSOR_WEIGHT = 2,     /**< lives in the weight blob at `offset` */
+  CVC_TENSOR_ACTIVATION = 3, /**< lives in the session arena */
+} cvc_plan_tensor_kind;
+
+typedef struct cvc_plan_tensor {
+  const char *name;
+  int32_t kind;      /**< cvc_plan_tensor_kind */
+  int32_t rank;
+  int64_t dims[CVC_PLAN_MAX_RANK];
+  /** Weights: byte offset in the blob. Others: unused. */
+  uint64_t offset;
+  /** Activations: first and last kernel index touching it (liveness),
+   *  counting the uses of every tensor that aliases it. */
+  int32_t first_use, last_use;
+  /** Index of the tensor whose storage this one shares (a reshape is a
+   *  view, never a copy), or -1. Aliases never chain: `alias` names a root. */
+  int32_t alias;
+} cvc_plan_tensor;
+
+typedef int (*cvc_kernel_fn)(void **args);
+
+typedef struct cvc_plan_kernel {
+  const char *name;      /**< unique, e.g. "k3_conv2d" */
+  const char *ops;       /**< the cv ops this kernel computes, space separated */
+  cvc_kernel_fn fn;      /**< Halide `<fn>_argv` entry */
+  int32_t arg_count;
+  const int32_t *args;   /**< tensor indices: inputs, then the output last */
+  uint64_t macs_per_image;
+  const char *schedule;  /**< the schedule parameters chosen, for the record */
+} cvc_plan_kernel;
+
+typedef struct cvc_plan {
+  uint32_t version;       /**< CVC_PLAN_VERSION */
+  const char *model_name;
+  const char *target;     /**< Halide target string */
+  int32_t tensor_count;
+  const cvc_plan_tensor *tensors;
+  int32_t kernel_count;
+  const cvc_plan_kernel *kernels;
+  int32_t input_count;
+  const int32_t *inputs;  /**< tensor indices of the model inputs, in order */
+  int32_t output_count;
+  const int32_t *outputs; /**< tensor indices of the model outputs, in order */
+  const unsigned char *weights;
+  uint64_t weights_size;
+  uint64_t macs_per_image;
+} cvc_plan;
+
+/** Defined by the compiler-generated source of each model.so. */
+extern const cvc_plan cvc_generated_plan;
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CVC_PLAN_H */

@@ -1,0 +1,41 @@
+// RUN: cvc-opt %s | cvc-opt | FileCheck %s
+// Round trip of every cv op through the printer and parser.
+
+// CHECK-LABEL: func @lenet_layers
+func.func @lenet_layers(%x: tensor<?x1x32x32xf32>) -> tensor<?x10xf32> {
+  // CHECK: %[[W:.*]] = cv.constant dense<1.000000e+00> : tensor<6x1x5x5xf32>
+  %w = cv.constant dense<1.0> : tensor<6x1x5x5xf32>
+  %b = cv.constant dense<0.5> : tensor<6xf32>
+  // CHECK: %[[C:.*]] = cv.conv2d %{{.*}}, %[[W]], %{{.*}} : (tensor<?x1x32x32xf32>, tensor<6x1x5x5xf32>, tensor<6xf32>) -> tensor<?x6x28x28xf32>
+  %c = cv.conv2d %x, %w, %b : (tensor<?x1x32x32xf32>, tensor<6x1x5x5xf32>, tensor<6xf32>) -> tensor<?x6x28x28xf32>
+  // CHECK: cv.tanh %[[C]] : tensor<?x6x28x28xf32>
+  %t = cv.tanh %c : tensor<?x6x28x28xf32>
+  // CHECK: cv.avg_pool2d %{{.*}} {count_include_pad = true, kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>}
+  %p = cv.avg_pool2d %t {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, count_include_pad = true} : (tensor<?x6x28x28xf32>) -> tensor<?x6x14x14xf32>
+  // CHECK: cv.max_pool2d %{{.*}} {ceil_mode = true, kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>} : (tensor<?x6x14x14xf32>) -> tensor<?x6x7x7xf32>
+  %m = cv.max_pool2d %p {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, ceil_mode = true} : (tensor<?x6x14x14xf32>) -> tensor<?x6x7x7xf32>
+  // CHECK: cv.lrn %{{.*}} {bias = 2.000000e+00 : f32, size = 5 : i64} : tensor<?x6x7x7xf32>
+  %l = cv.lrn %m {size = 5, alpha = 1.0e-4 : f32, beta = 0.75 : f32, bias = 2.0 : f32} : tensor<?x6x7x7xf32>
+  // CHECK: cv.relu
+  %r = cv.relu %l : tensor<?x6x7x7xf32>
+  // CHECK: cv.sigmoid
+  %s = cv.sigmoid %r : tensor<?x6x7x7xf32>
+  // CHECK: cv.add %{{.*}}, %{{.*}} : (tensor<?x6x7x7xf32>, tensor<6x1x1xf32>) -> tensor<?x6x7x7xf32>
+  %bias = cv.constant dense<0.25> : tensor<6x1x1xf32>
+  %a = cv.add %s, %bias : (tensor<?x6x7x7xf32>, tensor<6x1x1xf32>) -> tensor<?x6x7x7xf32>
+  // CHECK: cv.reshape %{{.*}} : (tensor<?x6x7x7xf32>) -> tensor<?x294xf32>
+  %f = cv.reshape %a : (tensor<?x6x7x7xf32>) -> tensor<?x294xf32>
+  %fw = cv.constant dense<0.01> : tensor<10x294xf32>
+  // CHECK: cv.fully_connected %{{.*}}, %{{.*}} : (tensor<?x294xf32>, tensor<10x294xf32>) -> tensor<?x10xf32>
+  %fc = cv.fully_connected %f, %fw : (tensor<?x294xf32>, tensor<10x294xf32>) -> tensor<?x10xf32>
+  // CHECK: cv.softmax %{{.*}} {axis = 1 : i64} : tensor<?x10xf32>
+  %sm = cv.softmax %fc {axis = 1} : tensor<?x10xf32>
+  return %sm : tensor<?x10xf32>
+}
+
+// CHECK-LABEL: func @grouped_strided_dilated
+func.func @grouped_strided_dilated(%x: tensor<2x4x11x11xf32>, %w: tensor<8x2x3x3xf32>) -> tensor<2x8x4x5xf32> {
+  // CHECK: cv.conv2d %{{.*}}, %{{.*}} {dilations = array<i64: 2, 2>, groups = 2 : i64, pads = array<i64: 0, 1, 0, 1>, strides = array<i64: 2, 2>}
+  %y = cv.conv2d %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 2, 2>, groups = 2} : (tensor<2x4x11x11xf32>, tensor<8x2x3x3xf32>) -> tensor<2x8x4x5xf32>
+  return %y : tensor<2x8x4x5xf32>
+}
