@@ -1,0 +1,232 @@
+//===- Compile.cpp - one cvc invocation, from model file to model.so ----===//
+//
+// Everything is built in a private temporary folder and the finished library
+// is renamed onto the requested path, so a failure at any stage (or a kill)
+// never leaves a half-written model.so behind.
+//
+//===----------------------------------------------------------------------===//
+#include "cvc/driver/Driver.h"
+#include "cvc/driver/ModelPlan.h"
+#include "cvc/driver/Toolchain.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+using namespace mlir;
+
+namespace cvc::driver {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double secondsSince(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+/// Removes the build folder on every exit path unless asked to keep it.
+struct TempDir {
+  std::string path;
+  bool keep = false;
+  ~TempDir() {
+    if (!path.empty() && !keep)
+      llvm::sys::fs::remove_directories(path);
+  }
+};
+
+LogicalResult fail(ModuleOp module, const std::string &message) {
+  return emitError(module.getLoc()) << message;
+}
+
+FailureOr<Halide::Target> resolveTarget(ModuleOp module, const std::string &name) {
+  if (name == "host")
+    return Halide::get_host_target();
+  if (!Halide::Target::validate_target_string(name)) {
+    (void)fail(module, "invalid Halide target '" + name + "'");
+    return failure();
+  }
+  return Halide::Target(name);
+}
+
+/// Compiles the distinct kernels on all cores; Halide compiles independent
+/// pipelines concurrently without shared state.
+LogicalResult compileFunctions(ModuleOp module, const ModelPlan &plan,
+                               const Halide::Target &target, const std::string &dir,
+                               bool verbose, std::vector<std::string> &objects) {
+  size_t n = plan.functions.size();
+  objects.resize(n);
+  std::atomic<size_t> next{0}, done{0};
+  std::mutex errorMutex;
+  std::string firstError;
+  auto worker = [&] {
+    for (size_t i = next++; i < n; i = next++) {
+      const CompiledFunction &f = plan.functions[i];
+      std::string object = dir + "/" + f.symbol + ".o";
+      std::string error;
+      if (failed(halide::compileKernel(f.kernel, f.symbol, object, target, error))) {
+        std::lock_guard<std::mutex> lock(errorMutex);
+        if (firstError.empty())
+          firstError = "compiling kernel " + f.symbol + " (" + f.kernel.ops + "): " + error;
+        next = n;
+        return;
+      }
+      objects[i] = object;
+      size_t finished = ++done;
+      if (verbose) {
+        std::lock_guard<std::mutex> lock(errorMutex);
+        llvm::errs() << "cvc: [" << finished << "/" << n << "] compiled " << f.symbol << "\n";
+      }
+    }
+  };
+  unsigned threads = std::max(1u, std::min<unsigned>(std::thread::hardware_concurrency(), n));
+  std::vector<std::thread> pool;
+  for (unsigned t = 1; t < threads; ++t)
+    pool.emplace_back(worker);
+  worker();
+  for (std::thread &t : pool)
+    t.join();
+  if (!firstError.empty())
+    return fail(module, firstError);
+  return success();
+}
+
+} // namespace
+
+LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) {
+  auto start = Clock::now();
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return fail(module, "the model has no @main function");
+  FailureOr<Halide::Target> target = resolveTarget(module, options.target);
+  if (failed(target))
+    return failure();
+
+  RuntimeLayout runtime;
+  std::string error;
+  if (failed(findRuntime(runtime, error)))
+    return fail(module, error);
+
+  std::string name = options.modelName.empty()
+                         ? llvm::sys::path::stem(options.inputPath).str()
+                         : options.modelName;
+  FailureOr<std::unique_ptr<ModelPlan>> plan = planModel(main, *target, name);
+  if (failed(plan))
+    return failure();
+  if (options.verbose)
+    llvm::errs() << "cvc: planned " << (*plan)->kernels.size() << " kernels ("
+                 << (*plan)->functions.size() << " distinct), "
+                 << (*plan)->weightsSize / 1e6 << " MB of weights, in "
+                 << secondsSince(start) << " s\n";
+
+  TempDir temp;
+  temp.keep = options.keepTemps;
+  llvm::SmallString<128> dir;
+  if (auto ec = llvm::sys::fs::createUniqueDirectory("cvc-build", dir))
+    return fail(module, "cannot create a temporary folder: " + ec.message());
+  temp.path = dir.str().str();
+  if (options.keepTemps)
+    llvm::errs() << "cvc: keeping build files in " << temp.path << "\n";
+
+  std::vector<std::string> sources;
+  auto kernelStart = Clock::now();
+  if (failed(compileFunctions(module, **plan, *target, temp.path, options.verbose, sources)))
+    return failure();
+  std::string runtimeObject = temp.path + "/halide_runtime.o";
+  if (failed(halide::compileRuntime(runtimeObject, *target, error)))
+    return fail(module, "compiling the Halide runtime: " + error);
+  sources.push_back(runtimeObject);
+  if (options.verbose)
+    llvm::errs() << "cvc: compiled " << (*plan)->functions.size() << " kernels in "
+                 << secondsSince(kernelStart) << " s\n";
+
+  std::string planPath = temp.path + "/plan.c";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(planPath, ec);
+    if (ec)
+      return fail(module, "cannot write " + planPath + ": " + ec.message());
+    os << emitPlanSource(**plan);
+  }
+  sources.push_back(planPath);
+  std::string weightsAsm = temp.path + "/weights.S";
+  if (failed(writeWeights(**plan, temp.path + "/weights.bin", weightsAsm, error)))
+    return fail(module, error);
+  sources.push_back(weightsAsm);
+
+  // Link next to the destination so the final rename stays on one file system.
+  llvm::SmallString<256> partial;
+  llvm::SmallString<256> outDir(llvm::sys::path::parent_path(options.outputPath));
+  if (outDir.empty())
+    outDir = ".";
+  if (!llvm::sys::fs::is_directory(outDir))
+    return fail(module, "output folder '" + outDir.str().str() + "' does not exist");
+  if (auto ec = llvm::sys::fs::createUniqueFile(
+          outDir + "/." + llvm::sys::path::filename(options.outputPath) + ".partial-%%%%%%",
+          partial))
+    return fail(module, "cannot write into '" + outDir.str().str() + "': " + ec.message());
+  auto linkStart = Clock::now();
+  if (failed(linkSharedLibrary(runtime, sources, partial.str().str(), temp.path + "/link.log",
+                               error))) {
+    llvm::sys::fs::remove(partial);
+    return fail(module, error);
+  }
+  if (auto ec = llvm::sys::fs::rename(partial, options.outputPath)) {
+    llvm::sys::fs::remove(partial);
+    return fail(module, "cannot create '" + options.outputPath + "': " + ec.message());
+  }
+  if (options.verbose)
+    llvm::errs() << "cvc: linked " << options.outputPath << " in " << secondsSince(linkStart)
+                 << " s (total " << secondsSince(start) << " s)\n";
+  return success();
+}
+
+LogicalResult compile(MLIRContext &ctx, const CompileOptions &options) {
+  auto start = Clock::now();
+  OwningOpRef<ModuleOp> module = loadModel(ctx, options);
+  if (!module)
+    return failure();
+  if (options.verbose)
+    llvm::errs() << "cvc: imported " << options.inputPath << " in " << secondsSince(start)
+                 << " s\n";
+
+  PassManager pm(&ctx);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  buildPassPipeline(pm, options);
+  if (failed(pm.run(*module)))
+    return failure();
+
+  if (options.emit == EmitKind::Mlir) {
+    OpPrintingFlags flags;
+    if (options.elideWeights)
+      flags.elideLargeElementsAttrs(16).elideLargeResourceString(64);
+    if (options.outputPath == "-") {
+      module->print(llvm::outs(), flags);
+      return success();
+    }
+    std::string partial = options.outputPath + ".partial";
+    {
+      std::error_code ec;
+      llvm::raw_fd_ostream os(partial, ec);
+      if (ec)
+        return fail(*module, "cannot write '" + options.outputPath + "': " + ec.message());
+      module->print(os, flags);
+    }
+    if (auto ec = llvm::sys::fs::rename(partial, options.outputPath)) {
+      llvm::sys::fs::remove(partial);
+      return fail(*module, "cannot write '" + options.outputPath + "': " + ec.message());
+    }
+    return success();
+  }
+  return emitSharedLibrary(*module, options);
+}
+
+} // namespace cvc::driver

@@ -1,0 +1,206 @@
+//===- ModelPlan.cpp - cv dialect -> tensors, weights and kernels -------===//
+//
+// Walks @main once, in order. Constants become weights laid out in one blob,
+// reshapes become views of their input's storage (never copies), and every
+// other op becomes a Halide kernel. Ops with the same kernel signature (same
+// op, attributes and shapes) share one compiled function: VGG and ResNet
+// repeat layers, and each distinct kernel costs compile time.
+//
+//===----------------------------------------------------------------------===//
+#include "cvc/driver/ModelPlan.h"
+
+#include "cv/CvOps.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinDialect.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/StringExtras.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/ADT/StringMap.h"
+
+using namespace mlir;
+
+namespace cvc::driver {
+namespace {
+
+constexpr uint64_t kWeightAlignment = 64;
+
+std::vector<int64_t> planDims(RankedTensorType type) {
+  std::vector<int64_t> dims;
+  for (int64_t d : type.getShape())
+    dims.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  return dims;
+}
+
+std::string sanitize(StringRef name) {
+  std::string out;
+  for (char c : name)
+    out += (llvm::isAlnum(c) || c == '_' || c == '.' || c == '-' || c == ':' || c == '/') ? c : '_';
+  return out;
+}
+
+/// Raw little-endian float32 bytes of a constant, without copying resource blobs.
+LogicalResult weightBytes(cv::ConstantOp op, PlannedTensor &tensor) {
+  Attribute value = op.getValue();
+  if (auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(value)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob)
+      return op.emitOpError() << "weight '" << tensor.name
+                              << "' has no data (was the IR printed with elided weights?)";
+    tensor.data = blob->getData();
+    if (auto key = resource.getRawHandle().getKey(); !key.empty())
+      tensor.name = key.str();
+  } else if (auto dense = llvm::dyn_cast<DenseElementsAttr>(value)) {
+    if (!dense.getElementType().isF32())
+      return op.emitOpError() << "only float32 constants can be weights";
+    int64_t n = dense.getNumElements();
+    tensor.ownedData.resize(n * sizeof(float));
+    float *out = reinterpret_cast<float *>(tensor.ownedData.data());
+    int64_t i = 0;
+    for (float v : dense.getValues<float>())
+      out[i++] = v;
+    tensor.data = tensor.ownedData;
+  } else {
+    return op.emitOpError() << "unsupported constant attribute kind " << value;
+  }
+  int64_t expected = llvm::cast<RankedTensorType>(op.getType()).getNumElements() * 4;
+  if (static_cast<int64_t>(tensor.data.size()) != expected)
+    return op.emitOpError() << "weight '" << tensor.name << "' holds " << tensor.data.size()
+                            << " bytes; its type needs " << expected;
+  return success();
+}
+
+std::string opShortName(Operation *op) {
+  return op->getName().stripDialect().str();
+}
+
+} // namespace
+
+FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide::Target &target,
+                                                StringRef modelName) {
+  auto plan = std::make_unique<ModelPlan>();
+  plan->modelName = modelName.str();
+  plan->target = target.to_string();
+  DenseMap<Value, int> tensorOf;
+  llvm::StringMap<int> functionOf;
+
+  auto addTensor = [&](Value v, TensorKind kind, std::string name) {
+    PlannedTensor t;
+    t.name = std::move(name);
+    t.kind = kind;
+    t.dims = planDims(llvm::cast<RankedTensorType>(v.getType()));
+    plan->tensors.push_back(std::move(t));
+    tensorOf[v] = static_cast<int>(plan->tensors.size()) - 1;
+    return tensorOf[v];
+  };
+
+  for (BlockArgument arg : func.getArguments()) {
+    auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "cv.name");
+    std::string n = name ? name.str() : "input" + std::to_string(arg.getArgNumber());
+    plan->inputs.push_back(addTensor(arg, TensorKind::Input, n));
+  }
+
+  bool failed = false;
+  for (Operation &op : func.getBody().front()) {
+    if (auto constant = llvm::dyn_cast<cv::ConstantOp>(&op)) {
+      int t = addTensor(constant, TensorKind::Weight, "const" + std::to_string(tensorOf.size()));
+      PlannedTensor &tensor = plan->tensors[t];
+      if (mlir::failed(weightBytes(constant, tensor))) {
+        failed = true;
+        continue;
+      }
+      plan->weightsSize = llvm::alignTo(plan->weightsSize, kWeightAlignment);
+      tensor.offset = plan->weightsSize;
+      plan->weightsSize += tensor.data.size();
+      continue;
+    }
+    if (auto reshape = llvm::dyn_cast<cv::ReshapeOp>(&op)) {
+      int source = tensorOf.lookup(reshape.getInput());
+      int root = plan->tensors[source].alias >= 0 ? plan->tensors[source].alias : source;
+      int t = addTensor(reshape, plan->tensors[root].kind == TensorKind::Weight
+                                     ? TensorKind::Weight
+                                     : TensorKind::Activation,
+                        "t" + std::to_string(plan->tensors.size()));
+      plan->tensors[t].alias = root;
+      plan->tensors[t].offset = plan->tensors[root].offset;
+      continue;
+    }
+    if (llvm::isa<func::ReturnOp>(&op))
+      continue;
+
+    std::string signature = halide::kernelSignature(&op);
+    int function;
+    auto it = functionOf.find(signature);
+    PlannedKernel kernel;
+    if (it != functionOf.end()) {
+      function = it->second;
+    } else {
+      FailureOr<halide::Kernel> lowered = halide::lowerOp(&op, target);
+      if (mlir::failed(lowered)) {
+        failed = true;
+        continue;
+      }
+      function = static_cast<int>(plan->functions.size());
+      CompiledFunction compiled{"cvck" + std::to_string(function) + "_" + opShortName(&op),
+                                std::move(*lowered), {}};
+      for (Value input : compiled.kernel.inputs) {
+        auto pos = llvm::find(op.getOperands(), input);
+        assert(pos != op.getOperands().end() && "kernel input is not an operand");
+        compiled.operandIndex.push_back(
+            static_cast<int>(std::distance(op.getOperands().begin(), pos)));
+      }
+      plan->functions.push_back(std::move(compiled));
+      functionOf[signature] = function;
+    }
+    const halide::Kernel &hk = plan->functions[function].kernel;
+    kernel.name = "k" + std::to_string(plan->kernels.size()) + "_" + opShortName(&op);
+    kernel.ops = hk.ops;
+    kernel.function = function;
+    kernel.macsPerImage = hk.macsPerImage;
+    kernel.schedule = hk.schedule;
+    for (int index : plan->functions[function].operandIndex)
+      kernel.args.push_back(tensorOf.lookup(op.getOperand(index)));
+    kernel.args.push_back(addTensor(op.getResult(0), TensorKind::Activation,
+                                    "t" + std::to_string(plan->tensors.size())));
+    plan->macsPerImage += kernel.macsPerImage;
+    plan->kernels.push_back(std::move(kernel));
+  }
+  if (failed)
+    return failure();
+
+  // Model outputs are written straight into the caller's buffers.
+  auto ret = llvm::cast<func::ReturnOp>(func.getBody().front().getTerminator());
+  for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
+    int t = tensorOf.lookup(value);
+    PlannedTensor &tensor = plan->tensors[t];
+    if (tensor.kind != TensorKind::Activation || tensor.alias >= 0) {
+      func.emitError() << "model output #" << i
+                       << " is a model input, a constant, a reshaped view or returned twice; "
+                          "cvc does not support such outputs yet";
+      return failure();
+    }
+    tensor.kind = TensorKind::Output;
+    if (auto name = func.getResultAttrOfType<StringAttr>(i, "cv.name"))
+      tensor.name = name.str();
+    else
+      tensor.name = "output" + std::to_string(i);
+    plan->outputs.push_back(t);
+  }
+
+  for (auto [k, kernel] : llvm::enumerate(plan->kernels))
+    for (int t : kernel.args) {
+      int root = plan->tensors[t].alias >= 0 ? plan->tensors[t].alias : t;
+      for (int u : {t, root}) {
+        PlannedTensor &tensor = plan->tensors[u];
+        if (tensor.firstUse < 0)
+          tensor.firstUse = static_cast<int>(k);
+        tensor.lastUse = static_cast<int>(k);
+      }
+    }
+  for (PlannedTensor &tensor : plan->tensors)
+    tensor.name = sanitize(tensor.name);
+  return plan;
+}
+
+} // namespace cvc::driver

@@ -1,0 +1,41 @@
+//===- Driver.h - the pipeline that `cvc` runs ------------------*- C++ -*-===//
+//
+// parse -> passes -> lower to Halide -> AOT compile -> link. Each stage reads
+// only the previous stage's product; errors are reported through the MLIR
+// context's diagnostics and end the run with failure(), leaving no output.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CVC_DRIVER_DRIVER_H
+#define CVC_DRIVER_DRIVER_H
+
+#include "cvc/driver/Options.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/LogicalResult.h"
+
+namespace cvc::driver {
+
+/// Registers every dialect cvc reads or writes.
+void registerDialects(mlir::DialectRegistry &registry);
+
+/// Reads a model by its extension: .onnx / .onnxtxt (ONNX frontend) or .mlir.
+mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &ctx,
+                                            const CompileOptions &options);
+
+/// Adds the optimisation pipeline for `options.optLevel` and the checks that
+/// guard lowering.
+void buildPassPipeline(mlir::PassManager &pm, const CompileOptions &options);
+
+/// Lowers the module's @main to Halide kernels, compiles them and links the
+/// model.so at `options.outputPath` atomically.
+mlir::LogicalResult emitSharedLibrary(mlir::ModuleOp module, const CompileOptions &options);
+
+/// Runs the whole pipeline for one invocation of `cvc`.
+mlir::LogicalResult compile(mlir::MLIRContext &ctx, const CompileOptions &options);
+
+} // namespace cvc::driver
+
+#endif // CVC_DRIVER_DRIVER_H

@@ -1,0 +1,81 @@
+//===- ModelPlan.h - a model as tensors and kernels, before C emission -*- C++ -*-===//
+//
+// The in-compiler form of runtime/include/cvc/plan.h: which tensors exist,
+// where weights sit in the blob, which Halide kernel computes what, and how
+// long each activation lives. Built from the cv dialect by planModel(),
+// written out as C source by emitPlanSource().
+//
+//===----------------------------------------------------------------------===//
+#ifndef CVC_DRIVER_MODELPLAN_H
+#define CVC_DRIVER_MODELPLAN_H
+
+#include "cvc/halide/Lowering.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/ArrayRef.h"
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace cvc::driver {
+
+/// Mirrors cvc_plan_tensor_kind.
+enum class TensorKind { Input = 0, Output = 1, Weight = 2, Activation = 3 };
+
+struct PlannedTensor {
+  std::string name;
+  TensorKind kind = TensorKind::Activation;
+  std::vector<int64_t> dims; ///< -1 for the dynamic batch
+  uint64_t offset = 0;       ///< weights: byte offset in the blob
+  int firstUse = -1, lastUse = -1;
+  int alias = -1;            ///< root tensor whose storage this one views
+  llvm::ArrayRef<char> data; ///< weights: bytes (owned by the module or `ownedData`)
+  std::vector<char> ownedData;
+};
+
+/// One compiled Halide function; several planned kernels may share it.
+struct CompiledFunction {
+  std::string symbol;        ///< Halide function name; the argv entry is symbol + "_argv"
+  halide::Kernel kernel;
+  /// Kernel argument j is operand operandIndex[j] of every op sharing this function.
+  std::vector<int> operandIndex;
+};
+
+struct PlannedKernel {
+  std::string name;          ///< e.g. "k3_conv2d"
+  std::string ops;
+  int function = -1;         ///< index into ModelPlan::functions
+  std::vector<int> args;     ///< tensor indices: inputs, then output
+  uint64_t macsPerImage = 0;
+  std::string schedule;
+};
+
+struct ModelPlan {
+  std::string modelName;
+  std::string target;
+  std::vector<PlannedTensor> tensors;
+  std::vector<PlannedKernel> kernels;
+  std::vector<CompiledFunction> functions;
+  std::vector<int> inputs, outputs;
+  uint64_t weightsSize = 0;
+  uint64_t macsPerImage = 0;
+};
+
+/// Lowers every op of `func` to a kernel (sharing identical ones), lays out the
+/// weight blob, and computes liveness. Errors are emitted at the offending op.
+mlir::FailureOr<std::unique_ptr<ModelPlan>> planModel(mlir::func::FuncOp func,
+                                                      const Halide::Target &target,
+                                                      llvm::StringRef modelName);
+
+/// Writes the plan as C source defining `cvc_generated_plan`; the weight blob is
+/// referenced through the symbol defined by writeWeights().
+std::string emitPlanSource(const ModelPlan &plan);
+
+/// Writes the weight blob to `binPath` and an assembly file that embeds it.
+mlir::LogicalResult writeWeights(const ModelPlan &plan, const std::string &binPath,
+                                 const std::string &asmPath, std::string &error);
+
+} // namespace cvc::driver
+
+#endif // CVC_DRIVER_MODELPLAN_H

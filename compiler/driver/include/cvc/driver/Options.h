@@ -1,0 +1,34 @@
+//===- Options.h - what one cvc invocation is asked to do -------*- C++ -*-===//
+#ifndef CVC_DRIVER_OPTIONS_H
+#define CVC_DRIVER_OPTIONS_H
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cvc::driver {
+
+/// The product `cvc` stops at.
+enum class EmitKind {
+  SharedLibrary, ///< model.so (default)
+  Mlir,          ///< the cv dialect after the pass pipeline, weights elided
+};
+
+struct CompileOptions {
+  std::string inputPath;
+  std::string outputPath;           ///< "-" prints to stdout (text products only)
+  EmitKind emit = EmitKind::SharedLibrary;
+  int optLevel = 2;
+  /// --input-shape NAME=d0,d1,...: fixes symbolic dimensions of model inputs.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  std::string modelName;            ///< defaults to the input file's stem
+  std::string target = "host";      ///< Halide target string
+  bool keepTemps = false;           ///< leave the build folder behind, for debugging
+  bool verbose = false;             ///< progress and timing on stderr
+  bool elideWeights = true;         ///< print dense_resource blobs as __elided__
+};
+
+} // namespace cvc::driver
+
+#endif // CVC_DRIVER_OPTIONS_H

@@ -1,0 +1,116 @@
+//===- Conv.cpp - cv.conv2d as a Halide pipeline ------------------------===//
+//
+// Direct convolution in NCHW. The schedule keeps a register tile of output
+// channels x output columns in vector accumulators across the whole
+// reduction (input channels and the kernel window): the input row segment is
+// loaded once per tap and reused by every output channel of the tile, each
+// weight is one broadcast reused by every column vector.
+//
+//===----------------------------------------------------------------------===//
+#include "Families.h"
+#include "Tensor.h"
+
+#include "cv/CvOps.h"
+
+using namespace mlir;
+using Halide::Expr;
+using Halide::Func;
+using Halide::RDom;
+using Halide::TailStrategy;
+using Halide::Var;
+
+namespace cvc::halide {
+namespace {
+
+struct ConvShape {
+  int64_t batch, inC, inH, inW, outC, outH, outW, kH, kW, groups;
+  int64_t strideH, strideW, dilH, dilW, padT, padL;
+};
+
+/// Tile sizes for the register-blocked update.
+struct ConvSchedule {
+  int vector;       ///< lanes per accumulator vector, along output columns
+  int columnTiles;  ///< accumulator vectors along output columns
+  int channelTile;  ///< output channels per tile
+};
+
+ConvSchedule chooseConvSchedule(const ConvShape &s, const Halide::Target &target) {
+  ConvSchedule p;
+  p.vector = vectorWidthFor(s.outW, target);
+  p.columnTiles = s.outW >= 2 * p.vector ? 2 : 1;
+  // 2 column vectors x 8 channels = 16 accumulators, half the AVX-512 register
+  // file, leaving room for the input vectors and weight broadcasts.
+  int64_t perGroup = s.outC / s.groups;
+  p.channelTile = static_cast<int>(std::min<int64_t>(perGroup, p.columnTiles == 2 ? 8 : 12));
+  while (perGroup % p.channelTile != 0)
+    --p.channelTile;
+  return p;
+}
+
+} // namespace
+
+FailureOr<Kernel> lowerConv2d(cv::Conv2DOp op, const Halide::Target &target) {
+  auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
+  auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
+  auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
+  ConvShape s{in.getDimSize(0), in.getDimSize(1), in.getDimSize(2), in.getDimSize(3),
+              out.getDimSize(1), out.getDimSize(2), out.getDimSize(3), w.getDimSize(2),
+              w.getDimSize(3), op.getGroups(), op.getStrides()[0], op.getStrides()[1],
+              op.getDilations()[0], op.getDilations()[1], op.getPads()[0], op.getPads()[1]};
+  int64_t inPerGroup = s.inC / s.groups, outPerGroup = s.outC / s.groups;
+
+  std::vector<Halide::ImageParam> params = {makeInput(op.getInput(), "input"),
+                                            makeInput(op.getWeight(), "weight")};
+  if (op.getBias())
+    params.push_back(makeInput(op.getBias(), "bias"));
+  Halide::ImageParam input = params[0], weight = params[1];
+
+  Var x("x"), y("y"), c("c"), n("n");
+  // Unpadded convolutions read only inside the input; skip the bounds selects.
+  bool hasPadding = llvm::any_of(op.getPads(), [](int64_t v) { return v != 0; });
+  Func padded = hasPadding ? Halide::BoundaryConditions::constant_exterior(
+                                 input, 0.0f,
+                                 {{0, static_cast<int>(s.inW)}, {0, static_cast<int>(s.inH)}})
+                           : Func(input);
+  RDom r(0, static_cast<int>(s.kW), 0, static_cast<int>(s.kH), 0, static_cast<int>(inPerGroup),
+         "r");
+  Expr group = c / static_cast<int>(outPerGroup);
+  Expr inX = x * static_cast<int>(s.strideW) - static_cast<int>(s.padL) + r.x * static_cast<int>(s.dilW);
+  Expr inY = y * static_cast<int>(s.strideH) - static_cast<int>(s.padT) + r.y * static_cast<int>(s.dilH);
+  Expr inC = s.groups == 1 ? Expr(r.z) : group * static_cast<int>(inPerGroup) + r.z;
+
+  Func acc("conv_acc");
+  acc(x, y, c, n) = op.getBias() ? params[2](c) : Expr(0.0f);
+  acc(x, y, c, n) += weight(r.x, r.y, r.z, c) * padded(inX, inY, inC, n);
+  Func result("conv");
+  result(x, y, c, n) = acc(x, y, c, n);
+
+  // Schedule.
+  ConvSchedule p = chooseConvSchedule(s, target);
+  Var xo("xo"), xi("xi"), co("co"), ci("ci"), tile("tile");
+  int columns = std::min<int64_t>(s.outW, p.vector * p.columnTiles);
+  result.split(x, xo, xi, columns, TailStrategy::ShiftInwards)
+      .split(c, co, ci, p.channelTile)
+      .reorder(xi, ci, xo, y, co, n)
+      .vectorize(xi, p.vector)
+      .fuse(y, co, tile)
+      .fuse(tile, n, tile)
+      .parallel(tile);
+  acc.compute_at(result, xo).vectorize(x, p.vector).unroll(x).unroll(c);
+  acc.update()
+      .reorder(x, c, r.z, r.x, r.y, y, n)
+      .vectorize(x, p.vector)
+      .unroll(x)
+      .unroll(c);
+  if (s.kW <= 3)
+    acc.update().unroll(r.x);
+
+  uint64_t macs = static_cast<uint64_t>(s.outC) * s.outH * s.outW * inPerGroup * s.kH * s.kW;
+  std::string schedule = "direct vector=" + std::to_string(p.vector) +
+                         " column_tiles=" + std::to_string(p.columnTiles) +
+                         " channel_tile=" + std::to_string(p.channelTile) +
+                         " parallel=rows*channel_tiles*batch";
+  return finishKernel(op, result, params, schedule, macs);
+}
+
+} // namespace cvc::halide

@@ -1,0 +1,22 @@
+//===- Families.h - one lowering function per cv op family ------*- C++ -*-===//
+#ifndef CVC_HALIDE_FAMILIES_H
+#define CVC_HALIDE_FAMILIES_H
+
+#include "cvc/halide/Lowering.h"
+
+#include "cv/CvOps.h"
+
+namespace cvc::halide {
+
+mlir::FailureOr<Kernel> lowerConv2d(cv::Conv2DOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerFullyConnected(cv::FullyConnectedOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerMaxPool2d(cv::MaxPool2DOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerAvgPool2d(cv::AvgPool2DOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerUnary(mlir::Operation *op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerAdd(cv::AddOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerSoftmax(cv::SoftmaxOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerLRN(cv::LRNOp op, const Halide::Target &target);
+
+} // namespace cvc::halide
+
+#endif // CVC_HALIDE_FAMILIES_H

@@ -1,0 +1,74 @@
+//===- Lowering.cpp - dispatch, kernel signatures, AOT compilation ------===//
+#include "Families.h"
+#include "Tensor.h"
+
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/TypeSwitch.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace cvc::halide {
+
+std::string kernelSignature(Operation *op) {
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  os << op->getName() << " " << op->getPropertiesAsAttribute() << " "
+     << op->getDiscardableAttrDictionary() << " (";
+  llvm::interleaveComma(op->getOperandTypes(), os);
+  os << ") -> (";
+  llvm::interleaveComma(op->getResultTypes(), os);
+  os << ")";
+  return text;
+}
+
+FailureOr<Kernel> lowerOp(Operation *op, const Halide::Target &target) {
+  try {
+    return llvm::TypeSwitch<Operation *, FailureOr<Kernel>>(op)
+        .Case([&](cv::Conv2DOp o) { return lowerConv2d(o, target); })
+        .Case([&](cv::FullyConnectedOp o) { return lowerFullyConnected(o, target); })
+        .Case([&](cv::MaxPool2DOp o) { return lowerMaxPool2d(o, target); })
+        .Case([&](cv::AvgPool2DOp o) { return lowerAvgPool2d(o, target); })
+        .Case<cv::ReluOp, cv::TanhOp, cv::SigmoidOp>(
+            [&](Operation *o) { return lowerUnary(o, target); })
+        .Case([&](cv::AddOp o) { return lowerAdd(o, target); })
+        .Case([&](cv::SoftmaxOp o) { return lowerSoftmax(o, target); })
+        .Case([&](cv::LRNOp o) { return lowerLRN(o, target); })
+        .Default([&](Operation *o) -> FailureOr<Kernel> {
+          return o->emitOpError() << "has no Halide lowering";
+        });
+  } catch (const Halide::Error &e) {
+    return op->emitOpError() << "Halide rejected the kernel: " << e.what();
+  }
+}
+
+LogicalResult compileKernel(const Kernel &kernel, const std::string &fnName,
+                            const std::string &objectPath, const Halide::Target &target,
+                            std::string &error) {
+  try {
+    Halide::Pipeline pipeline = kernel.pipeline;
+    pipeline.compile_to_object(objectPath, kernel.arguments, fnName,
+                               target.with_feature(Halide::Target::NoRuntime));
+    return success();
+  } catch (const Halide::Error &e) {
+    error = e.what();
+  } catch (const std::exception &e) {
+    error = e.what();
+  }
+  return failure();
+}
+
+LogicalResult compileRuntime(const std::string &objectPath, const Halide::Target &target,
+                             std::string &error) {
+  try {
+    Halide::compile_standalone_runtime(objectPath, target);
+    return success();
+  } catch (const Halide::Error &e) {
+    error = e.what();
+  } catch (const std::exception &e) {
+    error = e.what();
+  }
+  return failure();
+}
+
+} // namespace cvc::halide

@@ -1,0 +1,80 @@
+//===- Normalize.cpp - cv.softmax and cv.lrn as Halide pipelines --------===//
+#include "Families.h"
+#include "Tensor.h"
+
+using namespace mlir;
+using Halide::Expr;
+using Halide::Func;
+using Halide::RDom;
+using Halide::Var;
+
+namespace cvc::halide {
+
+FailureOr<Kernel> lowerSoftmax(cv::SoftmaxOp op, const Halide::Target &target) {
+  std::vector<int64_t> shape = halideShape(op.getInput());
+  int rank = static_cast<int>(shape.size());
+  int axis = rank - 1 - static_cast<int>(op.getAxis()); // Halide order
+  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  std::vector<Var> vars = makeVars(rank);
+  RDom r(0, static_cast<int>(shape[axis]), "r");
+  std::vector<Expr> along = asExprs(vars);
+  along[axis] = r;
+  // Reductions are functions of every variable but the axis one, which they
+  // ignore; subtracting the maximum keeps exp() finite.
+  Func maxima("softmax_max"), sums("softmax_sum"), exps("softmax_exp"), result("softmax");
+  maxima(vars) = Halide::maximum(input(along));
+  std::vector<Expr> reduced = asExprs(vars);
+  reduced[axis] = 0;
+  exps(vars) = Halide::exp(input(asExprs(vars)) - maxima(reduced));
+  sums(vars) = Halide::sum(exps(along));
+  result(vars) = exps(asExprs(vars)) / sums(reduced);
+
+  // Rows are short (classifier outputs): compute each stage over the whole
+  // slice it needs, vectorised along the innermost dimension.
+  int vector = vectorWidthFor(shape[0], target);
+  Var outer = vars.back();
+  result.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
+  if (rank > 1 && axis != rank - 1)
+    result.parallel(outer);
+  for (Func f : {maxima, sums, exps}) {
+    if (rank > 1 && axis != rank - 1)
+      f.compute_at(result, outer);
+    else
+      f.compute_root();
+    f.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
+  }
+  return finishKernel(op, result, {input},
+                      "vector=" + std::to_string(vector) + " stages=max,exp,sum", 0);
+}
+
+FailureOr<Kernel> lowerLRN(cv::LRNOp op, const Halide::Target &target) {
+  std::vector<int64_t> shape = halideShape(op.getInput()); // (w, h, c, n)
+  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  int size = static_cast<int>(op.getSize());
+  int before = (size - 1) / 2; // ONNX: floor((size-1)/2) channels before, ceil after
+  Var x("x"), y("y"), c("c"), n("n");
+  Func squares("lrn_sq");
+  Func clamped = Halide::BoundaryConditions::constant_exterior(
+      input, 0.0f, {{Expr(), Expr()}, {Expr(), Expr()}, {0, static_cast<int>(shape[2])}});
+  squares(x, y, c, n) = clamped(x, y, c, n) * clamped(x, y, c, n);
+  RDom r(0, size, "r");
+  Expr window = Halide::sum(squares(x, y, c - before + r, n));
+  float alpha = op.getAlpha().convertToFloat(), beta = op.getBeta().convertToFloat(),
+        bias = op.getBias().convertToFloat();
+  Func result("lrn");
+  result(x, y, c, n) =
+      input(x, y, c, n) / Halide::pow(bias + (alpha / size) * window, beta);
+
+  int vector = vectorWidthFor(shape[0], target);
+  Var xo("xo"), xi("xi"), plane("plane");
+  result.split(x, xo, xi, vector, Halide::TailStrategy::ShiftInwards)
+      .vectorize(xi)
+      .reorder(xi, xo, c, y, n)
+      .fuse(y, n, plane)
+      .parallel(plane);
+  squares.compute_at(result, plane).vectorize(x, vector, Halide::TailStrategy::GuardWithIf);
+  return finishKernel(op, result, {input},
+                      "vector=" + std::to_string(vector) + " squares_per=row", 0);
+}
+
+} // namespace cvc::halide

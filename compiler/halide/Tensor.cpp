@@ -1,0 +1,87 @@
+//===- Tensor.cpp - row-major tensors as Halide params and funcs --------===//
+#include "Tensor.h"
+
+using namespace mlir;
+
+namespace cvc::halide {
+
+std::vector<int64_t> halideShape(Value v) {
+  auto type = llvm::cast<RankedTensorType>(v.getType());
+  std::vector<int64_t> shape;
+  for (int64_t i = type.getRank() - 1; i >= 0; --i)
+    shape.push_back(type.isDynamicDim(i) ? -1 : type.getDimSize(i));
+  return shape;
+}
+
+namespace {
+template <typename DimFn> void constrain(const std::vector<int64_t> &shape, DimFn dim) {
+  int64_t stride = 1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] < 0) {
+      dim(i).set_min(0);
+      dim(i).set_stride(static_cast<int>(stride));
+      break; // only the outermost dimension may be dynamic
+    }
+    dim(i).set_bounds(0, static_cast<int>(shape[i]));
+    dim(i).set_stride(static_cast<int>(stride));
+    stride *= shape[i];
+  }
+}
+} // namespace
+
+Halide::ImageParam makeInput(Value v, const std::string &name) {
+  std::vector<int64_t> shape = halideShape(v);
+  Halide::ImageParam p(Halide::Float(32), static_cast<int>(shape.size()), name);
+  constrain(shape, [&](size_t i) { return p.dim(static_cast<int>(i)); });
+  return p;
+}
+
+void constrainOutput(Halide::Func f, Value v) {
+  std::vector<int64_t> shape = halideShape(v);
+  Halide::OutputImageParam out = f.output_buffer();
+  constrain(shape, [&](size_t i) { return out.dim(static_cast<int>(i)); });
+}
+
+std::vector<Halide::Var> makeVars(size_t rank) {
+  std::vector<Halide::Var> vars;
+  for (size_t i = 0; i < rank; ++i)
+    vars.emplace_back("x" + std::to_string(i));
+  return vars;
+}
+
+std::vector<Halide::Expr> asExprs(const std::vector<Halide::Var> &vars) {
+  return std::vector<Halide::Expr>(vars.begin(), vars.end());
+}
+
+int floorPow2(int64_t n) {
+  int p = 1;
+  while (p * 2 <= n)
+    p *= 2;
+  return p;
+}
+
+int vectorWidthFor(int64_t extent, const Halide::Target &target) {
+  int natural = target.natural_vector_size<float>();
+  if (extent < 0)
+    return natural;
+  return std::max(1, std::min(natural, floorPow2(std::max<int64_t>(extent, 1))));
+}
+
+Kernel finishKernel(Operation *op, Halide::Func output,
+                    const std::vector<Halide::ImageParam> &params, std::string schedule,
+                    uint64_t macsPerImage) {
+  constrainOutput(output, op->getResult(0));
+  Kernel k;
+  k.ops = op->getName().getStringRef().str();
+  for (Value operand : op->getOperands())
+    k.inputs.push_back(operand);
+  k.output = op->getResult(0);
+  k.pipeline = Halide::Pipeline(output);
+  for (const Halide::ImageParam &p : params)
+    k.arguments.push_back(p);
+  k.schedule = std::move(schedule);
+  k.macsPerImage = macsPerImage;
+  return k;
+}
+
+} // namespace cvc::halide

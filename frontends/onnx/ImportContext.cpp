@@ -1,0 +1,269 @@
+//===- ImportContext.cpp - attribute, value and error helpers -----------===//
+#include "ImportContext.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/ADT/StringExtras.h"
+#include "mlir/IR/Verifier.h"
+#include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <cstring>
+
+using namespace mlir;
+
+namespace cvc::onnx_frontend {
+
+std::string ImportContext::nodeLabel() const {
+  if (!node)
+    return file;
+  return file + ": node '" + node->name() + "' (" + node->op_type() + ")";
+}
+
+Location ImportContext::loc() const {
+  MLIRContext *ctx = builder.getContext();
+  Location fileLoc = FileLineColLoc::get(ctx, file, 0, 0);
+  return node ? Location(NameLoc::get(StringAttr::get(ctx, node->name()), fileLoc)) : fileLoc;
+}
+
+LogicalResult ImportContext::fail(const llvm::Twine &reason) const {
+  return emitError(loc()) << nodeLabel() << ": " << reason;
+}
+
+const onnx::AttributeProto *ImportContext::attr(llvm::StringRef name) const {
+  for (const auto &a : node->attribute())
+    if (a.name() == name)
+      return &a;
+  return nullptr;
+}
+
+bool ImportContext::hasAttr(llvm::StringRef name) const { return attr(name) != nullptr; }
+
+int64_t ImportContext::intAttr(llvm::StringRef name, int64_t def) const {
+  const auto *a = attr(name);
+  return a ? a->i() : def;
+}
+
+float ImportContext::floatAttr(llvm::StringRef name, float def) const {
+  const auto *a = attr(name);
+  return a ? a->f() : def;
+}
+
+std::string ImportContext::stringAttr(llvm::StringRef name, llvm::StringRef def) const {
+  const auto *a = attr(name);
+  return a ? a->s() : def.str();
+}
+
+std::vector<int64_t> ImportContext::intsAttr(llvm::StringRef name) const {
+  const auto *a = attr(name);
+  if (!a)
+    return {};
+  return std::vector<int64_t>(a->ints().begin(), a->ints().end());
+}
+
+const onnx::TensorProto *ImportContext::tensorAttr(llvm::StringRef name) const {
+  const auto *a = attr(name);
+  return a && a->has_t() ? &a->t() : nullptr;
+}
+
+LogicalResult ImportContext::checkAttrs(std::initializer_list<llvm::StringRef> supported) const {
+  for (const auto &a : node->attribute())
+    if (llvm::find(supported, a.name()) == supported.end())
+      return fail("attribute '" + a.name() + "' is not supported");
+  return success();
+}
+
+size_t ImportContext::inputCount() const {
+  size_t n = 0;
+  for (const auto &name : node->input())
+    n += !name.empty();
+  return n;
+}
+
+bool ImportContext::hasInput(size_t i) const {
+  return static_cast<int>(i) < node->input_size() && !node->input(i).empty();
+}
+
+LogicalResult ImportContext::readFloatTensor(const onnx::TensorProto &t, FloatConstant &out,
+                                             std::string &error) const {
+  if (t.data_type() != onnx::TensorProto::FLOAT) {
+    error = "tensor '" + t.name() + "' has element type " +
+            onnx::TensorProto::DataType_Name(
+                static_cast<onnx::TensorProto::DataType>(t.data_type())) +
+            "; only float32 is supported for weights";
+    return failure();
+  }
+  int64_t count = 1;
+  out.shape.clear();
+  for (int64_t d : t.dims()) {
+    if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d)) {
+      error = "tensor '" + t.name() + "' has an invalid shape";
+      return failure();
+    }
+    out.shape.push_back(d);
+    count *= d;
+  }
+  out.data.resize(count);
+  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
+    std::string location;
+    int64_t offset = 0, length = -1;
+    for (const auto &kv : t.external_data()) {
+      if (kv.key() == "location")
+        location = kv.value();
+      else if (kv.key() == "offset")
+        offset = std::atoll(kv.value().c_str());
+      else if (kv.key() == "length")
+        length = std::atoll(kv.value().c_str());
+    }
+    if (location.empty() || llvm::sys::path::is_absolute(location) ||
+        llvm::StringRef(location).contains("..")) {
+      error = "tensor '" + t.name() + "' names an invalid external data location '" + location + "'";
+      return failure();
+    }
+    llvm::SmallString<256> path(modelDir);
+    llvm::sys::path::append(path, location);
+    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                              /*RequiresNullTerminator=*/false);
+    if (!buffer) {
+      error = "cannot read external data '" + path.str().str() + "' of tensor '" + t.name() +
+              "': " + buffer.getError().message();
+      return failure();
+    }
+    int64_t bytes = count * 4;
+    if (offset < 0 || (length >= 0 && length != bytes) ||
+        offset + bytes > static_cast<int64_t>((*buffer)->getBufferSize())) {
+      error = "external data of tensor '" + t.name() + "' is truncated or has the wrong length";
+      return failure();
+    }
+    std::memcpy(out.data.data(), (*buffer)->getBufferStart() + offset, bytes);
+    return success();
+  }
+  if (t.has_raw_data()) {
+    if (t.raw_data().size() != static_cast<size_t>(count) * 4) {
+      error = "tensor '" + t.name() + "' holds " + std::to_string(t.raw_data().size()) +
+              " bytes of data but its shape needs " + std::to_string(count * 4);
+      return failure();
+    }
+    std::memcpy(out.data.data(), t.raw_data().data(), count * 4);
+    return success();
+  }
+  if (t.float_data_size() != count) {
+    error = "tensor '" + t.name() + "' holds " + std::to_string(t.float_data_size()) +
+            " values but its shape needs " + std::to_string(count);
+    return failure();
+  }
+  std::copy(t.float_data().begin(), t.float_data().end(), out.data.begin());
+  return success();
+}
+
+std::optional<FloatConstant> ImportContext::floatConstant(size_t i) const {
+  if (!hasInput(i))
+    return std::nullopt;
+  const std::string &name = node->input(i);
+  if (auto it = floatValues.find(name); it != floatValues.end())
+    return it->second;
+  auto it = initializers.find(name);
+  if (it == initializers.end())
+    return std::nullopt;
+  FloatConstant c;
+  std::string error;
+  if (failed(readFloatTensor(*it->second, c, error)))
+    return std::nullopt;
+  return c;
+}
+
+std::optional<std::vector<int64_t>> ImportContext::intConstant(size_t i) const {
+  if (!hasInput(i))
+    return std::nullopt;
+  auto it = intValues.find(node->input(i));
+  if (it == intValues.end())
+    return std::nullopt;
+  return it->second;
+}
+
+Value ImportContext::makeConstant(const FloatConstant &constant, llvm::StringRef name) {
+  auto type = RankedTensorType::get(constant.shape, builder.getF32Type());
+  ArrayRef<char> bytes(reinterpret_cast<const char *>(constant.data.data()),
+                       constant.data.size() * sizeof(float));
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64);
+  std::string key;
+  for (char c : name)
+    key += (llvm::isAlnum(c) || c == '_' || c == '.') ? c : '_';
+  if (key.empty() || llvm::isDigit(key[0]))
+    key = "w_" + key;
+  auto attr = DenseResourceElementsAttr::get(type, key, std::move(blob));
+  return builder.create<cv::ConstantOp>(loc(), attr);
+}
+
+FailureOr<Value> ImportContext::input(size_t i) {
+  if (!hasInput(i)) {
+    (void)fail("input #" + std::to_string(i) + " is missing");
+    return failure();
+  }
+  const std::string &name = node->input(i);
+  if (auto it = values.find(name); it != values.end())
+    return it->second;
+  if (auto c = floatConstant(i)) {
+    Value v = makeConstant(*c, name);
+    values[name] = v;
+    return v;
+  }
+  if (auto it = initializers.find(name); it != initializers.end()) {
+    FloatConstant c;
+    std::string error;
+    (void)readFloatTensor(*it->second, c, error);
+    (void)fail(error);
+    return failure();
+  }
+  if (intValues.count(name)) {
+    (void)fail("input '" + name + "' is an integer tensor; only float32 data is supported here");
+    return failure();
+  }
+  (void)fail("input '" + name + "' is not produced by any earlier node");
+  return failure();
+}
+
+void ImportContext::setOutput(size_t i, Value value) {
+  if (static_cast<int>(i) < node->output_size() && !node->output(i).empty())
+    values[node->output(i)] = value;
+}
+
+void ImportContext::setOutputInts(size_t i, std::vector<int64_t> v) {
+  if (static_cast<int>(i) < node->output_size() && !node->output(i).empty())
+    intValues[node->output(i)] = std::move(v);
+}
+
+FailureOr<Value> ImportContext::inferResult(Operation *op) {
+  // The cv ops phrase their own shape errors; prefix them with the node.
+  std::string message;
+  LogicalResult result = success();
+  {
+    ScopedDiagnosticHandler capture(builder.getContext(), [&](Diagnostic &diag) {
+      if (message.empty())
+        message = diag.str();
+      return success();
+    });
+    SmallVector<Type> types;
+    if (auto iface = llvm::dyn_cast<InferTypeOpInterface>(op)) {
+      result = iface.inferReturnTypes(op->getContext(), op->getLoc(), op->getOperands(),
+                                      op->getAttrDictionary(), op->getPropertiesStorage(),
+                                      op->getRegions(), types);
+      if (succeeded(result))
+        op->getResult(0).setType(types.front());
+    } else {
+      op->getResult(0).setType(op->getOperand(0).getType());
+    }
+    if (succeeded(result))
+      result = mlir::verify(op);
+  }
+  if (failed(result)) {
+    op->erase();
+    (void)fail(message.empty() ? std::string("invalid shapes or attributes") : message);
+    return failure();
+  }
+  return op->getResult(0);
+}
+
+} // namespace cvc::onnx_frontend

@@ -1,0 +1,116 @@
+//===- ImportContext.h - state shared by the per-op import functions -*- C++ -*-===//
+//
+// One ImportContext lives for one model import. It maps ONNX value names to
+// cv values (activations and materialised weights) or to compile-time integer
+// tensors (shapes, axes), and gives each op's import function uniform access
+// to attributes and uniform error messages.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CVC_ONNX_IMPORTCONTEXT_H
+#define CVC_ONNX_IMPORTCONTEXT_H
+
+#include "cv/CvOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/Diagnostics.h"
+
+#include <onnx/onnx_pb.h>
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace cvc::onnx_frontend {
+
+/// A float tensor known at compile time, owned by the importer.
+struct FloatConstant {
+  std::vector<int64_t> shape;
+  std::vector<float> data;
+};
+
+class ImportContext {
+public:
+  ImportContext(mlir::OpBuilder &builder, std::string file, std::string modelDir, int64_t opset)
+      : builder(builder), file(std::move(file)), modelDir(std::move(modelDir)), opset(opset) {}
+
+  mlir::OpBuilder &builder;
+  std::string file;
+  std::string modelDir;
+  int64_t opset;
+  const onnx::NodeProto *node = nullptr; ///< the node being imported
+
+  /// Reports an error about the current node and returns failure().
+  mlir::LogicalResult fail(const llvm::Twine &reason) const;
+  mlir::Location loc() const;
+
+  // Attributes of the current node.
+  bool hasAttr(llvm::StringRef name) const;
+  int64_t intAttr(llvm::StringRef name, int64_t def) const;
+  float floatAttr(llvm::StringRef name, float def) const;
+  std::string stringAttr(llvm::StringRef name, llvm::StringRef def) const;
+  std::vector<int64_t> intsAttr(llvm::StringRef name) const;
+  const onnx::TensorProto *tensorAttr(llvm::StringRef name) const;
+
+  /// Names every attribute of the node outside `supported`, as an error.
+  mlir::LogicalResult checkAttrs(std::initializer_list<llvm::StringRef> supported) const;
+
+  // Values.
+  /// Number of non-empty inputs of the current node.
+  size_t inputCount() const;
+  bool hasInput(size_t i) const;
+  /// The cv value of input `i` (weights are materialised as cv.constant on first use).
+  mlir::FailureOr<mlir::Value> input(size_t i);
+  /// Input `i` as a compile-time float tensor, when it is an initializer or Constant.
+  std::optional<FloatConstant> floatConstant(size_t i) const;
+  /// Input `i` as compile-time integers (shape/axes tensors).
+  std::optional<std::vector<int64_t>> intConstant(size_t i) const;
+  /// Binds output `i` of the current node.
+  void setOutput(size_t i, mlir::Value value);
+  void setOutputInts(size_t i, std::vector<int64_t> values);
+
+  /// Creates a weight constant from host data.
+  mlir::Value makeConstant(const FloatConstant &constant, llvm::StringRef name);
+
+  /// Creates `OpT` with a placeholder result type, then infers the real one
+  /// from the op's own shape rules; reports their message on failure.
+  template <typename OpT, typename... Args> mlir::FailureOr<mlir::Value> create(Args &&...args) {
+    auto placeholder = mlir::UnrankedTensorType::get(builder.getF32Type());
+    auto op = builder.create<OpT>(loc(), placeholder, std::forward<Args>(args)...);
+    return inferResult(op.getOperation());
+  }
+
+  // Model-level tables, filled by the importer.
+  std::map<std::string, mlir::Value> values;
+  std::map<std::string, const onnx::TensorProto *> initializers;
+  std::map<std::string, std::vector<int64_t>> intValues;
+  std::map<std::string, FloatConstant> floatValues; ///< float Constant nodes
+  /// Reads a float TensorProto (raw, float_data or external data).
+  mlir::LogicalResult readFloatTensor(const onnx::TensorProto &t, FloatConstant &out,
+                                      std::string &error) const;
+
+private:
+  mlir::FailureOr<mlir::Value> inferResult(mlir::Operation *op);
+  const onnx::AttributeProto *attr(llvm::StringRef name) const;
+  std::string nodeLabel() const;
+};
+
+/// Imports the current node (ctx.node); on failure it has reported why.
+using ImportFn = std::function<mlir::LogicalResult(ImportContext &)>;
+
+/// The table from ONNX op type (default domain) to its import function.
+const std::map<std::string, ImportFn> &importTable();
+
+// Registration of each family's entries; each lives in its own Import*.cpp.
+void addConvImports(std::map<std::string, ImportFn> &table);
+void addPoolImports(std::map<std::string, ImportFn> &table);
+void addElementwiseImports(std::map<std::string, ImportFn> &table);
+void addDenseImports(std::map<std::string, ImportFn> &table);
+void addShapeImports(std::map<std::string, ImportFn> &table);
+void addNormalizationImports(std::map<std::string, ImportFn> &table);
+
+} // namespace cvc::onnx_frontend
+
+#endif // CVC_ONNX_IMPORTCONTEXT_H

@@ -1,0 +1,57 @@
+//===- ImportConv.cpp - Conv ---------------------------------------------===//
+#include "Padding.h"
+
+using namespace mlir;
+
+namespace cvc::onnx_frontend {
+namespace {
+
+LogicalResult importConv(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"auto_pad", "dilations", "group", "kernel_shape", "pads", "strides"})))
+    return failure();
+  auto x = nchwInput(ic);
+  if (failed(x))
+    return failure();
+  if (!ic.floatConstant(1))
+    return ic.fail("the weight must be a constant float initializer");
+  if (ic.hasInput(2) && !ic.floatConstant(2))
+    return ic.fail("the bias must be a constant float initializer");
+  auto w = ic.input(1);
+  if (failed(w))
+    return failure();
+  auto wType = llvm::cast<RankedTensorType>(w->getType());
+  if (wType.getRank() != 4)
+    return ic.fail("the weight must be rank 4 (OIHW)");
+  std::vector<int64_t> kernel = {wType.getDimSize(2), wType.getDimSize(3)};
+  if (ic.hasAttr("kernel_shape") && ic.intsAttr("kernel_shape") != kernel)
+    return ic.fail("'kernel_shape' disagrees with the weight's shape");
+  auto strides = pairAttr(ic, "strides", {1, 1});
+  auto dilations = pairAttr(ic, "dilations", {1, 1});
+  if (failed(strides) || failed(dilations))
+    return failure();
+  auto pads = windowPads(ic, *x, kernel, *strides, *dilations);
+  if (failed(pads))
+    return failure();
+  Value bias;
+  if (ic.hasInput(2)) {
+    auto b = ic.input(2);
+    if (failed(b))
+      return failure();
+    bias = *b;
+  }
+  OpBuilder &b = ic.builder;
+  auto y = ic.create<cv::Conv2DOp>(*x, *w, bias, b.getDenseI64ArrayAttr(*strides),
+                                   b.getDenseI64ArrayAttr(*pads),
+                                   b.getDenseI64ArrayAttr(*dilations),
+                                   b.getI64IntegerAttr(ic.intAttr("group", 1)));
+  if (failed(y))
+    return failure();
+  ic.setOutput(0, *y);
+  return success();
+}
+
+} // namespace
+
+void addConvImports(std::map<std::string, ImportFn> &table) { table["Conv"] = importConv; }
+
+} // namespace cvc::onnx_frontend

@@ -1,0 +1,85 @@
+//===- ImportPool.cpp - MaxPool, AveragePool, Global{Average,Max}Pool ---===//
+#include "Padding.h"
+
+using namespace mlir;
+
+namespace cvc::onnx_frontend {
+namespace {
+
+template <typename OpT> LogicalResult importPool(ImportContext &ic, bool isMax) {
+  if (isMax) {
+    if (failed(ic.checkAttrs({"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads",
+                              "storage_order", "strides"})))
+      return failure();
+    for (int64_t d : ic.intsAttr("dilations"))
+      if (d != 1)
+        return ic.fail("dilated max pooling is not supported");
+    if (ic.node->output_size() > 1 && !ic.node->output(1).empty())
+      return ic.fail("the Indices output of MaxPool is not supported");
+  } else if (failed(ic.checkAttrs({"auto_pad", "ceil_mode", "count_include_pad", "kernel_shape",
+                                   "pads", "strides"}))) {
+    return failure();
+  }
+  auto x = nchwInput(ic);
+  if (failed(x))
+    return failure();
+  std::vector<int64_t> kernel = ic.intsAttr("kernel_shape");
+  if (kernel.size() != 2)
+    return ic.fail("'kernel_shape' must have 2 values (only 2-D pooling is supported)");
+  auto strides = pairAttr(ic, "strides", {1, 1});
+  if (failed(strides))
+    return failure();
+  auto pads = windowPads(ic, *x, kernel, *strides, {1, 1});
+  if (failed(pads))
+    return failure();
+  OpBuilder &b = ic.builder;
+  FailureOr<Value> y;
+  if constexpr (std::is_same_v<OpT, cv::MaxPool2DOp>)
+    y = ic.create<cv::MaxPool2DOp>(*x, b.getDenseI64ArrayAttr(kernel),
+                                   b.getDenseI64ArrayAttr(*strides), b.getDenseI64ArrayAttr(*pads),
+                                   b.getBoolAttr(ic.intAttr("ceil_mode", 0) != 0));
+  else
+    y = ic.create<cv::AvgPool2DOp>(*x, b.getDenseI64ArrayAttr(kernel),
+                                   b.getDenseI64ArrayAttr(*strides), b.getDenseI64ArrayAttr(*pads),
+                                   b.getBoolAttr(ic.intAttr("ceil_mode", 0) != 0),
+                                   b.getBoolAttr(ic.intAttr("count_include_pad", 0) != 0));
+  if (failed(y))
+    return failure();
+  ic.setOutput(0, *y);
+  return success();
+}
+
+/// Global pooling is a window covering the whole image.
+template <typename OpT> LogicalResult importGlobalPool(ImportContext &ic) {
+  if (failed(ic.checkAttrs({})))
+    return failure();
+  auto x = nchwInput(ic);
+  if (failed(x))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  OpBuilder &b = ic.builder;
+  auto kernel = b.getDenseI64ArrayAttr({type.getDimSize(2), type.getDimSize(3)});
+  auto ones = b.getDenseI64ArrayAttr({1, 1});
+  auto zeros = b.getDenseI64ArrayAttr({0, 0, 0, 0});
+  FailureOr<Value> y;
+  if constexpr (std::is_same_v<OpT, cv::MaxPool2DOp>)
+    y = ic.create<cv::MaxPool2DOp>(*x, kernel, ones, zeros, b.getBoolAttr(false));
+  else
+    y = ic.create<cv::AvgPool2DOp>(*x, kernel, ones, zeros, b.getBoolAttr(false),
+                                   b.getBoolAttr(false));
+  if (failed(y))
+    return failure();
+  ic.setOutput(0, *y);
+  return success();
+}
+
+} // namespace
+
+void addPoolImports(std::map<std::string, ImportFn> &table) {
+  table["MaxPool"] = [](ImportContext &ic) { return importPool<cv::MaxPool2DOp>(ic, true); };
+  table["AveragePool"] = [](ImportContext &ic) { return importPool<cv::AvgPool2DOp>(ic, false); };
+  table["GlobalMaxPool"] = importGlobalPool<cv::MaxPool2DOp>;
+  table["GlobalAveragePool"] = importGlobalPool<cv::AvgPool2DOp>;
+}
+
+} // namespace cvc::onnx_frontend

@@ -1,0 +1,224 @@
+//===- ImportShape.cpp - Flatten, Reshape, Identity, Dropout, Constant, Pad ===//
+//
+// Shape ops become cv.reshape (a view at run time) or disappear. Integer
+// tensors — shapes and pads — are compile-time values here, never cv values.
+//
+//===----------------------------------------------------------------------===//
+#include "ImportContext.h"
+
+#include "mlir/IR/Verifier.h"
+
+using namespace mlir;
+
+namespace cvc::onnx_frontend {
+namespace {
+
+constexpr int64_t kDyn = ShapedType::kDynamic;
+
+int64_t product(ArrayRef<int64_t> dims) {
+  int64_t n = 1;
+  for (int64_t d : dims)
+    n *= d;
+  return n;
+}
+
+LogicalResult emitReshape(ImportContext &ic, Value x, ArrayRef<int64_t> shape) {
+  auto type = RankedTensorType::get(shape, ic.builder.getF32Type());
+  auto y = ic.create<cv::ReshapeOp>(x);
+  if (failed(y))
+    return failure();
+  y->setType(type);
+  if (failed(mlir::verify(y->getDefiningOp())))
+    return ic.fail("cannot reshape to the requested shape");
+  ic.setOutput(0, *y);
+  return success();
+}
+
+LogicalResult importFlatten(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"axis"})))
+    return failure();
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  int64_t axis = ic.intAttr("axis", 1);
+  if (axis < 0)
+    axis += rank;
+  if (axis < 0 || axis > rank)
+    return ic.fail("axis " + std::to_string(ic.intAttr("axis", 1)) + " is out of range");
+  ArrayRef<int64_t> dims = type.getShape();
+  bool dynamicBatch = rank > 0 && type.isDynamicDim(0);
+  if (dynamicBatch && axis != 1)
+    return ic.fail("flattening at axis " + std::to_string(axis) +
+                   " would mix the dynamic batch into another dimension; fix the batch with "
+                   "--input-shape");
+  int64_t outer = dynamicBatch ? kDyn : product(dims.take_front(axis));
+  return emitReshape(ic, *x, {outer, product(dims.drop_front(axis))});
+}
+
+LogicalResult importReshape(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"allowzero"})))
+    return failure();
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  auto target = ic.intConstant(1);
+  if (!target)
+    return ic.fail("the target shape must be a constant (computed shapes are not supported yet)");
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  ArrayRef<int64_t> in = type.getShape();
+  bool allowZero = ic.intAttr("allowzero", 0) != 0;
+  bool dynamicBatch = type.getRank() > 0 && type.isDynamicDim(0);
+  std::vector<int64_t> shape(target->begin(), target->end());
+  int inferred = -1;
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (shape[i] == 0 && !allowZero) {
+      if (i >= in.size())
+        return ic.fail("shape value 0 at position " + std::to_string(i) +
+                       " copies a dimension the input does not have");
+      shape[i] = in[i];
+    } else if (shape[i] == -1) {
+      if (inferred >= 0)
+        return ic.fail("the target shape has more than one -1");
+      inferred = static_cast<int>(i);
+    } else if (shape[i] < 0) {
+      return ic.fail("invalid target dimension " + std::to_string(shape[i]));
+    }
+  }
+  // A dynamic batch must stay the leading dimension: either copied (0) or
+  // inferred (-1) with the remaining dimensions fixed.
+  if (dynamicBatch) {
+    if (!shape.empty() && shape[0] == kDyn) {
+      if (inferred >= 0) {
+        int64_t known = product(ArrayRef<int64_t>(shape).drop_front());
+        int64_t total = product(in.drop_front());
+        if (known == 0 || total % (known / -1 * -1) != 0)
+          return ic.fail("cannot infer the -1 dimension");
+        shape[inferred] = total / -known;
+      }
+    } else if (inferred == 0) {
+      shape[0] = kDyn;
+      if (product(ArrayRef<int64_t>(shape).drop_front()) != product(in.drop_front()))
+        return ic.fail("the target shape does not keep the batch as the leading dimension; "
+                       "fix the batch with --input-shape");
+    } else {
+      return ic.fail("the target shape fixes the dynamic batch dimension; fix the batch with "
+                     "--input-shape");
+    }
+  } else if (inferred >= 0) {
+    int64_t known = 1;
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (static_cast<int>(i) != inferred)
+        known *= shape[i];
+    int64_t total = product(in);
+    if (known == 0 || total % known != 0)
+      return ic.fail("cannot infer the -1 dimension");
+    shape[inferred] = total / known;
+  }
+  return emitReshape(ic, *x, shape);
+}
+
+LogicalResult importIdentity(ImportContext &ic) {
+  if (ic.node->op_type() == "Dropout") {
+    if (failed(ic.checkAttrs({"ratio", "is_test", "seed"})))
+      return failure();
+    if (ic.intConstant(2) && !ic.intConstant(2)->empty() && (*ic.intConstant(2))[0] != 0)
+      return ic.fail("training-mode dropout is not supported at inference");
+  } else if (failed(ic.checkAttrs({}))) {
+    return failure();
+  }
+  const std::string &in = ic.node->input(0);
+  if (auto it = ic.values.find(in); it != ic.values.end()) {
+    ic.setOutput(0, it->second);
+  } else if (auto ints = ic.intConstant(0)) {
+    ic.setOutputInts(0, *ints);
+  } else {
+    auto x = ic.input(0);
+    if (failed(x))
+      return failure();
+    ic.setOutput(0, *x);
+  }
+  return success();
+}
+
+LogicalResult importConstant(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"value", "value_float", "value_floats", "value_int", "value_ints"})))
+    return failure();
+  const std::string &out = ic.node->output(0);
+  if (const onnx::TensorProto *t = ic.tensorAttr("value")) {
+    if (t->data_type() == onnx::TensorProto::INT64 || t->data_type() == onnx::TensorProto::INT32) {
+      std::vector<int64_t> values;
+      size_t width = t->data_type() == onnx::TensorProto::INT64 ? 8 : 4;
+      if (t->has_raw_data()) {
+        for (size_t off = 0; off + width <= t->raw_data().size(); off += width) {
+          int64_t v = 0;
+          if (width == 8)
+            std::memcpy(&v, t->raw_data().data() + off, 8);
+          else {
+            int32_t v32;
+            std::memcpy(&v32, t->raw_data().data() + off, 4);
+            v = v32;
+          }
+          values.push_back(v);
+        }
+      } else if (width == 8) {
+        values.assign(t->int64_data().begin(), t->int64_data().end());
+      } else {
+        values.assign(t->int32_data().begin(), t->int32_data().end());
+      }
+      ic.intValues[out] = std::move(values);
+      return success();
+    }
+    FloatConstant c;
+    std::string error;
+    if (failed(ic.readFloatTensor(*t, c, error)))
+      return ic.fail(error);
+    ic.floatValues[out] = std::move(c);
+    return success();
+  }
+  if (ic.hasAttr("value_float")) {
+    ic.floatValues[out] = FloatConstant{{}, {ic.floatAttr("value_float", 0)}};
+  } else if (ic.hasAttr("value_int")) {
+    ic.intValues[out] = {ic.intAttr("value_int", 0)};
+  } else if (ic.hasAttr("value_ints")) {
+    ic.intValues[out] = ic.intsAttr("value_ints");
+  } else {
+    return ic.fail("this form of Constant is not supported");
+  }
+  return success();
+}
+
+/// Only the no-op Pad that PyTorch emits before some poolings is supported so far.
+LogicalResult importPad(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"mode", "pads", "value"})))
+    return failure();
+  std::vector<int64_t> pads = ic.opset < 11 ? ic.intsAttr("pads") : std::vector<int64_t>{};
+  if (ic.opset >= 11) {
+    auto p = ic.intConstant(1);
+    if (!p)
+      return ic.fail("the pads must be a constant");
+    pads = *p;
+  }
+  for (int64_t p : pads)
+    if (p != 0)
+      return ic.fail("non-zero padding is not supported yet (only all-zero Pad)");
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  ic.setOutput(0, *x);
+  return success();
+}
+
+} // namespace
+
+void addShapeImports(std::map<std::string, ImportFn> &table) {
+  table["Flatten"] = importFlatten;
+  table["Reshape"] = importReshape;
+  table["Identity"] = importIdentity;
+  table["Dropout"] = importIdentity;
+  table["Constant"] = importConstant;
+  table["Pad"] = importPad;
+}
+
+} // namespace cvc::onnx_frontend

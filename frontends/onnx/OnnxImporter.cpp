@@ -1,0 +1,307 @@
+//===- OnnxImporter.cpp - load, validate and import an ONNX model -------===//
+//
+// Loading is defensive: a truncated, hostile or merely unsupported file must
+// end in a message naming the file (and node), never a crash. The ONNX
+// checker and shape inference run first so that problems in the model itself
+// are reported in ONNX's own terms before cvc's.
+//
+//===----------------------------------------------------------------------===//
+#include "cvc/onnx/Import.h"
+#include "ImportContext.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/MemoryBuffer.h"
+#include "llvm/Support/Path.h"
+
+#include <google/protobuf/io/coded_stream.h>
+#include <onnx/checker.h>
+#include <onnx/defs/parser.h>
+#include <onnx/shape_inference/implementation.h>
+
+#include <climits>
+#include <set>
+
+using namespace mlir;
+
+namespace cvc::onnx_frontend {
+namespace {
+
+constexpr int64_t kMinOpset = 7, kMaxOpset = 17;
+
+LogicalResult fileError(MLIRContext &ctx, llvm::StringRef file, const llvm::Twine &reason) {
+  return emitError(FileLineColLoc::get(&ctx, file, 0, 0)) << file << ": " << reason;
+}
+
+LogicalResult readModel(MLIRContext &ctx, llvm::StringRef path, onnx::ModelProto &model) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/true);
+  if (!buffer)
+    return fileError(ctx, path, "cannot read the file: " + buffer.getError().message());
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  if (bytes.empty())
+    return fileError(ctx, path, "the file is empty");
+  if (path.ends_with(".onnxtxt")) {
+    auto status = onnx::OnnxParser::Parse(model, bytes.data());
+    if (!status.IsOK())
+      return fileError(ctx, path, "not a valid textual ONNX model: " + status.ErrorMessage());
+    return success();
+  }
+  if (bytes.size() > static_cast<size_t>(INT_MAX))
+    return fileError(ctx, path, "larger than 2 GB; store the weights as ONNX external data");
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t *>(bytes.data()), static_cast<int>(bytes.size()));
+  stream.SetTotalBytesLimit(INT_MAX);
+  if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
+    return fileError(ctx, path, "not a valid ONNX model (the protobuf does not parse: the file is "
+                                "truncated, corrupt, or not ONNX)");
+  if (!model.has_graph())
+    return fileError(ctx, path, "not a valid ONNX model (it has no graph)");
+  return success();
+}
+
+std::string shapeText(const std::vector<int64_t> &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i)
+    s += (i ? "," : "") + (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
+  return s + "]";
+}
+
+/// The declared type of a graph input, with a symbolic leading dimension
+/// becoming the dynamic batch.
+FailureOr<RankedTensorType> inputType(MLIRContext &ctx, llvm::StringRef file,
+                                      const onnx::ValueInfoProto &input,
+                                      const ImportOptions &options) {
+  const auto &type = input.type();
+  if (!type.has_tensor_type()) {
+    (void)fileError(ctx, file, "input '" + input.name() + "' is not a tensor");
+    return failure();
+  }
+  const auto &tensor = type.tensor_type();
+  if (tensor.elem_type() != onnx::TensorProto::FLOAT) {
+    (void)fileError(ctx, file,
+                    "input '" + input.name() + "' has element type " +
+                        onnx::TensorProto::DataType_Name(
+                            static_cast<onnx::TensorProto::DataType>(tensor.elem_type())) +
+                        "; cvc compiles float32 models only");
+    return failure();
+  }
+  auto overridden = options.inputShapes.find(input.name());
+  if (!tensor.has_shape() && overridden == options.inputShapes.end()) {
+    (void)fileError(ctx, file, "input '" + input.name() + "' has no shape; fix it with --input-shape " +
+                                   input.name() + "=d0,d1,...");
+    return failure();
+  }
+  std::vector<int64_t> shape;
+  std::vector<std::string> symbolic;
+  if (tensor.has_shape()) {
+    for (int i = 0; i < tensor.shape().dim_size(); ++i) {
+      const auto &dim = tensor.shape().dim(i);
+      if (dim.has_dim_value() && dim.dim_value() > 0) {
+        shape.push_back(dim.dim_value());
+      } else {
+        shape.push_back(-1);
+        if (i > 0)
+          symbolic.push_back(dim.has_dim_param() ? "'" + dim.dim_param() + "' (dim " +
+                                                       std::to_string(i) + ")"
+                                                 : "dim " + std::to_string(i));
+      }
+    }
+  }
+  if (overridden != options.inputShapes.end()) {
+    const std::vector<int64_t> &fixed = overridden->second;
+    if (!shape.empty() && fixed.size() != shape.size()) {
+      (void)fileError(ctx, file, "--input-shape for '" + input.name() + "' has rank " +
+                                     std::to_string(fixed.size()) + " but the model declares " +
+                                     shapeText(shape));
+      return failure();
+    }
+    for (size_t i = 0; i < shape.size(); ++i)
+      if (shape[i] >= 0 && shape[i] != fixed[i]) {
+        (void)fileError(ctx, file, "--input-shape " + shapeText(fixed) + " for '" + input.name() +
+                                       "' contradicts the declared shape " + shapeText(shape));
+        return failure();
+      }
+    shape = fixed;
+  } else if (!symbolic.empty()) {
+    std::string dims;
+    for (const auto &s : symbolic)
+      dims += (dims.empty() ? "" : ", ") + s;
+    (void)fileError(ctx, file, "input '" + input.name() + "' " + shapeText(shape) +
+                                   " has symbolic non-batch dimensions " + dims +
+                                   "; fix them with --input-shape " + input.name() +
+                                   "=d0,d1,... (e.g. 1,3,224,224)");
+    return failure();
+  }
+  llvm::SmallVector<int64_t> dims;
+  for (int64_t d : shape)
+    dims.push_back(d < 0 ? ShapedType::kDynamic : d);
+  return RankedTensorType::get(dims, Float32Type::get(&ctx));
+}
+
+} // namespace
+
+OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
+                                      const ImportOptions &options) {
+  ctx.loadDialect<cv::CvDialect, func::FuncDialect>();
+  std::string file = path.str();
+  onnx::ModelProto model;
+  if (failed(readModel(ctx, path, model)))
+    return nullptr;
+
+  int64_t opset = -1;
+  for (const auto &entry : model.opset_import())
+    if (entry.domain().empty() || entry.domain() == "ai.onnx")
+      opset = entry.version();
+  if (opset < kMinOpset || opset > kMaxOpset) {
+    (void)fileError(ctx, path, "default-domain opset " + std::to_string(opset) +
+                                   " is not supported; cvc imports opsets " +
+                                   std::to_string(kMinOpset) + " to " + std::to_string(kMaxOpset));
+    return nullptr;
+  }
+
+  try {
+    onnx::checker::check_model(model);
+  } catch (const std::exception &e) {
+    (void)fileError(ctx, path, std::string("the ONNX checker rejects the model: ") + e.what());
+    return nullptr;
+  }
+  try {
+    onnx::shape_inference::InferShapes(model);
+  } catch (const std::exception &e) {
+    (void)fileError(ctx, path, std::string("ONNX shape inference fails: ") + e.what());
+    return nullptr;
+  }
+
+  // Report every unsupported node at once, before building anything.
+  const auto &table = importTable();
+  const onnx::GraphProto &graph = model.graph();
+  bool unsupported = false;
+  for (int i = 0; i < graph.node_size(); ++i) {
+    const auto &node = graph.node(i);
+    std::string label = file + ": node '" + node.name() + "' (" + node.op_type() + ")";
+    if (!node.domain().empty() && node.domain() != "ai.onnx") {
+      emitError(FileLineColLoc::get(&ctx, file, 0, 0))
+          << label << ": operator domain '" << node.domain() << "' is not supported";
+      unsupported = true;
+    } else if (!table.count(node.op_type())) {
+      emitError(FileLineColLoc::get(&ctx, file, 0, 0))
+          << label << ": unsupported operator '" << node.op_type() << "'";
+      unsupported = true;
+    }
+  }
+  if (unsupported)
+    return nullptr;
+
+  OpBuilder builder(&ctx);
+  auto module = ModuleOp::create(FileLineColLoc::get(&ctx, file, 0, 0));
+  OwningOpRef<ModuleOp> owner(module);
+  module->setAttr("cv.source", builder.getStringAttr(llvm::sys::path::filename(path)));
+  ImportContext ic(builder, file, llvm::sys::path::parent_path(path).str(), opset);
+
+  for (const auto &init : graph.initializer()) {
+    if (init.data_type() == onnx::TensorProto::INT64 ||
+        init.data_type() == onnx::TensorProto::INT32) {
+      std::vector<int64_t> values;
+      if (init.has_raw_data()) {
+        size_t width = init.data_type() == onnx::TensorProto::INT64 ? 8 : 4;
+        const std::string &raw = init.raw_data();
+        for (size_t off = 0; off + width <= raw.size(); off += width) {
+          if (width == 8) {
+            int64_t v;
+            std::memcpy(&v, raw.data() + off, 8);
+            values.push_back(v);
+          } else {
+            int32_t v;
+            std::memcpy(&v, raw.data() + off, 4);
+            values.push_back(v);
+          }
+        }
+      } else if (init.data_type() == onnx::TensorProto::INT64) {
+        values.assign(init.int64_data().begin(), init.int64_data().end());
+      } else {
+        values.assign(init.int32_data().begin(), init.int32_data().end());
+      }
+      ic.intValues[init.name()] = std::move(values);
+    } else {
+      ic.initializers[init.name()] = &init;
+    }
+  }
+
+  llvm::SmallVector<Type> argTypes;
+  std::vector<const onnx::ValueInfoProto *> inputs;
+  std::set<std::string> seenOverrides;
+  for (const auto &input : graph.input()) {
+    if (ic.initializers.count(input.name()) || ic.intValues.count(input.name()))
+      continue;
+    auto type = inputType(ctx, path, input, options);
+    if (failed(type))
+      return nullptr;
+    argTypes.push_back(*type);
+    inputs.push_back(&input);
+    seenOverrides.insert(input.name());
+  }
+  for (const auto &[name, shape] : options.inputShapes)
+    if (!seenOverrides.count(name)) {
+      (void)fileError(ctx, path, "--input-shape names '" + name + "', which is not a model input");
+      return nullptr;
+    }
+  if (inputs.empty()) {
+    (void)fileError(ctx, path, "the model has no inputs to compute from");
+    return nullptr;
+  }
+
+  builder.setInsertionPointToEnd(module.getBody());
+  auto func = builder.create<func::FuncOp>(module.getLoc(), "main",
+                                           builder.getFunctionType(argTypes, {}));
+  Block *entry = func.addEntryBlock();
+  for (auto [i, input] : llvm::enumerate(inputs)) {
+    func.setArgAttr(i, "cv.name", builder.getStringAttr(input->name()));
+    ic.values[input->name()] = entry->getArgument(i);
+  }
+  builder.setInsertionPointToEnd(entry);
+
+  for (const auto &node : graph.node()) {
+    ic.node = &node;
+    if (failed(table.at(node.op_type())(ic)))
+      return nullptr;
+  }
+  ic.node = nullptr;
+
+  llvm::SmallVector<Value> results;
+  llvm::SmallVector<Type> resultTypes;
+  for (const auto &output : graph.output()) {
+    auto it = ic.values.find(output.name());
+    if (it == ic.values.end()) {
+      (void)fileError(ctx, path, "output '" + output.name() +
+                                     "' is not a float tensor computed from the inputs");
+      return nullptr;
+    }
+    auto type = llvm::cast<RankedTensorType>(it->second.getType());
+    if (output.type().has_tensor_type() && output.type().tensor_type().has_shape()) {
+      const auto &declared = output.type().tensor_type().shape();
+      bool mismatch = declared.dim_size() != type.getRank();
+      for (int i = 0; !mismatch && i < declared.dim_size(); ++i)
+        mismatch = declared.dim(i).has_dim_value() && !type.isDynamicDim(i) &&
+                   declared.dim(i).dim_value() != type.getDimSize(i);
+      if (mismatch) {
+        std::vector<int64_t> ours(type.getShape().begin(), type.getShape().end());
+        for (int64_t &d : ours)
+          d = ShapedType::isDynamic(d) ? -1 : d;
+        (void)fileError(ctx, path, "output '" + output.name() + "' is declared with a shape "
+                                   "that differs from the computed " + shapeText(ours));
+        return nullptr;
+      }
+    }
+    results.push_back(it->second);
+    resultTypes.push_back(type);
+  }
+  builder.create<func::ReturnOp>(module.getLoc(), results);
+  func.setFunctionType(builder.getFunctionType(argTypes, resultTypes));
+  for (auto [i, output] : llvm::enumerate(graph.output()))
+    func.setResultAttr(i, "cv.name", builder.getStringAttr(output.name()));
+  return owner;
+}
+
+} // namespace cvc::onnx_frontend

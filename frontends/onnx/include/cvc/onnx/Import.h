@@ -1,0 +1,33 @@
+//===- Import.h - ONNX model -> cv dialect ----------------------*- C++ -*-===//
+#ifndef CVC_ONNX_IMPORT_H
+#define CVC_ONNX_IMPORT_H
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/ADT/StringRef.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cvc::onnx_frontend {
+
+struct ImportOptions {
+  /// --input-shape overrides: input name -> full shape (fixes symbolic dims).
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+};
+
+/// Reads a binary .onnx (or textual ONNX when the path ends in .onnxtxt) and
+/// builds a module holding one `func.func @main` of cv ops whose arguments and
+/// results carry their ONNX names in a `cv.name` attribute.
+///
+/// Before building anything, every node is checked and every unsupported op
+/// type is reported, one diagnostic each. Messages are self-contained:
+/// "<file>: node '<name>' (<OpType>): <reason>". Returns null on failure.
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxModel(llvm::StringRef path, mlir::MLIRContext &ctx,
+                                                  const ImportOptions &options);
+
+} // namespace cvc::onnx_frontend
+
+#endif // CVC_ONNX_IMPORT_H

@@ -1,0 +1,77 @@
+#!/usr/bin/python3
+"""Trains the classic LeNet-5 on Fashion-MNIST with PyTorch and exports it to ONNX.
+
+This made the bundled default model, models/onnx/lenet5_fashion.onnx, which
+README's first command compiles and runs. It is kept so that the file can be
+rebuilt and checked: `/usr/bin/python3 models/onnx/make_lenet5_fashion.py`.
+LeNet-5 as in LeCun et al. 1998: 32x32 input (the 28x28 images padded by 2),
+tanh, average pooling, 6-16-120-84-10.
+"""
+import gzip
+import os
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+DATA = "/usr/share/datasets/fashion-mnist"
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def load(split):
+    images = read_idx(f"{DATA}/{split}-images-idx3-ubyte.gz").astype(np.float32) / 255.0
+    labels = read_idx(f"{DATA}/{split}-labels-idx1-ubyte.gz").astype(np.int64)
+    images = np.pad((images - 0.2860) / 0.3530, ((0, 0), (2, 2), (2, 2)))
+    return torch.from_numpy(images[:, None]), torch.from_numpy(labels)
+
+
+class LeNet5(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2),
+            nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2))
+        self.classifier = nn.Sequential(
+            nn.Flatten(), nn.Linear(400, 120), nn.Tanh(), nn.Linear(120, 84), nn.Tanh(),
+            nn.Linear(84, 10))
+
+    def forward(self, x):
+        return self.classifier(self.features(x))
+
+
+def main():
+    torch.manual_seed(0)
+    torch.set_num_threads(os.cpu_count())
+    x, y = load("train")
+    xt, yt = load("t10k")
+    model = LeNet5()
+    opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
+    for epoch in range(int(sys.argv[1]) if len(sys.argv) > 1 else 4):
+        model.train()
+        perm = torch.randperm(len(x))
+        for i in range(0, len(x), 128):
+            idx = perm[i:i + 128]
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(x[idx]), y[idx])
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            acc = (model(xt).argmax(1) == yt).float().mean().item()
+        print(f"epoch {epoch + 1}: test accuracy {acc:.4f}")
+    torch.onnx.export(model, x[:1], os.path.join(HERE, "lenet5_fashion.onnx"), opset_version=13,
+                      input_names=["image"], output_names=["logits"],
+                      dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,372 @@
+//===- Session.cpp - running a plan: binding, arena, kernel calls -------===//
+//
+// A session owns the activation arena and one halide_buffer_t per plan
+// tensor. Shapes depend only on the batch, so buffers and arena offsets are
+// recomputed only when the batch changes. Activations share the arena by
+// liveness: two tensors overlap in memory only if no kernel touches both
+// during the interval between their first and last use.
+//
+//===----------------------------------------------------------------------===//
+#include "Status.h"
+
+#include "cvc/cvc.h"
+#include "cvc/plan.h"
+
+#include <HalideRuntime.h>
+
+#include <algorithm>
+#include <array>
+#include <chrono>
+#include <cstdlib>
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+using cvc::runtime::makeStatus;
+
+struct cvc_model_s {
+  const cvc_plan *plan;
+};
+
+namespace {
+
+constexpr size_t kAlignment = 64;
+
+cvc_model_s generatedModel{&cvc_generated_plan};
+
+thread_local std::string halideMessage;
+
+void captureHalideError(void *, const char *message) {
+  halideMessage = message ? message : "";
+}
+
+std::string shapeText(const int64_t *dims, int rank) {
+  std::string s = "[";
+  for (int i = 0; i < rank; ++i)
+    s += (i ? "," : "") + (dims[i] < 0 ? std::string("?") : std::to_string(dims[i]));
+  return s + "]";
+}
+
+int64_t elementCount(const cvc_plan_tensor &t, int64_t batch) {
+  int64_t n = 1;
+  for (int i = 0; i < t.rank; ++i)
+    n *= t.dims[i] < 0 ? batch : t.dims[i];
+  return n;
+}
+
+bool hasDynamicBatch(const cvc_plan_tensor &t) { return t.rank > 0 && t.dims[0] < 0; }
+
+} // namespace
+
+struct cvc_session_s {
+  const cvc_plan *plan = nullptr;
+  std::mutex mutex;
+  int64_t batch = -1; ///< batch the buffers and offsets are laid out for
+  std::vector<halide_buffer_t> buffers;
+  std::vector<std::array<halide_dimension_t, CVC_PLAN_MAX_RANK>> dims;
+  std::vector<uint64_t> offsets; ///< arena offset of each activation root
+  void *arena = nullptr;
+  size_t arenaSize = 0;
+  bool profiling = false;
+  int64_t profiledBatch = 0;
+  std::vector<double> seconds;
+
+  ~cvc_session_s() { std::free(arena); }
+
+  /// Lays out the buffers and the arena for `newBatch`.
+  cvc_status bind(int64_t newBatch);
+  cvc_status run(const cvc_tensor *inputs, size_t inputCount, cvc_tensor *outputs,
+                 size_t outputCount);
+};
+
+cvc_status cvc_session_s::bind(int64_t newBatch) {
+  int count = plan->tensor_count;
+  struct Interval {
+    int tensor;
+    uint64_t size;
+  };
+  std::vector<Interval> roots;
+  for (int t = 0; t < count; ++t) {
+    const cvc_plan_tensor &tensor = plan->tensors[t];
+    if (tensor.kind == CVC_TENSOR_ACTIVATION && tensor.alias < 0 && tensor.first_use >= 0)
+      roots.push_back({t, (elementCount(tensor, newBatch) * sizeof(float) + kAlignment - 1) /
+                              kAlignment * kAlignment});
+  }
+  // Greedy first fit, largest first: each tensor takes the lowest offset that
+  // does not overlap a placed tensor whose lifetime intersects its own.
+  std::sort(roots.begin(), roots.end(),
+            [](const Interval &a, const Interval &b) { return a.size > b.size; });
+  std::vector<uint64_t> offsets(count, 0);
+  std::vector<int> placed;
+  uint64_t total = 0;
+  for (const Interval &r : roots) {
+    const cvc_plan_tensor &a = plan->tensors[r.tensor];
+    std::vector<std::pair<uint64_t, uint64_t>> busy;
+    for (int p : placed) {
+      const cvc_plan_tensor &b = plan->tensors[p];
+      if (a.first_use <= b.last_use && b.first_use <= a.last_use)
+        busy.push_back({offsets[p], offsets[p] + elementCount(b, newBatch) * sizeof(float)});
+    }
+    std::sort(busy.begin(), busy.end());
+    uint64_t offset = 0;
+    for (auto [lo, hi] : busy) {
+      if (offset + r.size <= lo)
+        break;
+      offset = std::max(offset, (hi + kAlignment - 1) / kAlignment * kAlignment);
+    }
+    offsets[r.tensor] = offset;
+    placed.push_back(r.tensor);
+    total = std::max(total, offset + r.size);
+  }
+  if (total > arenaSize) {
+    void *grown = std::aligned_alloc(kAlignment, std::max<size_t>(total, kAlignment));
+    if (!grown)
+      return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate " + std::to_string(total) +
+                                               " bytes of activation memory for batch " +
+                                               std::to_string(newBatch));
+    std::free(arena);
+    arena = grown;
+    arenaSize = total;
+  }
+  this->offsets = std::move(offsets);
+  buffers.assign(count, halide_buffer_t{});
+  dims.resize(count);
+  for (int t = 0; t < count; ++t) {
+    const cvc_plan_tensor &tensor = plan->tensors[t];
+    halide_buffer_t &b = buffers[t];
+    b.type = halide_type_t(halide_type_float, 32, 1);
+    b.dimensions = tensor.rank;
+    b.dim = dims[t].data();
+    int32_t stride = 1;
+    for (int i = 0; i < tensor.rank; ++i) {
+      int64_t extent = tensor.dims[tensor.rank - 1 - i];
+      dims[t][i] = halide_dimension_t(0, static_cast<int32_t>(extent < 0 ? newBatch : extent),
+                                      stride);
+      stride *= dims[t][i].extent;
+    }
+  }
+  batch = newBatch;
+  return nullptr;
+}
+
+cvc_status cvc_session_s::run(const cvc_tensor *inputs, size_t inputCount, cvc_tensor *outputs,
+                              size_t outputCount) {
+  if (inputCount != static_cast<size_t>(plan->input_count))
+    return makeStatus(CVC_INVALID_ARGUMENT, "the model takes " + std::to_string(plan->input_count) +
+                                                " inputs, got " + std::to_string(inputCount));
+  if (outputCount != static_cast<size_t>(plan->output_count))
+    return makeStatus(CVC_INVALID_ARGUMENT, "the model has " + std::to_string(plan->output_count) +
+                                                " outputs, got " + std::to_string(outputCount));
+  if ((inputCount && !inputs) || (outputCount && !outputs))
+    return makeStatus(CVC_INVALID_ARGUMENT, "null tensor array");
+
+  // Check every caller tensor against the plan and find the batch.
+  int64_t runBatch = -1;
+  std::string batchFrom;
+  auto check = [&](const cvc_tensor &given, int index, const char *role) -> cvc_status {
+    const cvc_plan_tensor &want = plan->tensors[index];
+    std::string label = std::string(role) + " '" + want.name + "'";
+    if (!given.data)
+      return makeStatus(CVC_INVALID_ARGUMENT, label + ": data pointer is null");
+    if (given.type != CVC_FLOAT32)
+      return makeStatus(CVC_INVALID_ARGUMENT, label + ": element type must be CVC_FLOAT32");
+    bool ok = given.rank == want.rank;
+    for (int i = 0; ok && i < want.rank; ++i) {
+      if (want.dims[i] >= 0)
+        ok = given.dims[i] == want.dims[i];
+      else
+        ok = given.dims[i] >= 1 && given.dims[i] <= INT32_MAX;
+    }
+    if (!ok)
+      return makeStatus(CVC_INVALID_ARGUMENT,
+                        label + ": expected shape " + shapeText(want.dims, want.rank) + ", got " +
+                            shapeText(given.dims, std::max(0, std::min(given.rank, CVC_MAX_RANK))));
+    if (hasDynamicBatch(want)) {
+      if (runBatch >= 0 && given.dims[0] != runBatch)
+        return makeStatus(CVC_INVALID_ARGUMENT,
+                          label + ": batch " + std::to_string(given.dims[0]) + " differs from " +
+                              batchFrom + "'s batch " + std::to_string(runBatch));
+      runBatch = given.dims[0];
+      batchFrom = label;
+    }
+    return nullptr;
+  };
+  for (size_t i = 0; i < inputCount; ++i)
+    if (cvc_status s = check(inputs[i], plan->inputs[i], "input"))
+      return s;
+  for (size_t i = 0; i < outputCount; ++i)
+    if (cvc_status s = check(outputs[i], plan->outputs[i], "output"))
+      return s;
+  if (runBatch < 0)
+    runBatch = 1;
+
+  if (runBatch != batch)
+    if (cvc_status s = bind(runBatch))
+      return s;
+
+  int count = plan->tensor_count;
+  std::vector<void *> storage(count, nullptr);
+  for (int t = 0; t < count; ++t) {
+    const cvc_plan_tensor &tensor = plan->tensors[t];
+    if (tensor.kind == CVC_TENSOR_WEIGHT)
+      storage[t] = const_cast<unsigned char *>(plan->weights) + tensor.offset;
+    else if (tensor.kind == CVC_TENSOR_ACTIVATION && tensor.alias < 0)
+      storage[t] = static_cast<char *>(arena) + offsets[t];
+  }
+  for (size_t i = 0; i < inputCount; ++i)
+    storage[plan->inputs[i]] = inputs[i].data;
+  for (size_t i = 0; i < outputCount; ++i)
+    storage[plan->outputs[i]] = outputs[i].data;
+  for (int t = 0; t < count; ++t) {
+    int root = plan->tensors[t].alias >= 0 ? plan->tensors[t].alias : t;
+    buffers[t].host = static_cast<uint8_t *>(storage[root]);
+  }
+
+  halide_set_error_handler(captureHalideError);
+  if (profiling) {
+    seconds.assign(plan->kernel_count, 0.0);
+    profiledBatch = runBatch;
+  }
+  void *argv[16];
+  std::vector<void *> bigArgv;
+  for (int k = 0; k < plan->kernel_count; ++k) {
+    const cvc_plan_kernel &kernel = plan->kernels[k];
+    void **args = argv;
+    if (kernel.arg_count > 16) {
+      bigArgv.resize(kernel.arg_count);
+      args = bigArgv.data();
+    }
+    for (int a = 0; a < kernel.arg_count; ++a)
+      args[a] = &buffers[kernel.args[a]];
+    auto start = std::chrono::steady_clock::now();
+    halideMessage.clear();
+    int rc = kernel.fn(args);
+    if (profiling)
+      seconds[k] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (rc != 0)
+      return makeStatus(CVC_INTERNAL, std::string("kernel ") + kernel.name + " (" + kernel.ops +
+                                          ") failed with Halide error " + std::to_string(rc) +
+                                          (halideMessage.empty() ? "" : ": " + halideMessage));
+  }
+  return nullptr;
+}
+
+extern "C" {
+
+uint32_t cvc_abi_version(void) { return CVC_ABI_VERSION; }
+
+cvc_status cvc_model_get(const cvc_model **out_model) {
+  if (!out_model)
+    return makeStatus(CVC_INVALID_ARGUMENT, "out_model is null");
+  if (generatedModel.plan->version != CVC_PLAN_VERSION) {
+    *out_model = nullptr;
+    return makeStatus(CVC_INTERNAL, "the model's plan version does not match its runtime");
+  }
+  *out_model = &generatedModel;
+  return nullptr;
+}
+
+const char *cvc_model_name(const cvc_model *model) { return model ? model->plan->model_name : ""; }
+const char *cvc_model_target(const cvc_model *model) { return model ? model->plan->target : ""; }
+size_t cvc_model_input_count(const cvc_model *model) { return model ? model->plan->input_count : 0; }
+size_t cvc_model_output_count(const cvc_model *model) {
+  return model ? model->plan->output_count : 0;
+}
+uint64_t cvc_model_macs_per_image(const cvc_model *model) {
+  return model ? model->plan->macs_per_image : 0;
+}
+
+static cvc_status tensorInfo(const cvc_model *model, size_t index, bool input,
+                             cvc_tensor_info *out_info) {
+  if (!model || !out_info)
+    return makeStatus(CVC_INVALID_ARGUMENT, "model and out_info must not be null");
+  size_t count = input ? model->plan->input_count : model->plan->output_count;
+  if (index >= count)
+    return makeStatus(CVC_INVALID_ARGUMENT, std::string(input ? "input" : "output") + " index " +
+                                                std::to_string(index) + " is out of range (" +
+                                                std::to_string(count) + ")");
+  const cvc_plan_tensor &t =
+      model->plan->tensors[input ? model->plan->inputs[index] : model->plan->outputs[index]];
+  out_info->name = t.name;
+  out_info->type = CVC_FLOAT32;
+  out_info->rank = t.rank;
+  for (int i = 0; i < CVC_MAX_RANK; ++i)
+    out_info->dims[i] = i < t.rank ? t.dims[i] : 0;
+  return nullptr;
+}
+
+cvc_status cvc_model_input_info(const cvc_model *model, size_t index, cvc_tensor_info *out_info) {
+  return tensorInfo(model, index, true, out_info);
+}
+
+cvc_status cvc_model_output_info(const cvc_model *model, size_t index,
+                                 cvc_tensor_info *out_info) {
+  return tensorInfo(model, index, false, out_info);
+}
+
+void cvc_session_options_init(cvc_session_options *out_options) {
+  if (out_options)
+    out_options->num_threads = 0;
+}
+
+cvc_status cvc_session_create(const cvc_model *model, const cvc_session_options *options,
+                              cvc_session **out_session) {
+  if (!model || !out_session)
+    return makeStatus(CVC_INVALID_ARGUMENT, "model and out_session must not be null");
+  *out_session = nullptr;
+  int threads = options ? options->num_threads : 0;
+  if (threads < 0)
+    return makeStatus(CVC_INVALID_ARGUMENT, "num_threads must be >= 0");
+  cvc_session *session = new (std::nothrow) cvc_session;
+  if (!session)
+    return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate a session");
+  session->plan = model->plan;
+  // Halide's thread pool is per library: the last session's setting wins.
+  halide_set_num_threads(threads > 0 ? threads
+                                     : static_cast<int>(std::thread::hardware_concurrency()));
+  *out_session = session;
+  return nullptr;
+}
+
+void cvc_session_free(cvc_session *session) { delete session; }
+
+cvc_status cvc_session_run(cvc_session *session, const cvc_tensor *inputs, size_t input_count,
+                           cvc_tensor *outputs, size_t output_count) {
+  if (!session)
+    return makeStatus(CVC_INVALID_ARGUMENT, "session is null");
+  std::lock_guard<std::mutex> lock(session->mutex);
+  try {
+    return session->run(inputs, input_count, outputs, output_count);
+  } catch (const std::bad_alloc &) {
+    return makeStatus(CVC_OUT_OF_MEMORY, "out of memory while running the model");
+  }
+}
+
+void cvc_session_set_profiling(cvc_session *session, int enabled) {
+  if (session) {
+    std::lock_guard<std::mutex> lock(session->mutex);
+    session->profiling = enabled != 0;
+  }
+}
+
+size_t cvc_session_kernel_count(const cvc_session *session) {
+  return session ? session->plan->kernel_count : 0;
+}
+
+cvc_status cvc_session_kernel_profile(const cvc_session *session, size_t index,
+                                      cvc_kernel_profile *out_profile) {
+  if (!session || !out_profile)
+    return makeStatus(CVC_INVALID_ARGUMENT, "session and out_profile must not be null");
+  if (index >= static_cast<size_t>(session->plan->kernel_count))
+    return makeStatus(CVC_INVALID_ARGUMENT, "kernel index out of range");
+  const cvc_plan_kernel &k = session->plan->kernels[index];
+  out_profile->name = k.name;
+  out_profile->ops = k.ops;
+  out_profile->seconds = index < session->seconds.size() ? session->seconds[index] : 0.0;
+  out_profile->macs = k.macs_per_image * static_cast<uint64_t>(std::max<int64_t>(session->profiledBatch, 1));
+  return nullptr;
+}
+
+} // extern "C"

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Runs every test: lit (FileCheck), unit tests (GoogleTest) and end-to-end
+# tests against PyTorch and ONNX Runtime. Sets up and builds first.
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+bash "$root/scripts/build.sh"
+build="${CVC_BUILD_DIR:-$root/build}"
+ctest --test-dir "$build" --output-on-failure --timeout 1500 "$@"

@@ -1,0 +1,126 @@
+"""Shared helpers of the end-to-end tests: export a PyTorch model to ONNX,
+compile it with cvc, run it with cvc-run, compare with PyTorch.
+
+Tolerances follow DESIGN.md: |cvc - ref| <= atol + rtol * |ref| per element,
+plus a relative L2 bound for deep networks. Every comparison prints its
+measured errors, pass or fail.
+"""
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+
+BIN = os.environ.get("CVC_BIN_DIR") or os.path.join(
+    os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "bin")
+SHALLOW = dict(atol=1e-4, rtol=1e-3, rel_l2=None)
+DEEP = dict(atol=1e-3, rtol=1e-3, rel_l2=1e-3)
+
+
+class Failure(Exception):
+    pass
+
+
+def tool(name):
+    path = os.path.join(BIN, name)
+    if not os.path.exists(path):
+        raise Failure(f"{path} does not exist; build cvc first")
+    return path
+
+
+def export(model, example, path, opset=13, dynamic_batch=True, input_name="input",
+           output_name="output"):
+    model.eval()
+    axes = {input_name: {0: "batch"}, output_name: {0: "batch"}} if dynamic_batch else None
+    with torch.no_grad():
+        torch.onnx.export(model, example, path, opset_version=opset, input_names=[input_name],
+                          output_names=[output_name], dynamic_axes=axes,
+                          do_constant_folding=True)
+    return path
+
+
+def compile_model(onnx_path, so_path, *flags):
+    start = time.time()
+    proc = subprocess.run([tool("cvc"), onnx_path, "-o", so_path, *flags],
+                          capture_output=True, text=True)
+    elapsed = time.time() - start
+    if proc.returncode != 0:
+        raise Failure(f"cvc failed ({proc.returncode}):\n{proc.stderr}")
+    return elapsed
+
+
+def run_model(so_path, inputs, workdir, iterations=1, warmup=0, threads=0):
+    """Runs so_path on {name: array}; returns ({output name: array}, median ms)."""
+    args = [tool("cvc-run"), so_path, "--iterations", str(iterations), "--warmup", str(warmup),
+            "--threads", str(threads), "--output-dir", os.path.join(workdir, "out")]
+    for name, array in inputs.items():
+        path = os.path.join(workdir, f"in_{name}.npy")
+        np.save(path, np.ascontiguousarray(array, dtype=np.float32))
+        args += ["--input", f"{name}={path}"]
+    proc = subprocess.run(args, capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise Failure(f"cvc-run failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    median = None
+    for line in proc.stdout.splitlines():
+        if line.startswith("median "):
+            median = float(line.split()[1])
+    outdir = os.path.join(workdir, "out")
+    outputs = {f[:-4]: np.load(os.path.join(outdir, f)) for f in os.listdir(outdir)}
+    return outputs, median
+
+
+def compare(name, got, ref, atol, rtol, rel_l2=None):
+    got = np.asarray(got, dtype=np.float64)
+    ref = np.asarray(ref, dtype=np.float64)
+    if got.shape != ref.shape:
+        raise Failure(f"{name}: shape {got.shape} differs from the reference {ref.shape}")
+    err = np.abs(got - ref)
+    bound = atol + rtol * np.abs(ref)
+    worst = float(np.max(err / bound)) if err.size else 0.0
+    l2 = float(np.linalg.norm(got - ref) / max(np.linalg.norm(ref), 1e-30))
+    spread = float(np.std(ref))
+    print(f"  {name}: max abs err {err.max():.3e}, max err/tolerance {worst:.3f}, "
+          f"relative L2 {l2:.3e}, reference std {spread:.3e}")
+    if not np.all(np.isfinite(got)):
+        raise Failure(f"{name}: non-finite values in cvc's output")
+    if spread < 1e-3 * max(float(np.mean(np.abs(ref))), 1e-12):
+        raise Failure(f"{name}: the reference is near-constant; the comparison would be meaningless")
+    if worst > 1.0:
+        i = np.unravel_index(np.argmax(err / bound), err.shape)
+        raise Failure(f"{name}: element {i} is {got[i]:.7g}, reference {ref[i]:.7g} "
+                      f"(tolerance {atol} + {rtol}*|ref|)")
+    if rel_l2 is not None and l2 > rel_l2:
+        raise Failure(f"{name}: relative L2 error {l2:.3e} exceeds {rel_l2}")
+
+
+def check_against_torch(name, model, input_shape, batches=(1,), opsets=(13,), tol=SHALLOW,
+                        seed=0):
+    """Exports `model`, compiles once per opset, checks every batch size."""
+    torch.manual_seed(seed)
+    model.eval()
+    with tempfile.TemporaryDirectory(prefix="cvc-e2e-") as work:
+        for opset in opsets:
+            onnx_path = os.path.join(work, f"{name}_op{opset}.onnx")
+            export(model, torch.randn(batches[0], *input_shape), onnx_path, opset=opset)
+            so_path = os.path.join(work, f"{name}_op{opset}.so")
+            seconds = compile_model(onnx_path, so_path)
+            print(f"{name} (opset {opset}): compiled in {seconds:.2f} s")
+            for batch in batches:
+                x = torch.randn(batch, *input_shape)
+                with torch.no_grad():
+                    ref = model(x).numpy()
+                outs, _ = run_model(so_path, {"input": x.numpy()}, work)
+                compare(f"{name} opset {opset} batch {batch}", outs["output"], ref, **tol)
+
+
+def main(test):
+    """Runs test(), turning a Failure into exit status 1 with its message."""
+    try:
+        test()
+    except Failure as e:
+        print(f"FAILED: {e}", file=sys.stderr)
+        sys.exit(1)
+    print("PASSED")

@@ -1,0 +1,12 @@
+#!/usr/bin/python3
+"""AlexNet with LRN and grouped convolutions matches PyTorch (1e-4 abs + 1e-3 rel)."""
+import cvclib
+from models import AlexNet
+
+
+def test():
+    cvclib.check_against_torch("alexnet", AlexNet(), (3, 227, 227), batches=(1, 2))
+
+
+if __name__ == "__main__":
+    cvclib.main(test)

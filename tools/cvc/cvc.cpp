@@ -1,0 +1,137 @@
+//===- cvc.cpp - the cvc compiler command line --------------------------===//
+//
+//   cvc model.onnx -o model.so        compile to a shared library
+//   cvc model.onnx --emit=mlir -o -   print the cv dialect after the passes
+//
+//===----------------------------------------------------------------------===//
+#include "cvc/driver/Driver.h"
+
+#include "mlir/IR/AsmState.h"
+#include "mlir/IR/Diagnostics.h"
+#include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
+#include "mlir/Support/Timing.h"
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace llvm;
+using cvc::driver::CompileOptions;
+using cvc::driver::EmitKind;
+
+namespace {
+
+cl::OptionCategory cvcCategory("cvc options");
+
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx|model.onnxtxt|model.mlir>"),
+                               cl::Required, cl::cat(cvcCategory));
+cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout with --emit=mlir)"),
+                                cl::value_desc("path"), cl::cat(cvcCategory));
+cl::opt<EmitKind> emit("emit", cl::desc("What to produce"), cl::init(EmitKind::SharedLibrary),
+                       cl::values(clEnumValN(EmitKind::SharedLibrary, "so",
+                                             "a shared library exporting the cvc C ABI (default)"),
+                                  clEnumValN(EmitKind::Mlir, "mlir",
+                                             "the cv dialect after optimisation, weights elided")),
+                       cl::cat(cvcCategory));
+enum OptLevel { O0 = 0, O1 = 1, O2 = 2 };
+cl::opt<OptLevel> optLevel(cl::desc("Optimisation level"), cl::init(O2),
+                           cl::values(clEnumValN(O0, "O0", "no graph rewrites"),
+                                      clEnumValN(O1, "O1", "canonicalisation and folding"),
+                                      clEnumValN(O2, "O2", "every rewrite (default)")),
+                           cl::cat(cvcCategory));
+cl::list<std::string> inputShapes("input-shape",
+                                  cl::desc("Fix the shape of a model input, e.g. x=1,3,224,224"),
+                                  cl::value_desc("name=d0,d1,..."), cl::cat(cvcCategory));
+cl::opt<std::string> modelName("name", cl::desc("Model name recorded in the library"),
+                               cl::cat(cvcCategory));
+cl::opt<std::string> target("target", cl::desc("Halide target (default: this machine)"),
+                            cl::init("host"), cl::cat(cvcCategory));
+cl::opt<bool> keepTemps("keep-temps", cl::desc("Keep the build folder (for debugging)"),
+                        cl::cat(cvcCategory));
+cl::opt<bool> verbose("v", cl::desc("Report progress and timings on stderr"),
+                      cl::cat(cvcCategory));
+cl::opt<bool> printWeights("print-weights", cl::desc("Print weights in --emit=mlir output"),
+                           cl::cat(cvcCategory));
+
+bool parseInputShape(StringRef spec, CompileOptions &options) {
+  auto [name, dims] = spec.rsplit('=');
+  if (name.empty() || dims.empty() || !spec.contains('='))
+    return false;
+  std::vector<int64_t> shape;
+  SmallVector<StringRef> parts;
+  dims.split(parts, ',');
+  for (StringRef p : parts) {
+    int64_t d;
+    if (p.trim().getAsInteger(10, d) || d < 1)
+      return false;
+    shape.push_back(d);
+  }
+  options.inputShapes[name.str()] = shape;
+  return true;
+}
+
+/// Prints each diagnostic as "cvc: error: ...", prefixed by file:line:col
+/// when the location points into a text file the user wrote.
+void printDiagnostic(mlir::Diagnostic &diag) {
+  const char *severity = diag.getSeverity() == mlir::DiagnosticSeverity::Error     ? "error"
+                         : diag.getSeverity() == mlir::DiagnosticSeverity::Warning ? "warning"
+                                                                                  : "note";
+  std::string where;
+  if (auto loc = dyn_cast<mlir::FileLineColLoc>(diag.getLocation()); loc && loc.getLine() > 0)
+    where = (loc.getFilename().str() + ":" + std::to_string(loc.getLine()) + ":" +
+             std::to_string(loc.getColumn()) + ": ");
+  errs() << "cvc: " << where << severity << ": " << diag.str() << "\n";
+  for (mlir::Diagnostic &note : diag.getNotes())
+    printDiagnostic(note);
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  mlir::registerMLIRContextCLOptions();
+  mlir::registerPassManagerCLOptions();
+  mlir::registerAsmPrinterCLOptions();
+  mlir::registerDefaultTimingManagerCLOptions();
+  cl::HideUnrelatedOptions({&cvcCategory, &cl::getGeneralCategory()});
+  cl::ParseCommandLineOptions(argc, argv,
+                              "cvc: compile a convolutional network to a shared library\n");
+
+  CompileOptions options;
+  options.inputPath = inputPath;
+  options.emit = emit;
+  options.optLevel = optLevel;
+  options.modelName = modelName;
+  options.target = target;
+  options.keepTemps = keepTemps;
+  options.verbose = verbose;
+  options.elideWeights = !printWeights;
+  for (const std::string &spec : inputShapes)
+    if (!parseInputShape(spec, options)) {
+      errs() << "cvc: error: bad --input-shape '" << spec
+             << "': expected NAME=d0,d1,... with positive integers\n";
+      return 1;
+    }
+  if (outputPath.empty())
+    options.outputPath = options.emit == EmitKind::Mlir
+                             ? "-"
+                             : (sys::path::stem(options.inputPath) + ".so").str();
+  else
+    options.outputPath = outputPath;
+  if (options.outputPath == "-" && options.emit == EmitKind::SharedLibrary) {
+    errs() << "cvc: error: a shared library cannot be written to stdout; use -o model.so\n";
+    return 1;
+  }
+
+  mlir::DialectRegistry registry;
+  cvc::driver::registerDialects(registry);
+  mlir::MLIRContext ctx(registry);
+  ctx.loadAllAvailableDialects();
+  ctx.printOpOnDiagnostic(false);
+  mlir::ScopedDiagnosticHandler handler(&ctx, [](mlir::Diagnostic &diag) {
+    printDiagnostic(diag);
+    return mlir::success();
+  });
+  return mlir::failed(cvc::driver::compile(ctx, options)) ? 1 : 0;
+}
