@@ -133,6 +133,10 @@ LogicalResult importIdentity(ImportContext &ic) {
     ic.setOutput(0, it->second);
   } else if (auto ints = ic.intConstant(0)) {
     ic.setOutputInts(0, *ints);
+  } else if (auto floats = ic.floatConstant(0)) {
+    // Exporters alias shared initializers through Identity; keep them
+    // compile-time constants so that layers can still treat them as weights.
+    ic.floatValues[ic.node->output(0)] = std::move(*floats);
   } else {
     auto x = ic.input(0);
     if (failed(x))

@@ -20,13 +20,35 @@ class LeNet5(nn.Module):
         return self.classifier(self.features(x))
 
 
+class _LRNFunction(torch.autograd.Function):
+    """PyTorch computes LRN itself; export emits the single ONNX LRN operator
+    (torch 1.13 would otherwise export a decomposition into a dozen ops)."""
+
+    @staticmethod
+    def forward(ctx, x, size, alpha, beta, k):
+        return nn.functional.local_response_norm(x, size, alpha, beta, k)
+
+    @staticmethod
+    def symbolic(g, x, size, alpha, beta, k):
+        return g.op("LRN", x, size_i=size, alpha_f=alpha, beta_f=beta, bias_f=k)
+
+
+class LRN(nn.Module):
+    def __init__(self, size=5, alpha=1e-4, beta=0.75, k=2.0):
+        super().__init__()
+        self.args = (size, alpha, beta, k)
+
+    def forward(self, x):
+        return _LRNFunction.apply(x, *self.args)
+
+
 class AlexNet(nn.Module):
     """Krizhevsky et al. 2012, with local response normalisation and the
     two-way grouped convolutions of the original two-GPU split; 227x227x3."""
 
     def __init__(self, classes=1000):
         super().__init__()
-        lrn = lambda: nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)
+        lrn = lambda: LRN(5, alpha=1e-4, beta=0.75, k=2.0)
         self.features = nn.Sequential(
             nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(), lrn(), nn.MaxPool2d(3, 2),
             nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(), lrn(), nn.MaxPool2d(3, 2),
