@@ -13,6 +13,7 @@
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -28,8 +29,11 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double secondsSince(Clock::time_point start) {
-  return std::chrono::duration<double>(Clock::now() - start).count();
+std::string secondsSince(Clock::time_point start) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.2f",
+                std::chrono::duration<double>(Clock::now() - start).count());
+  return text;
 }
 
 /// Removes the build folder on every exit path unless asked to keep it.
@@ -123,7 +127,7 @@ LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) 
   if (options.verbose)
     llvm::errs() << "cvc: planned " << (*plan)->kernels.size() << " kernels ("
                  << (*plan)->functions.size() << " distinct), "
-                 << (*plan)->weightsSize / 1e6 << " MB of weights, in "
+                 << llvm::format("%.1f", (*plan)->weightsSize / 1e6) << " MB of weights, in "
                  << secondsSince(start) << " s\n";
 
   TempDir temp;

@@ -16,10 +16,14 @@ using namespace mlir;
 
 namespace cvc::onnx_frontend {
 
+std::string nodeLabel(const std::string &file, const onnx::NodeProto &node) {
+  if (node.name().empty() && node.output_size() > 0)
+    return file + ": node producing '" + node.output(0) + "' (" + node.op_type() + ")";
+  return file + ": node '" + node.name() + "' (" + node.op_type() + ")";
+}
+
 std::string ImportContext::nodeLabel() const {
-  if (!node)
-    return file;
-  return file + ": node '" + node->name() + "' (" + node->op_type() + ")";
+  return node ? onnx_frontend::nodeLabel(file, *node) : file;
 }
 
 Location ImportContext::loc() const {

@@ -97,6 +97,9 @@ private:
   std::string nodeLabel() const;
 };
 
+/// "<file>: node '<name>' (<OpType>)", naming an unnamed node by its first output.
+std::string nodeLabel(const std::string &file, const onnx::NodeProto &node);
+
 /// Imports the current node (ctx.node); on failure it has reported why.
 using ImportFn = std::function<mlir::LogicalResult(ImportContext &)>;
 

@@ -167,20 +167,13 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
     (void)fileError(ctx, path, std::string("the ONNX checker rejects the model: ") + e.what());
     return nullptr;
   }
-  try {
-    onnx::shape_inference::InferShapes(model);
-  } catch (const std::exception &e) {
-    (void)fileError(ctx, path, std::string("ONNX shape inference fails: ") + e.what());
-    return nullptr;
-  }
-
   // Report every unsupported node at once, before building anything.
   const auto &table = importTable();
   const onnx::GraphProto &graph = model.graph();
   bool unsupported = false;
   for (int i = 0; i < graph.node_size(); ++i) {
     const auto &node = graph.node(i);
-    std::string label = file + ": node '" + node.name() + "' (" + node.op_type() + ")";
+    std::string label = nodeLabel(file, node);
     if (!node.domain().empty() && node.domain() != "ai.onnx") {
       emitError(FileLineColLoc::get(&ctx, file, 0, 0))
           << label << ": operator domain '" << node.domain() << "' is not supported";
@@ -193,6 +186,13 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
   }
   if (unsupported)
     return nullptr;
+
+  try {
+    onnx::shape_inference::InferShapes(model);
+  } catch (const std::exception &e) {
+    (void)fileError(ctx, path, std::string("ONNX shape inference fails: ") + e.what());
+    return nullptr;
+  }
 
   OpBuilder builder(&ctx);
   auto module = ModuleOp::create(FileLineColLoc::get(&ctx, file, 0, 0));

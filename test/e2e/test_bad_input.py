@@ -1,0 +1,102 @@
+#!/usr/bin/python3
+"""Bad input gets a clear error, a non-zero exit and no output file:
+truncated and random files, an unsupported op or attribute, an unknown shape,
+and a wrongly shaped input at run time."""
+import os
+import subprocess
+import tempfile
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+import cvclib
+from models import LeNet5
+
+
+def expect_failure(args, out_path, *needles):
+    proc = subprocess.run(args, capture_output=True, text=True)
+    message = proc.stderr.strip()
+    print(f"  {os.path.basename(args[1]) if len(args) > 1 else args[0]}: exit {proc.returncode}: "
+          f"{message.splitlines()[0] if message else '(no message)'}")
+    if proc.returncode == 0:
+        raise cvclib.Failure(f"{args} succeeded but should have failed")
+    if proc.returncode < 0:
+        raise cvclib.Failure(f"{args} crashed with signal {-proc.returncode}")
+    for needle in ("error",) + needles:
+        if needle not in message:
+            raise cvclib.Failure(f"the message does not mention '{needle}':\n{message}")
+    if out_path and os.path.exists(out_path):
+        raise cvclib.Failure(f"{out_path} was left behind")
+    leftovers = [f for f in os.listdir(os.path.dirname(out_path) or ".")
+                 if ".partial" in f] if out_path else []
+    if leftovers:
+        raise cvclib.Failure(f"partial files left behind: {leftovers}")
+
+
+def conv_model(work, name, op_node, input_shape=("N", 1, 8, 8)):
+    w = numpy_helper.from_array(np.ones((2, 1, 3, 3), np.float32), "w")
+    graph = helper.make_graph(
+        [helper.make_node("Conv", ["x", "w"], ["c"], name="conv1"), op_node],
+        "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, list(input_shape))],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["d0", "d1", "d2", "d3"])], [w])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
+    path = os.path.join(work, name + ".onnx")
+    onnx.save(model, path)
+    return path
+
+
+def test():
+    cvc = cvclib.tool("cvc")
+    with tempfile.TemporaryDirectory(prefix="cvc-bad-") as work:
+        out = os.path.join(work, "model.so")
+        good = cvclib.export(LeNet5(), __import__("torch").randn(1, 1, 32, 32),
+                             os.path.join(work, "lenet.onnx"))
+        data = open(good, "rb").read()
+
+        truncated = os.path.join(work, "truncated.onnx")
+        open(truncated, "wb").write(data[: len(data) // 2])
+        expect_failure([cvc, truncated, "-o", out], out, "truncated.onnx")
+
+        garbage = os.path.join(work, "random.onnx")
+        open(garbage, "wb").write(np.random.default_rng(1).bytes(4096))
+        expect_failure([cvc, garbage, "-o", out], out, "random.onnx")
+
+        empty = os.path.join(work, "empty.onnx")
+        open(empty, "wb").close()
+        expect_failure([cvc, empty, "-o", out], out, "empty")
+
+        expect_failure([cvc, os.path.join(work, "missing.onnx"), "-o", out], out, "missing.onnx")
+
+        unsupported = conv_model(work, "unsupported_op",
+                                 helper.make_node("Det", ["c"], ["y"], name="determinant"))
+        expect_failure([cvc, unsupported, "-o", out], out, "node 'determinant' (Det)",
+                       "unsupported operator")
+
+        bad_attr = conv_model(work, "unsupported_attr",
+                              helper.make_node("MaxPool", ["c"], ["y"], name="pool1",
+                                               kernel_shape=[2, 2], dilations=[2, 2]))
+        expect_failure([cvc, bad_attr, "-o", out], out, "pool1", "MaxPool", "dilat")
+
+        symbolic = conv_model(work, "symbolic",
+                              helper.make_node("Relu", ["c"], ["y"], name="relu1"),
+                              input_shape=("N", 1, "H", "W"))
+        expect_failure([cvc, symbolic, "-o", out], out, "--input-shape", "'H'")
+
+        # The same model compiles once the user fixes the symbolic dimensions.
+        fixed = os.path.join(work, "fixed.so")
+        proc = subprocess.run([cvc, symbolic, "--input-shape", "x=1,1,8,8", "-o", fixed],
+                              capture_output=True, text=True)
+        if proc.returncode != 0 or not os.path.exists(fixed):
+            raise cvclib.Failure(f"--input-shape did not fix the model:\n{proc.stderr}")
+
+        # A wrongly shaped input at run time is refused by the runtime, naming it.
+        cvclib.compile_model(good, out)
+        wrong = os.path.join(work, "wrong.npy")
+        np.save(wrong, np.zeros((1, 1, 28, 28), np.float32))
+        expect_failure([cvclib.tool("cvc-run"), out, "--input", f"input={wrong}"], None,
+                       "input 'input'", "[?,1,32,32]", "[1,1,28,28]")
+
+
+if __name__ == "__main__":
+    cvclib.main(test)

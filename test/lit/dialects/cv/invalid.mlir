@@ -1,0 +1,129 @@
+// RUN: cvc-opt %s --split-input-file --verify-diagnostics
+
+func.func @conv_channels(%x: tensor<1x3x8x8xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x4x6x6xf32> {
+  // expected-error@+2 {{weight [4,2,3,3] expects 2 input channels with groups = 1, but the input [1,3,8,8] has 3}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d %x, %w : (tensor<1x3x8x8xf32>, tensor<4x2x3x3xf32>) -> tensor<1x4x6x6xf32>
+  return %y : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+func.func @conv_groups(%x: tensor<1x4x8x8xf32>, %w: tensor<6x2x3x3xf32>) -> tensor<1x6x6x6xf32> {
+  // expected-error@+2 {{input channels (4) and output channels (6) must both be divisible by groups (4)}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d %x, %w {groups = 4} : (tensor<1x4x8x8xf32>, tensor<6x2x3x3xf32>) -> tensor<1x6x6x6xf32>
+  return %y : tensor<1x6x6x6xf32>
+}
+
+// -----
+
+func.func @conv_window_too_big(%x: tensor<1x1x2x2xf32>, %w: tensor<1x1x3x3xf32>) -> tensor<1x1x1x1xf32> {
+  // expected-error@+2 {{window of extent 3 does not fit input [1,1,2,2]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d %x, %w : (tensor<1x1x2x2xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x1x1xf32>
+  return %y : tensor<1x1x1x1xf32>
+}
+
+// -----
+
+func.func @conv_bad_strides(%x: tensor<1x1x8x8xf32>, %w: tensor<1x1x3x3xf32>) -> tensor<1x1x6x6xf32> {
+  // expected-error@+2 {{'strides' values must be >= 1, got [0,1]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d %x, %w {strides = array<i64: 0, 1>} : (tensor<1x1x8x8xf32>, tensor<1x1x3x3xf32>) -> tensor<1x1x6x6xf32>
+  return %y : tensor<1x1x6x6xf32>
+}
+
+// -----
+
+func.func @conv_wrong_result(%x: tensor<1x1x8x8xf32>, %w: tensor<2x1x3x3xf32>) -> tensor<1x2x8x8xf32> {
+  // expected-error@+2 {{failed to infer returned types}}
+  // expected-error@+1 {{'cv.conv2d' op inferred type(s) 'tensor<1x2x6x6xf32>' are incompatible with return type(s) of operation 'tensor<1x2x8x8xf32>'}}
+  %y = cv.conv2d %x, %w : (tensor<1x1x8x8xf32>, tensor<2x1x3x3xf32>) -> tensor<1x2x8x8xf32>
+  return %y : tensor<1x2x8x8xf32>
+}
+
+// -----
+
+func.func @conv_bias(%x: tensor<1x1x8x8xf32>, %w: tensor<2x1x3x3xf32>, %b: tensor<3xf32>) -> tensor<1x2x6x6xf32> {
+  // expected-error@+2 {{bias must be a [2] tensor, got [3]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d %x, %w, %b : (tensor<1x1x8x8xf32>, tensor<2x1x3x3xf32>, tensor<3xf32>) -> tensor<1x2x6x6xf32>
+  return %y : tensor<1x2x6x6xf32>
+}
+
+// -----
+
+func.func @pool_pad(%x: tensor<1x1x8x8xf32>) -> tensor<1x1x4x4xf32> {
+  // expected-error@+2 {{pads [2,2,2,2] must be smaller than the kernel [2,2]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>, pads = array<i64: 2, 2, 2, 2>} : (tensor<1x1x8x8xf32>) -> tensor<1x1x4x4xf32>
+  return %y : tensor<1x1x4x4xf32>
+}
+
+// -----
+
+func.func @pool_rank(%x: tensor<8x8xf32>) -> tensor<4x4xf32> {
+  // expected-error@+2 {{expects a rank-4 NCHW input}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.avg_pool2d %x {kernel = array<i64: 2, 2>} : (tensor<8x8xf32>) -> tensor<4x4xf32>
+  return %y : tensor<4x4xf32>
+}
+
+// -----
+
+func.func @fc_features(%x: tensor<?x400xf32>, %w: tensor<10x300xf32>) -> tensor<?x10xf32> {
+  // expected-error@+2 {{input [?,400] has 400 features but weight [10,300] expects 300}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.fully_connected %x, %w : (tensor<?x400xf32>, tensor<10x300xf32>) -> tensor<?x10xf32>
+  return %y : tensor<?x10xf32>
+}
+
+// -----
+
+func.func @add_broadcast(%a: tensor<2x3xf32>, %b: tensor<4x3xf32>) -> tensor<2x3xf32> {
+  // expected-error@+2 {{shapes [2,3] and [4,3] are not broadcast-compatible}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.add %a, %b : (tensor<2x3xf32>, tensor<4x3xf32>) -> tensor<2x3xf32>
+  return %y : tensor<2x3xf32>
+}
+
+// -----
+
+func.func @reshape_count(%x: tensor<?x16x5x5xf32>) -> tensor<?x300xf32> {
+  // expected-error@+1 {{cannot reshape [?,16,5,5] to [?,300]: element counts differ}}
+  %y = cv.reshape %x : (tensor<?x16x5x5xf32>) -> tensor<?x300xf32>
+  return %y : tensor<?x300xf32>
+}
+
+// -----
+
+func.func @reshape_batch(%x: tensor<?x16x5x5xf32>) -> tensor<400xf32> {
+  // expected-error@+1 {{a dynamic batch dimension must stay the leading dimension}}
+  %y = cv.reshape %x : (tensor<?x16x5x5xf32>) -> tensor<400xf32>
+  return %y : tensor<400xf32>
+}
+
+// -----
+
+func.func @softmax_axis(%x: tensor<?x10xf32>) -> tensor<?x10xf32> {
+  // expected-error@+1 {{'axis' 2 is out of range for rank 2}}
+  %y = cv.softmax %x {axis = 2} : tensor<?x10xf32>
+  return %y : tensor<?x10xf32>
+}
+
+// -----
+
+func.func @lrn_size(%x: tensor<1x8x4x4xf32>) -> tensor<1x8x4x4xf32> {
+  // expected-error@+1 {{'size' must be >= 1, got 0}}
+  %y = cv.lrn %x {size = 0} : tensor<1x8x4x4xf32>
+  return %y : tensor<1x8x4x4xf32>
+}
+
+// -----
+
+func.func @non_float(%x: tensor<1x8xi32>) -> tensor<1x8xi32> {
+  // expected-error@+1 {{must be tensor of 32-bit float values}}
+  %y = cv.relu %x : tensor<1x8xi32>
+  return %y : tensor<1x8xi32>
+}
