@@ -34,7 +34,7 @@ namespace {
 
 constexpr size_t kAlignment = 64;
 
-cvc_model_s generatedModel{&cvc_generated_plan};
+cvc_model_s generatedModel{&cvcgen_plan};
 
 thread_local std::string halideMessage;
 

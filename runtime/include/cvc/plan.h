@@ -75,8 +75,9 @@ typedef struct cvc_plan {
   uint64_t macs_per_image;
 } cvc_plan;
 
-/** Defined by the compiler-generated source of each model.so. */
-extern const cvc_plan cvc_generated_plan;
+/** Defined by the compiler-generated source of each model.so. Internal
+ *  symbols avoid the `cvc_` prefix, which the export list reserves for cvc.h. */
+extern const cvc_plan cvcgen_plan;
 
 #ifdef __cplusplus
 }

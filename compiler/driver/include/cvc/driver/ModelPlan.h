@@ -68,7 +68,7 @@ mlir::FailureOr<std::unique_ptr<ModelPlan>> planModel(mlir::func::FuncOp func,
                                                       const Halide::Target &target,
                                                       llvm::StringRef modelName);
 
-/// Writes the plan as C source defining `cvc_generated_plan`; the weight blob is
+/// Writes the plan as C source defining `cvcgen_plan`; the weight blob is
 /// referenced through the symbol defined by writeWeights().
 std::string emitPlanSource(const ModelPlan &plan);
 
