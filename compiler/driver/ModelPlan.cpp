@@ -18,6 +18,7 @@
 #include "mlir/IR/BuiltinTypes.h"
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/StringMap.h"
+#include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
 
@@ -95,6 +96,42 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
     return tensorOf[v];
   };
 
+  // The function computing a kernel signature, lowered on first use.
+  auto functionFor = [&](const std::string &signature, const std::string &shortName,
+                         llvm::function_ref<FailureOr<halide::Kernel>()> lower) -> FailureOr<int> {
+    if (auto it = functionOf.find(signature); it != functionOf.end())
+      return it->second;
+    FailureOr<halide::Kernel> lowered = lower();
+    if (mlir::failed(lowered))
+      return failure();
+    int function = static_cast<int>(plan->functions.size());
+    CompiledFunction compiled{"cvck" + std::to_string(function) + "_" + shortName,
+                              std::move(*lowered), {}};
+    if (Operation *op = compiled.kernel.output.getDefiningOp())
+      for (Value input : compiled.kernel.inputs) {
+        auto pos = llvm::find(op->getOperands(), input);
+        assert(pos != op->getOperands().end() && "kernel input is not an operand");
+        compiled.operandIndex.push_back(
+            static_cast<int>(std::distance(op->getOperands().begin(), pos)));
+      }
+    plan->functions.push_back(std::move(compiled));
+    functionOf[signature] = function;
+    return function;
+  };
+  auto addKernel = [&](int function, const std::string &shortName,
+                       std::vector<int> args) -> PlannedKernel & {
+    const halide::Kernel &hk = plan->functions[function].kernel;
+    PlannedKernel kernel;
+    kernel.name = "k" + std::to_string(plan->kernels.size()) + "_" + shortName;
+    kernel.ops = hk.ops;
+    kernel.function = function;
+    kernel.macsPerImage = hk.macsPerImage;
+    kernel.schedule = hk.schedule;
+    kernel.args = std::move(args);
+    plan->kernels.push_back(std::move(kernel));
+    return plan->kernels.back();
+  };
+
   for (BlockArgument arg : func.getArguments()) {
     auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "cv.name");
     std::string n = name ? name.str() : "input" + std::to_string(arg.getArgNumber());
@@ -129,42 +166,19 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
     if (llvm::isa<func::ReturnOp>(&op))
       continue;
 
-    std::string signature = halide::kernelSignature(&op);
-    int function;
-    auto it = functionOf.find(signature);
-    PlannedKernel kernel;
-    if (it != functionOf.end()) {
-      function = it->second;
-    } else {
-      FailureOr<halide::Kernel> lowered = halide::lowerOp(&op, target);
-      if (mlir::failed(lowered)) {
-        failed = true;
-        continue;
-      }
-      function = static_cast<int>(plan->functions.size());
-      CompiledFunction compiled{"cvck" + std::to_string(function) + "_" + opShortName(&op),
-                                std::move(*lowered), {}};
-      for (Value input : compiled.kernel.inputs) {
-        auto pos = llvm::find(op.getOperands(), input);
-        assert(pos != op.getOperands().end() && "kernel input is not an operand");
-        compiled.operandIndex.push_back(
-            static_cast<int>(std::distance(op.getOperands().begin(), pos)));
-      }
-      plan->functions.push_back(std::move(compiled));
-      functionOf[signature] = function;
+    FailureOr<int> function = functionFor(halide::kernelSignature(&op), opShortName(&op),
+                                          [&] { return halide::lowerOp(&op, target); });
+    if (mlir::failed(function)) {
+      failed = true;
+      continue;
     }
-    const halide::Kernel &hk = plan->functions[function].kernel;
-    kernel.name = "k" + std::to_string(plan->kernels.size()) + "_" + opShortName(&op);
-    kernel.ops = hk.ops;
-    kernel.function = function;
-    kernel.macsPerImage = hk.macsPerImage;
-    kernel.schedule = hk.schedule;
-    for (int index : plan->functions[function].operandIndex)
-      kernel.args.push_back(tensorOf.lookup(op.getOperand(index)));
-    kernel.args.push_back(addTensor(op.getResult(0), TensorKind::Activation,
-                                    "t" + std::to_string(plan->tensors.size())));
+    std::vector<int> args;
+    for (int index : plan->functions[*function].operandIndex)
+      args.push_back(tensorOf.lookup(op.getOperand(index)));
+    args.push_back(addTensor(op.getResult(0), TensorKind::Activation,
+                             "t" + std::to_string(plan->tensors.size())));
+    PlannedKernel &kernel = addKernel(*function, opShortName(&op), std::move(args));
     plan->macsPerImage += kernel.macsPerImage;
-    plan->kernels.push_back(std::move(kernel));
   }
   if (failed)
     return failure();
@@ -173,13 +187,24 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
   auto ret = llvm::cast<func::ReturnOp>(func.getBody().front().getTerminator());
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
     int t = tensorOf.lookup(value);
-    PlannedTensor &tensor = plan->tensors[t];
-    if (tensor.kind != TensorKind::Activation || tensor.alias >= 0) {
-      func.emitError() << "model output #" << i
-                       << " is a model input, a constant, a reshaped view or returned twice; "
-                          "cvc does not support such outputs yet";
-      return failure();
+    if (plan->tensors[t].kind != TensorKind::Activation || plan->tensors[t].alias >= 0) {
+      // An input, a weight, a view or an output returned twice: copy it into
+      // the caller's buffer.
+      std::string signature = "copy ";
+      llvm::raw_string_ostream(signature) << value.getType();
+      FailureOr<int> function = functionFor(signature, "copy", [&]() -> FailureOr<halide::Kernel> {
+        return halide::lowerCopy(value, target);
+      });
+      if (mlir::failed(function))
+        return failure();
+      PlannedTensor copy;
+      copy.dims = plan->tensors[t].dims;
+      plan->tensors.push_back(std::move(copy));
+      int c = static_cast<int>(plan->tensors.size()) - 1;
+      addKernel(*function, "copy", {t, c});
+      t = c;
     }
+    PlannedTensor &tensor = plan->tensors[t];
     tensor.kind = TensorKind::Output;
     if (auto name = func.getResultAttrOfType<StringAttr>(i, "cv.name"))
       tensor.name = name.str();

@@ -62,6 +62,16 @@ FailureOr<Kernel> lowerUnary(Operation *op, const Halide::Target &target) {
   return finishKernel(op, result, {input}, schedule, 0);
 }
 
+Kernel lowerCopy(Value source, const Halide::Target &target) {
+  std::vector<int64_t> shape = halideShape(source);
+  Halide::ImageParam input = makeInput(source, "input");
+  std::vector<Var> vars = makeVars(shape.size());
+  Func result("copy");
+  result(vars) = input(asExprs(vars));
+  std::string schedule = scheduleElementwise(result, vars, shape, target);
+  return makeKernel("copy", {source}, source, result, {input}, schedule, 0);
+}
+
 FailureOr<Kernel> lowerAdd(cv::AddOp op, const Halide::Target &target) {
   std::vector<int64_t> shape = halideShape(op.getOutput());
   std::vector<Var> vars = makeVars(shape.size());

@@ -70,13 +70,20 @@ int vectorWidthFor(int64_t extent, const Halide::Target &target) {
 Kernel finishKernel(Operation *op, Halide::Func output,
                     const std::vector<Halide::ImageParam> &params, std::string schedule,
                     uint64_t macsPerImage) {
-  constrainOutput(output, op->getResult(0));
+  return makeKernel(op->getName().getStringRef().str(),
+                    std::vector<Value>(op->getOperands().begin(), op->getOperands().end()),
+                    op->getResult(0), output, params, std::move(schedule), macsPerImage);
+}
+
+Kernel makeKernel(std::string ops, std::vector<Value> inputs, Value output, Halide::Func result,
+                  const std::vector<Halide::ImageParam> &params, std::string schedule,
+                  uint64_t macsPerImage) {
+  constrainOutput(result, output);
   Kernel k;
-  k.ops = op->getName().getStringRef().str();
-  for (Value operand : op->getOperands())
-    k.inputs.push_back(operand);
-  k.output = op->getResult(0);
-  k.pipeline = Halide::Pipeline(output);
+  k.ops = std::move(ops);
+  k.inputs = std::move(inputs);
+  k.output = output;
+  k.pipeline = Halide::Pipeline(result);
   for (const Halide::ImageParam &p : params)
     k.arguments.push_back(p);
   k.schedule = std::move(schedule);

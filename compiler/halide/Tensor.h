@@ -35,7 +35,13 @@ int vectorWidthFor(int64_t extent, const Halide::Target &target);
 /// Largest power of two <= n (n >= 1).
 int floorPow2(int64_t n);
 
-/// The kernel's pipeline, arguments and common bookkeeping.
+/// The kernel's pipeline, arguments and common bookkeeping; `inputs` pair
+/// with `params` one to one.
+Kernel makeKernel(std::string ops, std::vector<mlir::Value> inputs, mlir::Value output,
+                  Halide::Func result, const std::vector<Halide::ImageParam> &params,
+                  std::string schedule, uint64_t macsPerImage);
+
+/// makeKernel for an op whose operands are the params, in order.
 Kernel finishKernel(mlir::Operation *op, Halide::Func output,
                     const std::vector<Halide::ImageParam> &params, std::string schedule,
                     uint64_t macsPerImage);

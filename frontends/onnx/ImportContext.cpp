@@ -93,10 +93,10 @@ bool ImportContext::hasInput(size_t i) const {
 LogicalResult ImportContext::readFloatTensor(const onnx::TensorProto &t, FloatConstant &out,
                                              std::string &error) const {
   if (t.data_type() != onnx::TensorProto::FLOAT) {
-    error = "tensor '" + t.name() + "' has element type " +
+    error = "tensor '" + t.name() + "': element type " +
             onnx::TensorProto::DataType_Name(
                 static_cast<onnx::TensorProto::DataType>(t.data_type())) +
-            "; only float32 is supported for weights";
+            " is not supported (only float32 tensors)";
     return failure();
   }
   int64_t count = 1;
@@ -222,7 +222,7 @@ FailureOr<Value> ImportContext::input(size_t i) {
     return failure();
   }
   if (intValues.count(name)) {
-    (void)fail("input '" + name + "' is an integer tensor; only float32 data is supported here");
+    (void)fail("input '" + name + "' is an integer tensor where float32 data is expected; this is not supported");
     return failure();
   }
   (void)fail("input '" + name + "' is not produced by any earlier node");

@@ -12,10 +12,6 @@ LogicalResult importConv(ImportContext &ic) {
   auto x = nchwInput(ic);
   if (failed(x))
     return failure();
-  if (!ic.floatConstant(1))
-    return ic.fail("the weight must be a constant float initializer");
-  if (ic.hasInput(2) && !ic.floatConstant(2))
-    return ic.fail("the bias must be a constant float initializer");
   auto w = ic.input(1);
   if (failed(w))
     return failure();

@@ -38,7 +38,7 @@ FailureOr<Value> matrixInput(ImportContext &ic) {
   if (failed(a))
     return failure();
   if (llvm::cast<RankedTensorType>(a->getType()).getRank() != 2) {
-    (void)ic.fail("the first operand must be a 2-D [N, K] tensor (flatten it first)");
+    (void)ic.fail("a first operand of rank other than 2 is not supported");
     return failure();
   }
   return a;
@@ -54,7 +54,7 @@ LogicalResult importGemm(ImportContext &ic) {
     return failure();
   auto B = ic.floatConstant(1);
   if (!B || B->shape.size() != 2)
-    return ic.fail("B must be a constant 2-D float initializer");
+    return ic.fail("a B operand that is not a constant 2-D float initializer is not supported");
   FloatConstant weight = ic.intAttr("transB", 0) ? *B : transpose2d(*B);
   float alpha = ic.floatAttr("alpha", 1.0f), beta = ic.floatAttr("beta", 1.0f);
   if (alpha != 1.0f)
@@ -65,12 +65,12 @@ LogicalResult importGemm(ImportContext &ic) {
   if (ic.hasInput(2)) {
     auto C = ic.floatConstant(2);
     if (!C)
-      return ic.fail("C must be a constant float initializer");
+      return ic.fail("a C operand that is not a constant float initializer is not supported");
     int64_t count = static_cast<int64_t>(C->data.size());
     bool rowVector = count == m && (C->shape.size() == 1 || (C->shape.size() == 2 && C->shape[0] == 1));
     bool scalar = count == 1;
     if (!rowVector && !scalar)
-      return ic.fail("C must broadcast along the batch ([M], [1, M] or a scalar)");
+      return ic.fail("a C operand of a shape other than [M], [1, M] or a scalar is not supported");
     bias = FloatConstant{{m}, std::vector<float>(m, scalar ? C->data[0] : 0.0f)};
     for (int64_t j = 0; j < m; ++j)
       bias->data[j] = beta * (scalar ? C->data[0] : C->data[j]);
@@ -86,7 +86,7 @@ LogicalResult importMatMul(ImportContext &ic) {
     return failure();
   auto B = ic.floatConstant(1);
   if (!B || B->shape.size() != 2)
-    return ic.fail("only a constant 2-D right operand is supported");
+    return ic.fail("a right operand that is not a constant 2-D float initializer is not supported");
   return emitDense(ic, *a, transpose2d(*B), std::nullopt);
 }
 

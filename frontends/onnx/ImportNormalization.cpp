@@ -51,11 +51,9 @@ LogicalResult importSoftmax(ImportContext &ic) {
     ic.setOutput(0, *y);
     return success();
   }
-  if (axis != 1 || !type.isDynamicDim(0)) {
-    if (type.isDynamicDim(0))
-      return ic.fail("softmax over the flattened dimensions from axis " + std::to_string(axis) +
-                     " with a dynamic batch is not supported; fix the batch with --input-shape");
-  }
+  if (type.isDynamicDim(0) && axis != 1)
+    return ic.fail("softmax over the flattened dimensions from axis " + std::to_string(axis) +
+                   " with a dynamic batch is not supported; fix the batch with --input-shape");
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < rank; ++i)
     (i < axis ? outer : inner) *= type.isDynamicDim(i) ? 1 : type.getDimSize(i);

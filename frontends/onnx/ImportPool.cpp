@@ -25,7 +25,7 @@ template <typename OpT> LogicalResult importPool(ImportContext &ic, bool isMax) 
     return failure();
   std::vector<int64_t> kernel = ic.intsAttr("kernel_shape");
   if (kernel.size() != 2)
-    return ic.fail("'kernel_shape' must have 2 values (only 2-D pooling is supported)");
+    return ic.fail("pooling over other than 2 spatial dimensions is not supported");
   auto strides = pairAttr(ic, "strides", {1, 1});
   if (failed(strides))
     return failure();

@@ -51,8 +51,8 @@ LogicalResult importFlatten(ImportContext &ic) {
   bool dynamicBatch = rank > 0 && type.isDynamicDim(0);
   if (dynamicBatch && axis != 1)
     return ic.fail("flattening at axis " + std::to_string(axis) +
-                   " would mix the dynamic batch into another dimension; fix the batch with "
-                   "--input-shape");
+                   " with a dynamic batch is not supported (it would merge the batch into another "
+                   "dimension); fix the batch with --input-shape");
   int64_t outer = dynamicBatch ? kDyn : product(dims.take_front(axis));
   return emitReshape(ic, *x, {outer, product(dims.drop_front(axis))});
 }
@@ -100,11 +100,11 @@ LogicalResult importReshape(ImportContext &ic) {
     } else if (inferred == 0) {
       shape[0] = kDyn;
       if (product(ArrayRef<int64_t>(shape).drop_front()) != product(in.drop_front()))
-        return ic.fail("the target shape does not keep the batch as the leading dimension; "
+        return ic.fail("a target shape that moves the dynamic batch is not supported; "
                        "fix the batch with --input-shape");
     } else {
-      return ic.fail("the target shape fixes the dynamic batch dimension; fix the batch with "
-                     "--input-shape");
+      return ic.fail("a target shape that fixes the dynamic batch dimension is not supported; "
+                     "fix the batch with --input-shape");
     }
   } else if (inferred >= 0) {
     int64_t known = 1;
@@ -124,7 +124,9 @@ LogicalResult importIdentity(ImportContext &ic) {
     if (failed(ic.checkAttrs({"ratio", "is_test", "seed"})))
       return failure();
     if (ic.intConstant(2) && !ic.intConstant(2)->empty() && (*ic.intConstant(2))[0] != 0)
-      return ic.fail("training-mode dropout is not supported at inference");
+      return ic.fail("training-mode dropout is not supported");
+    if (ic.node->output_size() > 1 && !ic.node->output(1).empty())
+      return ic.fail("the mask output of Dropout is not supported");
   } else if (failed(ic.checkAttrs({}))) {
     return failure();
   }
@@ -201,7 +203,7 @@ LogicalResult importPad(ImportContext &ic) {
   if (ic.opset >= 11) {
     auto p = ic.intConstant(1);
     if (!p)
-      return ic.fail("the pads must be a constant");
+      return ic.fail("computed (non-constant) pads are not supported");
     pads = *p;
   }
   for (int64_t p : pads)

@@ -75,16 +75,17 @@ FailureOr<RankedTensorType> inputType(MLIRContext &ctx, llvm::StringRef file,
                                       const ImportOptions &options) {
   const auto &type = input.type();
   if (!type.has_tensor_type()) {
-    (void)fileError(ctx, file, "input '" + input.name() + "' is not a tensor");
+    (void)fileError(ctx, file, "input '" + input.name() +
+                                   "' is not a tensor; optional and sequence inputs are not supported");
     return failure();
   }
   const auto &tensor = type.tensor_type();
   if (tensor.elem_type() != onnx::TensorProto::FLOAT) {
     (void)fileError(ctx, file,
-                    "input '" + input.name() + "' has element type " +
+                    "input '" + input.name() + "': element type " +
                         onnx::TensorProto::DataType_Name(
                             static_cast<onnx::TensorProto::DataType>(tensor.elem_type())) +
-                        "; cvc compiles float32 models only");
+                        " is not supported (cvc compiles float32 models)");
     return failure();
   }
   auto overridden = options.inputShapes.find(input.name());
@@ -248,7 +249,7 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
       return nullptr;
     }
   if (inputs.empty()) {
-    (void)fileError(ctx, path, "the model has no inputs to compute from");
+    (void)fileError(ctx, path, "a model without inputs is not supported");
     return nullptr;
   }
 

@@ -48,7 +48,7 @@ inline mlir::FailureOr<std::vector<int64_t>> pairAttr(ImportContext &ic, llvm::S
     return def;
   std::vector<int64_t> v = ic.intsAttr(name);
   if (v.size() != 2) {
-    (void)ic.fail("'" + name + "' must have 2 values (only 2-D windows are supported)");
+    (void)ic.fail("'" + name + "' with other than 2 values is not supported (2-D windows only)");
     return mlir::failure();
   }
   return v;
@@ -61,8 +61,8 @@ inline mlir::FailureOr<mlir::Value> nchwInput(ImportContext &ic) {
     return mlir::failure();
   auto type = llvm::cast<mlir::RankedTensorType>(x->getType());
   if (type.getRank() != 4) {
-    (void)ic.fail("only 2-D (NCHW) inputs are supported, got rank " +
-                  std::to_string(type.getRank()));
+    (void)ic.fail("a rank-" + std::to_string(type.getRank()) +
+                  " input is not supported (2-D windows over NCHW only)");
     return mlir::failure();
   }
   return x;

@@ -40,6 +40,10 @@ std::string kernelSignature(mlir::Operation *op);
 /// attributes at the op.
 mlir::FailureOr<Kernel> lowerOp(mlir::Operation *op, const Halide::Target &target);
 
+/// A kernel copying a tensor of `source`'s type into a new buffer: a model
+/// output that is not computed by its own kernel (an input, a weight, a view).
+Kernel lowerCopy(mlir::Value source, const Halide::Target &target);
+
 /// AOT-compiles `kernel` to an object exporting `fnName` and `fnName_argv`,
 /// without the Halide runtime (compileRuntime provides it once per model).
 mlir::LogicalResult compileKernel(const Kernel &kernel, const std::string &fnName,
