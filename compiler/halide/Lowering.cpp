@@ -42,13 +42,11 @@ FailureOr<Kernel> lowerOp(Operation *op, const Halide::Target &target) {
   }
 }
 
-LogicalResult compileKernel(const Kernel &kernel, const std::string &fnName,
-                            const std::string &objectPath, const Halide::Target &target,
-                            std::string &error) {
+namespace {
+/// Runs a Halide compilation step, turning its exceptions into `error`.
+template <typename Fn> LogicalResult guardHalide(Fn &&step, std::string &error) {
   try {
-    Halide::Pipeline pipeline = kernel.pipeline;
-    pipeline.compile_to_object(objectPath, kernel.arguments, fnName,
-                               target.with_feature(Halide::Target::NoRuntime));
+    step();
     return success();
   } catch (const Halide::Error &e) {
     error = e.what();
@@ -57,18 +55,23 @@ LogicalResult compileKernel(const Kernel &kernel, const std::string &fnName,
   }
   return failure();
 }
+} // namespace
+
+LogicalResult compileKernel(const Kernel &kernel, const std::string &fnName,
+                            const std::string &objectPath, const Halide::Target &target,
+                            std::string &error) {
+  return guardHalide(
+      [&] {
+        Halide::Pipeline pipeline = kernel.pipeline;
+        pipeline.compile_to_object(objectPath, kernel.arguments, fnName,
+                                   target.with_feature(Halide::Target::NoRuntime));
+      },
+      error);
+}
 
 LogicalResult compileRuntime(const std::string &objectPath, const Halide::Target &target,
                              std::string &error) {
-  try {
-    Halide::compile_standalone_runtime(objectPath, target);
-    return success();
-  } catch (const Halide::Error &e) {
-    error = e.what();
-  } catch (const std::exception &e) {
-    error = e.what();
-  }
-  return failure();
+  return guardHalide([&] { Halide::compile_standalone_runtime(objectPath, target); }, error);
 }
 
 } // namespace cvc::halide

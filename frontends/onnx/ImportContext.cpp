@@ -16,6 +16,31 @@ using namespace mlir;
 
 namespace cvc::onnx_frontend {
 
+std::vector<int64_t> readIntTensor(const onnx::TensorProto &t) {
+  std::vector<int64_t> values;
+  bool wide = t.data_type() == onnx::TensorProto::INT64;
+  if (t.has_raw_data()) {
+    size_t width = wide ? 8 : 4;
+    const std::string &raw = t.raw_data();
+    for (size_t off = 0; off + width <= raw.size(); off += width) {
+      if (wide) {
+        int64_t v;
+        std::memcpy(&v, raw.data() + off, 8);
+        values.push_back(v);
+      } else {
+        int32_t v;
+        std::memcpy(&v, raw.data() + off, 4);
+        values.push_back(v);
+      }
+    }
+  } else if (wide) {
+    values.assign(t.int64_data().begin(), t.int64_data().end());
+  } else {
+    values.assign(t.int32_data().begin(), t.int32_data().end());
+  }
+  return values;
+}
+
 std::string nodeLabel(const std::string &file, const onnx::NodeProto &node) {
   if (node.name().empty() && node.output_size() > 0)
     return file + ": node producing '" + node.output(0) + "' (" + node.op_type() + ")";

@@ -87,6 +87,14 @@ public:
   std::map<std::string, const onnx::TensorProto *> initializers;
   std::map<std::string, std::vector<int64_t>> intValues;
   std::map<std::string, FloatConstant> floatValues; ///< float Constant nodes
+  /// Binds output `i` to a created value; passes a failure through.
+  mlir::LogicalResult bind(size_t i, mlir::FailureOr<mlir::Value> value) {
+    if (mlir::failed(value))
+      return mlir::failure();
+    setOutput(i, *value);
+    return mlir::success();
+  }
+
   /// Reads a float TensorProto (raw, float_data or external data).
   mlir::LogicalResult readFloatTensor(const onnx::TensorProto &t, FloatConstant &out,
                                       std::string &error) const;
@@ -96,6 +104,14 @@ private:
   const onnx::AttributeProto *attr(llvm::StringRef name) const;
   std::string nodeLabel() const;
 };
+
+/// The values of an INT64 or INT32 tensor (shapes, axes, pads).
+std::vector<int64_t> readIntTensor(const onnx::TensorProto &t);
+
+/// True for the integer element types readIntTensor reads.
+inline bool isIntTensor(const onnx::TensorProto &t) {
+  return t.data_type() == onnx::TensorProto::INT64 || t.data_type() == onnx::TensorProto::INT32;
+}
 
 /// "<file>: node '<name>' (<OpType>)", naming an unnamed node by its first output.
 std::string nodeLabel(const std::string &file, const onnx::NodeProto &node);

@@ -36,14 +36,10 @@ LogicalResult importConv(ImportContext &ic) {
     bias = *b;
   }
   OpBuilder &b = ic.builder;
-  auto y = ic.create<cv::Conv2DOp>(*x, *w, bias, b.getDenseI64ArrayAttr(*strides),
+  return ic.bind(0, ic.create<cv::Conv2DOp>(*x, *w, bias, b.getDenseI64ArrayAttr(*strides),
                                    b.getDenseI64ArrayAttr(*pads),
                                    b.getDenseI64ArrayAttr(*dilations),
-                                   b.getI64IntegerAttr(ic.intAttr("group", 1)));
-  if (failed(y))
-    return failure();
-  ic.setOutput(0, *y);
-  return success();
+                                   b.getI64IntegerAttr(ic.intAttr("group", 1))));
 }
 
 } // namespace

@@ -26,11 +26,7 @@ LogicalResult emitDense(ImportContext &ic, Value x, const FloatConstant &weight,
   std::string base = ic.node->name().empty() ? ic.node->output(0) : ic.node->name();
   Value w = ic.makeConstant(weight, base + ".weight");
   Value b = bias ? ic.makeConstant(*bias, base + ".bias") : Value();
-  auto y = ic.create<cv::FullyConnectedOp>(x, w, b);
-  if (failed(y))
-    return failure();
-  ic.setOutput(0, *y);
-  return success();
+  return ic.bind(0, ic.create<cv::FullyConnectedOp>(x, w, b));
 }
 
 FailureOr<Value> matrixInput(ImportContext &ic) {

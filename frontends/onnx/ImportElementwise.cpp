@@ -13,11 +13,7 @@ template <typename OpT> LogicalResult importUnary(ImportContext &ic) {
   auto x = ic.input(0);
   if (failed(x))
     return failure();
-  auto y = ic.create<OpT>(*x);
-  if (failed(y))
-    return failure();
-  ic.setOutput(0, *y);
-  return success();
+  return ic.bind(0, ic.create<OpT>(*x));
 }
 
 LogicalResult importAdd(ImportContext &ic) {
@@ -28,11 +24,7 @@ LogicalResult importAdd(ImportContext &ic) {
   auto b = ic.input(1);
   if (failed(a) || failed(b))
     return failure();
-  auto y = ic.create<cv::AddOp>(*a, *b);
-  if (failed(y))
-    return failure();
-  ic.setOutput(0, *y);
-  return success();
+  return ic.bind(0, ic.create<cv::AddOp>(*a, *b));
 }
 
 } // namespace

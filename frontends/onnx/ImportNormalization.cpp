@@ -15,14 +15,10 @@ LogicalResult importLRN(ImportContext &ic) {
   if (!ic.hasAttr("size"))
     return ic.fail("the 'size' attribute is required");
   OpBuilder &b = ic.builder;
-  auto y = ic.create<cv::LRNOp>(*x, b.getI64IntegerAttr(ic.intAttr("size", 1)),
+  return ic.bind(0, ic.create<cv::LRNOp>(*x, b.getI64IntegerAttr(ic.intAttr("size", 1)),
                                 b.getF32FloatAttr(ic.floatAttr("alpha", 1e-4f)),
                                 b.getF32FloatAttr(ic.floatAttr("beta", 0.75f)),
-                                b.getF32FloatAttr(ic.floatAttr("bias", 1.0f)));
-  if (failed(y))
-    return failure();
-  ic.setOutput(0, *y);
-  return success();
+                                b.getF32FloatAttr(ic.floatAttr("bias", 1.0f))));
 }
 
 /// Opset 13 normalises along one axis. Earlier opsets flatten the input to 2-D
@@ -45,11 +41,7 @@ LogicalResult importSoftmax(ImportContext &ic) {
                    std::to_string(rank));
   OpBuilder &b = ic.builder;
   if (!rows || axis == rank - 1) {
-    auto y = ic.create<cv::SoftmaxOp>(*x, b.getI64IntegerAttr(axis));
-    if (failed(y))
-      return failure();
-    ic.setOutput(0, *y);
-    return success();
+    return ic.bind(0, ic.create<cv::SoftmaxOp>(*x, b.getI64IntegerAttr(axis)));
   }
   if (type.isDynamicDim(0) && axis != 1)
     return ic.fail("softmax over the flattened dimensions from axis " + std::to_string(axis) +

@@ -43,10 +43,7 @@ template <typename OpT> LogicalResult importPool(ImportContext &ic, bool isMax) 
                                    b.getDenseI64ArrayAttr(*strides), b.getDenseI64ArrayAttr(*pads),
                                    b.getBoolAttr(ic.intAttr("ceil_mode", 0) != 0),
                                    b.getBoolAttr(ic.intAttr("count_include_pad", 0) != 0));
-  if (failed(y))
-    return failure();
-  ic.setOutput(0, *y);
-  return success();
+  return ic.bind(0, y);
 }
 
 /// Global pooling is a window covering the whole image.
@@ -67,10 +64,7 @@ template <typename OpT> LogicalResult importGlobalPool(ImportContext &ic) {
   else
     y = ic.create<cv::AvgPool2DOp>(*x, kernel, ones, zeros, b.getBoolAttr(false),
                                    b.getBoolAttr(false));
-  if (failed(y))
-    return failure();
-  ic.setOutput(0, *y);
-  return success();
+  return ic.bind(0, y);
 }
 
 } // namespace

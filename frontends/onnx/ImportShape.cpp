@@ -153,27 +153,8 @@ LogicalResult importConstant(ImportContext &ic) {
     return failure();
   const std::string &out = ic.node->output(0);
   if (const onnx::TensorProto *t = ic.tensorAttr("value")) {
-    if (t->data_type() == onnx::TensorProto::INT64 || t->data_type() == onnx::TensorProto::INT32) {
-      std::vector<int64_t> values;
-      size_t width = t->data_type() == onnx::TensorProto::INT64 ? 8 : 4;
-      if (t->has_raw_data()) {
-        for (size_t off = 0; off + width <= t->raw_data().size(); off += width) {
-          int64_t v = 0;
-          if (width == 8)
-            std::memcpy(&v, t->raw_data().data() + off, 8);
-          else {
-            int32_t v32;
-            std::memcpy(&v32, t->raw_data().data() + off, 4);
-            v = v32;
-          }
-          values.push_back(v);
-        }
-      } else if (width == 8) {
-        values.assign(t->int64_data().begin(), t->int64_data().end());
-      } else {
-        values.assign(t->int32_data().begin(), t->int32_data().end());
-      }
-      ic.intValues[out] = std::move(values);
+    if (isIntTensor(*t)) {
+      ic.intValues[out] = readIntTensor(*t);
       return success();
     }
     FloatConstant c;

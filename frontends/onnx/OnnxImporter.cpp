@@ -202,32 +202,10 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
   ImportContext ic(builder, file, llvm::sys::path::parent_path(path).str(), opset);
 
   for (const auto &init : graph.initializer()) {
-    if (init.data_type() == onnx::TensorProto::INT64 ||
-        init.data_type() == onnx::TensorProto::INT32) {
-      std::vector<int64_t> values;
-      if (init.has_raw_data()) {
-        size_t width = init.data_type() == onnx::TensorProto::INT64 ? 8 : 4;
-        const std::string &raw = init.raw_data();
-        for (size_t off = 0; off + width <= raw.size(); off += width) {
-          if (width == 8) {
-            int64_t v;
-            std::memcpy(&v, raw.data() + off, 8);
-            values.push_back(v);
-          } else {
-            int32_t v;
-            std::memcpy(&v, raw.data() + off, 4);
-            values.push_back(v);
-          }
-        }
-      } else if (init.data_type() == onnx::TensorProto::INT64) {
-        values.assign(init.int64_data().begin(), init.int64_data().end());
-      } else {
-        values.assign(init.int32_data().begin(), init.int32_data().end());
-      }
-      ic.intValues[init.name()] = std::move(values);
-    } else {
+    if (isIntTensor(init))
+      ic.intValues[init.name()] = readIntTensor(init);
+    else
       ic.initializers[init.name()] = &init;
-    }
   }
 
   llvm::SmallVector<Type> argTypes;

@@ -15,6 +15,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "test", "e2e"))
+from models import LeNet5  # noqa: E402  (the same definition the tests use)
+
 DATA = "/usr/share/datasets/fashion-mnist"
 HERE = os.path.dirname(os.path.abspath(__file__))
 
@@ -32,20 +35,6 @@ def load(split):
     labels = read_idx(f"{DATA}/{split}-labels-idx1-ubyte.gz").astype(np.int64)
     images = np.pad((images - 0.2860) / 0.3530, ((0, 0), (2, 2), (2, 2)))
     return torch.from_numpy(images[:, None]), torch.from_numpy(labels)
-
-
-class LeNet5(nn.Module):
-    def __init__(self):
-        super().__init__()
-        self.features = nn.Sequential(
-            nn.Conv2d(1, 6, 5), nn.Tanh(), nn.AvgPool2d(2),
-            nn.Conv2d(6, 16, 5), nn.Tanh(), nn.AvgPool2d(2))
-        self.classifier = nn.Sequential(
-            nn.Flatten(), nn.Linear(400, 120), nn.Tanh(), nn.Linear(120, 84), nn.Tanh(),
-            nn.Linear(84, 10))
-
-    def forward(self, x):
-        return self.classifier(self.features(x))
 
 
 def main():
