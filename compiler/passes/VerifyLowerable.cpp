@@ -33,6 +33,12 @@ LogicalResult checkType(Operation *op, Type type, StringRef what) {
     if (tensor.isDynamicDim(i))
       return op->emitOpError() << what << " " << type
                                << ": only the leading (batch) dimension may be dynamic";
+  // Halide buffers index with 32-bit integers; one image must fit.
+  int64_t elements = 1;
+  for (int64_t d : tensor.getShape())
+    if (!ShapedType::isDynamic(d) && (elements *= d) > INT32_MAX)
+      return op->emitOpError() << what << " " << type
+                               << " is too large: kernels address at most 2^31-1 elements";
   return success();
 }
 

@@ -201,6 +201,12 @@ cvc_status cvc_session_s::run(const cvc_tensor *inputs, size_t inputCount, cvc_t
       return s;
   if (runBatch < 0)
     runBatch = 1;
+  // Kernels index buffers with 32-bit integers.
+  for (int t = 0; t < plan->tensor_count; ++t)
+    if (hasDynamicBatch(plan->tensors[t]) && elementCount(plan->tensors[t], runBatch) > INT32_MAX)
+      return makeStatus(CVC_INVALID_ARGUMENT,
+                        "batch " + std::to_string(runBatch) + " is too large: tensor '" +
+                            plan->tensors[t].name + "' would exceed 2^31-1 elements");
 
   if (runBatch != batch)
     if (cvc_status s = bind(runBatch))

@@ -24,3 +24,11 @@ func.func @foreign_op(%x: tensor<4xf32>) -> tensor<4xf32> {
   %y = func.call @foreign_op(%x) : (tensor<4xf32>) -> tensor<4xf32>
   return %y : tensor<4xf32>
 }
+
+// -----
+
+// expected-error@+2 {{result #0 'tensor<?x64x8192x8192xf32>' is too large: kernels address at most 2^31-1 elements}}
+// expected-error@+1 {{argument #0 'tensor<?x64x8192x8192xf32>' is too large: kernels address at most 2^31-1 elements}}
+func.func @too_large(%x: tensor<?x64x8192x8192xf32>) -> tensor<?x64x8192x8192xf32> {
+  return %x : tensor<?x64x8192x8192xf32>
+}
