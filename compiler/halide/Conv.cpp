@@ -32,6 +32,7 @@ struct ConvSchedule {
   int vector;       ///< lanes per accumulator vector, along output columns
   int columnTiles;  ///< accumulator vectors along output columns
   int channelTile;  ///< output channels per tile
+  int rowTile;      ///< output rows per tile (narrow images fill the tile with rows)
 };
 
 ConvSchedule chooseConvSchedule(const ConvShape &s, const Halide::Target &target) {
@@ -41,7 +42,10 @@ ConvSchedule chooseConvSchedule(const ConvShape &s, const Halide::Target &target
   // 2 column vectors x 8 channels = 16 accumulators, half the AVX-512 register
   // file, leaving room for the input vectors and weight broadcasts.
   int64_t perGroup = s.outC / s.groups;
-  p.channelTile = static_cast<int>(std::min<int64_t>(perGroup, p.columnTiles == 2 ? 8 : 12));
+  // Rows narrower than two vectors take two rows per tile instead, which
+  // keeps 16 accumulators and reuses each weight broadcast twice as often.
+  p.rowTile = p.columnTiles == 1 && s.outH >= 2 ? 2 : 1;
+  p.channelTile = static_cast<int>(std::min<int64_t>(perGroup, 8));
   while (perGroup % p.channelTile != 0)
     --p.channelTile;
   return p;
@@ -87,20 +91,27 @@ FailureOr<Kernel> lowerConv2d(cv::Conv2DOp op, const Halide::Target &target) {
 
   // Schedule.
   ConvSchedule p = chooseConvSchedule(s, target);
-  Var xo("xo"), xi("xi"), co("co"), ci("ci"), tile("tile");
+  Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), co("co"), ci("ci"), tile("tile");
   int columns = std::min<int64_t>(s.outW, p.vector * p.columnTiles);
   result.split(x, xo, xi, columns, TailStrategy::ShiftInwards)
+      .split(y, yo, yi, p.rowTile, TailStrategy::ShiftInwards)
       .split(c, co, ci, p.channelTile)
-      .reorder(xi, ci, xo, y, co, n)
+      .reorder(xi, yi, ci, xo, yo, co, n)
       .vectorize(xi, p.vector)
-      .fuse(y, co, tile)
+      .fuse(yo, co, tile)
       .fuse(tile, n, tile)
       .parallel(tile);
-  acc.compute_at(result, xo).vectorize(x, p.vector).unroll(x).unroll(c);
+  acc.compute_at(result, xo).vectorize(x, p.vector).unroll(x).unroll(y).unroll(c);
+  // Materialise the zero-padded input rows a tile reads, so the inner loop
+  // loads without bounds selects.
+  if (hasPadding)
+    padded.compute_at(result, tile).vectorize(padded.args()[0], p.vector,
+                                               TailStrategy::GuardWithIf);
   acc.update()
-      .reorder(x, c, r.z, r.x, r.y, y, n)
+      .reorder(x, y, c, r.z, r.x, r.y, n)
       .vectorize(x, p.vector)
       .unroll(x)
+      .unroll(y)
       .unroll(c);
   if (s.kW <= 3)
     acc.update().unroll(r.x);
@@ -109,6 +120,7 @@ FailureOr<Kernel> lowerConv2d(cv::Conv2DOp op, const Halide::Target &target) {
   std::string schedule = "direct vector=" + std::to_string(p.vector) +
                          " column_tiles=" + std::to_string(p.columnTiles) +
                          " channel_tile=" + std::to_string(p.channelTile) +
+                         " row_tile=" + std::to_string(p.rowTile) +
                          " parallel=rows*channel_tiles*batch";
   return finishKernel(op, result, params, schedule, macs);
 }
