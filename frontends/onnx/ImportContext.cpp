@@ -97,6 +97,18 @@ const onnx::TensorProto *ImportContext::tensorAttr(llvm::StringRef name) const {
   return a && a->has_t() ? &a->t() : nullptr;
 }
 
+FailureOr<int64_t> ImportContext::axisAttr(llvm::StringRef name, int64_t def, int64_t rank,
+                                          bool allowRank) const {
+  int64_t given = intAttr(name, def);
+  int64_t axis = given < 0 ? given + rank : given;
+  if (axis < 0 || axis > rank || (axis == rank && !allowRank)) {
+    (void)fail("'" + name + "' = " + std::to_string(given) + " is out of range for rank " +
+               std::to_string(rank));
+    return failure();
+  }
+  return axis;
+}
+
 LogicalResult ImportContext::checkAttrs(std::initializer_list<llvm::StringRef> supported) const {
   for (const auto &a : node->attribute())
     if (llvm::find(supported, a.name()) == supported.end())
@@ -264,7 +276,7 @@ void ImportContext::setOutputInts(size_t i, std::vector<int64_t> v) {
     intValues[node->output(i)] = std::move(v);
 }
 
-FailureOr<Value> ImportContext::inferResult(Operation *op) {
+LogicalResult ImportContext::verifyCreated(Operation *op) {
   // The cv ops phrase their own shape errors; prefix them with the node.
   std::string message;
   LogicalResult result = success();
@@ -274,25 +286,31 @@ FailureOr<Value> ImportContext::inferResult(Operation *op) {
         message = diag.str();
       return success();
     });
-    SmallVector<Type> types;
     if (auto iface = llvm::dyn_cast<InferTypeOpInterface>(op)) {
+      SmallVector<Type> types;
       result = iface.inferReturnTypes(op->getContext(), op->getLoc(), op->getOperands(),
                                       op->getAttrDictionary(), op->getPropertiesStorage(),
                                       op->getRegions(), types);
       if (succeeded(result))
         op->getResult(0).setType(types.front());
-    } else {
-      op->getResult(0).setType(op->getOperand(0).getType());
     }
     if (succeeded(result))
       result = mlir::verify(op);
   }
   if (failed(result)) {
     op->erase();
-    (void)fail(message.empty() ? std::string("invalid shapes or attributes") : message);
-    return failure();
+    return fail(message.empty() ? std::string("invalid shapes or attributes") : message);
   }
-  return op->getResult(0);
+  return success();
+}
+
+FailureOr<Value> ImportContext::inferResult(Operation *op) {
+  if (!llvm::isa<InferTypeOpInterface>(op))
+    op->getResult(0).setType(op->getOperand(0).getType());
+  Value result = op->getResult(0);
+  if (failed(verifyCreated(op)))
+    return failure();
+  return result;
 }
 
 } // namespace cvc::onnx_frontend

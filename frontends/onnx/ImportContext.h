@@ -54,6 +54,12 @@ public:
   std::vector<int64_t> intsAttr(llvm::StringRef name) const;
   const onnx::TensorProto *tensorAttr(llvm::StringRef name) const;
 
+  /// Integer attribute `name` (default `def`) as an axis of a rank-`rank`
+  /// tensor, negative values counting from the end; `rank` itself is allowed
+  /// when `allowRank` (Flatten's axis may be the rank).
+  mlir::FailureOr<int64_t> axisAttr(llvm::StringRef name, int64_t def, int64_t rank,
+                                    bool allowRank = false) const;
+
   /// Names every attribute of the node outside `supported`, as an error.
   mlir::LogicalResult checkAttrs(std::initializer_list<llvm::StringRef> supported) const;
 
@@ -81,6 +87,10 @@ public:
     auto op = builder.create<OpT>(loc(), placeholder, std::forward<Args>(args)...);
     return inferResult(op.getOperation());
   }
+
+  /// Infers the result type of `op` when it has shape rules, then verifies
+  /// it; on failure erases it and reports the op's message for this node.
+  mlir::LogicalResult verifyCreated(mlir::Operation *op);
 
   // Model-level tables, filled by the importer.
   std::map<std::string, mlir::Value> values;

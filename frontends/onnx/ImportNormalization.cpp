@@ -33,16 +33,13 @@ LogicalResult importSoftmax(ImportContext &ic) {
   auto type = llvm::cast<RankedTensorType>(x->getType());
   int64_t rank = type.getRank();
   bool rows = ic.opset < 13;
-  int64_t axis = ic.intAttr("axis", rows ? 1 : -1);
-  if (axis < 0)
-    axis += rank;
-  if (axis < 0 || axis >= rank)
-    return ic.fail("axis " + std::to_string(ic.intAttr("axis", 0)) + " is out of range for rank " +
-                   std::to_string(rank));
+  FailureOr<int64_t> normalized = ic.axisAttr("axis", rows ? 1 : -1, rank);
+  if (failed(normalized))
+    return failure();
+  int64_t axis = *normalized;
   OpBuilder &b = ic.builder;
-  if (!rows || axis == rank - 1) {
+  if (!rows || axis == rank - 1)
     return ic.bind(0, ic.create<cv::SoftmaxOp>(*x, b.getI64IntegerAttr(axis)));
-  }
   if (type.isDynamicDim(0) && axis != 1)
     return ic.fail("softmax over the flattened dimensions from axis " + std::to_string(axis) +
                    " with a dynamic batch is not supported; fix the batch with --input-shape");

@@ -6,7 +6,6 @@
 //===----------------------------------------------------------------------===//
 #include "ImportContext.h"
 
-#include "mlir/IR/Verifier.h"
 
 using namespace mlir;
 
@@ -24,13 +23,12 @@ int64_t product(ArrayRef<int64_t> dims) {
 
 LogicalResult emitReshape(ImportContext &ic, Value x, ArrayRef<int64_t> shape) {
   auto type = RankedTensorType::get(shape, ic.builder.getF32Type());
-  auto y = ic.create<cv::ReshapeOp>(x);
-  if (failed(y))
+  auto y = ic.builder.create<cv::ReshapeOp>(ic.loc(), type, x);
+  Value result = y;
+  // The verifier explains an impossible reshape (element counts, batch).
+  if (failed(ic.verifyCreated(y)))
     return failure();
-  y->setType(type);
-  if (failed(mlir::verify(y->getDefiningOp())))
-    return ic.fail("cannot reshape to the requested shape");
-  ic.setOutput(0, *y);
+  ic.setOutput(0, result);
   return success();
 }
 
@@ -42,11 +40,10 @@ LogicalResult importFlatten(ImportContext &ic) {
     return failure();
   auto type = llvm::cast<RankedTensorType>(x->getType());
   int64_t rank = type.getRank();
-  int64_t axis = ic.intAttr("axis", 1);
-  if (axis < 0)
-    axis += rank;
-  if (axis < 0 || axis > rank)
-    return ic.fail("axis " + std::to_string(ic.intAttr("axis", 1)) + " is out of range");
+  FailureOr<int64_t> normalized = ic.axisAttr("axis", 1, rank, /*allowRank=*/true);
+  if (failed(normalized))
+    return failure();
+  int64_t axis = *normalized;
   ArrayRef<int64_t> dims = type.getShape();
   bool dynamicBatch = rank > 0 && type.isDynamicDim(0);
   if (dynamicBatch && axis != 1)
