@@ -2,6 +2,8 @@
 #include "Families.h"
 #include "Tensor.h"
 
+#include "llvm/ADT/TypeSwitch.h"
+
 using namespace mlir;
 using Halide::Expr;
 using Halide::Func;
@@ -72,15 +74,55 @@ Kernel lowerCopy(Value source, const Halide::Target &target) {
   return makeKernel("copy", {source}, source, result, {input}, schedule, 0);
 }
 
-FailureOr<Kernel> lowerAdd(cv::AddOp op, const Halide::Target &target) {
-  std::vector<int64_t> shape = halideShape(op.getOutput());
+FailureOr<Kernel> lowerBinary(Operation *op, const Halide::Target &target) {
+  Value lhsValue = op->getOperand(0), rhsValue = op->getOperand(1);
+  std::vector<int64_t> shape = halideShape(op->getResult(0));
   std::vector<Var> vars = makeVars(shape.size());
-  Halide::ImageParam lhs = makeInput(op.getLhs(), "lhs"), rhs = makeInput(op.getRhs(), "rhs");
-  Func result("add");
-  result(vars) = lhs(broadcastIndex(halideShape(op.getLhs()), shape, vars)) +
-                 rhs(broadcastIndex(halideShape(op.getRhs()), shape, vars));
+  Halide::ImageParam lhs = makeInput(lhsValue, "lhs"), rhs = makeInput(rhsValue, "rhs");
+  Expr a = lhs(broadcastIndex(halideShape(lhsValue), shape, vars));
+  Expr b = rhs(broadcastIndex(halideShape(rhsValue), shape, vars));
+  Expr y = llvm::TypeSwitch<Operation *, Expr>(op)
+               .Case([&](cv::AddOp) { return a + b; })
+               .Case([&](cv::SubOp) { return a - b; })
+               .Case([&](cv::MulOp) { return a * b; })
+               .Case([&](cv::DivOp) { return a / b; })
+               .Default([](Operation *) { return Expr(); });
+  if (!y.defined())
+    return op->emitOpError() << "has no binary lowering";
+  Func result(op->getName().stripDialect().str());
+  result(vars) = y;
   std::string schedule = scheduleElementwise(result, vars, shape, target);
   return finishKernel(op, result, {lhs, rhs}, schedule, 0);
+}
+
+FailureOr<Kernel> lowerConcat(cv::ConcatOp op, const Halide::Target &target) {
+  std::vector<int64_t> shape = halideShape(op.getOutput());
+  int axis = static_cast<int>(shape.size()) - 1 - static_cast<int>(op.getAxis());
+  std::vector<Var> vars = makeVars(shape.size());
+  std::vector<Halide::ImageParam> params;
+  // A chain of selects on the concatenated coordinate; each operand is read
+  // shifted by its offset and clamped so that unselected reads stay in bounds.
+  Expr value;
+  int64_t offset = 0;
+  std::vector<Expr> bounds;
+  std::vector<Expr> reads;
+  for (auto [i, input] : llvm::enumerate(op.getInputs())) {
+    params.push_back(makeInput(input, "input" + std::to_string(i)));
+    int64_t extent = halideShape(input)[axis];
+    std::vector<Expr> index = asExprs(vars);
+    index[axis] = Halide::clamp(vars[axis] - static_cast<int>(offset), 0,
+                                static_cast<int>(extent - 1));
+    reads.push_back(params.back()(index));
+    offset += extent;
+    bounds.push_back(Expr(static_cast<int>(offset)));
+  }
+  value = reads.back();
+  for (int i = static_cast<int>(reads.size()) - 2; i >= 0; --i)
+    value = Halide::select(vars[axis] < bounds[i], reads[i], value);
+  Func result("concat");
+  result(vars) = value;
+  std::string schedule = scheduleElementwise(result, vars, shape, target);
+  return finishKernel(op, result, params, schedule, 0);
 }
 
 } // namespace cvc::halide

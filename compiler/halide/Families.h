@@ -13,7 +13,8 @@ mlir::FailureOr<Kernel> lowerFullyConnected(cv::FullyConnectedOp op, const Halid
 mlir::FailureOr<Kernel> lowerMaxPool2d(cv::MaxPool2DOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerAvgPool2d(cv::AvgPool2DOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerUnary(mlir::Operation *op, const Halide::Target &target);
-mlir::FailureOr<Kernel> lowerAdd(cv::AddOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerBinary(mlir::Operation *op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerConcat(cv::ConcatOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerSoftmax(cv::SoftmaxOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerLRN(cv::LRNOp op, const Halide::Target &target);
 

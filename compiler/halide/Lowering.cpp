@@ -31,7 +31,9 @@ FailureOr<Kernel> lowerOp(Operation *op, const Halide::Target &target) {
         .Case([&](cv::AvgPool2DOp o) { return lowerAvgPool2d(o, target); })
         .Case<cv::ReluOp, cv::TanhOp, cv::SigmoidOp>(
             [&](Operation *o) { return lowerUnary(o, target); })
-        .Case([&](cv::AddOp o) { return lowerAdd(o, target); })
+        .Case<cv::AddOp, cv::SubOp, cv::MulOp, cv::DivOp>(
+            [&](Operation *o) { return lowerBinary(o, target); })
+        .Case([&](cv::ConcatOp o) { return lowerConcat(o, target); })
         .Case([&](cv::SoftmaxOp o) { return lowerSoftmax(o, target); })
         .Case([&](cv::LRNOp o) { return lowerLRN(o, target); })
         .Default([&](Operation *o) -> FailureOr<Kernel> {

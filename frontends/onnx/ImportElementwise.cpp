@@ -1,4 +1,4 @@
-//===- ImportElementwise.cpp - Relu, Tanh, Sigmoid, Add -----------------===//
+//===- ImportElementwise.cpp - activations and arithmetic ---------------===//
 #include "ImportContext.h"
 
 using namespace mlir;
@@ -16,7 +16,7 @@ template <typename OpT> LogicalResult importUnary(ImportContext &ic) {
   return ic.bind(0, ic.create<OpT>(*x));
 }
 
-LogicalResult importAdd(ImportContext &ic) {
+template <typename OpT> LogicalResult importBinary(ImportContext &ic) {
   // Opsets < 7 had explicit `broadcast`/`axis`; 7+ broadcast like numpy.
   if (failed(ic.checkAttrs({})))
     return failure();
@@ -24,7 +24,21 @@ LogicalResult importAdd(ImportContext &ic) {
   auto b = ic.input(1);
   if (failed(a) || failed(b))
     return failure();
-  return ic.bind(0, ic.create<cv::AddOp>(*a, *b));
+  return ic.bind(0, ic.create<OpT>(*a, *b));
+}
+
+/// Sum of any number of operands, as a chain of adds.
+LogicalResult importSum(ImportContext &ic) {
+  if (failed(ic.checkAttrs({})))
+    return failure();
+  auto total = ic.input(0);
+  for (int i = 1; succeeded(total) && i < ic.node->input_size(); ++i) {
+    auto next = ic.input(i);
+    if (failed(next))
+      return failure();
+    total = ic.create<cv::AddOp>(*total, *next);
+  }
+  return ic.bind(0, total);
 }
 
 } // namespace
@@ -33,7 +47,11 @@ void addElementwiseImports(std::map<std::string, ImportFn> &table) {
   table["Relu"] = importUnary<cv::ReluOp>;
   table["Tanh"] = importUnary<cv::TanhOp>;
   table["Sigmoid"] = importUnary<cv::SigmoidOp>;
-  table["Add"] = importAdd;
+  table["Add"] = importBinary<cv::AddOp>;
+  table["Sub"] = importBinary<cv::SubOp>;
+  table["Mul"] = importBinary<cv::MulOp>;
+  table["Div"] = importBinary<cv::DivOp>;
+  table["Sum"] = importSum;
 }
 
 } // namespace cvc::onnx_frontend

@@ -194,6 +194,37 @@ LogicalResult importPad(ImportContext &ic) {
   return success();
 }
 
+/// Channel concatenation of activations, or of compile-time integer vectors
+/// (the shape arithmetic exporters emit).
+LogicalResult importConcat(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"axis"})))
+    return failure();
+  bool allInts = true;
+  for (int i = 0; i < ic.node->input_size(); ++i)
+    allInts &= ic.intConstant(i).has_value();
+  if (allInts) {
+    std::vector<int64_t> joined;
+    for (int i = 0; i < ic.node->input_size(); ++i) {
+      auto part = *ic.intConstant(i);
+      joined.insert(joined.end(), part.begin(), part.end());
+    }
+    ic.setOutputInts(0, std::move(joined));
+    return success();
+  }
+  SmallVector<Value> inputs;
+  for (int i = 0; i < ic.node->input_size(); ++i) {
+    auto v = ic.input(i);
+    if (failed(v))
+      return failure();
+    inputs.push_back(*v);
+  }
+  int64_t rank = llvm::cast<RankedTensorType>(inputs.front().getType()).getRank();
+  FailureOr<int64_t> axis = ic.axisAttr("axis", 1, rank);
+  if (failed(axis))
+    return failure();
+  return ic.bind(0, ic.create<cv::ConcatOp>(inputs, ic.builder.getI64IntegerAttr(*axis)));
+}
+
 } // namespace
 
 void addShapeImports(std::map<std::string, ImportFn> &table) {
@@ -203,6 +234,7 @@ void addShapeImports(std::map<std::string, ImportFn> &table) {
   table["Dropout"] = importIdentity;
   table["Constant"] = importConstant;
   table["Pad"] = importPad;
+  table["Concat"] = importConcat;
 }
 
 } // namespace cvc::onnx_frontend

@@ -17,7 +17,6 @@ using namespace cvc::cv;
 
 namespace {
 
-constexpr int64_t kDynamic = ShapedType::kDynamic;
 
 std::string shapeString(ArrayRef<int64_t> shape) {
   std::string s;
@@ -238,10 +237,10 @@ LogicalResult SoftmaxOp::verify() {
 // AddOp
 //===----------------------------------------------------------------------===//
 
-LogicalResult AddOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
-                                      Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
-  auto lhs = rankedOrNull(adaptor.getLhs().getType());
-  auto rhs = rankedOrNull(adaptor.getRhs().getType());
+static LogicalResult inferBroadcast(std::optional<Location> loc, Value lhsValue, Value rhsValue,
+                                    SmallVectorImpl<Type> &inferred) {
+  auto lhs = rankedOrNull(lhsValue.getType());
+  auto rhs = rankedOrNull(rhsValue.getType());
   if (!lhs || !rhs)
     return emitOptionalError(loc, "operands must be ranked tensors");
   int64_t rank = std::max(lhs.getRank(), rhs.getRank());
@@ -254,13 +253,55 @@ LogicalResult AddOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc
       shape[i] = a;
     else if (a == 1)
       shape[i] = b;
-    else if (ShapedType::isDynamic(a) && ShapedType::isDynamic(b))
-      shape[i] = kDynamic;
     else
       return emitOptionalError(loc, "shapes ", shapeString(lhs.getShape()), " and ",
                                shapeString(rhs.getShape()), " are not broadcast-compatible");
   }
   inferred.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
+#define CV_BINARY_INFER(OpT)                                                                    \
+  LogicalResult OpT::inferReturnTypes(MLIRContext *, std::optional<Location> loc,               \
+                                      Adaptor adaptor, SmallVectorImpl<Type> &inferred) {       \
+    return inferBroadcast(loc, adaptor.getLhs(), adaptor.getRhs(), inferred);                   \
+  }
+CV_BINARY_INFER(AddOp)
+CV_BINARY_INFER(SubOp)
+CV_BINARY_INFER(MulOp)
+CV_BINARY_INFER(DivOp)
+#undef CV_BINARY_INFER
+
+//===----------------------------------------------------------------------===//
+// ConcatOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  ValueRange inputs = adaptor.getInputs();
+  if (inputs.empty())
+    return emitOptionalError(loc, "needs at least one operand");
+  auto first = rankedOrNull(inputs.front().getType());
+  if (!first)
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  int64_t rank = first.getRank(), axis = adaptor.getAxis();
+  if (axis < 0 || axis >= rank)
+    return emitOptionalError(loc, "'axis' ", axis, " is out of range for rank ", rank);
+  SmallVector<int64_t> shape(first.getShape());
+  shape[axis] = 0;
+  for (Value v : inputs) {
+    auto type = rankedOrNull(v.getType());
+    if (!type || type.getRank() != rank)
+      return emitOptionalError(loc, "all operands must have rank ", rank);
+    for (int64_t i = 0; i < rank; ++i)
+      if (i != axis && type.getDimSize(i) != first.getDimSize(i))
+        return emitOptionalError(loc, "operand shapes ", shapeString(first.getShape()), " and ",
+                                 shapeString(type.getShape()), " differ outside axis ", axis);
+    if (type.isDynamicDim(axis))
+      return emitOptionalError(loc, "the concatenation axis must be static");
+    shape[axis] += type.getDimSize(axis);
+  }
+  inferred.push_back(RankedTensorType::get(shape, first.getElementType()));
   return success();
 }
 

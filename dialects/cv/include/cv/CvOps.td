@@ -187,16 +187,40 @@ def Cv_SigmoidOp : Cv_UnaryOp<"sigmoid", "Logistic function, 1 / (1 + exp(-x))."
   }];
 }
 
-def Cv_AddOp : Cv_Op<"add", [Pure, Commutative, InferTypeOpAdaptor]> {
-  let summary = "Elementwise addition with numpy broadcasting.";
+class Cv_BinaryOp<string mnemonic, string what, list<Trait> traits = []>
+    : Cv_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor], traits)> {
+  let summary = what # " with numpy broadcasting.";
   let description = [{
+    Operands broadcast like numpy: shapes align at the innermost dimension and
+    a dimension of extent 1 stretches to the other operand's.
+
     ```mlir
-    %y = cv.add %a, %b : (tensor<?x64x56x56xf32>, tensor<?x64x56x56xf32>) -> tensor<?x64x56x56xf32>
+    %y = cv.}] # mnemonic # [{ %a, %b : (tensor<?x64x56x56xf32>, tensor<64x1x1xf32>) -> tensor<?x64x56x56xf32>
     ```
   }];
   let arguments = (ins Cv_Tensor:$lhs, Cv_Tensor:$rhs);
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Cv_AddOp : Cv_BinaryOp<"add", "Elementwise addition", [Commutative]>;
+def Cv_SubOp : Cv_BinaryOp<"sub", "Elementwise subtraction">;
+def Cv_MulOp : Cv_BinaryOp<"mul", "Elementwise multiplication", [Commutative]>;
+def Cv_DivOp : Cv_BinaryOp<"div", "Elementwise division">;
+
+def Cv_ConcatOp : Cv_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Concatenation along one axis (Inception and fire modules).";
+  let description = [{
+    All operands have the same shape except along `axis`; the result's extent
+    there is the sum of theirs.
+
+    ```mlir
+    %y = cv.concat %a, %b {axis = 1} : (tensor<?x64x28x28xf32>, tensor<?x32x28x28xf32>) -> tensor<?x96x28x28xf32>
+    ```
+  }];
+  let arguments = (ins Variadic<Cv_Tensor>:$inputs, I64Attr:$axis);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, results)";
 }
 
 def Cv_SoftmaxOp : Cv_Op<"softmax", [Pure, SameOperandsAndResultType]> {
