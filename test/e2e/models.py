@@ -65,3 +65,36 @@ class AlexNet(nn.Module):
 
 def vgg16():
     return torchvision.models.vgg16()
+
+
+def calibrate_batchnorm(model, input_shape, batches=4, batch_size=8, seed=0):
+    """Gives every batch-norm layer real statistics — a cumulative average over a
+    few training-mode passes on random data — so that a randomly initialised
+    deep network's activations stay of order 1 (default statistics make a
+    ResNet's logits explode and any comparison meaningless)."""
+    norms = [m for m in model.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    if not norms:
+        return model
+    generator = torch.Generator().manual_seed(seed)
+    for m in norms:
+        m.reset_running_stats()
+        m.momentum = None
+    model.train()
+    with torch.no_grad():
+        for _ in range(batches):
+            model(torch.randn(batch_size, *input_shape, generator=generator))
+    return model.eval()
+
+
+TORCHVISION = {
+    "resnet18": lambda: torchvision.models.resnet18(),
+    "resnet50": lambda: torchvision.models.resnet50(),
+    "googlenet": lambda: torchvision.models.googlenet(aux_logits=False, init_weights=True),
+    "squeezenet1_1": lambda: torchvision.models.squeezenet1_1(),
+    "alexnet": lambda: torchvision.models.alexnet(),
+}
+
+
+def torchvision_model(name, seed=0):
+    torch.manual_seed(seed)
+    return calibrate_batchnorm(TORCHVISION[name](), (3, 224, 224))

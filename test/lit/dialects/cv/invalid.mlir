@@ -127,3 +127,12 @@ func.func @non_float(%x: tensor<1x8xi32>) -> tensor<1x8xi32> {
   %y = cv.relu %x : tensor<1x8xi32>
   return %y : tensor<1x8xi32>
 }
+
+// -----
+
+func.func @concat_shapes(%a: tensor<1x4x5x5xf32>, %b: tensor<1x2x6x5xf32>) -> tensor<1x6x5x5xf32> {
+  // expected-error@+2 {{operand shapes [1,4,5,5] and [1,2,6,5] differ outside axis 1}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.concat %a, %b {axis = 1} : (tensor<1x4x5x5xf32>, tensor<1x2x6x5xf32>) -> tensor<1x6x5x5xf32>
+  return %y : tensor<1x6x5x5xf32>
+}

@@ -39,3 +39,16 @@ func.func @grouped_strided_dilated(%x: tensor<2x4x11x11xf32>, %w: tensor<8x2x3x3
   %y = cv.conv2d %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 0, 1, 0, 1>, dilations = array<i64: 2, 2>, groups = 2} : (tensor<2x4x11x11xf32>, tensor<8x2x3x3xf32>) -> tensor<2x8x4x5xf32>
   return %y : tensor<2x8x4x5xf32>
 }
+
+// CHECK-LABEL: func @arithmetic_and_concat
+func.func @arithmetic_and_concat(%a: tensor<?x4x5x5xf32>, %b: tensor<?x2x5x5xf32>, %s: tensor<4x1x1xf32>) -> tensor<?x6x5x5xf32> {
+  // CHECK: cv.sub %{{.*}}, %{{.*}} : (tensor<?x4x5x5xf32>, tensor<4x1x1xf32>) -> tensor<?x4x5x5xf32>
+  %0 = cv.sub %a, %s : (tensor<?x4x5x5xf32>, tensor<4x1x1xf32>) -> tensor<?x4x5x5xf32>
+  // CHECK: cv.mul
+  %1 = cv.mul %0, %s : (tensor<?x4x5x5xf32>, tensor<4x1x1xf32>) -> tensor<?x4x5x5xf32>
+  // CHECK: cv.div
+  %2 = cv.div %1, %s : (tensor<?x4x5x5xf32>, tensor<4x1x1xf32>) -> tensor<?x4x5x5xf32>
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64} : (tensor<?x4x5x5xf32>, tensor<?x2x5x5xf32>) -> tensor<?x6x5x5xf32>
+  %3 = cv.concat %2, %b {axis = 1} : (tensor<?x4x5x5xf32>, tensor<?x2x5x5xf32>) -> tensor<?x6x5x5xf32>
+  return %3 : tensor<?x6x5x5xf32>
+}
