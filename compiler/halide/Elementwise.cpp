@@ -49,14 +49,36 @@ FailureOr<Kernel> lowerUnary(Operation *op, const Halide::Target &target) {
   Halide::ImageParam input = makeInput(operand, "input");
   std::vector<Var> vars = makeVars(shape.size());
   Expr x = input(asExprs(vars));
-  Expr y;
-  if (llvm::isa<cv::ReluOp>(op))
-    y = Halide::max(x, 0.0f);
-  else if (llvm::isa<cv::TanhOp>(op))
-    y = Halide::tanh(x);
-  else if (llvm::isa<cv::SigmoidOp>(op))
-    y = 1.0f / (1.0f + Halide::exp(-x));
-  else
+  auto f32 = [](llvm::APFloat v) { return Expr(v.convertToFloat()); };
+  Expr y =
+      llvm::TypeSwitch<Operation *, Expr>(op)
+          .Case([&](cv::ReluOp) { return Halide::max(x, 0.0f); })
+          .Case([&](cv::TanhOp) { return Halide::tanh(x); })
+          .Case([&](cv::SigmoidOp) { return 1.0f / (1.0f + Halide::exp(-x)); })
+          .Case([&](cv::AbsOp) { return Halide::abs(x); })
+          .Case([&](cv::NegOp) { return -x; })
+          .Case([&](cv::ExpOp) { return Halide::exp(x); })
+          .Case([&](cv::LogOp) { return Halide::log(x); })
+          .Case([&](cv::SqrtOp) { return Halide::sqrt(x); })
+          .Case([&](cv::ReciprocalOp) { return 1.0f / x; })
+          .Case([&](cv::FloorOp) { return Halide::floor(x); })
+          .Case([&](cv::CeilOp) { return Halide::ceil(x); })
+          // Stable for large x: log(1 + e^x) = max(x, 0) + log(1 + e^-|x|).
+          .Case([&](cv::SoftplusOp) {
+            return Halide::max(x, 0.0f) + Halide::log(1.0f + Halide::exp(-Halide::abs(x)));
+          })
+          .Case([&](cv::ClipOp o) {
+            return Halide::clamp(x, f32(o.getMin()), f32(o.getMax()));
+          })
+          .Case([&](cv::LeakyReluOp o) { return Halide::select(x >= 0.0f, x, f32(o.getAlpha()) * x); })
+          .Case([&](cv::EluOp o) {
+            return Halide::select(x >= 0.0f, x, f32(o.getAlpha()) * (Halide::exp(x) - 1.0f));
+          })
+          .Case([&](cv::HardSigmoidOp o) {
+            return Halide::clamp(f32(o.getAlpha()) * x + f32(o.getBeta()), 0.0f, 1.0f);
+          })
+          .Default([](Operation *) { return Expr(); });
+  if (!y.defined())
     return op->emitOpError() << "has no elementwise lowering";
   Func result(op->getName().stripDialect().str());
   result(vars) = y;
@@ -86,6 +108,9 @@ FailureOr<Kernel> lowerBinary(Operation *op, const Halide::Target &target) {
                .Case([&](cv::SubOp) { return a - b; })
                .Case([&](cv::MulOp) { return a * b; })
                .Case([&](cv::DivOp) { return a / b; })
+               .Case([&](cv::MaxOp) { return Halide::max(a, b); })
+               .Case([&](cv::MinOp) { return Halide::min(a, b); })
+               .Case([&](cv::PReluOp) { return Halide::select(a >= 0.0f, a, a * b); })
                .Default([](Operation *) { return Expr(); });
   if (!y.defined())
     return op->emitOpError() << "has no binary lowering";

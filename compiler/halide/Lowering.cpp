@@ -29,9 +29,11 @@ FailureOr<Kernel> lowerOp(Operation *op, const Halide::Target &target) {
         .Case([&](cv::FullyConnectedOp o) { return lowerFullyConnected(o, target); })
         .Case([&](cv::MaxPool2DOp o) { return lowerMaxPool2d(o, target); })
         .Case([&](cv::AvgPool2DOp o) { return lowerAvgPool2d(o, target); })
-        .Case<cv::ReluOp, cv::TanhOp, cv::SigmoidOp>(
+        .Case<cv::ReluOp, cv::TanhOp, cv::SigmoidOp, cv::AbsOp, cv::NegOp, cv::ExpOp, cv::LogOp,
+              cv::SqrtOp, cv::ReciprocalOp, cv::FloorOp, cv::CeilOp, cv::SoftplusOp, cv::ClipOp,
+              cv::LeakyReluOp, cv::EluOp, cv::HardSigmoidOp>(
             [&](Operation *o) { return lowerUnary(o, target); })
-        .Case<cv::AddOp, cv::SubOp, cv::MulOp, cv::DivOp>(
+        .Case<cv::AddOp, cv::SubOp, cv::MulOp, cv::DivOp, cv::MaxOp, cv::MinOp, cv::PReluOp>(
             [&](Operation *o) { return lowerBinary(o, target); })
         .Case([&](cv::ConcatOp o) { return lowerConcat(o, target); })
         .Case([&](cv::SoftmaxOp o) { return lowerSoftmax(o, target); })

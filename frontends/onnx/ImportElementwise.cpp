@@ -1,6 +1,8 @@
 //===- ImportElementwise.cpp - activations and arithmetic ---------------===//
 #include "ImportContext.h"
 
+#include <limits>
+
 using namespace mlir;
 
 namespace cvc::onnx_frontend {
@@ -27,8 +29,8 @@ template <typename OpT> LogicalResult importBinary(ImportContext &ic) {
   return ic.bind(0, ic.create<OpT>(*a, *b));
 }
 
-/// Sum of any number of operands, as a chain of adds.
-LogicalResult importSum(ImportContext &ic) {
+/// Sum, Max, Min of any number of operands, as a chain of binary ops.
+template <typename OpT> LogicalResult importVariadic(ImportContext &ic) {
   if (failed(ic.checkAttrs({})))
     return failure();
   auto total = ic.input(0);
@@ -36,9 +38,57 @@ LogicalResult importSum(ImportContext &ic) {
     auto next = ic.input(i);
     if (failed(next))
       return failure();
-    total = ic.create<cv::AddOp>(*total, *next);
+    total = ic.create<OpT>(*total, *next);
   }
   return ic.bind(0, total);
+}
+
+/// Clip's bounds are attributes before opset 11 and optional constant inputs after.
+LogicalResult importClip(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"min", "max"})))
+    return failure();
+  float lo = -std::numeric_limits<float>::infinity(), hi = std::numeric_limits<float>::infinity();
+  if (ic.opset < 11) {
+    lo = ic.floatAttr("min", lo);
+    hi = ic.floatAttr("max", hi);
+  } else {
+    for (int i : {1, 2}) {
+      if (!ic.hasInput(i))
+        continue;
+      auto bound = ic.floatConstant(i);
+      if (!bound || bound->data.size() != 1)
+        return ic.fail("non-constant or non-scalar Clip bounds are not supported");
+      (i == 1 ? lo : hi) = bound->data[0];
+    }
+  }
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  OpBuilder &b = ic.builder;
+  return ic.bind(0, ic.create<cv::ClipOp>(*x, b.getF32FloatAttr(lo), b.getF32FloatAttr(hi)));
+}
+
+/// An activation whose float attributes map one to one onto the cv op's.
+template <typename OpT>
+LogicalResult importParamUnary(ImportContext &ic,
+                               std::initializer_list<std::pair<llvm::StringRef, float>> params) {
+  std::vector<llvm::StringRef> names;
+  for (const auto &p : params)
+    names.push_back(p.first);
+  for (const auto &a : ic.node->attribute())
+    if (llvm::find(names, a.name()) == names.end())
+      return ic.fail("attribute '" + a.name() + "' is not supported");
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  SmallVector<Attribute> values;
+  for (const auto &[name, def] : params)
+    values.push_back(ic.builder.getF32FloatAttr(ic.floatAttr(name, def)));
+  if constexpr (std::is_same_v<OpT, cv::HardSigmoidOp>)
+    return ic.bind(0, ic.create<OpT>(*x, llvm::cast<FloatAttr>(values[0]),
+                                     llvm::cast<FloatAttr>(values[1])));
+  else
+    return ic.bind(0, ic.create<OpT>(*x, llvm::cast<FloatAttr>(values[0])));
 }
 
 } // namespace
@@ -51,7 +101,27 @@ void addElementwiseImports(std::map<std::string, ImportFn> &table) {
   table["Sub"] = importBinary<cv::SubOp>;
   table["Mul"] = importBinary<cv::MulOp>;
   table["Div"] = importBinary<cv::DivOp>;
-  table["Sum"] = importSum;
+  table["Sum"] = importVariadic<cv::AddOp>;
+  table["Max"] = importVariadic<cv::MaxOp>;
+  table["Min"] = importVariadic<cv::MinOp>;
+  table["PRelu"] = importBinary<cv::PReluOp>;
+  table["Abs"] = importUnary<cv::AbsOp>;
+  table["Neg"] = importUnary<cv::NegOp>;
+  table["Exp"] = importUnary<cv::ExpOp>;
+  table["Log"] = importUnary<cv::LogOp>;
+  table["Sqrt"] = importUnary<cv::SqrtOp>;
+  table["Reciprocal"] = importUnary<cv::ReciprocalOp>;
+  table["Floor"] = importUnary<cv::FloorOp>;
+  table["Ceil"] = importUnary<cv::CeilOp>;
+  table["Softplus"] = importUnary<cv::SoftplusOp>;
+  table["Clip"] = importClip;
+  table["LeakyRelu"] = [](ImportContext &ic) {
+    return importParamUnary<cv::LeakyReluOp>(ic, {{"alpha", 0.01f}});
+  };
+  table["Elu"] = [](ImportContext &ic) { return importParamUnary<cv::EluOp>(ic, {{"alpha", 1.0f}}); };
+  table["HardSigmoid"] = [](ImportContext &ic) {
+    return importParamUnary<cv::HardSigmoidOp>(ic, {{"alpha", 0.2f}, {"beta", 0.5f}});
+  };
 }
 
 } // namespace cvc::onnx_frontend

@@ -267,6 +267,9 @@ static LogicalResult inferBroadcast(std::optional<Location> loc, Value lhsValue,
     return inferBroadcast(loc, adaptor.getLhs(), adaptor.getRhs(), inferred);                   \
   }
 CV_BINARY_INFER(AddOp)
+CV_BINARY_INFER(MaxOp)
+CV_BINARY_INFER(MinOp)
+CV_BINARY_INFER(PReluOp)
 CV_BINARY_INFER(SubOp)
 CV_BINARY_INFER(MulOp)
 CV_BINARY_INFER(DivOp)

@@ -187,6 +187,40 @@ def Cv_SigmoidOp : Cv_UnaryOp<"sigmoid", "Logistic function, 1 / (1 + exp(-x))."
   }];
 }
 
+def Cv_AbsOp : Cv_UnaryOp<"abs", "Absolute value.">;
+def Cv_NegOp : Cv_UnaryOp<"neg", "Negation.">;
+def Cv_ExpOp : Cv_UnaryOp<"exp", "Exponential.">;
+def Cv_LogOp : Cv_UnaryOp<"log", "Natural logarithm.">;
+def Cv_SqrtOp : Cv_UnaryOp<"sqrt", "Square root.">;
+def Cv_ReciprocalOp : Cv_UnaryOp<"reciprocal", "1 / x.">;
+def Cv_FloorOp : Cv_UnaryOp<"floor", "Rounding down.">;
+def Cv_CeilOp : Cv_UnaryOp<"ceil", "Rounding up.">;
+def Cv_SoftplusOp : Cv_UnaryOp<"softplus", "log(1 + exp(x)).">;
+
+/// A unary activation with float parameters.
+class Cv_ParamUnaryOp<string mnemonic, string what, dag params> : Cv_Op<mnemonic,
+    [Pure, SameOperandsAndResultType]> {
+  let summary = what;
+  let arguments = !con((ins Cv_Tensor:$input), params);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
+}
+
+def Cv_ClipOp : Cv_ParamUnaryOp<"clip", "Clamps to [min, max] (ReLU6 is clip 0, 6).",
+    (ins F32Attr:$min, F32Attr:$max)> {
+  let description = [{
+    ```mlir
+    %y = cv.clip %x {min = 0.0 : f32, max = 6.0 : f32} : tensor<?x32x112x112xf32>
+    ```
+  }];
+}
+def Cv_LeakyReluOp : Cv_ParamUnaryOp<"leaky_relu", "x if x >= 0 else alpha * x.",
+    (ins DefaultValuedAttr<F32Attr, "0.01">:$alpha)>;
+def Cv_EluOp : Cv_ParamUnaryOp<"elu", "x if x >= 0 else alpha * (exp(x) - 1).",
+    (ins DefaultValuedAttr<F32Attr, "1.0">:$alpha)>;
+def Cv_HardSigmoidOp : Cv_ParamUnaryOp<"hard_sigmoid", "max(0, min(1, alpha * x + beta)).",
+    (ins DefaultValuedAttr<F32Attr, "0.2">:$alpha, DefaultValuedAttr<F32Attr, "0.5">:$beta)>;
+
 class Cv_BinaryOp<string mnemonic, string what, list<Trait> traits = []>
     : Cv_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor], traits)> {
   let summary = what # " with numpy broadcasting.";
@@ -204,6 +238,9 @@ class Cv_BinaryOp<string mnemonic, string what, list<Trait> traits = []>
 }
 
 def Cv_AddOp : Cv_BinaryOp<"add", "Elementwise addition", [Commutative]>;
+def Cv_MaxOp : Cv_BinaryOp<"max", "Elementwise maximum", [Commutative]>;
+def Cv_MinOp : Cv_BinaryOp<"min", "Elementwise minimum", [Commutative]>;
+def Cv_PReluOp : Cv_BinaryOp<"prelu", "Parametric ReLU: x if x >= 0 else slope * x">;
 def Cv_SubOp : Cv_BinaryOp<"sub", "Elementwise subtraction">;
 def Cv_MulOp : Cv_BinaryOp<"mul", "Elementwise multiplication", [Commutative]>;
 def Cv_DivOp : Cv_BinaryOp<"div", "Elementwise division">;
