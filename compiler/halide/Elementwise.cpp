@@ -111,6 +111,7 @@ FailureOr<Kernel> lowerBinary(Operation *op, const Halide::Target &target) {
                .Case([&](cv::MaxOp) { return Halide::max(a, b); })
                .Case([&](cv::MinOp) { return Halide::min(a, b); })
                .Case([&](cv::PReluOp) { return Halide::select(a >= 0.0f, a, a * b); })
+               .Case([&](cv::PowOp) { return Halide::pow(a, b); })
                .Default([](Operation *) { return Expr(); });
   if (!y.defined())
     return op->emitOpError() << "has no binary lowering";

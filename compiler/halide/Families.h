@@ -17,6 +17,10 @@ mlir::FailureOr<Kernel> lowerBinary(mlir::Operation *op, const Halide::Target &t
 mlir::FailureOr<Kernel> lowerConcat(cv::ConcatOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerSoftmax(cv::SoftmaxOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerLRN(cv::LRNOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerLogSoftmax(cv::LogSoftmaxOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerTranspose(cv::TransposeOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerSlice(cv::SliceOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerReduce(cv::ReduceOp op, const Halide::Target &target);
 
 } // namespace cvc::halide
 

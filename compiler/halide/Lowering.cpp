@@ -33,11 +33,16 @@ FailureOr<Kernel> lowerOp(Operation *op, const Halide::Target &target) {
               cv::SqrtOp, cv::ReciprocalOp, cv::FloorOp, cv::CeilOp, cv::SoftplusOp, cv::ClipOp,
               cv::LeakyReluOp, cv::EluOp, cv::HardSigmoidOp>(
             [&](Operation *o) { return lowerUnary(o, target); })
-        .Case<cv::AddOp, cv::SubOp, cv::MulOp, cv::DivOp, cv::MaxOp, cv::MinOp, cv::PReluOp>(
+        .Case<cv::AddOp, cv::SubOp, cv::MulOp, cv::DivOp, cv::MaxOp, cv::MinOp, cv::PReluOp,
+              cv::PowOp>(
             [&](Operation *o) { return lowerBinary(o, target); })
         .Case([&](cv::ConcatOp o) { return lowerConcat(o, target); })
         .Case([&](cv::SoftmaxOp o) { return lowerSoftmax(o, target); })
         .Case([&](cv::LRNOp o) { return lowerLRN(o, target); })
+        .Case([&](cv::LogSoftmaxOp o) { return lowerLogSoftmax(o, target); })
+        .Case([&](cv::TransposeOp o) { return lowerTranspose(o, target); })
+        .Case([&](cv::SliceOp o) { return lowerSlice(o, target); })
+        .Case([&](cv::ReduceOp o) { return lowerReduce(o, target); })
         .Default([&](Operation *o) -> FailureOr<Kernel> {
           return o->emitOpError() << "has no Halide lowering";
         });

@@ -10,11 +10,14 @@ using Halide::Var;
 
 namespace cvc::halide {
 
-FailureOr<Kernel> lowerSoftmax(cv::SoftmaxOp op, const Halide::Target &target) {
-  std::vector<int64_t> shape = halideShape(op.getInput());
+/// Softmax, or its logarithm, of the op's operand along `axisAttr`.
+static FailureOr<Kernel> lowerSoftmaxFamily(Operation *op, int64_t axisAttr, bool logarithm,
+                                            const Halide::Target &target) {
+  Value operand = op->getOperand(0);
+  std::vector<int64_t> shape = halideShape(operand);
   int rank = static_cast<int>(shape.size());
-  int axis = rank - 1 - static_cast<int>(op.getAxis()); // Halide order
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  int axis = rank - 1 - static_cast<int>(axisAttr); // Halide order
+  Halide::ImageParam input = makeInput(operand, "input");
   std::vector<Var> vars = makeVars(rank);
   RDom r(0, static_cast<int>(shape[axis]), "r");
   std::vector<Expr> along = asExprs(vars);
@@ -27,7 +30,10 @@ FailureOr<Kernel> lowerSoftmax(cv::SoftmaxOp op, const Halide::Target &target) {
   reduced[axis] = 0;
   exps(vars) = Halide::exp(input(asExprs(vars)) - maxima(reduced));
   sums(vars) = Halide::sum(exps(along));
-  result(vars) = exps(asExprs(vars)) / sums(reduced);
+  if (logarithm)
+    result(vars) = input(asExprs(vars)) - maxima(reduced) - Halide::log(sums(reduced));
+  else
+    result(vars) = exps(asExprs(vars)) / sums(reduced);
 
   // Rows are short (classifier outputs): compute each stage over the whole
   // slice it needs, vectorised along the innermost dimension.
@@ -45,6 +51,14 @@ FailureOr<Kernel> lowerSoftmax(cv::SoftmaxOp op, const Halide::Target &target) {
   }
   return finishKernel(op, result, {input},
                       "vector=" + std::to_string(vector) + " stages=max,exp,sum", 0);
+}
+
+FailureOr<Kernel> lowerSoftmax(cv::SoftmaxOp op, const Halide::Target &target) {
+  return lowerSoftmaxFamily(op, op.getAxis(), /*logarithm=*/false, target);
+}
+
+FailureOr<Kernel> lowerLogSoftmax(cv::LogSoftmaxOp op, const Halide::Target &target) {
+  return lowerSoftmaxFamily(op, op.getAxis(), /*logarithm=*/true, target);
 }
 
 FailureOr<Kernel> lowerLRN(cv::LRNOp op, const Halide::Target &target) {

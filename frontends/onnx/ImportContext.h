@@ -139,6 +139,7 @@ void addElementwiseImports(std::map<std::string, ImportFn> &table);
 void addDenseImports(std::map<std::string, ImportFn> &table);
 void addShapeImports(std::map<std::string, ImportFn> &table);
 void addNormalizationImports(std::map<std::string, ImportFn> &table);
+void addReduceImports(std::map<std::string, ImportFn> &table);
 
 } // namespace cvc::onnx_frontend
 

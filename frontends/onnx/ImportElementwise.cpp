@@ -29,6 +29,28 @@ template <typename OpT> LogicalResult importBinary(ImportContext &ic) {
   return ic.bind(0, ic.create<OpT>(*a, *b));
 }
 
+/// Before opset 7, a 1-D slope of C values applies per channel; from 7 on,
+/// the slope broadcasts like numpy.
+LogicalResult importPRelu(ImportContext &ic) {
+  if (failed(ic.checkAttrs({})))
+    return failure();
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  auto slope = ic.floatConstant(1);
+  if (ic.opset < 7 && slope && slope->shape.size() == 1 && type.getRank() > 2 &&
+      slope->shape[0] == type.getDimSize(1)) {
+    slope->shape.resize(type.getRank() - 1, 1);
+    std::string base = ic.node->name().empty() ? ic.node->output(0) : ic.node->name();
+    return ic.bind(0, ic.create<cv::PReluOp>(*x, ic.makeConstant(*slope, base + ".slope")));
+  }
+  auto s = ic.input(1);
+  if (failed(s))
+    return failure();
+  return ic.bind(0, ic.create<cv::PReluOp>(*x, *s));
+}
+
 /// Sum, Max, Min of any number of operands, as a chain of binary ops.
 template <typename OpT> LogicalResult importVariadic(ImportContext &ic) {
   if (failed(ic.checkAttrs({})))
@@ -104,7 +126,8 @@ void addElementwiseImports(std::map<std::string, ImportFn> &table) {
   table["Sum"] = importVariadic<cv::AddOp>;
   table["Max"] = importVariadic<cv::MaxOp>;
   table["Min"] = importVariadic<cv::MinOp>;
-  table["PRelu"] = importBinary<cv::PReluOp>;
+  table["PRelu"] = importPRelu;
+  table["Pow"] = importBinary<cv::PowOp>;
   table["Abs"] = importUnary<cv::AbsOp>;
   table["Neg"] = importUnary<cv::NegOp>;
   table["Exp"] = importUnary<cv::ExpOp>;

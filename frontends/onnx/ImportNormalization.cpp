@@ -26,7 +26,7 @@ LogicalResult importLRN(ImportContext &ic) {
 /// Opset 13 normalises along one axis. Earlier opsets flatten the input to 2-D
 /// at `axis` and normalise each row, which is the same thing when `axis` is
 /// the last dimension and a reshape around a row softmax otherwise.
-LogicalResult importSoftmax(ImportContext &ic) {
+template <typename OpT> LogicalResult importSoftmaxFamily(ImportContext &ic) {
   if (failed(ic.checkAttrs({"axis"})))
     return failure();
   auto x = ic.input(0);
@@ -41,7 +41,7 @@ LogicalResult importSoftmax(ImportContext &ic) {
   int64_t axis = *normalized;
   OpBuilder &b = ic.builder;
   if (!rows || axis == rank - 1)
-    return ic.bind(0, ic.create<cv::SoftmaxOp>(*x, b.getI64IntegerAttr(axis)));
+    return ic.bind(0, ic.create<OpT>(*x, b.getI64IntegerAttr(axis)));
   if (type.isDynamicDim(0) && axis != 1)
     return ic.fail("softmax over the flattened dimensions from axis " + std::to_string(axis) +
                    " with a dynamic batch is not supported; fix the batch with --input-shape");
@@ -52,7 +52,7 @@ LogicalResult importSoftmax(ImportContext &ic) {
     outer = ShapedType::kDynamic;
   auto flatType = RankedTensorType::get({outer, inner}, b.getF32Type());
   auto flat = b.create<cv::ReshapeOp>(ic.loc(), flatType, *x);
-  auto soft = b.create<cv::SoftmaxOp>(ic.loc(), flatType, flat, b.getI64IntegerAttr(1));
+  auto soft = b.create<OpT>(ic.loc(), flatType, flat, b.getI64IntegerAttr(1));
   auto back = b.create<cv::ReshapeOp>(ic.loc(), type, soft);
   ic.setOutput(0, back);
   return success();
@@ -108,7 +108,8 @@ LogicalResult importBatchNorm(ImportContext &ic) {
 
 void addNormalizationImports(std::map<std::string, ImportFn> &table) {
   table["LRN"] = importLRN;
-  table["Softmax"] = importSoftmax;
+  table["Softmax"] = importSoftmaxFamily<cv::SoftmaxOp>;
+  table["LogSoftmax"] = importSoftmaxFamily<cv::LogSoftmaxOp>;
   table["BatchNormalization"] = importBatchNorm;
 }
 

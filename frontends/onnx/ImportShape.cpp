@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 #include "ImportContext.h"
 
+#include <algorithm>
+
 
 using namespace mlir;
 
@@ -225,6 +227,198 @@ LogicalResult importConcat(ImportContext &ic) {
   return ic.bind(0, ic.create<cv::ConcatOp>(inputs, ic.builder.getI64IntegerAttr(*axis)));
 }
 
+/// Axes from the `axes` attribute (older opsets) or the second input (newer).
+std::optional<std::vector<int64_t>> axesOf(ImportContext &ic, size_t inputIndex) {
+  if (ic.hasAttr("axes"))
+    return ic.intsAttr("axes");
+  if (ic.hasInput(inputIndex))
+    return ic.intConstant(inputIndex);
+  return std::vector<int64_t>{};
+}
+
+LogicalResult importSqueezeFamily(ImportContext &ic, bool squeeze) {
+  if (failed(ic.checkAttrs({"axes"})))
+    return failure();
+  auto axes = axesOf(ic, 1);
+  if (!axes)
+    return ic.fail("computed (non-constant) axes are not supported");
+  if (ic.intConstant(0)) { // a shape vector: the values are unchanged
+    ic.setOutputInts(0, *ic.intConstant(0));
+    return success();
+  }
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+  int64_t outRank = squeeze ? type.getRank() - static_cast<int64_t>(axes->size())
+                            : type.getRank() + static_cast<int64_t>(axes->size());
+  std::vector<bool> marked(squeeze ? type.getRank() : outRank, false);
+  for (int64_t a : *axes) {
+    int64_t n = a < 0 ? a + static_cast<int64_t>(marked.size()) : a;
+    if (n < 0 || n >= static_cast<int64_t>(marked.size()) || marked[n])
+      return ic.fail("axis " + std::to_string(a) + " is out of range or repeated");
+    marked[n] = true;
+  }
+  std::vector<int64_t> result;
+  if (squeeze) {
+    for (int64_t d = 0; d < type.getRank(); ++d) {
+      bool drop = axes->empty() ? shape[d] == 1 : marked[d];
+      if (drop && shape[d] != 1)
+        return ic.fail("cannot squeeze dimension " + std::to_string(d) + " of extent " +
+                       (ShapedType::isDynamic(shape[d]) ? std::string("?")
+                                                        : std::to_string(shape[d])));
+      if (!drop)
+        result.push_back(shape[d]);
+    }
+  } else {
+    for (int64_t d = 0, next = 0; d < outRank; ++d)
+      result.push_back(marked[d] ? 1 : shape[next++]);
+  }
+  return emitReshape(ic, *x, result);
+}
+
+LogicalResult importTranspose(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"perm"})))
+    return failure();
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  int64_t rank = llvm::cast<RankedTensorType>(x->getType()).getRank();
+  std::vector<int64_t> perm = ic.intsAttr("perm");
+  if (perm.empty())
+    for (int64_t i = rank - 1; i >= 0; --i)
+      perm.push_back(i);
+  return ic.bind(0, ic.create<cv::TransposeOp>(*x, ic.builder.getDenseI64ArrayAttr(perm)));
+}
+
+/// The shape of a tensor as a compile-time vector; a dynamic batch reads as
+/// -1, which a following Reshape treats as "infer", keeping the batch.
+LogicalResult importShape(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"start", "end"})))
+    return failure();
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  std::vector<int64_t> shape;
+  for (int64_t d : type.getShape())
+    shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+  int64_t rank = type.getRank();
+  int64_t start = ic.intAttr("start", 0), end = ic.intAttr("end", rank);
+  start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
+  end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
+  ic.setOutputInts(0, std::vector<int64_t>(shape.begin() + start,
+                                           shape.begin() + std::max(start, end)));
+  return success();
+}
+
+/// Gather with constant indices on compile-time integer vectors (shape
+/// arithmetic). Gathering activations is not supported yet.
+LogicalResult importGather(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"axis"})))
+    return failure();
+  auto data = ic.intConstant(0);
+  auto indices = ic.intConstant(1);
+  if (!data || !indices)
+    return ic.fail("Gather is supported only on constant integer (shape) tensors");
+  std::vector<int64_t> out;
+  for (int64_t i : *indices) {
+    int64_t n = i < 0 ? i + static_cast<int64_t>(data->size()) : i;
+    if (n < 0 || n >= static_cast<int64_t>(data->size()))
+      return ic.fail("index " + std::to_string(i) + " is out of range");
+    out.push_back((*data)[n]);
+  }
+  ic.setOutputInts(0, std::move(out));
+  return success();
+}
+
+/// Cast between float types of the same width is the identity; integer
+/// shape vectors stay compile-time values.
+LogicalResult importCast(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"to", "saturate"})))
+    return failure();
+  int64_t to = ic.intAttr("to", 0);
+  if (auto ints = ic.intConstant(0)) {
+    if (to != onnx::TensorProto::INT64 && to != onnx::TensorProto::INT32)
+      return ic.fail("casting integer tensors to a non-integer type is not supported");
+    ic.setOutputInts(0, *ints);
+    return success();
+  }
+  if (to != onnx::TensorProto::FLOAT)
+    return ic.fail("casting float32 data to another type is not supported");
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  ic.setOutput(0, *x);
+  return success();
+}
+
+/// Slice with constant starts/ends/axes/steps (attributes before opset 10).
+LogicalResult importSlice(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"starts", "ends", "axes"})))
+    return failure();
+  std::optional<std::vector<int64_t>> starts, ends, axes, steps;
+  if (ic.opset < 10) {
+    starts = ic.intsAttr("starts");
+    ends = ic.intsAttr("ends");
+    axes = ic.intsAttr("axes");
+  } else {
+    starts = ic.intConstant(1);
+    ends = ic.intConstant(2);
+    axes = ic.hasInput(3) ? ic.intConstant(3) : std::vector<int64_t>{};
+    steps = ic.hasInput(4) ? ic.intConstant(4) : std::vector<int64_t>{};
+  }
+  if (!starts || !ends || !axes || (ic.opset >= 10 && !steps))
+    return ic.fail("computed (non-constant) slice bounds are not supported");
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  int64_t rank = type.getRank();
+  if (axes->empty())
+    for (size_t i = 0; i < starts->size(); ++i)
+      axes->push_back(static_cast<int64_t>(i));
+  if (!steps || steps->empty())
+    steps = std::vector<int64_t>(starts->size(), 1);
+  if (starts->size() != ends->size() || starts->size() != axes->size() ||
+      starts->size() != steps->size())
+    return ic.fail("starts, ends, axes and steps must have the same length");
+  std::vector<int64_t> sliceStarts(rank, 0), sizes(rank), sliceSteps(rank, 1);
+  for (int64_t d = 0; d < rank; ++d)
+    sizes[d] = type.isDynamicDim(d) ? -1 : type.getDimSize(d);
+  for (size_t i = 0; i < axes->size(); ++i) {
+    int64_t axis = (*axes)[i] < 0 ? (*axes)[i] + rank : (*axes)[i];
+    if (axis < 0 || axis >= rank)
+      return ic.fail("axis " + std::to_string((*axes)[i]) + " is out of range");
+    int64_t step = (*steps)[i];
+    if (step == 0)
+      return ic.fail("a step of 0 is invalid");
+    if (type.isDynamicDim(axis))
+      return ic.fail("slicing the dynamic batch dimension is not supported");
+    int64_t extent = type.getDimSize(axis);
+    // ONNX clamping rules for out-of-range starts and ends.
+    auto clampIndex = [&](int64_t v, bool isEnd) {
+      if (v < 0)
+        v += extent;
+      if (step > 0)
+        return std::clamp<int64_t>(v, 0, extent);
+      return std::clamp<int64_t>(v, isEnd ? -1 : 0, extent - 1);
+    };
+    int64_t start = clampIndex((*starts)[i], false), end = clampIndex((*ends)[i], true);
+    int64_t count = step > 0 ? (end - start + step - 1) / step : (start - end + (-step) - 1) / (-step);
+    if (count <= 0)
+      return ic.fail("empty slices are not supported");
+    sliceStarts[axis] = start;
+    sizes[axis] = count;
+    sliceSteps[axis] = step;
+  }
+  OpBuilder &b = ic.builder;
+  return ic.bind(0, ic.create<cv::SliceOp>(*x, b.getDenseI64ArrayAttr(sliceStarts),
+                                           b.getDenseI64ArrayAttr(sizes),
+                                           b.getDenseI64ArrayAttr(sliceSteps)));
+}
+
 } // namespace
 
 void addShapeImports(std::map<std::string, ImportFn> &table) {
@@ -235,6 +429,13 @@ void addShapeImports(std::map<std::string, ImportFn> &table) {
   table["Constant"] = importConstant;
   table["Pad"] = importPad;
   table["Concat"] = importConcat;
+  table["Squeeze"] = [](ImportContext &ic) { return importSqueezeFamily(ic, true); };
+  table["Unsqueeze"] = [](ImportContext &ic) { return importSqueezeFamily(ic, false); };
+  table["Transpose"] = importTranspose;
+  table["Shape"] = importShape;
+  table["Gather"] = importGather;
+  table["Cast"] = importCast;
+  table["Slice"] = importSlice;
 }
 
 } // namespace cvc::onnx_frontend

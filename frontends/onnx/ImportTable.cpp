@@ -12,6 +12,7 @@ const std::map<std::string, ImportFn> &importTable() {
     addDenseImports(t);
     addShapeImports(t);
     addNormalizationImports(t);
+    addReduceImports(t);
     return t;
   }();
   return table;

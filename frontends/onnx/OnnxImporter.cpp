@@ -28,7 +28,9 @@ using namespace mlir;
 namespace cvc::onnx_frontend {
 namespace {
 
-constexpr int64_t kMinOpset = 7, kMaxOpset = 17;
+// Opset 6 is accepted too: the ops that changed at 7 (broadcasting) differ
+// only in attributes, which each import function refuses if it sees them.
+constexpr int64_t kMinOpset = 6, kMaxOpset = 17;
 
 LogicalResult fileError(MLIRContext &ctx, llvm::StringRef file, const llvm::Twine &reason) {
   return emitError(FileLineColLoc::get(&ctx, file, 0, 0)) << file << ": " << reason;
@@ -252,6 +254,14 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
   llvm::SmallVector<Type> resultTypes;
   for (const auto &output : graph.output()) {
     auto it = ic.values.find(output.name());
+    if (it == ic.values.end() && (ic.intValues.count(output.name()) ||
+                                  ic.floatValues.count(output.name()) ||
+                                  ic.initializers.count(output.name()))) {
+      (void)fileError(ctx, path, "output '" + output.name() +
+                                     "' is a compile-time constant; constant model outputs are "
+                                     "not supported");
+      return nullptr;
+    }
     if (it == ic.values.end()) {
       (void)fileError(ctx, path, "output '" + output.name() +
                                      "' is not a float tensor computed from the inputs");

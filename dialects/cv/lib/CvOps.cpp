@@ -270,6 +270,7 @@ CV_BINARY_INFER(AddOp)
 CV_BINARY_INFER(MaxOp)
 CV_BINARY_INFER(MinOp)
 CV_BINARY_INFER(PReluOp)
+CV_BINARY_INFER(PowOp)
 CV_BINARY_INFER(SubOp)
 CV_BINARY_INFER(MulOp)
 CV_BINARY_INFER(DivOp)
@@ -353,6 +354,93 @@ OpFoldResult ReshapeOp::fold(FoldAdaptor adaptor) {
   }
   return {};
 }
+
+//===----------------------------------------------------------------------===//
+// TransposeOp, SliceOp, ReduceOp, LogSoftmaxOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  if (!input)
+    return emitOptionalError(loc, "the operand must be a ranked tensor");
+  ArrayRef<int64_t> perm = adaptor.getPerm();
+  int64_t rank = input.getRank();
+  if (static_cast<int64_t>(perm.size()) != rank)
+    return emitOptionalError(loc, "'perm' ", shapeString(perm), " must have ", rank, " entries");
+  SmallVector<bool> seen(rank, false);
+  SmallVector<int64_t> shape;
+  for (int64_t p : perm) {
+    if (p < 0 || p >= rank || seen[p])
+      return emitOptionalError(loc, "'perm' ", shapeString(perm), " is not a permutation");
+    seen[p] = true;
+    shape.push_back(input.getDimSize(p));
+  }
+  if (rank > 0 && input.isDynamicDim(0) && perm[0] != 0)
+    return emitOptionalError(loc, "a dynamic batch must stay the leading dimension");
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                        Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  if (!input)
+    return emitOptionalError(loc, "the operand must be a ranked tensor");
+  int64_t rank = input.getRank();
+  ArrayRef<int64_t> starts = adaptor.getStarts(), sizes = adaptor.getSizes(),
+                    steps = adaptor.getSteps();
+  if (static_cast<int64_t>(starts.size()) != rank || static_cast<int64_t>(sizes.size()) != rank ||
+      static_cast<int64_t>(steps.size()) != rank)
+    return emitOptionalError(loc, "starts, sizes and steps must have ", rank, " entries each");
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t extent = input.getDimSize(d);
+    if (ShapedType::isDynamic(extent)) {
+      if (starts[d] != 0 || sizes[d] != -1 || steps[d] != 1)
+        return emitOptionalError(loc, "the dynamic batch dimension must be taken whole");
+      shape.push_back(ShapedType::kDynamic);
+      continue;
+    }
+    int64_t last = starts[d] + (sizes[d] - 1) * steps[d];
+    if (sizes[d] < 1 || steps[d] == 0 || starts[d] < 0 || starts[d] >= extent || last < 0 ||
+        last >= extent)
+      return emitOptionalError(loc, "slice of dimension ", d, " (start ", starts[d], ", size ",
+                               sizes[d], ", step ", steps[d], ") leaves the input ",
+                               shapeString(input.getShape()));
+    shape.push_back(sizes[d]);
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult ReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  if (!input)
+    return emitOptionalError(loc, "the operand must be a ranked tensor");
+  SmallVector<int64_t> shape(input.getShape());
+  for (int64_t axis : adaptor.getAxes()) {
+    if (axis < 0 || axis >= input.getRank())
+      return emitOptionalError(loc, "axis ", axis, " is out of range for rank ", input.getRank());
+    if (input.isDynamicDim(axis))
+      return emitOptionalError(loc, "reducing over the dynamic batch is not supported");
+    shape[axis] = 1;
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
+LogicalResult LogSoftmaxOp::verify() {
+  int64_t rank = getInput().getType().getRank();
+  if (getAxis() < 0 || getAxis() >= rank)
+    return emitOpError() << "'axis' " << getAxis() << " is out of range for rank " << rank;
+  if (ShapedType::isDynamic(getInput().getType().getDimSize(getAxis())))
+    return emitOpError() << "the axis must have a static extent";
+  return success();
+}
+
+#include "cv/CvEnums.cpp.inc"
 
 #define GET_OP_CLASSES
 #include "cv/CvOps.cpp.inc"

@@ -9,6 +9,8 @@
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include "cv/CvEnums.h.inc"
+
 #define GET_OP_CLASSES
 #include "cv/CvOps.h.inc"
 

@@ -12,6 +12,7 @@
 
 include "cv/CvDialect.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
+include "mlir/IR/EnumAttr.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -241,6 +242,7 @@ def Cv_AddOp : Cv_BinaryOp<"add", "Elementwise addition", [Commutative]>;
 def Cv_MaxOp : Cv_BinaryOp<"max", "Elementwise maximum", [Commutative]>;
 def Cv_MinOp : Cv_BinaryOp<"min", "Elementwise minimum", [Commutative]>;
 def Cv_PReluOp : Cv_BinaryOp<"prelu", "Parametric ReLU: x if x >= 0 else slope * x">;
+def Cv_PowOp : Cv_BinaryOp<"pow", "Elementwise power">;
 def Cv_SubOp : Cv_BinaryOp<"sub", "Elementwise subtraction">;
 def Cv_MulOp : Cv_BinaryOp<"mul", "Elementwise multiplication", [Commutative]>;
 def Cv_DivOp : Cv_BinaryOp<"div", "Elementwise division">;
@@ -293,6 +295,69 @@ def Cv_ReshapeOp : Cv_Op<"reshape", [Pure]> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
   let hasFolder = 1;
+}
+
+def Cv_TransposeOp : Cv_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Permutes dimensions: result dimension i is input dimension perm[i].";
+  let description = [{
+    ```mlir
+    %y = cv.transpose %x {perm = array<i64: 0, 2, 3, 1>} : (tensor<?x3x4x5xf32>) -> tensor<?x4x5x3xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, DenseI64ArrayAttr:$perm);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Cv_SliceOp : Cv_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+  let summary = "A strided box of the input: starts, sizes and steps per dimension.";
+  let description = [{
+    Result element i along dimension d is input element starts[d] + i * steps[d]
+    (steps may be negative). A dynamic batch dimension must be taken whole.
+
+    ```mlir
+    %y = cv.slice %x {starts = array<i64: 0, 1, 0, 0>, sizes = array<i64: -1, 2, 4, 4>, steps = array<i64: 1, 1, 1, 1>}
+        : (tensor<?x3x4x4xf32>) -> tensor<?x2x4x4xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, DenseI64ArrayAttr:$starts, DenseI64ArrayAttr:$sizes,
+                   DenseI64ArrayAttr:$steps);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Cv_ReduceKind : I64EnumAttr<"ReduceKind", "reduction", [
+    I64EnumAttrCase<"sum", 0>, I64EnumAttrCase<"mean", 1>, I64EnumAttrCase<"max", 2>,
+    I64EnumAttrCase<"min", 3>]> {
+  let cppNamespace = "::cvc::cv";
+}
+
+def Cv_ReduceOp : Cv_Op<"reduce", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Sum, mean, max or min over some axes, keeping them as extent 1.";
+  let description = [{
+    The reduced axes stay in the result with extent 1 (ONNX keepdims = 1); a
+    reshape removes them when the model asks.
+
+    ```mlir
+    %y = cv.reduce %x {kind = 1 : i64, axes = array<i64: 2, 3>} : (tensor<?x64x7x7xf32>) -> tensor<?x64x1x1xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, Cv_ReduceKind:$kind, DenseI64ArrayAttr:$axes);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
+def Cv_LogSoftmaxOp : Cv_Op<"log_softmax", [Pure, SameOperandsAndResultType]> {
+  let summary = "log(softmax(x)) along one axis, computed stably.";
+  let description = [{
+    ```mlir
+    %y = cv.log_softmax %x {axis = 1} : tensor<?x10xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, I64Attr:$axis);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
+  let hasVerifier = 1;
 }
 
 #endif // CV_OPS_TD

@@ -1,0 +1,65 @@
+//===- Shape.cpp - cv.transpose and cv.slice as Halide pipelines --------===//
+//
+// Pure data movement: each output element reads one input element. The
+// schedules vectorise the output's innermost dimension; reads may gather.
+//
+//===----------------------------------------------------------------------===//
+#include "Families.h"
+#include "Tensor.h"
+
+using namespace mlir;
+using Halide::Expr;
+using Halide::Func;
+using Halide::Var;
+
+namespace cvc::halide {
+namespace {
+
+std::string scheduleMove(Func f, const std::vector<Var> &vars, const std::vector<int64_t> &shape,
+                         const Halide::Target &target) {
+  if (shape.empty())
+    return "scalar";
+  int vector = vectorWidthFor(shape[0], target);
+  if (vector > 1)
+    f.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
+  if (vars.size() >= 2)
+    f.parallel(vars.back());
+  return "vector=" + std::to_string(vector) + " parallel=outer";
+}
+
+} // namespace
+
+FailureOr<Kernel> lowerTranspose(cv::TransposeOp op, const Halide::Target &target) {
+  std::vector<int64_t> shape = halideShape(op.getOutput());
+  int rank = static_cast<int>(shape.size());
+  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  std::vector<Var> vars = makeVars(rank);
+  // Tensor dimension i of the result is tensor dimension perm[i] of the input;
+  // Halide numbers dimensions from the innermost.
+  std::vector<Expr> index(rank);
+  ArrayRef<int64_t> perm = op.getPerm();
+  for (int i = 0; i < rank; ++i)
+    index[rank - 1 - perm[i]] = vars[rank - 1 - i];
+  Func result("transpose");
+  result(vars) = input(index);
+  std::string schedule = scheduleMove(result, vars, shape, target);
+  return finishKernel(op, result, {input}, schedule, 0);
+}
+
+FailureOr<Kernel> lowerSlice(cv::SliceOp op, const Halide::Target &target) {
+  std::vector<int64_t> shape = halideShape(op.getOutput());
+  int rank = static_cast<int>(shape.size());
+  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  std::vector<Var> vars = makeVars(rank);
+  std::vector<Expr> index(rank);
+  for (int d = 0; d < rank; ++d) {
+    int h = rank - 1 - d;
+    index[h] = static_cast<int>(op.getStarts()[d]) + vars[h] * static_cast<int>(op.getSteps()[d]);
+  }
+  Func result("slice");
+  result(vars) = input(index);
+  std::string schedule = scheduleMove(result, vars, shape, target);
+  return finishKernel(op, result, {input}, schedule, 0);
+}
+
+} // namespace cvc::halide
