@@ -207,6 +207,8 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &options) {
   buildPassPipeline(pm, options);
   if (failed(pm.run(*module)))
     return failure();
+  if (options.checkOnly)
+    return success();
 
   if (options.emit == EmitKind::Mlir) {
     OpPrintingFlags flags;

@@ -25,6 +25,7 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const CompileOptions &options)
   if (ext == ".onnx" || ext == ".onnxtxt") {
     onnx_frontend::ImportOptions importOptions;
     importOptions.inputShapes = options.inputShapes;
+    importOptions.reportAll = options.checkOnly;
     return onnx_frontend::importOnnxModel(path, ctx, importOptions);
   }
   if (ext == ".mlir") {

@@ -187,7 +187,7 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
       unsupported = true;
     }
   }
-  if (unsupported)
+  if (unsupported && !options.reportAll)
     return nullptr;
 
   try {
@@ -210,6 +210,9 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
       ic.initializers[init.name()] = &init;
   }
 
+  // Values that a refused input or node would have produced (reportAll mode).
+  std::set<std::string> poisoned;
+  bool refused = unsupported;
   llvm::SmallVector<Type> argTypes;
   std::vector<const onnx::ValueInfoProto *> inputs;
   std::set<std::string> seenOverrides;
@@ -217,8 +220,13 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
     if (ic.initializers.count(input.name()) || ic.intValues.count(input.name()))
       continue;
     auto type = inputType(ctx, path, input, options);
-    if (failed(type))
-      return nullptr;
+    if (failed(type)) {
+      if (!options.reportAll)
+        return nullptr;
+      refused = true;
+      poisoned.insert(input.name());
+      continue;
+    }
     argTypes.push_back(*type);
     inputs.push_back(&input);
     seenOverrides.insert(input.name());
@@ -228,7 +236,7 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
       (void)fileError(ctx, path, "--input-shape names '" + name + "', which is not a model input");
       return nullptr;
     }
-  if (inputs.empty()) {
+  if (inputs.empty() && !refused) {
     (void)fileError(ctx, path, "a model without inputs is not supported");
     return nullptr;
   }
@@ -245,10 +253,18 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
 
   for (const auto &node : graph.node()) {
     ic.node = &node;
-    if (failed(table.at(node.op_type())(ic)))
+    bool skip = !table.count(node.op_type()) ||
+                llvm::any_of(node.input(), [&](const std::string &in) { return poisoned.count(in); });
+    if (!skip && succeeded(table.at(node.op_type())(ic)))
+      continue;
+    if (!options.reportAll)
       return nullptr;
+    refused |= !skip;
+    poisoned.insert(node.output().begin(), node.output().end());
   }
   ic.node = nullptr;
+  if (refused)
+    return nullptr;
 
   llvm::SmallVector<Value> results;
   llvm::SmallVector<Type> resultTypes;

@@ -2,6 +2,7 @@
 //
 //   cvc model.onnx -o model.so        compile to a shared library
 //   cvc model.onnx --emit=mlir -o -   print the cv dialect after the passes
+//   cvc check model.onnx              list every unsupported op, attribute and type
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/driver/Driver.h"
@@ -90,6 +91,13 @@ void printDiagnostic(mlir::Diagnostic &diag) {
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
+  // `cvc check MODEL` is a subcommand; the rest of the command line is shared.
+  bool check = argc > 1 && StringRef(argv[1]) == "check";
+  std::vector<char *> args(argv, argv + argc);
+  if (check)
+    args.erase(args.begin() + 1);
+  argc = static_cast<int>(args.size());
+  argv = args.data();
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   mlir::registerAsmPrinterCLOptions();
@@ -107,12 +115,17 @@ int main(int argc, char **argv) {
   options.keepTemps = keepTemps;
   options.verbose = verbose;
   options.elideWeights = !printWeights;
+  options.checkOnly = check;
   for (const std::string &spec : inputShapes)
     if (!parseInputShape(spec, options)) {
       errs() << "cvc: error: bad --input-shape '" << spec
              << "': expected NAME=d0,d1,... with positive integers\n";
       return 1;
     }
+  if (check && (!outputPath.empty() || emit.getNumOccurrences())) {
+    errs() << "cvc: error: 'cvc check' writes nothing; drop -o and --emit\n";
+    return 1;
+  }
   if (outputPath.empty())
     options.outputPath = options.emit == EmitKind::Mlir
                              ? "-"
@@ -129,9 +142,19 @@ int main(int argc, char **argv) {
   mlir::MLIRContext ctx(registry);
   ctx.loadAllAvailableDialects();
   ctx.printOpOnDiagnostic(false);
-  mlir::ScopedDiagnosticHandler handler(&ctx, [](mlir::Diagnostic &diag) {
+  int errors = 0;
+  mlir::ScopedDiagnosticHandler handler(&ctx, [&](mlir::Diagnostic &diag) {
+    errors += diag.getSeverity() == mlir::DiagnosticSeverity::Error;
     printDiagnostic(diag);
     return mlir::success();
   });
-  return mlir::failed(cvc::driver::compile(ctx, options)) ? 1 : 0;
+  bool ok = mlir::succeeded(cvc::driver::compile(ctx, options));
+  if (check) {
+    if (ok)
+      outs() << options.inputPath << ": every node, attribute and type is supported\n";
+    else
+      errs() << "cvc check: " << std::max(errors, 1) << " problem" << (errors == 1 ? "" : "s")
+             << " in " << options.inputPath << "\n";
+  }
+  return ok ? 0 : 1;
 }

@@ -27,6 +27,8 @@ struct CompileOptions {
   bool keepTemps = false;           ///< leave the build folder behind, for debugging
   bool verbose = false;             ///< progress and timing on stderr
   bool elideWeights = true;         ///< print dense_resource blobs as __elided__
+  /// `cvc check`: import and verify only, reporting every problem at once.
+  bool checkOnly = false;
 };
 
 } // namespace cvc::driver

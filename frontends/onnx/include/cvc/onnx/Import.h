@@ -16,6 +16,9 @@ namespace cvc::onnx_frontend {
 struct ImportOptions {
   /// --input-shape overrides: input name -> full shape (fixes symbolic dims).
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Go on after a problem to report every one in the model (`cvc check`):
+  /// nodes that depend on a refused node are skipped, not reported again.
+  bool reportAll = false;
 };
 
 /// Reads a binary .onnx (or textual ONNX when the path ends in .onnxtxt) and
