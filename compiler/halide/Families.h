@@ -20,6 +20,7 @@ mlir::FailureOr<Kernel> lowerLRN(cv::LRNOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerLogSoftmax(cv::LogSoftmaxOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerTranspose(cv::TransposeOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerSlice(cv::SliceOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerPad(cv::PadOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerReduce(cv::ReduceOp op, const Halide::Target &target);
 
 } // namespace cvc::halide

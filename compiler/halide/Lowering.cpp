@@ -42,6 +42,7 @@ FailureOr<Kernel> lowerOp(Operation *op, const Halide::Target &target) {
         .Case([&](cv::LogSoftmaxOp o) { return lowerLogSoftmax(o, target); })
         .Case([&](cv::TransposeOp o) { return lowerTranspose(o, target); })
         .Case([&](cv::SliceOp o) { return lowerSlice(o, target); })
+        .Case([&](cv::PadOp o) { return lowerPad(o, target); })
         .Case([&](cv::ReduceOp o) { return lowerReduce(o, target); })
         .Default([&](Operation *o) -> FailureOr<Kernel> {
           return o->emitOpError() << "has no Halide lowering";

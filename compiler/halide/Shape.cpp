@@ -62,4 +62,35 @@ FailureOr<Kernel> lowerSlice(cv::SliceOp op, const Halide::Target &target) {
   return finishKernel(op, result, {input}, schedule, 0);
 }
 
+FailureOr<Kernel> lowerPad(cv::PadOp op, const Halide::Target &target) {
+  std::vector<int64_t> inShape = halideShape(op.getInput());
+  std::vector<int64_t> shape = halideShape(op.getOutput());
+  int rank = static_cast<int>(shape.size());
+  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  Halide::Region bounds;
+  for (int h = 0; h < rank; ++h)
+    bounds.push_back(inShape[h] < 0 ? Halide::Range() : Halide::Range(0, static_cast<int>(inShape[h])));
+  Func bounded;
+  switch (op.getMode()) {
+  case cv::PadMode::constant:
+    bounded = Halide::BoundaryConditions::constant_exterior(input, op.getValue().convertToFloat(),
+                                                            bounds);
+    break;
+  case cv::PadMode::reflect:
+    bounded = Halide::BoundaryConditions::mirror_interior(input, bounds);
+    break;
+  case cv::PadMode::edge:
+    bounded = Halide::BoundaryConditions::repeat_edge(input, bounds);
+    break;
+  }
+  std::vector<Var> vars = makeVars(rank);
+  std::vector<Expr> index;
+  for (int h = 0; h < rank; ++h)
+    index.push_back(vars[h] - static_cast<int>(op.getPads()[rank - 1 - h]));
+  Func result("pad");
+  result(vars) = bounded(index);
+  std::string schedule = scheduleMove(result, vars, shape, target);
+  return finishKernel(op, result, {input}, schedule, 0);
+}
+
 } // namespace cvc::halide

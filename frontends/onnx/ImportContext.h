@@ -96,6 +96,7 @@ public:
   std::map<std::string, mlir::Value> values;
   std::map<std::string, const onnx::TensorProto *> initializers;
   std::map<std::string, std::vector<int64_t>> intValues;
+  std::map<std::string, int64_t> intRanks; ///< rank of integer constants, where known
   std::map<std::string, FloatConstant> floatValues; ///< float Constant nodes
   /// Binds output `i` to a created value; passes a failure through.
   mlir::LogicalResult bind(size_t i, mlir::FailureOr<mlir::Value> value) {

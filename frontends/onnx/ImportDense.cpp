@@ -29,6 +29,18 @@ LogicalResult emitDense(ImportContext &ic, Value x, const FloatConstant &weight,
   return ic.bind(0, ic.create<cv::FullyConnectedOp>(x, w, b));
 }
 
+/// Adds beta * C (any broadcastable C, constant or computed) to y.
+LogicalResult addGemmC(ImportContext &ic, Value y, float beta, const std::string &base) {
+  auto c = ic.input(2);
+  if (failed(c))
+    return failure();
+  if (beta != 1.0f)
+    c = ic.create<cv::MulOp>(*c, ic.makeConstant(FloatConstant{{1}, {beta}}, base + ".beta"));
+  if (failed(c))
+    return failure();
+  return ic.bind(0, ic.create<cv::AddOp>(y, *c));
+}
+
 FailureOr<Value> matrixInput(ImportContext &ic) {
   auto a = ic.input(0);
   if (failed(a))
@@ -40,38 +52,73 @@ FailureOr<Value> matrixInput(ImportContext &ic) {
   return a;
 }
 
+/// A scalar constant for scaling computed operands.
+Value scalarConstant(ImportContext &ic, float value, llvm::StringRef name) {
+  return ic.makeConstant(FloatConstant{{1}, {value}}, name);
+}
+
+/// y = alpha * A' * B' + beta * C. With a constant B (the usual case) alpha,
+/// beta and a broadcast C fold into the fully connected layer's constants;
+/// otherwise transposes, scalings and the addition are separate ops.
 LogicalResult importGemm(ImportContext &ic) {
   if (failed(ic.checkAttrs({"alpha", "beta", "transA", "transB", "broadcast"})))
     return failure();
-  if (ic.intAttr("transA", 0) != 0)
-    return ic.fail("transA = 1 is not supported");
   auto a = matrixInput(ic);
   if (failed(a))
     return failure();
-  auto B = ic.floatConstant(1);
-  if (!B || B->shape.size() != 2)
-    return ic.fail("a B operand that is not a constant 2-D float initializer is not supported");
-  FloatConstant weight = ic.intAttr("transB", 0) ? *B : transpose2d(*B);
-  float alpha = ic.floatAttr("alpha", 1.0f), beta = ic.floatAttr("beta", 1.0f);
-  if (alpha != 1.0f)
-    for (float &v : weight.data)
-      v *= alpha;
-  int64_t m = weight.shape[0];
-  std::optional<FloatConstant> bias;
-  if (ic.hasInput(2)) {
-    auto C = ic.floatConstant(2);
-    if (!C)
-      return ic.fail("a C operand that is not a constant float initializer is not supported");
-    int64_t count = static_cast<int64_t>(C->data.size());
-    bool rowVector = count == m && (C->shape.size() == 1 || (C->shape.size() == 2 && C->shape[0] == 1));
-    bool scalar = count == 1;
-    if (!rowVector && !scalar)
-      return ic.fail("a C operand of a shape other than [M], [1, M] or a scalar is not supported");
-    bias = FloatConstant{{m}, std::vector<float>(m, scalar ? C->data[0] : 0.0f)};
-    for (int64_t j = 0; j < m; ++j)
-      bias->data[j] = beta * (scalar ? C->data[0] : C->data[j]);
+  OpBuilder &b = ic.builder;
+  auto transposed = [&](Value v) {
+    return ic.create<cv::TransposeOp>(v, b.getDenseI64ArrayAttr({1, 0}));
+  };
+  if (ic.intAttr("transA", 0)) {
+    a = transposed(*a);
+    if (failed(a))
+      return failure();
   }
-  return emitDense(ic, *a, weight, bias);
+  std::string base = ic.node->name().empty() ? ic.node->output(0) : ic.node->name();
+  float alpha = ic.floatAttr("alpha", 1.0f), beta = ic.floatAttr("beta", 1.0f);
+  bool transB = ic.intAttr("transB", 0) != 0;
+  auto B = ic.floatConstant(1);
+  auto C = ic.hasInput(2) ? ic.floatConstant(2) : std::nullopt;
+  if (B && B->shape.size() == 2) {
+    FloatConstant weight = transB ? *B : transpose2d(*B);
+    if (alpha != 1.0f)
+      for (float &v : weight.data)
+        v *= alpha;
+    int64_t m = weight.shape[0];
+    bool foldBias = !ic.hasInput(2) ||
+                    (C && (C->data.size() == 1 ||
+                           (static_cast<int64_t>(C->data.size()) == m &&
+                            (C->shape.size() == 1 || (C->shape.size() == 2 && C->shape[0] == 1)))));
+    if (foldBias) {
+      std::optional<FloatConstant> bias;
+      if (C) {
+        bias = FloatConstant{{m}, std::vector<float>(m)};
+        for (int64_t j = 0; j < m; ++j)
+          bias->data[j] = beta * C->data[C->data.size() == 1 ? 0 : j];
+      }
+      return emitDense(ic, *a, weight, bias);
+    }
+    auto y = ic.create<cv::FullyConnectedOp>(*a, ic.makeConstant(weight, base + ".weight"), Value());
+    if (failed(y))
+      return failure();
+    return addGemmC(ic, *y, beta, base);
+  }
+  auto w = ic.input(1);
+  if (failed(w))
+    return failure();
+  if (!transB)
+    w = transposed(*w);
+  if (failed(w))
+    return failure();
+  FailureOr<Value> y = ic.create<cv::FullyConnectedOp>(*a, *w, Value());
+  if (succeeded(y) && alpha != 1.0f)
+    y = ic.create<cv::MulOp>(*y, scalarConstant(ic, alpha, base + ".alpha"));
+  if (failed(y))
+    return failure();
+  if (!ic.hasInput(2))
+    return ic.bind(0, y);
+  return addGemmC(ic, *y, beta, base);
 }
 
 LogicalResult importMatMul(ImportContext &ic) {

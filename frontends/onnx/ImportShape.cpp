@@ -154,6 +154,7 @@ LogicalResult importConstant(ImportContext &ic) {
   if (const onnx::TensorProto *t = ic.tensorAttr("value")) {
     if (isIntTensor(*t)) {
       ic.intValues[out] = readIntTensor(*t);
+      ic.intRanks[out] = t->dims_size();
       return success();
     }
     FloatConstant c;
@@ -175,25 +176,50 @@ LogicalResult importConstant(ImportContext &ic) {
   return success();
 }
 
-/// Only the no-op Pad that PyTorch emits before some poolings is supported so far.
+/// Pad in constant, reflect or edge mode; pads are an attribute before
+/// opset 11 and a constant input (with an optional constant value) after.
 LogicalResult importPad(ImportContext &ic) {
   if (failed(ic.checkAttrs({"mode", "pads", "value"})))
     return failure();
-  std::vector<int64_t> pads = ic.opset < 11 ? ic.intsAttr("pads") : std::vector<int64_t>{};
-  if (ic.opset >= 11) {
-    auto p = ic.intConstant(1);
-    if (!p)
-      return ic.fail("computed (non-constant) pads are not supported");
-    pads = *p;
+  std::optional<std::vector<int64_t>> pads;
+  float value = 0.0f;
+  if (ic.opset < 11) {
+    pads = ic.intsAttr("pads");
+    value = ic.floatAttr("value", 0.0f);
+  } else {
+    pads = ic.intConstant(1);
+    if (ic.hasInput(2)) {
+      auto v = ic.floatConstant(2);
+      if (!v || v->data.size() != 1)
+        return ic.fail("a non-constant or non-scalar pad value is not supported");
+      value = v->data[0];
+    }
+    if (ic.hasInput(3))
+      return ic.fail("the axes input of Pad is not supported");
   }
-  for (int64_t p : pads)
-    if (p != 0)
-      return ic.fail("non-zero padding is not supported yet (only all-zero Pad)");
+  if (!pads)
+    return ic.fail("computed (non-constant) pads are not supported");
+  std::string mode = ic.stringAttr("mode", "constant");
+  cv::PadMode padMode;
+  if (mode == "constant")
+    padMode = cv::PadMode::constant;
+  else if (mode == "reflect")
+    padMode = cv::PadMode::reflect;
+  else if (mode == "edge")
+    padMode = cv::PadMode::edge;
+  else
+    return ic.fail("pad mode '" + mode + "' is not supported");
   auto x = ic.input(0);
   if (failed(x))
     return failure();
-  ic.setOutput(0, *x);
-  return success();
+  if (llvm::all_of(*pads, [](int64_t p) { return p == 0; })) {
+    ic.setOutput(0, *x);
+    return success();
+  }
+  OpBuilder &b = ic.builder;
+  return ic.bind(0, ic.create<cv::PadOp>(*x, b.getDenseI64ArrayAttr(*pads),
+                                         cv::PadModeAttr::get(b.getContext(), padMode),
+                                         b.getF32FloatAttr(value)));
 }
 
 /// Channel concatenation of activations, or of compile-time integer vectors
@@ -313,15 +339,73 @@ LogicalResult importShape(ImportContext &ic) {
   return success();
 }
 
-/// Gather with constant indices on compile-time integer vectors (shape
-/// arithmetic). Gathering activations is not supported yet.
+/// A unit-stride slice of one dimension: [start, start + size).
+FailureOr<Value> sliceAxis(ImportContext &ic, Value x, int64_t axis, int64_t start, int64_t size) {
+  auto type = llvm::cast<RankedTensorType>(x.getType());
+  std::vector<int64_t> starts(type.getRank(), 0), sizes, steps(type.getRank(), 1);
+  for (int64_t d = 0; d < type.getRank(); ++d)
+    sizes.push_back(type.isDynamicDim(d) ? -1 : type.getDimSize(d));
+  starts[axis] = start;
+  sizes[axis] = size;
+  OpBuilder &b = ic.builder;
+  return ic.create<cv::SliceOp>(x, b.getDenseI64ArrayAttr(starts), b.getDenseI64ArrayAttr(sizes),
+                                b.getDenseI64ArrayAttr(steps));
+}
+
+/// Gather of activations with constant indices: one slice per index, joined
+/// by a concat (a scalar index also drops the axis).
+LogicalResult gatherActivation(ImportContext &ic, const std::vector<int64_t> &indices,
+                               bool scalar) {
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  FailureOr<int64_t> axis = ic.axisAttr("axis", 0, type.getRank());
+  if (failed(axis))
+    return failure();
+  if (type.isDynamicDim(*axis))
+    return ic.fail("gathering along the dynamic batch dimension is not supported");
+  int64_t extent = type.getDimSize(*axis);
+  SmallVector<Value> parts;
+  for (int64_t i : indices) {
+    int64_t n = i < 0 ? i + extent : i;
+    if (n < 0 || n >= extent)
+      return ic.fail("index " + std::to_string(i) + " is out of range for extent " +
+                     std::to_string(extent));
+    auto part = sliceAxis(ic, *x, *axis, n, 1);
+    if (failed(part))
+      return failure();
+    parts.push_back(*part);
+  }
+  if (parts.empty())
+    return ic.fail("an empty index list is not supported");
+  FailureOr<Value> joined = parts.front();
+  if (parts.size() > 1)
+    joined = ic.create<cv::ConcatOp>(parts, ic.builder.getI64IntegerAttr(*axis));
+  if (failed(joined) || !scalar)
+    return ic.bind(0, joined);
+  std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+  shape.erase(shape.begin() + *axis);
+  return emitReshape(ic, *joined, shape);
+}
+
+/// Gather with constant indices: on compile-time integer vectors (shape
+/// arithmetic) it folds; on activations it becomes slices.
 LogicalResult importGather(ImportContext &ic) {
   if (failed(ic.checkAttrs({"axis"})))
     return failure();
   auto data = ic.intConstant(0);
   auto indices = ic.intConstant(1);
-  if (!data || !indices)
-    return ic.fail("Gather is supported only on constant integer (shape) tensors");
+  if (!indices)
+    return ic.fail("computed (non-constant) gather indices are not supported");
+  if (!data) {
+    // The index tensor's rank decides whether the axis stays.
+    auto rank = ic.intRanks.find(ic.node->input(1));
+    int64_t indexRank = rank == ic.intRanks.end() ? 1 : rank->second;
+    if (indexRank > 1)
+      return ic.fail("multi-dimensional gather indices are not supported");
+    return gatherActivation(ic, *indices, indexRank == 0);
+  }
   std::vector<int64_t> out;
   for (int64_t i : *indices) {
     int64_t n = i < 0 ? i + static_cast<int64_t>(data->size()) : i;
@@ -421,6 +505,79 @@ LogicalResult importSlice(ImportContext &ic) {
 
 } // namespace
 
+/// Split into pieces along an axis: sizes from the `split` attribute (before
+/// opset 13) or input, or equal parts.
+LogicalResult importSplit(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"axis", "split"})))
+    return failure();
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  FailureOr<int64_t> axis = ic.axisAttr("axis", 0, type.getRank());
+  if (failed(axis))
+    return failure();
+  if (type.isDynamicDim(*axis))
+    return ic.fail("splitting the dynamic batch dimension is not supported");
+  int64_t extent = type.getDimSize(*axis), outputs = ic.node->output_size();
+  std::optional<std::vector<int64_t>> sizes =
+      ic.hasAttr("split") ? std::optional(ic.intsAttr("split"))
+                          : (ic.hasInput(1) ? ic.intConstant(1) : std::vector<int64_t>{});
+  if (!sizes)
+    return ic.fail("computed (non-constant) split sizes are not supported");
+  if (sizes->empty()) {
+    if (extent % outputs != 0)
+      return ic.fail("extent " + std::to_string(extent) + " does not split into " +
+                     std::to_string(outputs) + " equal parts");
+    sizes->assign(outputs, extent / outputs);
+  }
+  if (static_cast<int64_t>(sizes->size()) != outputs)
+    return ic.fail("the split sizes do not match the number of outputs");
+  int64_t start = 0;
+  for (int64_t i = 0; i < outputs; ++i) {
+    auto part = sliceAxis(ic, *x, *axis, start, (*sizes)[i]);
+    if (failed(part))
+      return failure();
+    ic.setOutput(i, *part);
+    start += (*sizes)[i];
+  }
+  if (start != extent)
+    return ic.fail("the split sizes add up to " + std::to_string(start) + ", not " +
+                   std::to_string(extent));
+  return success();
+}
+
+/// ConstantOfShape with a compile-time shape becomes a constant.
+LogicalResult importConstantOfShape(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"value"})))
+    return failure();
+  auto shape = ic.intConstant(0);
+  if (!shape)
+    return ic.fail("a computed shape is not supported");
+  int64_t count = 1;
+  for (int64_t d : *shape) {
+    if (d < 0)
+      return ic.fail("a shape with a dynamic dimension is not supported");
+    count *= d;
+  }
+  const onnx::TensorProto *value = ic.tensorAttr("value");
+  if (value && isIntTensor(*value)) {
+    std::vector<int64_t> v = readIntTensor(*value);
+    ic.setOutputInts(0, std::vector<int64_t>(count, v.empty() ? 0 : v[0]));
+    return success();
+  }
+  float fill = 0.0f;
+  if (value) {
+    FloatConstant c;
+    std::string error;
+    if (failed(ic.readFloatTensor(*value, c, error)) || c.data.size() != 1)
+      return ic.fail(error.empty() ? "the value must hold one element" : error);
+    fill = c.data[0];
+  }
+  ic.floatValues[ic.node->output(0)] = FloatConstant{*shape, std::vector<float>(count, fill)};
+  return success();
+}
+
 void addShapeImports(std::map<std::string, ImportFn> &table) {
   table["Flatten"] = importFlatten;
   table["Reshape"] = importReshape;
@@ -436,6 +593,8 @@ void addShapeImports(std::map<std::string, ImportFn> &table) {
   table["Gather"] = importGather;
   table["Cast"] = importCast;
   table["Slice"] = importSlice;
+  table["Split"] = importSplit;
+  table["ConstantOfShape"] = importConstantOfShape;
 }
 
 } // namespace cvc::onnx_frontend

@@ -204,9 +204,10 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
   ImportContext ic(builder, file, llvm::sys::path::parent_path(path).str(), opset);
 
   for (const auto &init : graph.initializer()) {
-    if (isIntTensor(init))
+    if (isIntTensor(init)) {
       ic.intValues[init.name()] = readIntTensor(init);
-    else
+      ic.intRanks[init.name()] = init.dims_size();
+    } else
       ic.initializers[init.name()] = &init;
   }
 

@@ -431,6 +431,34 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
+LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                      Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  if (!input)
+    return emitOptionalError(loc, "the operand must be a ranked tensor");
+  int64_t rank = input.getRank();
+  ArrayRef<int64_t> pads = adaptor.getPads();
+  if (static_cast<int64_t>(pads.size()) != 2 * rank)
+    return emitOptionalError(loc, "'pads' must have ", 2 * rank, " entries, got ", pads.size());
+  SmallVector<int64_t> shape;
+  for (int64_t d = 0; d < rank; ++d) {
+    int64_t extent = input.getDimSize(d), begin = pads[d], end = pads[d + rank];
+    if (ShapedType::isDynamic(extent)) {
+      if (begin != 0 || end != 0)
+        return emitOptionalError(loc, "the dynamic batch dimension cannot be padded");
+      shape.push_back(extent);
+      continue;
+    }
+    if (extent + begin + end < 1)
+      return emitOptionalError(loc, "pads ", shapeString(pads), " remove all of dimension ", d);
+    if (adaptor.getMode() == PadMode::reflect && (begin >= extent || end >= extent))
+      return emitOptionalError(loc, "reflect padding must be smaller than the dimension");
+    shape.push_back(extent + begin + end);
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
 LogicalResult LogSoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();
   if (getAxis() < 0 || getAxis() >= rank)

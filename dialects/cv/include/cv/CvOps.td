@@ -326,6 +326,29 @@ def Cv_SliceOp : Cv_Op<"slice", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
+def Cv_PadMode : I64EnumAttr<"PadMode", "padding mode", [
+    I64EnumAttrCase<"constant", 0>, I64EnumAttrCase<"reflect", 1>, I64EnumAttrCase<"edge", 2>]> {
+  let cppNamespace = "::cvc::cv";
+}
+
+def Cv_PadOp : Cv_Op<"pad", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Pads (or, with negative pads, crops) every dimension.";
+  let description = [{
+    `pads` is `[begin_0, ..., begin_k, end_0, ..., end_k]` as in ONNX. Modes:
+    constant (`value`), reflect (mirror without repeating the edge), edge
+    (repeat the edge).
+
+    ```mlir
+    %y = cv.pad %x {pads = array<i64: 0, 0, 1, 1, 0, 0, 1, 1>, mode = 0 : i64, value = 0.0 : f32}
+        : (tensor<?x3x4x4xf32>) -> tensor<?x3x6x6xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, DenseI64ArrayAttr:$pads, Cv_PadMode:$mode,
+                   DefaultValuedAttr<F32Attr, "0.0">:$value);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 def Cv_ReduceKind : I64EnumAttr<"ReduceKind", "reduction", [
     I64EnumAttrCase<"sum", 0>, I64EnumAttrCase<"mean", 1>, I64EnumAttrCase<"max", 2>,
     I64EnumAttrCase<"min", 3>]> {
