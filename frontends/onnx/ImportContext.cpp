@@ -271,9 +271,19 @@ void ImportContext::setOutput(size_t i, Value value) {
     values[node->output(i)] = value;
 }
 
-void ImportContext::setOutputInts(size_t i, std::vector<int64_t> v) {
-  if (static_cast<int>(i) < node->output_size() && !node->output(i).empty())
-    intValues[node->output(i)] = std::move(v);
+void ImportContext::setOutputInts(size_t i, std::vector<int64_t> v,
+                                  std::optional<std::vector<int64_t>> shape) {
+  if (static_cast<int>(i) >= node->output_size() || node->output(i).empty())
+    return;
+  intShapes[node->output(i)] = shape ? *shape : std::vector<int64_t>{static_cast<int64_t>(v.size())};
+  intValues[node->output(i)] = std::move(v);
+}
+
+std::vector<int64_t> ImportContext::intShape(size_t i) const {
+  if (auto it = intShapes.find(node->input(i)); it != intShapes.end())
+    return it->second;
+  auto values = intConstant(i);
+  return {values ? static_cast<int64_t>(values->size()) : 0};
 }
 
 LogicalResult ImportContext::verifyCreated(Operation *op) {

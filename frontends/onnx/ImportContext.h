@@ -75,7 +75,12 @@ public:
   std::optional<std::vector<int64_t>> intConstant(size_t i) const;
   /// Binds output `i` of the current node.
   void setOutput(size_t i, mlir::Value value);
-  void setOutputInts(size_t i, std::vector<int64_t> values);
+  /// Binds output `i` to a compile-time integer tensor (row-major values);
+  /// `shape` defaults to a vector of the values' length.
+  void setOutputInts(size_t i, std::vector<int64_t> values,
+                     std::optional<std::vector<int64_t>> shape = std::nullopt);
+  /// The shape of integer input `i` (set when it is an integer constant).
+  std::vector<int64_t> intShape(size_t i) const;
 
   /// Creates a weight constant from host data.
   mlir::Value makeConstant(const FloatConstant &constant, llvm::StringRef name);
@@ -96,7 +101,7 @@ public:
   std::map<std::string, mlir::Value> values;
   std::map<std::string, const onnx::TensorProto *> initializers;
   std::map<std::string, std::vector<int64_t>> intValues;
-  std::map<std::string, int64_t> intRanks; ///< rank of integer constants, where known
+  std::map<std::string, std::vector<int64_t>> intShapes; ///< shapes of intValues
   std::map<std::string, FloatConstant> floatValues; ///< float Constant nodes
   /// Binds output `i` to a created value; passes a failure through.
   mlir::LogicalResult bind(size_t i, mlir::FailureOr<mlir::Value> value) {

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "ImportContext.h"
+#include "IntTensor.h"
 
 #include <algorithm>
 
@@ -34,6 +35,41 @@ LogicalResult emitReshape(ImportContext &ic, Value x, ArrayRef<int64_t> shape) {
   return success();
 }
 
+/// Input 0 as a compile-time integer tensor or an activation, with its shape
+/// (kDyn for a dynamic batch): shape ops fold on the former and build views
+/// or kernels on the latter from the same index arithmetic.
+struct ShapedInput {
+  std::optional<IntTensor> ints;
+  Value value;
+  std::vector<int64_t> shape;
+};
+
+FailureOr<ShapedInput> shapedInput(ImportContext &ic) {
+  ShapedInput in;
+  if (auto values = ic.intConstant(0)) {
+    in.ints = IntTensor{*values, ic.intShape(0)};
+    in.shape = in.ints->shape;
+    return in;
+  }
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  in.value = *x;
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  in.shape.assign(type.getShape().begin(), type.getShape().end());
+  return in;
+}
+
+/// Binds output 0 to the input with a new shape: a view of an activation, or
+/// the same integer values.
+LogicalResult bindReshaped(ImportContext &ic, const ShapedInput &in, ArrayRef<int64_t> shape) {
+  if (in.ints) {
+    ic.setOutputInts(0, in.ints->values, std::vector<int64_t>(shape.begin(), shape.end()));
+    return success();
+  }
+  return emitReshape(ic, in.value, shape);
+}
+
 LogicalResult importFlatten(ImportContext &ic) {
   if (failed(ic.checkAttrs({"axis"})))
     return failure();
@@ -59,16 +95,15 @@ LogicalResult importFlatten(ImportContext &ic) {
 LogicalResult importReshape(ImportContext &ic) {
   if (failed(ic.checkAttrs({"allowzero"})))
     return failure();
-  auto x = ic.input(0);
-  if (failed(x))
+  auto input = shapedInput(ic);
+  if (failed(input))
     return failure();
   auto target = ic.intConstant(1);
   if (!target)
     return ic.fail("the target shape must be a constant (computed shapes are not supported yet)");
-  auto type = llvm::cast<RankedTensorType>(x->getType());
-  ArrayRef<int64_t> in = type.getShape();
+  ArrayRef<int64_t> in = input->shape;
   bool allowZero = ic.intAttr("allowzero", 0) != 0;
-  bool dynamicBatch = type.getRank() > 0 && type.isDynamicDim(0);
+  bool dynamicBatch = !in.empty() && in[0] == kDyn;
   std::vector<int64_t> shape(target->begin(), target->end());
   int inferred = -1;
   for (size_t i = 0; i < shape.size(); ++i) {
@@ -81,8 +116,13 @@ LogicalResult importReshape(ImportContext &ic) {
       if (inferred >= 0)
         return ic.fail("the target shape has more than one -1");
       inferred = static_cast<int>(i);
+    } else if (shape[i] == kDyn && i == 0 && dynamicBatch) {
+      // The batch, read by a Shape node: stays the dynamic batch.
     } else if (shape[i] < 0) {
-      return ic.fail("invalid target dimension " + std::to_string(shape[i]));
+      return ic.fail(shape[i] == kDyn ? std::string("a target shape that moves the dynamic batch "
+                                                    "is not supported; fix the batch with "
+                                                    "--input-shape")
+                                      : "invalid target dimension " + std::to_string(shape[i]));
     }
   }
   // A dynamic batch must stay the leading dimension: either copied (0) or
@@ -90,11 +130,12 @@ LogicalResult importReshape(ImportContext &ic) {
   if (dynamicBatch) {
     if (!shape.empty() && shape[0] == kDyn) {
       if (inferred >= 0) {
-        int64_t known = product(ArrayRef<int64_t>(shape).drop_front());
+        // The -1 being inferred is among the factors: negate it away.
+        int64_t known = -product(ArrayRef<int64_t>(shape).drop_front());
         int64_t total = product(in.drop_front());
-        if (known == 0 || total % (known / -1 * -1) != 0)
+        if (known == 0 || total % known != 0)
           return ic.fail("cannot infer the -1 dimension");
-        shape[inferred] = total / -known;
+        shape[inferred] = total / known;
       }
     } else if (inferred == 0) {
       shape[0] = kDyn;
@@ -115,7 +156,7 @@ LogicalResult importReshape(ImportContext &ic) {
       return ic.fail("cannot infer the -1 dimension");
     shape[inferred] = total / known;
   }
-  return emitReshape(ic, *x, shape);
+  return bindReshaped(ic, *input, shape);
 }
 
 LogicalResult importIdentity(ImportContext &ic) {
@@ -154,7 +195,7 @@ LogicalResult importConstant(ImportContext &ic) {
   if (const onnx::TensorProto *t = ic.tensorAttr("value")) {
     if (isIntTensor(*t)) {
       ic.intValues[out] = readIntTensor(*t);
-      ic.intRanks[out] = t->dims_size();
+      ic.intShapes[out].assign(t->dims().begin(), t->dims().end());
       return success();
     }
     FloatConstant c;
@@ -231,12 +272,20 @@ LogicalResult importConcat(ImportContext &ic) {
   for (int i = 0; i < ic.node->input_size(); ++i)
     allInts &= ic.intConstant(i).has_value();
   if (allInts) {
-    std::vector<int64_t> joined;
-    for (int i = 0; i < ic.node->input_size(); ++i) {
-      auto part = *ic.intConstant(i);
-      joined.insert(joined.end(), part.begin(), part.end());
-    }
-    ic.setOutputInts(0, std::move(joined));
+    std::vector<IntTensor> parts;
+    for (int i = 0; i < ic.node->input_size(); ++i)
+      parts.push_back(IntTensor{*ic.intConstant(i), ic.intShape(i)});
+    FailureOr<int64_t> axis =
+        ic.axisAttr("axis", 0, static_cast<int64_t>(parts.front().shape.size()));
+    if (failed(axis))
+      return failure();
+    for (const IntTensor &p : parts)
+      for (size_t d = 0; d < p.shape.size(); ++d)
+        if (p.shape.size() != parts.front().shape.size() ||
+            (static_cast<int64_t>(d) != *axis && p.shape[d] != parts.front().shape[d]))
+          return ic.fail("operand shapes differ outside the concatenation axis");
+    IntTensor joined = concatInts(parts, *axis);
+    ic.setOutputInts(0, joined.values, joined.shape);
     return success();
   }
   SmallVector<Value> inputs;
@@ -268,18 +317,14 @@ LogicalResult importSqueezeFamily(ImportContext &ic, bool squeeze) {
   auto axes = axesOf(ic, 1);
   if (!axes)
     return ic.fail("computed (non-constant) axes are not supported");
-  if (ic.intConstant(0)) { // a shape vector: the values are unchanged
-    ic.setOutputInts(0, *ic.intConstant(0));
-    return success();
-  }
-  auto x = ic.input(0);
-  if (failed(x))
+  auto input = shapedInput(ic);
+  if (failed(input))
     return failure();
-  auto type = llvm::cast<RankedTensorType>(x->getType());
-  std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
-  int64_t outRank = squeeze ? type.getRank() - static_cast<int64_t>(axes->size())
-                            : type.getRank() + static_cast<int64_t>(axes->size());
-  std::vector<bool> marked(squeeze ? type.getRank() : outRank, false);
+  const std::vector<int64_t> &shape = input->shape;
+  int64_t rank = static_cast<int64_t>(shape.size());
+  int64_t outRank = squeeze ? rank - static_cast<int64_t>(axes->size())
+                            : rank + static_cast<int64_t>(axes->size());
+  std::vector<bool> marked(squeeze ? rank : outRank, false);
   for (int64_t a : *axes) {
     int64_t n = a < 0 ? a + static_cast<int64_t>(marked.size()) : a;
     if (n < 0 || n >= static_cast<int64_t>(marked.size()) || marked[n])
@@ -288,7 +333,7 @@ LogicalResult importSqueezeFamily(ImportContext &ic, bool squeeze) {
   }
   std::vector<int64_t> result;
   if (squeeze) {
-    for (int64_t d = 0; d < type.getRank(); ++d) {
+    for (int64_t d = 0; d < rank; ++d) {
       bool drop = axes->empty() ? shape[d] == 1 : marked[d];
       if (drop && shape[d] != 1)
         return ic.fail("cannot squeeze dimension " + std::to_string(d) + " of extent " +
@@ -301,25 +346,35 @@ LogicalResult importSqueezeFamily(ImportContext &ic, bool squeeze) {
     for (int64_t d = 0, next = 0; d < outRank; ++d)
       result.push_back(marked[d] ? 1 : shape[next++]);
   }
-  return emitReshape(ic, *x, result);
+  return bindReshaped(ic, *input, result);
 }
 
 LogicalResult importTranspose(ImportContext &ic) {
   if (failed(ic.checkAttrs({"perm"})))
     return failure();
-  auto x = ic.input(0);
-  if (failed(x))
+  auto input = shapedInput(ic);
+  if (failed(input))
     return failure();
-  int64_t rank = llvm::cast<RankedTensorType>(x->getType()).getRank();
+  int64_t rank = static_cast<int64_t>(input->shape.size());
   std::vector<int64_t> perm = ic.intsAttr("perm");
   if (perm.empty())
     for (int64_t i = rank - 1; i >= 0; --i)
       perm.push_back(i);
-  return ic.bind(0, ic.create<cv::TransposeOp>(*x, ic.builder.getDenseI64ArrayAttr(perm)));
+  if (input->ints) {
+    std::vector<int64_t> sorted = perm;
+    std::sort(sorted.begin(), sorted.end());
+    for (int64_t i = 0; i < rank; ++i)
+      if (static_cast<int64_t>(sorted.size()) != rank || sorted[i] != i)
+        return ic.fail("'perm' is not a permutation of the input's dimensions");
+    IntTensor t = transposeInts(*input->ints, perm);
+    ic.setOutputInts(0, t.values, t.shape);
+    return success();
+  }
+  return ic.bind(0, ic.create<cv::TransposeOp>(input->value, ic.builder.getDenseI64ArrayAttr(perm)));
 }
 
 /// The shape of a tensor as a compile-time vector; a dynamic batch reads as
-/// -1, which a following Reshape treats as "infer", keeping the batch.
+/// kDyn, which a following Reshape keeps as the dynamic batch.
 LogicalResult importShape(ImportContext &ic) {
   if (failed(ic.checkAttrs({"start", "end"})))
     return failure();
@@ -329,7 +384,7 @@ LogicalResult importShape(ImportContext &ic) {
   auto type = llvm::cast<RankedTensorType>(x->getType());
   std::vector<int64_t> shape;
   for (int64_t d : type.getShape())
-    shape.push_back(ShapedType::isDynamic(d) ? -1 : d);
+    shape.push_back(d);
   int64_t rank = type.getRank();
   int64_t start = ic.intAttr("start", 0), end = ic.intAttr("end", rank);
   start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
@@ -400,8 +455,7 @@ LogicalResult importGather(ImportContext &ic) {
     return ic.fail("computed (non-constant) gather indices are not supported");
   if (!data) {
     // The index tensor's rank decides whether the axis stays.
-    auto rank = ic.intRanks.find(ic.node->input(1));
-    int64_t indexRank = rank == ic.intRanks.end() ? 1 : rank->second;
+    int64_t indexRank = static_cast<int64_t>(ic.intShape(1).size());
     if (indexRank > 1)
       return ic.fail("multi-dimensional gather indices are not supported");
     return gatherActivation(ic, *indices, indexRank == 0);
@@ -413,7 +467,7 @@ LogicalResult importGather(ImportContext &ic) {
       return ic.fail("index " + std::to_string(i) + " is out of range");
     out.push_back((*data)[n]);
   }
-  ic.setOutputInts(0, std::move(out));
+  ic.setOutputInts(0, std::move(out), ic.intShape(1));
   return success();
 }
 
@@ -455,11 +509,11 @@ LogicalResult importSlice(ImportContext &ic) {
   }
   if (!starts || !ends || !axes || (ic.opset >= 10 && !steps))
     return ic.fail("computed (non-constant) slice bounds are not supported");
-  auto x = ic.input(0);
-  if (failed(x))
+  auto input = shapedInput(ic);
+  if (failed(input))
     return failure();
-  auto type = llvm::cast<RankedTensorType>(x->getType());
-  int64_t rank = type.getRank();
+  const std::vector<int64_t> &shape = input->shape;
+  int64_t rank = static_cast<int64_t>(shape.size());
   if (axes->empty())
     for (size_t i = 0; i < starts->size(); ++i)
       axes->push_back(static_cast<int64_t>(i));
@@ -470,7 +524,7 @@ LogicalResult importSlice(ImportContext &ic) {
     return ic.fail("starts, ends, axes and steps must have the same length");
   std::vector<int64_t> sliceStarts(rank, 0), sizes(rank), sliceSteps(rank, 1);
   for (int64_t d = 0; d < rank; ++d)
-    sizes[d] = type.isDynamicDim(d) ? -1 : type.getDimSize(d);
+    sizes[d] = shape[d] == kDyn ? -1 : shape[d];
   for (size_t i = 0; i < axes->size(); ++i) {
     int64_t axis = (*axes)[i] < 0 ? (*axes)[i] + rank : (*axes)[i];
     if (axis < 0 || axis >= rank)
@@ -478,9 +532,9 @@ LogicalResult importSlice(ImportContext &ic) {
     int64_t step = (*steps)[i];
     if (step == 0)
       return ic.fail("a step of 0 is invalid");
-    if (type.isDynamicDim(axis))
+    if (shape[axis] == kDyn)
       return ic.fail("slicing the dynamic batch dimension is not supported");
-    int64_t extent = type.getDimSize(axis);
+    int64_t extent = shape[axis];
     // ONNX clamping rules for out-of-range starts and ends.
     auto clampIndex = [&](int64_t v, bool isEnd) {
       if (v < 0)
@@ -497,8 +551,13 @@ LogicalResult importSlice(ImportContext &ic) {
     sizes[axis] = count;
     sliceSteps[axis] = step;
   }
+  if (input->ints) {
+    IntTensor t = sliceInts(*input->ints, sliceStarts, sizes, sliceSteps);
+    ic.setOutputInts(0, t.values, t.shape);
+    return success();
+  }
   OpBuilder &b = ic.builder;
-  return ic.bind(0, ic.create<cv::SliceOp>(*x, b.getDenseI64ArrayAttr(sliceStarts),
+  return ic.bind(0, ic.create<cv::SliceOp>(input->value, b.getDenseI64ArrayAttr(sliceStarts),
                                            b.getDenseI64ArrayAttr(sizes),
                                            b.getDenseI64ArrayAttr(sliceSteps)));
 }

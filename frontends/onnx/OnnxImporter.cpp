@@ -206,7 +206,7 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
   for (const auto &init : graph.initializer()) {
     if (isIntTensor(init)) {
       ic.intValues[init.name()] = readIntTensor(init);
-      ic.intRanks[init.name()] = init.dims_size();
+      ic.intShapes[init.name()].assign(init.dims().begin(), init.dims().end());
     } else
       ic.initializers[init.name()] = &init;
   }

@@ -1,0 +1,64 @@
+#!/usr/bin/python3
+"""Small PyTorch modules that exercise the shape and activation operators as
+PyTorch's own exporter writes them (Slice, Gather, Split, Pad modes, Transpose,
+shape arithmetic, reductions, batch norm after a non-conv op, ...), each
+checked against PyTorch at opsets 11 and 13, batches 1 and 3 from one compile."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import cvclib
+from models import calibrate_batchnorm
+
+
+class SliceGatherSplit(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(4, 6, 3, padding=1)
+
+    def forward(self, x):
+        first = x[:, 0:1] * 2.0            # Slice
+        channel = x[:, 2]                  # Gather, scalar index: drops the axis
+        a, b = torch.split(x, [1, 3], dim=1)  # Split
+        y = self.conv(torch.cat([first, b, channel.unsqueeze(1) - a], dim=1)[:, :4])
+        return y[:, :, ::2, 1:]             # strided Slice
+
+
+class PadModes(nn.Module):
+    def forward(self, x):
+        r = F.pad(x, (1, 2, 2, 1), mode="reflect")
+        e = F.pad(x, (2, 0, 1, 1), mode="replicate")
+        c = F.pad(x, (1, 1, 0, 2), value=0.5)
+        return torch.cat([r[:, :, :7, :7], e[:, :, :7, :7], c[:, :, :7, :7]], dim=1)
+
+
+class ShapesAndReductions(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.bn = nn.BatchNorm2d(4)
+        self.fc = nn.Linear(4 * 5 * 5, 7)
+        self.prelu = nn.PReLU(4)
+
+    def forward(self, x):
+        h = self.bn(F.leaky_relu(x, 0.1))           # BatchNormalization not folded
+        h = self.prelu(h)
+        h = h.permute(0, 1, 3, 2).contiguous()      # Transpose
+        flat = h.view(h.size(0), -1)                 # Shape/Gather/Unsqueeze/Concat/Reshape
+        logits = self.fc(torch.clamp(flat, -1.0, 1.0))
+        pooled = h.mean(dim=(2, 3))                  # ReduceMean
+        soft = F.log_softmax(logits, dim=1)
+        return torch.cat([soft, F.elu(pooled), F.softplus(pooled), torch.max(pooled, pooled * 0.5)], dim=1)
+
+
+def test():
+    torch.manual_seed(0)
+    for name, module, shape in [("slice_gather_split", SliceGatherSplit(), (4, 8, 8)),
+                                ("pad_modes", PadModes(), (3, 6, 6)),
+                                ("shapes_reductions", calibrate_batchnorm(ShapesAndReductions(), (4, 5, 5)),
+                                 (4, 5, 5))]:
+        cvclib.check_against_torch(name, module.eval(), shape, batches=(1, 3), opsets=(11, 13),
+                                   tol=cvclib.SHALLOW)
+
+
+if __name__ == "__main__":
+    cvclib.main(test)
