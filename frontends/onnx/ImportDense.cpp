@@ -128,9 +128,18 @@ LogicalResult importMatMul(ImportContext &ic) {
   if (failed(a))
     return failure();
   auto B = ic.floatConstant(1);
-  if (!B || B->shape.size() != 2)
-    return ic.fail("a right operand that is not a constant 2-D float initializer is not supported");
-  return emitDense(ic, *a, transpose2d(*B), std::nullopt);
+  if (B && B->shape.size() == 2)
+    return emitDense(ic, *a, transpose2d(*B), std::nullopt);
+  // A computed right operand [K, M] becomes the [M, K] weight by a transpose.
+  auto b = ic.input(1);
+  if (failed(b))
+    return failure();
+  if (llvm::cast<RankedTensorType>(b->getType()).getRank() != 2)
+    return ic.fail("a right operand of rank other than 2 is not supported");
+  auto w = ic.create<cv::TransposeOp>(*b, ic.builder.getDenseI64ArrayAttr({1, 0}));
+  if (failed(w))
+    return failure();
+  return ic.bind(0, ic.create<cv::FullyConnectedOp>(*a, *w, Value()));
 }
 
 } // namespace
