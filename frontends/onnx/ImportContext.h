@@ -146,6 +146,7 @@ void addDenseImports(std::map<std::string, ImportFn> &table);
 void addShapeImports(std::map<std::string, ImportFn> &table);
 void addNormalizationImports(std::map<std::string, ImportFn> &table);
 void addReduceImports(std::map<std::string, ImportFn> &table);
+void addConstantImports(std::map<std::string, ImportFn> &table);
 
 } // namespace cvc::onnx_frontend
 

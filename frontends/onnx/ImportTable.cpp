@@ -13,6 +13,7 @@ const std::map<std::string, ImportFn> &importTable() {
     addShapeImports(t);
     addNormalizationImports(t);
     addReduceImports(t);
+    addConstantImports(t);
     return t;
   }();
   return table;
