@@ -12,24 +12,6 @@ using Halide::Var;
 namespace cvc::halide {
 namespace {
 
-/// Vectorises the innermost dimension and spreads the outer ones over cores.
-std::string scheduleElementwise(Func f, const std::vector<Var> &vars,
-                                const std::vector<int64_t> &shape,
-                                const Halide::Target &target) {
-  if (shape.empty())
-    return "scalar";
-  int vector = vectorWidthFor(shape[0], target);
-  if (vector > 1)
-    f.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
-  if (vars.size() >= 3) {
-    Var outer("outer");
-    f.fuse(vars[vars.size() - 2], vars.back(), outer).parallel(outer);
-  } else if (vars.size() == 2) {
-    f.parallel(vars[1]);
-  }
-  return "vector=" + std::to_string(vector) + " parallel=outer";
-}
-
 /// Index expressions reading an operand of shape `operand` broadcast to the
 /// result's variables (numpy rules, Halide order: innermost first).
 std::vector<Expr> broadcastIndex(const std::vector<int64_t> &operand,

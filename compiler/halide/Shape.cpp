@@ -1,4 +1,4 @@
-//===- Shape.cpp - cv.transpose and cv.slice as Halide pipelines --------===//
+//===- Shape.cpp - cv.transpose, cv.slice and cv.pad as Halide pipelines ===//
 //
 // Pure data movement: each output element reads one input element. The
 // schedules vectorise the output's innermost dimension; reads may gather.
@@ -13,22 +13,6 @@ using Halide::Func;
 using Halide::Var;
 
 namespace cvc::halide {
-namespace {
-
-std::string scheduleMove(Func f, const std::vector<Var> &vars, const std::vector<int64_t> &shape,
-                         const Halide::Target &target) {
-  if (shape.empty())
-    return "scalar";
-  int vector = vectorWidthFor(shape[0], target);
-  if (vector > 1)
-    f.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
-  if (vars.size() >= 2)
-    f.parallel(vars.back());
-  return "vector=" + std::to_string(vector) + " parallel=outer";
-}
-
-} // namespace
-
 FailureOr<Kernel> lowerTranspose(cv::TransposeOp op, const Halide::Target &target) {
   std::vector<int64_t> shape = halideShape(op.getOutput());
   int rank = static_cast<int>(shape.size());
@@ -42,7 +26,7 @@ FailureOr<Kernel> lowerTranspose(cv::TransposeOp op, const Halide::Target &targe
     index[rank - 1 - perm[i]] = vars[rank - 1 - i];
   Func result("transpose");
   result(vars) = input(index);
-  std::string schedule = scheduleMove(result, vars, shape, target);
+  std::string schedule = scheduleElementwise(result, vars, shape, target);
   return finishKernel(op, result, {input}, schedule, 0);
 }
 
@@ -58,7 +42,7 @@ FailureOr<Kernel> lowerSlice(cv::SliceOp op, const Halide::Target &target) {
   }
   Func result("slice");
   result(vars) = input(index);
-  std::string schedule = scheduleMove(result, vars, shape, target);
+  std::string schedule = scheduleElementwise(result, vars, shape, target);
   return finishKernel(op, result, {input}, schedule, 0);
 }
 
@@ -89,7 +73,7 @@ FailureOr<Kernel> lowerPad(cv::PadOp op, const Halide::Target &target) {
     index.push_back(vars[h] - static_cast<int>(op.getPads()[rank - 1 - h]));
   Func result("pad");
   result(vars) = bounded(index);
-  std::string schedule = scheduleMove(result, vars, shape, target);
+  std::string schedule = scheduleElementwise(result, vars, shape, target);
   return finishKernel(op, result, {input}, schedule, 0);
 }
 

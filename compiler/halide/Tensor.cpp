@@ -67,6 +67,24 @@ int vectorWidthFor(int64_t extent, const Halide::Target &target) {
   return std::max(1, std::min(natural, floorPow2(std::max<int64_t>(extent, 1))));
 }
 
+/// Vectorises the innermost dimension and spreads the outer ones over cores.
+std::string scheduleElementwise(Halide::Func f, const std::vector<Halide::Var> &vars,
+                                const std::vector<int64_t> &shape,
+                                const Halide::Target &target) {
+  if (shape.empty())
+    return "scalar";
+  int vector = vectorWidthFor(shape[0], target);
+  if (vector > 1)
+    f.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
+  if (vars.size() >= 3) {
+    Halide::Var outer("outer");
+    f.fuse(vars[vars.size() - 2], vars.back(), outer).parallel(outer);
+  } else if (vars.size() == 2) {
+    f.parallel(vars[1]);
+  }
+  return "vector=" + std::to_string(vector) + " parallel=outer";
+}
+
 Kernel finishKernel(Operation *op, Halide::Func output,
                     const std::vector<Halide::ImageParam> &params, std::string schedule,
                     uint64_t macsPerImage) {

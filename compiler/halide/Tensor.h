@@ -35,6 +35,11 @@ int vectorWidthFor(int64_t extent, const Halide::Target &target);
 /// Largest power of two <= n (n >= 1).
 int floorPow2(int64_t n);
 
+/// Schedule of pointwise kernels (elementwise ops, copies, data movement):
+/// vectorise the innermost dimension, spread the outer two over cores.
+std::string scheduleElementwise(Halide::Func f, const std::vector<Halide::Var> &vars,
+                                const std::vector<int64_t> &shape, const Halide::Target &target);
+
 /// The kernel's pipeline, arguments and common bookkeeping; `inputs` pair
 /// with `params` one to one.
 Kernel makeKernel(std::string ops, std::vector<mlir::Value> inputs, mlir::Value output,
