@@ -27,6 +27,10 @@ MODELS = {
     "lenet5": (models.LeNet5, (1, 32, 32)),
     "alexnet": (models.AlexNet, (3, 227, 227)),
     "vgg16": (models.vgg16, (3, 224, 224)),
+    "resnet18": (lambda: models.torchvision_model("resnet18"), (3, 224, 224)),
+    "resnet50": (lambda: models.torchvision_model("resnet50"), (3, 224, 224)),
+    "googlenet": (lambda: models.torchvision_model("googlenet"), (3, 224, 224)),
+    "squeezenet1_1": (lambda: models.torchvision_model("squeezenet1_1"), (3, 224, 224)),
 }
 
 
@@ -72,7 +76,7 @@ def main():
             ort_out = os.path.join(work, name + "_ort.npy")
             ort_ms = ort_run(onnx_path, x_path, ort_out, args.threads, args.iterations)
             cvclib.compare(f"{name} cvc vs ONNX Runtime", outs["output"], np.load(ort_out),
-                           atol=1e-4, rtol=1e-3)
+                           atol=1e-3, rtol=1e-3)
             rows.append((name, compile_s, cvc_ms, ort_ms, os.path.getsize(so_path) / 1e6))
     print(f"\nMachine: {cpu_name()}, {os.cpu_count()} cores; {args.threads} threads, "
           f"batch 1, median of {args.iterations} runs\n")
