@@ -55,6 +55,8 @@ void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
     fpm.addPass(createCanonicalizerPass());
     fpm.addPass(createCSEPass());
   }
+  if (options.optLevel > 1)
+    fpm.addPass(createCvFuseActivation());
   fpm.addPass(createCvVerifyLowerable());
 }
 

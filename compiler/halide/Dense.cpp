@@ -44,7 +44,7 @@ FailureOr<Kernel> lowerFullyConnected(cv::FullyConnectedOp op, const Halide::Tar
     RDom rt(static_cast<int>(chunks * lanes), static_cast<int>(tail), "rt");
     total += Halide::sum(input(rt, n) * weight(rt, f));
   }
-  result(f, n) = total;
+  result(f, n) = op.getFusedRelu() ? Halide::max(total, 0.0f) : total;
 
   int featureTile = static_cast<int>(std::min<int64_t>(4, m));
   while (m % featureTile)

@@ -48,7 +48,8 @@ def Cv_Conv2DOp : Cv_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
   let description = [{
     `pads` is `[top, left, bottom, right]`. With `groups = g`, input and output
     channels split into `g` groups convolved independently; the weight's second
-    dimension is `C / g`.
+    dimension is `C / g`. `fused_relu` applies max(0, y) to the result in the
+    same kernel (set by `--cv-fuse-activation`).
 
     ```mlir
     %y = cv.conv2d %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 2, 2, 2, 2>}
@@ -60,7 +61,8 @@ def Cv_Conv2DOp : Cv_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
-      DefaultValuedAttr<I64Attr, "1">:$groups);
+      DefaultValuedAttr<I64Attr, "1">:$groups,
+      DefaultValuedAttr<BoolAttr, "false">:$fused_relu);
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat =
       "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
@@ -70,7 +72,7 @@ def Cv_FullyConnectedOp : Cv_Op<"fully_connected", [Pure, InferTypeOpAdaptor]> {
   let summary = "Fully connected layer: x · Wᵀ + b.";
   let description = [{
     `input` is `[N, K]`, `weight` is `[M, K]`, the optional `bias` is `[M]`;
-    the result is `[N, M]`.
+    the result is `[N, M]`. `fused_relu` applies max(0, y) in the same kernel.
 
     ```mlir
     %y = cv.fully_connected %x, %w, %b
@@ -78,7 +80,8 @@ def Cv_FullyConnectedOp : Cv_Op<"fully_connected", [Pure, InferTypeOpAdaptor]> {
     ```
   }];
   let arguments = (ins Cv_Tensor:$input, Cv_Tensor:$weight,
-      Optional<Cv_Tensor>:$bias);
+      Optional<Cv_Tensor>:$bias,
+      DefaultValuedAttr<BoolAttr, "false">:$fused_relu);
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat =
       "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";

@@ -4,6 +4,7 @@
 
 #include "cv/CvDialect.h"
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/PatternMatch.h"
 #include "mlir/Pass/Pass.h"
 
 namespace cvc {
@@ -13,6 +14,9 @@ namespace cvc {
 
 #define GEN_PASS_REGISTRATION
 #include "cvc/passes/Passes.h.inc"
+
+/// ReLU into the convolution or fully connected layer it follows.
+void populateFuseActivationPatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace cvc
 

@@ -20,4 +20,20 @@ def CvVerifyLowerable : Pass<"cv-verify-lowerable", "mlir::func::FuncOp"> {
   let dependentDialects = ["cvc::cv::CvDialect"];
 }
 
+def CvFuseActivation : Pass<"cv-fuse-activation", "mlir::func::FuncOp"> {
+  let summary = "Fuse a ReLU into the convolution or fully connected layer it follows";
+  let description = [{
+    A `cv.relu` whose operand is a convolution or fully connected layer used
+    only by it becomes that layer's `fused_relu`, so the activation is applied
+    to the accumulators before they are stored instead of in a second pass
+    over memory.
+
+    ```mlir
+    %c = cv.conv2d %x, %w : ...        // becomes
+    %r = cv.relu %c : ...              //   %r = cv.conv2d %x, %w {fused_relu = true} : ...
+    ```
+  }];
+  let dependentDialects = ["cvc::cv::CvDialect"];
+}
+
 #endif // CVC_PASSES_TD
