@@ -67,7 +67,6 @@ int vectorWidthFor(int64_t extent, const Halide::Target &target) {
   return std::max(1, std::min(natural, floorPow2(std::max<int64_t>(extent, 1))));
 }
 
-/// Vectorises the innermost dimension and spreads the outer ones over cores.
 std::string scheduleElementwise(Halide::Func f, const std::vector<Halide::Var> &vars,
                                 const std::vector<int64_t> &shape,
                                 const Halide::Target &target) {

@@ -357,10 +357,15 @@ FailureOr<Value> sliceAxis(ImportContext &ic, Value x, int64_t axis, int64_t sta
                                 b.getDenseI64ArrayAttr(steps));
 }
 
-/// Gather of activations with constant indices: one slice per index, joined
-/// by a concat (a scalar index also drops the axis).
-LogicalResult gatherActivation(ImportContext &ic, const std::vector<int64_t> &indices,
-                               bool scalar) {
+/// Input 0 with its `axis` attribute (default 0) normalised, for ops that
+/// cut along that axis and so need its extent at compile time.
+struct AxisInput {
+  Value value;
+  int64_t axis;
+  int64_t extent;
+};
+
+FailureOr<AxisInput> inputAlongStaticAxis(ImportContext &ic, llvm::StringRef refused) {
   auto x = ic.input(0);
   if (failed(x))
     return failure();
@@ -368,16 +373,31 @@ LogicalResult gatherActivation(ImportContext &ic, const std::vector<int64_t> &in
   FailureOr<int64_t> axis = ic.axisAttr("axis", 0, type.getRank());
   if (failed(axis))
     return failure();
-  if (type.isDynamicDim(*axis))
-    return ic.fail("gathering along the dynamic batch dimension is not supported");
-  int64_t extent = type.getDimSize(*axis);
+  if (type.isDynamicDim(*axis)) {
+    (void)ic.fail(refused + " is not supported");
+    return failure();
+  }
+  return AxisInput{*x, *axis, type.getDimSize(*axis)};
+}
+
+/// Gather of activations with constant indices: one slice per index, joined
+/// by a concat (a scalar index also drops the axis).
+LogicalResult gatherActivation(ImportContext &ic, const std::vector<int64_t> &indices,
+                               bool scalar) {
+  auto in = inputAlongStaticAxis(ic, "gathering along the dynamic batch dimension");
+  if (failed(in))
+    return failure();
+  Value x = in->value;
+  int64_t extent = in->extent;
+  int64_t axis = in->axis;
+  auto type = llvm::cast<RankedTensorType>(x.getType());
   SmallVector<Value> parts;
   for (int64_t i : indices) {
     int64_t n = i < 0 ? i + extent : i;
     if (n < 0 || n >= extent)
       return ic.fail("index " + std::to_string(i) + " is out of range for extent " +
                      std::to_string(extent));
-    auto part = sliceAxis(ic, *x, *axis, n, 1);
+    auto part = sliceAxis(ic, x, axis, n, 1);
     if (failed(part))
       return failure();
     parts.push_back(*part);
@@ -386,11 +406,11 @@ LogicalResult gatherActivation(ImportContext &ic, const std::vector<int64_t> &in
     return ic.fail("an empty index list is not supported");
   FailureOr<Value> joined = parts.front();
   if (parts.size() > 1)
-    joined = ic.create<cv::ConcatOp>(parts, ic.builder.getI64IntegerAttr(*axis));
+    joined = ic.create<cv::ConcatOp>(parts, ic.builder.getI64IntegerAttr(axis));
   if (failed(joined) || !scalar)
     return ic.bind(0, joined);
   std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
-  shape.erase(shape.begin() + *axis);
+  shape.erase(shape.begin() + axis);
   return emitReshape(ic, *joined, shape);
 }
 
@@ -498,16 +518,12 @@ LogicalResult importSlice(ImportContext &ic) {
 LogicalResult importSplit(ImportContext &ic) {
   if (failed(ic.checkAttrs({"axis", "split"})))
     return failure();
-  auto x = ic.input(0);
-  if (failed(x))
+  auto in = inputAlongStaticAxis(ic, "splitting the dynamic batch dimension");
+  if (failed(in))
     return failure();
-  auto type = llvm::cast<RankedTensorType>(x->getType());
-  FailureOr<int64_t> axis = ic.axisAttr("axis", 0, type.getRank());
-  if (failed(axis))
-    return failure();
-  if (type.isDynamicDim(*axis))
-    return ic.fail("splitting the dynamic batch dimension is not supported");
-  int64_t extent = type.getDimSize(*axis), outputs = ic.node->output_size();
+  Value x = in->value;
+  int64_t axis = in->axis;
+  int64_t extent = in->extent, outputs = ic.node->output_size();
   std::optional<std::vector<int64_t>> sizes =
       ic.hasAttr("split") ? std::optional(ic.intsAttr("split"))
                           : (ic.hasInput(1) ? ic.intConstant(1) : std::vector<int64_t>{});
@@ -523,7 +539,7 @@ LogicalResult importSplit(ImportContext &ic) {
     return ic.fail("the split sizes do not match the number of outputs");
   int64_t start = 0;
   for (int64_t i = 0; i < outputs; ++i) {
-    auto part = sliceAxis(ic, *x, *axis, start, (*sizes)[i]);
+    auto part = sliceAxis(ic, x, axis, start, (*sizes)[i]);
     if (failed(part))
       return failure();
     ic.setOutput(i, *part);
