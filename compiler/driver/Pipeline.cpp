@@ -55,8 +55,12 @@ void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
     fpm.addPass(createCanonicalizerPass());
     fpm.addPass(createCSEPass());
   }
-  if (options.optLevel > 1)
-    fpm.addPass(createCvFuseActivation());
+  if (options.optLevel > 1) {
+    fpm.addPass(createCvFoldBatchNorm());
+    fpm.addPass(createCvFuseEpilogue());
+    // The unfolded weights and statistics are dead now.
+    fpm.addPass(createCanonicalizerPass());
+  }
   fpm.addPass(createCvVerifyLowerable());
 }
 

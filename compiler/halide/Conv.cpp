@@ -7,6 +7,7 @@
 // weight is one broadcast reused by every column vector.
 //
 //===----------------------------------------------------------------------===//
+#include "Epilogue.h"
 #include "Families.h"
 #include "Tensor.h"
 
@@ -87,7 +88,7 @@ FailureOr<Kernel> lowerConv2d(cv::Conv2DOp op, const Halide::Target &target) {
   acc(x, y, c, n) = op.getBias() ? params[2](c) : Expr(0.0f);
   acc(x, y, c, n) += weight(r.x, r.y, r.z, c) * padded(inX, inY, inC, n);
   Func result("conv");
-  result(x, y, c, n) = op.getFusedRelu() ? Halide::max(acc(x, y, c, n), 0.0f) : acc(x, y, c, n);
+  result(x, y, c, n) = applyEpilogue(op, acc(x, y, c, n), {x, y, c, n}, params);
 
   // Schedule.
   ConvSchedule p = chooseConvSchedule(s, target);

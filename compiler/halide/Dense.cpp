@@ -6,6 +6,7 @@
 // load of the input row.
 //
 //===----------------------------------------------------------------------===//
+#include "Epilogue.h"
 #include "Families.h"
 #include "Tensor.h"
 
@@ -44,7 +45,7 @@ FailureOr<Kernel> lowerFullyConnected(cv::FullyConnectedOp op, const Halide::Tar
     RDom rt(static_cast<int>(chunks * lanes), static_cast<int>(tail), "rt");
     total += Halide::sum(input(rt, n) * weight(rt, f));
   }
-  result(f, n) = op.getFusedRelu() ? Halide::max(total, 0.0f) : total;
+  result(f, n) = applyEpilogue(op, total, {f, n}, params);
 
   int featureTile = static_cast<int>(std::min<int64_t>(4, m));
   while (m % featureTile)

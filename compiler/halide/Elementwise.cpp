@@ -1,4 +1,5 @@
 //===- Elementwise.cpp - activations and broadcasting add ---------------===//
+#include "Epilogue.h"
 #include "Families.h"
 #include "Tensor.h"
 
@@ -32,11 +33,10 @@ FailureOr<Kernel> lowerUnary(Operation *op, const Halide::Target &target) {
   std::vector<Var> vars = makeVars(shape.size());
   Expr x = input(asExprs(vars));
   auto f32 = [](llvm::APFloat v) { return Expr(v.convertToFloat()); };
-  Expr y =
-      llvm::TypeSwitch<Operation *, Expr>(op)
-          .Case([&](cv::ReluOp) { return Halide::max(x, 0.0f); })
-          .Case([&](cv::TanhOp) { return Halide::tanh(x); })
-          .Case([&](cv::SigmoidOp) { return 1.0f / (1.0f + Halide::exp(-x)); })
+  auto activation = cv::activationOf(op);
+  Expr y = activation ? applyActivation(activation->first, activation->second, x) : Expr();
+  if (!activation)
+    y = llvm::TypeSwitch<Operation *, Expr>(op)
           .Case([&](cv::AbsOp) { return Halide::abs(x); })
           .Case([&](cv::NegOp) { return -x; })
           .Case([&](cv::ExpOp) { return Halide::exp(x); })
@@ -49,10 +49,6 @@ FailureOr<Kernel> lowerUnary(Operation *op, const Halide::Target &target) {
           .Case([&](cv::SoftplusOp) {
             return Halide::max(x, 0.0f) + Halide::log(1.0f + Halide::exp(-Halide::abs(x)));
           })
-          .Case([&](cv::ClipOp o) {
-            return Halide::clamp(x, f32(o.getMin()), f32(o.getMax()));
-          })
-          .Case([&](cv::LeakyReluOp o) { return Halide::select(x >= 0.0f, x, f32(o.getAlpha()) * x); })
           .Case([&](cv::EluOp o) {
             return Halide::select(x >= 0.0f, x, f32(o.getAlpha()) * (Halide::exp(x) - 1.0f));
           })

@@ -16,6 +16,7 @@ mlir::FailureOr<Kernel> lowerUnary(mlir::Operation *op, const Halide::Target &ta
 mlir::FailureOr<Kernel> lowerBinary(mlir::Operation *op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerConcat(cv::ConcatOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerSoftmax(cv::SoftmaxOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerBatchNorm(cv::BatchNormOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerLRN(cv::LRNOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerLogSoftmax(cv::LogSoftmaxOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerTranspose(cv::TransposeOp op, const Halide::Target &target);

@@ -39,6 +39,7 @@ FailureOr<Kernel> lowerOp(Operation *op, const Halide::Target &target) {
         .Case([&](cv::ConcatOp o) { return lowerConcat(o, target); })
         .Case([&](cv::SoftmaxOp o) { return lowerSoftmax(o, target); })
         .Case([&](cv::LRNOp o) { return lowerLRN(o, target); })
+        .Case([&](cv::BatchNormOp o) { return lowerBatchNorm(o, target); })
         .Case([&](cv::LogSoftmaxOp o) { return lowerLogSoftmax(o, target); })
         .Case([&](cv::TransposeOp o) { return lowerTranspose(o, target); })
         .Case([&](cv::SliceOp o) { return lowerSlice(o, target); })

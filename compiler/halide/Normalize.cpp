@@ -91,4 +91,24 @@ FailureOr<Kernel> lowerLRN(cv::LRNOp op, const Halide::Target &target) {
                       "vector=" + std::to_string(vector) + " squares_per=row", 0);
 }
 
+FailureOr<Kernel> lowerBatchNorm(cv::BatchNormOp op, const Halide::Target &target) {
+  std::vector<int64_t> shape = halideShape(op.getInput());
+  std::vector<Halide::ImageParam> params = {
+      makeInput(op.getInput(), "input"), makeInput(op.getScale(), "scale"),
+      makeInput(op.getBias(), "bias"), makeInput(op.getMean(), "mean"),
+      makeInput(op.getVariance(), "variance")};
+  std::vector<Var> vars = makeVars(shape.size());
+  // Channels are dimension 1 in NCHW order, second from last in Halide's.
+  Var c = vars[shape.size() - 2];
+  Func factor("bn_factor"), shift("bn_shift");
+  factor(c) = params[1](c) / Halide::sqrt(params[4](c) + op.getEpsilon().convertToFloat());
+  shift(c) = params[2](c) - params[3](c) * factor(c);
+  Func result("batch_norm");
+  result(vars) = params[0](asExprs(vars)) * factor(c) + shift(c);
+  std::string schedule = scheduleElementwise(result, vars, shape, target);
+  factor.compute_root();
+  shift.compute_root();
+  return finishKernel(op, result, params, schedule + " factors=per_channel", 0);
+}
+
 } // namespace cvc::halide

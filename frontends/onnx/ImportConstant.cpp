@@ -6,6 +6,8 @@
 //===----------------------------------------------------------------------===//
 #include "ImportContext.h"
 
+#include <cstring>
+
 using namespace mlir;
 
 namespace cvc::onnx_frontend {
@@ -22,6 +24,34 @@ LogicalResult importConstant(ImportContext &ic) {
       return success();
     }
     FloatConstant c;
+    // Exporters write clamp bounds and scales as float64 constants followed
+    // by a Cast; cvc computes in float32 only, so they are narrowed here.
+    if (t->data_type() == onnx::TensorProto::DOUBLE && t->data_location() != onnx::TensorProto::EXTERNAL) {
+      c.shape.assign(t->dims().begin(), t->dims().end());
+      int64_t count = 1;
+      for (int64_t d : c.shape)
+        count *= d;
+      if (count < 0 || count > (1 << 20))
+        return ic.fail("float64 constant of " + std::to_string(count) + " elements is not supported");
+      if (t->has_raw_data()) {
+        if (t->raw_data().size() != static_cast<size_t>(count) * sizeof(double))
+          return ic.fail("float64 constant holds " + std::to_string(t->raw_data().size()) +
+                         " bytes; its shape needs " + std::to_string(count * 8));
+        for (int64_t i = 0; i < count; ++i) {
+          double v;
+          std::memcpy(&v, t->raw_data().data() + i * sizeof(double), sizeof(double));
+          c.data.push_back(static_cast<float>(v));
+        }
+      } else {
+        if (t->double_data_size() != count)
+          return ic.fail("float64 constant holds " + std::to_string(t->double_data_size()) +
+                         " values; its shape needs " + std::to_string(count));
+        for (double v : t->double_data())
+          c.data.push_back(static_cast<float>(v));
+      }
+      ic.floatValues[out] = std::move(c);
+      return success();
+    }
     std::string error;
     if (failed(ic.readFloatTensor(*t, c, error)))
       return ic.fail(error);
@@ -45,14 +75,19 @@ LogicalResult importConstant(ImportContext &ic) {
 LogicalResult importShape(ImportContext &ic) {
   if (failed(ic.checkAttrs({"start", "end"})))
     return failure();
-  auto x = ic.input(0);
-  if (failed(x))
-    return failure();
-  auto type = llvm::cast<RankedTensorType>(x->getType());
   std::vector<int64_t> shape;
-  for (int64_t d : type.getShape())
-    shape.push_back(d);
-  int64_t rank = type.getRank();
+  // PyTorch's exporter takes the shape of integer constants too (the pads
+  // of F.pad, before constant folding).
+  if (ic.intConstant(0)) {
+    shape = ic.intShape(0);
+  } else {
+    auto x = ic.input(0);
+    if (failed(x))
+      return failure();
+    auto dims = llvm::cast<RankedTensorType>(x->getType()).getShape();
+    shape.assign(dims.begin(), dims.end());
+  }
+  int64_t rank = static_cast<int64_t>(shape.size());
   int64_t start = ic.intAttr("start", 0), end = ic.intAttr("end", rank);
   start = std::clamp<int64_t>(start < 0 ? start + rank : start, 0, rank);
   end = std::clamp<int64_t>(end < 0 ? end + rank : end, 0, rank);
@@ -75,6 +110,11 @@ LogicalResult importCast(ImportContext &ic) {
   }
   if (to != onnx::TensorProto::FLOAT)
     return ic.fail("casting float32 data to another type is not supported");
+  // A constant stays a compile-time value for ops that need one (Clip bounds).
+  if (auto constant = ic.floatConstant(0); constant && !ic.node->output(0).empty()) {
+    ic.floatValues[ic.node->output(0)] = *constant;
+    return success();
+  }
   auto x = ic.input(0);
   if (failed(x))
     return failure();

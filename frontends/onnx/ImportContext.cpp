@@ -225,17 +225,7 @@ std::optional<std::vector<int64_t>> ImportContext::intConstant(size_t i) const {
 }
 
 Value ImportContext::makeConstant(const FloatConstant &constant, llvm::StringRef name) {
-  auto type = RankedTensorType::get(constant.shape, builder.getF32Type());
-  ArrayRef<char> bytes(reinterpret_cast<const char *>(constant.data.data()),
-                       constant.data.size() * sizeof(float));
-  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64);
-  std::string key;
-  for (char c : name)
-    key += (llvm::isAlnum(c) || c == '_' || c == '.') ? c : '_';
-  if (key.empty() || llvm::isDigit(key[0]))
-    key = "w_" + key;
-  auto attr = DenseResourceElementsAttr::get(type, key, std::move(blob));
-  return builder.create<cv::ConstantOp>(loc(), attr);
+  return cv::createFloatConstant(builder, loc(), constant.shape, constant.data, name);
 }
 
 FailureOr<Value> ImportContext::input(size_t i) {

@@ -36,7 +36,9 @@ LogicalResult importConv(ImportContext &ic) {
     bias = *b;
   }
   OpBuilder &b = ic.builder;
-  return ic.bind(0, ic.create<cv::Conv2DOp>(*x, *w, bias, b.getDenseI64ArrayAttr(*strides),
+  return ic.bind(0, ic.create<cv::Conv2DOp>(*x, *w, bias, /*residual=*/Value(),
+                                   cv::ActivationAttr::get(b.getContext(), cv::Activation::none),
+                                   b.getDenseF32ArrayAttr({}), b.getDenseI64ArrayAttr(*strides),
                                    b.getDenseI64ArrayAttr(*pads),
                                    b.getDenseI64ArrayAttr(*dilations),
                                    b.getI64IntegerAttr(ic.intAttr("group", 1))));

@@ -26,7 +26,7 @@ LogicalResult emitDense(ImportContext &ic, Value x, const FloatConstant &weight,
   std::string base = ic.node->name().empty() ? ic.node->output(0) : ic.node->name();
   Value w = ic.makeConstant(weight, base + ".weight");
   Value b = bias ? ic.makeConstant(*bias, base + ".bias") : Value();
-  return ic.bind(0, ic.create<cv::FullyConnectedOp>(x, w, b));
+  return ic.bind(0, ic.create<cv::FullyConnectedOp>(x, w, b, /*residual=*/Value()));
 }
 
 /// Adds beta * C (any broadcastable C, constant or computed) to y.
@@ -99,7 +99,8 @@ LogicalResult importGemm(ImportContext &ic) {
       }
       return emitDense(ic, *a, weight, bias);
     }
-    auto y = ic.create<cv::FullyConnectedOp>(*a, ic.makeConstant(weight, base + ".weight"), Value());
+    auto y = ic.create<cv::FullyConnectedOp>(*a, ic.makeConstant(weight, base + ".weight"), Value(),
+                                                  Value());
     if (failed(y))
       return failure();
     return addGemmC(ic, *y, beta, base);
@@ -111,7 +112,7 @@ LogicalResult importGemm(ImportContext &ic) {
     w = transposed(*w);
   if (failed(w))
     return failure();
-  FailureOr<Value> y = ic.create<cv::FullyConnectedOp>(*a, *w, Value());
+  FailureOr<Value> y = ic.create<cv::FullyConnectedOp>(*a, *w, Value(), Value());
   if (succeeded(y) && alpha != 1.0f)
     y = ic.create<cv::MulOp>(*y, scalarConstant(ic, alpha, base + ".alpha"));
   if (failed(y))
@@ -139,7 +140,7 @@ LogicalResult importMatMul(ImportContext &ic) {
   auto w = ic.create<cv::TransposeOp>(*b, ic.builder.getDenseI64ArrayAttr({1, 0}));
   if (failed(w))
     return failure();
-  return ic.bind(0, ic.create<cv::FullyConnectedOp>(*a, *w, Value()));
+  return ic.bind(0, ic.create<cv::FullyConnectedOp>(*a, *w, Value(), Value()));
 }
 
 } // namespace

@@ -1,5 +1,6 @@
 //===- ImportElementwise.cpp - activations and arithmetic ---------------===//
 #include "ImportContext.h"
+#include "IntTensor.h"
 
 #include <limits>
 
@@ -18,10 +19,43 @@ template <typename OpT> LogicalResult importUnary(ImportContext &ic) {
   return ic.bind(0, ic.create<OpT>(*x));
 }
 
-template <typename OpT> LogicalResult importBinary(ImportContext &ic) {
+/// Integer operands are exporters' shape arithmetic, folded at compile time.
+enum class IntArith { none, add, sub, mul, div };
+
+LogicalResult foldIntBinary(ImportContext &ic, IntArith arith) {
+  IntTensor a{*ic.intConstant(0), ic.intShape(0)}, b{*ic.intConstant(1), ic.intShape(1)};
+  bool divideByZero = false;
+  auto result = broadcastInts(a, b, [&](int64_t x, int64_t y) -> int64_t {
+    switch (arith) {
+    case IntArith::add:
+      return x + y;
+    case IntArith::sub:
+      return x - y;
+    case IntArith::mul:
+      return x * y;
+    default:
+      if (y == 0) {
+        divideByZero = true;
+        return 0;
+      }
+      return x / y; // ONNX integer division truncates, as C++ does
+    }
+  });
+  if (!result)
+    return ic.fail("integer operands of shapes that do not broadcast");
+  if (divideByZero)
+    return ic.fail("integer division by zero in shape arithmetic");
+  ic.setOutputInts(0, result->values, result->shape);
+  return success();
+}
+
+template <typename OpT, IntArith arith = IntArith::none>
+LogicalResult importBinary(ImportContext &ic) {
   // Opsets < 7 had explicit `broadcast`/`axis`; 7+ broadcast like numpy.
   if (failed(ic.checkAttrs({})))
     return failure();
+  if (arith != IntArith::none && ic.intConstant(0) && ic.intConstant(1))
+    return foldIntBinary(ic, arith);
   auto a = ic.input(0);
   auto b = ic.input(1);
   if (failed(a) || failed(b))
@@ -119,10 +153,10 @@ void addElementwiseImports(std::map<std::string, ImportFn> &table) {
   table["Relu"] = importUnary<cv::ReluOp>;
   table["Tanh"] = importUnary<cv::TanhOp>;
   table["Sigmoid"] = importUnary<cv::SigmoidOp>;
-  table["Add"] = importBinary<cv::AddOp>;
-  table["Sub"] = importBinary<cv::SubOp>;
-  table["Mul"] = importBinary<cv::MulOp>;
-  table["Div"] = importBinary<cv::DivOp>;
+  table["Add"] = importBinary<cv::AddOp, IntArith::add>;
+  table["Sub"] = importBinary<cv::SubOp, IntArith::sub>;
+  table["Mul"] = importBinary<cv::MulOp, IntArith::mul>;
+  table["Div"] = importBinary<cv::DivOp, IntArith::div>;
   table["Sum"] = importVariadic<cv::AddOp>;
   table["Max"] = importVariadic<cv::MaxOp>;
   table["Min"] = importVariadic<cv::MinOp>;

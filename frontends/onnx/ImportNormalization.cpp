@@ -1,8 +1,6 @@
 //===- ImportNormalization.cpp - LRN, Softmax, BatchNormalization -------===//
 #include "ImportContext.h"
 
-#include <cmath>
-
 using namespace mlir;
 
 namespace cvc::onnx_frontend {
@@ -58,9 +56,8 @@ template <typename OpT> LogicalResult importSoftmaxFamily(ImportContext &ic) {
   return success();
 }
 
-/// Inference-mode batch normalisation becomes a per-channel scale and shift,
-/// y = x * s + t with s = gamma / sqrt(var + eps) and t = beta - mean * s,
-/// computed once here from the constant statistics.
+/// Inference-mode batch normalisation, with the running statistics as
+/// operands; folding into a preceding layer is the compiler's job.
 LogicalResult importBatchNorm(ImportContext &ic) {
   if (failed(ic.checkAttrs({"epsilon", "momentum", "spatial", "training_mode", "is_test"})))
     return failure();
@@ -71,37 +68,16 @@ LogicalResult importBatchNorm(ImportContext &ic) {
   for (int i = 1; i < ic.node->output_size(); ++i)
     if (!ic.node->output(i).empty())
       return ic.fail("the running-statistics outputs of BatchNormalization are not supported");
-  auto x = ic.input(0);
-  if (failed(x))
-    return failure();
-  auto type = llvm::cast<RankedTensorType>(x->getType());
-  if (type.getRank() < 2 || type.isDynamicDim(1))
-    return ic.fail("the input needs a static channel dimension (dim 1)");
-  int64_t channels = type.getDimSize(1);
-  std::optional<FloatConstant> stats[4];
-  for (int i = 0; i < 4; ++i) {
-    stats[i] = ic.floatConstant(1 + i);
-    if (!stats[i])
-      return ic.fail("non-constant scale, bias, mean or variance is not supported");
-    if (static_cast<int64_t>(stats[i]->data.size()) != channels)
-      return ic.fail("scale, bias, mean and variance must have " + std::to_string(channels) +
-                     " values, one per channel");
+  Value operands[5];
+  for (int i = 0; i < 5; ++i) {
+    auto v = ic.input(i);
+    if (failed(v))
+      return failure();
+    operands[i] = *v;
   }
-  float epsilon = ic.floatAttr("epsilon", 1e-5f);
-  // Broadcast along every dimension after the channels.
-  std::vector<int64_t> shape(type.getRank() - 1, 1);
-  shape[0] = channels;
-  FloatConstant scale{shape, std::vector<float>(channels)}, shift{shape, std::vector<float>(channels)};
-  for (int64_t c = 0; c < channels; ++c) {
-    double s = stats[0]->data[c] / std::sqrt(static_cast<double>(stats[3]->data[c]) + epsilon);
-    scale.data[c] = static_cast<float>(s);
-    shift.data[c] = static_cast<float>(stats[1]->data[c] - stats[2]->data[c] * s);
-  }
-  std::string base = ic.node->name().empty() ? ic.node->output(0) : ic.node->name();
-  auto scaled = ic.create<cv::MulOp>(*x, ic.makeConstant(scale, base + ".scale"));
-  if (failed(scaled))
-    return failure();
-  return ic.bind(0, ic.create<cv::AddOp>(*scaled, ic.makeConstant(shift, base + ".shift")));
+  return ic.bind(0, ic.create<cv::BatchNormOp>(operands[0], operands[1], operands[2], operands[3],
+                                               operands[4],
+                                               ic.builder.getF32FloatAttr(ic.floatAttr("epsilon", 1e-5f))));
 }
 
 } // namespace

@@ -8,7 +8,9 @@
 #ifndef CVC_ONNX_INTTENSOR_H
 #define CVC_ONNX_INTTENSOR_H
 
+#include <algorithm>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace cvc::onnx_frontend {
@@ -83,6 +85,34 @@ inline IntTensor concatInts(const std::vector<IntTensor> &parts, int64_t axis) {
       }
       source[axis] -= p.shape[axis];
     }
+  });
+  return out;
+}
+
+/// f applied elementwise with numpy broadcasting, or std::nullopt when the
+/// shapes do not broadcast.
+template <typename F>
+std::optional<IntTensor> broadcastInts(const IntTensor &a, const IntTensor &b, F f) {
+  size_t rank = std::max(a.shape.size(), b.shape.size());
+  auto aligned = [&](const IntTensor &t) {
+    std::vector<int64_t> shape(rank - t.shape.size(), 1);
+    shape.insert(shape.end(), t.shape.begin(), t.shape.end());
+    return shape;
+  };
+  std::vector<int64_t> sa = aligned(a), sb = aligned(b);
+  IntTensor out;
+  for (size_t d = 0; d < rank; ++d) {
+    if (sa[d] != sb[d] && sa[d] != 1 && sb[d] != 1)
+      return std::nullopt;
+    out.shape.push_back(sa[d] == 1 ? sb[d] : sa[d]);
+  }
+  forEachIndex(out.shape, [&](const std::vector<int64_t> &index) {
+    std::vector<int64_t> ia(rank), ib(rank);
+    for (size_t d = 0; d < rank; ++d) {
+      ia[d] = sa[d] == 1 ? 0 : index[d];
+      ib[d] = sb[d] == 1 ? 0 : index[d];
+    }
+    out.values.push_back(f(a.values[flatIndex(sa, ia)], b.values[flatIndex(sb, ib)]));
   });
   return out;
 }

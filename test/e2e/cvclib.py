@@ -19,7 +19,10 @@ BIN = os.environ.get("CVC_BIN_DIR") or os.path.join(
 SHALLOW = dict(atol=1e-4, rtol=1e-3, rel_l2=None)
 # The first end-to-end path (LeNet-5, AlexNet, VGG-16) is held to 1e-4 + 1e-4.
 FIRST_PATH = dict(atol=1e-4, rtol=1e-4, rel_l2=None)
-DEEP = dict(atol=1e-3, rtol=1e-3, rel_l2=1e-3)
+# The conformance tolerance: deep networks against PyTorch, and any model
+# compiled at -O0 against the same model at -O2.
+CONFORMANCE = dict(atol=1e-3, rtol=1e-3, rel_l2=1e-3)
+DEEP = CONFORMANCE
 
 
 class Failure(Exception):
@@ -34,13 +37,18 @@ def tool(name):
 
 
 def export(model, example, path, opset=13, dynamic_batch=True, input_name="input",
-           output_name="output"):
+           output_name="output", unfolded=False):
+    """Exports to ONNX. By default PyTorch folds constants and batch norms into
+    convolutions; `unfolded` keeps the BatchNormalization nodes and the
+    exporter's shape arithmetic, as other tools write them, for cvc to fold."""
     model.eval()
     axes = {input_name: {0: "batch"}, output_name: {0: "batch"}} if dynamic_batch else None
     with torch.no_grad():
         torch.onnx.export(model, example, path, opset_version=opset, input_names=[input_name],
                           output_names=[output_name], dynamic_axes=axes,
-                          do_constant_folding=True)
+                          do_constant_folding=not unfolded,
+                          training=(torch.onnx.TrainingMode.PRESERVE if unfolded
+                                    else torch.onnx.TrainingMode.EVAL))
     return path
 
 
@@ -100,22 +108,36 @@ def compare(name, got, ref, atol, rtol, rel_l2=None):
 
 def check_against_torch(name, model, input_shape, batches=(1,), opsets=(13,), tol=SHALLOW,
                         seed=0):
-    """Exports `model`, compiles once per opset, checks every batch size."""
+    """Exports `model` once per opset (the first without PyTorch's constant
+    folding, so that batch norms and shape arithmetic reach cvc), compiles at
+    -O2 and the first opset also at -O0, and checks every batch size against
+    PyTorch; -O0 and -O2 must also agree with each other, so a rewrite that
+    changes results fails here."""
     torch.manual_seed(seed)
     model.eval()
     with tempfile.TemporaryDirectory(prefix="cvc-e2e-") as work:
+        inputs = {batch: torch.randn(batch, *input_shape) for batch in batches}
+        with torch.no_grad():
+            refs = {batch: model(x).numpy() for batch, x in inputs.items()}
         for opset in opsets:
             onnx_path = os.path.join(work, f"{name}_op{opset}.onnx")
-            export(model, torch.randn(batches[0], *input_shape), onnx_path, opset=opset)
-            so_path = os.path.join(work, f"{name}_op{opset}.so")
-            seconds = compile_model(onnx_path, so_path)
-            print(f"{name} (opset {opset}): compiled in {seconds:.2f} s")
-            for batch in batches:
-                x = torch.randn(batch, *input_shape)
-                with torch.no_grad():
-                    ref = model(x).numpy()
-                outs, _ = run_model(so_path, {"input": x.numpy()}, work)
-                compare(f"{name} opset {opset} batch {batch}", outs["output"], ref, **tol)
+            export(model, torch.randn(batches[0], *input_shape), onnx_path, opset=opset,
+                   unfolded=opset == opsets[0] and len(opsets) > 1)
+            levels = ("-O2", "-O0") if opset == opsets[0] else ("-O2",)
+            outputs = {}
+            for level in levels:
+                so_path = os.path.join(work, f"{name}_op{opset}{level}.so")
+                seconds = compile_model(onnx_path, so_path, level)
+                print(f"{name} (opset {opset}, {level}): compiled in {seconds:.2f} s")
+                for batch in batches:
+                    outs, _ = run_model(so_path, {"input": inputs[batch].numpy()}, work)
+                    outputs[level, batch] = outs["output"]
+                    compare(f"{name} opset {opset} {level} batch {batch}", outs["output"],
+                            refs[batch], **tol)
+            if len(levels) == 2:
+                for batch in batches:
+                    compare(f"{name} opset {opset} -O0 vs -O2 batch {batch}",
+                            outputs["-O0", batch], outputs["-O2", batch], **CONFORMANCE)
 
 
 def main(test):

@@ -3,16 +3,25 @@
 #include "cv/CvOps.h"
 
 #include "mlir/IR/Builders.h"
+#include "mlir/IR/DialectImplementation.h"
+#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 using namespace cvc::cv;
 
 #include "cv/CvDialect.cpp.inc"
 
+#define GET_ATTRDEF_CLASSES
+#include "cv/CvAttrs.cpp.inc"
+
 void CvDialect::initialize() {
   addOperations<
 #define GET_OP_LIST
 #include "cv/CvOps.cpp.inc"
+      >();
+  addAttributes<
+#define GET_ATTRDEF_LIST
+#include "cv/CvAttrs.cpp.inc"
       >();
 }
 

@@ -11,6 +11,11 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectImplementation.h"
 #include "mlir/IR/OpImplementation.h"
+#include "mlir/IR/DialectResourceBlobManager.h"
+#include "llvm/ADT/StringExtras.h"
+#include "llvm/ADT/TypeSwitch.h"
+
+#include <cstring>
 
 using namespace mlir;
 using namespace cvc::cv;
@@ -169,6 +174,121 @@ LogicalResult FullyConnectedOp::inferReturnTypes(MLIRContext *, std::optional<Lo
   inferred.push_back(
       RankedTensorType::get({input.getDimSize(0), m}, input.getElementType()));
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Layer epilogues
+//===----------------------------------------------------------------------===//
+
+static LogicalResult verifyEpilogue(Operation *op, Value residual, Activation activation,
+                                    ArrayRef<float> args) {
+  Type output = op->getResult(0).getType();
+  if (residual && residual.getType() != output)
+    return op->emitOpError() << "residual " << residual.getType()
+                             << " must have the result's type " << output;
+  size_t expected = activation == Activation::clip ? 2 : activation == Activation::leaky_relu ? 1 : 0;
+  if (args.size() != expected)
+    return op->emitOpError() << "activation '" << stringifyActivation(activation) << "' takes "
+                             << expected << " activation_args, got " << args.size();
+  return success();
+}
+
+LogicalResult Conv2DOp::verify() {
+  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
+}
+
+LogicalResult FullyConnectedOp::verify() {
+  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
+}
+
+std::optional<std::pair<Activation, SmallVector<float, 2>>> cvc::cv::activationOf(Operation *op) {
+  using Result = std::pair<Activation, SmallVector<float, 2>>;
+  return llvm::TypeSwitch<Operation *, std::optional<Result>>(op)
+      .Case([](ReluOp) { return Result{Activation::relu, {}}; })
+      .Case([](TanhOp) { return Result{Activation::tanh, {}}; })
+      .Case([](SigmoidOp) { return Result{Activation::sigmoid, {}}; })
+      .Case([](ClipOp o) {
+        return Result{Activation::clip,
+                      {o.getMin().convertToFloat(), o.getMax().convertToFloat()}};
+      })
+      .Case([](LeakyReluOp o) {
+        return Result{Activation::leaky_relu, {o.getAlpha().convertToFloat()}};
+      })
+      .Default([](Operation *) { return std::nullopt; });
+}
+
+//===----------------------------------------------------------------------===//
+// BatchNormOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult BatchNormOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  if (!input)
+    return emitOptionalError(loc, "expects a ranked input");
+  inferred.push_back(input);
+  return success();
+}
+
+LogicalResult BatchNormOp::verify() {
+  auto input = llvm::cast<RankedTensorType>(getInput().getType());
+  if (input.getRank() < 2 || input.isDynamicDim(1))
+    return emitOpError() << "expects an input with a static channel dimension (dim 1), got "
+                         << shapeString(input.getShape());
+  int64_t channels = input.getDimSize(1);
+  for (Value stat : {getScale(), getBias(), getMean(), getVariance()}) {
+    auto type = llvm::cast<RankedTensorType>(stat.getType());
+    if (type.getRank() != 1 || type.getDimSize(0) != channels)
+      return emitOpError() << "scale, bias, mean and variance must be [" << channels
+                           << "] tensors, got " << shapeString(type.getShape());
+  }
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Constant data
+//===----------------------------------------------------------------------===//
+
+std::optional<std::vector<float>> cvc::cv::readFloatConstant(Value value) {
+  auto constant = value.getDefiningOp<ConstantOp>();
+  if (!constant)
+    return std::nullopt;
+  auto type = llvm::cast<RankedTensorType>(constant.getType());
+  size_t count = type.getNumElements();
+  Attribute attr = constant.getValue();
+  if (auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != count * sizeof(float))
+      return std::nullopt;
+    std::vector<float> data(count);
+    std::memcpy(data.data(), blob->getData().data(), count * sizeof(float));
+    return data;
+  }
+  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr)) {
+    if (!dense.getElementType().isF32())
+      return std::nullopt;
+    std::vector<float> data;
+    data.reserve(count);
+    for (float v : dense.getValues<float>())
+      data.push_back(v);
+    return data;
+  }
+  return std::nullopt;
+}
+
+ConstantOp cvc::cv::createFloatConstant(OpBuilder &builder, Location loc,
+                                        ArrayRef<int64_t> shape, ArrayRef<float> data,
+                                        StringRef name) {
+  auto type = RankedTensorType::get(shape, builder.getF32Type());
+  ArrayRef<char> bytes(reinterpret_cast<const char *>(data.data()), data.size() * sizeof(float));
+  auto blob = HeapAsmResourceBlob::allocateAndCopyWithAlign(bytes, 64);
+  std::string key;
+  for (char c : name)
+    key += (llvm::isAlnum(c) || c == '_' || c == '.') ? c : '_';
+  if (key.empty() || llvm::isDigit(key[0]))
+    key = "w_" + key;
+  auto attr = DenseResourceElementsAttr::get(type, key, std::move(blob));
+  return builder.create<ConstantOp>(loc, attr);
 }
 
 //===----------------------------------------------------------------------===//

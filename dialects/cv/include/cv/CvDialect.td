@@ -23,6 +23,7 @@ def Cv_Dialect : Dialect {
   }];
   let cppNamespace = "::cvc::cv";
   let hasConstantMaterializer = 1;
+  let useDefaultAttributePrinterParser = 1;
 }
 
 class Cv_Op<string mnemonic, list<Trait> traits = []>

@@ -11,6 +11,9 @@
 
 #include "cv/CvEnums.h.inc"
 
+#define GET_ATTRDEF_CLASSES
+#include "cv/CvAttrs.h.inc"
+
 #define GET_OP_CLASSES
 #include "cv/CvOps.h.inc"
 
@@ -21,6 +24,21 @@ namespace cvc::cv {
 std::optional<int64_t> slidingWindowExtent(int64_t in, int64_t kernel, int64_t stride,
                                            int64_t padBegin, int64_t padEnd,
                                            int64_t dilation, bool ceilMode);
+
+/// The epilogue activation equivalent to `op` (relu, clip, leaky_relu,
+/// tanh, sigmoid) and its arguments, or std::nullopt for any other op.
+std::optional<std::pair<Activation, llvm::SmallVector<float, 2>>>
+activationOf(mlir::Operation *op);
+
+/// The float32 values of a constant (dense or dense_resource), copied; or
+/// std::nullopt when `value` is not produced by a readable cv.constant.
+std::optional<std::vector<float>> readFloatConstant(mlir::Value value);
+
+/// A cv.constant holding `data` in a dense_resource blob keyed by `name`
+/// (made unique by the context), so that weights stay elided when printed.
+ConstantOp createFloatConstant(mlir::OpBuilder &builder, mlir::Location loc,
+                               llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<float> data,
+                               llvm::StringRef name);
 
 } // namespace cvc::cv
 

@@ -43,48 +43,69 @@ def Cv_ConstantOp : Cv_Op<"constant", [ConstantLike, Pure,
 // Convolution and fully connected layers
 //===----------------------------------------------------------------------===//
 
-def Cv_Conv2DOp : Cv_Op<"conv2d", [Pure, InferTypeOpAdaptor]> {
+def Cv_Activation : I32EnumAttr<"Activation", "activation applied in a layer's epilogue", [
+    I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"relu", 1>, I32EnumAttrCase<"clip", 2>,
+    I32EnumAttrCase<"leaky_relu", 3>, I32EnumAttrCase<"tanh", 4>,
+    I32EnumAttrCase<"sigmoid", 5>]> {
+  let cppNamespace = "::cvc::cv";
+  let genSpecializedAttr = 0;
+}
+def Cv_ActivationAttr : EnumAttr<Cv_Dialect, Cv_Activation, "activation">;
+
+// The epilogue a layer applies to its accumulators before storing them:
+// y = activation(acc + bias + residual). `activation_args` holds [min, max]
+// for clip and [alpha] for leaky_relu, nothing otherwise. Set by the
+// epilogue fusion pass; frontends emit plain layers.
+defvar Cv_EpilogueArgs = (ins Optional<Cv_Tensor>:$residual,
+    DefaultValuedAttr<Cv_ActivationAttr, "::cvc::cv::Activation::none">:$activation,
+    DefaultValuedAttr<DenseF32ArrayAttr, "{}">:$activation_args);
+
+class Cv_LayerOp<string mnemonic> : Cv_Op<mnemonic,
+    [Pure, InferTypeOpAdaptor, AttrSizedOperandSegments]> {
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input `,` $weight (`,` $bias^)? (`residual` $residual^)? attr-dict "
+                       "`:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
+def Cv_Conv2DOp : Cv_LayerOp<"conv2d"> {
   let summary = "2-D convolution (cross-correlation), NCHW input, OIHW weight.";
   let description = [{
     `pads` is `[top, left, bottom, right]`. With `groups = g`, input and output
     channels split into `g` groups convolved independently; the weight's second
-    dimension is `C / g`. `fused_relu` applies max(0, y) to the result in the
-    same kernel (set by `--cv-fuse-activation`).
+    dimension is `C / g`. The optional `residual` (same shape as the result)
+    and `activation` form the fused epilogue: y = activation(conv + bias +
+    residual), computed in the same kernel.
 
     ```mlir
     %y = cv.conv2d %x, %w, %b {strides = array<i64: 1, 1>, pads = array<i64: 2, 2, 2, 2>}
         : (tensor<?x1x28x28xf32>, tensor<6x1x5x5xf32>, tensor<6xf32>) -> tensor<?x6x28x28xf32>
+    %z = cv.conv2d %y, %w2, %b2 residual %y {activation = #cv<activation relu>, pads = array<i64: 1, 1, 1, 1>}
+        : (tensor<?x6x28x28xf32>, tensor<6x6x3x3xf32>, tensor<6xf32>, tensor<?x6x28x28xf32>) -> tensor<?x6x28x28xf32>
     ```
   }];
-  let arguments = (ins Cv_Tensor:$input, Cv_Tensor:$weight,
-      Optional<Cv_Tensor>:$bias,
-      DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+  let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),
+      Cv_EpilogueArgs,
+      (ins DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
-      DefaultValuedAttr<I64Attr, "1">:$groups,
-      DefaultValuedAttr<BoolAttr, "false">:$fused_relu);
-  let results = (outs Cv_Tensor:$output);
-  let assemblyFormat =
-      "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+      DefaultValuedAttr<I64Attr, "1">:$groups));
 }
 
-def Cv_FullyConnectedOp : Cv_Op<"fully_connected", [Pure, InferTypeOpAdaptor]> {
+def Cv_FullyConnectedOp : Cv_LayerOp<"fully_connected"> {
   let summary = "Fully connected layer: x · Wᵀ + b.";
   let description = [{
     `input` is `[N, K]`, `weight` is `[M, K]`, the optional `bias` is `[M]`;
-    the result is `[N, M]`. `fused_relu` applies max(0, y) in the same kernel.
+    the result is `[N, M]`. `residual` and `activation` form the fused
+    epilogue as for `cv.conv2d`.
 
     ```mlir
     %y = cv.fully_connected %x, %w, %b
         : (tensor<?x400xf32>, tensor<120x400xf32>, tensor<120xf32>) -> tensor<?x120xf32>
     ```
   }];
-  let arguments = (ins Cv_Tensor:$input, Cv_Tensor:$weight,
-      Optional<Cv_Tensor>:$bias,
-      DefaultValuedAttr<BoolAttr, "false">:$fused_relu);
-  let results = (outs Cv_Tensor:$output);
-  let assemblyFormat =
-      "$input `,` $weight (`,` $bias^)? attr-dict `:` functional-type(operands, results)";
+  let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),
+      Cv_EpilogueArgs);
 }
 
 //===----------------------------------------------------------------------===//
@@ -154,6 +175,28 @@ def Cv_LRNOp : Cv_Op<"lrn", [Pure, SameOperandsAndResultType]> {
       DefaultValuedAttr<F32Attr, "1.0">:$bias);
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` type($output)";
+  let hasVerifier = 1;
+}
+
+def Cv_BatchNormOp : Cv_Op<"batch_norm", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Inference-mode batch normalisation over dimension 1.";
+  let description = [{
+    `y = (x - mean[c]) * scale[c] / sqrt(variance[c] + epsilon) + bias[c]`
+    with the running statistics as operands, each of shape `[C]`. After a
+    convolution or fully connected layer, `--cv-fold-batch-norm` folds it
+    into that layer's weights and bias.
+
+    ```mlir
+    %y = cv.batch_norm %x, %scale, %bias, %mean, %var {epsilon = 1.0e-5 : f32}
+        : (tensor<?x64x56x56xf32>, tensor<64xf32>, tensor<64xf32>, tensor<64xf32>,
+           tensor<64xf32>) -> tensor<?x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, Cv_Tensor:$scale, Cv_Tensor:$bias, Cv_Tensor:$mean,
+      Cv_Tensor:$variance, DefaultValuedAttr<F32Attr, "1.0e-5">:$epsilon);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input `,` $scale `,` $bias `,` $mean `,` $variance attr-dict "
+                       "`:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 

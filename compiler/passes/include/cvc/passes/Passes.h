@@ -15,8 +15,11 @@ namespace cvc {
 #define GEN_PASS_REGISTRATION
 #include "cvc/passes/Passes.h.inc"
 
-/// ReLU into the convolution or fully connected layer it follows.
-void populateFuseActivationPatterns(mlir::RewritePatternSet &patterns);
+/// Batch norms into the convolution or fully connected layer they follow.
+void populateFoldBatchNormPatterns(mlir::RewritePatternSet &patterns);
+
+/// Bias adds, residual adds and activations into the layer they follow.
+void populateFuseEpiloguePatterns(mlir::RewritePatternSet &patterns);
 
 } // namespace cvc
 

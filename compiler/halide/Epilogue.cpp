@@ -1,0 +1,42 @@
+//===- Epilogue.cpp - activations and a layer's fused epilogue ----------===//
+#include "Epilogue.h"
+#include "Tensor.h"
+
+using Halide::Expr;
+
+namespace cvc::halide {
+
+Expr applyActivation(cv::Activation kind, llvm::ArrayRef<float> args, Expr x) {
+  switch (kind) {
+  case cv::Activation::none:
+    return x;
+  case cv::Activation::relu:
+    return Halide::max(x, 0.0f);
+  case cv::Activation::clip:
+    return Halide::clamp(x, args[0], args[1]);
+  case cv::Activation::leaky_relu:
+    return Halide::select(x >= 0.0f, x, args[0] * x);
+  case cv::Activation::tanh:
+    return Halide::tanh(x);
+  case cv::Activation::sigmoid:
+    return 1.0f / (1.0f + Halide::exp(-x));
+  }
+  return x;
+}
+
+template <typename LayerOp>
+Expr applyEpilogue(LayerOp op, Expr acc, const std::vector<Expr> &index,
+                   std::vector<Halide::ImageParam> &params) {
+  if (op.getResidual()) {
+    params.push_back(makeInput(op.getResidual(), "residual"));
+    acc += params.back()(index);
+  }
+  return applyActivation(op.getActivation(), op.getActivationArgs(), acc);
+}
+
+template Expr applyEpilogue(cv::Conv2DOp, Expr, const std::vector<Expr> &,
+                            std::vector<Halide::ImageParam> &);
+template Expr applyEpilogue(cv::FullyConnectedOp, Expr, const std::vector<Expr> &,
+                            std::vector<Halide::ImageParam> &);
+
+} // namespace cvc::halide

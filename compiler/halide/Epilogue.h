@@ -1,0 +1,23 @@
+//===- Epilogue.h - activations and a layer's fused epilogue ----*- C++ -*-===//
+#ifndef CVC_HALIDE_EPILOGUE_H
+#define CVC_HALIDE_EPILOGUE_H
+
+#include "cv/CvOps.h"
+
+#include "Halide.h"
+
+namespace cvc::halide {
+
+/// `kind` applied to `x`; args as documented for the cv layers' epilogue.
+Halide::Expr applyActivation(cv::Activation kind, llvm::ArrayRef<float> args, Halide::Expr x);
+
+/// activation(acc + residual) for a convolution or fully connected layer;
+/// the residual, when the layer has one, is appended to `params` (operand
+/// order) and read at `index`.
+template <typename LayerOp>
+Halide::Expr applyEpilogue(LayerOp op, Halide::Expr acc, const std::vector<Halide::Expr> &index,
+                           std::vector<Halide::ImageParam> &params);
+
+} // namespace cvc::halide
+
+#endif // CVC_HALIDE_EPILOGUE_H
