@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "cvc/driver/Driver.h"
 #include "cvc/driver/ModelPlan.h"
+#include "cvc/driver/Summary.h"
 #include "cvc/driver/Toolchain.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -192,6 +193,67 @@ LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) 
   return success();
 }
 
+namespace {
+
+/// Plans @main of `module` for the summary (no code is generated).
+FailureOr<std::unique_ptr<ModelPlan>> planForSummary(ModuleOp module,
+                                                     const CompileOptions &options) {
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return fail(module, "the model has no @main function");
+  FailureOr<Halide::Target> target = resolveTarget(module, options.target);
+  if (failed(target))
+    return failure();
+  std::string name = options.modelName.empty()
+                         ? llvm::sys::path::filename(options.inputPath).str()
+                         : options.modelName;
+  return planModel(main, *target, name);
+}
+
+/// `cvc --summary`: plans the model as imported (-O0) and after the pipeline.
+LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOptions &options) {
+  OwningOpRef<ModuleOp> unoptimized = module.clone();
+  CompileOptions o0 = options;
+  o0.optLevel = 0;
+  PassManager before(&ctx);
+  buildPassPipeline(before, o0);
+  if (failed(before.run(*unoptimized)))
+    return failure();
+  auto beforePlan = planForSummary(*unoptimized, options);
+  if (failed(beforePlan))
+    return failure();
+  PlanFigures beforeFigures = measurePlan(**beforePlan);
+
+  PassManager pm(&ctx);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  buildPassPipeline(pm, options);
+  if (failed(pm.run(module)))
+    return failure();
+  auto plan = planForSummary(module, options);
+  if (failed(plan))
+    return failure();
+  if (options.outputPath == "-") {
+    printSummary(llvm::outs(), **plan, beforeFigures, options.optLevel);
+    return success();
+  }
+  std::string partial = options.outputPath + ".partial";
+  {
+    std::error_code ec;
+    llvm::raw_fd_ostream os(partial, ec);
+    if (ec)
+      return fail(module, "cannot write '" + options.outputPath + "': " + ec.message());
+    printSummary(os, **plan, beforeFigures, options.optLevel);
+  }
+  if (auto ec = llvm::sys::fs::rename(partial, options.outputPath)) {
+    llvm::sys::fs::remove(partial);
+    return fail(module, "cannot write '" + options.outputPath + "': " + ec.message());
+  }
+  return success();
+}
+
+} // namespace
+
 LogicalResult compile(MLIRContext &ctx, const CompileOptions &options) {
   auto start = Clock::now();
   OwningOpRef<ModuleOp> module = loadModel(ctx, options);
@@ -200,6 +262,9 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &options) {
   if (options.verbose)
     llvm::errs() << "cvc: imported " << options.inputPath << " in " << secondsSince(start)
                  << " s\n";
+
+  if (options.emit == EmitKind::Summary)
+    return emitSummary(ctx, *module, options);
 
   PassManager pm(&ctx);
   if (failed(applyPassManagerCLOptions(pm)))

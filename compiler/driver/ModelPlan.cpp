@@ -107,13 +107,19 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
     int function = static_cast<int>(plan->functions.size());
     CompiledFunction compiled{"cvck" + std::to_string(function) + "_" + shortName,
                               std::move(*lowered), {}};
-    if (Operation *op = compiled.kernel.output.getDefiningOp())
+    // Kernel inputs follow operand order; searching onward from the last
+    // match keeps a value that is two operands (x * x, a residual that is
+    // also the input) at both positions, as other ops sharing the kernel need.
+    if (Operation *op = compiled.kernel.output.getDefiningOp()) {
+      auto operands = op->getOperands();
+      auto from = operands.begin();
       for (Value input : compiled.kernel.inputs) {
-        auto pos = llvm::find(op->getOperands(), input);
-        assert(pos != op->getOperands().end() && "kernel input is not an operand");
-        compiled.operandIndex.push_back(
-            static_cast<int>(std::distance(op->getOperands().begin(), pos)));
+        auto pos = std::find(from, operands.end(), input);
+        assert(pos != operands.end() && "kernel inputs must follow operand order");
+        compiled.operandIndex.push_back(static_cast<int>(std::distance(operands.begin(), pos)));
+        from = std::next(pos);
       }
+    }
     plan->functions.push_back(std::move(compiled));
     functionOf[signature] = function;
     return function;

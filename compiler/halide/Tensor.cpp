@@ -1,6 +1,8 @@
 //===- Tensor.cpp - row-major tensors as Halide params and funcs --------===//
 #include "Tensor.h"
 
+#include "cv/CvOps.h"
+
 using namespace mlir;
 
 namespace cvc::halide {
@@ -84,10 +86,30 @@ std::string scheduleElementwise(Halide::Func f, const std::vector<Halide::Var> &
   return "vector=" + std::to_string(vector) + " parallel=outer";
 }
 
+namespace {
+
+/// The op's name with its fused epilogue, e.g. "cv.conv2d+residual+relu".
+std::string opLabel(Operation *op) {
+  std::string label = op->getName().getStringRef().str();
+  auto epilogue = [&](auto layer) {
+    if (layer.getResidual())
+      label += "+residual";
+    if (layer.getActivation() != cv::Activation::none)
+      label += "+" + cv::stringifyActivation(layer.getActivation()).str();
+  };
+  if (auto conv = llvm::dyn_cast<cv::Conv2DOp>(op))
+    epilogue(conv);
+  else if (auto fc = llvm::dyn_cast<cv::FullyConnectedOp>(op))
+    epilogue(fc);
+  return label;
+}
+
+} // namespace
+
 Kernel finishKernel(Operation *op, Halide::Func output,
                     const std::vector<Halide::ImageParam> &params, std::string schedule,
                     uint64_t macsPerImage) {
-  return makeKernel(op->getName().getStringRef().str(),
+  return makeKernel(opLabel(op),
                     std::vector<Value>(op->getOperands().begin(), op->getOperands().end()),
                     op->getResult(0), output, params, std::move(schedule), macsPerImage);
 }

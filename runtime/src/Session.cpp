@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "Status.h"
 
+#include "cvc/arena_layout.hpp"
 #include "cvc/cvc.h"
 #include "cvc/plan.h"
 
@@ -32,7 +33,7 @@ struct cvc_model_s {
 
 namespace {
 
-constexpr size_t kAlignment = 64;
+constexpr size_t kAlignment = cvc::arena::kAlignment;
 
 cvc_model_s generatedModel{&cvcgen_plan};
 
@@ -83,43 +84,21 @@ struct cvc_session_s {
 
 cvc_status cvc_session_s::bind(int64_t newBatch) {
   int count = plan->tensor_count;
-  struct Interval {
-    int tensor;
-    uint64_t size;
-  };
-  std::vector<Interval> roots;
+  std::vector<int> roots;
+  std::vector<cvc::arena::Block> blocks;
   for (int t = 0; t < count; ++t) {
     const cvc_plan_tensor &tensor = plan->tensors[t];
-    if (tensor.kind == CVC_TENSOR_ACTIVATION && tensor.alias < 0 && tensor.first_use >= 0)
-      roots.push_back({t, (elementCount(tensor, newBatch) * sizeof(float) + kAlignment - 1) /
-                              kAlignment * kAlignment});
+    if (tensor.kind == CVC_TENSOR_ACTIVATION && tensor.alias < 0 && tensor.first_use >= 0) {
+      roots.push_back(t);
+      blocks.push_back({static_cast<uint64_t>(elementCount(tensor, newBatch)) * sizeof(float),
+                        tensor.first_use, tensor.last_use});
+    }
   }
-  // Greedy first fit, largest first: each tensor takes the lowest offset that
-  // does not overlap a placed tensor whose lifetime intersects its own.
-  std::sort(roots.begin(), roots.end(),
-            [](const Interval &a, const Interval &b) { return a.size > b.size; });
+  std::vector<uint64_t> blockOffsets;
+  uint64_t total = cvc::arena::layout(blocks, blockOffsets);
   std::vector<uint64_t> offsets(count, 0);
-  std::vector<int> placed;
-  uint64_t total = 0;
-  for (const Interval &r : roots) {
-    const cvc_plan_tensor &a = plan->tensors[r.tensor];
-    std::vector<std::pair<uint64_t, uint64_t>> busy;
-    for (int p : placed) {
-      const cvc_plan_tensor &b = plan->tensors[p];
-      if (a.first_use <= b.last_use && b.first_use <= a.last_use)
-        busy.push_back({offsets[p], offsets[p] + elementCount(b, newBatch) * sizeof(float)});
-    }
-    std::sort(busy.begin(), busy.end());
-    uint64_t offset = 0;
-    for (auto [lo, hi] : busy) {
-      if (offset + r.size <= lo)
-        break;
-      offset = std::max(offset, (hi + kAlignment - 1) / kAlignment * kAlignment);
-    }
-    offsets[r.tensor] = offset;
-    placed.push_back(r.tensor);
-    total = std::max(total, offset + r.size);
-  }
+  for (size_t i = 0; i < roots.size(); ++i)
+    offsets[roots[i]] = blockOffsets[i];
   if (total > arenaSize) {
     void *grown = std::aligned_alloc(kAlignment, std::max<size_t>(total, kAlignment));
     if (!grown)

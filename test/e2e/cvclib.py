@@ -6,6 +6,7 @@ plus a relative L2 bound for deep networks. Every comparison prints its
 measured errors, pass or fail.
 """
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -106,6 +107,31 @@ def compare(name, got, ref, atol, rtol, rel_l2=None):
         raise Failure(f"{name}: relative L2 error {l2:.3e} exceeds {rel_l2}")
 
 
+def summary_totals(onnx_path, *flags):
+    """(parameters, MACs per image, kernel launches) from `cvc --summary`."""
+    proc = subprocess.run([tool("cvc"), onnx_path, "--summary", *flags], capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise Failure(f"cvc --summary failed ({proc.returncode}):\n{proc.stderr}")
+    for line in proc.stdout.splitlines():
+        m = re.match(r"total: ([\d,]+) parameters, .*\(([\d,]+)\), (\d+) kernel launches", line)
+        if m:
+            return (int(m.group(1).replace(",", "")), int(m.group(2).replace(",", "")),
+                    int(m.group(3)))
+    raise Failure(f"no totals line in cvc --summary output:\n{proc.stdout}")
+
+
+def check_parameter_count(name, model, onnx_path):
+    """Without batch norms (whose running statistics PyTorch keeps as buffers
+    and cvc folds), cvc's parameter count is PyTorch's exactly."""
+    expected = sum(p.numel() for p in model.parameters())
+    params, macs, kernels = summary_totals(onnx_path)
+    print(f"  {name}: {params:,} parameters (PyTorch {expected:,}), {macs:,} MACs per image, "
+          f"{kernels} kernels")
+    if params != expected:
+        raise Failure(f"{name}: cvc --summary counts {params:,} parameters, PyTorch {expected:,}")
+
+
 def check_against_torch(name, model, input_shape, batches=(1,), opsets=(13,), tol=SHALLOW,
                         seed=0):
     """Exports `model` once per opset (the first without PyTorch's constant
@@ -123,6 +149,9 @@ def check_against_torch(name, model, input_shape, batches=(1,), opsets=(13,), to
             onnx_path = os.path.join(work, f"{name}_op{opset}.onnx")
             export(model, torch.randn(batches[0], *input_shape), onnx_path, opset=opset,
                    unfolded=opset == opsets[0] and len(opsets) > 1)
+            if opset == opsets[-1] and not any(isinstance(m, torch.nn.modules.batchnorm._BatchNorm)
+                                               for m in model.modules()):
+                check_parameter_count(name, model, onnx_path)
             levels = ("-O2", "-O0") if opset == opsets[0] else ("-O2",)
             outputs = {}
             for level in levels:

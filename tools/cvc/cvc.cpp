@@ -2,6 +2,7 @@
 //
 //   cvc model.onnx -o model.so        compile to a shared library
 //   cvc model.onnx --emit=mlir -o -   print the cv dialect after the passes
+//   cvc model.onnx --summary          per-layer shapes, parameters and MACs
 //   cvc check model.onnx              list every unsupported op, attribute and type
 //
 //===----------------------------------------------------------------------===//
@@ -33,7 +34,10 @@ cl::opt<EmitKind> emit("emit", cl::desc("What to produce"), cl::init(EmitKind::S
                        cl::values(clEnumValN(EmitKind::SharedLibrary, "so",
                                              "a shared library exporting the cvc C ABI (default)"),
                                   clEnumValN(EmitKind::Mlir, "mlir",
-                                             "the cv dialect after optimisation, weights elided")),
+                                             "the cv dialect after optimisation, weights elided"),
+                                  clEnumValN(EmitKind::Summary, "summary",
+                                             "a per-layer table of shapes, parameters and "
+                                             "multiply-accumulates (same as --summary)")),
                        cl::cat(cvcCategory));
 enum OptLevel { O0 = 0, O1 = 1, O2 = 2 };
 cl::opt<OptLevel> optLevel(cl::desc("Optimisation level"), cl::init(O2),
@@ -52,6 +56,11 @@ cl::opt<bool> keepTemps("keep-temps", cl::desc("Keep the build folder (for debug
                         cl::cat(cvcCategory));
 cl::opt<bool> verbose("v", cl::desc("Report progress and timings on stderr"),
                       cl::cat(cvcCategory));
+cl::opt<bool> summary("summary",
+                       cl::desc("Print each kernel's output shape, parameters and "
+                                "multiply-accumulates, the totals, and what the pass pipeline "
+                                "and the memory plan saved; writes no library"),
+                       cl::cat(cvcCategory));
 cl::opt<bool> printWeights("print-weights", cl::desc("Print weights in --emit=mlir output"),
                            cl::cat(cvcCategory));
 
@@ -108,7 +117,12 @@ int main(int argc, char **argv) {
 
   CompileOptions options;
   options.inputPath = inputPath;
-  options.emit = emit;
+  options.emit = summary ? EmitKind::Summary : emit.getValue();
+  if (summary && emit.getNumOccurrences() && emit != EmitKind::Summary) {
+    errs() << "cvc: error: --summary and --emit=" << (emit == EmitKind::Mlir ? "mlir" : "so")
+           << " ask for different products; choose one\n";
+    return 1;
+  }
   options.optLevel = optLevel;
   options.modelName = modelName;
   options.target = target;
@@ -127,7 +141,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (outputPath.empty())
-    options.outputPath = options.emit == EmitKind::Mlir
+    options.outputPath = options.emit != EmitKind::SharedLibrary
                              ? "-"
                              : (sys::path::stem(options.inputPath) + ".so").str();
   else

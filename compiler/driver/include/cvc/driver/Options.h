@@ -13,6 +13,7 @@ namespace cvc::driver {
 enum class EmitKind {
   SharedLibrary, ///< model.so (default)
   Mlir,          ///< the cv dialect after the pass pipeline, weights elided
+  Summary,       ///< per-layer shapes, parameters and MACs; pipeline and memory figures
 };
 
 struct CompileOptions {

@@ -1,0 +1,29 @@
+//===- Summary.h - `cvc --summary` ------------------------------*- C++ -*-===//
+#ifndef CVC_DRIVER_SUMMARY_H
+#define CVC_DRIVER_SUMMARY_H
+
+#include "cvc/driver/ModelPlan.h"
+
+#include "llvm/Support/raw_ostream.h"
+
+namespace cvc::driver {
+
+/// Whole-model figures of a plan, per image (batch 1).
+struct PlanFigures {
+  uint64_t parameters = 0;    ///< elements of every distinct weight tensor
+  uint64_t macs = 0;          ///< multiply-accumulates of convolutions and matmuls
+  int kernels = 0;            ///< kernel launches per inference
+  uint64_t separateBytes = 0; ///< activations, each in its own buffer
+  uint64_t arenaBytes = 0;    ///< activations in the arena the runtime lays out
+};
+
+PlanFigures measurePlan(const ModelPlan &plan);
+
+/// The per-kernel table and totals of `plan`, and how they compare with the
+/// same model planned without the pass pipeline (`before`).
+void printSummary(llvm::raw_ostream &os, const ModelPlan &plan, const PlanFigures &before,
+                  int optLevel);
+
+} // namespace cvc::driver
+
+#endif // CVC_DRIVER_SUMMARY_H
