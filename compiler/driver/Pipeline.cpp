@@ -58,6 +58,7 @@ void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
   if (options.optLevel > 1) {
     fpm.addPass(createCvFoldBatchNorm());
     fpm.addPass(createCvFuseEpilogue());
+    fpm.addPass(createCvConv1x1ToMatmul());
     // The unfolded weights and statistics are dead now.
     fpm.addPass(createCanonicalizerPass());
   }

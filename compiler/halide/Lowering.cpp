@@ -27,6 +27,7 @@ FailureOr<Kernel> lowerOp(Operation *op, const Halide::Target &target) {
     return llvm::TypeSwitch<Operation *, FailureOr<Kernel>>(op)
         .Case([&](cv::Conv2DOp o) { return lowerConv2d(o, target); })
         .Case([&](cv::FullyConnectedOp o) { return lowerFullyConnected(o, target); })
+        .Case([&](cv::MatMulOp o) { return lowerMatMul(o, target); })
         .Case([&](cv::MaxPool2DOp o) { return lowerMaxPool2d(o, target); })
         .Case([&](cv::AvgPool2DOp o) { return lowerAvgPool2d(o, target); })
         .Case<cv::ReluOp, cv::TanhOp, cv::SigmoidOp, cv::AbsOp, cv::NegOp, cv::ExpOp, cv::LogOp,

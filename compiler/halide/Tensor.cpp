@@ -101,6 +101,8 @@ std::string opLabel(Operation *op) {
     epilogue(conv);
   else if (auto fc = llvm::dyn_cast<cv::FullyConnectedOp>(op))
     epilogue(fc);
+  else if (auto matmul = llvm::dyn_cast<cv::MatMulOp>(op))
+    epilogue(matmul);
   return label;
 }
 

@@ -82,6 +82,6 @@ struct CvFoldBatchNormPass : public cvc::impl::CvFoldBatchNormBase<CvFoldBatchNo
 } // namespace
 
 void cvc::populateFoldBatchNormPatterns(RewritePatternSet &patterns) {
-  patterns.add<FoldBatchNormInto<cv::Conv2DOp>, FoldBatchNormInto<cv::FullyConnectedOp>>(
-      patterns.getContext());
+  patterns.add<FoldBatchNormInto<cv::Conv2DOp>, FoldBatchNormInto<cv::FullyConnectedOp>,
+               FoldBatchNormInto<cv::MatMulOp>>(patterns.getContext());
 }

@@ -151,9 +151,10 @@ struct CvFuseEpiloguePass : public cvc::impl::CvFuseEpilogueBase<CvFuseEpilogueP
 
 void cvc::populateFuseEpiloguePatterns(RewritePatternSet &patterns) {
   // Bias before residual: a constant addend is a bias whatever its shape.
-  patterns.add<FuseBiasAdd<cv::Conv2DOp>, FuseBiasAdd<cv::FullyConnectedOp>>(
-      patterns.getContext(), /*benefit=*/2);
+  patterns.add<FuseBiasAdd<cv::Conv2DOp>, FuseBiasAdd<cv::FullyConnectedOp>,
+               FuseBiasAdd<cv::MatMulOp>>(patterns.getContext(), /*benefit=*/2);
   patterns.add<FuseResidualAdd<cv::Conv2DOp>, FuseResidualAdd<cv::FullyConnectedOp>,
-               FuseActivation<cv::Conv2DOp>, FuseActivation<cv::FullyConnectedOp>>(
+               FuseResidualAdd<cv::MatMulOp>, FuseActivation<cv::Conv2DOp>,
+               FuseActivation<cv::FullyConnectedOp>, FuseActivation<cv::MatMulOp>>(
       patterns.getContext());
 }

@@ -250,13 +250,13 @@ int main(int argc, char **argv) {
     std::vector<double> medians(kernels);
     for (size_t k = 0; k < kernels; ++k)
       total += medians[k] = median(kernelTimes[k]);
-    std::printf("\n%-24s %-20s %10s %10s %7s\n", "kernel", "ops", "ms", "GFLOP/s", "%time");
+    std::printf("\n%-24s %-30s %10s %10s %7s\n", "kernel", "ops", "ms", "GFLOP/s", "%time");
     for (size_t k = 0; k < kernels; ++k) {
       cvc_kernel_profile p;
       if (!lib.take(lib.cvc_session_kernel_profile(session, k, &p)).empty())
         continue;
       double gflops = medians[k] > 0 ? 2.0 * p.macs / (medians[k] * 1e6) : 0.0;
-      std::printf("%-24s %-20s %10.4f %10.2f %6.1f%%\n", p.name, p.ops, medians[k], gflops,
+      std::printf("%-24s %-30s %10.4f %10.2f %6.1f%%\n", p.name, p.ops, medians[k], gflops,
                   total > 0 ? 100.0 * medians[k] / total : 0.0);
     }
   }

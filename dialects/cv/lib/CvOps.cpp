@@ -177,6 +177,33 @@ LogicalResult FullyConnectedOp::inferReturnTypes(MLIRContext *, std::optional<Lo
 }
 
 //===----------------------------------------------------------------------===//
+// MatMulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  auto weight = rankedOrNull(adaptor.getWeight().getType());
+  if (!input || !weight || input.getRank() != 3 || weight.getRank() != 2)
+    return emitOptionalError(loc, "expects a rank-3 [B, K, N] input and [M, K] weight");
+  if (!weight.hasStaticShape() || input.isDynamicDim(1) || input.isDynamicDim(2))
+    return emitOptionalError(loc, "K, M and N must be static");
+  if (input.getDimSize(1) != weight.getDimSize(1))
+    return emitOptionalError(loc, "input ", shapeString(input.getShape()), " has K = ",
+                             input.getDimSize(1), " but weight ", shapeString(weight.getShape()),
+                             " expects ", weight.getDimSize(1));
+  int64_t m = weight.getDimSize(0);
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = rankedOrNull(bias.getType());
+    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != m)
+      return emitOptionalError(loc, "bias must be a [", m, "] tensor");
+  }
+  inferred.push_back(RankedTensorType::get({input.getDimSize(0), m, input.getDimSize(2)},
+                                           input.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
 // Layer epilogues
 //===----------------------------------------------------------------------===//
 
@@ -198,6 +225,10 @@ LogicalResult Conv2DOp::verify() {
 }
 
 LogicalResult FullyConnectedOp::verify() {
+  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
+}
+
+LogicalResult MatMulOp::verify() {
   return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
 }
 

@@ -108,6 +108,25 @@ def Cv_FullyConnectedOp : Cv_LayerOp<"fully_connected"> {
       Cv_EpilogueArgs);
 }
 
+def Cv_MatMulOp : Cv_LayerOp<"matmul"> {
+  let summary = "Weight times each batch element's matrix: a 1x1 convolution over pixels.";
+  let description = [{
+    `input` is `[B, K, N]`, `weight` is `[M, K]`, the optional `bias` is `[M]`;
+    the result is `[B, M, N]` with `y[b, m, n] = sum_k w[m, k] * x[b, k, n] +
+    bias[m]`. A stride-1, unpadded 1x1 convolution on NCHW is this product
+    with N = H * W (`--cv-conv1x1-to-matmul`), lowered through the GEMM
+    schedule. `residual` and `activation` form the fused epilogue as for
+    `cv.conv2d`.
+
+    ```mlir
+    %y = cv.matmul %x, %w, %b
+        : (tensor<?x256x3136xf32>, tensor<64x256xf32>, tensor<64xf32>) -> tensor<?x64x3136xf32>
+    ```
+  }];
+  let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),
+      Cv_EpilogueArgs);
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//

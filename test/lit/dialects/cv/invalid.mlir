@@ -136,3 +136,36 @@ func.func @concat_shapes(%a: tensor<1x4x5x5xf32>, %b: tensor<1x2x6x5xf32>) -> te
   %y = cv.concat %a, %b {axis = 1} : (tensor<1x4x5x5xf32>, tensor<1x2x6x5xf32>) -> tensor<1x6x5x5xf32>
   return %y : tensor<1x6x5x5xf32>
 }
+
+// -----
+
+func.func @residual_shape(%x: tensor<1x3x8x8xf32>, %w: tensor<4x3x3x3xf32>, %r: tensor<1x4x8x8xf32>) -> tensor<1x4x6x6xf32> {
+  // expected-error@+1 {{residual 'tensor<1x4x8x8xf32>' must have the result's type 'tensor<1x4x6x6xf32>'}}
+  %y = cv.conv2d %x, %w residual %r : (tensor<1x3x8x8xf32>, tensor<4x3x3x3xf32>, tensor<1x4x8x8xf32>) -> tensor<1x4x6x6xf32>
+  return %y : tensor<1x4x6x6xf32>
+}
+
+// -----
+
+func.func @activation_args(%x: tensor<1x16xf32>, %w: tensor<8x16xf32>) -> tensor<1x8xf32> {
+  // expected-error@+1 {{activation 'clip' takes 2 activation_args, got 1}}
+  %y = cv.fully_connected %x, %w {activation = #cv<activation clip>, activation_args = array<f32: 6.0>} : (tensor<1x16xf32>, tensor<8x16xf32>) -> tensor<1x8xf32>
+  return %y : tensor<1x8xf32>
+}
+
+// -----
+
+func.func @matmul_k(%x: tensor<1x8x16xf32>, %w: tensor<4x6xf32>) -> tensor<1x4x16xf32> {
+  // expected-error@+2 {{input [1,8,16] has K = 8 but weight [4,6] expects 6}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.matmul %x, %w : (tensor<1x8x16xf32>, tensor<4x6xf32>) -> tensor<1x4x16xf32>
+  return %y : tensor<1x4x16xf32>
+}
+
+// -----
+
+func.func @batch_norm_stats(%x: tensor<1x4x2x2xf32>, %s: tensor<3xf32>) -> tensor<1x4x2x2xf32> {
+  // expected-error@+1 {{scale, bias, mean and variance must be [4] tensors, got [3]}}
+  %y = cv.batch_norm %x, %s, %s, %s, %s : (tensor<1x4x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x4x2x2xf32>
+  return %y : tensor<1x4x2x2xf32>
+}

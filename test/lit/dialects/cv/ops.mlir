@@ -52,3 +52,16 @@ func.func @arithmetic_and_concat(%a: tensor<?x4x5x5xf32>, %b: tensor<?x2x5x5xf32
   %3 = cv.concat %2, %b {axis = 1} : (tensor<?x4x5x5xf32>, tensor<?x2x5x5xf32>) -> tensor<?x6x5x5xf32>
   return %3 : tensor<?x6x5x5xf32>
 }
+
+// CHECK-LABEL: func @epilogues_and_batch_norm
+func.func @epilogues_and_batch_norm(%x: tensor<?x8x4x4xf32>, %w: tensor<8x8x3x3xf32>, %m: tensor<8x8xf32>, %s: tensor<8xf32>) -> (tensor<?x8x4x4xf32>, tensor<?x8x16xf32>) {
+  // CHECK: cv.batch_norm %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}}, %{{.*}} {epsilon = 1.000000e-03 : f32}
+  %n = cv.batch_norm %x, %s, %s, %s, %s {epsilon = 1.0e-3 : f32} : (tensor<?x8x4x4xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>, tensor<8xf32>) -> tensor<?x8x4x4xf32>
+  // CHECK: cv.conv2d %{{.*}}, %{{.*}}, %{{.*}} residual %{{.*}} {activation = #cv<activation clip>, activation_args = array<f32: 0.000000e+00, 6.000000e+00>, pads = array<i64: 1, 1, 1, 1>}
+  %c = cv.conv2d %n, %w, %s residual %x {activation = #cv<activation clip>, activation_args = array<f32: 0.0, 6.0>, pads = array<i64: 1, 1, 1, 1>} : (tensor<?x8x4x4xf32>, tensor<8x8x3x3xf32>, tensor<8xf32>, tensor<?x8x4x4xf32>) -> tensor<?x8x4x4xf32>
+  // CHECK: cv.reshape
+  %f = cv.reshape %c : (tensor<?x8x4x4xf32>) -> tensor<?x8x16xf32>
+  // CHECK: cv.matmul %{{.*}}, %{{.*}} {activation = #cv<activation sigmoid>} : (tensor<?x8x16xf32>, tensor<8x8xf32>) -> tensor<?x8x16xf32>
+  %y = cv.matmul %f, %m {activation = #cv<activation sigmoid>} : (tensor<?x8x16xf32>, tensor<8x8xf32>) -> tensor<?x8x16xf32>
+  return %c, %y : tensor<?x8x4x4xf32>, tensor<?x8x16xf32>
+}

@@ -10,7 +10,7 @@ namespace cvc::driver {
 
 /// Whole-model figures of a plan, per image (batch 1).
 struct PlanFigures {
-  uint64_t parameters = 0;    ///< elements of every distinct weight tensor
+  uint64_t parameters = 0;    ///< elements of every distinct constant tensor the kernels read
   uint64_t macs = 0;          ///< multiply-accumulates of convolutions and matmuls
   int kernels = 0;            ///< kernel launches per inference
   uint64_t separateBytes = 0; ///< activations, each in its own buffer

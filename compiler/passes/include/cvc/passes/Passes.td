@@ -56,4 +56,23 @@ def CvFuseEpilogue : Pass<"cv-fuse-epilogue", "mlir::func::FuncOp"> {
   let dependentDialects = ["cvc::cv::CvDialect"];
 }
 
+def CvConv1x1ToMatmul : Pass<"cv-conv1x1-to-matmul", "mlir::func::FuncOp"> {
+  let summary = "Rewrite stride-1 unpadded 1x1 convolutions as matrix products over pixels";
+  let description = [{
+    A 1x1 convolution with stride 1, no padding, no dilation and one group
+    computes, per image, the [M, C] weight times the [C, H*W] pixel matrix.
+    It becomes a `cv.matmul` between reshapes (views), keeping its bias and
+    fused epilogue, and is lowered through the GEMM schedule. Strided,
+    padded or grouped 1x1 convolutions are left alone.
+
+    ```mlir
+    %y = cv.conv2d %x, %w, %b : (tensor<?x256x56x56xf32>, tensor<64x256x1x1xf32>, ...) // becomes
+    %f = cv.reshape %x : (tensor<?x256x56x56xf32>) -> tensor<?x256x3136xf32>
+    %m = cv.matmul %f, %w2, %b : (...) -> tensor<?x64x3136xf32>
+    %y = cv.reshape %m : (tensor<?x64x3136xf32>) -> tensor<?x64x56x56xf32>
+    ```
+  }];
+  let dependentDialects = ["cvc::cv::CvDialect"];
+}
+
 #endif // CVC_PASSES_TD
