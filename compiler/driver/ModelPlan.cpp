@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/driver/ModelPlan.h"
+#include "cvc/driver/ViewLayout.h"
 
 #include "cv/CvOps.h"
 
@@ -70,6 +71,27 @@ LogicalResult weightBytes(cv::ConstantOp op, PlannedTensor &tensor) {
     return op.emitOpError() << "weight '" << tensor.name << "' holds " << tensor.data.size()
                             << " bytes; its type needs " << expected;
   return success();
+}
+
+/// A slice that only selects (unit innermost step, positive steps, the whole
+/// batch) is a strided view: (element offset, strides) given its source's
+/// dims and strides.
+std::optional<std::pair<int64_t, std::vector<int64_t>>>
+sliceView(cv::SliceOp slice, const std::vector<int64_t> &dims,
+          const std::vector<int64_t> &strides) {
+  ArrayRef<int64_t> starts = slice.getStarts(), steps = slice.getSteps();
+  auto out = planDims(llvm::cast<RankedTensorType>(slice.getType()));
+  if (steps.empty() || steps.back() != 1 || starts[0] != 0 || out[0] != dims[0])
+    return std::nullopt;
+  int64_t offset = 0;
+  std::vector<int64_t> viewStrides(strides.size());
+  for (size_t i = 0; i < strides.size(); ++i) {
+    if (steps[i] < 1 || starts[i] < 0)
+      return std::nullopt;
+    offset += starts[i] * strides[i];
+    viewStrides[i] = strides[i] * steps[i];
+  }
+  return std::make_pair(offset, viewStrides);
 }
 
 std::string opShortName(Operation *op) {
@@ -145,6 +167,107 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
   }
 
   bool failed = false;
+  // Where each operand of an in-place concat is written: its range of the
+  // concat's result. A reshape's source writes the same elements seen in its
+  // own shape (--cv-in-place-concat only allows reshapes for which that is a
+  // strided view).
+  struct Slot {
+    Value concat;
+    int64_t offset;
+    std::vector<int64_t> strides;
+  };
+  DenseMap<Value, Slot> slots;
+  func.walk([&](cv::ConcatOp concat) {
+    if (!concat.getInPlace())
+      return;
+    std::vector<int64_t> dims = planDims(llvm::cast<RankedTensorType>(concat.getType()));
+    std::vector<int64_t> strides = denseStrides(dims);
+    int64_t axis = concat.getAxis(), offset = 0;
+    for (Value in : concat.getInputs()) {
+      std::vector<int64_t> inDims = planDims(llvm::cast<RankedTensorType>(in.getType()));
+      slots[in] = Slot{concat.getOutput(), offset, strides};
+      if (auto reshape = in.getDefiningOp<cv::ReshapeOp>()) {
+        std::vector<int64_t> srcDims =
+            planDims(llvm::cast<RankedTensorType>(reshape.getInput().getType()));
+        if (auto srcStrides = reshapedStrides(inDims, strides, srcDims))
+          slots[reshape.getInput()] = Slot{concat.getOutput(), offset, *srcStrides};
+      }
+      offset += inDims[axis] * strides[axis];
+    }
+  });
+  auto isStrided = [&](Value v) { return !plan->tensors[tensorOf.lookup(v)].viewStrides.empty(); };
+  auto rootOf = [&](int t) { return plan->tensors[t].alias >= 0 ? plan->tensors[t].alias : t; };
+  auto stridesOf = [&](int t) {
+    const PlannedTensor &tensor = plan->tensors[t];
+    return tensor.viewStrides.empty() ? denseStrides(tensor.dims) : tensor.viewStrides;
+  };
+  /// A tensor for `v` viewing `root`'s storage.
+  auto addView = [&](Value v, int root, int64_t offset, std::vector<int64_t> strides) {
+    int t = addTensor(v, plan->tensors[root].kind == TensorKind::Weight ? TensorKind::Weight
+                                                                        : TensorKind::Activation,
+                      "t" + std::to_string(plan->tensors.size()));
+    PlannedTensor &tensor = plan->tensors[t];
+    tensor.alias = root;
+    tensor.offset = plan->tensors[root].offset;
+    tensor.viewOffset = offset;
+    if (strides != denseStrides(tensor.dims) || offset != 0)
+      tensor.viewStrides = std::move(strides);
+    return t;
+  };
+  /// The tensor an op's result is written to: its own, or its range of an
+  /// in-place concat's result.
+  auto addResult = [&](Value v) {
+    auto slot = slots.find(v);
+    if (slot == slots.end())
+      return addTensor(v, TensorKind::Activation, "t" + std::to_string(plan->tensors.size()));
+    if (!tensorOf.count(slot->second.concat))
+      addTensor(slot->second.concat, TensorKind::Activation,
+                "t" + std::to_string(plan->tensors.size()));
+    return addView(v, tensorOf.lookup(slot->second.concat), slot->second.offset,
+                   slot->second.strides);
+  };
+  /// A kernel for `op` (or a copy of `copySource`), lowered with the strided
+  /// views among its tensors known, so that it reads their strides.
+  auto planKernel = [&](Operation *op, Value copySource, std::vector<Value> operands,
+                        Value result) -> FailureOr<PlannedKernel *> {
+    llvm::DenseSet<Value> strided;
+    std::string signature = op ? halide::kernelSignature(op) : "copy ";
+    if (!op)
+      llvm::raw_string_ostream(signature) << copySource.getType();
+    for (auto [i, v] : llvm::enumerate(operands))
+      if (isStrided(v)) {
+        strided.insert(v);
+        signature += " strided_operand" + std::to_string(i);
+      }
+    if (result && slots.count(result)) {
+      strided.insert(result);
+      signature += " strided_result";
+    }
+    halide::ScopedStridedValues scope(strided);
+    std::string shortName = op ? opShortName(op) : "copy";
+    FailureOr<int> function =
+        functionFor(signature, shortName, [&]() -> FailureOr<halide::Kernel> {
+          if (op)
+            return halide::lowerOp(op, target);
+          return halide::lowerCopy(copySource, target);
+        });
+    if (mlir::failed(function))
+      return failure();
+    std::vector<int> args;
+    if (op) {
+      for (int index : plan->functions[*function].operandIndex)
+        args.push_back(tensorOf.lookup(op->getOperand(index)));
+      args.push_back(addResult(result));
+    } else {
+      args.push_back(tensorOf.lookup(copySource));
+      PlannedTensor copy;
+      copy.dims = plan->tensors[args[0]].dims;
+      plan->tensors.push_back(std::move(copy));
+      args.push_back(static_cast<int>(plan->tensors.size()) - 1);
+    }
+    return &addKernel(*function, shortName, std::move(args));
+  };
+
   for (Operation &op : func.getBody().front()) {
     if (auto constant = llvm::dyn_cast<cv::ConstantOp>(&op)) {
       int t = addTensor(constant, TensorKind::Weight, "const" + std::to_string(tensorOf.size()));
@@ -160,31 +283,51 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
     }
     if (auto reshape = llvm::dyn_cast<cv::ReshapeOp>(&op)) {
       int source = tensorOf.lookup(reshape.getInput());
-      int root = plan->tensors[source].alias >= 0 ? plan->tensors[source].alias : source;
-      int t = addTensor(reshape, plan->tensors[root].kind == TensorKind::Weight
-                                     ? TensorKind::Weight
-                                     : TensorKind::Activation,
-                        "t" + std::to_string(plan->tensors.size()));
-      plan->tensors[t].alias = root;
-      plan->tensors[t].offset = plan->tensors[root].offset;
+      std::vector<int64_t> dims = planDims(llvm::cast<RankedTensorType>(reshape.getType()));
+      if (slots.count(reshape.getResult())) {
+        // Its source already writes the concat's range, seen in this shape.
+        addResult(reshape.getResult());
+        continue;
+      }
+      auto strides = reshapedStrides(plan->tensors[source].dims, stridesOf(source), dims);
+      if (!strides) {
+        // A strided view whose dimensions cannot merge: copy it densely.
+        FailureOr<PlannedKernel *> copy = planKernel(nullptr, reshape.getInput(), {reshape.getInput()}, {});
+        if (mlir::failed(copy)) {
+          failed = true;
+          continue;
+        }
+        source = (*copy)->args.back();
+        strides = denseStrides(dims);
+      }
+      addView(reshape.getResult(), rootOf(source), plan->tensors[source].viewOffset, *strides);
+      continue;
+    }
+    if (auto slice = llvm::dyn_cast<cv::SliceOp>(&op)) {
+      int source = tensorOf.lookup(slice.getInput());
+      if (auto view = sliceView(slice, plan->tensors[source].dims, stridesOf(source))) {
+        addView(slice.getResult(), rootOf(source),
+                plan->tensors[source].viewOffset + view->first, view->second);
+        continue;
+      }
+    }
+    if (auto concat = llvm::dyn_cast<cv::ConcatOp>(&op); concat && concat.getInPlace()) {
+      // Its operands' producers have written every element.
+      if (!tensorOf.count(concat.getOutput()))
+        addResult(concat.getOutput());
       continue;
     }
     if (llvm::isa<func::ReturnOp>(&op))
       continue;
 
-    FailureOr<int> function = functionFor(halide::kernelSignature(&op), opShortName(&op),
-                                          [&] { return halide::lowerOp(&op, target); });
-    if (mlir::failed(function)) {
+    FailureOr<PlannedKernel *> kernel = planKernel(
+        &op, {}, std::vector<Value>(op.getOperands().begin(), op.getOperands().end()),
+        op.getResult(0));
+    if (mlir::failed(kernel)) {
       failed = true;
       continue;
     }
-    std::vector<int> args;
-    for (int index : plan->functions[*function].operandIndex)
-      args.push_back(tensorOf.lookup(op.getOperand(index)));
-    args.push_back(addTensor(op.getResult(0), TensorKind::Activation,
-                             "t" + std::to_string(plan->tensors.size())));
-    PlannedKernel &kernel = addKernel(*function, opShortName(&op), std::move(args));
-    plan->macsPerImage += kernel.macsPerImage;
+    plan->macsPerImage += (*kernel)->macsPerImage;
   }
   if (failed)
     return failure();
@@ -196,19 +339,10 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
     if (plan->tensors[t].kind != TensorKind::Activation || plan->tensors[t].alias >= 0) {
       // An input, a weight, a view or an output returned twice: copy it into
       // the caller's buffer.
-      std::string signature = "copy ";
-      llvm::raw_string_ostream(signature) << value.getType();
-      FailureOr<int> function = functionFor(signature, "copy", [&]() -> FailureOr<halide::Kernel> {
-        return halide::lowerCopy(value, target);
-      });
-      if (mlir::failed(function))
+      FailureOr<PlannedKernel *> copy = planKernel(nullptr, value, {value}, {});
+      if (mlir::failed(copy))
         return failure();
-      PlannedTensor copy;
-      copy.dims = plan->tensors[t].dims;
-      plan->tensors.push_back(std::move(copy));
-      int c = static_cast<int>(plan->tensors.size()) - 1;
-      addKernel(*function, "copy", {t, c});
-      t = c;
+      t = (*copy)->args.back();
     }
     PlannedTensor &tensor = plan->tensors[t];
     tensor.kind = TensorKind::Output;

@@ -61,6 +61,8 @@ void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
     fpm.addPass(createCvConv1x1ToMatmul());
     // The unfolded weights and statistics are dead now.
     fpm.addPass(createCanonicalizerPass());
+    // Last: it relies on the exact producers of each concat operand.
+    fpm.addPass(createCvInPlaceConcat());
   }
   fpm.addPass(createCvVerifyLowerable());
 }

@@ -51,7 +51,8 @@ std::string emitPlanSource(const ModelPlan &plan) {
     std::vector<int64_t> dims = t.dims;
     os << "  {" << cString(t.name) << ", " << static_cast<int>(t.kind) << ", " << dims.size()
        << ", {" << cList(dims) << "}, " << t.offset << "ull, " << t.firstUse << ", "
-       << t.lastUse << ", " << t.alias << "},\n";
+       << t.lastUse << ", " << t.alias << ", " << t.viewOffset << "ll, {"
+       << (t.viewStrides.empty() ? std::string("0") : cList(t.viewStrides)) << "}},\n";
   }
   os << "};\n\n";
 

@@ -16,32 +16,54 @@ std::vector<int64_t> halideShape(Value v) {
 }
 
 namespace {
-template <typename DimFn> void constrain(const std::vector<int64_t> &shape, DimFn dim) {
+
+thread_local const llvm::DenseSet<Value> *stridedValues = nullptr;
+
+/// Dense row-major strides and static extents, except that a strided view
+/// keeps only its extents (and a unit innermost stride, which the planner
+/// guarantees) fixed.
+template <typename DimFn> void constrain(const std::vector<int64_t> &shape, bool strided, DimFn dim) {
   int64_t stride = 1;
   for (size_t i = 0; i < shape.size(); ++i) {
-    if (shape[i] < 0) {
+    bool dynamic = shape[i] < 0;
+    if (dynamic)
       dim(i).set_min(0);
+    else
+      dim(i).set_bounds(0, static_cast<int>(shape[i]));
+    if (!strided || i == 0)
       dim(i).set_stride(static_cast<int>(stride));
+    if (dynamic)
       break; // only the outermost dimension may be dynamic
-    }
-    dim(i).set_bounds(0, static_cast<int>(shape[i]));
-    dim(i).set_stride(static_cast<int>(stride));
     stride *= shape[i];
   }
 }
+
 } // namespace
+
+ScopedStridedValues::ScopedStridedValues(const llvm::DenseSet<Value> &values)
+    : previous(stridedValues) {
+  stridedValues = &values;
+}
+
+ScopedStridedValues::~ScopedStridedValues() { stridedValues = previous; }
+
+bool ScopedStridedValues::contains(Value value) {
+  return stridedValues && stridedValues->contains(value);
+}
 
 Halide::ImageParam makeInput(Value v, const std::string &name) {
   std::vector<int64_t> shape = halideShape(v);
   Halide::ImageParam p(Halide::Float(32), static_cast<int>(shape.size()), name);
-  constrain(shape, [&](size_t i) { return p.dim(static_cast<int>(i)); });
+  constrain(shape, ScopedStridedValues::contains(v),
+            [&](size_t i) { return p.dim(static_cast<int>(i)); });
   return p;
 }
 
 void constrainOutput(Halide::Func f, Value v) {
   std::vector<int64_t> shape = halideShape(v);
   Halide::OutputImageParam out = f.output_buffer();
-  constrain(shape, [&](size_t i) { return out.dim(static_cast<int>(i)); });
+  constrain(shape, ScopedStridedValues::contains(v),
+            [&](size_t i) { return out.dim(static_cast<int>(i)); });
 }
 
 std::vector<Halide::Var> makeVars(size_t rank) {

@@ -270,7 +270,7 @@ LogicalResult importConcat(ImportContext &ic) {
   FailureOr<int64_t> axis = ic.axisAttr("axis", 1, rank);
   if (failed(axis))
     return failure();
-  return ic.bind(0, ic.create<cv::ConcatOp>(inputs, ic.builder.getI64IntegerAttr(*axis)));
+  return ic.bind(0, ic.create<cv::ConcatOp>(inputs, ic.builder.getI64IntegerAttr(*axis), UnitAttr()));
 }
 
 /// Axes from the `axes` attribute (older opsets) or the second input (newer).
@@ -406,7 +406,7 @@ LogicalResult gatherActivation(ImportContext &ic, const std::vector<int64_t> &in
     return ic.fail("an empty index list is not supported");
   FailureOr<Value> joined = parts.front();
   if (parts.size() > 1)
-    joined = ic.create<cv::ConcatOp>(parts, ic.builder.getI64IntegerAttr(axis));
+    joined = ic.create<cv::ConcatOp>(parts, ic.builder.getI64IntegerAttr(axis), UnitAttr());
   if (failed(joined) || !scalar)
     return ic.bind(0, joined);
   std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());

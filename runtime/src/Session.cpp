@@ -118,11 +118,12 @@ cvc_status cvc_session_s::bind(int64_t newBatch) {
     b.type = halide_type_t(halide_type_float, 32, 1);
     b.dimensions = tensor.rank;
     b.dim = dims[t].data();
+    bool strided = tensor.strides[0] != 0;
     int32_t stride = 1;
     for (int i = 0; i < tensor.rank; ++i) {
       int64_t extent = tensor.dims[tensor.rank - 1 - i];
-      dims[t][i] = halide_dimension_t(0, static_cast<int32_t>(extent < 0 ? newBatch : extent),
-                                      stride);
+      int32_t s = strided ? static_cast<int32_t>(tensor.strides[tensor.rank - 1 - i]) : stride;
+      dims[t][i] = halide_dimension_t(0, static_cast<int32_t>(extent < 0 ? newBatch : extent), s);
       stride *= dims[t][i].extent;
     }
   }
@@ -205,8 +206,10 @@ cvc_status cvc_session_s::run(const cvc_tensor *inputs, size_t inputCount, cvc_t
   for (size_t i = 0; i < outputCount; ++i)
     storage[plan->outputs[i]] = outputs[i].data;
   for (int t = 0; t < count; ++t) {
-    int root = plan->tensors[t].alias >= 0 ? plan->tensors[t].alias : t;
-    buffers[t].host = static_cast<uint8_t *>(storage[root]);
+    const cvc_plan_tensor &tensor = plan->tensors[t];
+    int root = tensor.alias >= 0 ? tensor.alias : t;
+    buffers[t].host = static_cast<uint8_t *>(storage[root]) +
+                      (tensor.alias >= 0 ? tensor.view_offset * sizeof(float) : 0);
   }
 
   halide_set_error_handler(captureHalideError);

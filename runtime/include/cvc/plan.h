@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 
-#define CVC_PLAN_VERSION 1
+#define CVC_PLAN_VERSION 2
 #define CVC_PLAN_MAX_RANK 8
 
 typedef enum cvc_plan_tensor_kind {
@@ -44,6 +44,12 @@ typedef struct cvc_plan_tensor {
   /** Index of the tensor whose storage this one shares (a reshape is a
    *  view, never a copy), or -1. Aliases never chain: `alias` names a root. */
   int32_t alias;
+  /** Views: element offset of this tensor's first element in the root. */
+  int64_t view_offset;
+  /** Views that are not dense (a slice, a producer writing its channels of
+   *  an in-place concat): the element stride of each dimension, the batch
+   *  included. All zero for dense tensors. */
+  int64_t strides[CVC_PLAN_MAX_RANK];
 } cvc_plan_tensor;
 
 typedef int (*cvc_kernel_fn)(void **args);

@@ -316,13 +316,15 @@ def Cv_ConcatOp : Cv_Op<"concat", [Pure, InferTypeOpAdaptor]> {
   let summary = "Concatenation along one axis (Inception and fire modules).";
   let description = [{
     All operands have the same shape except along `axis`; the result's extent
-    there is the sum of theirs.
+    there is the sum of theirs. With `in_place` (set by
+    `--cv-in-place-concat`), each operand's producer writes straight into its
+    range of the result and the concat itself copies nothing.
 
     ```mlir
     %y = cv.concat %a, %b {axis = 1} : (tensor<?x64x28x28xf32>, tensor<?x32x28x28xf32>) -> tensor<?x96x28x28xf32>
     ```
   }];
-  let arguments = (ins Variadic<Cv_Tensor>:$inputs, I64Attr:$axis);
+  let arguments = (ins Variadic<Cv_Tensor>:$inputs, I64Attr:$axis, UnitAttr:$in_place);
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat = "$inputs attr-dict `:` functional-type($inputs, results)";
 }

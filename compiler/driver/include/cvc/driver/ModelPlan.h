@@ -30,6 +30,8 @@ struct PlannedTensor {
   uint64_t offset = 0;       ///< weights: byte offset in the blob
   int firstUse = -1, lastUse = -1;
   int alias = -1;            ///< root tensor whose storage this one views
+  int64_t viewOffset = 0;    ///< views: first element's offset in the root
+  std::vector<int64_t> viewStrides; ///< strided views: element strides; empty = dense
   llvm::ArrayRef<char> data; ///< weights: bytes (owned by the module or `ownedData`)
   std::vector<char> ownedData;
 };

@@ -12,6 +12,7 @@
 
 #include "mlir/IR/Operation.h"
 #include "mlir/IR/Value.h"
+#include "llvm/ADT/DenseSet.h"
 #include "mlir/Support/LogicalResult.h"
 
 #include <Halide.h>
@@ -30,6 +31,22 @@ struct Kernel {
   std::vector<Halide::Argument> arguments;  ///< one ImageParam per input; the output is last, implicitly
   uint64_t macsPerImage = 0;                ///< multiply-accumulates at batch 1
   std::string schedule;                     ///< the schedule parameters chosen, human readable
+};
+
+/// While alive, makes the lowering functions treat `values` as possibly
+/// strided views (a slice, a channel range of an in-place concat): their
+/// kernels read the strides from the buffers instead of assuming dense
+/// row-major ones. The caller adds the same fact to the kernel signature.
+class ScopedStridedValues {
+public:
+  explicit ScopedStridedValues(const llvm::DenseSet<mlir::Value> &values);
+  ~ScopedStridedValues();
+  ScopedStridedValues(const ScopedStridedValues &) = delete;
+  ScopedStridedValues &operator=(const ScopedStridedValues &) = delete;
+  static bool contains(mlir::Value value);
+
+private:
+  const llvm::DenseSet<mlir::Value> *previous;
 };
 
 /// Canonical text identifying a kernel up to the batch extent: op name,

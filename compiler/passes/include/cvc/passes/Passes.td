@@ -75,4 +75,22 @@ def CvConv1x1ToMatmul : Pass<"cv-conv1x1-to-matmul", "mlir::func::FuncOp"> {
   let dependentDialects = ["cvc::cv::CvDialect"];
 }
 
+def CvInPlaceConcat : Pass<"cv-in-place-concat", "mlir::func::FuncOp"> {
+  let summary = "Mark concatenations whose operands' producers can write into the result";
+  let description = [{
+    A `cv.concat` along a non-batch axis gets `in_place` when every operand
+    is read by nothing else and is the result of an op with its own kernel
+    (or a reshape of one that keeps the dimensions up to the axis). The
+    planner then lays out each operand as a strided view of its range of the
+    result, each producer writes there, and no concat kernel runs. Concats
+    of constants, views, block arguments or operands used elsewhere, and
+    returned concats, are left alone.
+
+    ```mlir
+    %y = cv.concat %a, %b {axis = 1 : i64} : ...   // becomes
+    %y = cv.concat %a, %b {axis = 1 : i64, in_place} : ...
+    ```
+  }];
+}
+
 #endif // CVC_PASSES_TD

@@ -1,0 +1,71 @@
+//===- InPlaceConcat.cpp - producers write into their range of a concat --===//
+//
+// A concatenation along channels copies every operand once more. When each
+// operand is computed by a kernel for this concat alone, that kernel can
+// write its result straight into its channel range of the concat's buffer
+// (a strided view the planner lays out), and the concat copies nothing.
+// This pass decides where that is legal and marks the concat `in_place`.
+//
+//===----------------------------------------------------------------------===//
+#include "cv/CvOps.h"
+#include "cvc/passes/Passes.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+
+namespace cvc {
+#define GEN_PASS_DEF_CVINPLACECONCAT
+#include "cvc/passes/Passes.h.inc"
+} // namespace cvc
+
+using namespace mlir;
+
+namespace {
+
+/// Ops that become a kernel writing their own result; constants, views and
+/// other concats have no kernel that could write elsewhere.
+bool computedByKernel(Value v) {
+  Operation *op = v.getDefiningOp();
+  return op && op->getNumResults() == 1 &&
+         !llvm::isa<cvc::cv::ConstantOp, cvc::cv::ReshapeOp, cvc::cv::SliceOp,
+                    cvc::cv::ConcatOp>(op);
+}
+
+/// True when `operand` can be written in place at its range of the concat
+/// along `axis`: nothing else reads it, and it is a kernel's result or a
+/// reshape of one that keeps the dimensions up to `axis`, so that the
+/// kernel's view of the range is still a strided view.
+bool writableInPlace(Value operand, int64_t axis) {
+  if (!operand.hasOneUse())
+    return false;
+  if (auto reshape = operand.getDefiningOp<cvc::cv::ReshapeOp>()) {
+    auto from = llvm::cast<RankedTensorType>(reshape.getInput().getType());
+    auto to = llvm::cast<RankedTensorType>(reshape.getType());
+    if (from.getRank() <= axis ||
+        from.getShape().take_front(axis + 1) != to.getShape().take_front(axis + 1))
+      return false;
+    operand = reshape.getInput();
+    if (!operand.hasOneUse())
+      return false;
+  }
+  return computedByKernel(operand);
+}
+
+struct CvInPlaceConcatPass : public cvc::impl::CvInPlaceConcatBase<CvInPlaceConcatPass> {
+  void runOnOperation() override {
+    func::FuncOp func = getOperation();
+    llvm::DenseSet<Value> returned;
+    func.walk([&](func::ReturnOp ret) { returned.insert(ret.getOperands().begin(),
+                                                        ret.getOperands().end()); });
+    func.walk([&](cvc::cv::ConcatOp concat) {
+      // The batch cannot be split; a returned result lives in the caller's
+      // buffer, which the planner does not slice.
+      if (concat.getAxis() < 1 || returned.contains(concat.getOutput()))
+        return;
+      if (llvm::all_of(concat.getInputs(),
+                       [&](Value v) { return writableInPlace(v, concat.getAxis()); }))
+        concat.setInPlace(true);
+    });
+  }
+};
+
+} // namespace

@@ -1,0 +1,57 @@
+// RUN: cvc-opt --split-input-file --cv-in-place-concat %s | FileCheck %s
+
+// An Inception-style join: each branch is computed for the concat alone, one
+// of them through a reshape that keeps the channels.
+// CHECK-LABEL: func @branches
+func.func @branches(%x: tensor<?x4x6x6xf32>, %w: tensor<2x4x1x1xf32>, %m: tensor<3x4xf32>) -> tensor<?x5x3x3xf32> {
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64, in_place}
+  %a = cv.conv2d %x, %w {strides = array<i64: 2, 2>} : (tensor<?x4x6x6xf32>, tensor<2x4x1x1xf32>) -> tensor<?x2x3x3xf32>
+  %p = cv.max_pool2d %x {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x4x6x6xf32>) -> tensor<?x4x3x3xf32>
+  %f = cv.reshape %p : (tensor<?x4x3x3xf32>) -> tensor<?x4x9xf32>
+  %b = cv.matmul %f, %m : (tensor<?x4x9xf32>, tensor<3x4xf32>) -> tensor<?x3x9xf32>
+  %r = cv.reshape %b : (tensor<?x3x9xf32>) -> tensor<?x3x3x3xf32>
+  %y = cv.concat %a, %r {axis = 1} : (tensor<?x2x3x3xf32>, tensor<?x3x3x3xf32>) -> tensor<?x5x3x3xf32>
+  %z = cv.relu %y : tensor<?x5x3x3xf32>
+  return %z : tensor<?x5x3x3xf32>
+}
+
+// -----
+
+// Left alone: an operand also used elsewhere; a block argument; a constant;
+// a concat of a concat; a concat along the batch; a returned concat.
+// CHECK-LABEL: func @left_alone
+func.func @left_alone(%x: tensor<1x2x4x4xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x6x4x4xf32>, tensor<2x2x4x4xf32>, tensor<1x4x4x4xf32>) {
+  %k = cv.constant dense<1.0> : tensor<1x2x4x4xf32>
+  %a = cv.relu %x : tensor<1x2x4x4xf32>
+  %b = cv.tanh %x : tensor<1x2x4x4xf32>
+  // CHECK: %[[C0:.*]] = cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64} :
+  %c0 = cv.concat %a, %b {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %s0 = cv.sigmoid %c0 : tensor<1x4x4x4xf32>
+  %u = cv.add %a, %a : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %v = cv.abs %x : tensor<1x2x4x4xf32>
+  // CHECK: %[[C1:.*]] = cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64} :
+  %c1 = cv.concat %x, %v {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %s1 = cv.sigmoid %c1 : tensor<1x4x4x4xf32>
+  %w = cv.neg %x : tensor<1x2x4x4xf32>
+  // CHECK: %[[C2:.*]] = cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64} :
+  %c2 = cv.concat %k, %w {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %s2 = cv.sigmoid %c2 : tensor<1x4x4x4xf32>
+  %e = cv.exp %x : tensor<1x2x4x4xf32>
+  %f = cv.floor %x : tensor<1x2x4x4xf32>
+  %g = cv.ceil %x : tensor<1x2x4x4xf32>
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64, in_place} :
+  %inner = cv.concat %e, %f {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64} :
+  %outer = cv.concat %inner, %g {axis = 1} : (tensor<1x4x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x6x4x4xf32>
+  %s3 = cv.sigmoid %outer : tensor<1x6x4x4xf32>
+  %h = cv.sqrt %x : tensor<1x2x4x4xf32>
+  %i = cv.log %x : tensor<1x2x4x4xf32>
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 0 : i64} :
+  %c4 = cv.concat %h, %i {axis = 0} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<2x2x4x4xf32>
+  %s4 = cv.sigmoid %c4 : tensor<2x2x4x4xf32>
+  %j = cv.reciprocal %x : tensor<1x2x4x4xf32>
+  %l = cv.softplus %x : tensor<1x2x4x4xf32>
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64} :
+  %c5 = cv.concat %j, %l {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  return %s0, %s1, %s2, %s3, %s4, %c5 : tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x6x4x4xf32>, tensor<2x2x4x4xf32>, tensor<1x4x4x4xf32>
+}
