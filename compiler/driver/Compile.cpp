@@ -13,6 +13,7 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
+#include "mlir/Support/Timing.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/Format.h"
 #include "llvm/Support/Path.h"
@@ -195,6 +196,20 @@ LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) 
 
 namespace {
 
+/// The pass pipeline for `options`, with MLIR's command-line instrumentation
+/// (--mlir-print-ir-*, --mlir-timing) applied.
+LogicalResult runPipeline(MLIRContext &ctx, ModuleOp module, const CompileOptions &options) {
+  PassManager pm(&ctx);
+  if (failed(applyPassManagerCLOptions(pm)))
+    return failure();
+  DefaultTimingManager timing;
+  applyDefaultTimingManagerCLOptions(timing);
+  TimingScope root = timing.getRootScope();
+  pm.enableTiming(root);
+  buildPassPipeline(pm, options);
+  return pm.run(module);
+}
+
 /// Plans @main of `module` for the summary (no code is generated).
 FailureOr<std::unique_ptr<ModelPlan>> planForSummary(ModuleOp module,
                                                      const CompileOptions &options) {
@@ -224,11 +239,7 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
     return failure();
   PlanFigures beforeFigures = measurePlan(**beforePlan);
 
-  PassManager pm(&ctx);
-  if (failed(applyPassManagerCLOptions(pm)))
-    return failure();
-  buildPassPipeline(pm, options);
-  if (failed(pm.run(module)))
+  if (failed(runPipeline(ctx, module, options)))
     return failure();
   auto plan = planForSummary(module, options);
   if (failed(plan))
@@ -266,11 +277,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &options) {
   if (options.emit == EmitKind::Summary)
     return emitSummary(ctx, *module, options);
 
-  PassManager pm(&ctx);
-  if (failed(applyPassManagerCLOptions(pm)))
-    return failure();
-  buildPassPipeline(pm, options);
-  if (failed(pm.run(*module)))
+  if (failed(runPipeline(ctx, *module, options)))
     return failure();
   if (options.checkOnly)
     return success();

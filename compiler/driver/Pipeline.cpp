@@ -49,20 +49,45 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const CompileOptions &options)
   return nullptr;
 }
 
+namespace {
+
+/// The optional graph rewrites, in pipeline order, with the lowest -O level
+/// that runs each; --enable-pass / --disable-pass override per pass.
+struct OptionalPass {
+  const char *name;
+  int level;
+  std::unique_ptr<Pass> (*create)();
+};
+
+const OptionalPass kOptionalPasses[] = {
+    {"canonicalize", 1, [] { return createCanonicalizerPass(); }},
+    {"cse", 1, [] { return createCSEPass(); }},
+    {"cv-fold-batch-norm", 2, [] { return createCvFoldBatchNorm(); }},
+    {"cv-fuse-epilogue", 2, [] { return createCvFuseEpilogue(); }},
+    {"cv-merge-sibling-conv1x1", 2, [] { return createCvMergeSiblingConv1x1(); }},
+    {"cv-conv1x1-to-matmul", 2, [] { return createCvConv1x1ToMatmul(); }},
+    // The unfolded weights and statistics are dead now.
+    {"canonicalize", 2, [] { return createCanonicalizerPass(); }},
+    // Last: it relies on the exact producers of each concat operand.
+    {"cv-in-place-concat", 2, [] { return createCvInPlaceConcat(); }},
+};
+
+} // namespace
+
+std::vector<std::string> optionalPassNames() {
+  std::vector<std::string> names;
+  for (const OptionalPass &p : kOptionalPasses)
+    if (llvm::find(names, p.name) == names.end())
+      names.push_back(p.name);
+  return names;
+}
+
 void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
   OpPassManager &fpm = pm.nest<func::FuncOp>();
-  if (options.optLevel > 0) {
-    fpm.addPass(createCanonicalizerPass());
-    fpm.addPass(createCSEPass());
-  }
-  if (options.optLevel > 1) {
-    fpm.addPass(createCvFoldBatchNorm());
-    fpm.addPass(createCvFuseEpilogue());
-    fpm.addPass(createCvConv1x1ToMatmul());
-    // The unfolded weights and statistics are dead now.
-    fpm.addPass(createCanonicalizerPass());
-    // Last: it relies on the exact producers of each concat operand.
-    fpm.addPass(createCvInPlaceConcat());
+  for (const OptionalPass &p : kOptionalPasses) {
+    bool wanted = options.optLevel >= p.level || options.enabledPasses.count(p.name);
+    if (wanted && !options.disabledPasses.count(p.name))
+      fpm.addPass(p.create());
   }
   fpm.addPass(createCvVerifyLowerable());
 }

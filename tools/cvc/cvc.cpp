@@ -61,6 +61,13 @@ cl::opt<bool> summary("summary",
                                 "multiply-accumulates, the totals, and what the pass pipeline "
                                 "and the memory plan saved; writes no library"),
                        cl::cat(cvcCategory));
+cl::list<std::string> enablePasses(
+    "enable-pass", cl::CommaSeparated,
+    cl::desc("Run these optional passes whatever the -O level (an unknown name lists them)"),
+    cl::value_desc("name,..."), cl::cat(cvcCategory));
+cl::list<std::string> disablePasses("disable-pass", cl::CommaSeparated,
+                                    cl::desc("Skip these optional passes"),
+                                    cl::value_desc("name,..."), cl::cat(cvcCategory));
 cl::opt<bool> printWeights("print-weights", cl::desc("Print weights in --emit=mlir output"),
                            cl::cat(cvcCategory));
 
@@ -130,6 +137,19 @@ int main(int argc, char **argv) {
   options.verbose = verbose;
   options.elideWeights = !printWeights;
   options.checkOnly = check;
+  std::vector<std::string> known = cvc::driver::optionalPassNames();
+  for (auto [list, into] : {std::pair{&enablePasses, &options.enabledPasses},
+                            std::pair{&disablePasses, &options.disabledPasses}})
+    for (const std::string &name : *list) {
+      if (llvm::find(known, name) == known.end()) {
+        errs() << "cvc: error: unknown pass '" << name << "'; optional passes are:";
+        for (const std::string &k : known)
+          errs() << " " << k;
+        errs() << "\n";
+        return 1;
+      }
+      into->insert(name);
+    }
   for (const std::string &spec : inputShapes)
     if (!parseInputShape(spec, options)) {
       errs() << "cvc: error: bad --input-shape '" << spec

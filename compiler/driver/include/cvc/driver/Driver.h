@@ -25,6 +25,9 @@ void registerDialects(mlir::DialectRegistry &registry);
 mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &ctx,
                                             const CompileOptions &options);
 
+/// Names accepted by --enable-pass / --disable-pass, in pipeline order.
+std::vector<std::string> optionalPassNames();
+
 /// Adds the optimisation pipeline for `options.optLevel` and the checks that
 /// guard lowering.
 void buildPassPipeline(mlir::PassManager &pm, const CompileOptions &options);

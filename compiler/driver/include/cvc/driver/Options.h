@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <map>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct CompileOptions {
   bool keepTemps = false;           ///< leave the build folder behind, for debugging
   bool verbose = false;             ///< progress and timing on stderr
   bool elideWeights = true;         ///< print dense_resource blobs as __elided__
+  /// --enable-pass / --disable-pass: optional passes (by their cvc-opt
+  /// name) run or skipped whatever the -O level.
+  std::set<std::string> enabledPasses, disabledPasses;
   /// `cvc check`: import and verify only, reporting every problem at once.
   bool checkOnly = false;
 };

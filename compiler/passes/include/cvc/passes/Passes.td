@@ -93,4 +93,24 @@ def CvInPlaceConcat : Pass<"cv-in-place-concat", "mlir::func::FuncOp"> {
   }];
 }
 
+def CvMergeSiblingConv1x1 : Pass<"cv-merge-sibling-conv1x1", "mlir::func::FuncOp"> {
+  let summary = "Merge 1x1 convolutions that read the same tensor into one wider convolution";
+  let description = [{
+    1x1 convolutions with constant weights that read the same value with the
+    same strides, padding, dilation and fused activation (and no residual)
+    become one convolution whose weights and biases are theirs stacked along
+    the output channels; each original result becomes a `cv.slice` of its
+    channel range, which the planner lays out as a view. Convolutions that
+    read different tensors or differ in any attribute stay apart.
+
+    ```mlir
+    %a = cv.conv2d %x, %wa : ... -> tensor<?x64x28x28xf32>     // become
+    %b = cv.conv2d %x, %wb : ... -> tensor<?x96x28x28xf32>     //   %m = cv.conv2d %x, %wab : ... -> tensor<?x160x28x28xf32>
+                                                               //   %a = cv.slice %m {starts = [0, 0, 0, 0], ...}
+                                                               //   %b = cv.slice %m {starts = [0, 64, 0, 0], ...}
+    ```
+  }];
+  let dependentDialects = ["cvc::cv::CvDialect"];
+}
+
 #endif // CVC_PASSES_TD
