@@ -88,6 +88,16 @@ void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
     bool wanted = options.optLevel >= p.level || options.enabledPasses.count(p.name);
     if (wanted && !options.disabledPasses.count(p.name))
       fpm.addPass(p.create());
+    // The lossy factorisation sees folded weights and fused epilogues, and
+    // its 1x1 reduces still go through the 1x1 rewrites that follow.
+    if (llvm::StringRef(p.name) == "cv-fuse-epilogue" &&
+        (options.bottleneckRank > 0 || options.bottleneckEnergy > 0.0)) {
+      CvLowRankBottleneckOptions bottleneck;
+      bottleneck.rank = options.bottleneckRank;
+      bottleneck.energy = options.bottleneckEnergy;
+      bottleneck.maxError = options.bottleneckMaxError;
+      fpm.addPass(createCvLowRankBottleneck(bottleneck));
+    }
   }
   fpm.addPass(createCvVerifyLowerable());
 }

@@ -68,6 +68,16 @@ cl::list<std::string> enablePasses(
 cl::list<std::string> disablePasses("disable-pass", cl::CommaSeparated,
                                     cl::desc("Skip these optional passes"),
                                     cl::value_desc("name,..."), cl::cat(cvcCategory));
+cl::opt<std::string> bottleneck(
+    "bottleneck",
+    cl::desc("Lossy: factorise k x k convolutions into a 1x1 reduce and a narrower k x k, "
+             "keeping R components or the fraction E of the weights' spectral energy; "
+             "reports each layer's saving and error"),
+    cl::value_desc("rank:R|energy:E"), cl::cat(cvcCategory));
+cl::opt<double> bottleneckMaxError(
+    "bottleneck-max-error",
+    cl::desc("Leave layers whose relative output error would exceed this (default 0.05)"),
+    cl::init(0.05), cl::cat(cvcCategory));
 cl::opt<bool> printWeights("print-weights", cl::desc("Print weights in --emit=mlir output"),
                            cl::cat(cvcCategory));
 
@@ -93,6 +103,7 @@ bool parseInputShape(StringRef spec, CompileOptions &options) {
 void printDiagnostic(mlir::Diagnostic &diag) {
   const char *severity = diag.getSeverity() == mlir::DiagnosticSeverity::Error     ? "error"
                          : diag.getSeverity() == mlir::DiagnosticSeverity::Warning ? "warning"
+                         : diag.getSeverity() == mlir::DiagnosticSeverity::Remark  ? "remark"
                                                                                   : "note";
   std::string where;
   if (auto loc = dyn_cast<mlir::FileLineColLoc>(diag.getLocation()); loc && loc.getLine() > 0)
@@ -137,6 +148,26 @@ int main(int argc, char **argv) {
   options.verbose = verbose;
   options.elideWeights = !printWeights;
   options.checkOnly = check;
+  if (!bottleneck.empty()) {
+    auto [kind, value] = StringRef(bottleneck).split(':');
+    bool ok = false;
+    if (kind == "rank") {
+      ok = !value.getAsInteger(10, options.bottleneckRank) && options.bottleneckRank > 0;
+    } else if (kind == "energy") {
+      ok = !value.getAsDouble(options.bottleneckEnergy) && options.bottleneckEnergy > 0.0 &&
+           options.bottleneckEnergy <= 1.0;
+    }
+    if (!ok) {
+      errs() << "cvc: error: bad --bottleneck '" << bottleneck
+             << "': expected rank:R with R >= 1 or energy:E with 0 < E <= 1\n";
+      return 1;
+    }
+  }
+  if (bottleneckMaxError <= 0.0) {
+    errs() << "cvc: error: --bottleneck-max-error must be positive\n";
+    return 1;
+  }
+  options.bottleneckMaxError = bottleneckMaxError;
   std::vector<std::string> known = cvc::driver::optionalPassNames();
   for (auto [list, into] : {std::pair{&enablePasses, &options.enabledPasses},
                             std::pair{&disablePasses, &options.disabledPasses}})

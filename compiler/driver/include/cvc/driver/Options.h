@@ -32,6 +32,11 @@ struct CompileOptions {
   /// --enable-pass / --disable-pass: optional passes (by their cvc-opt
   /// name) run or skipped whatever the -O level.
   std::set<std::string> enabledPasses, disabledPasses;
+  /// --bottleneck=rank:R | energy:E (opt-in, lossy): factorise k x k
+  /// convolutions (cv-low-rank-bottleneck); 0 = off.
+  int64_t bottleneckRank = 0;
+  double bottleneckEnergy = 0.0;
+  double bottleneckMaxError = 0.05; ///< refuse layers whose relative error exceeds this
   /// `cvc check`: import and verify only, reporting every problem at once.
   bool checkOnly = false;
 };

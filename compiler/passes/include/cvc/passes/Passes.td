@@ -113,4 +113,30 @@ def CvMergeSiblingConv1x1 : Pass<"cv-merge-sibling-conv1x1", "mlir::func::FuncOp
   let dependentDialects = ["cvc::cv::CvDialect"];
 }
 
+def CvLowRankBottleneck : Pass<"cv-low-rank-bottleneck", "mlir::func::FuncOp"> {
+  let summary = "Factorise k x k convolutions into a 1x1 reduce and a narrower k x k (lossy, opt-in)";
+  let description = [{
+    For each ungrouped k x k convolution with constant weights W[M, C, k, k],
+    takes the leading eigenvectors U_R of A A^T, where A[c, (m, i, j)] =
+    W[m, c, i, j], and replaces the convolution by a 1x1 convolution with
+    weights U_R^T (C -> R channels, no bias) followed by a k x k convolution
+    with weights U_R^T A (R -> M channels) that keeps the bias, strides,
+    padding and fused epilogue. R is `rank`, or the smallest rank keeping
+    the fraction `energy` of the squared singular values. Each layer's
+    multiply-accumulates before and after and its relative L2 output error
+    on a seeded standard-normal calibration input are reported as remarks;
+    layers whose error exceeds `max-error`, or that would not save work, are
+    left alone.
+  }];
+  let options = [
+    Option<"rank", "rank", "int64_t", "0", "Keep this many components (or use energy)">,
+    Option<"energy", "energy", "double", "0.0",
+           "Keep the smallest rank holding this fraction of the spectrum's energy">,
+    Option<"maxError", "max-error", "double", "0.05",
+           "Refuse layers whose relative output error exceeds this">,
+    Option<"seed", "seed", "uint64_t", "0", "Seed of the calibration input">
+  ];
+  let dependentDialects = ["cvc::cv::CvDialect"];
+}
+
 #endif // CVC_PASSES_TD
