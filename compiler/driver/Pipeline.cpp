@@ -8,6 +8,8 @@
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/Parser/Parser.h"
 #include "mlir/Transforms/Passes.h"
+
+#include <Halide.h>
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -64,13 +66,26 @@ const OptionalPass kOptionalPasses[] = {
     {"cse", 1, [] { return createCSEPass(); }},
     {"cv-fold-batch-norm", 2, [] { return createCvFoldBatchNorm(); }},
     {"cv-fuse-epilogue", 2, [] { return createCvFuseEpilogue(); }},
+    {"cv-block-layout", 2, nullptr}, // built with the target's vector width
     {"cv-merge-sibling-conv1x1", 2, [] { return createCvMergeSiblingConv1x1(); }},
     {"cv-conv1x1-to-matmul", 2, [] { return createCvConv1x1ToMatmul(); }},
-    // The unfolded weights and statistics are dead now.
+    // The unfolded weights and statistics are dead now; layout conversions
+    // of one value are made once.
     {"canonicalize", 2, [] { return createCanonicalizerPass(); }},
+    {"cse", 2, [] { return createCSEPass(); }},
     // Last: it relies on the exact producers of each concat operand.
     {"cv-in-place-concat", 2, [] { return createCvInPlaceConcat(); }},
 };
+
+/// Floats per vector on the target: the channel block of the blocked layout.
+/// An invalid target string is reported when the kernels are compiled.
+int64_t vectorFloats(const std::string &target) {
+  if (target == "host")
+    return Halide::get_host_target().natural_vector_size<float>();
+  if (!Halide::Target::validate_target_string(target))
+    return 16;
+  return Halide::Target(target).natural_vector_size<float>();
+}
 
 } // namespace
 
@@ -86,8 +101,15 @@ void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   for (const OptionalPass &p : kOptionalPasses) {
     bool wanted = options.optLevel >= p.level || options.enabledPasses.count(p.name);
-    if (wanted && !options.disabledPasses.count(p.name))
-      fpm.addPass(p.create());
+    if (wanted && !options.disabledPasses.count(p.name)) {
+      if (llvm::StringRef(p.name) == "cv-block-layout") {
+        CvBlockLayoutOptions layout;
+        layout.block = vectorFloats(options.target);
+        fpm.addPass(createCvBlockLayout(layout));
+      } else {
+        fpm.addPass(p.create());
+      }
+    }
     // The lossy factorisation sees folded weights and fused epilogues, and
     // its 1x1 reduces still go through the 1x1 rewrites that follow.
     if (llvm::StringRef(p.name) == "cv-fuse-epilogue" &&

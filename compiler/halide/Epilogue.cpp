@@ -36,6 +36,8 @@ Expr applyEpilogue(LayerOp op, Expr acc, const std::vector<Expr> &index,
 
 template Expr applyEpilogue(cv::Conv2DOp, Expr, const std::vector<Expr> &,
                             std::vector<Halide::ImageParam> &);
+template Expr applyEpilogue(cv::BlockedConv2DOp, Expr, const std::vector<Expr> &,
+                            std::vector<Halide::ImageParam> &);
 template Expr applyEpilogue(cv::MatMulOp, Expr, const std::vector<Expr> &,
                             std::vector<Halide::ImageParam> &);
 template Expr applyEpilogue(cv::FullyConnectedOp, Expr, const std::vector<Expr> &,

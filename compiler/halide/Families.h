@@ -10,6 +10,9 @@ namespace cvc::halide {
 
 mlir::FailureOr<Kernel> lowerConv2d(cv::Conv2DOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerFullyConnected(cv::FullyConnectedOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerToBlocked(cv::ToBlockedOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerFromBlocked(cv::FromBlockedOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerMatMul(cv::MatMulOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerMaxPool2d(cv::MaxPool2DOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerAvgPool2d(cv::AvgPool2DOp op, const Halide::Target &target);

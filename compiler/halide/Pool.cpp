@@ -33,14 +33,61 @@ template <typename OpT> Window windowOf(OpT op) {
           static_cast<int>(in.getDimSize(3)), static_cast<int>(out.getDimSize(3))};
 }
 
-std::string scheduleRows(Func result, Var x, Var y, Var c, Var n, int outW,
-                         const Halide::Target &target) {
+/// Pooling variables in Halide order, innermost first: (x, y, c, n), or
+/// (lane, x, y, block, n) in the blocked layout.
+struct PoolVars {
+  std::vector<Var> all;
+  Var x, y;
+  bool blocked;
+  int lanes;
+};
+
+PoolVars poolVars(Value input) {
+  auto type = llvm::cast<RankedTensorType>(input.getType());
+  PoolVars v;
+  v.blocked = type.getRank() == 5;
+  v.lanes = v.blocked ? static_cast<int>(type.getDimSize(4)) : 1;
+  v.x = Var("x");
+  v.y = Var("y");
+  if (v.blocked)
+    v.all = {Var("lane"), v.x, v.y, Var("c"), Var("n")};
+  else
+    v.all = {v.x, v.y, Var("c"), Var("n")};
+  return v;
+}
+
+/// The input read at spatial position (px, py), other variables as given.
+std::vector<Expr> at(const PoolVars &v, Expr px, Expr py) {
+  std::vector<Expr> index(v.all.begin(), v.all.end());
+  size_t xi = v.blocked ? 1 : 0;
+  index[xi] = px;
+  index[xi + 1] = py;
+  return index;
+}
+
+Func boundary(const PoolVars &v, Halide::ImageParam input, Expr value, const Window &w) {
+  if (v.blocked)
+    return Halide::BoundaryConditions::constant_exterior(input, value,
+                                                         {{Expr(), Expr()}, {0, w.inW}, {0, w.inH}});
+  return Halide::BoundaryConditions::constant_exterior(input, value, {{0, w.inW}, {0, w.inH}});
+}
+
+std::string schedulePool(Func result, const PoolVars &v, int outW, const Halide::Target &target) {
+  Var plane("plane");
+  if (v.blocked) {
+    // One vector of channels per output pixel: every lane useful.
+    result.vectorize(v.all[0], v.lanes)
+        .fuse(v.all[3], v.all[4], plane)
+        .fuse(v.y, plane, plane)
+        .parallel(plane);
+    return "blocked lanes=" + std::to_string(v.lanes) + " parallel=rows*blocks*batch";
+  }
   int vector = vectorWidthFor(outW, target);
-  Var xo("xo"), xi("xi"), plane("plane");
-  result.split(x, xo, xi, vector, TailStrategy::ShiftInwards)
+  Var xo("xo"), xi("xi");
+  result.split(v.x, xo, xi, vector, TailStrategy::ShiftInwards)
       .vectorize(xi)
-      .fuse(c, n, plane)
-      .fuse(y, plane, plane)
+      .fuse(v.all[2], v.all[3], plane)
+      .fuse(v.y, plane, plane)
       .parallel(plane);
   return "vector=" + std::to_string(vector) + " parallel=rows*channels*batch";
 }
@@ -50,24 +97,22 @@ std::string scheduleRows(Func result, Var x, Var y, Var c, Var n, int outW,
 FailureOr<Kernel> lowerMaxPool2d(cv::MaxPool2DOp op, const Halide::Target &target) {
   Window w = windowOf(op);
   Halide::ImageParam input = makeInput(op.getInput(), "input");
-  Var x("x"), y("y"), c("c"), n("n");
-  Func padded = Halide::BoundaryConditions::constant_exterior(
-      input, Halide::Float(32).min(), {{0, w.inW}, {0, w.inH}});
+  PoolVars v = poolVars(op.getInput());
+  Func padded = boundary(v, input, Halide::Float(32).min(), w);
   RDom r(0, w.kW, 0, w.kH, "r");
   Func result("max_pool");
-  result(x, y, c, n) = Halide::maximum(padded(x * w.sW - w.padL + r.x, y * w.sH - w.padT + r.y, c, n));
-  std::string schedule = scheduleRows(result, x, y, c, n, w.outW, target);
+  result(v.all) = Halide::maximum(padded(at(v, v.x * w.sW - w.padL + r.x, v.y * w.sH - w.padT + r.y)));
+  std::string schedule = schedulePool(result, v, w.outW, target);
   return finishKernel(op, result, {input}, schedule, 0);
 }
 
 FailureOr<Kernel> lowerAvgPool2d(cv::AvgPool2DOp op, const Halide::Target &target) {
   Window w = windowOf(op);
   Halide::ImageParam input = makeInput(op.getInput(), "input");
-  Var x("x"), y("y"), c("c"), n("n");
-  Func padded =
-      Halide::BoundaryConditions::constant_exterior(input, 0.0f, {{0, w.inW}, {0, w.inH}});
+  PoolVars v = poolVars(op.getInput());
+  Func padded = boundary(v, input, 0.0f, w);
   RDom r(0, w.kW, 0, w.kH, "r");
-  Expr x0 = x * w.sW - w.padL, y0 = y * w.sH - w.padT;
+  Expr x0 = v.x * w.sW - w.padL, y0 = v.y * w.sH - w.padT;
   // The divisor: the window clipped to the region that counts.
   bool includePad = op.getCountIncludePad();
   Expr loX = includePad ? Expr(-w.padL) : Expr(0), hiX = includePad ? Expr(w.inW + w.padR) : Expr(w.inW);
@@ -75,9 +120,9 @@ FailureOr<Kernel> lowerAvgPool2d(cv::AvgPool2DOp op, const Halide::Target &targe
   Expr countX = Halide::min(x0 + w.kW, hiX) - Halide::max(x0, loX);
   Expr countY = Halide::min(y0 + w.kH, hiY) - Halide::max(y0, loY);
   Func result("avg_pool");
-  result(x, y, c, n) = Halide::sum(padded(x0 + r.x, y0 + r.y, c, n)) /
-                       Halide::cast<float>(Halide::max(countX * countY, 1));
-  std::string schedule = scheduleRows(result, x, y, c, n, w.outW, target);
+  result(v.all) = Halide::sum(padded(at(v, x0 + r.x, y0 + r.y))) /
+                  Halide::cast<float>(Halide::max(countX * countY, 1));
+  std::string schedule = schedulePool(result, v, w.outW, target);
   return finishKernel(op, result, {input}, schedule, 0);
 }
 

@@ -203,6 +203,92 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
+static LogicalResult verifyEpilogue(Operation *op, Value residual, Activation activation,
+                                    ArrayRef<float> args);
+
+//===----------------------------------------------------------------------===//
+// Channel-blocked layout
+//===----------------------------------------------------------------------===//
+
+LogicalResult ToBlockedOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  int64_t block = adaptor.getBlock();
+  if (!input || input.getRank() != 4 || input.isDynamicDim(1))
+    return emitOptionalError(loc, "expects an NCHW input with static channels");
+  if (block < 1 || input.getDimSize(1) % block != 0)
+    return emitOptionalError(loc, "channels (", input.getDimSize(1),
+                             ") must be a multiple of the block (", block, ")");
+  inferred.push_back(RankedTensorType::get({input.getDimSize(0), input.getDimSize(1) / block,
+                                            input.getDimSize(2), input.getDimSize(3), block},
+                                           input.getElementType()));
+  return success();
+}
+
+OpFoldResult ToBlockedOp::fold(FoldAdaptor) {
+  if (auto from = getInput().getDefiningOp<FromBlockedOp>())
+    if (from.getInput().getType() == getType())
+      return from.getInput();
+  return {};
+}
+
+LogicalResult FromBlockedOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                              Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  if (!input || input.getRank() != 5 || input.isDynamicDim(1) || input.isDynamicDim(4))
+    return emitOptionalError(loc, "expects a blocked [N, C/b, H, W, b] input");
+  inferred.push_back(RankedTensorType::get({input.getDimSize(0),
+                                            input.getDimSize(1) * input.getDimSize(4),
+                                            input.getDimSize(2), input.getDimSize(3)},
+                                           input.getElementType()));
+  return success();
+}
+
+OpFoldResult FromBlockedOp::fold(FoldAdaptor) {
+  if (auto to = getInput().getDefiningOp<ToBlockedOp>())
+    if (to.getInput().getType() == getType())
+      return to.getInput();
+  return {};
+}
+
+LogicalResult BlockedConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                Adaptor adaptor,
+                                                SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  auto weight = rankedOrNull(adaptor.getWeight().getType());
+  if (!input || !weight || input.getRank() != 5 || weight.getRank() != 5 ||
+      !weight.hasStaticShape() || input.isDynamicDim(1) || input.isDynamicDim(4))
+    return emitOptionalError(loc, "expects a blocked [N, C/b, H, W, b] input and a static "
+                                  "[M/b, C, kh, kw, b] weight");
+  if (failed(checkArrayLength(loc, "strides", adaptor.getStrides(), 2, 1)) ||
+      failed(checkArrayLength(loc, "pads", adaptor.getPads(), 4, 0)) ||
+      failed(checkArrayLength(loc, "dilations", adaptor.getDilations(), 2, 1)))
+    return failure();
+  int64_t block = input.getDimSize(4);
+  if (weight.getDimSize(4) != block ||
+      weight.getDimSize(1) != input.getDimSize(1) * block)
+    return emitOptionalError(loc, "weight ", shapeString(weight.getShape()),
+                             " does not match the blocked input ", shapeString(input.getShape()));
+  int64_t outChannels = weight.getDimSize(0) * block;
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = rankedOrNull(bias.getType());
+    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != outChannels)
+      return emitOptionalError(loc, "bias must be a [", outChannels, "] tensor");
+  }
+  int64_t kernel[2] = {weight.getDimSize(2), weight.getDimSize(3)};
+  int64_t outH, outW;
+  if (failed(inferSpatial(loc, input, kernel, adaptor.getStrides(), adaptor.getPads(),
+                          adaptor.getDilations(), /*ceilMode=*/false, outH, outW)))
+    return failure();
+  inferred.push_back(RankedTensorType::get(
+      {input.getDimSize(0), weight.getDimSize(0), outH, outW, block}, input.getElementType()));
+  return success();
+}
+
+LogicalResult BlockedConv2DOp::verify() {
+  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
+}
+
 //===----------------------------------------------------------------------===//
 // Layer epilogues
 //===----------------------------------------------------------------------===//
@@ -330,8 +416,8 @@ template <typename AdaptorT>
 static LogicalResult inferPool(std::optional<Location> loc, AdaptorT adaptor,
                                SmallVectorImpl<Type> &inferred) {
   auto input = rankedOrNull(adaptor.getInput().getType());
-  if (!input || input.getRank() != 4)
-    return emitOptionalError(loc, "expects a rank-4 NCHW input");
+  if (!input || (input.getRank() != 4 && input.getRank() != 5))
+    return emitOptionalError(loc, "expects a rank-4 NCHW or rank-5 NCHW[b]c input");
   if (failed(checkArrayLength(loc, "kernel", adaptor.getKernel(), 2, 1)) ||
       failed(checkArrayLength(loc, "strides", adaptor.getStrides(), 2, 1)) ||
       failed(checkArrayLength(loc, "pads", adaptor.getPads(), 4, 0)))
@@ -346,8 +432,10 @@ static LogicalResult inferPool(std::optional<Location> loc, AdaptorT adaptor,
   if (failed(inferSpatial(loc, input, kernel, adaptor.getStrides(), pads, dilations,
                           adaptor.getCeilMode(), outH, outW)))
     return failure();
-  inferred.push_back(RankedTensorType::get(
-      {input.getDimSize(0), input.getDimSize(1), outH, outW}, input.getElementType()));
+  SmallVector<int64_t> shape(input.getShape());
+  shape[2] = outH;
+  shape[3] = outW;
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();
 }
 

@@ -128,11 +128,70 @@ def Cv_MatMulOp : Cv_LayerOp<"matmul"> {
 }
 
 //===----------------------------------------------------------------------===//
+// Channel-blocked layout
+//===----------------------------------------------------------------------===//
+
+def Cv_ToBlockedOp : Cv_Op<"to_blocked", [Pure, InferTypeOpAdaptor]> {
+  let summary = "NCHW to the channel-blocked NCHW[b]c layout.";
+  let description = [{
+    `[N, C, H, W]` becomes `[N, C/b, H, W, b]`: element (n, c, h, w) moves to
+    (n, c / b, h, w, c % b), so that b consecutive channels of one pixel are
+    one vector. C must be a multiple of `block`.
+
+    ```mlir
+    %y = cv.to_blocked %x {block = 16} : (tensor<?x64x56x56xf32>) -> tensor<?x4x56x56x16xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, I64Attr:$block);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Cv_FromBlockedOp : Cv_Op<"from_blocked", [Pure, InferTypeOpAdaptor]> {
+  let summary = "The channel-blocked NCHW[b]c layout back to NCHW.";
+  let description = [{
+    The inverse of `cv.to_blocked`: `[N, C/b, H, W, b]` becomes `[N, C, H, W]`.
+
+    ```mlir
+    %y = cv.from_blocked %x : (tensor<?x4x56x56x16xf32>) -> tensor<?x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
+  let summary = "2-D convolution in the channel-blocked NCHW[b]c layout.";
+  let description = [{
+    `input` is `[N, C/b, H, W, b]`, `weight` is `[M/b, C, kh, kw, b]` (the
+    OIHW weight with output channels blocked innermost, laid out at compile
+    time), the optional `bias` is `[M]`; the result is `[N, M/b, Ho, Wo, b]`.
+    Strides, pads, dilations and the fused epilogue are those of
+    `cv.conv2d`; the residual is blocked like the result.
+
+    ```mlir
+    %y = cv.conv2d_blocked %x, %w, %b {pads = array<i64: 1, 1, 1, 1>}
+        : (tensor<?x4x56x56x16xf32>, tensor<4x64x3x3x16xf32>, tensor<64xf32>) -> tensor<?x4x56x56x16xf32>
+    ```
+  }];
+  let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),
+      Cv_EpilogueArgs,
+      (ins DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations));
+}
+
+//===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//
 
 class Cv_Pool2DOp<string mnemonic, string what> : Cv_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
-  let summary = what # " pooling over the two spatial dimensions of NCHW.";
+  // Channels are independent, so the blocked NCHW[b]c layout (rank 5, the
+  // block innermost) pools the same way over dimensions 2 and 3.
+  let summary = what # " pooling over the two spatial dimensions of NCHW or NCHW[b]c.";
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
@@ -224,7 +283,7 @@ def Cv_BatchNormOp : Cv_Op<"batch_norm", [Pure, InferTypeOpAdaptor]> {
 //===----------------------------------------------------------------------===//
 
 class Cv_UnaryOp<string mnemonic, string what> : Cv_Op<mnemonic,
-    [Pure, SameOperandsAndResultType]> {
+    [Pure, SameOperandsAndResultType, Elementwise]> {
   let summary = what;
   let arguments = (ins Cv_Tensor:$input);
   let results = (outs Cv_Tensor:$output);
@@ -265,7 +324,7 @@ def Cv_SoftplusOp : Cv_UnaryOp<"softplus", "log(1 + exp(x)).">;
 
 /// A unary activation with float parameters.
 class Cv_ParamUnaryOp<string mnemonic, string what, dag params> : Cv_Op<mnemonic,
-    [Pure, SameOperandsAndResultType]> {
+    [Pure, SameOperandsAndResultType, Elementwise]> {
   let summary = what;
   let arguments = !con((ins Cv_Tensor:$input), params);
   let results = (outs Cv_Tensor:$output);

@@ -64,7 +64,7 @@ func.func @pool_pad(%x: tensor<1x1x8x8xf32>) -> tensor<1x1x4x4xf32> {
 // -----
 
 func.func @pool_rank(%x: tensor<8x8xf32>) -> tensor<4x4xf32> {
-  // expected-error@+2 {{expects a rank-4 NCHW input}}
+  // expected-error@+2 {{expects a rank-4 NCHW or rank-5 NCHW[b]c input}}
   // expected-error@+1 {{failed to infer returned types}}
   %y = cv.avg_pool2d %x {kernel = array<i64: 2, 2>} : (tensor<8x8xf32>) -> tensor<4x4xf32>
   return %y : tensor<4x4xf32>

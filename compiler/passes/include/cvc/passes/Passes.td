@@ -139,4 +139,30 @@ def CvLowRankBottleneck : Pass<"cv-low-rank-bottleneck", "mlir::func::FuncOp"> {
   let dependentDialects = ["cvc::cv::CvDialect"];
 }
 
+def CvBlockLayout : Pass<"cv-block-layout", "mlir::func::FuncOp"> {
+  let summary = "Run convolutions in the channel-blocked NCHW[b]c layout";
+  let description = [{
+    Every ungrouped `cv.conv2d` with constant weights whose input and output
+    channels are multiples of `block` becomes a `cv.conv2d_blocked` between
+    `cv.to_blocked` and `cv.from_blocked`, with its weights re-laid out as
+    [M/b, C, kh, kw, b] at compile time. Conversions then move through
+    elementwise ops (all operands blocked alike, no broadcasting) and
+    channel concatenations, and a `from_blocked` feeding a `to_blocked`
+    cancels, so layout changes remain only at the boundaries of blocked
+    regions (before the first convolution, around poolings, before the
+    classifier). `block` is the vector width in floats: 16 for AVX-512.
+
+    ```mlir
+    %y = cv.conv2d %x, %w : (tensor<?x64x56x56xf32>, tensor<64x64x3x3xf32>) -> ...   // becomes
+    %b = cv.to_blocked %x {block = 16} : (...) -> tensor<?x4x56x56x16xf32>
+    %c = cv.conv2d_blocked %b, %w2 : (..., tensor<4x64x3x3x16xf32>) -> tensor<?x4x56x56x16xf32>
+    %y = cv.from_blocked %c : (tensor<?x4x56x56x16xf32>) -> tensor<?x64x56x56xf32>
+    ```
+  }];
+  let options = [
+    Option<"block", "block", "int64_t", "16", "Channels per block (floats per vector)">
+  ];
+  let dependentDialects = ["cvc::cv::CvDialect"];
+}
+
 #endif // CVC_PASSES_TD

@@ -1,0 +1,45 @@
+// RUN: cvc-opt --split-input-file --cv-block-layout="block=2" %s | FileCheck %s
+
+// A blocked region: one conversion in, one out. The weights are re-laid out
+// as [M/b, C, kh, kw, b]: W[m, c] = 10 m + c becomes 0 10 1 11 20 30 21 31.
+// Elementwise ops, poolings and channel concats run blocked in between.
+// CHECK-LABEL: func @region
+func.func @region(%x: tensor<?x2x4x4xf32>) -> tensor<?x8x2x2xf32> {
+  // CHECK: %[[B:.*]] = cv.to_blocked %{{.*}} {block = 2 : i64} : (tensor<?x2x4x4xf32>) -> tensor<?x1x4x4x2xf32>
+  // CHECK: %[[C:.*]] = cv.conv2d_blocked %[[B]], %{{.*}} : (tensor<?x1x4x4x2xf32>, tensor<2x2x1x1x2xf32>) -> tensor<?x2x4x4x2xf32>
+  // CHECK: %[[R:.*]] = cv.relu %[[C]] : tensor<?x2x4x4x2xf32>
+  // CHECK: %[[D:.*]] = cv.conv2d_blocked %[[R]], %{{.*}} {activation = #cv<activation relu>, pads = array<i64: 1, 1, 1, 1>} : (tensor<?x2x4x4x2xf32>, tensor<2x4x3x3x2xf32>) -> tensor<?x2x4x4x2xf32>
+  // CHECK: %[[S:.*]] = cv.add %[[D]], %[[R]] : (tensor<?x2x4x4x2xf32>, tensor<?x2x4x4x2xf32>) -> tensor<?x2x4x4x2xf32>
+  // CHECK: %[[J:.*]] = cv.concat %[[S]], %[[R]] {axis = 1 : i64} : (tensor<?x2x4x4x2xf32>, tensor<?x2x4x4x2xf32>) -> tensor<?x4x4x4x2xf32>
+  // CHECK: %[[P:.*]] = cv.max_pool2d %[[J]] {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x4x4x4x2xf32>) -> tensor<?x4x2x2x2xf32>
+  // CHECK: %[[Y:.*]] = cv.from_blocked %[[P]] : (tensor<?x4x2x2x2xf32>) -> tensor<?x8x2x2xf32>
+  // CHECK: return %[[Y]]
+  // CHECK: conv.blocked{{.*}}: "0x4000000000000000000020410000803F000030410000A0410000F0410000A8410000F841"
+  %w = cv.constant dense<[[[[0.0]], [[1.0]]], [[[10.0]], [[11.0]]], [[[20.0]], [[21.0]]], [[[30.0]], [[31.0]]]]> : tensor<4x2x1x1xf32>
+  %k = cv.constant dense<0.5> : tensor<4x4x3x3xf32>
+  %c = cv.conv2d %x, %w : (tensor<?x2x4x4xf32>, tensor<4x2x1x1xf32>) -> tensor<?x4x4x4xf32>
+  %r = cv.relu %c : tensor<?x4x4x4xf32>
+  %d = cv.conv2d %r, %k {activation = #cv<activation relu>, pads = array<i64: 1, 1, 1, 1>} : (tensor<?x4x4x4xf32>, tensor<4x4x3x3xf32>) -> tensor<?x4x4x4xf32>
+  %s = cv.add %d, %r : (tensor<?x4x4x4xf32>, tensor<?x4x4x4xf32>) -> tensor<?x4x4x4xf32>
+  %j = cv.concat %s, %r {axis = 1} : (tensor<?x4x4x4xf32>, tensor<?x4x4x4xf32>) -> tensor<?x8x4x4xf32>
+  %p = cv.max_pool2d %j {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x8x4x4xf32>) -> tensor<?x8x2x2xf32>
+  return %p : tensor<?x8x2x2xf32>
+}
+
+// -----
+
+// Left alone: channels that do not divide by the block, a grouped
+// convolution, and an add that broadcasts.
+// CHECK-LABEL: func @left_alone
+func.func @left_alone(%x: tensor<1x3x4x4xf32>, %y: tensor<1x4x4x4xf32>, %s: tensor<1x4x1x1xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>) {
+  // CHECK: %[[A:.*]] = cv.conv2d %{{.*}}, %{{.*}} : (tensor<1x3x4x4xf32>, tensor<4x3x1x1xf32>)
+  // CHECK: cv.conv2d %{{.*}}, %{{.*}} {groups = 2 : i64} : (tensor<1x4x4x4xf32>, tensor<4x2x1x1xf32>)
+  // CHECK: cv.add %{{.*}}, %{{.*}} : (tensor<1x4x4x4xf32>, tensor<1x4x1x1xf32>)
+  // CHECK-NOT: blocked
+  %w = cv.constant dense<0.5> : tensor<4x3x1x1xf32>
+  %g = cv.constant dense<0.5> : tensor<4x2x1x1xf32>
+  %a = cv.conv2d %x, %w : (tensor<1x3x4x4xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x4x4xf32>
+  %b = cv.conv2d %y, %g {groups = 2} : (tensor<1x4x4x4xf32>, tensor<4x2x1x1xf32>) -> tensor<1x4x4x4xf32>
+  %c = cv.add %b, %s : (tensor<1x4x4x4xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x4x4xf32>
+  return %a, %c : tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>
+}
