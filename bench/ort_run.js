@@ -3,7 +3,16 @@
 // prints one JSON line of timings; optionally writes the first output as .npy.
 //
 //   node bench/ort_run.js MODEL.onnx [--threads N] [--iterations K] [--warmup W]
-//                         [--batch B] [--input FILE.npy] [--output FILE.npy]
+//                         [--min-iterations M] [--seconds S] [--batch B]
+//                         [--input FILE.npy] [--output FILE.npy]
+//
+// Graph optimisation is at the highest level ('all') and N is the intra-op
+// thread count (the calling thread included, as ORT counts). The input's
+// shape comes from FILE.npy, so any batch runs on a model with a symbolic
+// batch dimension. Warm-up and timing stop early as bench/cvc_time.c does:
+// warm-up after W runs or S/2 seconds (at least one run), timing after K runs,
+// or after S seconds once M runs are done. peak_rss_mb is the process's peak
+// resident memory.
 'use strict';
 const fs = require('fs');
 const path = require('path');
@@ -37,9 +46,15 @@ function writeNpy(file, dims, data) {
                                         Buffer.from(data.buffer, data.byteOffset, data.byteLength)]));
 }
 
+// This process's VmHWM (see bench/cvc_time.c for why not getrusage).
+function peakRssMb() {
+  const m = fs.readFileSync('/proc/self/status', 'latin1').match(/VmHWM:\s*(\d+)/);
+  return m ? Number(m[1]) / 1024 : null;
+}
+
 async function main() {
   const args = process.argv.slice(2);
-  const opt = { threads: 1, iterations: 10, warmup: 2, batch: 1 };
+  const opt = { threads: 1, iterations: 10, warmup: 2, batch: 1, 'min-iterations': 5, seconds: 1e9 };
   let model = null;
   for (let i = 0; i < args.length; ++i) {
     const a = args[i];
@@ -67,22 +82,38 @@ async function main() {
     tensor = new ort.Tensor('float32', data, dims);
   }
   const feeds = { [name]: tensor };
-  for (let i = 0; i < Number(opt.warmup); ++i) await session.run(feeds);
+  const seconds = Number(opt.seconds), now = () => Number(process.hrtime.bigint()) / 1e9;
+  let start = now();
+  for (let i = 0; i < Number(opt.warmup) && (i === 0 || now() - start < seconds / 2); ++i) {
+    await session.run(feeds);
+  }
   const times = [];
   let result;
-  for (let i = 0; i < Number(opt.iterations); ++i) {
+  start = now();
+  while (times.length < Number(opt.iterations) &&
+         (times.length < Number(opt['min-iterations']) || now() - start < seconds)) {
     const t0 = process.hrtime.bigint();
     result = await session.run(feeds);
     times.push(Number(process.hrtime.bigint() - t0) / 1e6);
   }
   times.sort((a, b) => a - b);
   const n = times.length;
-  const median = n % 2 ? times[(n - 1) / 2] : (times[n / 2 - 1] + times[n / 2]) / 2;
+  // Linear interpolation between order statistics, as numpy's percentile.
+  const percentile = q => {
+    const pos = q * (n - 1), i = Math.floor(pos);
+    return i + 1 < n ? times[i] + (pos - i) * (times[i + 1] - times[i]) : times[n - 1];
+  };
   if (opt.output) {
     const out = result[session.outputNames[0]];
     writeNpy(opt.output, out.dims, out.data);
   }
-  console.log(JSON.stringify({ median_ms: median, min_ms: times[0], max_ms: times[n - 1], iterations: n }));
+  console.log(JSON.stringify({
+    median_ms: percentile(0.5), min_ms: times[0], max_ms: times[n - 1],
+    mean_ms: times.reduce((a, b) => a + b, 0) / n, p10_ms: percentile(0.1),
+    p90_ms: percentile(0.9), iterations: n, batch: tensor.dims[0], threads: Number(opt.threads),
+    peak_rss_mb: peakRssMb(),
+    version: ort.env.versions.common,
+  }));
 }
 
 main().catch(e => { console.error(`ort_run: error: ${e.message}`); process.exit(1); });
