@@ -67,6 +67,7 @@ const OptionalPass kOptionalPasses[] = {
     {"cv-fold-batch-norm", 2, [] { return createCvFoldBatchNorm(); }},
     {"cv-fuse-epilogue", 2, [] { return createCvFuseEpilogue(); }},
     {"cv-block-layout", 2, nullptr}, // built with the target's vector width
+    {"cv-fuse-pool", 2, [] { return createCvFusePool(); }},
     {"cv-merge-sibling-conv1x1", 2, [] { return createCvMergeSiblingConv1x1(); }},
     {"cv-conv1x1-to-matmul", 2, [] { return createCvConv1x1ToMatmul(); }},
     // The unfolded weights and statistics are dead now; layout conversions

@@ -48,6 +48,10 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
   int kH = static_cast<int>(w.getDimSize(2)), kW = static_cast<int>(w.getDimSize(3));
   int outBlocks = static_cast<int>(out.getDimSize(1)), outW = static_cast<int>(out.getDimSize(3));
   auto strides = op.getStrides(), pads = op.getPads(), dilations = op.getDilations();
+  // With a fused max pool the result is pooled; the convolution is larger.
+  ArrayRef<int64_t> pool = op.getMaxPool();
+  int64_t convH = out.getDimSize(2) * (pool.empty() ? 1 : pool[0]);
+  int64_t convW = outW * (pool.empty() ? 1 : pool[1]);
 
   std::vector<Halide::ImageParam> params = {makeInput(op.getInput(), "input"),
                                             makeInput(op.getWeight(), "weight")};
@@ -70,20 +74,45 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
   acc(lane, x, y, blk, n) = op.getBias() ? params[2](blk * block + lane) : Expr(0.0f);
   acc(lane, x, y, blk, n) +=
       weight(lane, r.y, r.z, r.w * block + r.x, blk) * padded(r.x, inX, inY, r.w, n);
-  Func result("conv_blocked");
-  result(lane, x, y, blk, n) = applyEpilogue(op, acc(lane, x, y, blk, n), {lane, x, y, blk, n},
-                                             params);
+  Func activated("conv_blocked");
+  activated(lane, x, y, blk, n) = applyEpilogue(op, acc(lane, x, y, blk, n),
+                                                {lane, x, y, blk, n}, params);
 
-  BlockedSchedule p = chooseBlockedSchedule(outW, outBlocks);
+  BlockedSchedule p = chooseBlockedSchedule(convW, outBlocks);
   Var xo("xo"), xi("xi"), bo("bo"), bi("bi"), task("task");
-  result.split(x, xo, xi, p.columns, TailStrategy::ShiftInwards)
-      .split(blk, bo, bi, p.blockTile)
-      .reorder(lane, xi, bi, xo, y, bo, n)
-      .vectorize(lane, block)
-      .fuse(y, bo, task)
-      .fuse(task, n, task)
-      .parallel(task);
-  acc.compute_at(result, xo).vectorize(lane, block).unroll(x).unroll(blk);
+  Func result = activated;
+  std::string poolSchedule;
+  if (pool.empty()) {
+    result.split(x, xo, xi, p.columns, TailStrategy::ShiftInwards)
+        .split(blk, bo, bi, p.blockTile)
+        .reorder(lane, xi, bi, xo, y, bo, n)
+        .vectorize(lane, block)
+        .fuse(y, bo, task)
+        .fuse(task, n, task)
+        .parallel(task);
+    acc.compute_at(result, xo).vectorize(lane, block).unroll(x).unroll(blk);
+  } else {
+    // Each task computes a row of pooled tiles; each tile computes its
+    // pool[0] convolution rows of p.columns pixels, one register tile per
+    // row, and keeps their maxima.
+    int ph = static_cast<int>(pool[0]), pw = static_cast<int>(pool[1]);
+    int pooledColumns = std::max(1, std::min(outW, p.columns / pw));
+    RDom rp(0, pw, 0, ph, "rp");
+    result = Func("conv_pooled");
+    result(lane, x, y, blk, n) =
+        Halide::maximum(activated(lane, x * pw + rp.x, y * ph + rp.y, blk, n));
+    result.split(x, xo, xi, pooledColumns, TailStrategy::ShiftInwards)
+        .split(blk, bo, bi, p.blockTile)
+        .reorder(lane, xi, bi, xo, y, bo, n)
+        .vectorize(lane, block)
+        .fuse(y, bo, task)
+        .fuse(task, n, task)
+        .parallel(task);
+    activated.compute_at(result, xo).reorder(lane, x, blk, y, n).vectorize(lane, block);
+    acc.compute_at(activated, y).vectorize(lane, block).unroll(x).unroll(blk);
+    poolSchedule = " max_pool=" + std::to_string(ph) + "x" + std::to_string(pw) +
+                   " pooled_columns=" + std::to_string(pooledColumns);
+  }
   acc.update()
       .reorder(lane, x, blk, r.x, r.y, r.z, r.w, n)
       .vectorize(lane, block)
@@ -95,12 +124,12 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
   if (hasPadding)
     padded.compute_at(result, task).vectorize(padded.args()[0], block);
 
-  uint64_t macs = static_cast<uint64_t>(outBlocks) * block * out.getDimSize(2) * outW *
-                  inBlocks * block * kH * kW;
+  uint64_t macs = static_cast<uint64_t>(outBlocks) * block * convH * convW * inBlocks * block *
+                  kH * kW;
   std::string schedule = "blocked block=" + std::to_string(block) +
                          " columns=" + std::to_string(p.columns) +
                          " block_tile=" + std::to_string(p.blockTile) +
-                         " parallel=rows*block_tiles*batch";
+                         " parallel=rows*block_tiles*batch" + poolSchedule;
   return finishKernel(op, result, params, schedule, macs);
 }
 

@@ -125,8 +125,11 @@ std::string opLabel(Operation *op) {
     epilogue(fc);
   else if (auto matmul = llvm::dyn_cast<cv::MatMulOp>(op))
     epilogue(matmul);
-  else if (auto blocked = llvm::dyn_cast<cv::BlockedConv2DOp>(op))
+  else if (auto blocked = llvm::dyn_cast<cv::BlockedConv2DOp>(op)) {
     epilogue(blocked);
+    if (!blocked.getMaxPool().empty())
+      label += "+max_pool";
+  }
   return label;
 }
 

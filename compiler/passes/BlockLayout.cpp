@@ -66,7 +66,7 @@ struct BlockConvolution : public OpRewritePattern<cv::Conv2DOp> {
     auto result = rewriter.create<cv::BlockedConv2DOp>(
         loc, blockedType(outType, block), input, weight, conv.getBias(), residual,
         conv.getActivationAttr(), conv.getActivationArgsAttr(), conv.getStridesAttr(),
-        conv.getPadsAttr(), conv.getDilationsAttr());
+        conv.getPadsAttr(), conv.getDilationsAttr(), rewriter.getDenseI64ArrayAttr({}));
     rewriter.replaceOpWithNewOp<cv::FromBlockedOp>(conv, outType, result.getOutput());
     return success();
   }

@@ -50,10 +50,25 @@ class ShapesAndReductions(nn.Module):
         return torch.cat([soft, F.elu(pooled), F.softplus(pooled), torch.max(pooled, pooled * 0.5)], dim=1)
 
 
+class BlockedConvPool(nn.Module):
+    """Channel counts that divide by 16 take the blocked layout; a 2x2/2 max
+    pool fuses into the convolution, an overlapping 3x3/2 one does not."""
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(16, 32, 3, padding=1)
+        self.conv2 = nn.Conv2d(32, 32, 3, padding=1)
+
+    def forward(self, x):
+        h = F.max_pool2d(F.relu(self.conv1(x)), 2)
+        h = self.conv2(h) + h                        # residual in the blocked layout
+        return F.max_pool2d(F.relu(h), 3, stride=2, ceil_mode=True)
+
+
 def test():
     torch.manual_seed(0)
     for name, module, shape in [("slice_gather_split", SliceGatherSplit(), (4, 8, 8)),
                                 ("pad_modes", PadModes(), (3, 6, 6)),
+                                ("blocked_conv_pool", BlockedConvPool(), (16, 10, 10)),
                                 ("shapes_reductions", calibrate_batchnorm(ShapesAndReductions(), (4, 5, 5)),
                                  (4, 5, 5))]:
         cvclib.check_against_torch(name, module.eval(), shape, batches=(1, 3), opsets=(11, 13),

@@ -280,6 +280,14 @@ LogicalResult BlockedConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Loc
   if (failed(inferSpatial(loc, input, kernel, adaptor.getStrides(), adaptor.getPads(),
                           adaptor.getDilations(), /*ceilMode=*/false, outH, outW)))
     return failure();
+  ArrayRef<int64_t> pool = adaptor.getMaxPool();
+  if (!pool.empty()) {
+    if (pool.size() != 2 || pool[0] < 1 || pool[1] < 1 || pool[0] > outH || pool[1] > outW)
+      return emitOptionalError(loc, "'max_pool' must be two window extents within the ",
+                               outH, "x", outW, " convolution output, got ", shapeString(pool));
+    outH /= pool[0];
+    outW /= pool[1];
+  }
   inferred.push_back(RankedTensorType::get(
       {input.getDimSize(0), weight.getDimSize(0), outH, outW, block}, input.getElementType()));
   return success();
@@ -438,6 +446,19 @@ static LogicalResult inferPool(std::optional<Location> loc, AdaptorT adaptor,
   inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();
 }
+
+template <typename PoolOp> static OpFoldResult foldIdentityPool(PoolOp op) {
+  auto ones = [](ArrayRef<int64_t> v, int64_t x) {
+    return llvm::all_of(v, [&](int64_t e) { return e == x; });
+  };
+  if (ones(op.getKernel(), 1) && ones(op.getStrides(), 1) && ones(op.getPads(), 0) &&
+      op.getInput().getType() == op.getType())
+    return op.getInput();
+  return {};
+}
+
+OpFoldResult MaxPool2DOp::fold(FoldAdaptor) { return foldIdentityPool(*this); }
+OpFoldResult AvgPool2DOp::fold(FoldAdaptor) { return foldIdentityPool(*this); }
 
 LogicalResult MaxPool2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                             Adaptor adaptor, SmallVectorImpl<Type> &inferred) {

@@ -170,7 +170,10 @@ def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
     OIHW weight with output channels blocked innermost, laid out at compile
     time), the optional `bias` is `[M]`; the result is `[N, M/b, Ho, Wo, b]`.
     Strides, pads, dilations and the fused epilogue are those of
-    `cv.conv2d`; the residual is blocked like the result.
+    `cv.conv2d`; the residual is blocked like the result. A non-empty
+    `max_pool = [kh, kw]` (set by `--cv-fuse-pool`) ends the epilogue with
+    max pooling over disjoint kh x kw windows (stride = window, no padding,
+    partial windows dropped), computed tile by tile in the same kernel.
 
     ```mlir
     %y = cv.conv2d_blocked %x, %w, %b {pads = array<i64: 1, 1, 1, 1>}
@@ -181,7 +184,8 @@ def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
       Cv_EpilogueArgs,
       (ins DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
-      DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations));
+      DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$max_pool));
 }
 
 //===----------------------------------------------------------------------===//
@@ -192,6 +196,9 @@ class Cv_Pool2DOp<string mnemonic, string what> : Cv_Op<mnemonic, [Pure, InferTy
   // Channels are independent, so the blocked NCHW[b]c layout (rank 5, the
   // block innermost) pools the same way over dimensions 2 and 3.
   let summary = what # " pooling over the two spatial dimensions of NCHW or NCHW[b]c.";
+  // A 1x1 window with stride 1 and no padding (an adaptive pooling to the
+  // size it already has) is the identity.
+  let hasFolder = 1;
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }

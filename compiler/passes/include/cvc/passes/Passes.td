@@ -165,4 +165,22 @@ def CvBlockLayout : Pass<"cv-block-layout", "mlir::func::FuncOp"> {
   let dependentDialects = ["cvc::cv::CvDialect"];
 }
 
+def CvFusePool : Pass<"cv-fuse-pool", "mlir::func::FuncOp"> {
+  let summary = "Fuse a max pooling over disjoint windows into the blocked convolution before it";
+  let description = [{
+    A `cv.max_pool2d` whose input is a `cv.conv2d_blocked` read by nothing
+    else, with stride equal to the window, no padding and no partial window,
+    becomes that convolution's `max_pool` epilogue: the kernel computes each
+    pooled tile's convolution outputs and stores only their maxima.
+    Overlapping, padded or partial windows are left alone.
+
+    ```mlir
+    %c = cv.conv2d_blocked %x, %w {activation = #cv<activation relu>} : ... -> tensor<?x4x56x56x16xf32>
+    %p = cv.max_pool2d %c {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : ...   // become
+    %p = cv.conv2d_blocked %x, %w {activation = #cv<activation relu>, max_pool = array<i64: 2, 2>}
+        : ... -> tensor<?x4x28x28x16xf32>
+    ```
+  }];
+}
+
 #endif // CVC_PASSES_TD
