@@ -15,6 +15,7 @@
 #include "llvm/ADT/StringExtras.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
 #include <cstring>
 
 using namespace mlir;
@@ -368,6 +369,102 @@ LogicalResult BatchNormOp::verify() {
                            << "] tensors, got " << shapeString(type.getShape());
   }
   return success();
+}
+
+//===----------------------------------------------------------------------===//
+// Folding binary ops of constants
+//===----------------------------------------------------------------------===//
+
+/// The float32 values of a constant attribute (dense or dense_resource).
+static std::optional<std::vector<float>> floatElements(Attribute attr) {
+  auto elements = llvm::dyn_cast_or_null<ElementsAttr>(attr);
+  if (!elements || !elements.getElementType().isF32())
+    return std::nullopt;
+  size_t count = elements.getNumElements();
+  if (auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr)) {
+    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
+    if (!blob || blob->getData().size() != count * sizeof(float))
+      return std::nullopt;
+    std::vector<float> data(count);
+    std::memcpy(data.data(), blob->getData().data(), count * sizeof(float));
+    return data;
+  }
+  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr)) {
+    std::vector<float> data;
+    data.reserve(count);
+    for (float v : dense.getValues<float>())
+      data.push_back(v);
+    return data;
+  }
+  return std::nullopt;
+}
+
+/// f applied with numpy broadcasting to two constants of static shape.
+template <typename F>
+static OpFoldResult foldBinary(Attribute lhs, Attribute rhs, Type resultType, F f) {
+  auto type = llvm::dyn_cast<RankedTensorType>(resultType);
+  auto a = floatElements(lhs), b = floatElements(rhs);
+  if (!type || !type.hasStaticShape() || !a || !b)
+    return {};
+  ArrayRef<int64_t> shape = type.getShape();
+  auto strides = [&](Attribute attr) {
+    ArrayRef<int64_t> in = llvm::cast<ShapedType>(llvm::cast<ElementsAttr>(attr).getType()).getShape();
+    // Element strides aligned at the innermost dimension; 0 where broadcast.
+    SmallVector<int64_t> out(shape.size(), 0);
+    int64_t stride = 1;
+    for (int64_t i = static_cast<int64_t>(in.size()) - 1, j = shape.size() - 1; i >= 0; --i, --j) {
+      out[j] = in[i] == 1 ? 0 : stride;
+      stride *= in[i];
+    }
+    return out;
+  };
+  SmallVector<int64_t> sa = strides(lhs), sb = strides(rhs), index(shape.size(), 0);
+  int64_t count = type.getNumElements();
+  std::vector<float> result;
+  result.reserve(count);
+  for (int64_t n = 0; n < count; ++n) {
+    int64_t ia = 0, ib = 0;
+    for (size_t d = 0; d < shape.size(); ++d) {
+      ia += index[d] * sa[d];
+      ib += index[d] * sb[d];
+    }
+    result.push_back(f((*a)[ia], (*b)[ib]));
+    for (int64_t d = static_cast<int64_t>(shape.size()) - 1; d >= 0; --d) {
+      if (++index[d] < shape[d])
+        break;
+      index[d] = 0;
+    }
+  }
+  return DenseElementsAttr::get(type, ArrayRef<float>(result));
+}
+
+OpFoldResult AddOp::fold(FoldAdaptor a) {
+  return foldBinary(a.getLhs(), a.getRhs(), getType(), [](float x, float y) { return x + y; });
+}
+OpFoldResult SubOp::fold(FoldAdaptor a) {
+  return foldBinary(a.getLhs(), a.getRhs(), getType(), [](float x, float y) { return x - y; });
+}
+OpFoldResult MulOp::fold(FoldAdaptor a) {
+  return foldBinary(a.getLhs(), a.getRhs(), getType(), [](float x, float y) { return x * y; });
+}
+OpFoldResult DivOp::fold(FoldAdaptor a) {
+  return foldBinary(a.getLhs(), a.getRhs(), getType(), [](float x, float y) { return x / y; });
+}
+OpFoldResult MaxOp::fold(FoldAdaptor a) {
+  return foldBinary(a.getLhs(), a.getRhs(), getType(),
+                    [](float x, float y) { return std::max(x, y); });
+}
+OpFoldResult MinOp::fold(FoldAdaptor a) {
+  return foldBinary(a.getLhs(), a.getRhs(), getType(),
+                    [](float x, float y) { return std::min(x, y); });
+}
+OpFoldResult PowOp::fold(FoldAdaptor a) {
+  return foldBinary(a.getLhs(), a.getRhs(), getType(),
+                    [](float x, float y) { return std::pow(x, y); });
+}
+OpFoldResult PReluOp::fold(FoldAdaptor a) {
+  return foldBinary(a.getLhs(), a.getRhs(), getType(),
+                    [](float x, float slope) { return x >= 0.0f ? x : slope * x; });
 }
 
 //===----------------------------------------------------------------------===//

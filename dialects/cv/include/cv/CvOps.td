@@ -367,6 +367,9 @@ class Cv_BinaryOp<string mnemonic, string what, list<Trait> traits = []>
   let arguments = (ins Cv_Tensor:$lhs, Cv_Tensor:$rhs);
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+  // Two constant operands (an exporter's arithmetic on weights) fold at
+  // compile time.
+  let hasFolder = 1;
 }
 
 def Cv_AddOp : Cv_BinaryOp<"add", "Elementwise addition", [Commutative]>;
