@@ -139,9 +139,13 @@ FailureOr<Kernel> lowerToBlocked(cv::ToBlockedOp op, const Halide::Target &targe
   Var lane("lane"), x("x"), y("y"), blk("blk"), n("n");
   Func result("to_blocked");
   result(lane, x, y, blk, n) = input(x, y, blk * block + lane, n);
+  // Whole blocks per task: a row is too little work to schedule.
+  auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
   Var task("task");
-  result.vectorize(lane, block).fuse(y, blk, task).fuse(task, n, task).parallel(task);
-  return finishKernel(op, result, {input}, "vector=lanes parallel=rows*blocks*batch", 0);
+  result.vectorize(lane, block).fuse(blk, n, task);
+  int group = parallelInGroups(result, task, block * in.getDimSize(2) * in.getDimSize(3));
+  return finishKernel(op, result, {input},
+                      "vector=lanes parallel=blocks*batch group=" + std::to_string(group), 0);
 }
 
 FailureOr<Kernel> lowerFromBlocked(cv::FromBlockedOp op, const Halide::Target &target) {
@@ -153,12 +157,11 @@ FailureOr<Kernel> lowerFromBlocked(cv::FromBlockedOp op, const Halide::Target &t
   result(x, y, c, n) = input(c % block, x, y, c / block, n);
   Var task("task");
   int vector = vectorWidthFor(in.getDimSize(3), target);
-  result.vectorize(x, vector, TailStrategy::GuardWithIf)
-      .fuse(y, c, task)
-      .fuse(task, n, task)
-      .parallel(task);
+  result.vectorize(x, vector, TailStrategy::GuardWithIf).fuse(c, n, task);
+  int group = parallelInGroups(result, task, in.getDimSize(2) * in.getDimSize(3));
   return finishKernel(op, result, {input}, "vector=" + std::to_string(vector) +
-                                               " parallel=rows*channels*batch", 0);
+                                               " parallel=channels*batch group=" +
+                                               std::to_string(group), 0);
 }
 
 } // namespace cvc::halide

@@ -20,7 +20,7 @@ namespace cvc::halide {
 namespace {
 
 struct Window {
-  int kH, kW, sH, sW, padT, padL, padB, padR, inH, inW, outW;
+  int kH, kW, sH, sW, padT, padL, padB, padR, inH, inW, outW, outH;
 };
 
 template <typename OpT> Window windowOf(OpT op) {
@@ -30,7 +30,8 @@ template <typename OpT> Window windowOf(OpT op) {
   return {static_cast<int>(k[0]), static_cast<int>(k[1]), static_cast<int>(s[0]),
           static_cast<int>(s[1]), static_cast<int>(p[0]), static_cast<int>(p[1]),
           static_cast<int>(p[2]), static_cast<int>(p[3]), static_cast<int>(in.getDimSize(2)),
-          static_cast<int>(in.getDimSize(3)), static_cast<int>(out.getDimSize(3))};
+          static_cast<int>(in.getDimSize(3)), static_cast<int>(out.getDimSize(3)),
+          static_cast<int>(out.getDimSize(2))};
 }
 
 /// Pooling variables in Halide order, innermost first: (x, y, c, n), or
@@ -72,24 +73,26 @@ Func boundary(const PoolVars &v, Halide::ImageParam input, Expr value, const Win
   return Halide::BoundaryConditions::constant_exterior(input, value, {{0, w.inW}, {0, w.inH}});
 }
 
-std::string schedulePool(Func result, const PoolVars &v, int outW, const Halide::Target &target) {
+std::string schedulePool(Func result, const PoolVars &v, int outW, int outH,
+                         const Halide::Target &target) {
+  // One task per channel plane (or block of channels) and image: per-row
+  // tasks on 13x13 maps cost more in scheduling than the rows themselves.
   Var plane("plane");
   if (v.blocked) {
     // One vector of channels per output pixel: every lane useful.
-    result.vectorize(v.all[0], v.lanes)
-        .fuse(v.all[3], v.all[4], plane)
-        .fuse(v.y, plane, plane)
-        .parallel(plane);
-    return "blocked lanes=" + std::to_string(v.lanes) + " parallel=rows*blocks*batch";
+    result.vectorize(v.all[0], v.lanes).fuse(v.all[3], v.all[4], plane);
+    int group = parallelInGroups(result, plane, static_cast<int64_t>(v.lanes) * outW * outH);
+    return "blocked lanes=" + std::to_string(v.lanes) + " parallel=blocks*batch group=" +
+           std::to_string(group);
   }
   int vector = vectorWidthFor(outW, target);
   Var xo("xo"), xi("xi");
   result.split(v.x, xo, xi, vector, TailStrategy::ShiftInwards)
       .vectorize(xi)
-      .fuse(v.all[2], v.all[3], plane)
-      .fuse(v.y, plane, plane)
-      .parallel(plane);
-  return "vector=" + std::to_string(vector) + " parallel=rows*channels*batch";
+      .fuse(v.all[2], v.all[3], plane);
+  int group = parallelInGroups(result, plane, static_cast<int64_t>(outW) * outH);
+  return "vector=" + std::to_string(vector) + " parallel=channels*batch group=" +
+         std::to_string(group);
 }
 
 } // namespace
@@ -102,7 +105,7 @@ FailureOr<Kernel> lowerMaxPool2d(cv::MaxPool2DOp op, const Halide::Target &targe
   RDom r(0, w.kW, 0, w.kH, "r");
   Func result("max_pool");
   result(v.all) = Halide::maximum(padded(at(v, v.x * w.sW - w.padL + r.x, v.y * w.sH - w.padT + r.y)));
-  std::string schedule = schedulePool(result, v, w.outW, target);
+  std::string schedule = schedulePool(result, v, w.outW, w.outH, target);
   return finishKernel(op, result, {input}, schedule, 0);
 }
 
@@ -122,7 +125,7 @@ FailureOr<Kernel> lowerAvgPool2d(cv::AvgPool2DOp op, const Halide::Target &targe
   Func result("avg_pool");
   result(v.all) = Halide::sum(padded(at(v, x0 + r.x, y0 + r.y))) /
                   Halide::cast<float>(Halide::max(countX * countY, 1));
-  std::string schedule = schedulePool(result, v, w.outW, target);
+  std::string schedule = schedulePool(result, v, w.outW, w.outH, target);
   return finishKernel(op, result, {input}, schedule, 0);
 }
 

@@ -91,6 +91,19 @@ int vectorWidthFor(int64_t extent, const Halide::Target &target) {
   return std::max(1, std::min(natural, floorPow2(std::max<int64_t>(extent, 1))));
 }
 
+int parallelInGroups(Halide::Func f, Halide::Var task, int64_t elementsPerIteration) {
+  constexpr int64_t kElementsPerTask = 16 * 1024;
+  int64_t group = std::max<int64_t>(1, kElementsPerTask / std::max<int64_t>(elementsPerIteration, 1));
+  if (group == 1) {
+    f.parallel(task);
+  } else {
+    Halide::Var outer(task.name() + "_g"), inner(task.name() + "_i");
+    f.split(task, outer, inner, static_cast<int>(group), Halide::TailStrategy::GuardWithIf)
+        .parallel(outer);
+  }
+  return static_cast<int>(group);
+}
+
 std::string scheduleElementwise(Halide::Func f, const std::vector<Halide::Var> &vars,
                                 const std::vector<int64_t> &shape,
                                 const Halide::Target &target) {
@@ -99,13 +112,18 @@ std::string scheduleElementwise(Halide::Func f, const std::vector<Halide::Var> &
   int vector = vectorWidthFor(shape[0], target);
   if (vector > 1)
     f.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
+  int64_t inner = 1;
+  for (size_t i = 0; i + 2 < shape.size(); ++i)
+    inner *= std::max<int64_t>(shape[i], 1);
+  int group = 1;
   if (vars.size() >= 3) {
     Halide::Var outer("outer");
-    f.fuse(vars[vars.size() - 2], vars.back(), outer).parallel(outer);
+    f.fuse(vars[vars.size() - 2], vars.back(), outer);
+    group = parallelInGroups(f, outer, inner);
   } else if (vars.size() == 2) {
-    f.parallel(vars[1]);
+    group = parallelInGroups(f, vars[1], std::max<int64_t>(shape[0], 1));
   }
-  return "vector=" + std::to_string(vector) + " parallel=outer";
+  return "vector=" + std::to_string(vector) + " parallel=outer group=" + std::to_string(group);
 }
 
 namespace {

@@ -37,6 +37,12 @@ int floorPow2(int64_t n);
 
 /// Schedule of pointwise kernels (elementwise ops, copies, data movement):
 /// vectorise the innermost dimension, spread the outer two over cores.
+/// Runs `task`'s iterations in parallel, grouped so that each parallel task
+/// covers at least about 16K elements when one iteration covers
+/// `elementsPerIteration`: thread wake-ups cost more than smaller tasks.
+/// Returns the grouping (1 = one iteration per task).
+int parallelInGroups(Halide::Func f, Halide::Var task, int64_t elementsPerIteration);
+
 std::string scheduleElementwise(Halide::Func f, const std::vector<Halide::Var> &vars,
                                 const std::vector<int64_t> &shape, const Halide::Target &target);
 
