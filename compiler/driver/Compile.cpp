@@ -106,30 +106,44 @@ LogicalResult compileFunctions(ModuleOp module, const ModelPlan &plan,
 
 } // namespace
 
-LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) {
-  auto start = Clock::now();
+/// The kernel plan of @main and the target it was lowered for.
+struct PlannedMain {
+  std::unique_ptr<ModelPlan> plan;
+  Halide::Target target;
+};
+
+FailureOr<PlannedMain> planMain(ModuleOp module, const CompileOptions &options) {
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main)
     return fail(module, "the model has no @main function");
   FailureOr<Halide::Target> target = resolveTarget(module, options.target);
   if (failed(target))
     return failure();
-
-  RuntimeLayout runtime;
-  std::string error;
-  if (failed(findRuntime(runtime, error)))
-    return fail(module, error);
-
   std::string name = options.modelName.empty()
                          ? llvm::sys::path::stem(options.inputPath).str()
                          : options.modelName;
   FailureOr<std::unique_ptr<ModelPlan>> plan = planModel(main, *target, name);
   if (failed(plan))
     return failure();
+  return PlannedMain{std::move(*plan), *target};
+}
+
+LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) {
+  auto start = Clock::now();
+  RuntimeLayout runtime;
+  std::string error;
+  if (failed(findRuntime(runtime, error)))
+    return fail(module, error);
+
+  FailureOr<PlannedMain> planned = planMain(module, options);
+  if (failed(planned))
+    return failure();
+  const ModelPlan &plan = *planned->plan;
+  const Halide::Target &target = planned->target;
   if (options.verbose)
-    llvm::errs() << "cvc: planned " << (*plan)->kernels.size() << " kernels ("
-                 << (*plan)->functions.size() << " distinct), "
-                 << llvm::format("%.1f", (*plan)->weightsSize / 1e6) << " MB of weights, in "
+    llvm::errs() << "cvc: planned " << plan.kernels.size() << " kernels ("
+                 << plan.functions.size() << " distinct), "
+                 << llvm::format("%.1f", plan.weightsSize / 1e6) << " MB of weights, in "
                  << secondsSince(start) << " s\n";
 
   TempDir temp;
@@ -143,14 +157,14 @@ LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) 
 
   std::vector<std::string> sources;
   auto kernelStart = Clock::now();
-  if (failed(compileFunctions(module, **plan, *target, temp.path, options.verbose, sources)))
+  if (failed(compileFunctions(module, plan, target, temp.path, options.verbose, sources)))
     return failure();
   std::string runtimeObject = temp.path + "/halide_runtime.o";
-  if (failed(halide::compileRuntime(runtimeObject, *target, error)))
+  if (failed(halide::compileRuntime(runtimeObject, target, error)))
     return fail(module, "compiling the Halide runtime: " + error);
   sources.push_back(runtimeObject);
   if (options.verbose)
-    llvm::errs() << "cvc: compiled " << (*plan)->functions.size() << " kernels in "
+    llvm::errs() << "cvc: compiled " << plan.functions.size() << " kernels in "
                  << secondsSince(kernelStart) << " s\n";
 
   std::string planPath = temp.path + "/plan.c";
@@ -159,11 +173,11 @@ LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) 
     llvm::raw_fd_ostream os(planPath, ec);
     if (ec)
       return fail(module, "cannot write " + planPath + ": " + ec.message());
-    os << emitPlanSource(**plan);
+    os << emitPlanSource(plan);
   }
   sources.push_back(planPath);
   std::string weightsAsm = temp.path + "/weights.S";
-  if (failed(writeWeights(**plan, temp.path + "/weights.bin", weightsAsm, error)))
+  if (failed(writeWeights(plan, temp.path + "/weights.bin", weightsAsm, error)))
     return fail(module, error);
   sources.push_back(weightsAsm);
 
@@ -210,21 +224,6 @@ LogicalResult runPipeline(MLIRContext &ctx, ModuleOp module, const CompileOption
   return pm.run(module);
 }
 
-/// Plans @main of `module` for the summary (no code is generated).
-FailureOr<std::unique_ptr<ModelPlan>> planForSummary(ModuleOp module,
-                                                     const CompileOptions &options) {
-  auto main = module.lookupSymbol<func::FuncOp>("main");
-  if (!main)
-    return fail(module, "the model has no @main function");
-  FailureOr<Halide::Target> target = resolveTarget(module, options.target);
-  if (failed(target))
-    return failure();
-  std::string name = options.modelName.empty()
-                         ? llvm::sys::path::filename(options.inputPath).str()
-                         : options.modelName;
-  return planModel(main, *target, name);
-}
-
 /// `cvc --summary`: plans the model as imported (-O0) and after the pipeline.
 LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOptions &options) {
   OwningOpRef<ModuleOp> unoptimized = module.clone();
@@ -234,18 +233,19 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
   buildPassPipeline(before, o0);
   if (failed(before.run(*unoptimized)))
     return failure();
-  auto beforePlan = planForSummary(*unoptimized, options);
-  if (failed(beforePlan))
+  auto unoptimizedPlan = planMain(*unoptimized, options);
+  if (failed(unoptimizedPlan))
     return failure();
-  PlanFigures beforeFigures = measurePlan(**beforePlan);
+  PlanFigures beforeFigures = measurePlan(*unoptimizedPlan->plan);
 
   if (failed(runPipeline(ctx, module, options)))
     return failure();
-  auto plan = planForSummary(module, options);
-  if (failed(plan))
+  auto planned = planMain(module, options);
+  if (failed(planned))
     return failure();
+  const ModelPlan &plan = *planned->plan;
   if (options.outputPath == "-") {
-    printSummary(llvm::outs(), **plan, beforeFigures, options.optLevel);
+    printSummary(llvm::outs(), plan, beforeFigures, options.optLevel);
     return success();
   }
   std::string partial = options.outputPath + ".partial";
@@ -254,7 +254,7 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
     llvm::raw_fd_ostream os(partial, ec);
     if (ec)
       return fail(module, "cannot write '" + options.outputPath + "': " + ec.message());
-    printSummary(os, **plan, beforeFigures, options.optLevel);
+    printSummary(os, plan, beforeFigures, options.optLevel);
   }
   if (auto ec = llvm::sys::fs::rename(partial, options.outputPath)) {
     llvm::sys::fs::remove(partial);

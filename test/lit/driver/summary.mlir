@@ -5,7 +5,7 @@
 // 28x28x192 to 28x28x32 takes about 120 M multiplies; reducing to 16
 // channels with a 1x1 convolution first takes about 12.4 M in all.
 
-// CHECK: model summary.mlir at -O0
+// CHECK: model summary at -O0
 // CHECK: #  kernel{{ +}}output{{ +}}parameters{{ +}}MACs
 // CHECK-NEXT: 0  conv2d{{ +}}Nx32x28x28{{ +}}153,632{{ +}}120.42 M
 // CHECK-NEXT: 1  conv2d{{ +}}Nx16x28x28{{ +}}3,088{{ +}}2.41 M
