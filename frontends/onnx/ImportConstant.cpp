@@ -6,8 +6,6 @@
 //===----------------------------------------------------------------------===//
 #include "ImportContext.h"
 
-#include <cstring>
-
 using namespace mlir;
 
 namespace cvc::onnx_frontend {
@@ -24,34 +22,6 @@ LogicalResult importConstant(ImportContext &ic) {
       return success();
     }
     FloatConstant c;
-    // Exporters write clamp bounds and scales as float64 constants followed
-    // by a Cast; cvc computes in float32 only, so they are narrowed here.
-    if (t->data_type() == onnx::TensorProto::DOUBLE && t->data_location() != onnx::TensorProto::EXTERNAL) {
-      c.shape.assign(t->dims().begin(), t->dims().end());
-      int64_t count = 1;
-      for (int64_t d : c.shape)
-        count *= d;
-      if (count < 0 || count > (1 << 20))
-        return ic.fail("float64 constant of " + std::to_string(count) + " elements is not supported");
-      if (t->has_raw_data()) {
-        if (t->raw_data().size() != static_cast<size_t>(count) * sizeof(double))
-          return ic.fail("float64 constant holds " + std::to_string(t->raw_data().size()) +
-                         " bytes; its shape needs " + std::to_string(count * 8));
-        for (int64_t i = 0; i < count; ++i) {
-          double v;
-          std::memcpy(&v, t->raw_data().data() + i * sizeof(double), sizeof(double));
-          c.data.push_back(static_cast<float>(v));
-        }
-      } else {
-        if (t->double_data_size() != count)
-          return ic.fail("float64 constant holds " + std::to_string(t->double_data_size()) +
-                         " values; its shape needs " + std::to_string(count));
-        for (double v : t->double_data())
-          c.data.push_back(static_cast<float>(v));
-      }
-      ic.floatValues[out] = std::move(c);
-      return success();
-    }
     std::string error;
     if (failed(ic.readFloatTensor(*t, c, error)))
       return ic.fail(error);

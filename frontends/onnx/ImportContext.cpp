@@ -10,6 +10,7 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <algorithm>
 #include <cstring>
 
 using namespace mlir;
@@ -129,7 +130,10 @@ bool ImportContext::hasInput(size_t i) const {
 
 LogicalResult ImportContext::readFloatTensor(const onnx::TensorProto &t, FloatConstant &out,
                                              std::string &error) const {
-  if (t.data_type() != onnx::TensorProto::FLOAT) {
+  // float64 is narrowed: exporters write scalars (clamp bounds, scales) as
+  // float64 constants behind a Cast, and cvc computes in float32 only.
+  bool isDouble = t.data_type() == onnx::TensorProto::DOUBLE;
+  if (t.data_type() != onnx::TensorProto::FLOAT && !isDouble) {
     error = "tensor '" + t.name() + "': element type " +
             onnx::TensorProto::DataType_Name(
                 static_cast<onnx::TensorProto::DataType>(t.data_type())) +
@@ -147,6 +151,20 @@ LogicalResult ImportContext::readFloatTensor(const onnx::TensorProto &t, FloatCo
     count *= d;
   }
   out.data.resize(count);
+  int64_t elementSize = isDouble ? 8 : 4;
+  int64_t bytes = count * elementSize;
+  // Raw little-endian elements, from the file or the proto, into out.data.
+  auto fromBytes = [&](const char *data) {
+    if (!isDouble) {
+      std::memcpy(out.data.data(), data, bytes);
+      return;
+    }
+    for (int64_t i = 0; i < count; ++i) {
+      double v;
+      std::memcpy(&v, data + i * 8, 8);
+      out.data[i] = static_cast<float>(v);
+    }
+  };
   if (t.data_location() == onnx::TensorProto::EXTERNAL) {
     std::string location;
     int64_t offset = 0, length = -1;
@@ -172,30 +190,34 @@ LogicalResult ImportContext::readFloatTensor(const onnx::TensorProto &t, FloatCo
               "': " + buffer.getError().message();
       return failure();
     }
-    int64_t bytes = count * 4;
     if (offset < 0 || (length >= 0 && length != bytes) ||
         offset + bytes > static_cast<int64_t>((*buffer)->getBufferSize())) {
       error = "external data of tensor '" + t.name() + "' is truncated or has the wrong length";
       return failure();
     }
-    std::memcpy(out.data.data(), (*buffer)->getBufferStart() + offset, bytes);
+    fromBytes((*buffer)->getBufferStart() + offset);
     return success();
   }
   if (t.has_raw_data()) {
-    if (t.raw_data().size() != static_cast<size_t>(count) * 4) {
+    if (t.raw_data().size() != static_cast<size_t>(bytes)) {
       error = "tensor '" + t.name() + "' holds " + std::to_string(t.raw_data().size()) +
-              " bytes of data but its shape needs " + std::to_string(count * 4);
+              " bytes of data but its shape needs " + std::to_string(bytes);
       return failure();
     }
-    std::memcpy(out.data.data(), t.raw_data().data(), count * 4);
+    fromBytes(t.raw_data().data());
     return success();
   }
-  if (t.float_data_size() != count) {
-    error = "tensor '" + t.name() + "' holds " + std::to_string(t.float_data_size()) +
+  int64_t held = isDouble ? t.double_data_size() : t.float_data_size();
+  if (held != count) {
+    error = "tensor '" + t.name() + "' holds " + std::to_string(held) +
             " values but its shape needs " + std::to_string(count);
     return failure();
   }
-  std::copy(t.float_data().begin(), t.float_data().end(), out.data.begin());
+  if (isDouble)
+    std::transform(t.double_data().begin(), t.double_data().end(), out.data.begin(),
+                   [](double v) { return static_cast<float>(v); });
+  else
+    std::copy(t.float_data().begin(), t.float_data().end(), out.data.begin());
   return success();
 }
 

@@ -111,7 +111,8 @@ public:
     return mlir::success();
   }
 
-  /// Reads a float TensorProto (raw, float_data or external data).
+  /// Reads a float32 TensorProto, or a float64 one narrowed to float32 (raw,
+  /// float_data/double_data or external data).
   mlir::LogicalResult readFloatTensor(const onnx::TensorProto &t, FloatConstant &out,
                                       std::string &error) const;
 
