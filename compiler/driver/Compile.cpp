@@ -53,13 +53,9 @@ LogicalResult fail(ModuleOp module, const std::string &message) {
 }
 
 FailureOr<Halide::Target> resolveTarget(ModuleOp module, const std::string &name) {
-  if (name == "host")
-    return Halide::get_host_target();
-  if (!Halide::Target::validate_target_string(name)) {
-    (void)fail(module, "invalid Halide target '" + name + "'");
-    return failure();
-  }
-  return Halide::Target(name);
+  if (auto target = halide::targetFromString(name))
+    return *target;
+  return fail(module, "invalid Halide target '" + name + "'");
 }
 
 /// Compiles the distinct kernels on all cores; Halide compiles independent

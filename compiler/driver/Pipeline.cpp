@@ -9,7 +9,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Transforms/Passes.h"
 
-#include <Halide.h>
+#include "cvc/halide/Lowering.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 
@@ -57,36 +57,47 @@ namespace {
 /// that runs each; --enable-pass / --disable-pass override per pass.
 struct OptionalPass {
   const char *name;
-  int level;
-  std::unique_ptr<Pass> (*create)();
+  int level; ///< kNever: only by --enable-pass (or the option that implies it)
+  std::unique_ptr<Pass> (*create)(const CompileOptions &);
 };
+
+constexpr int kNever = 1000;
 
 const OptionalPass kOptionalPasses[] = {
-    {"canonicalize", 1, [] { return createCanonicalizerPass(); }},
-    {"cse", 1, [] { return createCSEPass(); }},
-    {"cv-fold-batch-norm", 2, [] { return createCvFoldBatchNorm(); }},
-    {"cv-fuse-epilogue", 2, [] { return createCvFuseEpilogue(); }},
-    {"cv-block-layout", 2, nullptr}, // built with the target's vector width
-    {"cv-fuse-pool", 2, [] { return createCvFusePool(); }},
-    {"cv-merge-sibling-conv1x1", 2, [] { return createCvMergeSiblingConv1x1(); }},
-    {"cv-conv1x1-to-matmul", 2, [] { return createCvConv1x1ToMatmul(); }},
+    {"canonicalize", 1, [](const CompileOptions &) { return createCanonicalizerPass(); }},
+    {"cse", 1, [](const CompileOptions &) { return createCSEPass(); }},
+    {"cv-fold-batch-norm", 2, [](const CompileOptions &) { return createCvFoldBatchNorm(); }},
+    {"cv-fuse-epilogue", 2, [](const CompileOptions &) { return createCvFuseEpilogue(); }},
+    // Lossy, opt-in (--bottleneck): it sees folded weights and fused
+    // epilogues, and its 1x1 reduces still go through the rewrites below.
+    {"cv-low-rank-bottleneck", kNever,
+     [](const CompileOptions &o) {
+       CvLowRankBottleneckOptions bottleneck;
+       bottleneck.rank = o.bottleneckRank;
+       bottleneck.energy = o.bottleneckEnergy;
+       bottleneck.maxError = o.bottleneckMaxError;
+       return createCvLowRankBottleneck(bottleneck);
+     }},
+    {"cv-block-layout", 2,
+     [](const CompileOptions &o) {
+       // The channel block is the target's vector width in floats; an
+       // invalid target is reported when the kernels are compiled.
+       CvBlockLayoutOptions layout;
+       if (auto target = halide::targetFromString(o.target))
+         layout.block = target->natural_vector_size<float>();
+       return createCvBlockLayout(layout);
+     }},
+    {"cv-fuse-pool", 2, [](const CompileOptions &) { return createCvFusePool(); }},
+    {"cv-merge-sibling-conv1x1", 2,
+     [](const CompileOptions &) { return createCvMergeSiblingConv1x1(); }},
+    {"cv-conv1x1-to-matmul", 2, [](const CompileOptions &) { return createCvConv1x1ToMatmul(); }},
     // The unfolded weights and statistics are dead now; layout conversions
     // of one value are made once.
-    {"canonicalize", 2, [] { return createCanonicalizerPass(); }},
-    {"cse", 2, [] { return createCSEPass(); }},
+    {"canonicalize", 2, [](const CompileOptions &) { return createCanonicalizerPass(); }},
+    {"cse", 2, [](const CompileOptions &) { return createCSEPass(); }},
     // Last: it relies on the exact producers of each concat operand.
-    {"cv-in-place-concat", 2, [] { return createCvInPlaceConcat(); }},
+    {"cv-in-place-concat", 2, [](const CompileOptions &) { return createCvInPlaceConcat(); }},
 };
-
-/// Floats per vector on the target: the channel block of the blocked layout.
-/// An invalid target string is reported when the kernels are compiled.
-int64_t vectorFloats(const std::string &target) {
-  if (target == "host")
-    return Halide::get_host_target().natural_vector_size<float>();
-  if (!Halide::Target::validate_target_string(target))
-    return 16;
-  return Halide::Target(target).natural_vector_size<float>();
-}
 
 } // namespace
 
@@ -102,25 +113,8 @@ void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   for (const OptionalPass &p : kOptionalPasses) {
     bool wanted = options.optLevel >= p.level || options.enabledPasses.count(p.name);
-    if (wanted && !options.disabledPasses.count(p.name)) {
-      if (llvm::StringRef(p.name) == "cv-block-layout") {
-        CvBlockLayoutOptions layout;
-        layout.block = vectorFloats(options.target);
-        fpm.addPass(createCvBlockLayout(layout));
-      } else {
-        fpm.addPass(p.create());
-      }
-    }
-    // The lossy factorisation sees folded weights and fused epilogues, and
-    // its 1x1 reduces still go through the 1x1 rewrites that follow.
-    if (llvm::StringRef(p.name) == "cv-fuse-epilogue" &&
-        (options.bottleneckRank > 0 || options.bottleneckEnergy > 0.0)) {
-      CvLowRankBottleneckOptions bottleneck;
-      bottleneck.rank = options.bottleneckRank;
-      bottleneck.energy = options.bottleneckEnergy;
-      bottleneck.maxError = options.bottleneckMaxError;
-      fpm.addPass(createCvLowRankBottleneck(bottleneck));
-    }
+    if (wanted && !options.disabledPasses.count(p.name))
+      fpm.addPass(p.create(options));
   }
   fpm.addPass(createCvVerifyLowerable());
 }

@@ -10,6 +10,14 @@ using namespace mlir;
 
 namespace cvc::halide {
 
+std::optional<Halide::Target> targetFromString(const std::string &name) {
+  if (name == "host")
+    return Halide::get_host_target();
+  if (!Halide::Target::validate_target_string(name))
+    return std::nullopt;
+  return Halide::Target(name);
+}
+
 std::string kernelSignature(Operation *op) {
   std::string text;
   llvm::raw_string_ostream os(text);

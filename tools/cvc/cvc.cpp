@@ -162,6 +162,7 @@ int main(int argc, char **argv) {
              << "': expected rank:R with R >= 1 or energy:E with 0 < E <= 1\n";
       return 1;
     }
+    options.enabledPasses.insert("cv-low-rank-bottleneck");
   }
   if (bottleneckMaxError <= 0.0) {
     errs() << "cvc: error: --bottleneck-max-error must be positive\n";

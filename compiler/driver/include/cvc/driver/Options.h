@@ -32,8 +32,8 @@ struct CompileOptions {
   /// --enable-pass / --disable-pass: optional passes (by their cvc-opt
   /// name) run or skipped whatever the -O level.
   std::set<std::string> enabledPasses, disabledPasses;
-  /// --bottleneck=rank:R | energy:E (opt-in, lossy): factorise k x k
-  /// convolutions (cv-low-rank-bottleneck); 0 = off.
+  /// --bottleneck=rank:R | energy:E (opt-in, lossy): the settings of
+  /// cv-low-rank-bottleneck, which runs when enabledPasses names it.
   int64_t bottleneckRank = 0;
   double bottleneckEnergy = 0.0;
   double bottleneckMaxError = 0.05; ///< refuse layers whose relative error exceeds this

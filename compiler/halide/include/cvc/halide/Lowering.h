@@ -17,6 +17,7 @@
 
 #include <Halide.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +49,9 @@ public:
 private:
   const llvm::DenseSet<mlir::Value> *previous;
 };
+
+/// "host" (this machine) or a Halide target string; std::nullopt if invalid.
+std::optional<Halide::Target> targetFromString(const std::string &name);
 
 /// Canonical text identifying a kernel up to the batch extent: op name,
 /// attributes and operand/result types. Equal signatures share one function.
