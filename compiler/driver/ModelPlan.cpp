@@ -226,10 +226,14 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
     return addView(v, tensorOf.lookup(slot->second.concat), slot->second.offset,
                    slot->second.strides);
   };
-  /// A kernel for `op` (or a copy of `copySource`), lowered with the strided
-  /// views among its tensors known, so that it reads their strides.
-  auto planKernel = [&](Operation *op, Value copySource, std::vector<Value> operands,
-                        Value result) -> FailureOr<PlannedKernel *> {
+  /// A kernel for `op` (or, without one, a dense copy of `copySource`),
+  /// lowered with the strided views among its tensors known, so that it
+  /// reads their strides.
+  auto planKernel = [&](Operation *op, Value copySource) -> FailureOr<PlannedKernel *> {
+    std::vector<Value> operands =
+        op ? std::vector<Value>(op->getOperands().begin(), op->getOperands().end())
+           : std::vector<Value>{copySource};
+    Value result = op ? op->getResult(0) : Value();
     llvm::DenseSet<Value> strided;
     std::string signature = op ? halide::kernelSignature(op) : "copy ";
     if (!op)
@@ -292,7 +296,7 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
       auto strides = reshapedStrides(plan->tensors[source].dims, stridesOf(source), dims);
       if (!strides) {
         // A strided view whose dimensions cannot merge: copy it densely.
-        FailureOr<PlannedKernel *> copy = planKernel(nullptr, reshape.getInput(), {reshape.getInput()}, {});
+        FailureOr<PlannedKernel *> copy = planKernel(nullptr, reshape.getInput());
         if (mlir::failed(copy)) {
           failed = true;
           continue;
@@ -320,9 +324,7 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
     if (llvm::isa<func::ReturnOp>(&op))
       continue;
 
-    FailureOr<PlannedKernel *> kernel = planKernel(
-        &op, {}, std::vector<Value>(op.getOperands().begin(), op.getOperands().end()),
-        op.getResult(0));
+    FailureOr<PlannedKernel *> kernel = planKernel(&op, {});
     if (mlir::failed(kernel)) {
       failed = true;
       continue;
@@ -339,7 +341,7 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
     if (plan->tensors[t].kind != TensorKind::Activation || plan->tensors[t].alias >= 0) {
       // An input, a weight, a view or an output returned twice: copy it into
       // the caller's buffer.
-      FailureOr<PlannedKernel *> copy = planKernel(nullptr, value, {value}, {});
+      FailureOr<PlannedKernel *> copy = planKernel(nullptr, value);
       if (mlir::failed(copy))
         return failure();
       t = (*copy)->args.back();

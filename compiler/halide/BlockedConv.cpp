@@ -81,37 +81,32 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
   BlockedSchedule p = chooseBlockedSchedule(convW, outBlocks);
   Var xo("xo"), xi("xi"), bo("bo"), bi("bi"), task("task");
   Func result = activated;
+  int columns = p.columns;
   std::string poolSchedule;
-  if (pool.empty()) {
-    result.split(x, xo, xi, p.columns, TailStrategy::ShiftInwards)
-        .split(blk, bo, bi, p.blockTile)
-        .reorder(lane, xi, bi, xo, y, bo, n)
-        .vectorize(lane, block)
-        .fuse(y, bo, task)
-        .fuse(task, n, task)
-        .parallel(task);
-    acc.compute_at(result, xo).vectorize(lane, block).unroll(x).unroll(blk);
-  } else {
-    // Each task computes a row of pooled tiles; each tile computes its
-    // pool[0] convolution rows of p.columns pixels, one register tile per
-    // row, and keeps their maxima.
+  if (!pool.empty()) {
+    // Each pooled tile computes its pool[0] convolution rows of p.columns
+    // pixels, one register tile per row, and keeps their maxima.
     int ph = static_cast<int>(pool[0]), pw = static_cast<int>(pool[1]);
-    int pooledColumns = std::max(1, std::min(outW, p.columns / pw));
+    columns = std::max(1, std::min(outW, p.columns / pw));
     RDom rp(0, pw, 0, ph, "rp");
     result = Func("conv_pooled");
     result(lane, x, y, blk, n) =
         Halide::maximum(activated(lane, x * pw + rp.x, y * ph + rp.y, blk, n));
-    result.split(x, xo, xi, pooledColumns, TailStrategy::ShiftInwards)
-        .split(blk, bo, bi, p.blockTile)
-        .reorder(lane, xi, bi, xo, y, bo, n)
-        .vectorize(lane, block)
-        .fuse(y, bo, task)
-        .fuse(task, n, task)
-        .parallel(task);
+    poolSchedule = " max_pool=" + std::to_string(ph) + "x" + std::to_string(pw) +
+                   " pooled_columns=" + std::to_string(columns);
+  }
+  result.split(x, xo, xi, columns, TailStrategy::ShiftInwards)
+      .split(blk, bo, bi, p.blockTile)
+      .reorder(lane, xi, bi, xo, y, bo, n)
+      .vectorize(lane, block)
+      .fuse(y, bo, task)
+      .fuse(task, n, task)
+      .parallel(task);
+  if (pool.empty()) {
+    acc.compute_at(result, xo).vectorize(lane, block).unroll(x).unroll(blk);
+  } else {
     activated.compute_at(result, xo).reorder(lane, x, blk, y, n).vectorize(lane, block);
     acc.compute_at(activated, y).vectorize(lane, block).unroll(x).unroll(blk);
-    poolSchedule = " max_pool=" + std::to_string(ph) + "x" + std::to_string(pw) +
-                   " pooled_columns=" + std::to_string(pooledColumns);
   }
   acc.update()
       .reorder(lane, x, blk, r.x, r.y, r.z, r.w, n)

@@ -29,9 +29,10 @@ bool mergeable(cv::Conv2DOp conv) {
   if (conv->hasOneUse() && llvm::isa<cv::ConcatOp>(*conv->getUsers().begin()))
     return false;
   auto weight = llvm::cast<RankedTensorType>(conv.getWeight().getType());
+  // Constant weights and bias are read when the group is merged.
   return weight.getDimSize(2) == 1 && weight.getDimSize(3) == 1 && conv.getGroups() == 1 &&
-         !conv.getResidual() && cv::readFloatConstant(conv.getWeight()) &&
-         (!conv.getBias() || cv::readFloatConstant(conv.getBias()));
+         !conv.getResidual() && conv.getWeight().getDefiningOp<cv::ConstantOp>() &&
+         (!conv.getBias() || conv.getBias().getDefiningOp<cv::ConstantOp>());
 }
 
 /// Siblings can share one kernel when everything but the output channels,
@@ -42,28 +43,31 @@ bool sameLayer(cv::Conv2DOp a, cv::Conv2DOp b) {
          a.getActivationArgs() == b.getActivationArgs();
 }
 
+/// Merges `group` (in program order); leaves it alone if a constant cannot
+/// be read (weights elided from printed IR).
 void mergeGroup(ArrayRef<cv::Conv2DOp> group) {
-  cv::Conv2DOp first = group.front();
-  for (cv::Conv2DOp conv : group)
-    if (conv->isBeforeInBlock(first))
-      first = conv;
-  IRRewriter rewriter(first.getContext());
-  rewriter.setInsertionPoint(first);
-
   std::vector<float> weights, biases;
   int64_t channels = 0;
   for (cv::Conv2DOp conv : group) {
-    auto w = *cv::readFloatConstant(conv.getWeight());
+    auto w = cv::readFloatConstant(conv.getWeight());
     int64_t out = llvm::cast<RankedTensorType>(conv.getType()).getDimSize(1);
-    weights.insert(weights.end(), w.begin(), w.end());
+    if (!w)
+      return;
+    weights.insert(weights.end(), w->begin(), w->end());
     if (conv.getBias()) {
-      auto b = *cv::readFloatConstant(conv.getBias());
-      biases.insert(biases.end(), b.begin(), b.end());
+      auto b = cv::readFloatConstant(conv.getBias());
+      if (!b)
+        return;
+      biases.insert(biases.end(), b->begin(), b->end());
     } else {
       biases.insert(biases.end(), out, 0.0f);
     }
     channels += out;
   }
+  cv::Conv2DOp first = group.front();
+  IRRewriter rewriter(first.getContext());
+  rewriter.setInsertionPoint(first);
+
   auto inType = llvm::cast<RankedTensorType>(first.getInput().getType());
   auto outType = llvm::cast<RankedTensorType>(first.getType());
   std::string name = constantName(first.getWeight(), "siblings") + ".merged";

@@ -475,27 +475,7 @@ std::optional<std::vector<float>> cvc::cv::readFloatConstant(Value value) {
   auto constant = value.getDefiningOp<ConstantOp>();
   if (!constant)
     return std::nullopt;
-  auto type = llvm::cast<RankedTensorType>(constant.getType());
-  size_t count = type.getNumElements();
-  Attribute attr = constant.getValue();
-  if (auto resource = llvm::dyn_cast<DenseResourceElementsAttr>(attr)) {
-    AsmResourceBlob *blob = resource.getRawHandle().getBlob();
-    if (!blob || blob->getData().size() != count * sizeof(float))
-      return std::nullopt;
-    std::vector<float> data(count);
-    std::memcpy(data.data(), blob->getData().data(), count * sizeof(float));
-    return data;
-  }
-  if (auto dense = llvm::dyn_cast<DenseElementsAttr>(attr)) {
-    if (!dense.getElementType().isF32())
-      return std::nullopt;
-    std::vector<float> data;
-    data.reserve(count);
-    for (float v : dense.getValues<float>())
-      data.push_back(v);
-    return data;
-  }
-  return std::nullopt;
+  return floatElements(constant.getValue());
 }
 
 ConstantOp cvc::cv::createFloatConstant(OpBuilder &builder, Location loc,
