@@ -129,4 +129,39 @@ FailureOr<Kernel> lowerConcat(cv::ConcatOp op, const Halide::Target &target) {
   return finishKernel(op, result, params, schedule, 0);
 }
 
+FailureOr<Kernel> lowerActivationBackward(cv::ActivationBackwardOp op,
+                                          const Halide::Target &target) {
+  std::vector<int64_t> shape = halideShape(op.getOutput());
+  std::vector<Var> vars = makeVars(shape.size());
+  Halide::ImageParam output = makeInput(op.getOutput(), "output");
+  Halide::ImageParam dyParam = makeInput(op.getOutputGrad(), "output_grad");
+  Expr y = output(asExprs(vars)), dy = dyParam(asExprs(vars));
+  ArrayRef<float> args = op.getActivationArgs();
+  Expr dx;
+  switch (op.getActivation()) {
+  case cv::Activation::none:
+    dx = dy;
+    break;
+  case cv::Activation::relu:
+    dx = Halide::select(y > 0.0f, dy, 0.0f);
+    break;
+  case cv::Activation::clip:
+    dx = Halide::select(y > args[0] && y < args[1], dy, 0.0f);
+    break;
+  case cv::Activation::leaky_relu:
+    dx = Halide::select(y > 0.0f, dy, args[0] * dy);
+    break;
+  case cv::Activation::tanh:
+    dx = dy * (1.0f - y * y);
+    break;
+  case cv::Activation::sigmoid:
+    dx = dy * y * (1.0f - y);
+    break;
+  }
+  Func result("activation_backward");
+  result(vars) = dx;
+  std::string schedule = scheduleElementwise(result, vars, shape, target);
+  return finishKernel(op, result, {output, dyParam}, schedule, 0);
+}
+
 } // namespace cvc::halide

@@ -27,6 +27,23 @@ mlir::FailureOr<Kernel> lowerTranspose(cv::TransposeOp op, const Halide::Target 
 mlir::FailureOr<Kernel> lowerSlice(cv::SliceOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerPad(cv::PadOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerReduce(cv::ReduceOp op, const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerExpand(cv::ExpandOp op, const Halide::Target &target);
+
+// Gradients and losses (training).
+mlir::FailureOr<Kernel> lowerConv2dBackwardInput(cv::Conv2DBackwardInputOp op,
+                                                 const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerConv2dBackwardWeight(cv::Conv2DBackwardWeightOp op,
+                                                  const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerMaxPool2dBackward(cv::MaxPool2DBackwardOp op,
+                                               const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerAvgPool2dBackward(cv::AvgPool2DBackwardOp op,
+                                               const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerActivationBackward(cv::ActivationBackwardOp op,
+                                                const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerSoftmaxCrossEntropy(cv::SoftmaxCrossEntropyOp op,
+                                                 const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerSoftmaxCrossEntropyBackward(cv::SoftmaxCrossEntropyBackwardOp op,
+                                                         const Halide::Target &target);
 
 } // namespace cvc::halide
 

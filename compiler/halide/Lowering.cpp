@@ -57,6 +57,16 @@ FailureOr<Kernel> lowerOp(Operation *op, const Halide::Target &target) {
         .Case([&](cv::SliceOp o) { return lowerSlice(o, target); })
         .Case([&](cv::PadOp o) { return lowerPad(o, target); })
         .Case([&](cv::ReduceOp o) { return lowerReduce(o, target); })
+        .Case([&](cv::ExpandOp o) { return lowerExpand(o, target); })
+        .Case([&](cv::Conv2DBackwardInputOp o) { return lowerConv2dBackwardInput(o, target); })
+        .Case([&](cv::Conv2DBackwardWeightOp o) { return lowerConv2dBackwardWeight(o, target); })
+        .Case([&](cv::MaxPool2DBackwardOp o) { return lowerMaxPool2dBackward(o, target); })
+        .Case([&](cv::AvgPool2DBackwardOp o) { return lowerAvgPool2dBackward(o, target); })
+        .Case([&](cv::ActivationBackwardOp o) { return lowerActivationBackward(o, target); })
+        .Case([&](cv::SoftmaxCrossEntropyOp o) { return lowerSoftmaxCrossEntropy(o, target); })
+        .Case([&](cv::SoftmaxCrossEntropyBackwardOp o) {
+          return lowerSoftmaxCrossEntropyBackward(o, target);
+        })
         .Default([&](Operation *o) -> FailureOr<Kernel> {
           return o->emitOpError() << "has no Halide lowering";
         });

@@ -23,15 +23,19 @@ struct Window {
   int kH, kW, sH, sW, padT, padL, padB, padR, inH, inW, outW, outH;
 };
 
-template <typename OpT> Window windowOf(OpT op) {
-  auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
-  auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
-  auto k = op.getKernel(), s = op.getStrides(), p = op.getPads();
+Window windowOf(ArrayRef<int64_t> k, ArrayRef<int64_t> s, ArrayRef<int64_t> p, Value input,
+               Value output) {
+  auto in = llvm::cast<RankedTensorType>(input.getType());
+  auto out = llvm::cast<RankedTensorType>(output.getType());
   return {static_cast<int>(k[0]), static_cast<int>(k[1]), static_cast<int>(s[0]),
           static_cast<int>(s[1]), static_cast<int>(p[0]), static_cast<int>(p[1]),
           static_cast<int>(p[2]), static_cast<int>(p[3]), static_cast<int>(in.getDimSize(2)),
           static_cast<int>(in.getDimSize(3)), static_cast<int>(out.getDimSize(3)),
           static_cast<int>(out.getDimSize(2))};
+}
+
+template <typename OpT> Window windowOf(OpT op) {
+  return windowOf(op.getKernel(), op.getStrides(), op.getPads(), op.getInput(), op.getOutput());
 }
 
 /// Pooling variables in Halide order, innermost first: (x, y, c, n), or
@@ -64,6 +68,16 @@ std::vector<Expr> at(const PoolVars &v, Expr px, Expr py) {
   index[xi] = px;
   index[xi + 1] = py;
   return index;
+}
+
+/// The divisor of the window starting at (x0, y0): the window clipped to the
+/// padded input (count_include_pad) or to the input itself.
+Expr averageDivisor(const Window &w, bool includePad, Expr x0, Expr y0) {
+  Expr loX = includePad ? Expr(-w.padL) : Expr(0), hiX = includePad ? Expr(w.inW + w.padR) : Expr(w.inW);
+  Expr loY = includePad ? Expr(-w.padT) : Expr(0), hiY = includePad ? Expr(w.inH + w.padB) : Expr(w.inH);
+  Expr countX = Halide::min(x0 + w.kW, hiX) - Halide::max(x0, loX);
+  Expr countY = Halide::min(y0 + w.kH, hiY) - Halide::max(y0, loY);
+  return Halide::cast<float>(Halide::max(countX * countY, 1));
 }
 
 Func boundary(const PoolVars &v, Halide::ImageParam input, Expr value, const Window &w) {
@@ -116,17 +130,90 @@ FailureOr<Kernel> lowerAvgPool2d(cv::AvgPool2DOp op, const Halide::Target &targe
   Func padded = boundary(v, input, 0.0f, w);
   RDom r(0, w.kW, 0, w.kH, "r");
   Expr x0 = v.x * w.sW - w.padL, y0 = v.y * w.sH - w.padT;
-  // The divisor: the window clipped to the region that counts.
-  bool includePad = op.getCountIncludePad();
-  Expr loX = includePad ? Expr(-w.padL) : Expr(0), hiX = includePad ? Expr(w.inW + w.padR) : Expr(w.inW);
-  Expr loY = includePad ? Expr(-w.padT) : Expr(0), hiY = includePad ? Expr(w.inH + w.padB) : Expr(w.inH);
-  Expr countX = Halide::min(x0 + w.kW, hiX) - Halide::max(x0, loX);
-  Expr countY = Halide::min(y0 + w.kH, hiY) - Halide::max(y0, loY);
   Func result("avg_pool");
   result(v.all) = Halide::sum(padded(at(v, x0 + r.x, y0 + r.y))) /
-                  Halide::cast<float>(Halide::max(countX * countY, 1));
+                  averageDivisor(w, op.getCountIncludePad(), x0, y0);
   std::string schedule = schedulePool(result, v, w.outW, w.outH, target);
   return finishKernel(op, result, {input}, schedule, 0);
+}
+
+// The gradients gather: each input position visits the (at most
+// ceil(k / s) per axis) windows that cover it, so every output element is
+// written once by one vector lane and no scatter needs atomics.
+
+namespace {
+
+/// For input position (x, y) and window step (rx, ry) of a gather RDom: the
+/// window's output coordinates, and whether that window exists and covers it.
+struct CoveringWindow {
+  Expr ox, oy, covers;
+};
+
+CoveringWindow coveringWindow(const Window &w, Expr x, Expr y, Expr rx, Expr ry) {
+  Expr ox = (x + w.padL) / w.sW - rx, oy = (y + w.padT) / w.sH - ry;
+  Expr covers = ox >= 0 && ox < w.outW && oy >= 0 && oy < w.outH &&
+                x < ox * w.sW - w.padL + w.kW && y < oy * w.sH - w.padT + w.kH;
+  return {ox, oy, covers};
+}
+
+std::string scheduleGather(Func result, Var x, Var y, Var c, Var n, int inW, int inH,
+                           const Halide::Target &target) {
+  int vector = vectorWidthFor(inW, target);
+  Var xo("xo"), xi("xi"), plane("plane");
+  result.split(x, xo, xi, vector, TailStrategy::ShiftInwards).vectorize(xi).fuse(c, n, plane);
+  int group = parallelInGroups(result, plane, static_cast<int64_t>(inW) * inH);
+  return "gather vector=" + std::to_string(vector) + " parallel=channels*batch group=" +
+         std::to_string(group);
+}
+
+} // namespace
+
+FailureOr<Kernel> lowerMaxPool2dBackward(cv::MaxPool2DBackwardOp op, const Halide::Target &target) {
+  Window w = windowOf(op.getKernel(), op.getStrides(), op.getPads(), op.getInput(),
+                      op.getOutputGrad());
+  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
+  Var x("x"), y("y"), c("c"), n("n");
+  PoolVars v{{x, y, c, n}, x, y, false, 1};
+  Func padded = boundary(v, input, Halide::Float(32).min(), w);
+  // Each window's winner, as a flat input index: the first maximum in
+  // row-major window order, as PyTorch picks it.
+  RDom k(0, w.kW, 0, w.kH, "k");
+  Func winner("max_pool_winner");
+  Expr wx = x * w.sW - w.padL + k.x, wy = y * w.sH - w.padT + k.y;
+  winner(x, y, c, n) = Halide::argmax(padded(wx, wy, c, n));
+  Func winnerIndex("max_pool_winner_index");
+  winnerIndex(x, y, c, n) = (y * w.sH - w.padT + winner(x, y, c, n)[1]) * w.inW +
+                            (x * w.sW - w.padL + winner(x, y, c, n)[0]);
+  RDom r(0, (w.kW + w.sW - 1) / w.sW, 0, (w.kH + w.sH - 1) / w.sH, "r");
+  CoveringWindow cw = coveringWindow(w, x, y, r.x, r.y);
+  Expr ox = Halide::clamp(cw.ox, 0, w.outW - 1), oy = Halide::clamp(cw.oy, 0, w.outH - 1);
+  Func result("max_pool_backward");
+  result(x, y, c, n) = Halide::sum(Halide::select(
+      cw.covers && winnerIndex(ox, oy, c, n) == y * w.inW + x, dy(ox, oy, c, n), 0.0f));
+  winnerIndex.compute_root();
+  winnerIndex.vectorize(x, vectorWidthFor(w.outW, target), TailStrategy::GuardWithIf);
+  Var plane("plane");
+  winnerIndex.fuse(c, n, plane).parallel(plane);
+  std::string schedule = scheduleGather(result, x, y, c, n, w.inW, w.inH, target);
+  return finishKernel(op, result, {input, dy}, schedule, 0);
+}
+
+FailureOr<Kernel> lowerAvgPool2dBackward(cv::AvgPool2DBackwardOp op, const Halide::Target &target) {
+  Window w = windowOf(op.getKernel(), op.getStrides(), op.getPads(), op.getInputGrad(),
+                      op.getOutputGrad());
+  Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
+  Var x("x"), y("y"), c("c"), n("n");
+  RDom r(0, (w.kW + w.sW - 1) / w.sW, 0, (w.kH + w.sH - 1) / w.sH, "r");
+  CoveringWindow cw = coveringWindow(w, x, y, r.x, r.y);
+  Expr ox = Halide::clamp(cw.ox, 0, w.outW - 1), oy = Halide::clamp(cw.oy, 0, w.outH - 1);
+  Expr divisor = averageDivisor(w, op.getCountIncludePad(), ox * w.sW - w.padL,
+                                oy * w.sH - w.padT);
+  Func result("avg_pool_backward");
+  result(x, y, c, n) =
+      Halide::sum(Halide::select(cw.covers, dy(ox, oy, c, n) / divisor, 0.0f));
+  std::string schedule = scheduleGather(result, x, y, c, n, w.inW, w.inH, target);
+  return finishKernel(op, result, {dy}, schedule, 0);
 }
 
 } // namespace cvc::halide

@@ -77,4 +77,18 @@ FailureOr<Kernel> lowerPad(cv::PadOp op, const Halide::Target &target) {
   return finishKernel(op, result, {input}, schedule, 0);
 }
 
+FailureOr<Kernel> lowerExpand(cv::ExpandOp op, const Halide::Target &target) {
+  std::vector<int64_t> shape = halideShape(op.getOutput());
+  std::vector<int64_t> inShape = halideShape(op.getInput());
+  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  std::vector<Var> vars = makeVars(shape.size());
+  std::vector<Expr> index;
+  for (size_t i = 0; i < inShape.size(); ++i)
+    index.push_back(inShape[i] == 1 ? Expr(0) : Expr(vars[i]));
+  Func result("expand");
+  result(vars) = input(index);
+  std::string schedule = scheduleElementwise(result, vars, shape, target);
+  return finishKernel(op, result, {input}, schedule, 0);
+}
+
 } // namespace cvc::halide

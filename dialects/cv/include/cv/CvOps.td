@@ -519,4 +519,6 @@ def Cv_LogSoftmaxOp : Cv_Op<"log_softmax", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
+include "cv/CvGradientOps.td"
+
 #endif // CV_OPS_TD

@@ -1,0 +1,149 @@
+//===- ConvBackward.cpp - the two gradients of cv.conv2d ----------------===//
+//
+// Both are direct, gather-form reductions scheduled like the forward
+// convolution: a tile of channels x a vector of columns accumulates in
+// registers across the whole reduction.
+//
+// The input gradient reads, for each input position, every output position
+// whose window covered it. With stride s only one tap in s lands on an
+// output position; the others are masked rather than split into s x s phase
+// convolutions (a known cost on strided layers, which are few).
+//
+// The weight gradient reduces over the batch and all output positions. Its
+// innermost reduction (output columns) is split into vector lanes summed at
+// the end, so the long reduction runs on full vectors whatever the weight's
+// shape; a tile of output channels x kernel columns shares each load.
+//
+//===----------------------------------------------------------------------===//
+#include "Families.h"
+#include "Tensor.h"
+
+using namespace mlir;
+using Halide::Expr;
+using Halide::Func;
+using Halide::RDom;
+using Halide::TailStrategy;
+using Halide::Var;
+
+namespace cvc::halide {
+namespace {
+
+struct ConvGeometry {
+  int inC, inH, inW, outC, outH, outW, kH, kW, groups, strideH, strideW, dilH, dilW, padT, padL;
+  int inPerGroup() const { return inC / groups; }
+  int outPerGroup() const { return outC / groups; }
+};
+
+template <typename OpT>
+ConvGeometry geometryOf(OpT op, Value input, Value weight, Value output) {
+  auto in = llvm::cast<RankedTensorType>(input.getType());
+  auto w = llvm::cast<RankedTensorType>(weight.getType());
+  auto out = llvm::cast<RankedTensorType>(output.getType());
+  auto i = [](int64_t v) { return static_cast<int>(v); };
+  return {i(in.getDimSize(1)),     i(in.getDimSize(2)),     i(in.getDimSize(3)),
+          i(out.getDimSize(1)),    i(out.getDimSize(2)),    i(out.getDimSize(3)),
+          i(w.getDimSize(2)),      i(w.getDimSize(3)),      i(op.getGroups()),
+          i(op.getStrides()[0]),   i(op.getStrides()[1]),   i(op.getDilations()[0]),
+          i(op.getDilations()[1]), i(op.getPads()[0]),      i(op.getPads()[1])};
+}
+
+int largestDivisorAtMost(int n, int limit) {
+  int d = std::max(1, std::min(n, limit));
+  while (n % d != 0)
+    --d;
+  return d;
+}
+
+} // namespace
+
+FailureOr<Kernel> lowerConv2dBackwardInput(cv::Conv2DBackwardInputOp op,
+                                           const Halide::Target &target) {
+  ConvGeometry g = geometryOf(op, op.getInputGrad(), op.getWeight(), op.getOutputGrad());
+  Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
+  Halide::ImageParam weight = makeInput(op.getWeight(), "weight");
+  Func dyPadded = Halide::BoundaryConditions::constant_exterior(dy, 0.0f,
+                                                                {{0, g.outW}, {0, g.outH}});
+  Var x("x"), y("y"), c("c"), n("n");
+  RDom r(0, g.kW, 0, g.kH, 0, g.outPerGroup(), "r");
+  Expr tx = x + g.padL - r.x * g.dilW, ty = y + g.padT - r.y * g.dilH;
+  Expr outC = (c / g.inPerGroup()) * g.outPerGroup() + r.z;
+  Expr read = dyPadded(tx / g.strideW, ty / g.strideH, outC, n);
+  // Halide's division floors and its modulo is never negative, so a tap
+  // that does not land on an output column is exactly one with a remainder.
+  if (g.strideW > 1)
+    read = Halide::select(tx % g.strideW == 0, read, 0.0f);
+  if (g.strideH > 1)
+    read = Halide::select(ty % g.strideH == 0, read, 0.0f);
+  Func acc("conv_bwd_input_acc");
+  acc(x, y, c, n) = 0.0f;
+  acc(x, y, c, n) += weight(r.x, r.y, c % g.inPerGroup(), outC) * read;
+  Func result("conv_bwd_input");
+  result(x, y, c, n) = acc(x, y, c, n);
+
+  int vector = vectorWidthFor(g.inW, target);
+  int channelTile = largestDivisorAtMost(g.inPerGroup(), 8);
+  Var xo("xo"), xi("xi"), co("co"), ci("ci"), tile("tile");
+  result.split(x, xo, xi, vector, TailStrategy::ShiftInwards)
+      .split(c, co, ci, channelTile)
+      .reorder(xi, ci, xo, y, co, n)
+      .vectorize(xi)
+      .fuse(y, co, tile)
+      .fuse(tile, n, tile)
+      .parallel(tile);
+  acc.compute_at(result, xo).vectorize(x).unroll(c);
+  acc.update().reorder(x, c, r.z, r.x, r.y, n).vectorize(x).unroll(c);
+  dyPadded.compute_at(result, tile).vectorize(dyPadded.args()[0], vectorWidthFor(g.outW, target),
+                                              TailStrategy::GuardWithIf);
+  uint64_t macs = static_cast<uint64_t>(g.inC) * g.inH * g.inW * g.outPerGroup() * g.kH * g.kW;
+  return finishKernel(op, result, {dy, weight},
+                      "gather vector=" + std::to_string(vector) +
+                          " channel_tile=" + std::to_string(channelTile) +
+                          " parallel=rows*channel_tiles*batch",
+                      macs);
+}
+
+FailureOr<Kernel> lowerConv2dBackwardWeight(cv::Conv2DBackwardWeightOp op,
+                                            const Halide::Target &target) {
+  ConvGeometry g = geometryOf(op, op.getInput(), op.getWeightGrad(), op.getOutputGrad());
+  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
+  int lanes = vectorWidthFor(g.outW, target);
+  int columnSteps = (g.outW + lanes - 1) / lanes;
+  // Columns past the end of a row are zero in dy, so whatever the input
+  // holds there contributes nothing.
+  Func dyPadded = Halide::BoundaryConditions::constant_exterior(dy, 0.0f, {{0, g.outW}});
+  Func inPadded = Halide::BoundaryConditions::constant_exterior(input, 0.0f,
+                                                                {{0, g.inW}, {0, g.inH}});
+  Var lane("lane"), kx("kx"), ky("ky"), ci("ci"), co("co");
+  RDom r(0, columnSteps, 0, g.outH, 0, dy.dim(3).extent(), "r");
+  Expr ox = r.x * lanes + lane;
+  Expr inC = (co / g.outPerGroup()) * g.inPerGroup() + ci;
+  Func partial("conv_bwd_weight_lanes");
+  partial(lane, kx, ky, ci, co) = 0.0f;
+  partial(lane, kx, ky, ci, co) +=
+      dyPadded(ox, r.y, co, r.z) *
+      inPadded(ox * g.strideW - g.padL + kx * g.dilW, r.y * g.strideH - g.padT + ky * g.dilH, inC,
+               r.z);
+  RDom l(0, lanes, "l");
+  Func result("conv_bwd_weight");
+  result(kx, ky, ci, co) = 0.0f;
+  result(kx, ky, ci, co) += partial(l, kx, ky, ci, co);
+
+  int channelTile = largestDivisorAtMost(g.outC, 4);
+  Var coo("coo"), coi("coi");
+  result.split(co, coo, coi, channelTile).reorder(kx, ky, ci, coi, coo).parallel(coo);
+  result.update().split(co, coo, coi, channelTile).reorder(l, kx, ky, ci, coi, coo).parallel(coo);
+  partial.compute_at(result, coo).vectorize(lane).unroll(kx);
+  partial.update()
+      .reorder(lane, kx, co, r.x, r.y, r.z, ky, ci)
+      .vectorize(lane)
+      .unroll(kx)
+      .unroll(co);
+  uint64_t macs = static_cast<uint64_t>(g.outC) * g.outH * g.outW * g.inPerGroup() * g.kH * g.kW;
+  return finishKernel(op, result, {input, dy},
+                      "lanes=" + std::to_string(lanes) + " channel_tile=" +
+                          std::to_string(channelTile) + " parallel=channel_tiles",
+                      macs);
+}
+
+} // namespace cvc::halide
