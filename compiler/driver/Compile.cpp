@@ -102,26 +102,23 @@ LogicalResult compileFunctions(ModuleOp module, const ModelPlan &plan,
 
 } // namespace
 
-/// The kernel plan of @main and the target it was lowered for.
-struct PlannedMain {
+/// The kernel plan of the model's entry points and the target it was lowered for.
+struct PlannedModel {
   std::unique_ptr<ModelPlan> plan;
   Halide::Target target;
 };
 
-FailureOr<PlannedMain> planMain(ModuleOp module, const CompileOptions &options) {
-  auto main = module.lookupSymbol<func::FuncOp>("main");
-  if (!main)
-    return fail(module, "the model has no @main function");
+FailureOr<PlannedModel> planModule(ModuleOp module, const CompileOptions &options) {
   FailureOr<Halide::Target> target = resolveTarget(module, options.target);
   if (failed(target))
     return failure();
   std::string name = options.modelName.empty()
                          ? llvm::sys::path::stem(options.inputPath).str()
                          : options.modelName;
-  FailureOr<std::unique_ptr<ModelPlan>> plan = planModel(main, *target, name);
+  FailureOr<std::unique_ptr<ModelPlan>> plan = planModel(module, *target, name);
   if (failed(plan))
     return failure();
-  return PlannedMain{std::move(*plan), *target};
+  return PlannedModel{std::move(*plan), *target};
 }
 
 LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) {
@@ -131,7 +128,7 @@ LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) 
   if (failed(findRuntime(runtime, error)))
     return fail(module, error);
 
-  FailureOr<PlannedMain> planned = planMain(module, options);
+  FailureOr<PlannedModel> planned = planModule(module, options);
   if (failed(planned))
     return failure();
   const ModelPlan &plan = *planned->plan;
@@ -229,14 +226,14 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
   buildPassPipeline(before, o0);
   if (failed(before.run(*unoptimized)))
     return failure();
-  auto unoptimizedPlan = planMain(*unoptimized, options);
+  auto unoptimizedPlan = planModule(*unoptimized, options);
   if (failed(unoptimizedPlan))
     return failure();
   PlanFigures beforeFigures = measurePlan(*unoptimizedPlan->plan);
 
   if (failed(runPipeline(ctx, module, options)))
     return failure();
-  auto planned = planMain(module, options);
+  auto planned = planModule(module, options);
   if (failed(planned))
     return failure();
   const ModelPlan &plan = *planned->plan;

@@ -100,21 +100,27 @@ std::string opShortName(Operation *op) {
 
 } // namespace
 
-FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide::Target &target,
-                                                StringRef modelName) {
-  auto plan = std::make_unique<ModelPlan>();
-  plan->modelName = modelName.str();
-  plan->target = target.to_string();
+namespace {
+
+/// The states a training module declares (`cv.states`), by name.
+using StateIndex = llvm::StringMap<int>;
+
+/// Plans one entry point into `plan`, after the entries already there.
+/// Kernels with a signature already compiled share its function.
+LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target &target,
+                        llvm::StringMap<int> &functionOf, const StateIndex &states) {
+  PlannedEntry entry;
+  entry.name = func.getName().str();
+  entry.firstKernel = static_cast<int>(plan.kernels.size());
   DenseMap<Value, int> tensorOf;
-  llvm::StringMap<int> functionOf;
 
   auto addTensor = [&](Value v, TensorKind kind, std::string name) {
     PlannedTensor t;
     t.name = std::move(name);
     t.kind = kind;
     t.dims = planDims(llvm::cast<RankedTensorType>(v.getType()));
-    plan->tensors.push_back(std::move(t));
-    tensorOf[v] = static_cast<int>(plan->tensors.size()) - 1;
+    plan.tensors.push_back(std::move(t));
+    tensorOf[v] = static_cast<int>(plan.tensors.size()) - 1;
     return tensorOf[v];
   };
 
@@ -126,7 +132,7 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
     FailureOr<halide::Kernel> lowered = lower();
     if (mlir::failed(lowered))
       return failure();
-    int function = static_cast<int>(plan->functions.size());
+    int function = static_cast<int>(plan.functions.size());
     CompiledFunction compiled{"cvck" + std::to_string(function) + "_" + shortName,
                               std::move(*lowered), {}};
     // Kernel inputs follow operand order; searching onward from the last
@@ -142,28 +148,33 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
         from = std::next(pos);
       }
     }
-    plan->functions.push_back(std::move(compiled));
+    plan.functions.push_back(std::move(compiled));
     functionOf[signature] = function;
     return function;
   };
   auto addKernel = [&](int function, const std::string &shortName,
                        std::vector<int> args) -> PlannedKernel & {
-    const halide::Kernel &hk = plan->functions[function].kernel;
+    const halide::Kernel &hk = plan.functions[function].kernel;
     PlannedKernel kernel;
-    kernel.name = "k" + std::to_string(plan->kernels.size()) + "_" + shortName;
+    kernel.name = "k" + std::to_string(plan.kernels.size()) + "_" + shortName;
     kernel.ops = hk.ops;
     kernel.function = function;
     kernel.macsPerImage = hk.macsPerImage;
     kernel.schedule = hk.schedule;
     kernel.args = std::move(args);
-    plan->kernels.push_back(std::move(kernel));
-    return plan->kernels.back();
+    plan.kernels.push_back(std::move(kernel));
+    return plan.kernels.back();
   };
 
   for (BlockArgument arg : func.getArguments()) {
     auto name = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "cv.name");
     std::string n = name ? name.str() : "input" + std::to_string(arg.getArgNumber());
-    plan->inputs.push_back(addTensor(arg, TensorKind::Input, n));
+    if (auto state = func.getArgAttrOfType<StringAttr>(arg.getArgNumber(), "cv.state")) {
+      int t = addTensor(arg, TensorKind::State, n);
+      plan.tensors[t].offset = states.lookup(state.getValue());
+      continue;
+    }
+    entry.inputs.push_back(addTensor(arg, TensorKind::Input, n));
   }
 
   bool failed = false;
@@ -195,22 +206,24 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
       offset += inDims[axis] * strides[axis];
     }
   });
-  auto isStrided = [&](Value v) { return !plan->tensors[tensorOf.lookup(v)].viewStrides.empty(); };
-  auto rootOf = [&](int t) { return plan->tensors[t].alias >= 0 ? plan->tensors[t].alias : t; };
+  auto isStrided = [&](Value v) { return !plan.tensors[tensorOf.lookup(v)].viewStrides.empty(); };
+  auto rootOf = [&](int t) { return plan.tensors[t].alias >= 0 ? plan.tensors[t].alias : t; };
   auto stridesOf = [&](int t) {
-    const PlannedTensor &tensor = plan->tensors[t];
+    const PlannedTensor &tensor = plan.tensors[t];
     return tensor.viewStrides.empty() ? denseStrides(tensor.dims) : tensor.viewStrides;
   };
   /// A tensor for `v` viewing `root`'s storage.
   auto addView = [&](Value v, int root, int64_t offset, std::vector<int64_t> strides) {
-    int t = addTensor(v, plan->tensors[root].kind == TensorKind::Weight ? TensorKind::Weight
-                                                                        : TensorKind::Activation,
-                      "t" + std::to_string(plan->tensors.size()));
-    PlannedTensor &tensor = plan->tensors[t];
+    int t = addTensor(v, plan.tensors[root].kind == TensorKind::Weight ? TensorKind::Weight
+                                                                       : TensorKind::Activation,
+                      "t" + std::to_string(plan.tensors.size()));
+    PlannedTensor &tensor = plan.tensors[t];
     tensor.alias = root;
-    tensor.offset = plan->tensors[root].offset;
+    tensor.offset = plan.tensors[root].offset;
     tensor.viewOffset = offset;
-    if (strides != denseStrides(tensor.dims) || offset != 0)
+    // A dense view at an offset (a weight inside a flat state) is a
+    // pointer shift, not a strided tensor.
+    if (strides != denseStrides(tensor.dims))
       tensor.viewStrides = std::move(strides);
     return t;
   };
@@ -219,10 +232,10 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
   auto addResult = [&](Value v) {
     auto slot = slots.find(v);
     if (slot == slots.end())
-      return addTensor(v, TensorKind::Activation, "t" + std::to_string(plan->tensors.size()));
+      return addTensor(v, TensorKind::Activation, "t" + std::to_string(plan.tensors.size()));
     if (!tensorOf.count(slot->second.concat))
       addTensor(slot->second.concat, TensorKind::Activation,
-                "t" + std::to_string(plan->tensors.size()));
+                "t" + std::to_string(plan.tensors.size()));
     return addView(v, tensorOf.lookup(slot->second.concat), slot->second.offset,
                    slot->second.strides);
   };
@@ -259,15 +272,15 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
       return failure();
     std::vector<int> args;
     if (op) {
-      for (int index : plan->functions[*function].operandIndex)
+      for (int index : plan.functions[*function].operandIndex)
         args.push_back(tensorOf.lookup(op->getOperand(index)));
       args.push_back(addResult(result));
     } else {
       args.push_back(tensorOf.lookup(copySource));
       PlannedTensor copy;
-      copy.dims = plan->tensors[args[0]].dims;
-      plan->tensors.push_back(std::move(copy));
-      args.push_back(static_cast<int>(plan->tensors.size()) - 1);
+      copy.dims = plan.tensors[args[0]].dims;
+      plan.tensors.push_back(std::move(copy));
+      args.push_back(static_cast<int>(plan.tensors.size()) - 1);
     }
     return &addKernel(*function, shortName, std::move(args));
   };
@@ -275,14 +288,14 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
   for (Operation &op : func.getBody().front()) {
     if (auto constant = llvm::dyn_cast<cv::ConstantOp>(&op)) {
       int t = addTensor(constant, TensorKind::Weight, "const" + std::to_string(tensorOf.size()));
-      PlannedTensor &tensor = plan->tensors[t];
+      PlannedTensor &tensor = plan.tensors[t];
       if (mlir::failed(weightBytes(constant, tensor))) {
         failed = true;
         continue;
       }
-      plan->weightsSize = llvm::alignTo(plan->weightsSize, kWeightAlignment);
-      tensor.offset = plan->weightsSize;
-      plan->weightsSize += tensor.data.size();
+      plan.weightsSize = llvm::alignTo(plan.weightsSize, kWeightAlignment);
+      tensor.offset = plan.weightsSize;
+      plan.weightsSize += tensor.data.size();
       continue;
     }
     if (auto reshape = llvm::dyn_cast<cv::ReshapeOp>(&op)) {
@@ -293,7 +306,7 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
         addResult(reshape.getResult());
         continue;
       }
-      auto strides = reshapedStrides(plan->tensors[source].dims, stridesOf(source), dims);
+      auto strides = reshapedStrides(plan.tensors[source].dims, stridesOf(source), dims);
       if (!strides) {
         // A strided view whose dimensions cannot merge: copy it densely.
         FailureOr<PlannedKernel *> copy = planKernel(nullptr, reshape.getInput());
@@ -304,14 +317,14 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
         source = (*copy)->args.back();
         strides = denseStrides(dims);
       }
-      addView(reshape.getResult(), rootOf(source), plan->tensors[source].viewOffset, *strides);
+      addView(reshape.getResult(), rootOf(source), plan.tensors[source].viewOffset, *strides);
       continue;
     }
     if (auto slice = llvm::dyn_cast<cv::SliceOp>(&op)) {
       int source = tensorOf.lookup(slice.getInput());
-      if (auto view = sliceView(slice, plan->tensors[source].dims, stridesOf(source))) {
+      if (auto view = sliceView(slice, plan.tensors[source].dims, stridesOf(source))) {
         addView(slice.getResult(), rootOf(source),
-                plan->tensors[source].viewOffset + view->first, view->second);
+                plan.tensors[source].viewOffset + view->first, view->second);
         continue;
       }
     }
@@ -329,16 +342,20 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
       failed = true;
       continue;
     }
-    plan->macsPerImage += (*kernel)->macsPerImage;
   }
   if (failed)
     return failure();
 
-  // Model outputs are written straight into the caller's buffers.
+  // Outputs are written straight into the caller's buffers; a result that
+  // updates a state is written into the state's buffer.
   auto ret = llvm::cast<func::ReturnOp>(func.getBody().front().getTerminator());
   for (auto [i, value] : llvm::enumerate(ret.getOperands())) {
     int t = tensorOf.lookup(value);
-    if (plan->tensors[t].kind != TensorKind::Activation || plan->tensors[t].alias >= 0) {
+    auto state = func.getResultAttrOfType<StringAttr>(i, "cv.state");
+    if (state && plan.tensors[t].kind == TensorKind::State &&
+        plan.tensors[t].offset == static_cast<uint64_t>(states.lookup(state.getValue())))
+      continue; // returned unchanged
+    if (plan.tensors[t].kind != TensorKind::Activation || plan.tensors[t].alias >= 0) {
       // An input, a weight, a view or an output returned twice: copy it into
       // the caller's buffer.
       FailureOr<PlannedKernel *> copy = planKernel(nullptr, value);
@@ -346,14 +363,121 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(func::FuncOp func, const Halide:
         return failure();
       t = (*copy)->args.back();
     }
-    PlannedTensor &tensor = plan->tensors[t];
+    PlannedTensor &tensor = plan.tensors[t];
+    if (state) {
+      tensor.kind = TensorKind::State;
+      tensor.offset = states.lookup(state.getValue());
+      continue;
+    }
     tensor.kind = TensorKind::Output;
     if (auto name = func.getResultAttrOfType<StringAttr>(i, "cv.name"))
       tensor.name = name.str();
     else
       tensor.name = "output" + std::to_string(i);
-    plan->outputs.push_back(t);
+    entry.outputs.push_back(t);
   }
+  entry.kernelCount = static_cast<int>(plan.kernels.size()) - entry.firstKernel;
+  plan.entries.push_back(std::move(entry));
+  return success();
+}
+
+/// A state written by a kernel of an entry must not be read, as its old
+/// value, by a later kernel that does not itself write it: updates happen
+/// in place, and only an elementwise update may read what it overwrites.
+LogicalResult checkStateHazards(const ModelPlan &plan, func::FuncOp func,
+                                const PlannedEntry &entry) {
+  auto rootOf = [&](int t) { return plan.tensors[t].alias >= 0 ? plan.tensors[t].alias : t; };
+  auto stateOf = [&](int root) -> int {
+    return plan.tensors[root].kind == TensorKind::State
+               ? static_cast<int>(plan.tensors[root].offset)
+               : -1;
+  };
+  int end = entry.firstKernel + entry.kernelCount;
+  // The new values: state tensors some kernel writes. Reading them is fine.
+  llvm::DenseSet<int> newValues;
+  for (int k = entry.firstKernel; k < end; ++k)
+    newValues.insert(rootOf(plan.kernels[k].args.back()));
+  llvm::DenseSet<int> written;
+  for (int k = entry.firstKernel; k < end; ++k) {
+    const PlannedKernel &kernel = plan.kernels[k];
+    int writes = stateOf(rootOf(kernel.args.back()));
+    for (size_t a = 0; a + 1 < kernel.args.size(); ++a) {
+      int root = rootOf(kernel.args[a]);
+      int reads = newValues.contains(root) ? -1 : stateOf(root);
+      if (reads >= 0 && written.contains(reads) && reads != writes)
+        return func.emitError() << "kernel " << kernel.name << " (" << kernel.ops
+                                << ") reads state '" << plan.states[reads].name
+                                << "' after it was updated in place";
+    }
+    if (writes >= 0)
+      written.insert(writes);
+  }
+  return success();
+}
+
+} // namespace
+
+FailureOr<std::unique_ptr<ModelPlan>> planModel(ModuleOp module, const Halide::Target &target,
+                                                StringRef modelName) {
+  auto plan = std::make_unique<ModelPlan>();
+  plan->modelName = modelName.str();
+  plan->target = target.to_string();
+  auto main = module.lookupSymbol<func::FuncOp>("main");
+  if (!main)
+    return module.emitError() << "the model has no @main function";
+
+  // States (training): their initial values go into the weight blob.
+  StateIndex states;
+  if (auto list = module->getAttrOfType<ArrayAttr>("cv.states"))
+    for (Attribute a : list) {
+      auto dict = llvm::cast<DictionaryAttr>(a);
+      PlannedState state;
+      state.name = dict.getAs<StringAttr>("name").str();
+      state.size = dict.getAs<IntegerAttr>("size").getInt();
+      if (auto init = dict.getAs<ElementsAttr>("init")) {
+        PlannedTensor tensor;
+        tensor.name = state.name + ".init";
+        tensor.kind = TensorKind::Weight;
+        tensor.dims = {state.size};
+        OpBuilder b(module.getContext());
+        auto constant = b.create<cv::ConstantOp>(module.getLoc(), init);
+        LogicalResult read = weightBytes(constant, tensor);
+        constant->erase();
+        if (mlir::failed(read))
+          return failure();
+        plan->weightsSize = llvm::alignTo(plan->weightsSize, kWeightAlignment);
+        tensor.offset = plan->weightsSize;
+        plan->weightsSize += tensor.data.size();
+        state.initTensor = static_cast<int>(plan->tensors.size());
+        plan->tensors.push_back(std::move(tensor));
+      }
+      states[state.name] = static_cast<int>(plan->states.size());
+      plan->states.push_back(std::move(state));
+    }
+  if (auto list = module->getAttrOfType<ArrayAttr>("cv.state_slices"))
+    for (Attribute a : list) {
+      auto dict = llvm::cast<DictionaryAttr>(a);
+      PlannedSlice slice;
+      slice.name = dict.getAs<StringAttr>("name").str();
+      slice.state = states.lookup(dict.getAs<StringAttr>("state").getValue());
+      slice.offset = dict.getAs<IntegerAttr>("offset").getInt();
+      auto shape = llvm::cast<DenseI64ArrayAttr>(dict.get("shape"));
+      slice.dims.assign(shape.asArrayRef().begin(), shape.asArrayRef().end());
+      plan->slices.push_back(std::move(slice));
+    }
+
+  llvm::StringMap<int> functionOf;
+  for (StringRef name : {"main", "train_step"}) {
+    auto func = module.lookupSymbol<func::FuncOp>(name);
+    if (!func)
+      continue;
+    if (mlir::failed(planEntry(*plan, func, target, functionOf, states)) ||
+        mlir::failed(checkStateHazards(*plan, func, plan->entries.back())))
+      return failure();
+  }
+  plan->macsPerImage = 0;
+  for (int k = 0; k < plan->entries[0].kernelCount; ++k)
+    plan->macsPerImage += plan->kernels[k].macsPerImage;
 
   for (auto [k, kernel] : llvm::enumerate(plan->kernels))
     for (int t : kernel.args) {

@@ -21,11 +21,16 @@ FloatConstant transpose2d(const FloatConstant &c) {
   return t;
 }
 
+/// The weight and bias keep their initialisers' names when they are those
+/// tensors unchanged, so that trained weights map back to the ONNX file;
+/// a transposed or scaled copy is named after the node.
 LogicalResult emitDense(ImportContext &ic, Value x, const FloatConstant &weight,
-                        const std::optional<FloatConstant> &bias) {
+                        const std::optional<FloatConstant> &bias, bool weightUnchanged,
+                        bool biasUnchanged) {
   std::string base = ic.node->name().empty() ? ic.node->output(0) : ic.node->name();
-  Value w = ic.makeConstant(weight, base + ".weight");
-  Value b = bias ? ic.makeConstant(*bias, base + ".bias") : Value();
+  Value w = ic.makeConstant(weight, weightUnchanged ? ic.node->input(1) : base + ".weight");
+  Value b = bias ? ic.makeConstant(*bias, biasUnchanged ? ic.node->input(2) : base + ".bias")
+                 : Value();
   return ic.bind(0, ic.create<cv::FullyConnectedOp>(x, w, b, /*residual=*/Value()));
 }
 
@@ -97,7 +102,9 @@ LogicalResult importGemm(ImportContext &ic) {
         for (int64_t j = 0; j < m; ++j)
           bias->data[j] = beta * C->data[C->data.size() == 1 ? 0 : j];
       }
-      return emitDense(ic, *a, weight, bias);
+      bool biasUnchanged = C && beta == 1.0f && C->shape.size() == 1 &&
+                           static_cast<int64_t>(C->data.size()) == m;
+      return emitDense(ic, *a, weight, bias, transB && alpha == 1.0f, biasUnchanged);
     }
     auto y = ic.create<cv::FullyConnectedOp>(*a, ic.makeConstant(weight, base + ".weight"), Value(),
                                                   Value());
@@ -130,7 +137,7 @@ LogicalResult importMatMul(ImportContext &ic) {
     return failure();
   auto B = ic.floatConstant(1);
   if (B && B->shape.size() == 2)
-    return emitDense(ic, *a, transpose2d(*B), std::nullopt);
+    return emitDense(ic, *a, transpose2d(*B), std::nullopt, false, false);
   // A computed right operand [K, M] becomes the [M, K] weight by a transpose.
   auto b = ic.input(1);
   if (failed(b))

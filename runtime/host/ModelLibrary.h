@@ -26,7 +26,12 @@ public:
   X(cvc_model_output_count) X(cvc_model_input_info) X(cvc_model_output_info)                   \
   X(cvc_model_macs_per_image) X(cvc_session_options_init) X(cvc_session_create)                \
   X(cvc_session_free) X(cvc_session_run) X(cvc_session_set_profiling)                          \
-  X(cvc_session_kernel_count) X(cvc_session_kernel_profile)
+  X(cvc_session_kernel_count) X(cvc_session_kernel_profile) X(cvc_model_entry_count)           \
+  X(cvc_model_entry_name) X(cvc_model_find_entry) X(cvc_model_entry_input_count)               \
+  X(cvc_model_entry_output_count) X(cvc_model_entry_input_info) X(cvc_model_entry_output_info)  \
+  X(cvc_session_run_entry) X(cvc_model_state_count) X(cvc_model_state_info)                    \
+  X(cvc_model_slice_count) X(cvc_model_slice_info) X(cvc_session_read_state)                   \
+  X(cvc_session_write_state)
 #define CVC_DECLARE(name) decltype(&::name) name = nullptr;
   CVC_API_FUNCTIONS(CVC_DECLARE)
 #undef CVC_DECLARE

@@ -73,14 +73,41 @@ struct cvc_session_s {
   bool profiling = false;
   int64_t profiledBatch = 0;
   std::vector<double> seconds;
+  /// One buffer per plan state, kept across runs (training).
+  std::vector<float *> states;
 
-  ~cvc_session_s() { std::free(arena); }
+  ~cvc_session_s() {
+    std::free(arena);
+    for (float *state : states)
+      std::free(state);
+  }
+
+  /// Allocates the states and sets their initial values.
+  cvc_status initStates();
 
   /// Lays out the buffers and the arena for `newBatch`.
   cvc_status bind(int64_t newBatch);
-  cvc_status run(const cvc_tensor *inputs, size_t inputCount, cvc_tensor *outputs,
-                 size_t outputCount);
+  cvc_status run(const cvc_plan_entry &entry, const cvc_tensor *inputs, size_t inputCount,
+                 cvc_tensor *outputs, size_t outputCount);
 };
+
+cvc_status cvc_session_s::initStates() {
+  for (int i = 0; i < plan->state_count; ++i) {
+    const cvc_plan_state &state = plan->states[i];
+    size_t bytes = std::max<size_t>(state.size * sizeof(float), kAlignment);
+    bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+    auto *buffer = static_cast<float *>(std::aligned_alloc(kAlignment, bytes));
+    if (!buffer)
+      return makeStatus(CVC_OUT_OF_MEMORY, std::string("cannot allocate state '") + state.name +
+                                               "' (" + std::to_string(bytes) + " bytes)");
+    states.push_back(buffer);
+    if (state.init_offset == UINT64_MAX)
+      std::memset(buffer, 0, state.size * sizeof(float));
+    else
+      std::memcpy(buffer, plan->weights + state.init_offset, state.size * sizeof(float));
+  }
+  return nullptr;
+}
 
 cvc_status cvc_session_s::bind(int64_t newBatch) {
   int count = plan->tensor_count;
@@ -131,13 +158,14 @@ cvc_status cvc_session_s::bind(int64_t newBatch) {
   return nullptr;
 }
 
-cvc_status cvc_session_s::run(const cvc_tensor *inputs, size_t inputCount, cvc_tensor *outputs,
-                              size_t outputCount) {
-  if (inputCount != static_cast<size_t>(plan->input_count))
-    return makeStatus(CVC_INVALID_ARGUMENT, "the model takes " + std::to_string(plan->input_count) +
+cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inputs,
+                              size_t inputCount, cvc_tensor *outputs, size_t outputCount) {
+  std::string what = std::string(entry.name) == "main" ? "the model" : std::string("'") + entry.name + "'";
+  if (inputCount != static_cast<size_t>(entry.input_count))
+    return makeStatus(CVC_INVALID_ARGUMENT, what + " takes " + std::to_string(entry.input_count) +
                                                 " inputs, got " + std::to_string(inputCount));
-  if (outputCount != static_cast<size_t>(plan->output_count))
-    return makeStatus(CVC_INVALID_ARGUMENT, "the model has " + std::to_string(plan->output_count) +
+  if (outputCount != static_cast<size_t>(entry.output_count))
+    return makeStatus(CVC_INVALID_ARGUMENT, what + " has " + std::to_string(entry.output_count) +
                                                 " outputs, got " + std::to_string(outputCount));
   if ((inputCount && !inputs) || (outputCount && !outputs))
     return makeStatus(CVC_INVALID_ARGUMENT, "null tensor array");
@@ -174,13 +202,14 @@ cvc_status cvc_session_s::run(const cvc_tensor *inputs, size_t inputCount, cvc_t
     return nullptr;
   };
   for (size_t i = 0; i < inputCount; ++i)
-    if (cvc_status s = check(inputs[i], plan->inputs[i], "input"))
+    if (cvc_status s = check(inputs[i], entry.inputs[i], "input"))
       return s;
   for (size_t i = 0; i < outputCount; ++i)
-    if (cvc_status s = check(outputs[i], plan->outputs[i], "output"))
+    if (cvc_status s = check(outputs[i], entry.outputs[i], "output"))
       return s;
+  // An entry without a dynamic batch (a training step) keeps the bound one.
   if (runBatch < 0)
-    runBatch = 1;
+    runBatch = batch > 0 ? batch : 1;
   // Kernels index buffers with 32-bit integers.
   for (int t = 0; t < plan->tensor_count; ++t)
     if (hasDynamicBatch(plan->tensors[t]) && elementCount(plan->tensors[t], runBatch) > INT32_MAX)
@@ -200,11 +229,13 @@ cvc_status cvc_session_s::run(const cvc_tensor *inputs, size_t inputCount, cvc_t
       storage[t] = const_cast<unsigned char *>(plan->weights) + tensor.offset;
     else if (tensor.kind == CVC_TENSOR_ACTIVATION && tensor.alias < 0)
       storage[t] = static_cast<char *>(arena) + offsets[t];
+    else if (tensor.kind == CVC_TENSOR_STATE)
+      storage[t] = states[tensor.offset];
   }
   for (size_t i = 0; i < inputCount; ++i)
-    storage[plan->inputs[i]] = inputs[i].data;
+    storage[entry.inputs[i]] = inputs[i].data;
   for (size_t i = 0; i < outputCount; ++i)
-    storage[plan->outputs[i]] = outputs[i].data;
+    storage[entry.outputs[i]] = outputs[i].data;
   for (int t = 0; t < count; ++t) {
     const cvc_plan_tensor &tensor = plan->tensors[t];
     int root = tensor.alias >= 0 ? tensor.alias : t;
@@ -219,7 +250,7 @@ cvc_status cvc_session_s::run(const cvc_tensor *inputs, size_t inputCount, cvc_t
   }
   void *argv[16];
   std::vector<void *> bigArgv;
-  for (int k = 0; k < plan->kernel_count; ++k) {
+  for (int k = entry.first_kernel; k < entry.first_kernel + entry.kernel_count; ++k) {
     const cvc_plan_kernel &kernel = plan->kernels[k];
     void **args = argv;
     if (kernel.arg_count > 16) {
@@ -258,25 +289,63 @@ cvc_status cvc_model_get(const cvc_model **out_model) {
 
 const char *cvc_model_name(const cvc_model *model) { return model ? model->plan->model_name : ""; }
 const char *cvc_model_target(const cvc_model *model) { return model ? model->plan->target : ""; }
-size_t cvc_model_input_count(const cvc_model *model) { return model ? model->plan->input_count : 0; }
+size_t cvc_model_input_count(const cvc_model *model) { return cvc_model_entry_input_count(model, 0); }
 size_t cvc_model_output_count(const cvc_model *model) {
-  return model ? model->plan->output_count : 0;
+  return cvc_model_entry_output_count(model, 0);
 }
 uint64_t cvc_model_macs_per_image(const cvc_model *model) {
   return model ? model->plan->macs_per_image : 0;
 }
 
-static cvc_status tensorInfo(const cvc_model *model, size_t index, bool input,
+static bool validEntry(const cvc_model *model, size_t entry) {
+  return model && entry < static_cast<size_t>(model->plan->entry_count);
+}
+
+size_t cvc_model_entry_count(const cvc_model *model) {
+  return model ? model->plan->entry_count : 0;
+}
+
+const char *cvc_model_entry_name(const cvc_model *model, size_t entry) {
+  return validEntry(model, entry) ? model->plan->entries[entry].name : "";
+}
+
+cvc_status cvc_model_find_entry(const cvc_model *model, const char *name, size_t *out_entry) {
+  if (!model || !name || !out_entry)
+    return makeStatus(CVC_INVALID_ARGUMENT, "model, name and out_entry must not be null");
+  for (int e = 0; e < model->plan->entry_count; ++e)
+    if (std::strcmp(model->plan->entries[e].name, name) == 0) {
+      *out_entry = static_cast<size_t>(e);
+      return nullptr;
+    }
+  return makeStatus(CVC_INVALID_ARGUMENT,
+                    std::string("the model has no entry point '") + name + "'" +
+                        (std::strcmp(name, "train_step") == 0
+                             ? "; compile it with `cvc --train` to train it"
+                             : ""));
+}
+
+size_t cvc_model_entry_input_count(const cvc_model *model, size_t entry) {
+  return validEntry(model, entry) ? model->plan->entries[entry].input_count : 0;
+}
+
+size_t cvc_model_entry_output_count(const cvc_model *model, size_t entry) {
+  return validEntry(model, entry) ? model->plan->entries[entry].output_count : 0;
+}
+
+static cvc_status tensorInfo(const cvc_model *model, size_t entry, size_t index, bool input,
                              cvc_tensor_info *out_info) {
   if (!model || !out_info)
     return makeStatus(CVC_INVALID_ARGUMENT, "model and out_info must not be null");
-  size_t count = input ? model->plan->input_count : model->plan->output_count;
+  if (!validEntry(model, entry))
+    return makeStatus(CVC_INVALID_ARGUMENT, "entry index " + std::to_string(entry) +
+                                                " is out of range");
+  const cvc_plan_entry &e = model->plan->entries[entry];
+  size_t count = input ? e.input_count : e.output_count;
   if (index >= count)
     return makeStatus(CVC_INVALID_ARGUMENT, std::string(input ? "input" : "output") + " index " +
                                                 std::to_string(index) + " is out of range (" +
                                                 std::to_string(count) + ")");
-  const cvc_plan_tensor &t =
-      model->plan->tensors[input ? model->plan->inputs[index] : model->plan->outputs[index]];
+  const cvc_plan_tensor &t = model->plan->tensors[input ? e.inputs[index] : e.outputs[index]];
   out_info->name = t.name;
   out_info->type = CVC_FLOAT32;
   out_info->rank = t.rank;
@@ -286,12 +355,57 @@ static cvc_status tensorInfo(const cvc_model *model, size_t index, bool input,
 }
 
 cvc_status cvc_model_input_info(const cvc_model *model, size_t index, cvc_tensor_info *out_info) {
-  return tensorInfo(model, index, true, out_info);
+  return tensorInfo(model, 0, index, true, out_info);
 }
 
 cvc_status cvc_model_output_info(const cvc_model *model, size_t index,
                                  cvc_tensor_info *out_info) {
-  return tensorInfo(model, index, false, out_info);
+  return tensorInfo(model, 0, index, false, out_info);
+}
+
+cvc_status cvc_model_entry_input_info(const cvc_model *model, size_t entry, size_t index,
+                                      cvc_tensor_info *out_info) {
+  return tensorInfo(model, entry, index, true, out_info);
+}
+
+cvc_status cvc_model_entry_output_info(const cvc_model *model, size_t entry, size_t index,
+                                       cvc_tensor_info *out_info) {
+  return tensorInfo(model, entry, index, false, out_info);
+}
+
+size_t cvc_model_state_count(const cvc_model *model) {
+  return model ? model->plan->state_count : 0;
+}
+
+cvc_status cvc_model_state_info(const cvc_model *model, size_t index, cvc_state_info *out_info) {
+  if (!model || !out_info)
+    return makeStatus(CVC_INVALID_ARGUMENT, "model and out_info must not be null");
+  if (index >= static_cast<size_t>(model->plan->state_count))
+    return makeStatus(CVC_INVALID_ARGUMENT, "state index " + std::to_string(index) +
+                                                " is out of range");
+  out_info->name = model->plan->states[index].name;
+  out_info->elements = model->plan->states[index].size;
+  return nullptr;
+}
+
+size_t cvc_model_slice_count(const cvc_model *model) {
+  return model ? model->plan->slice_count : 0;
+}
+
+cvc_status cvc_model_slice_info(const cvc_model *model, size_t index, cvc_slice_info *out_info) {
+  if (!model || !out_info)
+    return makeStatus(CVC_INVALID_ARGUMENT, "model and out_info must not be null");
+  if (index >= static_cast<size_t>(model->plan->slice_count))
+    return makeStatus(CVC_INVALID_ARGUMENT, "slice index " + std::to_string(index) +
+                                                " is out of range");
+  const cvc_plan_slice &slice = model->plan->slices[index];
+  out_info->name = slice.name;
+  out_info->state = slice.state;
+  out_info->offset = slice.offset;
+  out_info->rank = slice.rank;
+  for (int i = 0; i < CVC_MAX_RANK; ++i)
+    out_info->dims[i] = i < slice.rank ? slice.dims[i] : 0;
+  return nullptr;
 }
 
 void cvc_session_options_init(cvc_session_options *out_options) {
@@ -311,6 +425,10 @@ cvc_status cvc_session_create(const cvc_model *model, const cvc_session_options 
   if (!session)
     return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate a session");
   session->plan = model->plan;
+  if (cvc_status status = session->initStates()) {
+    delete session;
+    return status;
+  }
   // Halide's thread pool is per library: the last session's setting wins.
   halide_set_num_threads(threads > 0 ? threads
                                      : static_cast<int>(std::thread::hardware_concurrency()));
@@ -322,14 +440,56 @@ void cvc_session_free(cvc_session *session) { delete session; }
 
 cvc_status cvc_session_run(cvc_session *session, const cvc_tensor *inputs, size_t input_count,
                            cvc_tensor *outputs, size_t output_count) {
+  return cvc_session_run_entry(session, 0, inputs, input_count, outputs, output_count);
+}
+
+cvc_status cvc_session_run_entry(cvc_session *session, size_t entry, const cvc_tensor *inputs,
+                                 size_t input_count, cvc_tensor *outputs, size_t output_count) {
   if (!session)
     return makeStatus(CVC_INVALID_ARGUMENT, "session is null");
+  if (entry >= static_cast<size_t>(session->plan->entry_count))
+    return makeStatus(CVC_INVALID_ARGUMENT, "entry index " + std::to_string(entry) +
+                                                " is out of range");
   std::lock_guard<std::mutex> lock(session->mutex);
   try {
-    return session->run(inputs, input_count, outputs, output_count);
+    return session->run(session->plan->entries[entry], inputs, input_count, outputs,
+                        output_count);
   } catch (const std::bad_alloc &) {
     return makeStatus(CVC_OUT_OF_MEMORY, "out of memory while running the model");
   }
+}
+
+static cvc_status checkState(const cvc_session *session, size_t index, const void *data,
+                             uint64_t count) {
+  if (!session || !data)
+    return makeStatus(CVC_INVALID_ARGUMENT, "session and data must not be null");
+  if (index >= session->states.size())
+    return makeStatus(CVC_INVALID_ARGUMENT, "state index " + std::to_string(index) +
+                                                " is out of range");
+  const cvc_plan_state &state = session->plan->states[index];
+  if (count != state.size)
+    return makeStatus(CVC_INVALID_ARGUMENT, std::string("state '") + state.name + "' holds " +
+                                                std::to_string(state.size) + " elements, not " +
+                                                std::to_string(count));
+  return nullptr;
+}
+
+cvc_status cvc_session_read_state(cvc_session *session, size_t index, float *data,
+                                  uint64_t count) {
+  if (cvc_status s = checkState(session, index, data, count))
+    return s;
+  std::lock_guard<std::mutex> lock(session->mutex);
+  std::memcpy(data, session->states[index], count * sizeof(float));
+  return nullptr;
+}
+
+cvc_status cvc_session_write_state(cvc_session *session, size_t index, const float *data,
+                                   uint64_t count) {
+  if (cvc_status s = checkState(session, index, data, count))
+    return s;
+  std::lock_guard<std::mutex> lock(session->mutex);
+  std::memcpy(session->states[index], data, count * sizeof(float));
+  return nullptr;
 }
 
 void cvc_session_set_profiling(cvc_session *session, int enabled) {

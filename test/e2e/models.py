@@ -20,6 +20,23 @@ class LeNet5(nn.Module):
         return self.classifier(self.features(x))
 
 
+class LeNet5Modern(nn.Module):
+    """The modern LeNet variant: ReLU and max pooling, 28x28 (Fashion-MNIST)
+    input padded by the first convolution."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 6, 5, padding=2)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.fc1, self.fc2, self.fc3 = nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = nn.functional.max_pool2d(torch.relu(self.conv1(x)), 2)
+        x = nn.functional.max_pool2d(torch.relu(self.conv2(x)), 2)
+        x = torch.flatten(x, 1)
+        return self.fc3(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
+
+
 class _LRNFunction(torch.autograd.Function):
     """PyTorch computes LRN itself; export emits the single ONNX LRN operator
     (torch 1.13 would otherwise export a decomposition into a dozen ops)."""

@@ -78,6 +78,29 @@ cl::opt<double> bottleneckMaxError(
     "bottleneck-max-error",
     cl::desc("Leave layers whose relative output error would exceed this (default 0.05)"),
     cl::init(0.05), cl::cat(cvcCategory));
+cl::OptionCategory trainCategory("cvc training options");
+cl::opt<bool> train("train",
+                    cl::desc("Also build `train_step` (forward, loss, gradients, optimizer update) "
+                             "and keep the weights in session states; see cvc-train"),
+                    cl::cat(trainCategory));
+cl::opt<int64_t> trainBatch("train-batch", cl::desc("Static batch of train_step (default 32)"),
+                            cl::init(32), cl::cat(trainCategory));
+cl::opt<std::string> optimizer("optimizer", cl::desc("sgd (default), adam or adamw"),
+                               cl::init("sgd"), cl::cat(trainCategory));
+cl::opt<double> momentum("momentum", cl::desc("SGD momentum (default 0.9; 0 for none)"),
+                         cl::init(0.9), cl::cat(trainCategory));
+cl::opt<double> weightDecay("weight-decay",
+                            cl::desc("L2 penalty (sgd, adam) or decoupled decay (adamw)"),
+                            cl::init(0.0), cl::cat(trainCategory));
+cl::opt<double> labelSmoothing("label-smoothing", cl::desc("Label smoothing of the loss"),
+                               cl::init(0.0), cl::cat(trainCategory));
+cl::list<std::string> freeze("freeze", cl::CommaSeparated,
+                             cl::desc("Do not train parameters whose names start with these"),
+                             cl::value_desc("prefix,..."), cl::cat(trainCategory));
+cl::opt<bool> trainGradients("train-export-gradients",
+                             cl::desc("train_step also outputs the flat gradient (for checks)"),
+                             cl::cat(trainCategory));
+
 cl::opt<bool> printWeights("print-weights", cl::desc("Print weights in --emit=mlir output"),
                            cl::cat(cvcCategory));
 
@@ -129,7 +152,7 @@ int main(int argc, char **argv) {
   mlir::registerPassManagerCLOptions();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
-  cl::HideUnrelatedOptions({&cvcCategory, &cl::getGeneralCategory()});
+  cl::HideUnrelatedOptions({&cvcCategory, &trainCategory, &cl::getGeneralCategory()});
   cl::ParseCommandLineOptions(argc, argv,
                               "cvc: compile a convolutional network to a shared library\n");
 
@@ -169,6 +192,33 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.bottleneckMaxError = bottleneckMaxError;
+  options.train = train;
+  if (train) {
+    auto kind = cvc::autodiff::parseOptimizer(optimizer);
+    if (!kind) {
+      errs() << "cvc: error: unknown --optimizer '" << optimizer
+             << "'; expected sgd, adam or adamw\n";
+      return 1;
+    }
+    if (trainBatch < 1 || momentum < 0.0 || weightDecay < 0.0 || labelSmoothing < 0.0 ||
+        labelSmoothing >= 1.0) {
+      errs() << "cvc: error: --train-batch must be >= 1, --momentum and --weight-decay >= 0, "
+                "--label-smoothing in [0, 1)\n";
+      return 1;
+    }
+    cvc::autodiff::TrainingOptions &t = options.training;
+    t.batch = trainBatch;
+    t.optimizer = *kind;
+    t.momentum = static_cast<float>(momentum);
+    t.weightDecay = static_cast<float>(weightDecay);
+    t.labelSmoothing = static_cast<float>(labelSmoothing);
+    t.frozenPrefixes.assign(freeze.begin(), freeze.end());
+    t.exportGradients = trainGradients;
+  } else if (trainBatch.getNumOccurrences() || optimizer.getNumOccurrences() ||
+             freeze.getNumOccurrences() || trainGradients) {
+    errs() << "cvc: error: training options need --train\n";
+    return 1;
+  }
   std::vector<std::string> known = cvc::driver::optionalPassNames();
   for (auto [list, into] : {std::pair{&enablePasses, &options.enabledPasses},
                             std::pair{&disablePasses, &options.disabledPasses}})

@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /** Bumped whenever a function or struct below changes incompatibly. */
-#define CVC_ABI_VERSION 1
+#define CVC_ABI_VERSION 2
 
 /** Largest rank a model tensor may have. */
 #define CVC_MAX_RANK 8
@@ -130,6 +130,69 @@ CVC_EXPORT void cvc_session_free(cvc_session *session);
 CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_run(cvc_session *session, const cvc_tensor *inputs,
                                                    size_t input_count, cvc_tensor *outputs,
                                                    size_t output_count);
+
+/*===-------------------------------------------------------------------===*
+ * Entry points. Every model has "main" (entry 0, what cvc_session_run runs);
+ * one compiled with `cvc --train` also has "train_step": inputs are the
+ * model's inputs at the training batch, "labels" ([N] class indices as
+ * floats) and the optimizer's scalars ("learning_rate", and for Adam
+ * "step", the 1-based step count); outputs are "loss" ([1]) and
+ * "logits". It updates the session's states (parameters, optimizer slots,
+ * batch-norm statistics) in place; "main" then infers with them.
+ *===-------------------------------------------------------------------===*/
+
+CVC_EXPORT size_t cvc_model_entry_count(const cvc_model *model);
+/** Name of an entry; "" when out of range. */
+CVC_EXPORT const char *cvc_model_entry_name(const cvc_model *model, size_t entry);
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_find_entry(const cvc_model *model, const char *name,
+                                                        size_t *out_entry);
+CVC_EXPORT size_t cvc_model_entry_input_count(const cvc_model *model, size_t entry);
+CVC_EXPORT size_t cvc_model_entry_output_count(const cvc_model *model, size_t entry);
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_entry_input_info(const cvc_model *model, size_t entry,
+                                                              size_t index,
+                                                              cvc_tensor_info *out_info);
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_entry_output_info(const cvc_model *model,
+                                                               size_t entry, size_t index,
+                                                               cvc_tensor_info *out_info);
+/** cvc_session_run for any entry. */
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_run_entry(cvc_session *session, size_t entry,
+                                                         const cvc_tensor *inputs,
+                                                         size_t input_count, cvc_tensor *outputs,
+                                                         size_t output_count);
+
+/*===-------------------------------------------------------------------===*
+ * States: flat float32 buffers a session keeps across runs (a model
+ * compiled to train: "parameters", optimizer slots such as "momentum",
+ * "statistics"). Slices name the tensors inside them (e.g. "conv1.weight"
+ * at some offset of "parameters"): checkpoints and weight exports read the
+ * states and the slice table.
+ *===-------------------------------------------------------------------===*/
+
+typedef struct cvc_state_info {
+  const char *name;
+  uint64_t elements;
+} cvc_state_info;
+
+typedef struct cvc_slice_info {
+  const char *name;
+  int32_t state;          /**< index of the state holding it */
+  uint64_t offset;        /**< in elements */
+  int32_t rank;
+  int64_t dims[CVC_MAX_RANK];
+} cvc_slice_info;
+
+CVC_EXPORT size_t cvc_model_state_count(const cvc_model *model);
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_state_info(const cvc_model *model, size_t index,
+                                                        cvc_state_info *out_info);
+CVC_EXPORT size_t cvc_model_slice_count(const cvc_model *model);
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_slice_info(const cvc_model *model, size_t index,
+                                                        cvc_slice_info *out_info);
+/** Copies a whole state out of (read) or into (write) the session; `count`
+ *  must be its element count. */
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_read_state(cvc_session *session, size_t index,
+                                                          float *data, uint64_t count);
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_write_state(cvc_session *session, size_t index,
+                                                           const float *data, uint64_t count);
 
 /** Per-kernel profile of the session's last run, for `cvc-run --profile`. */
 typedef struct cvc_kernel_profile {

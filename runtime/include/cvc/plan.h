@@ -21,7 +21,7 @@
 extern "C" {
 #endif
 
-#define CVC_PLAN_VERSION 2
+#define CVC_PLAN_VERSION 3
 #define CVC_PLAN_MAX_RANK 8
 
 typedef enum cvc_plan_tensor_kind {
@@ -29,6 +29,7 @@ typedef enum cvc_plan_tensor_kind {
   CVC_TENSOR_OUTPUT = 1,     /**< bound to the caller's output buffer */
   CVC_TENSOR_WEIGHT = 2,     /**< lives in the weight blob at `offset` */
   CVC_TENSOR_ACTIVATION = 3, /**< lives in the session arena */
+  CVC_TENSOR_STATE = 4,      /**< a session state's buffer (`offset` is its index) */
 } cvc_plan_tensor_kind;
 
 typedef struct cvc_plan_tensor {
@@ -36,7 +37,7 @@ typedef struct cvc_plan_tensor {
   int32_t kind;      /**< cvc_plan_tensor_kind */
   int32_t rank;
   int64_t dims[CVC_PLAN_MAX_RANK];
-  /** Weights: byte offset in the blob. Others: unused. */
+  /** Weights: byte offset in the blob. States: index of the state. */
   uint64_t offset;
   /** Activations: first and last kernel index touching it (liveness),
    *  counting the uses of every tensor that aliases it. */
@@ -64,6 +65,33 @@ typedef struct cvc_plan_kernel {
   const char *schedule;  /**< the schedule parameters chosen, for the record */
 } cvc_plan_kernel;
 
+/** An entry point: "main" (inference), "train_step" when compiled to train. */
+typedef struct cvc_plan_entry {
+  const char *name;
+  int32_t first_kernel, kernel_count; /**< its range of the plan's kernels */
+  int32_t input_count;
+  const int32_t *inputs;  /**< tensor indices of its inputs, in order */
+  int32_t output_count;
+  const int32_t *outputs; /**< tensor indices of its outputs, in order */
+} cvc_plan_entry;
+
+/** A buffer the session keeps across runs: parameters, optimizer slots,
+ *  running statistics. */
+typedef struct cvc_plan_state {
+  const char *name;
+  uint64_t size;          /**< float32 elements */
+  uint64_t init_offset;   /**< byte offset of its initial value in the blob; UINT64_MAX: zeros */
+} cvc_plan_state;
+
+/** A named tensor inside a state, e.g. "conv1.weight" in "parameters". */
+typedef struct cvc_plan_slice {
+  const char *name;
+  int32_t state;
+  uint64_t offset;        /**< elements */
+  int32_t rank;
+  int64_t dims[CVC_PLAN_MAX_RANK];
+} cvc_plan_slice;
+
 typedef struct cvc_plan {
   uint32_t version;       /**< CVC_PLAN_VERSION */
   const char *model_name;
@@ -72,13 +100,15 @@ typedef struct cvc_plan {
   const cvc_plan_tensor *tensors;
   int32_t kernel_count;
   const cvc_plan_kernel *kernels;
-  int32_t input_count;
-  const int32_t *inputs;  /**< tensor indices of the model inputs, in order */
-  int32_t output_count;
-  const int32_t *outputs; /**< tensor indices of the model outputs, in order */
+  int32_t entry_count;
+  const cvc_plan_entry *entries; /**< "main" first */
+  int32_t state_count;
+  const cvc_plan_state *states;
+  int32_t slice_count;
+  const cvc_plan_slice *slices;
   const unsigned char *weights;
   uint64_t weights_size;
-  uint64_t macs_per_image;
+  uint64_t macs_per_image; /**< of "main" */
 } cvc_plan;
 
 /** Defined by the compiler-generated source of each model.so. Internal

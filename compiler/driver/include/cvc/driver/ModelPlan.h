@@ -12,6 +12,7 @@
 #include "cvc/halide/Lowering.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/ArrayRef.h"
 
 #include <memory>
@@ -21,13 +22,13 @@
 namespace cvc::driver {
 
 /// Mirrors cvc_plan_tensor_kind.
-enum class TensorKind { Input = 0, Output = 1, Weight = 2, Activation = 3 };
+enum class TensorKind { Input = 0, Output = 1, Weight = 2, Activation = 3, State = 4 };
 
 struct PlannedTensor {
   std::string name;
   TensorKind kind = TensorKind::Activation;
   std::vector<int64_t> dims; ///< -1 for the dynamic batch
-  uint64_t offset = 0;       ///< weights: byte offset in the blob
+  uint64_t offset = 0;       ///< weights: byte offset in the blob; states: the state's index
   int firstUse = -1, lastUse = -1;
   int alias = -1;            ///< root tensor whose storage this one views
   int64_t viewOffset = 0;    ///< views: first element's offset in the root
@@ -53,20 +54,47 @@ struct PlannedKernel {
   std::string schedule;
 };
 
+/// One entry point (a function of the module): its kernels are a range of
+/// the plan's, its inputs and outputs tensors the caller binds.
+struct PlannedEntry {
+  std::string name;
+  int firstKernel = 0, kernelCount = 0;
+  std::vector<int> inputs, outputs;
+};
+
+/// A buffer the session keeps across runs (training: parameters, optimizer
+/// slots, running statistics).
+struct PlannedState {
+  std::string name;
+  int64_t size = 0;          ///< elements
+  int initTensor = -1;       ///< the weight tensor holding its initial value; -1: zeros
+};
+
+/// A named tensor inside a state (e.g. "conv1.weight" in "parameters").
+struct PlannedSlice {
+  std::string name;
+  int state = 0;
+  int64_t offset = 0;        ///< elements
+  std::vector<int64_t> dims;
+};
+
 struct ModelPlan {
   std::string modelName;
   std::string target;
   std::vector<PlannedTensor> tensors;
   std::vector<PlannedKernel> kernels;
   std::vector<CompiledFunction> functions;
-  std::vector<int> inputs, outputs;
+  std::vector<PlannedEntry> entries; ///< "main" first, then "train_step" when training
+  std::vector<PlannedState> states;
+  std::vector<PlannedSlice> slices;
   uint64_t weightsSize = 0;
   uint64_t macsPerImage = 0;
 };
 
-/// Lowers every op of `func` to a kernel (sharing identical ones), lays out the
-/// weight blob, and computes liveness. Errors are emitted at the offending op.
-mlir::FailureOr<std::unique_ptr<ModelPlan>> planModel(mlir::func::FuncOp func,
+/// Lowers every op of @main (and @train_step, when the module trains) to a
+/// kernel (sharing identical ones), lays out the weight blob and the states,
+/// and computes liveness. Errors are emitted at the offending op.
+mlir::FailureOr<std::unique_ptr<ModelPlan>> planModel(mlir::ModuleOp module,
                                                       const Halide::Target &target,
                                                       llvm::StringRef modelName);
 

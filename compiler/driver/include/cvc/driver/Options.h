@@ -2,6 +2,8 @@
 #ifndef CVC_DRIVER_OPTIONS_H
 #define CVC_DRIVER_OPTIONS_H
 
+#include "cvc/autodiff/TrainStep.h"
+
 #include <cstdint>
 #include <map>
 #include <set>
@@ -37,6 +39,9 @@ struct CompileOptions {
   int64_t bottleneckRank = 0;
   double bottleneckEnergy = 0.0;
   double bottleneckMaxError = 0.05; ///< refuse layers whose relative error exceeds this
+  /// --train: add @train_step (cv-build-train-step) with these settings.
+  bool train = false;
+  autodiff::TrainingOptions training;
   /// `cvc check`: import and verify only, reporting every problem at once.
   bool checkOnly = false;
 };

@@ -183,4 +183,41 @@ def CvFusePool : Pass<"cv-fuse-pool", "mlir::func::FuncOp"> {
   }];
 }
 
+def CvBuildTrainStep : Pass<"cv-build-train-step", "mlir::ModuleOp"> {
+  let summary = "Add @train_step (forward, loss, gradients, optimizer update) to a model";
+  let description = [{
+    Reverse-mode autodiff on the cv dialect (compiler/autodiff). @main's
+    trainable weights and batch-norm statistics become views of flat states
+    (`cv.state` arguments, laid out in the module's `cv.states` and
+    `cv.state_slices` attributes). @train_step, at a static batch, computes
+    the softmax cross-entropy of @main's first output (plus each result
+    marked `cv.aux_loss_weight`, weighted), its gradient by one
+    vector-Jacobian rule per op, and the optimizer's update of every state.
+
+    ```mlir
+    func.func @train_step(%x: tensor<32x1x28x28xf32>, %labels: tensor<32xf32>,
+                          %learning_rate: tensor<1xf32>, %parameters: tensor<1x61706xf32>,
+                          %momentum: tensor<1x61706xf32>) -> (loss, logits, parameters', momentum')
+    ```
+  }];
+  let options = [
+    Option<"batch", "batch", "int64_t", "32", "Static batch of the training step">,
+    Option<"optimizer", "optimizer", "std::string", "\"sgd\"", "sgd, adam or adamw">,
+    Option<"momentum", "momentum", "double", "0.9", "SGD momentum (0: none)">,
+    Option<"weightDecay", "weight-decay", "double", "0.0",
+           "L2 penalty (sgd, adam) or decoupled decay (adamw)">,
+    Option<"beta1", "beta1", "double", "0.9", "Adam's first-moment decay">,
+    Option<"beta2", "beta2", "double", "0.999", "Adam's second-moment decay">,
+    Option<"epsilon", "epsilon", "double", "1e-8", "Adam's epsilon">,
+    Option<"labelSmoothing", "label-smoothing", "double", "0.0", "Label smoothing of the loss">,
+    Option<"batchNormMomentum", "batch-norm-momentum", "double", "0.1",
+           "Weight of the batch statistics in the running ones">,
+    ListOption<"freeze", "freeze", "std::string",
+               "Parameters whose names start with one of these are not trained">,
+    Option<"exportGradients", "export-gradients", "bool", "false",
+           "Return the flat gradient as a `gradients` result">
+  ];
+  let dependentDialects = ["cvc::cv::CvDialect"];
+}
+
 #endif // CVC_PASSES_TD
