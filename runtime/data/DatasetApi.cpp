@@ -1,4 +1,6 @@
 //===- DatasetApi.cpp - the C API of data sets --------------------------===//
+#include "ImageFile.h"
+#include "Kernels.h"
 #include "Readers.h"
 
 #include <cstring>
@@ -143,6 +145,19 @@ cvc_status cvc_dataset_rgb_pca(const cvc_dataset *dataset, float out_eigenvalues
     return invalid("cvc_dataset_rgb_pca: needs a non-empty data set of 3-channel images, got " +
                    std::to_string(dataset->dataset->channels()) + " channel(s)");
   return nullptr;
+}
+
+cvc_status cvc_image_write(const char *path, const float *image, int32_t channels, int32_t height,
+                           int32_t width) {
+  if (!path || !image)
+    return invalid("cvc_image_write: null argument");
+  if ((channels != 1 && channels != 3) || height < 1 || width < 1)
+    return invalid(std::string(path) + ": cannot write a " + std::to_string(channels) + "x" +
+                   std::to_string(height) + "x" + std::to_string(width) +
+                   " image (1 or 3 channels)");
+  ByteImage bytes{channels, height, width, std::vector<uint8_t>(size_t(channels) * height * width)};
+  unitToBytes(image, bytes.pixels.size(), bytes.pixels.data());
+  return writeImageFile(path, bytes);
 }
 
 } // extern "C"

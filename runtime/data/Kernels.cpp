@@ -93,6 +93,44 @@ void resizedCrop(const float *src, int channels, int height, int width, int top,
 
 namespace {
 
+/// The four taps (clamped indices into an H x W plane) and their weights for
+/// sampling at (sx[i], sy[i]), i < width; a tap outside the image gets weight
+/// 0 and its share goes to `wf`, the weight of the fill value. A free function
+/// with restrict parameters and branch-free bounds tests (one unsigned compare
+/// each), so that g++ vectorises the loop.
+void bilinearTaps(const float *__restrict sx, const float *__restrict sy, int width, int height,
+                  int *__restrict a, int *__restrict b, int *__restrict c, int *__restrict d,
+                  float *__restrict wa, float *__restrict wb, float *__restrict wc,
+                  float *__restrict wd, float *__restrict wf) {
+  const float maxX = float(width) + 1.0f, maxY = float(height) + 1.0f;
+  const unsigned w = unsigned(width), h = unsigned(height);
+  for (int i = 0; i < width; ++i) {
+    // Clamping far-away points keeps the integer conversion defined; they
+    // stay outside, so every tap weight is zero.
+    float x = std::min(std::max(sx[i], -2.0f), maxX);
+    float y = std::min(std::max(sy[i], -2.0f), maxY);
+    // floor by truncation of a non-negative value: floorf would not vectorise
+    // (it may raise floating-point exceptions, so g++ keeps the call).
+    int x0 = int(x + 2.0f) - 2, y0 = int(y + 2.0f) - 2;
+    float ax = x - float(x0), ay = y - float(y0);
+    float inX0 = float(unsigned(x0) < w), inX1 = float(unsigned(x0 + 1) < w);
+    float inY0 = float(unsigned(y0) < h), inY1 = float(unsigned(y0 + 1) < h);
+    int cx0 = std::min(std::max(x0, 0), width - 1), cx1 = std::min(std::max(x0 + 1, 0), width - 1);
+    int cy0 = std::min(std::max(y0, 0), height - 1), cy1 = std::min(std::max(y0 + 1, 0), height - 1);
+    a[i] = cy0 * width + cx0;
+    b[i] = cy0 * width + cx1;
+    c[i] = cy1 * width + cx0;
+    d[i] = cy1 * width + cx1;
+    float w00 = (1.0f - ax) * (1.0f - ay) * inX0 * inY0, w01 = ax * (1.0f - ay) * inX1 * inY0;
+    float w10 = (1.0f - ax) * ay * inX0 * inY1, w11 = ax * ay * inX1 * inY1;
+    wa[i] = w00;
+    wb[i] = w01;
+    wc[i] = w10;
+    wd[i] = w11;
+    wf[i] = 1.0f - (w00 + w01 + w10 + w11);
+  }
+}
+
 /// Bilinear sampling of one output row at arbitrary source points: the taps
 /// and weights are computed once per row, then reused for every channel.
 class RowSampler {
@@ -106,36 +144,18 @@ public:
 
   /// Prepares the taps of the points (sx[i], sy[i]), i < width.
   void setPoints(const float *sx, const float *sy) {
-    const float maxX = float(width) + 1.0f, maxY = float(height) + 1.0f;
-    for (int i = 0; i < width; ++i) {
-      // Clamping far-away points keeps the integer conversion defined; they
-      // stay outside, so every tap weight is zero.
-      float x = std::min(std::max(sx[i], -2.0f), maxX);
-      float y = std::min(std::max(sy[i], -2.0f), maxY);
-      float fx = std::floor(x), fy = std::floor(y);
-      int x0 = int(fx), y0 = int(fy);
-      float ax = x - fx, ay = y - fy;
-      float inX0 = float(x0 >= 0 && x0 < width), inX1 = float(x0 + 1 >= 0 && x0 + 1 < width);
-      float inY0 = float(y0 >= 0 && y0 < height), inY1 = float(y0 + 1 >= 0 && y0 + 1 < height);
-      int cx0 = std::min(std::max(x0, 0), width - 1), cx1 = std::min(std::max(x0 + 1, 0), width - 1);
-      int cy0 = std::min(std::max(y0, 0), height - 1), cy1 = std::min(std::max(y0 + 1, 0), height - 1);
-      i00[i] = cy0 * width + cx0;
-      i01[i] = cy0 * width + cx1;
-      i10[i] = cy1 * width + cx0;
-      i11[i] = cy1 * width + cx1;
-      w00[i] = (1.0f - ax) * (1.0f - ay) * inX0 * inY0;
-      w01[i] = ax * (1.0f - ay) * inX1 * inY0;
-      w10[i] = (1.0f - ax) * ay * inX0 * inY1;
-      w11[i] = ax * ay * inX1 * inY1;
-      wFill[i] = 1.0f - (w00[i] + w01[i] + w10[i] + w11[i]);
-    }
+    bilinearTaps(sx, sy, width, height, i00.data(), i01.data(), i10.data(), i11.data(),
+                 w00.data(), w01.data(), w10.data(), w11.data(), wFill.data());
   }
 
   /// Samples `plane` (H x W) at the prepared points into `out`.
-  void sample(const float *plane, float fill, float *out) const {
-    const int *a = i00.data(), *b = i01.data(), *c = i10.data(), *d = i11.data();
-    const float *wa = w00.data(), *wb = w01.data(), *wc = w10.data(), *wd = w11.data();
-    const float *wf = wFill.data();
+  void sample(const float *__restrict plane, float fill, float *__restrict out) const {
+    // Without restrict g++ cannot version the gathers for aliasing and leaves the loop scalar.
+    const int *__restrict a = i00.data(), *__restrict b = i01.data(), *__restrict c = i10.data(),
+                          *__restrict d = i11.data();
+    const float *__restrict wa = w00.data(), *__restrict wb = w01.data(),
+                            *__restrict wc = w10.data(), *__restrict wd = w11.data(),
+                            *__restrict wf = wFill.data();
     for (int i = 0; i < width; ++i)
       out[i] = wa[i] * plane[a[i]] + wb[i] * plane[b[i]] + wc[i] * plane[c[i]] +
                wd[i] * plane[d[i]] + wf[i] * fill;

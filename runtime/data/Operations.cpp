@@ -176,10 +176,8 @@ public:
     dx.resize(plane);
     dy.resize(plane);
     field.resize(2 * plane);
-    for (size_t i = 0; i < plane; ++i) {
-      dx[i] = random.uniform(-1.0f, 1.0f);
-      dy[i] = random.uniform(-1.0f, 1.0f);
-    }
+    random.fillUniform(dx.data(), plane, -1.0f, 1.0f);
+    random.fillUniform(dy.data(), plane, -1.0f, 1.0f);
     gaussianBlur(dx.data(), in.height, in.width, sigma);
     gaussianBlur(dy.data(), in.height, in.width, sigma);
     for (size_t i = 0; i < plane; ++i) {

@@ -10,6 +10,7 @@
 #define CVC_DATA_RANDOM_H
 
 #include <cmath>
+#include <cstddef>
 #include <cstdint>
 
 namespace cvc::data {
@@ -33,6 +34,15 @@ public:
   float uniform(float lo, float hi) { return lo + (hi - lo) * uniform(); }
   /// Uniform in [0, n).
   uint64_t below(uint64_t n) { return uint64_t((unsigned __int128)next() * n >> 64); }
+  /// out[i] uniform in [lo, hi), i < n: the same numbers as n calls of
+  /// uniform(lo, hi), but the loop vectorises (each draw depends only on i).
+  void fillUniform(float *out, size_t n, float lo, float hi) {
+    uint64_t base = state;
+    for (size_t i = 0; i < n; ++i)
+      out[i] = lo + (hi - lo) * (float(mix64(base + (i + 1) * 0x9e3779b97f4a7c15ull) >> 40) *
+                                 (1.0f / 16777216.0f));
+    state = base + n * 0x9e3779b97f4a7c15ull;
+  }
   /// Standard normal (Box-Muller).
   float normal() {
     float u = 1.0f - uniform(), v = uniform();

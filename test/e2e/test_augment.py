@@ -16,7 +16,7 @@ import torchvision.transforms.functional as F
 from torchvision.transforms import InterpolationMode
 
 import cvcdata
-from cvclib import Failure
+from cvclib import Failure, tool
 
 BILINEAR = InterpolationMode.BILINEAR
 TOL = 1e-5
@@ -157,6 +157,34 @@ def test_dataset_pca(tmp):
         failures.append("dataset pca")
 
 
+def test_cli(tmp):
+    """cvc-augment grid writes a readable image; bad input is one clear line and exit 1."""
+    import subprocess
+    from PIL import Image
+    exe = tool("cvc-augment")
+    out = f"{tmp}/grid.png"
+    run = subprocess.run([exe, "grid", "--data", "fashion-mnist:test", "--augment",
+                          "mirror,crop:size=24,pad=4,rotate:deg=10", "--count", "4", "--images", "2",
+                          "-o", out], capture_output=True, text=True)
+    size = Image.open(out).size if run.returncode == 0 else None
+    # 5 columns and 2 rows of 84-pixel cells (28 pixels zoomed 3x) with 2-pixel gaps.
+    ok = size == (2 + 5 * 86, 2 + 2 * 86)
+    print(f"{'ok  ' if ok else 'FAIL'} cvc-augment grid: {size}")
+    if not ok:
+        failures.append("cvc-augment grid")
+    for args, expected in [
+        (["grid", "--data", "fashion-mnist", "--augment", "rotate:deg=x", "-o", out], "rotate: deg expects a number"),
+        (["grid", "--data", f"idx:{tmp}/none,{tmp}/none", "--augment", "mirror", "-o", out], "none: cannot open"),
+        (["grid", "--data", "fashion-mnist", "--augment", "mirror", "-o", f"{tmp}/grid.gif"], "unknown image type"),
+        (["bench", "--data", "fashion-mnist", "--augment", "crop:size=64"], "crop: size 64 exceeds"),
+    ]:
+        run = subprocess.run([exe] + args, capture_output=True, text=True)
+        ok = run.returncode == 1 and expected in run.stderr and "Traceback" not in run.stderr
+        print(f"{'ok  ' if ok else 'FAIL'} cvc-augment {' '.join(args[:5])}: {run.stderr.strip()}")
+        if not ok:
+            failures.append(f"cvc-augment {args}")
+
+
 def main():
     import tempfile
     torch.set_num_threads(1)
@@ -169,6 +197,7 @@ def main():
     test_pca_lighting()
     with tempfile.TemporaryDirectory() as tmp:
         test_dataset_pca(tmp)
+        test_cli(tmp)
     if failures:
         print("failed:", ", ".join(failures))
         return 1

@@ -110,6 +110,11 @@ CVC_EXPORT CVC_MUST_USE cvc_status cvc_dataset_rgb_pca(const cvc_dataset *datase
                                                        float out_eigenvalues[3],
                                                        float out_eigenvectors[9]);
 
+/** Writes a C x H x W float image in [0,1] (1 or 3 channels; values are
+ *  clamped) as .png, .ppm or .pgm, chosen by the extension of `path`. */
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_image_write(const char *path, const float *image,
+                                                   int32_t channels, int32_t height, int32_t width);
+
 /*===--------------------------------------------------------------------===*
  * Augmentation
  *===--------------------------------------------------------------------===*/
