@@ -16,12 +16,12 @@ import torchvision.transforms.functional as F
 from torchvision.transforms import InterpolationMode
 
 import cvcdata
-from cvclib import Failure, tool
+from cvclib import Checks, tool
 
 BILINEAR = InterpolationMode.BILINEAR
 TOL = 1e-5
 rng = np.random.default_rng(0)
-failures = []
+checks = Checks()
 
 
 def image(c, h, w):
@@ -32,17 +32,11 @@ def torch_ref(fn, img, *args, **kwargs):
     return fn(torch.from_numpy(img)[None], *args, **kwargs)[0].numpy()
 
 
-def compare(name, ours, ref, tol=TOL):
-    err = float(np.abs(ours - ref).max())
-    ok = ours.shape == ref.shape and err <= tol
-    print(f"{'ok  ' if ok else 'FAIL'} {name}: shape {ours.shape}, max abs error {err:.2e} (tolerance {tol:g})")
-    if not ok:
-        failures.append(name)
 
 
 def test_hflip():
     img = image(3, 17, 23)
-    compare("hflip", cvcdata.hflip(img), torch_ref(F.hflip, img), tol=0)
+    checks.close(0, "hflip", cvcdata.hflip(img), torch_ref(F.hflip, img))
 
 
 def test_resized_crop():
@@ -50,7 +44,7 @@ def test_resized_crop():
     for top, left, h, w, oh, ow in [(2, 3, 20, 17, 32, 32), (0, 0, 32, 30, 13, 11), (5, 1, 24, 24, 24, 24),
                                     (4, 6, 9, 21, 28, 28)]:
         ref = torch_ref(F.resized_crop, img, top, left, h, w, [oh, ow], BILINEAR, antialias=False)
-        compare(f"resized_crop box ({top},{left}) {h}x{w} -> {oh}x{ow}",
+        checks.close(TOL, f"resized_crop box ({top},{left}) {h}x{w} -> {oh}x{ow}",
                 cvcdata.resized_crop(img, top, left, h, w, oh, ow), ref)
 
 
@@ -59,7 +53,7 @@ def test_rotate():
     for angle in [0.0, 7.5, -30.0, 90.0, 143.0]:
         # torchvision's rotate(angle) is affine(-angle): counter-clockwise.
         ours = cvcdata.affine(img, cvcdata.affine_matrix(-angle, 0, 0))
-        compare(f"rotate {angle} deg", ours, torch_ref(F.rotate, img, angle, BILINEAR))
+        checks.close(TOL, f"rotate {angle} deg", ours, torch_ref(F.rotate, img, angle, BILINEAR))
     # With a fill, each tap outside the image reads the fill value: torchvision's
     # zero-padded sample plus (1 - coverage) * fill, where coverage is the
     # sampled ones image. (torchvision itself multiplies the sample by the
@@ -67,7 +61,7 @@ def test_rotate():
     angle, fill = 25.0, 0.5
     zero = torch_ref(F.rotate, img, angle, BILINEAR)
     coverage = torch_ref(F.rotate, np.ones_like(img), angle, BILINEAR)
-    compare(f"rotate {angle} deg, fill {fill}", cvcdata.affine(img, cvcdata.affine_matrix(-angle, 0, 0), fill),
+    checks.close(TOL, f"rotate {angle} deg, fill {fill}", cvcdata.affine(img, cvcdata.affine_matrix(-angle, 0, 0), fill),
             zero + (1 - coverage) * fill)
 
 
@@ -76,10 +70,10 @@ def test_shear_and_affine():
     for shear in [(10.0, 0.0), (-20.0, 0.0), (0.0, 15.0), (12.0, -8.0)]:
         ref = torch_ref(F.affine, img, angle=0.0, translate=[0, 0], scale=1.0, shear=list(shear),
                         interpolation=BILINEAR)
-        compare(f"shear {shear}", cvcdata.affine(img, cvcdata.affine_matrix(0, *shear)), ref)
+        checks.close(TOL, f"shear {shear}", cvcdata.affine(img, cvcdata.affine_matrix(0, *shear)), ref)
     ref = torch_ref(F.affine, img, angle=20.0, translate=[2, -3], scale=1.2, shear=[5.0, 3.0],
                     interpolation=BILINEAR)
-    compare("affine angle 20, translate (2,-3), scale 1.2, shear (5,3)",
+    checks.close(TOL, "affine angle 20, translate (2,-3), scale 1.2, shear (5,3)",
             cvcdata.affine(img, cvcdata.affine_matrix(20, 5, 3, 1.2, 2, -3)), ref)
 
 
@@ -90,17 +84,17 @@ def test_elastic_displacement():
     normalised = (rng.standard_normal((1, h, w, 2)) * 0.1).astype(np.float32)
     ref = F.elastic_transform(torch.from_numpy(img), torch.from_numpy(normalised), BILINEAR).numpy()
     pixels = normalised[0] * np.array([w / 2, h / 2], np.float32)
-    compare("elastic displacement field", cvcdata.displace(img, pixels), ref)
+    checks.close(TOL, "elastic displacement field", cvcdata.displace(img, pixels), ref)
 
 
 def test_brightness_contrast():
     for c in (1, 3):
         img = image(c, 16, 18)
         for f in (0.6, 1.4):
-            compare(f"adjust_brightness {f}, {c} channel(s)",
+            checks.close(TOL, f"adjust_brightness {f}, {c} channel(s)",
                     cvcdata.scale_offset(img, [f] * c, [0] * c), torch_ref(F.adjust_brightness, img, f))
             mean = cvcdata.mean_grey(img)
-            compare(f"adjust_contrast {f}, {c} channel(s)",
+            checks.close(TOL, f"adjust_contrast {f}, {c} channel(s)",
                     cvcdata.scale_offset(img, [f] * c, [(1 - f) * mean] * c),
                     torch_ref(F.adjust_contrast, img, f))
 
@@ -113,10 +107,8 @@ def test_pca_lighting():
     err_values = np.abs(values - ref_values[::-1]).max()
     # Eigenvectors up to sign: compare |<ours, ref>| with 1.
     err_vectors = np.abs(np.abs(np.sum(vectors * ref_vectors[:, ::-1].T, axis=1)) - 1).max()
-    print(f"{'ok  ' if max(err_values, err_vectors) < 1e-10 else 'FAIL'} eigen3 vs numpy.linalg.eigh: "
-          f"eigenvalue error {err_values:.1e}, eigenvector error {err_vectors:.1e}")
-    if max(err_values, err_vectors) >= 1e-10:
-        failures.append("eigen3")
+    checks.record("eigen3 vs numpy.linalg.eigh", max(err_values, err_vectors) < 1e-10,
+                  f"eigenvalue error {err_values:.1e}, eigenvector error {err_vectors:.1e}")
 
     # The offset added to every pixel must be sum_i a_i l_i v_i with a_i ~ N(0, std).
     std = 0.1
@@ -129,14 +121,12 @@ def test_pca_lighting():
         offset = p.apply(img, 1, 0, index) - img
         constant = float(np.abs(offset - offset[:, :1, :1]).max())
         if constant > 1e-6:
-            failures.append("pca constant offset")
+            checks.record(f"pca offset of sample {index} constant over pixels", False, f"{constant:.1e}")
         alphas.append((vec @ offset[:, 0, 0]) / lam)
     measured = np.std(np.array(alphas), axis=0)
     ok = np.all(np.abs(measured / std - 1) < 0.1)
-    print(f"{'ok  ' if ok else 'FAIL'} pca lighting: per-pixel offset constant, alpha std per component "
-          f"{np.round(measured, 4).tolist()} (expected {std})")
-    if not ok:
-        failures.append("pca alpha")
+    checks.record("pca lighting", ok, f"per-pixel offset constant, alpha std per component "
+                  f"{np.round(measured, 4).tolist()} (expected {std})")
 
 
 def test_dataset_pca(tmp):
@@ -151,10 +141,8 @@ def test_dataset_pca(tmp):
     ref_values = np.linalg.eigvalsh(np.cov(pixels.T, bias=True))[::-1]
     err = float(np.abs(values - ref_values).max() / ref_values[0])
     ok = err < 1e-4
-    print(f"{'ok  ' if ok else 'FAIL'} cvc_dataset_rgb_pca vs numpy: eigenvalues {np.round(values, 5).tolist()}, "
-          f"relative error {err:.1e}")
-    if not ok:
-        failures.append("dataset pca")
+    checks.record("cvc_dataset_rgb_pca vs numpy", ok,
+                  f"eigenvalues {np.round(values, 5).tolist()}, relative error {err:.1e}")
 
 
 def test_cli(tmp):
@@ -169,9 +157,7 @@ def test_cli(tmp):
     size = Image.open(out).size if run.returncode == 0 else None
     # 5 columns and 2 rows of 84-pixel cells (28 pixels zoomed 3x) with 2-pixel gaps.
     ok = size == (2 + 5 * 86, 2 + 2 * 86)
-    print(f"{'ok  ' if ok else 'FAIL'} cvc-augment grid: {size}")
-    if not ok:
-        failures.append("cvc-augment grid")
+    checks.record("cvc-augment grid", ok, str(size))
     for args, expected in [
         (["grid", "--data", "fashion-mnist", "--augment", "rotate:deg=x", "-o", out], "rotate: deg expects a number"),
         (["grid", "--data", f"idx:{tmp}/none,{tmp}/none", "--augment", "mirror", "-o", out], "none: cannot open"),
@@ -180,9 +166,7 @@ def test_cli(tmp):
     ]:
         run = subprocess.run([exe] + args, capture_output=True, text=True)
         ok = run.returncode == 1 and expected in run.stderr and "Traceback" not in run.stderr
-        print(f"{'ok  ' if ok else 'FAIL'} cvc-augment {' '.join(args[:5])}: {run.stderr.strip()}")
-        if not ok:
-            failures.append(f"cvc-augment {args}")
+        checks.record(f"cvc-augment {' '.join(args[:5])}", ok, run.stderr.strip())
 
 
 def main():
@@ -198,16 +182,7 @@ def main():
     with tempfile.TemporaryDirectory() as tmp:
         test_dataset_pca(tmp)
         test_cli(tmp)
-    if failures:
-        print("failed:", ", ".join(failures))
-        return 1
-    print("all augmentation kernels match")
-    return 0
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Failure as e:
-        print(f"error: {e}")
-        sys.exit(1)
+    checks.exit("all augmentation kernels match", main)

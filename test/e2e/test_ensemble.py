@@ -17,13 +17,13 @@ import tempfile
 import numpy as np
 import torch
 
-from cvclib import Failure, compile_model, export, tool
+from cvclib import Checks, Failure, compile_model, export, tool
 from models import LeNet5
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BUNDLED = os.path.join(HERE, "..", "..", "models", "onnx", "lenet5_fashion.onnx")
 TOL = 1e-6
-failures = []
+checks = Checks()
 
 
 def softmax(x):
@@ -39,12 +39,6 @@ def cvc_run(*args):
     return proc.stdout
 
 
-def compare(name, ours, ref, tol=TOL):
-    err = float(np.abs(ours - ref).max()) if ours.shape == ref.shape else float("inf")
-    ok = err <= tol
-    print(f"{'ok  ' if ok else 'FAIL'} {name}: shape {ours.shape}, max abs error {err:.2e} (tolerance {tol:g})")
-    if not ok:
-        failures.append(name)
 
 
 def fashion_images(n):
@@ -79,8 +73,8 @@ def main():
         for m, ref in zip(models, alone):
             stem = os.path.splitext(os.path.basename(m))[0]
             got = np.load(os.path.join(ens, stem, os.listdir(os.path.join(ens, stem))[0]))
-            compare(f"{stem} run beside the others vs alone", got, ref)
-        compare("3-model ensemble vs numpy mean of softmaxes", np.load(os.path.join(ens, "ensemble.npy")),
+            checks.close(TOL, f"{stem} run beside the others vs alone", got, ref)
+        checks.close(TOL, "3-model ensemble vs numpy mean of softmaxes", np.load(os.path.join(ens, "ensemble.npy")),
                 np.mean([softmax(a) for a in alone], axis=0))
 
         # 10-crop of 36x36 images (padded by 4) at the models' 32x32, two models.
@@ -100,7 +94,7 @@ def main():
             refs.append(softmax(scores).reshape(3, 10, -1).mean(axis=1))
         tencrop = os.path.join(tmp, "tencrop")
         cvc_run(*models[:2], "--input", f"{tmp}/big.npy", "--crops", "10", "--output-dir", tencrop)
-        compare("10-crop, 2 models vs numpy", np.load(os.path.join(tencrop, "ensemble.npy")),
+        checks.close(TOL, "10-crop, 2 models vs numpy", np.load(os.path.join(tencrop, "ensemble.npy")),
                 np.mean(refs, axis=0))
 
         for args, expected in [
@@ -113,19 +107,8 @@ def main():
         ]:
             proc = subprocess.run([tool("cvc-run"), *args], capture_output=True, text=True)
             ok = proc.returncode == 1 and expected in proc.stderr
-            print(f"{'ok  ' if ok else 'FAIL'} bad input ({expected}): {proc.stderr.strip()}")
-            if not ok:
-                failures.append(expected)
-    if failures:
-        print("failed:", ", ".join(failures))
-        return 1
-    print("ensembles and multi-crop match")
-    return 0
+            checks.record(f"bad input ({expected})", ok, proc.stderr.strip())
 
 
 if __name__ == "__main__":
-    try:
-        sys.exit(main())
-    except Failure as e:
-        print(f"error: {e}")
-        sys.exit(1)
+    checks.exit("ensembles and multi-crop match", main)

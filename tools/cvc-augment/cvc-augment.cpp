@@ -110,6 +110,21 @@ Options parse(int argc, char **argv) {
   return o;
 }
 
+/// The pipeline of `spec`; on colour data with the data set's principal
+/// components for pca (the loader does the same with its own data set).
+cvc_augment_pipeline *makePipeline(const std::string &spec, cvc_dataset *ds) {
+  cvc_augment_pipeline *pipeline = nullptr;
+  check(cvc_augment_pipeline_create(spec.c_str(), &pipeline));
+  if (cvc_dataset_channels(ds) != 3)
+    return pipeline;
+  float values[3], vectors[9];
+  check(cvc_dataset_rgb_pca(ds, values, vectors));
+  cvc_augment_pipeline *fitted = nullptr;
+  check(cvc_augment_pipeline_with_pca(pipeline, values, vectors, &fitted));
+  cvc_augment_pipeline_free(pipeline);
+  return fitted;
+}
+
 struct Image {
   int channels, height, width;
   std::vector<float> pixels;
@@ -135,21 +150,12 @@ int grid(const Options &o, cvc_dataset *ds) {
     die("grid needs -o FILE (.png, .ppm or .pgm)");
   if (o.augment.size() != 1)
     die("grid needs exactly one --augment SPEC");
-  cvc_augment_pipeline *pipeline = nullptr;
-  check(cvc_augment_pipeline_create(o.augment[0].c_str(), &pipeline));
+  cvc_augment_pipeline *pipeline = makePipeline(o.augment[0], ds);
   int c = cvc_dataset_channels(ds), h = cvc_dataset_height(ds), w = cvc_dataset_width(ds);
   size_t rows = size_t(o.images ? o.images : 1);
   if (size_t(o.first) + rows > cvc_dataset_count(ds))
     die("images " + std::to_string(o.first) + ".." + std::to_string(o.first + rows - 1) +
         " are outside the data set's " + std::to_string(cvc_dataset_count(ds)));
-  if (c == 3) { // the loader fits pca to its data set; here the whole set is the reference
-    float values[3], vectors[9];
-    check(cvc_dataset_rgb_pca(ds, values, vectors));
-    cvc_augment_pipeline *fitted = nullptr;
-    check(cvc_augment_pipeline_with_pca(pipeline, values, vectors, &fitted));
-    cvc_augment_pipeline_free(pipeline);
-    pipeline = fitted;
-  }
   int32_t out[3];
   check(cvc_augment_output_shape(pipeline, c, h, w, out));
   int zoom = int(o.zoom ? o.zoom : std::max(1, 96 / std::max(h, w)));
@@ -205,16 +211,7 @@ int bench(const Options &o, cvc_dataset *ds) {
              "contrast:delta=0.2", "colorshift:std=0.1",
              "mirror,crop:size=24,pad=4,rotate:deg=10,elastic:alpha=8,sigma=3"};
   for (const std::string &spec : specs) {
-    cvc_augment_pipeline *pipeline = nullptr;
-    check(cvc_augment_pipeline_create(spec.c_str(), &pipeline));
-    if (c == 3) {
-      float values[3], vectors[9];
-      check(cvc_dataset_rgb_pca(ds, values, vectors));
-      cvc_augment_pipeline *fitted = nullptr;
-      check(cvc_augment_pipeline_with_pca(pipeline, values, vectors, &fitted));
-      cvc_augment_pipeline_free(pipeline);
-      pipeline = fitted;
-    }
+    cvc_augment_pipeline *pipeline = makePipeline(spec, ds);
     int32_t out[3];
     check(cvc_augment_output_shape(pipeline, c, h, w, out));
     std::vector<float> result(size_t(out[0]) * out[1] * out[2]);
@@ -233,8 +230,7 @@ int bench(const Options &o, cvc_dataset *ds) {
 
   // The loader over the same images with the last pipeline: does a consumer
   // that spends --consumer-ms per batch (a trainer) wait on the producers?
-  cvc_augment_pipeline *pipeline = nullptr;
-  check(cvc_augment_pipeline_create(specs.back().c_str(), &pipeline));
+  cvc_augment_pipeline *pipeline = makePipeline(specs.back(), ds);
   cvc_dataset *subset = nullptr;
   check(cvc_dataset_subset(ds, nullptr, 0, (n + cvc_dataset_class_count(ds) - 1) / cvc_dataset_class_count(ds), &subset));
   for (long threads : {0L, o.threads}) {
