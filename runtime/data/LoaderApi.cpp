@@ -64,7 +64,7 @@ size_t cvc_loader_batch_count(const cvc_loader *loader) {
 }
 
 void cvc_loader_image_shape(const cvc_loader *loader, int32_t out_shape[3]) {
-  Shape s = loader->loader->imageShape();
+  Shape s = loader ? loader->loader->imageShape() : Shape{};
   out_shape[0] = s.channels;
   out_shape[1] = s.height;
   out_shape[2] = s.width;
