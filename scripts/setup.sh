@@ -11,7 +11,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   libgtest-dev
   python3 python3-numpy python3-torch python3-torchvision python3-onnx
-  dataset-fashion-mnist
+  dataset-fashion-mnist zlib1g-dev libpng-dev
   nodejs
 )
 

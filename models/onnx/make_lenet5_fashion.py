@@ -37,14 +37,12 @@ def load(split):
     return torch.from_numpy(images[:, None]), torch.from_numpy(labels)
 
 
-def main():
-    torch.manual_seed(0)
-    torch.set_num_threads(os.cpu_count())
-    x, y = load("train")
-    xt, yt = load("t10k")
+def train(seed, epochs, x, y, xt=None, yt=None):
+    """LeNet-5 trained by SGD with momentum from `seed`; prints test accuracy per epoch when given."""
+    torch.manual_seed(seed)
     model = LeNet5()
     opt = torch.optim.SGD(model.parameters(), lr=0.05, momentum=0.9)
-    for epoch in range(int(sys.argv[1]) if len(sys.argv) > 1 else 4):
+    for epoch in range(epochs):
         model.train()
         perm = torch.randperm(len(x))
         for i in range(0, len(x), 128):
@@ -54,12 +52,25 @@ def main():
             loss.backward()
             opt.step()
         model.eval()
-        with torch.no_grad():
-            acc = (model(xt).argmax(1) == yt).float().mean().item()
-        print(f"epoch {epoch + 1}: test accuracy {acc:.4f}")
-    torch.onnx.export(model, x[:1], os.path.join(HERE, "lenet5_fashion.onnx"), opset_version=13,
+        if xt is not None:
+            with torch.no_grad():
+                acc = (model(xt).argmax(1) == yt).float().mean().item()
+            print(f"epoch {epoch + 1}: test accuracy {acc:.4f}")
+    return model
+
+
+def export(model, example, path):
+    torch.onnx.export(model, example, path, opset_version=13,
                       input_names=["image"], output_names=["logits"],
                       dynamic_axes={"image": {0: "batch"}, "logits": {0: "batch"}})
+
+
+def main():
+    torch.set_num_threads(os.cpu_count())
+    x, y = load("train")
+    xt, yt = load("t10k")
+    model = train(0, int(sys.argv[1]) if len(sys.argv) > 1 else 4, x, y, xt, yt)
+    export(model, x[:1], os.path.join(HERE, "lenet5_fashion.onnx"))
 
 
 if __name__ == "__main__":

@@ -179,3 +179,33 @@ def main(test):
         print(f"FAILED: {e}", file=sys.stderr)
         sys.exit(1)
     print("PASSED")
+
+
+class Checks:
+    """Named pass/fail results of a test script, each printed as it is made."""
+
+    def __init__(self):
+        self.failed = []
+
+    def record(self, name, ok, detail=""):
+        print(f"{'ok  ' if ok else 'FAIL'} {name}{': ' + detail if detail else ''}")
+        if not ok:
+            self.failed.append(name)
+
+    def close(self, tol, name, ours, ref):
+        """|ours - ref| <= tol everywhere, same shapes."""
+        err = float(np.abs(ours - ref).max()) if ours.shape == ref.shape else float("inf")
+        self.record(name, err <= tol, f"shape {ours.shape}, max abs error {err:.2e} (tolerance {tol:g})")
+
+    def exit(self, success_message, body):
+        """Runs body(); exit status 1 if it raised Failure or a check failed."""
+        try:
+            body()
+        except Failure as e:
+            print(f"error: {e}")
+            sys.exit(1)
+        if self.failed:
+            print("failed:", ", ".join(self.failed))
+            sys.exit(1)
+        print(success_message)
+        sys.exit(0)

@@ -1,6 +1,8 @@
 //===- TensorFile.cpp - .npy and ONNX .pb tensor files ------------------===//
 #include "TensorFile.h"
 
+#include <cctype>
+
 #include <onnx/onnx_pb.h>
 
 #include <cstring>
@@ -185,6 +187,13 @@ bool writeNpy(const std::string &path, const HostTensor &tensor, std::string &er
     return false;
   }
   return true;
+}
+
+std::string fileNameFor(const std::string &name) {
+  std::string s;
+  for (char c : name)
+    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
+  return s.empty() ? "output" : s;
 }
 
 } // namespace cvc::tools

@@ -27,6 +27,10 @@ bool readTensorProto(const std::string &path, HostTensor &out, std::string &erro
 /// Writes a float32 .npy file (format version 1.0).
 bool writeNpy(const std::string &path, const HostTensor &tensor, std::string &error);
 
+/// A file name for a tensor called `name`: characters other than letters,
+/// digits, '.', '_' and '-' become '_'.
+std::string fileNameFor(const std::string &name);
+
 } // namespace cvc::tools
 
 #endif // CVC_TOOLS_TENSORFILE_H

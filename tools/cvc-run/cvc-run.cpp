@@ -2,11 +2,16 @@
 //
 //   cvc-run model.so [--input NAME=FILE.npy|.pb]... [--batch N] [--iterations N]
 //           [--warmup N] [--threads N] [--output-dir DIR] [--print] [--profile] [--seed S]
+//   cvc-run a.so [b.so...] [--input [NAME=]FILE] [--crops 1|5|10] [--crop-size HxW]
+//           [--softmax auto|always|never] [...]
 //
 // Inputs not given are uniform random in [-1, 1). Outputs are written as
-// DIR/<output name>.npy.
+// DIR/<output name>.npy. With several models or --crops, every model runs on
+// the same images (or their crops) on its own thread, and the average class
+// probabilities go to DIR/ensemble.npy (see Ensemble.h).
 //
 //===----------------------------------------------------------------------===//
+#include "Ensemble.h"
 #include "ModelLibrary.h"
 #include "TensorFile.h"
 
@@ -33,6 +38,8 @@ namespace {
 
 struct Options {
   std::string model;
+  std::vector<std::string> models;
+  cvc::tools::EnsembleOptions ensemble;
   std::map<std::string, std::string> inputs;
   long batch = 1, iterations = 10, warmup = 2, threads = 0, seed = 0;
   std::string outputDir;
@@ -43,7 +50,10 @@ void usage() {
   std::fprintf(stderr,
                "usage: cvc-run model.so [--input NAME=FILE.npy|FILE.pb]... [--batch N]\n"
                "               [--iterations N] [--warmup N] [--threads N] [--output-dir DIR]\n"
-               "               [--print] [--profile] [--seed S]\n");
+               "               [--print] [--profile] [--seed S]\n"
+               "       cvc-run a.so [b.so...] [--input [NAME=]FILE] [--crops 1|5|10]\n"
+               "               [--crop-size HxW] [--softmax auto|always|never] [...]\n"
+               "  several models or --crops: average class probabilities (DIR/ensemble.npy)\n");
 }
 
 long parseCount(const char *flag, const char *text, long min) {
@@ -66,9 +76,33 @@ Options parse(int argc, char **argv) {
     if (a == "--input") {
       std::string spec = value();
       size_t eq = spec.find('=');
-      if (eq == std::string::npos || eq == 0)
+      if (eq == 0)
         die("--input expects NAME=FILE, got '" + spec + "'");
-      o.inputs[spec.substr(0, eq)] = spec.substr(eq + 1);
+      // A bare FILE is for ensembles, whose members may name their input differently.
+      o.inputs[eq == std::string::npos ? "" : spec.substr(0, eq)] =
+          eq == std::string::npos ? spec : spec.substr(eq + 1);
+    } else if (a == "--crops") {
+      o.ensemble.crops = size_t(parseCount("--crops", value(), 1));
+      if (o.ensemble.crops != 1 && o.ensemble.crops != 5 && o.ensemble.crops != 10)
+        die("--crops expects 1, 5 or 10");
+    } else if (a == "--crop-size") {
+      std::string v = value();
+      int h = 0, w = 0;
+      char extra;
+      if (std::sscanf(v.c_str(), "%dx%d%c", &h, &w, &extra) != 2 || h < 1 || w < 1)
+        die("--crop-size expects HxW, e.g. 28x28, got '" + v + "'");
+      o.ensemble.cropHeight = h;
+      o.ensemble.cropWidth = w;
+    } else if (a == "--softmax") {
+      std::string v = value();
+      if (v == "auto")
+        o.ensemble.softmax = CVC_SOFTMAX_AUTO;
+      else if (v == "always")
+        o.ensemble.softmax = CVC_SOFTMAX_ALWAYS;
+      else if (v == "never")
+        o.ensemble.softmax = CVC_SOFTMAX_NEVER;
+      else
+        die("--softmax expects auto, always or never, got '" + v + "'");
     } else if (a == "--batch") {
       o.batch = parseCount("--batch", value(), 1);
     } else if (a == "--iterations") {
@@ -91,16 +125,15 @@ Options parse(int argc, char **argv) {
     } else if (!a.empty() && a[0] == '-') {
       usage();
       die("unknown option '" + a + "'");
-    } else if (o.model.empty()) {
-      o.model = a;
     } else {
-      die("more than one model given ('" + o.model + "' and '" + a + "')");
+      o.models.push_back(a);
     }
   }
-  if (o.model.empty()) {
+  if (o.models.empty()) {
     usage();
     die("no model given");
   }
+  o.model = o.models[0];
   return o;
 }
 
@@ -111,13 +144,6 @@ std::string shapeText(const std::vector<int64_t> &shape) {
   return s + "]";
 }
 
-std::string fileName(const std::string &name) {
-  std::string s;
-  for (char c : name)
-    s += (std::isalnum(static_cast<unsigned char>(c)) || c == '.' || c == '_' || c == '-') ? c : '_';
-  return s.empty() ? "output" : s;
-}
-
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
   size_t n = v.size();
@@ -126,8 +152,37 @@ double median(std::vector<double> v) {
 
 } // namespace
 
+/// Several models or crops: the ensemble path of Ensemble.cpp.
+int runEnsemble(const Options &o) {
+  cvc::tools::EnsembleOptions e = o.ensemble;
+  e.models = o.models;
+  if (o.inputs.size() > 1)
+    die("an ensemble takes one input (--input [NAME=]FILE)");
+  if (!o.inputs.empty()) {
+    e.inputName = o.inputs.begin()->first;
+    e.input = o.inputs.begin()->second;
+  }
+  if (o.profile)
+    die("--profile runs one model; it cannot be combined with several models or --crops");
+  e.batch = o.batch;
+  e.iterations = o.iterations;
+  e.warmup = o.warmup;
+  e.threads = o.threads;
+  e.seed = o.seed;
+  e.outputDir = o.outputDir;
+  e.print = o.print;
+  std::string error;
+  if (!cvc::tools::runEnsemble(e, error))
+    die(error);
+  return 0;
+}
+
 int main(int argc, char **argv) {
   Options o = parse(argc, argv);
+  if (o.models.size() > 1 || o.ensemble.crops || o.ensemble.cropHeight)
+    return runEnsemble(o);
+  if (o.inputs.count(""))
+    die("--input expects NAME=FILE, got '" + o.inputs[""] + "'");
   ModelLibrary lib;
   std::string error;
   if (!lib.open(o.model, error))
@@ -273,7 +328,7 @@ int main(int argc, char **argv) {
     }
     if (!o.outputDir.empty()) {
       mkdir(o.outputDir.c_str(), 0755);
-      std::string path = o.outputDir + "/" + fileName(outNames[i]) + ".npy";
+      std::string path = o.outputDir + "/" + cvc::tools::fileNameFor(outNames[i]) + ".npy";
       if (!cvc::tools::writeNpy(path, t, error))
         die(error);
     }

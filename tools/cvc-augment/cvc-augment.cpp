@@ -1,0 +1,276 @@
+//===- cvc-augment.cpp - look at and time augmentation pipelines --------===//
+//
+//   cvc-augment grid  --data SPEC --augment SPEC [--count N] [--images N] [--first I]
+//                     [--seed S] [--zoom Z] -o grid.png|.ppm|.pgm
+//   cvc-augment bench --data SPEC [--augment SPEC]... [--images N] [--threads T]
+//                     [--consumer-ms MS]
+//
+// grid: one row per image, the original first, then N augmented variants
+// (variant k is epoch k's draw for that sample). bench: single-thread
+// throughput of each pipeline next to memcpy's, and the loader's rate and
+// consumer waiting time with 0 and T producer threads.
+//
+//===----------------------------------------------------------------------===//
+#include "cvc/data.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace {
+
+[[noreturn]] void die(const std::string &message) {
+  std::fprintf(stderr, "cvc-augment: error: %s\n", message.c_str());
+  std::exit(1);
+}
+
+void check(cvc_status status) {
+  if (!status)
+    return;
+  std::string m = cvc_status_message(status);
+  cvc_status_free(status);
+  die(m);
+}
+
+void usage() {
+  std::fprintf(stderr,
+               "usage: cvc-augment grid  --data SPEC --augment SPEC [--count N] [--images N]\n"
+               "                         [--first I] [--seed S] [--zoom Z] -o grid.png|.ppm|.pgm\n"
+               "       cvc-augment bench --data SPEC [--augment SPEC]... [--images N] [--threads T]\n"
+               "                         [--consumer-ms MS]\n"
+               "data SPEC: fashion-mnist[:train|:test], idx:IMAGES,LABELS, cifar10:FILE[,FILE...],\n"
+               "           folder:DIR\n");
+}
+
+struct Options {
+  std::string mode, data = "fashion-mnist", output;
+  std::vector<std::string> augment;
+  long count = 8, images = 0, first = 0, seed = 0, zoom = 0, threads = 2;
+  double consumerMs = 0;
+};
+
+long parseCount(const std::string &flag, const char *text, long min) {
+  char *end = nullptr;
+  long v = std::strtol(text, &end, 10);
+  if (!text[0] || *end || v < min)
+    die(flag + " expects an integer >= " + std::to_string(min) + ", got '" + text + "'");
+  return v;
+}
+
+Options parse(int argc, char **argv) {
+  Options o;
+  if (argc < 2 || (std::strcmp(argv[1], "grid") && std::strcmp(argv[1], "bench"))) {
+    usage();
+    if (argc >= 2 && (!std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help")))
+      std::exit(0);
+    die(argc < 2 ? "no mode given (grid or bench)" : std::string("unknown mode '") + argv[1] + "'");
+  }
+  o.mode = argv[1];
+  for (int i = 2; i < argc; ++i) {
+    std::string a = argv[i];
+    auto value = [&]() -> const char * {
+      if (i + 1 >= argc)
+        die(a + " needs a value");
+      return argv[++i];
+    };
+    if (a == "--data")
+      o.data = value();
+    else if (a == "--augment")
+      o.augment.push_back(value());
+    else if (a == "--count")
+      o.count = parseCount(a, value(), 1);
+    else if (a == "--images")
+      o.images = parseCount(a, value(), 1);
+    else if (a == "--first")
+      o.first = parseCount(a, value(), 0);
+    else if (a == "--seed")
+      o.seed = parseCount(a, value(), 0);
+    else if (a == "--zoom")
+      o.zoom = parseCount(a, value(), 1);
+    else if (a == "--threads")
+      o.threads = parseCount(a, value(), 1);
+    else if (a == "--consumer-ms") {
+      char *end = nullptr;
+      const char *text = value();
+      o.consumerMs = std::strtod(text, &end);
+      if (!text[0] || *end || o.consumerMs < 0)
+        die("--consumer-ms expects a number >= 0, got '" + std::string(text) + "'");
+    } else if (a == "-o")
+      o.output = value();
+    else {
+      usage();
+      die("unknown option '" + a + "'");
+    }
+  }
+  return o;
+}
+
+/// The pipeline of `spec`; on colour data with the data set's principal
+/// components for pca (the loader does the same with its own data set).
+cvc_augment_pipeline *makePipeline(const std::string &spec, cvc_dataset *ds) {
+  cvc_augment_pipeline *pipeline = nullptr;
+  check(cvc_augment_pipeline_create(spec.c_str(), &pipeline));
+  if (cvc_dataset_channels(ds) != 3)
+    return pipeline;
+  float values[3], vectors[9];
+  check(cvc_dataset_rgb_pca(ds, values, vectors));
+  cvc_augment_pipeline *fitted = nullptr;
+  check(cvc_augment_pipeline_with_pca(pipeline, values, vectors, &fitted));
+  cvc_augment_pipeline_free(pipeline);
+  return fitted;
+}
+
+struct Image {
+  int channels, height, width;
+  std::vector<float> pixels;
+};
+
+/// Places `image` centred in cell (row, col) of the grid, nearest-neighbour zoomed.
+void place(const Image &image, Image &grid, int row, int col, int cell, int zoom) {
+  int gap = 2;
+  int y0 = gap + row * (cell + gap) + (cell - image.height * zoom) / 2;
+  int x0 = gap + col * (cell + gap) + (cell - image.width * zoom) / 2;
+  size_t gridPlane = size_t(grid.height) * grid.width, plane = size_t(image.height) * image.width;
+  for (int c = 0; c < grid.channels; ++c) {
+    const float *src = image.pixels.data() + (image.channels == 1 ? 0 : c) * plane;
+    for (int y = 0; y < image.height * zoom; ++y)
+      for (int x = 0; x < image.width * zoom; ++x)
+        grid.pixels[c * gridPlane + size_t(y0 + y) * grid.width + x0 + x] =
+            src[size_t(y / zoom) * image.width + x / zoom];
+  }
+}
+
+int grid(const Options &o, cvc_dataset *ds) {
+  if (o.output.empty())
+    die("grid needs -o FILE (.png, .ppm or .pgm)");
+  if (o.augment.size() != 1)
+    die("grid needs exactly one --augment SPEC");
+  cvc_augment_pipeline *pipeline = makePipeline(o.augment[0], ds);
+  int c = cvc_dataset_channels(ds), h = cvc_dataset_height(ds), w = cvc_dataset_width(ds);
+  size_t rows = size_t(o.images ? o.images : 1);
+  if (size_t(o.first) + rows > cvc_dataset_count(ds))
+    die("images " + std::to_string(o.first) + ".." + std::to_string(o.first + rows - 1) +
+        " are outside the data set's " + std::to_string(cvc_dataset_count(ds)));
+  int32_t out[3];
+  check(cvc_augment_output_shape(pipeline, c, h, w, out));
+  int zoom = int(o.zoom ? o.zoom : std::max(1, 96 / std::max(h, w)));
+  int cell = std::max(std::max(h, w), std::max(out[1], out[2])) * zoom, gap = 2;
+  int cols = int(o.count) + 1;
+  Image gridImage{c, gap + int(rows) * (cell + gap), gap + cols * (cell + gap), {}};
+  gridImage.pixels.assign(size_t(c) * gridImage.height * gridImage.width, 0.5f);
+  for (size_t r = 0; r < rows; ++r) {
+    Image original{c, h, w, std::vector<float>(size_t(c) * h * w)};
+    check(cvc_dataset_read(ds, size_t(o.first) + r, 1, original.pixels.data(), nullptr));
+    place(original, gridImage, int(r), 0, cell, zoom);
+    for (long k = 0; k < o.count; ++k) {
+      Image variant{out[0], out[1], out[2], std::vector<float>(size_t(out[0]) * out[1] * out[2])};
+      check(cvc_augment_apply(pipeline, uint64_t(o.seed), uint64_t(k), uint64_t(o.first) + r,
+                              original.pixels.data(), c, h, w, variant.pixels.data()));
+      place(variant, gridImage, int(r), int(k) + 1, cell, zoom);
+    }
+  }
+  cvc_augment_pipeline_free(pipeline);
+  check(cvc_image_write(o.output.c_str(), gridImage.pixels.data(), c, gridImage.height,
+                        gridImage.width));
+  std::printf("wrote %s: %zu image(s), the original and %ld variants each\n", o.output.c_str(),
+              rows, o.count);
+  return 0;
+}
+
+double seconds(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+int bench(const Options &o, cvc_dataset *ds) {
+  int c = cvc_dataset_channels(ds), h = cvc_dataset_height(ds), w = cvc_dataset_width(ds);
+  size_t n = std::min(cvc_dataset_count(ds), size_t(o.images ? o.images : 10000));
+  size_t size = size_t(c) * h * w;
+  std::vector<float> images(n * size), copy(n * size);
+  check(cvc_dataset_read(ds, 0, n, images.data(), nullptr));
+  double mb = double(n * size * sizeof(float)) / 1e6;
+  std::printf("%zu images of %dx%dx%d (%.1f MB as float32), 1 thread\n", n, c, h, w, mb);
+
+  double best = 1e30;
+  for (int rep = 0; rep < 5; ++rep) {
+    auto start = std::chrono::steady_clock::now();
+    std::memcpy(copy.data(), images.data(), images.size() * sizeof(float));
+    best = std::min(best, seconds(start));
+  }
+  std::printf("%-60s %10.0f images/s %9.0f MB/s\n", "memcpy (the whole set, reference)", n / best,
+              mb / best);
+
+  std::vector<std::string> specs = o.augment;
+  if (specs.empty())
+    specs = {"mirror:p=1", "crop:size=24,pad=4", "crop:size=24,scale=0.5,ratio=1.33",
+             "rotate:deg=10", "shear:deg=10", "elastic:alpha=8,sigma=3", "brightness:delta=0.2",
+             "contrast:delta=0.2", "colorshift:std=0.1",
+             "mirror,crop:size=24,pad=4,rotate:deg=10,elastic:alpha=8,sigma=3"};
+  for (const std::string &spec : specs) {
+    cvc_augment_pipeline *pipeline = makePipeline(spec, ds);
+    int32_t out[3];
+    check(cvc_augment_output_shape(pipeline, c, h, w, out));
+    std::vector<float> result(size_t(out[0]) * out[1] * out[2]);
+    double t = 1e30;
+    for (int rep = 0; rep < 3; ++rep) {
+      auto start = std::chrono::steady_clock::now();
+      for (size_t i = 0; i < n; ++i)
+        check(cvc_augment_apply(pipeline, 1, uint64_t(rep), i, images.data() + i * size, c, h, w,
+                                result.data()));
+      t = std::min(t, seconds(start));
+    }
+    cvc_augment_pipeline_free(pipeline);
+    std::printf("%-60s %10.0f images/s %9.0f MB/s  %5.1f%% of memcpy\n", spec.c_str(), n / t, mb / t,
+                100.0 * best / t);
+  }
+
+  // The loader over the same images with the last pipeline: does a consumer
+  // that spends --consumer-ms per batch (a trainer) wait on the producers?
+  cvc_augment_pipeline *pipeline = makePipeline(specs.back(), ds);
+  cvc_dataset *subset = nullptr;
+  check(cvc_dataset_subset(ds, nullptr, 0, (n + cvc_dataset_class_count(ds) - 1) / cvc_dataset_class_count(ds), &subset));
+  for (long threads : {0L, o.threads}) {
+    cvc_loader_options lo;
+    cvc_loader_options_init(&lo);
+    lo.batch_size = 64;
+    lo.threads = int32_t(threads);
+    lo.augment = pipeline;
+    cvc_loader *loader = nullptr;
+    check(cvc_loader_create(subset, &lo, &loader));
+    int32_t shape[3];
+    cvc_loader_image_shape(loader, shape);
+    std::vector<float> batch(64 * size_t(shape[0]) * shape[1] * shape[2]);
+    std::vector<int32_t> labels(64);
+    size_t count = 0, total = 0;
+    auto start = std::chrono::steady_clock::now();
+    do {
+      check(cvc_loader_next(loader, batch.data(), labels.data(), &count));
+      total += count;
+      if (count && o.consumerMs > 0)
+        std::this_thread::sleep_for(std::chrono::microseconds(long(o.consumerMs * 1000)));
+    } while (count);
+    double t = seconds(start);
+    std::printf("loader, batch 64, %ld producer thread(s), consumer %.1f ms/batch: %8.0f images/s, "
+                "consumer waited %.3f s of %.3f s\n",
+                threads, o.consumerMs, total / t, cvc_loader_wait_seconds(loader), t);
+    cvc_loader_free(loader);
+  }
+  cvc_dataset_free(subset);
+  cvc_augment_pipeline_free(pipeline);
+  return 0;
+}
+
+} // namespace
+
+int main(int argc, char **argv) {
+  Options o = parse(argc, argv);
+  cvc_dataset *ds = nullptr;
+  check(cvc_dataset_open(o.data.c_str(), &ds));
+  int rc = o.mode == "grid" ? grid(o, ds) : bench(o, ds);
+  cvc_dataset_free(ds);
+  return rc;
+}
