@@ -233,6 +233,8 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
   if (failed(unoptimizedPlan))
     return failure();
   PlanFigures beforeFigures = measurePlan(*unoptimizedPlan->plan);
+  WrittenParameters written =
+      countWrittenParameters(unoptimized->lookupSymbol<func::FuncOp>("main"));
 
   if (failed(runPipeline(ctx, module, options)))
     return failure();
@@ -241,7 +243,7 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
     return failure();
   const ModelPlan &plan = *planned->plan;
   if (options.outputPath == "-") {
-    printSummary(llvm::outs(), plan, beforeFigures, options.optLevel);
+    printSummary(llvm::outs(), plan, beforeFigures, written, options.optLevel);
     return success();
   }
   std::string partial = options.outputPath + ".partial";
@@ -250,7 +252,7 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
     llvm::raw_fd_ostream os(partial, ec);
     if (ec)
       return fail(module, "cannot write '" + options.outputPath + "': " + ec.message());
-    printSummary(os, plan, beforeFigures, options.optLevel);
+    printSummary(os, plan, beforeFigures, written, options.optLevel);
   }
   if (auto ec = llvm::sys::fs::rename(partial, options.outputPath)) {
     llvm::sys::fs::remove(partial);

@@ -1,6 +1,7 @@
 //===- cvc.cpp - the cvc compiler command line --------------------------===//
 //
 //   cvc model.onnx -o model.so        compile to a shared library
+//   cvc model.cvm -o model.so         the same for the architecture language
 //   cvc model.onnx --emit=mlir -o -   print the cv dialect after the passes
 //   cvc model.onnx --summary          per-layer shapes, parameters and MACs
 //   cvc check model.onnx              list every unsupported op, attribute and type
@@ -26,7 +27,7 @@ namespace {
 
 cl::OptionCategory cvcCategory("cvc options");
 
-cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx|model.onnxtxt|model.mlir>"),
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx|model.onnxtxt|model.cvm|model.mlir>"),
                                cl::Required, cl::cat(cvcCategory));
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout with --emit=mlir)"),
                                 cl::value_desc("path"), cl::cat(cvcCategory));
@@ -78,6 +79,23 @@ cl::opt<double> bottleneckMaxError(
     "bottleneck-max-error",
     cl::desc("Leave layers whose relative output error would exceed this (default 0.05)"),
     cl::init(0.05), cl::cat(cvcCategory));
+cl::opt<bool> keepAuxOutputs(
+    "keep-aux-outputs",
+    cl::desc("Keep the training-only auxiliary outputs (GoogLeNet's auxiliary classifiers), "
+             "which inference drops"),
+    cl::cat(cvcCategory));
+cl::opt<std::string> weightInit("init",
+                                cl::desc(".cvm models: weight initialisation, he, xavier or auto "
+                                         "(he when the network has a ReLU; the default)"),
+                                cl::init("auto"), cl::value_desc("auto|he|xavier"),
+                                cl::cat(cvcCategory));
+cl::opt<uint64_t> seed("seed", cl::desc(".cvm models: seed of the weight initialisation"),
+                       cl::init(0), cl::cat(cvcCategory));
+cl::opt<std::string> weightsPath(
+    "weights",
+    cl::desc(".cvm models: load every weight from this ONNX file's initialisers, by layer name "
+             "(<layer>.weight, .bias, .running_mean, .running_var)"),
+    cl::value_desc("model.onnx"), cl::cat(cvcCategory));
 cl::opt<bool> printWeights("print-weights", cl::desc("Print weights in --emit=mlir output"),
                            cl::cat(cvcCategory));
 
@@ -148,6 +166,14 @@ int main(int argc, char **argv) {
   options.verbose = verbose;
   options.elideWeights = !printWeights;
   options.checkOnly = check;
+  options.keepAuxOutputs = keepAuxOutputs;
+  if (weightInit != "auto" && weightInit != "he" && weightInit != "xavier") {
+    errs() << "cvc: error: bad --init '" << weightInit << "': expected auto, he or xavier\n";
+    return 1;
+  }
+  options.weightInit = weightInit;
+  options.seed = seed;
+  options.weightsPath = weightsPath;
   if (!bottleneck.empty()) {
     auto [kind, value] = StringRef(bottleneck).split(':');
     bool ok = false;

@@ -39,6 +39,14 @@ struct CompileOptions {
   double bottleneckMaxError = 0.05; ///< refuse layers whose relative error exceeds this
   /// `cvc check`: import and verify only, reporting every problem at once.
   bool checkOnly = false;
+  /// Keep the outputs marked `cv.aux_loss_weight` (training-only auxiliary
+  /// classifiers); inference drops them first (cv-drop-aux-outputs).
+  bool keepAuxOutputs = false;
+  /// .cvm models: weight initialisation ("auto", "he", "xavier") and its
+  /// seed, or an ONNX file to load the weights from by layer name.
+  std::string weightInit = "auto";
+  uint64_t seed = 0;
+  std::string weightsPath;
 };
 
 } // namespace cvc::driver
