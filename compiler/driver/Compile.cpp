@@ -9,6 +9,8 @@
 #include "cvc/driver/ModelPlan.h"
 #include "cvc/driver/Summary.h"
 #include "cvc/driver/Toolchain.h"
+#include "cvc/export/OnnxExport.h"
+#include "cvc/passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -274,6 +276,17 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &options) {
 
   if (options.emit == EmitKind::Summary)
     return emitSummary(ctx, *module, options);
+
+  if (options.emit == EmitKind::Onnx) {
+    // The model as written, less the training-only outputs unless kept.
+    if (!options.keepAuxOutputs) {
+      PassManager pm(&ctx);
+      pm.nest<func::FuncOp>().addPass(createCvDropAuxOutputs());
+      if (failed(pm.run(*module)))
+        return failure();
+    }
+    return onnx_export::exportOnnx(*module, options.outputPath);
+  }
 
   if (failed(runPipeline(ctx, *module, options)))
     return failure();

@@ -4,6 +4,7 @@
 //   cvc model.cvm -o model.so         the same for the architecture language
 //   cvc model.onnx --emit=mlir -o -   print the cv dialect after the passes
 //   cvc model.onnx --summary          per-layer shapes, parameters and MACs
+//   cvc model.cvm --emit=onnx -o m.onnx   a .cvm model written as ONNX
 //   cvc check model.onnx              list every unsupported op, attribute and type
 //
 //===----------------------------------------------------------------------===//
@@ -36,6 +37,9 @@ cl::opt<EmitKind> emit("emit", cl::desc("What to produce"), cl::init(EmitKind::S
                                              "a shared library exporting the cvc C ABI (default)"),
                                   clEnumValN(EmitKind::Mlir, "mlir",
                                              "the cv dialect after optimisation, weights elided"),
+                                  clEnumValN(EmitKind::Onnx, "onnx",
+                                             "the model before optimisation as ONNX (opset 13), "
+                                             "weights named after the layers"),
                                   clEnumValN(EmitKind::Summary, "summary",
                                              "a per-layer table of shapes, parameters and "
                                              "multiply-accumulates (same as --summary)")),
@@ -155,7 +159,8 @@ int main(int argc, char **argv) {
   options.inputPath = inputPath;
   options.emit = summary ? EmitKind::Summary : emit.getValue();
   if (summary && emit.getNumOccurrences() && emit != EmitKind::Summary) {
-    errs() << "cvc: error: --summary and --emit=" << (emit == EmitKind::Mlir ? "mlir" : "so")
+    errs() << "cvc: error: --summary and --emit="
+           << (emit == EmitKind::Mlir ? "mlir" : emit == EmitKind::Onnx ? "onnx" : "so")
            << " ask for different products; choose one\n";
     return 1;
   }
@@ -226,6 +231,10 @@ int main(int argc, char **argv) {
     options.outputPath = outputPath;
   if (options.outputPath == "-" && options.emit == EmitKind::SharedLibrary) {
     errs() << "cvc: error: a shared library cannot be written to stdout; use -o model.so\n";
+    return 1;
+  }
+  if (options.outputPath == "-" && options.emit == EmitKind::Onnx) {
+    errs() << "cvc: error: an ONNX model cannot be written to stdout; use -o model.onnx\n";
     return 1;
   }
 

@@ -15,6 +15,7 @@ enum class EmitKind {
   SharedLibrary, ///< model.so (default)
   Mlir,          ///< the cv dialect after the pass pipeline, weights elided
   Summary,       ///< per-layer shapes, parameters and MACs; pipeline and memory figures
+  Onnx,          ///< the model as the frontend built it, written as ONNX
 };
 
 struct CompileOptions {
