@@ -131,6 +131,14 @@ LogicalResult checkPositive(LayerCall &call, llvm::StringRef name, std::array<in
                                             " must be positive");
 }
 
+/// The `[out]` bias of a convolution or fully connected layer, or a null
+/// value with `bias=false` (ResNet's convolutions before batch norms).
+FailureOr<Value> optionalBias(LayerCall &call, int64_t out) {
+  if (!call.flag("bias", true))
+    return Value();
+  return call.weight("bias", {out}, TensorInit::Zeros);
+}
+
 FailureOr<Value> buildConv(LayerCall &call) {
   if (failed(call.expectRank(4, "an NCHW input [N, C, H, W]")))
     return failure();
@@ -159,16 +167,12 @@ FailureOr<Value> buildConv(LayerCall &call) {
                        TensorInit::Random, fanIn, out / groups * kernel[0] * kernel[1]);
   if (failed(w))
     return failure();
-  Value bias;
-  if (call.flag("bias", true)) {
-    auto b = call.weight("bias", {out}, TensorInit::Zeros);
-    if (failed(b))
-      return failure();
-    bias = *b;
-  }
+  auto bias = optionalBias(call, out);
+  if (failed(bias))
+    return failure();
   OpBuilder &b = call.state.builder;
   return call.create<cv::Conv2DOp>(
-      call.input, *w, bias, /*residual=*/Value(),
+      call.input, *w, *bias, /*residual=*/Value(),
       cv::ActivationAttr::get(b.getContext(), cv::Activation::none), b.getDenseF32ArrayAttr({}),
       b.getDenseI64ArrayAttr(stride), b.getDenseI64ArrayAttr(pads),
       b.getDenseI64ArrayAttr(dilation), b.getI64IntegerAttr(groups));
@@ -184,14 +188,10 @@ FailureOr<Value> buildFullyConnected(LayerCall &call) {
   auto w = call.weight("weight", {out, in}, TensorInit::Random, in, out);
   if (failed(w))
     return failure();
-  Value bias;
-  if (call.flag("bias", true)) {
-    auto b = call.weight("bias", {out}, TensorInit::Zeros);
-    if (failed(b))
-      return failure();
-    bias = *b;
-  }
-  return call.create<cv::FullyConnectedOp>(call.input, *w, bias, /*residual=*/Value());
+  auto bias = optionalBias(call, out);
+  if (failed(bias))
+    return failure();
+  return call.create<cv::FullyConnectedOp>(call.input, *w, *bias, /*residual=*/Value());
 }
 
 FailureOr<Value> buildBatchNorm(LayerCall &call) {

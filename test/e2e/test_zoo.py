@@ -93,9 +93,18 @@ def test_params():
                 TV.googlenet(aux_logits=True, init_weights=True), "--keep-aux-outputs")
 
 
+def model_dir(root, name):
+    """A folder of one model's files, so that cvc-run's output folder holds
+    that model's outputs only."""
+    path = os.path.join(root, name)
+    os.mkdir(path)
+    return path
+
+
 def test_run():
-    with tempfile.TemporaryDirectory(prefix="cvc-zoo-") as work:
+    with tempfile.TemporaryDirectory(prefix="cvc-zoo-") as root:
         for name, (shape, out_shape) in RUNS.items():
+            work = model_dir(root, name)
             so = os.path.join(work, name + ".so")
             seconds = cvclib.compile_model(cvm(name), so)
             x = np.random.default_rng(0).standard_normal((2, *shape)).astype(np.float32)
@@ -108,7 +117,7 @@ def test_run():
                   f"output {y.shape}, std {y.std():.3g}")
             if y.shape != (2, *out_shape) or not np.all(np.isfinite(y)) or y.std() == 0:
                 raise cvclib.Failure(f"{name}: bad output {y.shape}, std {y.std()}")
-            os.remove(so)
+            os.remove(so)  # the big ones weigh hundreds of MB
 
 
 def check_weights(name, model, batch=2):
@@ -166,8 +175,7 @@ def test_onnx():
     import onnx
     with tempfile.TemporaryDirectory(prefix="cvc-zoo-") as root:
         for name, shape in EXPORTED.items():
-            work = os.path.join(root, name)  # cvc-run's outputs, one model's only
-            os.mkdir(work)
+            work = model_dir(root, name)
             onnx_path = os.path.join(work, name + ".onnx")
             # With GoogLeNet's auxiliary heads (extra outputs after the main
             # one), so that every weight of the .cvm is in the file.
