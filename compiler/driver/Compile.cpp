@@ -9,6 +9,8 @@
 #include "cvc/driver/ModelPlan.h"
 #include "cvc/driver/Summary.h"
 #include "cvc/driver/Toolchain.h"
+#include "cvc/export/OnnxExport.h"
+#include "cvc/passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
@@ -230,6 +232,8 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
   if (failed(unoptimizedPlan))
     return failure();
   PlanFigures beforeFigures = measurePlan(*unoptimizedPlan->plan);
+  WrittenParameters written =
+      countWrittenParameters(unoptimized->lookupSymbol<func::FuncOp>("main"));
 
   if (failed(runPipeline(ctx, module, options)))
     return failure();
@@ -238,7 +242,7 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
     return failure();
   const ModelPlan &plan = *planned->plan;
   if (options.outputPath == "-") {
-    printSummary(llvm::outs(), plan, beforeFigures, options.optLevel);
+    printSummary(llvm::outs(), plan, beforeFigures, written, options.optLevel);
     return success();
   }
   std::string partial = options.outputPath + ".partial";
@@ -247,7 +251,7 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
     llvm::raw_fd_ostream os(partial, ec);
     if (ec)
       return fail(module, "cannot write '" + options.outputPath + "': " + ec.message());
-    printSummary(os, plan, beforeFigures, options.optLevel);
+    printSummary(os, plan, beforeFigures, written, options.optLevel);
   }
   if (auto ec = llvm::sys::fs::rename(partial, options.outputPath)) {
     llvm::sys::fs::remove(partial);
@@ -269,6 +273,17 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &options) {
 
   if (options.emit == EmitKind::Summary)
     return emitSummary(ctx, *module, options);
+
+  if (options.emit == EmitKind::Onnx) {
+    // The model as written, less the training-only outputs unless kept.
+    if (!options.keepAuxOutputs) {
+      PassManager pm(&ctx);
+      pm.nest<func::FuncOp>().addPass(createCvDropAuxOutputs());
+      if (failed(pm.run(*module)))
+        return failure();
+    }
+    return onnx_export::exportOnnx(*module, options.outputPath);
+  }
 
   if (failed(runPipeline(ctx, *module, options)))
     return failure();

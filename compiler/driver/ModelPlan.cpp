@@ -320,6 +320,14 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
       addView(reshape.getResult(), rootOf(source), plan.tensors[source].viewOffset, *strides);
       continue;
     }
+    if (auto dropout = llvm::dyn_cast<cv::DropoutOp>(&op)) {
+      // The identity at inference (canonicalisation removes it from -O1 on):
+      // its result is its input's storage.
+      int source = tensorOf.lookup(dropout.getInput());
+      addView(dropout.getResult(), rootOf(source), plan.tensors[source].viewOffset,
+              stridesOf(source));
+      continue;
+    }
     if (auto slice = llvm::dyn_cast<cv::SliceOp>(&op)) {
       int source = tensorOf.lookup(slice.getInput());
       if (auto view = sliceView(slice, plan.tensors[source].dims, stridesOf(source))) {

@@ -2,6 +2,7 @@
 #include "cvc/driver/Driver.h"
 
 #include "cv/CvDialect.h"
+#include "cvc/dsl/Import.h"
 #include "cvc/onnx/Import.h"
 #include "cvc/passes/Passes.h"
 
@@ -24,6 +25,21 @@ void registerDialects(DialectRegistry &registry) {
 OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const CompileOptions &options) {
   StringRef path = options.inputPath;
   StringRef ext = llvm::sys::path::extension(path);
+  if (ext == ".cvm") {
+    dsl::DslOptions dslOptions;
+    dslOptions.inputShapes = options.inputShapes;
+    dslOptions.init = options.weightInit == "he"       ? dsl::WeightInit::He
+                      : options.weightInit == "xavier" ? dsl::WeightInit::Xavier
+                                                       : dsl::WeightInit::Auto;
+    dslOptions.seed = options.seed;
+    dslOptions.weightsPath = options.weightsPath;
+    return dsl::importCvmModel(path, ctx, dslOptions);
+  }
+  if (!options.weightsPath.empty()) {
+    emitError(UnknownLoc::get(&ctx))
+        << "--weights applies to .cvm models only; '" << path << "' carries its own weights";
+    return nullptr;
+  }
   if (ext == ".onnx" || ext == ".onnxtxt") {
     onnx_frontend::ImportOptions importOptions;
     importOptions.inputShapes = options.inputShapes;
@@ -47,7 +63,8 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const CompileOptions &options)
   }
   emitError(UnknownLoc::get(&ctx))
       << "'" << path << "': unknown model format '" << ext
-      << "'; expected .onnx, .onnxtxt (textual ONNX) or .mlir (cv dialect)";
+      << "'; expected .onnx, .onnxtxt (textual ONNX), .cvm (architecture language) or .mlir "
+         "(cv dialect)";
   return nullptr;
 }
 
@@ -131,6 +148,9 @@ void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
     pm.addPass(createCvBuildTrainStep(step));
   }
   OpPassManager &fpm = pm.nest<func::FuncOp>();
+  // First, so that nothing is spent on heads that only training reads.
+  if (!options.keepAuxOutputs)
+    fpm.addPass(createCvDropAuxOutputs());
   for (const OptionalPass &p : kOptionalPasses) {
     bool wanted = options.optLevel >= p.level || options.enabledPasses.count(p.name);
     if (wanted && !options.disabledPasses.count(p.name))

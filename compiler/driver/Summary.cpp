@@ -10,6 +10,8 @@
 
 #include "cvc/arena_layout.hpp"
 
+#include "cv/CvOps.h"
+
 #include "llvm/Support/Format.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -90,8 +92,23 @@ PlanFigures measurePlan(const ModelPlan &plan) {
   return f;
 }
 
+WrittenParameters countWrittenParameters(mlir::func::FuncOp func) {
+  WrittenParameters counted;
+  func.walk([&](cv::ConstantOp constant) {
+    uint64_t n = llvm::cast<mlir::ShapedType>(constant.getType()).getNumElements();
+    bool statistic = !constant->use_empty() &&
+                     llvm::all_of(constant->getUses(), [](mlir::OpOperand &use) {
+                       auto norm = llvm::dyn_cast<cv::BatchNormOp>(use.getOwner());
+                       return norm && (use.get() == norm.getMean() ||
+                                       use.get() == norm.getVariance());
+                     });
+    (statistic ? counted.statistics : counted.trainable) += n;
+  });
+  return counted;
+}
+
 void printSummary(llvm::raw_ostream &os, const ModelPlan &plan, const PlanFigures &before,
-                  int optLevel) {
+                  const WrittenParameters &written, int optLevel) {
   os << "model " << plan.modelName << " at -O" << optLevel
      << " (per image; N is the batch)\n\n";
   os << llvm::format("%4s  %-36s %-18s %14s %12s\n", static_cast<const char *>("#"),
@@ -115,6 +132,10 @@ void printSummary(llvm::raw_ostream &os, const ModelPlan &plan, const PlanFigure
   os << "\ntotal: " << grouped(after.parameters) << " parameters, "
      << scaled(after.macs, " MACs") << " (" << grouped(after.macs) << "), " << after.kernels
      << " kernel launches per inference\n";
+  os << "as written: " << grouped(written.trainable) << " trainable parameters";
+  if (written.statistics)
+    os << " + " << grouped(written.statistics) << " batch-norm statistics";
+  os << "\n";
   os << "pass pipeline: -O0 " << scaled(before.macs, " MACs") << " in " << before.kernels
      << " kernels -> -O" << optLevel << " " << scaled(after.macs, " MACs") << " in "
      << after.kernels << " kernels\n";

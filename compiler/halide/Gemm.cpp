@@ -35,7 +35,10 @@ GemmSchedule chooseGemmSchedule(int64_t m, int64_t k, int64_t n, const Halide::T
   p.vector = vectorWidthFor(n, target);
   // 3 x 8 = 24 accumulators of the 32 AVX-512 registers; 11 loads feed 24
   // FMAs. Few pixels: fewer, so that shifted tail tiles recompute little.
-  int64_t vectors = (n + p.vector - 1) / p.vector;
+  // The tile is whole vectors no wider than the pixels: a partial vector
+  // would make the accumulator's rounded-up loops read past the input (NiN's
+  // 6x6 = 36 pixels read pixel 47 with a 3-vector tile).
+  int64_t vectors = n / p.vector;
   p.pixelVectors = static_cast<int>(std::clamp<int64_t>(vectors, 1, 3));
   p.channelTile = static_cast<int>(std::min<int64_t>(m, 24 / p.pixelVectors));
   int64_t tile = std::min<int64_t>(n, p.vector * p.pixelVectors);

@@ -130,6 +130,11 @@ bool ImportContext::hasInput(size_t i) const {
 
 LogicalResult ImportContext::readFloatTensor(const onnx::TensorProto &t, FloatConstant &out,
                                              std::string &error) const {
+  return onnx_frontend::readFloatTensor(t, modelDir, out, error);
+}
+
+LogicalResult readFloatTensor(const onnx::TensorProto &t, const std::string &modelDir,
+                              FloatConstant &out, std::string &error) {
   // float64 is narrowed: exporters write scalars (clamp bounds, scales) as
   // float64 constants behind a Cast, and cvc computes in float32 only.
   bool isDouble = t.data_type() == onnx::TensorProto::DOUBLE;
@@ -301,34 +306,13 @@ std::vector<int64_t> ImportContext::intShape(size_t i) const {
 LogicalResult ImportContext::verifyCreated(Operation *op) {
   // The cv ops phrase their own shape errors; prefix them with the node.
   std::string message;
-  LogicalResult result = success();
-  {
-    ScopedDiagnosticHandler capture(builder.getContext(), [&](Diagnostic &diag) {
-      if (message.empty())
-        message = diag.str();
-      return success();
-    });
-    if (auto iface = llvm::dyn_cast<InferTypeOpInterface>(op)) {
-      SmallVector<Type> types;
-      result = iface.inferReturnTypes(op->getContext(), op->getLoc(), op->getOperands(),
-                                      op->getAttrDictionary(), op->getPropertiesStorage(),
-                                      op->getRegions(), types);
-      if (succeeded(result))
-        op->getResult(0).setType(types.front());
-    }
-    if (succeeded(result))
-      result = mlir::verify(op);
-  }
-  if (failed(result)) {
-    op->erase();
-    return fail(message.empty() ? std::string("invalid shapes or attributes") : message);
-  }
-  return success();
+  if (succeeded(cv::inferAndVerify(op, message)))
+    return success();
+  op->erase();
+  return fail(message.empty() ? std::string("invalid shapes or attributes") : message);
 }
 
 FailureOr<Value> ImportContext::inferResult(Operation *op) {
-  if (!llvm::isa<InferTypeOpInterface>(op))
-    op->getResult(0).setType(op->getOperand(0).getType());
   Value result = op->getResult(0);
   if (failed(verifyCreated(op)))
     return failure();

@@ -122,6 +122,15 @@ private:
   std::string nodeLabel() const;
 };
 
+/// Reads a float32 (or narrowed float64) tensor; external data is looked up
+/// relative to `modelDir`.
+mlir::LogicalResult readFloatTensor(const onnx::TensorProto &t, const std::string &modelDir,
+                                    FloatConstant &out, std::string &error);
+
+/// Parses a binary .onnx or textual .onnxtxt file, reporting why it cannot.
+mlir::LogicalResult readOnnxModel(mlir::MLIRContext &ctx, llvm::StringRef path,
+                                  onnx::ModelProto &model);
+
 /// The values of an INT64 or INT32 tensor (shapes, axes, pads).
 std::vector<int64_t> readIntTensor(const onnx::TensorProto &t);
 

@@ -36,32 +36,6 @@ LogicalResult fileError(MLIRContext &ctx, llvm::StringRef file, const llvm::Twin
   return emitError(FileLineColLoc::get(&ctx, file, 0, 0)) << file << ": " << reason;
 }
 
-LogicalResult readModel(MLIRContext &ctx, llvm::StringRef path, onnx::ModelProto &model) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/true);
-  if (!buffer)
-    return fileError(ctx, path, "cannot read the file: " + buffer.getError().message());
-  llvm::StringRef bytes = (*buffer)->getBuffer();
-  if (bytes.empty())
-    return fileError(ctx, path, "the file is empty");
-  if (path.ends_with(".onnxtxt")) {
-    auto status = onnx::OnnxParser::Parse(model, bytes.data());
-    if (!status.IsOK())
-      return fileError(ctx, path, "not a valid textual ONNX model: " + status.ErrorMessage());
-    return success();
-  }
-  if (bytes.size() > static_cast<size_t>(INT_MAX))
-    return fileError(ctx, path, "larger than 2 GB; store the weights as ONNX external data");
-  google::protobuf::io::CodedInputStream stream(
-      reinterpret_cast<const uint8_t *>(bytes.data()), static_cast<int>(bytes.size()));
-  stream.SetTotalBytesLimit(INT_MAX);
-  if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
-    return fileError(ctx, path, "not a valid ONNX model (the protobuf does not parse: the file is "
-                                "truncated, corrupt, or not ONNX)");
-  if (!model.has_graph())
-    return fileError(ctx, path, "not a valid ONNX model (it has no graph)");
-  return success();
-}
 
 std::string shapeText(const std::vector<int64_t> &shape) {
   std::string s = "[";
@@ -145,12 +119,39 @@ FailureOr<RankedTensorType> inputType(MLIRContext &ctx, llvm::StringRef file,
 
 } // namespace
 
+LogicalResult readOnnxModel(MLIRContext &ctx, llvm::StringRef path, onnx::ModelProto &model) {
+  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
+                                            /*RequiresNullTerminator=*/true);
+  if (!buffer)
+    return fileError(ctx, path, "cannot read the file: " + buffer.getError().message());
+  llvm::StringRef bytes = (*buffer)->getBuffer();
+  if (bytes.empty())
+    return fileError(ctx, path, "the file is empty");
+  if (path.ends_with(".onnxtxt")) {
+    auto status = onnx::OnnxParser::Parse(model, bytes.data());
+    if (!status.IsOK())
+      return fileError(ctx, path, "not a valid textual ONNX model: " + status.ErrorMessage());
+    return success();
+  }
+  if (bytes.size() > static_cast<size_t>(INT_MAX))
+    return fileError(ctx, path, "larger than 2 GB; store the weights as ONNX external data");
+  google::protobuf::io::CodedInputStream stream(
+      reinterpret_cast<const uint8_t *>(bytes.data()), static_cast<int>(bytes.size()));
+  stream.SetTotalBytesLimit(INT_MAX);
+  if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
+    return fileError(ctx, path, "not a valid ONNX model (the protobuf does not parse: the file is "
+                                "truncated, corrupt, or not ONNX)");
+  if (!model.has_graph())
+    return fileError(ctx, path, "not a valid ONNX model (it has no graph)");
+  return success();
+}
+
 OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
                                       const ImportOptions &options) {
   ctx.loadDialect<cv::CvDialect, func::FuncDialect>();
   std::string file = path.str();
   onnx::ModelProto model;
-  if (failed(readModel(ctx, path, model)))
+  if (failed(readOnnxModel(ctx, path, model)))
     return nullptr;
 
   int64_t opset = -1;

@@ -1,8 +1,10 @@
 //===- cvc.cpp - the cvc compiler command line --------------------------===//
 //
 //   cvc model.onnx -o model.so        compile to a shared library
+//   cvc model.cvm -o model.so         the same for the architecture language
 //   cvc model.onnx --emit=mlir -o -   print the cv dialect after the passes
 //   cvc model.onnx --summary          per-layer shapes, parameters and MACs
+//   cvc model.cvm --emit=onnx -o m.onnx   a .cvm model written as ONNX
 //   cvc check model.onnx              list every unsupported op, attribute and type
 //
 //===----------------------------------------------------------------------===//
@@ -26,7 +28,7 @@ namespace {
 
 cl::OptionCategory cvcCategory("cvc options");
 
-cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx|model.onnxtxt|model.mlir>"),
+cl::opt<std::string> inputPath(cl::Positional, cl::desc("<model.onnx|model.onnxtxt|model.cvm|model.mlir>"),
                                cl::Required, cl::cat(cvcCategory));
 cl::opt<std::string> outputPath("o", cl::desc("Output file ('-' for stdout with --emit=mlir)"),
                                 cl::value_desc("path"), cl::cat(cvcCategory));
@@ -35,6 +37,9 @@ cl::opt<EmitKind> emit("emit", cl::desc("What to produce"), cl::init(EmitKind::S
                                              "a shared library exporting the cvc C ABI (default)"),
                                   clEnumValN(EmitKind::Mlir, "mlir",
                                              "the cv dialect after optimisation, weights elided"),
+                                  clEnumValN(EmitKind::Onnx, "onnx",
+                                             "the model before optimisation as ONNX (opset 13), "
+                                             "weights named after the layers"),
                                   clEnumValN(EmitKind::Summary, "summary",
                                              "a per-layer table of shapes, parameters and "
                                              "multiply-accumulates (same as --summary)")),
@@ -78,6 +83,23 @@ cl::opt<double> bottleneckMaxError(
     "bottleneck-max-error",
     cl::desc("Leave layers whose relative output error would exceed this (default 0.05)"),
     cl::init(0.05), cl::cat(cvcCategory));
+cl::opt<bool> keepAuxOutputs(
+    "keep-aux-outputs",
+    cl::desc("Keep the training-only auxiliary outputs (GoogLeNet's auxiliary classifiers), "
+             "which inference drops"),
+    cl::cat(cvcCategory));
+cl::opt<std::string> weightInit("init",
+                                cl::desc(".cvm models: weight initialisation, he, xavier or auto "
+                                         "(he when the network has a ReLU; the default)"),
+                                cl::init("auto"), cl::value_desc("auto|he|xavier"),
+                                cl::cat(cvcCategory));
+cl::opt<uint64_t> seed("seed", cl::desc(".cvm models: seed of the weight initialisation"),
+                       cl::init(0), cl::cat(cvcCategory));
+cl::opt<std::string> weightsPath(
+    "weights",
+    cl::desc(".cvm models: load every weight from this ONNX file's initialisers, by layer name "
+             "(<layer>.weight, .bias, .running_mean, .running_var)"),
+    cl::value_desc("model.onnx"), cl::cat(cvcCategory));
 cl::OptionCategory trainCategory("cvc training options");
 cl::opt<bool> train("train",
                     cl::desc("Also build `train_step` (forward, loss, gradients, optimizer update) "
@@ -160,7 +182,8 @@ int main(int argc, char **argv) {
   options.inputPath = inputPath;
   options.emit = summary ? EmitKind::Summary : emit.getValue();
   if (summary && emit.getNumOccurrences() && emit != EmitKind::Summary) {
-    errs() << "cvc: error: --summary and --emit=" << (emit == EmitKind::Mlir ? "mlir" : "so")
+    errs() << "cvc: error: --summary and --emit="
+           << (emit == EmitKind::Mlir ? "mlir" : emit == EmitKind::Onnx ? "onnx" : "so")
            << " ask for different products; choose one\n";
     return 1;
   }
@@ -171,6 +194,14 @@ int main(int argc, char **argv) {
   options.verbose = verbose;
   options.elideWeights = !printWeights;
   options.checkOnly = check;
+  options.keepAuxOutputs = keepAuxOutputs;
+  if (weightInit != "auto" && weightInit != "he" && weightInit != "xavier") {
+    errs() << "cvc: error: bad --init '" << weightInit << "': expected auto, he or xavier\n";
+    return 1;
+  }
+  options.weightInit = weightInit;
+  options.seed = seed;
+  options.weightsPath = weightsPath;
   if (!bottleneck.empty()) {
     auto [kind, value] = StringRef(bottleneck).split(':');
     bool ok = false;
@@ -250,6 +281,10 @@ int main(int argc, char **argv) {
     options.outputPath = outputPath;
   if (options.outputPath == "-" && options.emit == EmitKind::SharedLibrary) {
     errs() << "cvc: error: a shared library cannot be written to stdout; use -o model.so\n";
+    return 1;
+  }
+  if (options.outputPath == "-" && options.emit == EmitKind::Onnx) {
+    errs() << "cvc: error: an ONNX model cannot be written to stdout; use -o model.onnx\n";
     return 1;
   }
 

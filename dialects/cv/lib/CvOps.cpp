@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "cv/CvOps.h"
+#include "mlir/IR/Verifier.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -493,6 +494,26 @@ ConstantOp cvc::cv::createFloatConstant(OpBuilder &builder, Location loc,
   return builder.create<ConstantOp>(loc, attr);
 }
 
+LogicalResult cvc::cv::inferAndVerify(Operation *op, std::string &message) {
+  ScopedDiagnosticHandler capture(op->getContext(), [&](Diagnostic &diag) {
+    if (message.empty())
+      message = diag.str();
+    return success();
+  });
+  if (auto iface = llvm::dyn_cast<InferTypeOpInterface>(op)) {
+    SmallVector<Type> types;
+    if (failed(iface.inferReturnTypes(op->getContext(), op->getLoc(), op->getOperands(),
+                                      op->getAttrDictionary(), op->getPropertiesStorage(),
+                                      op->getRegions(), types)))
+      return failure();
+    op->getResult(0).setType(types.front());
+  } else if (op->getNumOperands() > 0 &&
+             llvm::isa<UnrankedTensorType>(op->getResult(0).getType())) {
+    op->getResult(0).setType(op->getOperand(0).getType());
+  }
+  return mlir::verify(op);
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//
@@ -560,6 +581,16 @@ LogicalResult LRNOp::verify() {
     return emitOpError() << "'bias' must be positive";
   return success();
 }
+
+LogicalResult DropoutOp::verify() {
+  float ratio = getRatio().convertToFloat();
+  if (!(ratio >= 0.0f && ratio < 1.0f))
+    return emitOpError() << "ratio " << ratio << " must be in [0, 1)";
+  return success();
+}
+
+// Inference keeps every activation: dropout is the identity.
+OpFoldResult DropoutOp::fold(FoldAdaptor) { return getInput(); }
 
 LogicalResult SoftmaxOp::verify() {
   int64_t rank = getInput().getType().getRank();

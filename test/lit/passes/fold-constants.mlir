@@ -32,3 +32,14 @@ func.func @not_constant(%x: tensor<2xf32>) -> tensor<2xf32> {
   %y = cv.mul %x, %k : (tensor<2xf32>, tensor<2xf32>) -> tensor<2xf32>
   return %y : tensor<2xf32>
 }
+
+// -----
+
+// Dropout is the identity at inference.
+// CHECK-LABEL: func @dropout
+// CHECK-NOT: cv.dropout
+// CHECK: return %arg0
+func.func @dropout(%x: tensor<?x16xf32>) -> tensor<?x16xf32> {
+  %y = cv.dropout %x {ratio = 0.7 : f32} : tensor<?x16xf32>
+  return %y : tensor<?x16xf32>
+}

@@ -40,6 +40,13 @@ ConstantOp createFloatConstant(mlir::OpBuilder &builder, mlir::Location loc,
                                llvm::ArrayRef<int64_t> shape, llvm::ArrayRef<float> data,
                                llvm::StringRef name);
 
+/// Gives a just-built op (made with a placeholder result type) its real
+/// result type from its shape rules (or its first operand's type for ops
+/// without them), then verifies it. On failure, `message` holds the op's
+/// first diagnostic, which is not reported: frontends re-phrase it at
+/// their own location (an ONNX node, a line of a .cvm file).
+mlir::LogicalResult inferAndVerify(mlir::Operation *op, std::string &message);
+
 } // namespace cvc::cv
 
 #endif // CV_CVOPS_H

@@ -285,6 +285,25 @@ def Cv_BatchNormOp : Cv_Op<"batch_norm", [Pure, InferTypeOpAdaptor]> {
   let hasVerifier = 1;
 }
 
+def Cv_DropoutOp : Cv_Op<"dropout", [Pure, SameOperandsAndResultType]> {
+  let summary = "Dropout: identity at inference, a random mask scaled by 1 / (1 - ratio) in training.";
+  let description = [{
+    Marks where a network drops activations while training (AlexNet's and
+    VGG's classifiers, GoogLeNet's heads). Inference folds it away: its
+    folder returns the input, so canonicalisation removes it; the training
+    pipeline reads `ratio` before that.
+
+    ```mlir
+    %y = cv.dropout %x {ratio = 5.0e-01 : f32} : tensor<?x4096xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, DefaultValuedAttr<F32Attr, "0.5">:$ratio);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` type($output)";
+  let hasVerifier = 1;
+  let hasFolder = 1;
+}
+
 //===----------------------------------------------------------------------===//
 // Elementwise
 //===----------------------------------------------------------------------===//

@@ -169,3 +169,11 @@ func.func @batch_norm_stats(%x: tensor<1x4x2x2xf32>, %s: tensor<3xf32>) -> tenso
   %y = cv.batch_norm %x, %s, %s, %s, %s : (tensor<1x4x2x2xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>, tensor<3xf32>) -> tensor<1x4x2x2xf32>
   return %y : tensor<1x4x2x2xf32>
 }
+
+// -----
+
+func.func @dropout_ratio(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
+  // expected-error@+1 {{ratio 1.000000e+00 must be in [0, 1)}}
+  %y = cv.dropout %x {ratio = 1.0 : f32} : tensor<1x8xf32>
+  return %y : tensor<1x8xf32>
+}

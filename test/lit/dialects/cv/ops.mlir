@@ -65,3 +65,10 @@ func.func @epilogues_and_batch_norm(%x: tensor<?x8x4x4xf32>, %w: tensor<8x8x3x3x
   %y = cv.matmul %f, %m {activation = #cv<activation sigmoid>} : (tensor<?x8x16xf32>, tensor<8x8xf32>) -> tensor<?x8x16xf32>
   return %c, %y : tensor<?x8x4x4xf32>, tensor<?x8x16xf32>
 }
+
+// CHECK-LABEL: func @dropout
+func.func @dropout(%x: tensor<?x4096xf32>) -> tensor<?x4096xf32> {
+  // CHECK: cv.dropout %{{.*}} {ratio = 2.500000e-01 : f32} : tensor<?x4096xf32>
+  %y = cv.dropout %x {ratio = 0.25 : f32} : tensor<?x4096xf32>
+  return %y : tensor<?x4096xf32>
+}

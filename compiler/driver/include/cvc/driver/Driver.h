@@ -21,7 +21,8 @@ namespace cvc::driver {
 /// Registers every dialect cvc reads or writes.
 void registerDialects(mlir::DialectRegistry &registry);
 
-/// Reads a model by its extension: .onnx / .onnxtxt (ONNX frontend) or .mlir.
+/// Reads a model by its extension: .onnx / .onnxtxt (ONNX frontend), .cvm
+/// (architecture language) or .mlir.
 mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &ctx,
                                             const CompileOptions &options);
 

@@ -17,6 +17,7 @@ enum class EmitKind {
   SharedLibrary, ///< model.so (default)
   Mlir,          ///< the cv dialect after the pass pipeline, weights elided
   Summary,       ///< per-layer shapes, parameters and MACs; pipeline and memory figures
+  Onnx,          ///< the model as the frontend built it, written as ONNX
 };
 
 struct CompileOptions {
@@ -44,6 +45,14 @@ struct CompileOptions {
   autodiff::TrainingOptions training;
   /// `cvc check`: import and verify only, reporting every problem at once.
   bool checkOnly = false;
+  /// Keep the outputs marked `cv.aux_loss_weight` (training-only auxiliary
+  /// classifiers); inference drops them first (cv-drop-aux-outputs).
+  bool keepAuxOutputs = false;
+  /// .cvm models: weight initialisation ("auto", "he", "xavier") and its
+  /// seed, or an ONNX file to load the weights from by layer name.
+  std::string weightInit = "auto";
+  uint64_t seed = 0;
+  std::string weightsPath;
 };
 
 } // namespace cvc::driver

@@ -4,6 +4,7 @@
 
 #include "cvc/driver/ModelPlan.h"
 
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/Support/raw_ostream.h"
 
 namespace cvc::driver {
@@ -19,10 +20,20 @@ struct PlanFigures {
 
 PlanFigures measurePlan(const ModelPlan &plan);
 
+/// The parameters of a model as written, before any pass folds them: what a
+/// framework counts as its parameters (PyTorch's `parameters()`), and apart
+/// from them the batch-norm running statistics (buffers, not parameters).
+struct WrittenParameters {
+  uint64_t trainable = 0;
+  uint64_t statistics = 0;
+};
+
+WrittenParameters countWrittenParameters(mlir::func::FuncOp func);
+
 /// The per-kernel table and totals of `plan`, and how they compare with the
 /// same model planned without the pass pipeline (`before`).
 void printSummary(llvm::raw_ostream &os, const ModelPlan &plan, const PlanFigures &before,
-                  int optLevel);
+                  const WrittenParameters &written, int optLevel);
 
 } // namespace cvc::driver
 

@@ -20,6 +20,24 @@ def CvVerifyLowerable : Pass<"cv-verify-lowerable", "mlir::func::FuncOp"> {
   let dependentDialects = ["cvc::cv::CvDialect"];
 }
 
+def CvDropAuxOutputs : Pass<"cv-drop-aux-outputs", "mlir::func::FuncOp"> {
+  let summary = "Remove the training-only outputs (auxiliary classifiers) of a function";
+  let description = [{
+    A result carrying `cv.aux_loss_weight` (GoogLeNet's auxiliary
+    classifiers) feeds only the training loss. For inference, the driver runs
+    this pass first: such results leave the function's signature, and the
+    ops that computed nothing else are erased, so the model.so has the main
+    outputs only.
+
+    ```mlir
+    func.func @main(%x: ...) -> (tensor<?x1000xf32>, tensor<?x1000xf32> {cv.aux_loss_weight = 3.0e-01 : f32})
+    // becomes
+    func.func @main(%x: ...) -> tensor<?x1000xf32>
+    ```
+  }];
+  let dependentDialects = ["cvc::cv::CvDialect"];
+}
+
 def CvFoldBatchNorm : Pass<"cv-fold-batch-norm", "mlir::func::FuncOp"> {
   let summary = "Fold inference batch norms into the preceding convolution or fully connected layer";
   let description = [{

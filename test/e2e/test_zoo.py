@@ -1,0 +1,216 @@
+#!/usr/bin/python3
+"""The model zoo (models/*.cvm).
+
+    test_zoo.py params    every model's parameter count (`cvc --summary`, as
+                          written) equals its PyTorch equivalent's exactly
+    test_zoo.py run       every model compiles with cvc and runs with cvc-run
+                          at batch 2, with finite outputs of the right shape
+                          (ResNet-50 and VGG-16 are compiled by `weights`)
+    test_zoo.py weights   ResNet-50 and VGG-16 with torchvision's weights
+                          (exported to ONNX here, loaded by layer name) give
+                          PyTorch's outputs within the conformance tolerance
+    test_zoo.py onnx      `cvc --emit=onnx` writes models that pass ONNX's
+                          checker, ONNX Runtime runs them to cvc's outputs,
+                          and their initialisers load back by layer name
+"""
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+
+import numpy as np
+import torch
+import torchvision
+
+import cvclib
+import models
+
+ZOO = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models")
+TV = torchvision.models
+
+# Each .cvm with its PyTorch equivalent (the two-tower AlexNet is
+# test/e2e/models.py's, as the paper trained it).
+EQUIVALENTS = {
+    "lenet5": models.LeNet5,
+    "alexnet": models.AlexNet,
+    "alexnet_torchvision": TV.alexnet,
+    "vgg16": TV.vgg16,
+    "vgg19": TV.vgg19,
+    "resnet18": TV.resnet18,
+    "resnet34": TV.resnet34,
+    "resnet50": TV.resnet50,
+    "resnet101": TV.resnet101,
+    "resnet152": TV.resnet152,
+    "googlenet": lambda: TV.googlenet(aux_logits=False, init_weights=True),
+}
+
+# name: (input shape without the batch, output shape without the batch)
+RUNS = {
+    "lenet5": ((1, 32, 32), (10,)),
+    "lenet5_modern": ((1, 28, 28), (10,)),
+    "alexnet": ((3, 227, 227), (1000,)),
+    "alexnet_torchvision": ((3, 224, 224), (1000,)),
+    "vgg19": ((3, 224, 224), (1000,)),
+    "resnet18": ((3, 224, 224), (1000,)),
+    "resnet34": ((3, 224, 224), (1000,)),
+    "resnet101": ((3, 224, 224), (1000,)),
+    "resnet152": ((3, 224, 224), (1000,)),
+    "nin": ((3, 224, 224), (1000,)),
+    "googlenet": ((3, 224, 224), (1000,)),
+}
+
+
+def cvm(name):
+    return os.path.join(ZOO, name + ".cvm")
+
+
+def written_parameters(path, *flags):
+    """The 'as written' trainable parameter count of `cvc --summary`."""
+    proc = subprocess.run([cvclib.tool("cvc"), path, "--summary", *flags], capture_output=True,
+                          text=True)
+    if proc.returncode != 0:
+        raise cvclib.Failure(f"cvc --summary {path} failed:\n{proc.stderr}")
+    m = re.search(r"^as written: ([\d,]+) trainable parameters", proc.stdout, re.M)
+    if not m:
+        raise cvclib.Failure(f"no 'as written' line in cvc --summary:\n{proc.stdout}")
+    return int(m.group(1).replace(",", ""))
+
+
+def check_count(label, path, model, *flags):
+    expected = sum(p.numel() for p in model.parameters())
+    got = written_parameters(path, *flags)
+    print(f"  {label}: cvc {got:,}, PyTorch {expected:,}")
+    if got != expected:
+        raise cvclib.Failure(f"{label}: cvc counts {got:,} parameters, PyTorch {expected:,}")
+
+
+def test_params():
+    for name, make in EQUIVALENTS.items():
+        check_count(name, cvm(name), make())
+    check_count("googlenet with auxiliary heads", cvm("googlenet"),
+                TV.googlenet(aux_logits=True, init_weights=True), "--keep-aux-outputs")
+
+
+def model_dir(root, name):
+    """A folder of one model's files, so that cvc-run's output folder holds
+    that model's outputs only."""
+    path = os.path.join(root, name)
+    os.mkdir(path)
+    return path
+
+
+def test_run():
+    with tempfile.TemporaryDirectory(prefix="cvc-zoo-") as root:
+        for name, (shape, out_shape) in RUNS.items():
+            work = model_dir(root, name)
+            so = os.path.join(work, name + ".so")
+            seconds = cvclib.compile_model(cvm(name), so)
+            x = np.random.default_rng(0).standard_normal((2, *shape)).astype(np.float32)
+            inputs = {"image" if name.startswith("lenet") else "x": x}
+            outs, ms = cvclib.run_model(so, inputs, work)
+            if len(outs) != 1:
+                raise cvclib.Failure(f"{name}: {len(outs)} outputs, expected 1: {sorted(outs)}")
+            y = next(iter(outs.values()))
+            print(f"  {name}: compiled in {seconds:.1f} s, ran batch 2 in {ms:.1f} ms, "
+                  f"output {y.shape}, std {y.std():.3g}")
+            if y.shape != (2, *out_shape) or not np.all(np.isfinite(y)) or y.std() == 0:
+                raise cvclib.Failure(f"{name}: bad output {y.shape}, std {y.std()}")
+            os.remove(so)  # the big ones weigh hundreds of MB
+
+
+def check_weights(name, model, batch=2):
+    """Exports `model` (eval mode, batch norms kept, names kept), loads its
+    weights into models/<name>.cvm and compares outputs at `batch`."""
+    torch.manual_seed(0)
+    with tempfile.TemporaryDirectory(prefix="cvc-zoo-") as work:
+        onnx_path = os.path.join(work, name + ".onnx")
+        start = time.time()
+        cvclib.export(model, torch.randn(1, 3, 224, 224), onnx_path, unfolded=True)
+        print(f"{name}: exported torchvision's weights in {time.time() - start:.1f} s")
+        x = torch.randn(batch, 3, 224, 224)
+        with torch.no_grad():
+            ref = model(x).numpy()
+        so = os.path.join(work, name + ".so")
+        seconds = cvclib.compile_model(cvm(name), so, "--weights", onnx_path)
+        print(f"{name}: compiled with the loaded weights in {seconds:.1f} s")
+        outs, _ = cvclib.run_model(so, {"x": x.numpy()}, work)
+        cvclib.compare(f"{name}.cvm with torchvision's weights, batch {batch}",
+                       next(iter(outs.values())), ref, **cvclib.CONFORMANCE)
+
+
+def distinct_parameters(model):
+    """Random biases and batch-norm scales: with PyTorch's initial values (0
+    and 1) many tensors are equal, the exporter then stores one initialiser
+    for all of them under a single name, and their loading goes untested."""
+    generator = torch.Generator().manual_seed(1)
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            if name.endswith("bias"):
+                p.normal_(0.0, 0.05, generator=generator)
+            elif p.dim() == 1:
+                p.uniform_(0.5, 1.5, generator=generator)
+    return model
+
+
+def test_weights():
+    torch.manual_seed(0)
+    resnet = distinct_parameters(TV.resnet50())
+    check_weights("resnet50", models.calibrate_batchnorm(resnet, (3, 224, 224)))
+    torch.manual_seed(0)
+    check_weights("vgg16", distinct_parameters(TV.vgg16()).eval(), batch=1)
+
+
+ORT_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
+                       "ort_run.js")
+# Models covering every layer the language has: tanh and average pooling,
+# LRN and groups, residual adds and batch norms, concat, dropout and
+# auxiliary heads (dropped for inference).
+EXPORTED = {"lenet5": (1, 32, 32), "alexnet": (3, 227, 227), "resnet18": (3, 224, 224),
+            "googlenet": (3, 224, 224)}
+
+
+def test_onnx():
+    import onnx
+    with tempfile.TemporaryDirectory(prefix="cvc-zoo-") as root:
+        for name, shape in EXPORTED.items():
+            work = model_dir(root, name)
+            onnx_path = os.path.join(work, name + ".onnx")
+            # With GoogLeNet's auxiliary heads (extra outputs after the main
+            # one), so that every weight of the .cvm is in the file.
+            proc = subprocess.run([cvclib.tool("cvc"), cvm(name), "--emit=onnx", "-o", onnx_path,
+                                   "--seed", "7", "--keep-aux-outputs"],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise cvclib.Failure(f"cvc --emit=onnx {name} failed:\n{proc.stderr}")
+            model = onnx.load(onnx_path)
+            onnx.checker.check_model(model, full_check=True)
+            x = np.random.default_rng(1).standard_normal((2, *shape)).astype(np.float32)
+            x_path, ort_path = os.path.join(work, "x.npy"), os.path.join(work, "ort.npy")
+            np.save(x_path, x)
+            proc = subprocess.run(["node", ORT_RUN, onnx_path, "--input", x_path, "--output",
+                                   ort_path, "--iterations", "1", "--warmup", "0"],
+                                  capture_output=True, text=True)
+            if proc.returncode != 0:
+                raise cvclib.Failure(f"ONNX Runtime cannot run {name}:\n{proc.stderr}")
+            ort = np.load(ort_path)
+            input_name = model.graph.input[0].name
+            results = {}
+            for flags in (("--seed", "7"), ("--weights", onnx_path)):
+                so = os.path.join(work, name + ".so")
+                cvclib.compile_model(cvm(name), so, *flags)
+                outs, _ = cvclib.run_model(so, {input_name: x}, work)
+                results[flags[0]] = next(iter(outs.values()))
+            print(f"{name}: {len(model.graph.node)} ONNX nodes, "
+                  f"{len(model.graph.initializer)} initialisers, outputs "
+                  f"{[o.name for o in model.graph.output]}")
+            cvclib.compare(f"{name}: ONNX Runtime on the export vs cvc", ort, results["--seed"],
+                           **cvclib.CONFORMANCE)
+            cvclib.compare(f"{name}: cvc with the export's weights vs seeded", results["--weights"],
+                           results["--seed"], atol=0.0, rtol=1e-6)
+
+
+if __name__ == "__main__":
+    cvclib.main({"params": test_params, "run": test_run, "weights": test_weights,
+                "onnx": test_onnx}[sys.argv[1]])
