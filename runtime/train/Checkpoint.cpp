@@ -1,0 +1,140 @@
+//===- Checkpoint.cpp - a training run's state on disk ------------------===//
+//
+// Format (little-endian): "CVCCKPT1", then u64 seed, epoch, batch, step,
+// the model name and each state as (u64 length, bytes) strings and (u64
+// count, float32 values), and a trailing FNV-1a hash of everything before
+// it, so that a truncated or corrupted file is refused rather than loaded.
+//
+//===----------------------------------------------------------------------===//
+#include "Checkpoint.h"
+
+#include <cstdio>
+#include <cstring>
+#include <fcntl.h>
+#include <unistd.h>
+
+namespace cvc::train {
+namespace {
+
+constexpr char kMagic[8] = {'C', 'V', 'C', 'C', 'K', 'P', 'T', '1'};
+
+uint64_t fnv1a(const std::string &bytes) {
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+void putU64(std::string &out, uint64_t v) { out.append(reinterpret_cast<const char *>(&v), 8); }
+
+struct Reader {
+  const std::string &bytes;
+  size_t pos = 0;
+  bool u64(uint64_t &v) {
+    if (bytes.size() - pos < 8)
+      return false;
+    std::memcpy(&v, bytes.data() + pos, 8);
+    pos += 8;
+    return true;
+  }
+  bool text(std::string &s) {
+    uint64_t n;
+    if (!u64(n) || bytes.size() - pos < n)
+      return false;
+    s.assign(bytes.data() + pos, n);
+    pos += n;
+    return true;
+  }
+  bool floats(std::vector<float> &v) {
+    uint64_t n;
+    if (!u64(n) || (bytes.size() - pos) / sizeof(float) < n)
+      return false;
+    v.resize(n);
+    std::memcpy(v.data(), bytes.data() + pos, n * sizeof(float));
+    pos += n * sizeof(float);
+    return true;
+  }
+};
+
+} // namespace
+
+bool writeCheckpoint(const std::string &path, const Checkpoint &c, std::string &error) {
+  std::string bytes(kMagic, sizeof(kMagic));
+  for (uint64_t v : {c.seed, c.epoch, c.batch, c.step})
+    putU64(bytes, v);
+  putU64(bytes, c.model.size());
+  bytes += c.model;
+  putU64(bytes, c.states.size());
+  for (const Checkpoint::State &s : c.states) {
+    putU64(bytes, s.name.size());
+    bytes += s.name;
+    putU64(bytes, s.values.size());
+    bytes.append(reinterpret_cast<const char *>(s.values.data()), s.values.size() * sizeof(float));
+  }
+  putU64(bytes, fnv1a(bytes));
+
+  std::string temporary = path + ".tmp";
+  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  if (fd < 0) {
+    error = "cannot write checkpoint '" + temporary + "': " + std::strerror(errno);
+    return false;
+  }
+  size_t written = 0;
+  while (written < bytes.size()) {
+    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
+    if (n <= 0) {
+      error = "cannot write checkpoint '" + temporary + "': " + std::strerror(errno);
+      ::close(fd);
+      std::remove(temporary.c_str());
+      return false;
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0 || ::close(fd) != 0 || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    error = "cannot commit checkpoint '" + path + "': " + std::strerror(errno);
+    std::remove(temporary.c_str());
+    return false;
+  }
+  return true;
+}
+
+bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error) {
+  FILE *file = std::fopen(path.c_str(), "rb");
+  if (!file) {
+    error = "cannot read checkpoint '" + path + "': " + std::strerror(errno);
+    return false;
+  }
+  std::string bytes;
+  char buffer[1 << 16];
+  for (size_t n; (n = std::fread(buffer, 1, sizeof(buffer), file)) > 0;)
+    bytes.append(buffer, n);
+  std::fclose(file);
+  auto corrupt = [&](const char *what) {
+    error = "checkpoint '" + path + "' is " + what;
+    return false;
+  };
+  if (bytes.size() < sizeof(kMagic) + 8 || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0)
+    return corrupt("not a cvc checkpoint (bad magic)");
+  uint64_t stored;
+  std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
+  std::string body = bytes.substr(0, bytes.size() - 8);
+  if (fnv1a(body) != stored)
+    return corrupt("truncated or corrupted (checksum mismatch)");
+  Reader r{body, sizeof(kMagic)};
+  uint64_t count;
+  if (!r.u64(c.seed) || !r.u64(c.epoch) || !r.u64(c.batch) || !r.u64(c.step) ||
+      !r.text(c.model) || !r.u64(count))
+    return corrupt("truncated");
+  c.states.clear();
+  for (uint64_t i = 0; i < count; ++i) {
+    Checkpoint::State s;
+    if (!r.text(s.name) || !r.floats(s.values))
+      return corrupt("truncated");
+    c.states.push_back(std::move(s));
+  }
+  return true;
+}
+
+} // namespace cvc::train

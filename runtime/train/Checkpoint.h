@@ -1,0 +1,39 @@
+//===- Checkpoint.h - a training run's state on disk ------------*- C++ -*-===//
+//
+// A checkpoint holds every session state (parameters, optimizer slots,
+// statistics) and where the run stands (epoch, batch within it, global step,
+// seed), which together with the deterministic data order is all a resumed
+// run needs to continue exactly as an uninterrupted one. It is written to a
+// temporary file that is synced and renamed over the old one, so a kill at
+// any moment leaves either the previous or the new checkpoint, never half
+// of one.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CVC_TRAIN_CHECKPOINT_H
+#define CVC_TRAIN_CHECKPOINT_H
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace cvc::train {
+
+struct Checkpoint {
+  std::string model;          ///< the model's name, checked on resume
+  uint64_t seed = 0;
+  uint64_t epoch = 0;         ///< the epoch in progress
+  uint64_t batch = 0;         ///< batches of it already trained
+  uint64_t step = 0;          ///< global step (batches trained in all)
+  struct State {
+    std::string name;
+    std::vector<float> values;
+  };
+  std::vector<State> states;
+};
+
+bool writeCheckpoint(const std::string &path, const Checkpoint &checkpoint, std::string &error);
+bool readCheckpoint(const std::string &path, Checkpoint &checkpoint, std::string &error);
+
+} // namespace cvc::train
+
+#endif // CVC_TRAIN_CHECKPOINT_H

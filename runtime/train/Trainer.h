@@ -1,0 +1,46 @@
+//===- Trainer.h - the training loop over a model.so ------------*- C++ -*-===//
+#ifndef CVC_TRAIN_TRAINER_H
+#define CVC_TRAIN_TRAINER_H
+
+#include "ModelLibrary.h"
+#include "cvc/train.h"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cvc::train {
+
+/// A named tensor of the trained model (a slice of a state), for export.
+struct TrainedTensor {
+  std::vector<int64_t> shape;
+  std::vector<float> values;
+};
+
+class Trainer {
+public:
+  ~Trainer();
+  /// Loads the model and checks that it can train; false with `error`.
+  bool open(const std::string &modelPath, int threads, std::string &error);
+  /// Runs the loop of train.h.
+  bool run(const cvc_train_options &options, cvc_train_result &result, std::string &error);
+  /// Every named tensor (weights, statistics) of the session, by name.
+  std::map<std::string, TrainedTensor> tensors(std::string &error);
+
+private:
+  struct EntryIo {
+    size_t entry = 0;
+    std::vector<cvc_tensor_info> inputs, outputs;
+  };
+  bool describe(const char *name, EntryIo &io, std::string &error);
+  bool readStates(std::vector<std::vector<float>> &states, std::string &error);
+
+  tools::ModelLibrary lib;
+  const cvc_model *model = nullptr;
+  cvc_session *session = nullptr;
+  EntryIo trainIo, mainIo;
+};
+
+} // namespace cvc::train
+
+#endif // CVC_TRAIN_TRAINER_H

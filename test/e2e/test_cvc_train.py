@@ -1,0 +1,146 @@
+"""cvc-train on real data: LeNet-5 (ReLU, max pooling) on Debian's
+Fashion-MNIST, compiled with `cvc --train`.
+
+- A shortened run (600 batches of 64, two thirds of an epoch) must reach a test top-1
+  accuracy above a lower bound; the full 5-epoch run is a benchmark.
+- A run killed mid-epoch and resumed from its checkpoint ends with exactly
+  the states of an uninterrupted run.
+- A non-finite loss stops training with a clear message and leaves the
+  last checkpoint untouched.
+- The trained weights export to ONNX (checked by the ONNX checker); loaded
+  into PyTorch and compiled again by cvc, they give the same outputs.
+- The metrics log and the plot are written; bad input is refused.
+"""
+import json
+import os
+import struct
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+import onnx
+import onnx.numpy_helper
+import torch
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import cvclib  # noqa: E402
+import models  # noqa: E402
+
+BATCH = 64
+ACCURACY_BOUND = 0.75  # 600 steps of SGD reach about 0.80 on the test set
+
+
+def cvc_train(*args, expect_ok=True):
+    proc = subprocess.run([cvclib.tool("cvc-train"), *args], capture_output=True, text=True)
+    if expect_ok and proc.returncode != 0:
+        raise cvclib.Failure(f"cvc-train failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return proc
+
+
+def read_checkpoint_states(path):
+    """{state name: float32 array} of a cvc checkpoint (Checkpoint.cpp's format)."""
+    data = open(path, "rb").read()
+    if data[:8] != b"CVCCKPT1":
+        raise cvclib.Failure(f"{path} is not a checkpoint")
+    pos = 8 + 4 * 8
+    (n,) = struct.unpack_from("<Q", data, pos)
+    pos += 8 + n
+    (count,) = struct.unpack_from("<Q", data, pos)
+    pos += 8
+    states = {}
+    for _ in range(count):
+        (n,) = struct.unpack_from("<Q", data, pos)
+        name = data[pos + 8:pos + 8 + n].decode()
+        pos += 8 + n
+        (n,) = struct.unpack_from("<Q", data, pos)
+        states[name] = np.frombuffer(data, np.float32, n, pos + 8)
+        pos += 8 + 4 * n
+    return states
+
+
+def test():
+    with tempfile.TemporaryDirectory(prefix="cvc-train-e2e-") as work:
+        path = lambda name: os.path.join(work, name)
+        torch.manual_seed(0)
+        model = models.LeNet5Modern()
+        cvclib.export(model, torch.randn(1, 1, 28, 28), path("lenet.onnx"))
+        seconds = cvclib.compile_model(path("lenet.onnx"), path("lenet.so"), "--train",
+                                       "--train-batch", str(BATCH), "--momentum", "0.9")
+        print(f"compiled LeNet-5 for training in {seconds:.1f} s")
+
+        # A shortened run on real data.
+        proc = cvc_train(path("lenet.so"), "--epochs", "1", "--max-batches", "600", "--lr",
+                         "0.02", "--max-test", "5000", "--metrics", path("metrics.jsonl"),
+                         "--plot", path("curves.svg"), "--checkpoint", path("run.ckpt"),
+                         "--export-onnx", path("trained.onnx"), "--onnx-source",
+                         path("lenet.onnx"))
+        print(proc.stdout.strip())
+        lines = [json.loads(l) for l in open(path("metrics.jsonl"))]
+        top1 = lines[-1]["test_top1"]
+        print(f"  test top-1 after 600 steps: {top1:.4f} (bound {ACCURACY_BOUND}), "
+              f"train loss {lines[-1]['train_loss']:.4f}")
+        if top1 < ACCURACY_BOUND:
+            raise cvclib.Failure(f"test accuracy {top1:.4f} is below {ACCURACY_BOUND}")
+        svg = open(path("curves.svg")).read()
+        if "<svg" not in svg or "polyline" not in svg:
+            raise cvclib.Failure("the plot has no curves")
+
+        # The exported ONNX: valid, and the same network in PyTorch and cvc.
+        exported = onnx.load(path("trained.onnx"))
+        onnx.checker.check_model(exported)
+        weights = {i.name: torch.from_numpy(onnx.numpy_helper.to_array(i).copy())
+                   for i in exported.graph.initializer}
+        trained = models.LeNet5Modern()
+        trained.load_state_dict({k: weights[k] for k in trained.state_dict()})
+        trained.eval()
+        x = torch.rand(4, 1, 28, 28)
+        with torch.no_grad():
+            ref = trained(x).numpy()
+        cvclib.compile_model(path("trained.onnx"), path("trained.so"))
+        outs, _ = cvclib.run_model(path("trained.so"), {"input": x.numpy()}, work)
+        cvclib.compare("exported model, cvc vs PyTorch", outs["output"], ref,
+                       **cvclib.FIRST_PATH)
+
+        # Kill mid-epoch and resume: the same states as an uninterrupted run.
+        common = ["--epochs", "2", "--max-batches", "30", "--max-test", "500", "--seed", "7",
+                  "-q", "--augment", "mirror:p=0.5"]
+        cvc_train(path("lenet.so"), *common, "--checkpoint", path("whole.ckpt"))
+        cvc_train(path("lenet.so"), *common, "--checkpoint", path("parts.ckpt"),
+                  "--checkpoint-every", "10", "--stop-after-steps", "45")
+        cvc_train(path("lenet.so"), *common, "--checkpoint", path("parts.ckpt"), "--resume")
+        whole, parts = read_checkpoint_states(path("whole.ckpt")), read_checkpoint_states(
+            path("parts.ckpt"))
+        for name in whole:
+            diff = float(np.max(np.abs(whole[name] - parts[name])))
+            print(f"  resumed vs uninterrupted, state {name}: max difference {diff:.3e}")
+            if diff != 0.0:
+                raise cvclib.Failure(f"resuming changed state {name} (max difference {diff})")
+
+        # A diverging run stops and leaves the checkpoint as it was.
+        before = open(path("whole.ckpt"), "rb").read()
+        proc = cvc_train(path("lenet.so"), *common[:-2], "--epochs", "3", "--checkpoint",
+                         path("whole.ckpt"), "--resume", "--lr", "1e9", expect_ok=False)
+        print(f"  diverging run: exit {proc.returncode}: {proc.stderr.strip().splitlines()[-1]}")
+        if proc.returncode == 0 or "loss became" not in proc.stderr:
+            raise cvclib.Failure("a non-finite loss did not stop training with a message")
+        if open(path("whole.ckpt"), "rb").read() != before:
+            raise cvclib.Failure("the diverging run changed the last good checkpoint")
+
+        # Bad input: an inference-only model, a corrupt checkpoint, a wrong data set.
+        cvclib.compile_model(path("lenet.onnx"), path("infer.so"))
+        open(path("bad.ckpt"), "wb").write(before[: len(before) // 2])
+        for args, expected in [
+            ([path("infer.so")], "has no entry point 'train_step'"),
+            ([path("lenet.so"), "--checkpoint", path("bad.ckpt"), "--resume"], "truncated"),
+            ([path("lenet.so"), "--data", "idx:/nonexistent,/nonexistent"], "/nonexistent"),
+        ]:
+            proc = cvc_train(*args, "-q", expect_ok=False)
+            message = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""
+            print(f"  refused ({proc.returncode}): {message}")
+            if proc.returncode == 0 or expected not in proc.stderr:
+                raise cvclib.Failure(f"expected an error mentioning {expected!r}, got {proc.stderr!r}")
+
+
+if __name__ == "__main__":
+    cvclib.main(test)

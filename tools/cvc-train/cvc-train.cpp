@@ -1,0 +1,131 @@
+//===- cvc-train.cpp - train a model.so compiled with `cvc --train` -----===//
+//
+//   cvc lenet.onnx --train --train-batch 64 -o lenet.so
+//   cvc-train lenet.so --data fashion-mnist:train --test fashion-mnist:test --epochs 5
+//
+//===----------------------------------------------------------------------===//
+#include "OnnxWeights.h"
+#include "Trainer.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
+
+#include <cstdio>
+#include <unistd.h>
+
+using namespace llvm;
+
+namespace {
+
+cl::OptionCategory category("cvc-train options");
+cl::opt<std::string> modelPath(cl::Positional, cl::desc("<model.so built with cvc --train>"),
+                               cl::Required, cl::cat(category));
+cl::opt<std::string> data("data",
+                          cl::desc("Training data: fashion-mnist[:train], idx:IMAGES,LABELS, "
+                                   "cifar10:FILE,..., folder:DIR"),
+                          cl::init("fashion-mnist:train"), cl::cat(category));
+cl::opt<std::string> testData("test", cl::desc("Evaluation data after each epoch ('' for none)"),
+                              cl::init("fashion-mnist:test"), cl::cat(category));
+cl::opt<std::string> augment("augment", cl::desc("Augmentation pipeline, e.g. mirror:p=0.5,crop:size=28,pad=2"),
+                             cl::cat(category));
+cl::opt<int> epochs("epochs", cl::desc("Epochs (default 5)"), cl::init(5), cl::cat(category));
+cl::opt<double> lr("lr", cl::desc("Base learning rate (default 0.05)"), cl::init(0.05),
+                   cl::cat(category));
+cl::opt<std::string> schedule("schedule", cl::desc("constant, cosine or step:EPOCHS:GAMMA"),
+                              cl::init("constant"), cl::cat(category));
+cl::opt<int64_t> warmup("warmup", cl::desc("Linear warm-up steps"), cl::init(0), cl::cat(category));
+cl::opt<uint64_t> seed("seed", cl::desc("Data order and augmentation seed"), cl::init(0),
+                       cl::cat(category));
+cl::opt<int> threads("num-threads", cl::desc("Kernel threads (0: all cores)"), cl::init(0),
+                     cl::cat(category));
+cl::opt<int> loaderThreads("loader-threads", cl::desc("Data producer threads (default 2)"),
+                           cl::init(2), cl::cat(category));
+cl::opt<int64_t> maxBatches("max-batches", cl::desc("Batches per epoch at most (shortened runs)"),
+                            cl::init(0), cl::cat(category));
+cl::opt<int64_t> maxTest("max-test", cl::desc("Test images at most"), cl::init(0),
+                         cl::cat(category));
+cl::opt<float> mean("mean", cl::desc("Input normalisation: subtract"), cl::init(0.0f),
+                    cl::cat(category));
+cl::opt<float> stddev("std", cl::desc("Input normalisation: divide"), cl::init(1.0f),
+                      cl::cat(category));
+cl::opt<std::string> checkpoint("checkpoint", cl::desc("Checkpoint file (written atomically)"),
+                                cl::cat(category));
+cl::opt<int64_t> checkpointEvery("checkpoint-every", cl::desc("Steps between checkpoints"),
+                                 cl::init(0), cl::cat(category));
+cl::opt<bool> resume("resume", cl::desc("Continue from --checkpoint"), cl::cat(category));
+cl::opt<std::string> metrics("metrics", cl::desc("Metrics log (JSON lines)"), cl::cat(category));
+cl::opt<std::string> plot("plot", cl::desc("Loss and accuracy curves (SVG)"), cl::cat(category));
+cl::opt<std::string> exportOnnx("export-onnx",
+                                cl::desc("Write the trained model as ONNX (needs --onnx-source)"),
+                                cl::cat(category));
+cl::opt<std::string> onnxSource("onnx-source",
+                                cl::desc("The ONNX model the .so was compiled from"),
+                                cl::cat(category));
+cl::opt<int64_t> stopAfter("stop-after-steps", cl::desc("Stop as if killed after this step"),
+                           cl::init(0), cl::Hidden, cl::cat(category));
+cl::opt<bool> quiet("q", cl::desc("No progress output"), cl::cat(category));
+
+} // namespace
+
+int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
+  cl::HideUnrelatedOptions({&category});
+  cl::ParseCommandLineOptions(argc, argv, "cvc-train: train a model compiled with cvc --train\n");
+  if (!exportOnnx.empty() && onnxSource.empty()) {
+    std::fprintf(stderr, "cvc-train: error: --export-onnx needs --onnx-source\n");
+    return 1;
+  }
+  cvc_train_options o;
+  cvc_train_options_init(&o);
+  o.train_data = data.c_str();
+  o.test_data = testData.empty() ? nullptr : testData.c_str();
+  o.augment = augment.empty() ? nullptr : augment.c_str();
+  o.epochs = epochs;
+  o.learning_rate = lr;
+  o.schedule = schedule.c_str();
+  o.warmup_steps = warmup;
+  o.seed = seed;
+  o.threads = threads;
+  o.loader_threads = loaderThreads;
+  o.max_batches_per_epoch = maxBatches;
+  o.max_test_images = maxTest;
+  o.mean = mean;
+  o.std = stddev;
+  o.checkpoint = checkpoint.empty() ? nullptr : checkpoint.c_str();
+  o.checkpoint_every = checkpointEvery;
+  o.resume = resume;
+  o.metrics = metrics.empty() ? nullptr : metrics.c_str();
+  o.plot = plot.empty() ? nullptr : plot.c_str();
+  o.progress = !quiet;
+  o.stop_after_steps = stopAfter;
+  if (o.epochs < 1 || !(o.learning_rate >= 0) || !(o.std > 0)) {
+    std::fprintf(stderr, "cvc-train: error: --epochs must be >= 1, --lr >= 0, --std > 0\n");
+    return 1;
+  }
+
+  cvc::train::Trainer trainer;
+  std::string error;
+  cvc_train_result result;
+  if (!trainer.open(modelPath, threads, error) || !trainer.run(o, result, error)) {
+    std::fprintf(stderr, "\ncvc-train: error: %s\n", error.c_str());
+    return 1;
+  }
+  if (!quiet && result.epochs_completed > 0)
+    std::printf("trained %d epochs, %lld steps: %.0f images/s in the steps, waited %.2f s for "
+                "data; test top-1 %.2f%%, top-5 %.2f%%\n",
+                result.epochs_completed, static_cast<long long>(result.steps),
+                result.images_per_second, result.loader_wait_seconds, 100 * result.test_top1,
+                100 * result.test_top5);
+  if (!exportOnnx.empty()) {
+    std::map<std::string, cvc::train::TrainedTensor> named = trainer.tensors(error);
+    size_t replaced = 0;
+    if (!error.empty() ||
+        !cvc::train::exportOnnxWeights(onnxSource, exportOnnx, named, replaced, error)) {
+      std::fprintf(stderr, "cvc-train: error: %s\n", error.c_str());
+      return 1;
+    }
+    if (!quiet)
+      std::printf("wrote %s (%zu trained initialisers)\n", exportOnnx.c_str(), replaced);
+  }
+  return 0;
+}
