@@ -225,7 +225,13 @@ LogicalResult TrainStepBuilder::build() {
   SmallVector<std::pair<std::string, Type>> extra;
   auto scalar = RankedTensorType::get({1}, Float32Type::get(ctx));
   extra.push_back({"labels", RankedTensorType::get({options.batch}, Float32Type::get(ctx))});
-  for (const std::string &name : optimizerScalarNames(options))
+  std::vector<std::string> scalarNames = optimizerScalarNames(options);
+  SmallVector<cv::DropoutOp> dropouts;
+  train.walk([&](cv::DropoutOp d) { dropouts.push_back(d); });
+  // Dropout masks are drawn from the step count, which Adam reads too.
+  if (!dropouts.empty() && llvm::find(scalarNames, "step") == scalarNames.end())
+    scalarNames.push_back("step");
+  for (const std::string &name : scalarNames)
     extra.push_back({name, scalar});
   size_t firstState = main.getNumArguments() + extra.size();
   extra.push_back({"parameters", flatType(ctx, tensors.parameterCount)});
@@ -250,6 +256,18 @@ LogicalResult TrainStepBuilder::build() {
 
   StateTensors trainTensors = findStateTensors(train, options.frozenPrefixes);
   std::vector<Value> views = replaceWithViews(train, trainTensors, parameters, statistics);
+
+  // Dropout multiplies by a fresh mask every step; the product's gradient
+  // rule then applies the same mask to the gradient.
+  for (auto [index, dropout] : llvm::enumerate(dropouts)) {
+    OpBuilder b(dropout);
+    Value mask = b.create<cv::DropoutMaskOp>(dropout.getLoc(), dropout.getType(), argNamed("step"),
+                                             dropout.getRatioAttr(),
+                                             b.getI64IntegerAttr(static_cast<int64_t>(index)));
+    Value dropped = b.create<cv::MulOp>(dropout.getLoc(), dropout.getInput(), mask);
+    dropout.getOutput().replaceAllUsesWith(dropped);
+    dropout.erase();
+  }
 
   // Batch norms switch to batch statistics; their running statistics update.
   llvm::DenseMap<Value, Value> newStatistic;

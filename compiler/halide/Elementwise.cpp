@@ -164,4 +164,35 @@ FailureOr<Kernel> lowerActivationBackward(cv::ActivationBackwardOp op,
   return finishKernel(op, result, {output, dyParam}, schedule, 0);
 }
 
+FailureOr<Kernel> lowerDropoutMask(cv::DropoutMaskOp op, const Halide::Target &target) {
+  std::vector<int64_t> shape = halideShape(op.getMask());
+  std::vector<Var> vars = makeVars(shape.size());
+  Halide::ImageParam stepParam = makeInput(op.getStep(), "step");
+  using Halide::UInt;
+  auto u32 = [](Expr e) { return Halide::cast(UInt(32), e); };
+  Expr index = u32(0);
+  int64_t stride = 1;
+  for (size_t d = 0; d < shape.size(); ++d) {
+    index += u32(vars[d]) * u32(Expr(static_cast<int>(stride)));
+    stride *= shape[d];
+  }
+  Expr step = u32(Halide::cast<int>(stepParam(0)));
+  uint32_t seed = static_cast<uint32_t>(op.getSeed() + 1);
+  // The hash of the op's description (a murmur3 finaliser).
+  Expr h = (index * u32(Expr(0x9E3779B1u))) ^ (step * u32(Expr(0x85EBCA77u))) ^
+           u32(Expr(seed * 0xC2B2AE3Du));
+  h = h ^ (h >> 16);
+  h = h * u32(Expr(0x85EBCA6Bu));
+  h = h ^ (h >> 13);
+  h = h * u32(Expr(0xC2B2AE35u));
+  h = h ^ (h >> 16);
+  double ratio = op.getRatio().convertToDouble();
+  uint64_t threshold = static_cast<uint64_t>(ratio * 4294967296.0);
+  Expr keep = Halide::cast(Halide::UInt(64), h) >= Halide::cast(Halide::UInt(64), Expr(threshold));
+  Func result("dropout_mask");
+  result(vars) = Halide::select(keep, static_cast<float>(1.0 / (1.0 - ratio)), 0.0f);
+  std::string schedule = scheduleElementwise(result, vars, shape, target);
+  return finishKernel(op, result, {stepParam}, schedule, 0);
+}
+
 } // namespace cvc::halide

@@ -20,7 +20,10 @@ namespace cvc::onnx_frontend {
 std::vector<int64_t> readIntTensor(const onnx::TensorProto &t) {
   std::vector<int64_t> values;
   bool wide = t.data_type() == onnx::TensorProto::INT64;
-  if (t.has_raw_data()) {
+  if (t.has_raw_data() && t.data_type() == onnx::TensorProto::BOOL) {
+    for (char c : t.raw_data())
+      values.push_back(c != 0);
+  } else if (t.has_raw_data()) {
     size_t width = wide ? 8 : 4;
     const std::string &raw = t.raw_data();
     for (size_t off = 0; off + width <= raw.size(); off += width) {

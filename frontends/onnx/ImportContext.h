@@ -135,8 +135,11 @@ mlir::LogicalResult readOnnxModel(mlir::MLIRContext &ctx, llvm::StringRef path,
 std::vector<int64_t> readIntTensor(const onnx::TensorProto &t);
 
 /// True for the integer element types readIntTensor reads.
+/// Integer tensors (and booleans, as 0/1) are compile-time values: shapes,
+/// axes, flags such as Dropout's training_mode.
 inline bool isIntTensor(const onnx::TensorProto &t) {
-  return t.data_type() == onnx::TensorProto::INT64 || t.data_type() == onnx::TensorProto::INT32;
+  return t.data_type() == onnx::TensorProto::INT64 || t.data_type() == onnx::TensorProto::INT32 ||
+         t.data_type() == onnx::TensorProto::BOOL;
 }
 
 /// "<file>: node '<name>' (<OpType>)", naming an unnamed node by its first output.

@@ -159,17 +159,34 @@ LogicalResult importReshape(ImportContext &ic) {
   return bindReshaped(ic, *input, shape);
 }
 
-LogicalResult importIdentity(ImportContext &ic) {
-  if (ic.node->op_type() == "Dropout") {
-    if (failed(ic.checkAttrs({"ratio", "is_test", "seed"})))
-      return failure();
-    if (ic.intConstant(2) && !ic.intConstant(2)->empty() && (*ic.intConstant(2))[0] != 0)
-      return ic.fail("training-mode dropout is not supported");
-    if (ic.node->output_size() > 1 && !ic.node->output(1).empty())
-      return ic.fail("the mask output of Dropout is not supported");
-  } else if (failed(ic.checkAttrs({}))) {
+/// Dropout becomes cv.dropout (the identity at inference, a random mask in a
+/// training step), with its ratio from the attribute (opset < 12) or the
+/// constant second input. Its training_mode input is ignored: what cvc
+/// compiles, inference or a training step, decides which behaviour runs
+/// (PyTorch only exports Dropout nodes from a model in training mode).
+LogicalResult importDropout(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"ratio", "is_test", "seed"})))
     return failure();
+  // The mask output (which training-mode exports name) stays unbound: a node
+  // reading it fails to import, naming it.
+  float ratio = ic.floatAttr("ratio", 0.5f);
+  if (ic.hasInput(1)) {
+    auto given = ic.floatConstant(1);
+    if (!given || given->data.size() != 1)
+      return ic.fail("the dropout ratio must be a constant scalar");
+    ratio = given->data[0];
   }
+  if (!(ratio >= 0.0f && ratio < 1.0f))
+    return ic.fail("dropout ratio " + std::to_string(ratio) + " is outside [0, 1)");
+  auto input = ic.input(0);
+  if (failed(input))
+    return failure();
+  return ic.bind(0, ic.create<cv::DropoutOp>(*input, ic.builder.getF32FloatAttr(ratio)));
+}
+
+LogicalResult importIdentity(ImportContext &ic) {
+  if (failed(ic.checkAttrs({})))
+    return failure();
   const std::string &in = ic.node->input(0);
   if (auto it = ic.values.find(in); it != ic.values.end()) {
     ic.setOutput(0, it->second);
@@ -555,7 +572,7 @@ void addShapeImports(std::map<std::string, ImportFn> &table) {
   table["Flatten"] = importFlatten;
   table["Reshape"] = importReshape;
   table["Identity"] = importIdentity;
-  table["Dropout"] = importIdentity;
+  table["Dropout"] = importDropout;
   table["Pad"] = importPad;
   table["Concat"] = importConcat;
   table["Squeeze"] = [](ImportContext &ic) { return importSqueezeFamily(ic, true); };

@@ -53,6 +53,50 @@ class EveryOp(nn.Module):
         return self.fc(torch.flatten(nn.functional.pad(z, (0, 1, 0, 1)), 1))
 
 
+class DropoutMLP(nn.Module):
+    """A classifier with dropout; `mask`, when set, replaces PyTorch's own
+    random mask so that a step can be reproduced exactly."""
+
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(20, 64), nn.Linear(64, 10)
+        self.drop = nn.Dropout(0.5)
+        self.mask = None
+
+    def forward(self, x):
+        h = torch.relu(self.fc1(x))
+        return self.fc2(h * self.mask if self.mask is not None else self.drop(h))
+
+
+def check_dropout(work, batch):
+    """The training step draws the documented mask (a hash of the op's seed,
+    the step and the element) and differentiates through it: with PyTorch
+    given the same mask, gradients agree; another step draws another mask."""
+    torch.manual_seed(0)
+    net = DropoutMLP()
+    net.train()
+    path = os.path.join(work, "dropout.onnx")
+    # Only a model in training mode exports its Dropout nodes.
+    torch.onnx.export(net, torch.randn(1, 20), path, opset_version=13, input_names=["input"],
+                      output_names=["output"],
+                      dynamic_axes={"input": {0: "batch"}, "output": {0: "batch"}},
+                      training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False)
+    so = os.path.join(work, "dropout.so")
+    cvclib.compile_model(path, so, "--train", "--train-batch", str(batch), "--momentum", "0",
+                         "--train-export-gradients")
+    cm = trainlib.Model(so)
+    x, y = random_batch((20,), 10, batch, 9)
+    grads = []
+    for step in (1, 2):
+        mask = trainlib.dropout_mask((batch, 64), 0.5, seed=0, step=step)
+        print(f"  dropout step {step}: {np.mean(mask == 0):.3f} of the activations dropped")
+        net.mask = torch.from_numpy(mask)
+        res = check_gradients(f"dropout MLP step {step}", net, cm, x, y, step=step)
+        grads.append(res["gradients"][0])
+    if np.array_equal(grads[0], grads[1]):
+        raise cvclib.Failure("two steps drew the same dropout mask")
+
+
 def batchnorm_momentum(model, momentum=0.1):
     # calibrate_batchnorm leaves cumulative averaging on; training uses momentum.
     for m in model.modules():
@@ -75,7 +119,7 @@ def step_inputs(x, y, optimizer, lr, step):
     return inputs
 
 
-def check_gradients(name, model, cm, x, y, optimizer="sgd", tol=GRAD_TOL):
+def check_gradients(name, model, cm, x, y, optimizer="sgd", tol=GRAD_TOL, step=1):
     """One step at learning rate 0: the exported gradient against autograd's.
     A float64 copy of the model is the oracle when float32 PyTorch itself
     is far from it (a deep network's batch-norm gradients on a small batch
@@ -88,7 +132,7 @@ def check_gradients(name, model, cm, x, y, optimizer="sgd", tol=GRAD_TOL):
     model.zero_grad()
     loss = nn.functional.cross_entropy(model(x), y)
     loss.backward()
-    res = cm.run("train_step", step_inputs(x, y, optimizer, 0.0, 1))
+    res = cm.run("train_step", step_inputs(x, y, optimizer, 0.0, step))
     print(f"  {name}: loss {res['loss'][0]:.7f}, PyTorch {loss.item():.7f}")
     if abs(res["loss"][0] - loss.item()) > 1e-5 * max(1.0, abs(loss.item())):
         raise cvclib.Failure(f"{name}: loss {res['loss'][0]} differs from PyTorch's {loss.item()}")
@@ -201,6 +245,8 @@ def test():
             check_steps("LeNet-5 (1998)", lenet98, cm,
                         [random_batch((1, 32, 32), 10, batch, s) for s in (5, 6)], optimizer, opt,
                         1e-3)
+
+        check_dropout(work, batch)
 
         # Every op family with a gradient rule.
         torch.manual_seed(0)

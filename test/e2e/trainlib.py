@@ -153,7 +153,20 @@ class Model:
 
 def optimizer_scalars(optimizer, lr, step):
     """The [1] inputs train_step reads for optimizer at 1-based `step`."""
-    scalars = {"learning_rate": np.array([lr], np.float32)}
-    if optimizer in ("adam", "adamw"):
-        scalars["step"] = np.array([step], np.float32)
-    return scalars
+    # "step" also seeds dropout masks; a model that reads neither ignores it.
+    return {"learning_rate": np.array([lr], np.float32), "step": np.array([step], np.float32)}
+
+
+def dropout_mask(shape, ratio, seed, step):
+    """cv.dropout_mask's definition (CvGradientOps.td), in numpy."""
+    u32 = np.uint32
+    i = np.arange(int(np.prod(shape)), dtype=np.uint64).astype(u32)
+    h = (i * u32(0x9E3779B1)) ^ u32((step * 0x85EBCA77) & 0xFFFFFFFF) ^ \
+        u32(((seed + 1) * 0xC2B2AE3D) & 0xFFFFFFFF)
+    h ^= h >> u32(16)
+    h *= u32(0x85EBCA6B)
+    h ^= h >> u32(13)
+    h *= u32(0xC2B2AE35)
+    h ^= h >> u32(16)
+    keep = h.astype(np.uint64) >= np.uint64(int(ratio * 4294967296.0))
+    return np.where(keep, np.float32(1.0 / (1.0 - ratio)), np.float32(0.0)).reshape(shape)

@@ -148,6 +148,17 @@ LogicalResult SoftmaxCrossEntropyBackwardOp::verify() {
   return success();
 }
 
+LogicalResult DropoutMaskOp::verify() {
+  if (typeOf(getStep()).getShape() != ArrayRef<int64_t>{1})
+    return emitOpError() << "the step is a [1] tensor";
+  if (!typeOf(getMask()).hasStaticShape())
+    return emitOpError() << "the mask must have a static shape";
+  float ratio = getRatio().convertToFloat();
+  if (!(ratio >= 0.0f && ratio < 1.0f))
+    return emitOpError() << "ratio must be in [0, 1), got " << ratio;
+  return success();
+}
+
 LogicalResult ExpandOp::verify() {
   ArrayRef<int64_t> in = typeOf(getInput()).getShape(), out = typeOf(getOutput()).getShape();
   if (in.size() > out.size())

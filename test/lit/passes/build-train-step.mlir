@@ -115,3 +115,19 @@ func.func @main(%x: tensor<?x3xf32> {cv.name = "x"}) -> tensor<?x3xf32> {
   %r = cv.relu %x : tensor<?x3xf32>
   return %r : tensor<?x3xf32>
 }
+
+// -----
+
+// Dropout multiplies by a mask drawn from the step count, which becomes an
+// input; the gradient goes through the same product.
+// CHECK-LABEL: func.func @train_step
+// CHECK-SAME: %[[STEP:[a-z0-9]+]]: tensor<1xf32> {cv.name = "step"}
+// CHECK: %[[MASK:.*]] = cv.dropout_mask %[[STEP]] {ratio = 2.500000e-01 : f32, seed = 0 : i64} : (tensor<1xf32>) -> tensor<4x3xf32>
+// CHECK: cv.mul %{{.*}}, %[[MASK]]
+// CHECK-NOT: cv.dropout
+func.func @main(%x: tensor<?x3xf32> {cv.name = "x"}) -> tensor<?x2xf32> {
+  %d = cv.dropout %x {ratio = 0.25 : f32} : tensor<?x3xf32>
+  %w = cv.constant dense<1.0> : tensor<2x3xf32>
+  %y = cv.fully_connected %d, %w : (tensor<?x3xf32>, tensor<2x3xf32>) -> tensor<?x2xf32>
+  return %y : tensor<?x2xf32>
+}

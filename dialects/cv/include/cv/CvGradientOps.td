@@ -155,6 +155,28 @@ def Cv_SoftmaxCrossEntropyBackwardOp : Cv_Op<"softmax_cross_entropy_backward", [
   let hasVerifier = 1;
 }
 
+def Cv_DropoutMaskOp : Cv_Op<"dropout_mask", [Pure]> {
+  let summary = "The mask a training step multiplies a cv.dropout's input by.";
+  let description = [{
+    Element `i` (row-major) of the result is 0 with probability `ratio` and
+    `1 / (1 - ratio)` otherwise, drawn from a hash of (`seed`, the step
+    count, `i`), so that a step is reproducible and a resumed run draws the
+    masks an uninterrupted one would. With u = hash(seed, step, i):
+
+        h = i * 0x9E3779B1 ^ step * 0x85EBCA77 ^ (seed + 1) * 0xC2B2AE3D
+        h ^= h >> 16; h *= 0x85EBCA6B; h ^= h >> 13; h *= 0xC2B2AE35; h ^= h >> 16
+        mask[i] = h < ratio * 2^32 ? 0 : 1 / (1 - ratio)      (uint32 arithmetic)
+
+    ```mlir
+    %m = cv.dropout_mask %step {ratio = 5.0e-01 : f32, seed = 0} : (tensor<1xf32>) -> tensor<32x4096xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$step, F32Attr:$ratio, I64Attr:$seed);
+  let results = (outs Cv_Tensor:$mask);
+  let assemblyFormat = "$step attr-dict `:` functional-type(operands, results)";
+  let hasVerifier = 1;
+}
+
 def Cv_ExpandOp : Cv_Op<"expand", [Pure]> {
   let summary = "Broadcasts a tensor to the result's shape (numpy rules).";
   let description = [{

@@ -57,3 +57,11 @@ func.func @expand_shape(%x: tensor<1x6x2x1xf32>) {
   %e = cv.expand %x : (tensor<1x6x2x1xf32>) -> tensor<8x6x28x28xf32>
   return
 }
+
+// -----
+
+func.func @dropout_ratio(%s: tensor<1xf32>) {
+  // expected-error@+1 {{ratio must be in [0, 1), got 1}}
+  %m = cv.dropout_mask %s {ratio = 1.0 : f32, seed = 0} : (tensor<1xf32>) -> tensor<4x4xf32>
+  return
+}

@@ -28,5 +28,7 @@ func.func @gradients(%x: tensor<8x1x28x28xf32>, %w: tensor<6x1x5x5xf32>,
       : (tensor<8x10xf32>, tensor<8xf32>, tensor<1xf32>) -> tensor<8x10xf32>
   // CHECK: cv.expand
   %e = cv.expand %c : (tensor<1x6x1x1xf32>) -> tensor<8x6x28x28xf32>
+  // CHECK: cv.dropout_mask %{{.*}} {ratio = 5.000000e-01 : f32, seed = 3 : i64}
+  %d = cv.dropout_mask %s {ratio = 0.5 : f32, seed = 3} : (tensor<1xf32>) -> tensor<8x10xf32>
   return
 }
