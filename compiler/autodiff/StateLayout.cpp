@@ -38,17 +38,22 @@ bool frozen(const std::string &name, const std::vector<std::string> &prefixes) {
 
 } // namespace
 
-StateTensors findStateTensors(func::FuncOp func, const std::vector<std::string> &frozenPrefixes) {
+StateTensors findStateTensors(func::FuncOp func, const FreezeRule &freeze) {
   StateTensors tensors;
   llvm::DenseSet<Value> seen;
+  bool reachedUntil = freeze.until.empty();
+  /// Adds `v` as a state tensor; false when it stays a constant.
   auto add = [&](Value v, StateRole role) {
     auto constant = v ? v.getDefiningOp<cv::ConstantOp>() : cv::ConstantOp();
     if (!constant || !seen.insert(v).second)
-      return;
+      return false;
     StateSlice slice;
     slice.name = constantName(constant, tensors.slices.size());
-    if (role == StateRole::Parameter && frozen(slice.name, frozenPrefixes))
-      return;
+    if (role == StateRole::Parameter) {
+      reachedUntil |= llvm::StringRef(slice.name).starts_with(freeze.until);
+      if (!reachedUntil || frozen(slice.name, freeze.prefixes))
+        return false;
+    }
     slice.role = role;
     slice.shape.assign(llvm::cast<RankedTensorType>(v.getType()).getShape().begin(),
                        llvm::cast<RankedTensorType>(v.getType()).getShape().end());
@@ -57,6 +62,7 @@ StateTensors findStateTensors(func::FuncOp func, const std::vector<std::string> 
     count += slice.size();
     tensors.constants.push_back(v);
     tensors.slices.push_back(std::move(slice));
+    return true;
   };
   func.walk([&](Operation *op) {
     if (auto conv = llvm::dyn_cast<cv::Conv2DOp>(op)) {
@@ -66,10 +72,13 @@ StateTensors findStateTensors(func::FuncOp func, const std::vector<std::string> 
       add(fc.getWeight(), StateRole::Parameter);
       add(fc.getBias(), StateRole::Parameter);
     } else if (auto bn = llvm::dyn_cast<cv::BatchNormOp>(op)) {
-      add(bn.getScale(), StateRole::Parameter);
-      add(bn.getBias(), StateRole::Parameter);
-      add(bn.getMean(), StateRole::Statistic);
-      add(bn.getVariance(), StateRole::Statistic);
+      // A frozen batch norm keeps its statistics: it normalises as at inference.
+      bool trains = add(bn.getScale(), StateRole::Parameter);
+      trains |= add(bn.getBias(), StateRole::Parameter);
+      if (trains) {
+        add(bn.getMean(), StateRole::Statistic);
+        add(bn.getVariance(), StateRole::Statistic);
+      }
     }
   });
   return tensors;

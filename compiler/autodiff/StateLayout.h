@@ -31,11 +31,16 @@ struct StateTensors {
   int64_t parameterCount = 0, statisticCount = 0;
 };
 
+/// Which parameters stay constants.
+struct FreezeRule {
+  std::vector<std::string> prefixes; ///< names starting with one of these
+  std::string until;                 ///< everything before the first name starting with this
+};
+
 /// Finds the trainable weights (layer weights and biases, batch-norm scale
-/// and shift) and batch-norm statistics of `func`; names starting with a
-/// frozen prefix stay constants.
-StateTensors findStateTensors(mlir::func::FuncOp func,
-                              const std::vector<std::string> &frozenPrefixes);
+/// and shift) and batch-norm statistics of `func`, in graph order; frozen
+/// parameters stay constants.
+StateTensors findStateTensors(mlir::func::FuncOp func, const FreezeRule &freeze);
 
 /// Replaces each state constant of `func` by a view (slice + reshape) of the
 /// flat [1, N] argument of its role, at the top of the function. Returns the

@@ -4,6 +4,7 @@
 #include "Gradients.h"
 #include "Optimizers.h"
 #include "StateLayout.h"
+#include "TransferLearning.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -108,9 +109,16 @@ public:
 
 private:
   LogicalResult checkOutputs();
-  LogicalResult differentiate(func::FuncOp train, OpBuilder &b, Value lossGradSeed,
+  LogicalResult differentiate(func::FuncOp train, OpBuilder &b, Value labels, Value lossGradSeed,
                               const std::vector<Value> &views, std::vector<Value> &gradients);
   void recordStates(const StateTensors &tensors);
+  FreezeRule freezeRule() const { return {options.frozenPrefixes, options.freezeUntil}; }
+  bool hasAuxOutputs() {
+    for (unsigned i = 0; i < main.getNumResults(); ++i)
+      if (main.getResultAttr(i, kAuxWeightAttr))
+        return true;
+    return false;
+  }
   void rewriteMain(const StateTensors &tensors);
 
   ModuleOp module;
@@ -134,7 +142,8 @@ LogicalResult TrainStepBuilder::checkOutputs() {
   return success();
 }
 
-LogicalResult TrainStepBuilder::differentiate(func::FuncOp train, OpBuilder &b, Value seedScale,
+LogicalResult TrainStepBuilder::differentiate(func::FuncOp train, OpBuilder &b, Value labels,
+                                              Value seedScale,
                                               const std::vector<Value> &views,
                                               std::vector<Value> &gradients) {
   // Which values depend on a parameter: only their gradients are computed.
@@ -162,7 +171,6 @@ LogicalResult TrainStepBuilder::differentiate(func::FuncOp train, OpBuilder &b, 
       it->second = b.create<cv::AddOp>(g.getLoc(), it->second, g);
   };
   // Seeds: the loss gradient of every output that has a loss.
-  Value labels = train.getArgument(main.getNumArguments());
   for (unsigned i = 0; i < ret.getNumOperands(); ++i) {
     auto weight = main.getResultAttrOfType<FloatAttr>(i, kAuxWeightAttr);
     if (i != 0 && !weight)
@@ -203,21 +211,50 @@ LogicalResult TrainStepBuilder::differentiate(func::FuncOp train, OpBuilder &b, 
 LogicalResult TrainStepBuilder::build() {
   if (failed(checkOutputs()))
     return failure();
-  StateTensors tensors = findStateTensors(main, options.frozenPrefixes);
+  if (options.replaceHead > 0 &&
+      failed(replaceHead(main, options.replaceHead, options.headSeed)))
+    return failure();
+  if (!options.freezeUntil.empty()) {
+    StateTensors all = findStateTensors(main, {options.frozenPrefixes, ""});
+    if (llvm::none_of(all.slices, [&](const StateSlice &s) {
+          return llvm::StringRef(s.name).starts_with(options.freezeUntil);
+        }))
+      return main.emitError() << "--freeze-until '" << options.freezeUntil
+                              << "': no parameter's name starts with it";
+  }
+  StateTensors tensors = findStateTensors(main, freezeRule());
   if (tensors.parameterCount == 0)
     return main.emitError() << "the model has no trainable parameters"
-                            << (options.frozenPrefixes.empty() ? "" : " left after freezing");
+                            << (options.frozenPrefixes.empty() && options.freezeUntil.empty()
+                                    ? ""
+                                    : " left after freezing");
   for (Value v : tensors.constants)
     if (!cv::readFloatConstant(v))
       return v.getDefiningOp()->emitOpError() << "holds no readable data to train from";
   initialParameters = initialState(tensors, StateRole::Parameter);
   initialStatistics = initialState(tensors, StateRole::Statistic);
 
+  // Only the head trains on what a frozen network computes: the loop can
+  // train it from cached features. Not with dropout, which must draw a new
+  // mask every step.
+  cv::FullyConnectedOp head = findHead(main);
+  bool hasDropout = false;
+  main.walk([&](cv::DropoutOp) { hasDropout = true; });
+  bool headOnly = head && !hasAuxOutputs() && !hasDropout &&
+                  head.getInput().getDefiningOp() != nullptr &&
+                  llvm::all_of(tensors.constants, [&](Value v) {
+                    return v == head.getWeight() || v == head.getBias();
+                  });
+
   func::FuncOp train = main.clone();
   train.setName("train_step");
   module.push_back(train);
   if (failed(setStaticBatch(train, options.batch)))
     return failure();
+  if (headOnly) {
+    addFeaturesEntry(module, main);
+    trainFromFeatures(train);
+  }
 
   // Arguments: the model's inputs, labels, optimizer scalars, then states.
   Block &body = train.getBody().front();
@@ -233,7 +270,7 @@ LogicalResult TrainStepBuilder::build() {
     scalarNames.push_back("step");
   for (const std::string &name : scalarNames)
     extra.push_back({name, scalar});
-  size_t firstState = main.getNumArguments() + extra.size();
+  size_t firstState = train.getNumArguments() + extra.size();
   extra.push_back({"parameters", flatType(ctx, tensors.parameterCount)});
   for (const std::string &name : optimizerSlotNames(options))
     extra.push_back({name, flatType(ctx, tensors.parameterCount)});
@@ -254,7 +291,7 @@ LogicalResult TrainStepBuilder::build() {
   };
   Value parameters = argNamed("parameters"), statistics = argNamed("statistics");
 
-  StateTensors trainTensors = findStateTensors(train, options.frozenPrefixes);
+  StateTensors trainTensors = findStateTensors(train, freezeRule());
   std::vector<Value> views = replaceWithViews(train, trainTensors, parameters, statistics);
 
   // Dropout multiplies by a fresh mask every step; the product's gradient
@@ -272,7 +309,11 @@ LogicalResult TrainStepBuilder::build() {
   // Batch norms switch to batch statistics; their running statistics update.
   llvm::DenseMap<Value, Value> newStatistic;
   SmallVector<cv::BatchNormOp> norms;
-  train.walk([&](cv::BatchNormOp bn) { norms.push_back(bn); });
+  // A frozen batch norm (its statistics constants) keeps inference behaviour.
+  train.walk([&](cv::BatchNormOp bn) {
+    if (!bn.getMean().getDefiningOp<cv::ConstantOp>())
+      norms.push_back(bn);
+  });
   for (cv::BatchNormOp bn : norms) {
     OpBuilder b(bn);
     TrainingBatchNorm t = emitTrainingBatchNorm(b, bn, options.batchNormMomentum);
@@ -308,7 +349,7 @@ LogicalResult TrainStepBuilder::build() {
       parameterSizes.push_back(slice.size());
     }
   std::vector<Value> gradients;
-  if (failed(differentiate(train, b, splat(b, loc, 1.0f), parameterViews, gradients)))
+  if (failed(differentiate(train, b, labels, splat(b, loc, 1.0f), parameterViews, gradients)))
     return failure();
   SmallVector<Value> flatGrads, flatStats;
   for (auto [g, size] : llvm::zip(gradients, parameterSizes))

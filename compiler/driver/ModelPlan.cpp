@@ -475,7 +475,7 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(ModuleOp module, const Halide::T
     }
 
   llvm::StringMap<int> functionOf;
-  for (StringRef name : {"main", "train_step"}) {
+  for (StringRef name : {"main", "train_step", "features"}) {
     auto func = module.lookupSymbol<func::FuncOp>(name);
     if (!func)
       continue;

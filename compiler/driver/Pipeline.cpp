@@ -145,6 +145,9 @@ void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
     step.batchNormMomentum = t.batchNormMomentum;
     step.freeze = t.frozenPrefixes;
     step.exportGradients = t.exportGradients;
+    step.freezeUntil = t.freezeUntil;
+    step.replaceHead = t.replaceHead;
+    step.headSeed = t.headSeed;
     pm.addPass(createCvBuildTrainStep(step));
   }
   OpPassManager &fpm = pm.nest<func::FuncOp>();

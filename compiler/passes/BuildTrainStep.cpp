@@ -33,6 +33,9 @@ struct CvBuildTrainStepPass : public cvc::impl::CvBuildTrainStepBase<CvBuildTrai
     options.batchNormMomentum = static_cast<float>(batchNormMomentum);
     options.frozenPrefixes.assign(freeze.begin(), freeze.end());
     options.exportGradients = exportGradients;
+    options.freezeUntil = freezeUntil;
+    options.replaceHead = replaceHead;
+    options.headSeed = headSeed;
     if (failed(cvc::autodiff::buildTrainStep(getOperation(), options)))
       signalPassFailure();
   }

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "Trainer.h"
 
+#include "BatchSource.h"
 #include "Checkpoint.h"
 #include "Status.h"
 #include "LearningRate.h"
@@ -114,7 +115,8 @@ bool Trainer::describe(const char *name, EntryIo &io, std::string &error) {
   return true;
 }
 
-bool Trainer::open(const std::string &modelPath, int threads, std::string &error) {
+bool Trainer::open(const std::string &path, int threads, std::string &error) {
+  modelPath = path;
   if (!lib.open(modelPath, error))
     return false;
   if (cvc_status s = lib.cvc_model_get(&model)) {
@@ -125,6 +127,9 @@ bool Trainer::open(const std::string &modelPath, int threads, std::string &error
     error = modelPath + ": " + error;
     return false;
   }
+  size_t features;
+  hasFeatures = lib.cvc_model_find_entry(model, "features", &features) == nullptr &&
+                describe("features", featuresIo, error);
   cvc_session_options options;
   lib.cvc_session_options_init(&options);
   options.num_threads = threads;
@@ -177,6 +182,109 @@ std::map<std::string, TrainedTensor> Trainer::tensors(std::string &error) {
   return out;
 }
 
+namespace {
+
+constexpr char kFeatureMagic[8] = {'C', 'V', 'C', 'F', 'E', 'A', 'T', '1'};
+
+/// The cache file's header: what the features were computed from.
+std::string featureCacheKey(const std::string &model, const cvc_train_options &o, size_t rows,
+                            size_t rowSize) {
+  return model + "\n" + o.train_data + "\n" + std::to_string(o.mean) + " " +
+         std::to_string(o.std) + "\n" + std::to_string(rows) + "x" + std::to_string(rowSize);
+}
+
+bool readFeatureCache(const std::string &path, const std::string &key, std::vector<float> &features,
+                      std::vector<int32_t> &labels) {
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    return false;
+  char magic[8];
+  uint64_t keySize = 0;
+  std::string stored;
+  bool ok = std::fread(magic, 1, 8, f) == 8 && std::memcmp(magic, kFeatureMagic, 8) == 0 &&
+            std::fread(&keySize, 8, 1, f) == 1 && keySize == key.size();
+  if (ok) {
+    stored.resize(keySize);
+    ok = std::fread(stored.data(), 1, keySize, f) == keySize && stored == key &&
+         std::fread(features.data(), sizeof(float), features.size(), f) == features.size() &&
+         std::fread(labels.data(), sizeof(int32_t), labels.size(), f) == labels.size();
+  }
+  std::fclose(f);
+  return ok;
+}
+
+bool writeFeatureCache(const std::string &path, const std::string &key,
+                       const std::vector<float> &features, const std::vector<int32_t> &labels,
+                       std::string &error) {
+  std::string temporary = path + ".tmp";
+  FILE *f = std::fopen(temporary.c_str(), "wb");
+  uint64_t keySize = key.size();
+  bool ok = f && std::fwrite(kFeatureMagic, 1, 8, f) == 8 && std::fwrite(&keySize, 8, 1, f) == 1 &&
+            std::fwrite(key.data(), 1, key.size(), f) == key.size() &&
+            std::fwrite(features.data(), sizeof(float), features.size(), f) == features.size() &&
+            std::fwrite(labels.data(), sizeof(int32_t), labels.size(), f) == labels.size();
+  if (f)
+    ok = std::fclose(f) == 0 && ok;
+  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    error = "cannot write the feature cache '" + path + "'";
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+std::unique_ptr<BatchSource> Trainer::cachedFeatures(const cvc_dataset *dataset,
+                                                     const cvc_train_options &o, int64_t batch,
+                                                     int64_t rowSize, std::string &error) {
+  size_t rows = cvc_dataset_count(dataset);
+  std::vector<float> features(rows * rowSize);
+  std::vector<int32_t> labels(rows);
+  std::string path = o.feature_cache && *o.feature_cache ? o.feature_cache
+                                                         : modelPath + ".features";
+  std::string key = featureCacheKey(lib.cvc_model_name(model), o, rows, rowSize);
+  auto start = Clock::now();
+  if (readFeatureCache(path, key, features, labels)) {
+    if (o.progress)
+      std::fprintf(stderr, "cvc-train: only the head trains; reusing the features in %s\n",
+                   path.c_str());
+  } else {
+    // One pass of the frozen network over the training set, without
+    // augmentation, in batches of the dynamic-batch "features" entry.
+    const cvc_tensor_info &in = featuresIo.inputs.at(0), &out = featuresIo.outputs.at(0);
+    size_t imageSize = static_cast<size_t>(elements(in, 1));
+    const size_t chunk = 256;
+    std::vector<float> images;
+    for (size_t first = 0; first < rows; first += chunk) {
+      size_t n = std::min(chunk, rows - first);
+      images.resize(n * imageSize);
+      if (cvc_status s = cvc_dataset_read(dataset, first, n, images.data(), labels.data() + first)) {
+        error = statusText(s);
+        return nullptr;
+      }
+      for (float &v : images)
+        v = (v - o.mean) / o.std;
+      cvc_tensor x = tensorOf(images.data(), in, static_cast<int64_t>(n));
+      cvc_tensor y = tensorOf(features.data() + first * rowSize, out, static_cast<int64_t>(n));
+      if (cvc_status s = lib.cvc_session_run_entry(session, featuresIo.entry, &x, 1, &y, 1)) {
+        error = lib.take(s);
+        return nullptr;
+      }
+    }
+    if (!writeFeatureCache(path, key, features, labels, error))
+      return nullptr;
+    featureSeconds = secondsSince(start);
+    if (o.progress)
+      std::fprintf(stderr,
+                   "cvc-train: only the head trains; computed the frozen network's features of "
+                   "%zu images once in %.2f s, cached in %s\n",
+                   rows, featureSeconds, path.c_str());
+  }
+  return makeFeatureSource(std::move(features), std::move(labels), static_cast<size_t>(rowSize),
+                           batch, o.seed);
+}
+
 bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::string &error) {
   result = cvc_train_result{};
   auto fail = [&](const std::string &message) {
@@ -209,38 +317,55 @@ bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::str
   if (o.test_data)
     if (cvc_status s = cvc_dataset_open(o.test_data, &test.p))
       return fail(statusText(s));
+  // A subset of the classes (and of the training images per class).
+  auto narrow = [&](Owned<cvc_dataset, cvc_dataset_free> &set, int64_t perClass) -> bool {
+    if (!set.p || (!o.class_count && perClass == 0))
+      return true;
+    cvc_dataset *subset = nullptr;
+    if (cvc_status s = cvc_dataset_subset(set.p, o.classes, o.class_count,
+                                          static_cast<size_t>(perClass), &subset))
+      return fail(statusText(s));
+    cvc_dataset_free(set.p);
+    set.p = subset;
+    return true;
+  };
+  if (!narrow(train, o.per_class) || !narrow(test, 0))
+    return false;
   if (cvc_dataset_class_count(train.p) > classes)
     return fail(std::string("the data set '") + o.train_data + "' has " +
                 std::to_string(cvc_dataset_class_count(train.p)) +
                 " classes but the model's logits have " + std::to_string(classes));
-  Owned<cvc_augment_pipeline, cvc_augment_pipeline_free> augment;
-  if (o.augment && *o.augment)
-    if (cvc_status s = cvc_augment_pipeline_create(o.augment, &augment.p))
-      return fail(statusText(s));
-  cvc_loader_options loaderOptions;
-  cvc_loader_options_init(&loaderOptions);
-  loaderOptions.batch_size = static_cast<int32_t>(batch);
-  loaderOptions.seed = o.seed;
-  loaderOptions.threads = o.loader_threads;
-  loaderOptions.drop_last = 1; // train_step has a static batch
-  loaderOptions.augment = augment.p;
-  for (int c = 0; c < 3; ++c) {
-    loaderOptions.mean[c] = o.mean;
-    loaderOptions.std[c] = o.std;
-  }
-  Owned<cvc_loader, cvc_loader_free> loader;
-  if (cvc_status s = cvc_loader_create(train.p, &loaderOptions, &loader.p))
-    return fail(statusText(s));
-  int32_t shape[3];
-  cvc_loader_image_shape(loader.p, shape);
+  // Images from the loader, or, when only the head trains, features of the
+  // frozen network computed once.
+  const int64_t imageDims[3] = {cvc_dataset_channels(train.p), cvc_dataset_height(train.p),
+                                cvc_dataset_width(train.p)};
   for (int d = 0; d < 3; ++d)
-    if (shape[d] != imageInfo.dims[1 + d])
-      return fail(std::string("the data's images are ") + std::to_string(shape[0]) + "x" +
-                  std::to_string(shape[1]) + "x" + std::to_string(shape[2]) +
-                  " (after augmentation) but the model's input '" + imageInfo.name + "' is " +
-                  std::to_string(imageInfo.dims[1]) + "x" + std::to_string(imageInfo.dims[2]) +
-                  "x" + std::to_string(imageInfo.dims[3]));
-  int64_t batchesPerEpoch = static_cast<int64_t>(cvc_loader_batch_count(loader.p));
+    if (imageDims[d] != mainIo.inputs[0].dims[1 + d])
+      return fail(std::string("the data's images are ") + std::to_string(imageDims[0]) + "x" +
+                  std::to_string(imageDims[1]) + "x" + std::to_string(imageDims[2]) +
+                  " but the model's input '" + mainIo.inputs[0].name + "' is " +
+                  std::to_string(mainIo.inputs[0].dims[1]) + "x" +
+                  std::to_string(mainIo.inputs[0].dims[2]) + "x" +
+                  std::to_string(mainIo.inputs[0].dims[3]));
+  std::unique_ptr<BatchSource> source;
+  bool cached = hasFeatures && std::strcmp(imageInfo.name, "features") == 0;
+  if (cached) {
+    if (o.augment && *o.augment)
+      return fail("only the head trains, so cvc-train trains it from features computed once; "
+                  "augmentation would change them every epoch (drop --augment, or train more "
+                  "layers)");
+    source = cachedFeatures(train.p, o, batch, imageInfo.dims[1], error);
+  } else {
+    source = makeLoaderSource(train.p, o, batch, error);
+  }
+  if (!source)
+    return false;
+  size_t expected = static_cast<size_t>(elements(imageInfo, batch) / batch);
+  if (source->sampleSize() != expected)
+    return fail(std::string("the data's samples have ") + std::to_string(source->sampleSize()) +
+                " elements (after augmentation) but the model's input '" + imageInfo.name +
+                "' takes " + std::to_string(expected) + " per sample");
+  int64_t batchesPerEpoch = static_cast<int64_t>(source->batchCount());
   if (o.max_batches_per_epoch > 0)
     batchesPerEpoch = std::min(batchesPerEpoch, o.max_batches_per_epoch);
   if (batchesPerEpoch == 0)
@@ -340,18 +465,15 @@ bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::str
   double trainSeconds = 0.0;
   int64_t trainedImages = 0;
   for (; epoch < static_cast<uint64_t>(o.epochs); ++epoch, firstBatch = 0) {
-    if (cvc_status s = cvc_loader_start_epoch(loader.p, epoch, firstBatch))
-      return fail(statusText(s));
+    if (!source->startEpoch(epoch, firstBatch, error))
+      return false;
     double lossSum = 0.0, rate = 0.0;
     int64_t correct = 0, seen = 0;
     auto epochStart = Clock::now();
     double lastPrint = -1.0;
     for (uint64_t b = firstBatch; b < static_cast<uint64_t>(batchesPerEpoch); ++b) {
-      size_t count = 0;
-      if (cvc_status s = cvc_loader_next(loader.p, images.data(), labelInts.data(), &count))
-        return fail(statusText(s));
-      if (count != static_cast<size_t>(batch))
-        return fail("the loader returned a partial batch");
+      if (!source->next(images.data(), labelInts.data(), error))
+        return false;
       for (int64_t i = 0; i < batch; ++i) {
         if (labelInts[i] < 0 || labelInts[i] >= classes)
           return fail("label " + std::to_string(labelInts[i]) + " is outside the model's " +
@@ -438,7 +560,7 @@ bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::str
       int top1 = 0, top5 = 0;
       for (size_t first = 0; first < total; first += evalBatch) {
         size_t n = std::min(evalBatch, total - first);
-        evalImages.resize(n * shape[0] * shape[1] * shape[2]);
+        evalImages.resize(n * imageDims[0] * imageDims[1] * imageDims[2]);
         if (cvc_status s = cvc_dataset_read(test.p, first, n, evalImages.data(), evalLabels.data()))
           return fail(statusText(s));
         for (size_t i = 0; i < evalImages.size(); ++i)
@@ -480,7 +602,7 @@ bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::str
   result.steps = static_cast<int64_t>(step);
   result.seconds = trainSeconds;
   result.images_per_second = trainedImages / std::max(trainSeconds, 1e-9);
-  result.loader_wait_seconds = cvc_loader_wait_seconds(loader.p);
+  result.loader_wait_seconds = source->waitSeconds();
   return true;
 }
 

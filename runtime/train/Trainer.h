@@ -2,6 +2,7 @@
 #ifndef CVC_TRAIN_TRAINER_H
 #define CVC_TRAIN_TRAINER_H
 
+#include "BatchSource.h"
 #include "ModelLibrary.h"
 #include "cvc/train.h"
 
@@ -34,11 +35,22 @@ private:
   };
   bool describe(const char *name, EntryIo &io, std::string &error);
   bool readStates(std::vector<std::vector<float>> &states, std::string &error);
+  /// The frozen network's features of every training image, from the cache
+  /// file when it matches, else computed with "features" and cached.
+  std::unique_ptr<BatchSource> cachedFeatures(const cvc_dataset *dataset,
+                                              const cvc_train_options &options, int64_t batch,
+                                              int64_t rowSize, std::string &error);
 
   tools::ModelLibrary lib;
   const cvc_model *model = nullptr;
   cvc_session *session = nullptr;
-  EntryIo trainIo, mainIo;
+  EntryIo trainIo, mainIo, featuresIo;
+  bool hasFeatures = false;
+  std::string modelPath;
+
+public:
+  /// Seconds spent computing features for the cache (0 when reused or unused).
+  double featureSeconds = 0.0;
 };
 
 } // namespace cvc::train

@@ -102,6 +102,35 @@ def test():
         cvclib.compare("exported model, cvc vs PyTorch", outs["output"], ref,
                        **cvclib.FIRST_PATH)
 
+        # Transfer learning: a new 3-class head on the trained network, the rest
+        # frozen. Only the head trains, so cvc-train computes the frozen
+        # network's features once, caches them and trains from the cache.
+        cvclib.compile_model(path("trained.onnx"), path("head.so"), "--train", "--train-batch",
+                             "32", "--optimizer", "adam", "--replace-head", "3",
+                             "--freeze-until", "fc3")
+        transfer = ["--classes", "5,7,9", "--per-class", "100", "--epochs", "10", "--lr", "0.01",
+                    "--max-test", "1500", "--checkpoint", path("head.ckpt"),
+                    "--feature-cache", path("head.features")]
+        proc = cvc_train(path("head.so"), *transfer)
+        if "computed the frozen network's features of 300 images once" not in proc.stderr:
+            raise cvclib.Failure(f"the head did not train from cached features:\n{proc.stderr}")
+        head_params = read_checkpoint_states(path("head.ckpt"))["parameters"]
+        print(f"  transfer, head only: {head_params.size} trained parameters (84 x 3 + 3 = 255)")
+        if head_params.size != 84 * 3 + 3:
+            raise cvclib.Failure("more than the new head was trained")
+        proc = cvc_train(path("head.so"), *transfer, "--metrics", path("head.jsonl"))
+        if "reusing the features" not in proc.stderr:
+            raise cvclib.Failure("a second run did not reuse the feature cache")
+        top1 = [json.loads(l) for l in open(path("head.jsonl"))][-1]["test_top1"]
+        print(f"  transfer to sandal/sneaker/ankle boot from 100 images each: test top-1 {top1:.4f}")
+        if top1 < 0.6:
+            raise cvclib.Failure(f"the new head reached only {top1:.4f} (chance is 0.33)")
+        proc = subprocess.run([cvclib.tool("cvc"), path("trained.onnx"), "--train",
+                               "--freeze-until", "nosuchlayer", "-o", path("x.so")],
+                              capture_output=True, text=True)
+        if proc.returncode == 0 or "no parameter's name starts with it" not in proc.stderr:
+            raise cvclib.Failure(f"a bad --freeze-until was not refused: {proc.stderr}")
+
         # Kill mid-epoch and resume: the same states as an uninterrupted run.
         common = ["--epochs", "2", "--max-batches", "30", "--max-test", "500", "--seed", "7",
                   "-q", "--augment", "mirror:p=0.5"]

@@ -28,6 +28,11 @@ cl::opt<std::string> testData("test", cl::desc("Evaluation data after each epoch
                               cl::init("fashion-mnist:test"), cl::cat(category));
 cl::opt<std::string> augment("augment", cl::desc("Augmentation pipeline, e.g. mirror:p=0.5,crop:size=28,pad=2"),
                              cl::cat(category));
+cl::list<int32_t> classes("classes", cl::CommaSeparated,
+                          cl::desc("Train and test on these classes only (renumbered 0..)"),
+                          cl::value_desc("c,..."), cl::cat(category));
+cl::opt<int64_t> perClass("per-class", cl::desc("At most this many training images per class"),
+                          cl::init(0), cl::cat(category));
 cl::opt<int> epochs("epochs", cl::desc("Epochs (default 5)"), cl::init(5), cl::cat(category));
 cl::opt<double> lr("lr", cl::desc("Base learning rate (default 0.05)"), cl::init(0.05),
                    cl::cat(category));
@@ -61,6 +66,11 @@ cl::opt<std::string> exportOnnx("export-onnx",
 cl::opt<std::string> onnxSource("onnx-source",
                                 cl::desc("The ONNX model the .so was compiled from"),
                                 cl::cat(category));
+cl::opt<std::string> featureCache(
+    "feature-cache",
+    cl::desc("Where the frozen network's features go when only the head trains "
+             "(default: MODEL.so.features)"),
+    cl::cat(category));
 cl::opt<int64_t> stopAfter("stop-after-steps", cl::desc("Stop as if killed after this step"),
                            cl::init(0), cl::Hidden, cl::cat(category));
 cl::opt<bool> quiet("q", cl::desc("No progress output"), cl::cat(category));
@@ -80,6 +90,10 @@ int main(int argc, char **argv) {
   o.train_data = data.c_str();
   o.test_data = testData.empty() ? nullptr : testData.c_str();
   o.augment = augment.empty() ? nullptr : augment.c_str();
+  std::vector<int32_t> classList(classes.begin(), classes.end());
+  o.classes = classList.empty() ? nullptr : classList.data();
+  o.class_count = classList.size();
+  o.per_class = perClass;
   o.epochs = epochs;
   o.learning_rate = lr;
   o.schedule = schedule.c_str();
@@ -98,6 +112,7 @@ int main(int argc, char **argv) {
   o.plot = plot.empty() ? nullptr : plot.c_str();
   o.progress = !quiet;
   o.stop_after_steps = stopAfter;
+  o.feature_cache = featureCache.empty() ? nullptr : featureCache.c_str();
   if (o.epochs < 1 || !(o.learning_rate >= 0) || !(o.std > 0)) {
     std::fprintf(stderr, "cvc-train: error: --epochs must be >= 1, --lr >= 0, --std > 0\n");
     return 1;

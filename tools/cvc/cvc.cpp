@@ -119,6 +119,14 @@ cl::opt<double> labelSmoothing("label-smoothing", cl::desc("Label smoothing of t
 cl::list<std::string> freeze("freeze", cl::CommaSeparated,
                              cl::desc("Do not train parameters whose names start with these"),
                              cl::value_desc("prefix,..."), cl::cat(trainCategory));
+cl::opt<std::string> freezeUntil(
+    "freeze-until",
+    cl::desc("Train only from the first parameter whose name starts with this on"),
+    cl::value_desc("name"), cl::cat(trainCategory));
+cl::opt<int64_t> replaceHead("replace-head",
+                             cl::desc("Transfer learning: a new, untrained final classifier with "
+                                      "this many classes"),
+                             cl::init(0), cl::value_desc("classes"), cl::cat(trainCategory));
 cl::opt<bool> trainGradients("train-export-gradients",
                              cl::desc("train_step also outputs the flat gradient (for checks)"),
                              cl::cat(trainCategory));
@@ -231,6 +239,10 @@ int main(int argc, char **argv) {
              << "'; expected sgd, adam or adamw\n";
       return 1;
     }
+    if (replaceHead < 0) {
+      errs() << "cvc: error: --replace-head needs a positive class count\n";
+      return 1;
+    }
     if (trainBatch < 1 || momentum < 0.0 || weightDecay < 0.0 || labelSmoothing < 0.0 ||
         labelSmoothing >= 1.0) {
       errs() << "cvc: error: --train-batch must be >= 1, --momentum and --weight-decay >= 0, "
@@ -245,8 +257,12 @@ int main(int argc, char **argv) {
     t.labelSmoothing = static_cast<float>(labelSmoothing);
     t.frozenPrefixes.assign(freeze.begin(), freeze.end());
     t.exportGradients = trainGradients;
+    t.freezeUntil = freezeUntil;
+    t.replaceHead = replaceHead;
+    t.headSeed = seed;
   } else if (trainBatch.getNumOccurrences() || optimizer.getNumOccurrences() ||
-             freeze.getNumOccurrences() || trainGradients) {
+             freeze.getNumOccurrences() || trainGradients || !freezeUntil.empty() ||
+             replaceHead.getNumOccurrences()) {
     errs() << "cvc: error: training options need --train\n";
     return 1;
   }

@@ -24,6 +24,11 @@ typedef struct cvc_train_options {
   const char *train_data;   /**< data set spec (cvc_dataset_open), e.g. "fashion-mnist:train" */
   const char *test_data;    /**< evaluated after each epoch; NULL: none */
   const char *augment;      /**< augmentation pipeline spec; NULL: none */
+  /** Train and test on these classes only, renumbered 0.. in this order
+   *  (NULL: all); e.g. a transfer experiment's new classes. */
+  const int32_t *classes;
+  size_t class_count;
+  int64_t per_class;        /**< at most this many training images per class (0: all) */
   int32_t epochs;           /**< default 5 */
   double learning_rate;     /**< base rate (default 0.05) */
   const char *schedule;     /**< "constant" (default), "cosine", "step:EPOCHS:GAMMA" */
@@ -40,6 +45,11 @@ typedef struct cvc_train_options {
   const char *metrics;      /**< JSON-lines log; NULL: none */
   const char *plot;         /**< SVG of loss and accuracy curves; NULL: none */
   int32_t progress;         /**< nonzero: a progress line on stderr */
+  /** When only the head trains (a model compiled with --freeze-until at its
+   *  last layer), the frozen network's features of the training set are
+   *  computed once and kept in this file (NULL: the model's path +
+   *  ".features"); a later run with the same model and data reuses them. */
+  const char *feature_cache;
   /** Stop after this many steps in total, as if killed (tests of --resume); 0: never. */
   int64_t stop_after_steps;
 } cvc_train_options;

@@ -17,6 +17,11 @@
 // records each state's size and initial value, and where each named tensor
 // sits in it, as `cv.states` and `cv.state_slices` attributes.
 //
+// When only the final classifier trains, the module also gets
+//   @features(inputs...) -> the classifier's input
+// and @train_step reads those features instead of the images, so that a
+// training loop can compute them once and train the head from a cache.
+//
 // The step is forward, softmax cross-entropy (plus weighted auxiliary
 // losses), the reverse sweep of vector-Jacobian products (one rule per op,
 // in this folder) and the optimizer update, all as cv ops, so that the same
@@ -46,6 +51,14 @@ struct TrainingOptions {
   /// Parameters whose name starts with one of these stay constants: no
   /// gradient is computed for them and the optimizer never sees them.
   std::vector<std::string> frozenPrefixes;
+  /// Parameters met before the first one whose name starts with this (in
+  /// graph order) stay constants too: "train from this layer on".
+  std::string freezeUntil;
+  /// Transfer learning: the classifier producing the first output gets a new
+  /// weight and bias for this many classes (PyTorch's Linear initialisation,
+  /// seeded by `headSeed`); 0 keeps it.
+  int64_t replaceHead = 0;
+  uint64_t headSeed = 0;
   /// Adds the flat gradient as a `gradients` output (for checking against
   /// another framework).
   bool exportGradients = false;

@@ -84,7 +84,8 @@ struct ModelPlan {
   std::vector<PlannedTensor> tensors;
   std::vector<PlannedKernel> kernels;
   std::vector<CompiledFunction> functions;
-  std::vector<PlannedEntry> entries; ///< "main" first, then "train_step" when training
+  /// "main" first; when training "train_step", and "features" when only the head trains
+  std::vector<PlannedEntry> entries;
   std::vector<PlannedState> states;
   std::vector<PlannedSlice> slices;
   uint64_t weightsSize = 0;

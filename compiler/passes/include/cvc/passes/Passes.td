@@ -232,6 +232,11 @@ def CvBuildTrainStep : Pass<"cv-build-train-step", "mlir::ModuleOp"> {
            "Weight of the batch statistics in the running ones">,
     ListOption<"freeze", "freeze", "std::string",
                "Parameters whose names start with one of these are not trained">,
+    Option<"freezeUntil", "freeze-until", "std::string", "\"\"",
+           "Parameters before the first whose name starts with this are not trained">,
+    Option<"replaceHead", "replace-head", "int64_t", "0",
+           "Give the final classifier this many new, untrained classes">,
+    Option<"headSeed", "head-seed", "uint64_t", "0", "Seed of the new head's weights">,
     Option<"exportGradients", "export-gradients", "bool", "false",
            "Return the flat gradient as a `gradients` result">
   ];
