@@ -12,7 +12,6 @@ The recipe: Adam, learning rate 0.004 with a cosine schedule over the run,
 batch 64, inputs normalised with Fashion-MNIST's mean 0.286 and std 0.353.
 """
 import argparse
-import gzip
 import json
 import math
 import os
@@ -28,19 +27,12 @@ import torch.nn as nn
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "test", "e2e"))
+sys.path.insert(0, os.path.join(HERE, "..", "models", "onnx"))
 import cvclib  # noqa: E402
 import models  # noqa: E402
+from make_lenet5_fashion import DATA, read_idx  # noqa: E402
 
-DATA = "/usr/share/datasets/fashion-mnist"
 MEAN, STD, BATCH, LR = 0.286, 0.353, 64, 0.004
-
-
-def read_idx(path):
-    with gzip.open(path, "rb") as f:
-        data = f.read()
-    dims = data[3]
-    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
-    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
 
 
 def load(split):
