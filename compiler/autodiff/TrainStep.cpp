@@ -494,6 +494,8 @@ LogicalResult buildTrainStep(ModuleOp module, const TrainingOptions &options) {
     return module.emitError() << "the module already has a @train_step";
   if (options.batch < 1)
     return module.emitError() << "the training batch must be >= 1";
+  if (auto why = main->getAttrOfType<StringAttr>("cv.untrainable"))
+    return main.emitError() << "the model cannot be trained: " << why.getValue();
   return TrainStepBuilder(module, main, options).build();
 }
 

@@ -282,6 +282,10 @@ FailureOr<Value> ImportContext::input(size_t i) {
     (void)fail("input '" + name + "' is an integer tensor where float32 data is expected; this is not supported");
     return failure();
   }
+  if (auto it = unsupportedValues.find(name); it != unsupportedValues.end()) {
+    (void)fail("input '" + name + "': " + it->second);
+    return failure();
+  }
   (void)fail("input '" + name + "' is not produced by any earlier node");
   return failure();
 }

@@ -99,6 +99,9 @@ public:
 
   // Model-level tables, filled by the importer.
   std::map<std::string, mlir::Value> values;
+  /// Outputs an importer leaves unbound, with why (Dropout's mask): a node or
+  /// graph output reading one is refused with that reason.
+  std::map<std::string, std::string> unsupportedValues;
   std::map<std::string, const onnx::TensorProto *> initializers;
   std::map<std::string, std::vector<int64_t>> intValues;
   std::map<std::string, std::vector<int64_t>> intShapes; ///< shapes of intValues

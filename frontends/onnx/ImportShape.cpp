@@ -167,17 +167,29 @@ LogicalResult importReshape(ImportContext &ic) {
 LogicalResult importDropout(ImportContext &ic) {
   if (failed(ic.checkAttrs({"ratio", "is_test", "seed"})))
     return failure();
-  // The mask output (which training-mode exports name) stays unbound: a node
-  // reading it fails to import, naming it.
+  // The mask output (which training-mode exports name) stays unbound; a
+  // node or graph output reading it is refused.
+  if (ic.node->output_size() > 1 && !ic.node->output(1).empty())
+    ic.unsupportedValues[ic.node->output(1)] = "the mask output of Dropout is not supported";
   float ratio = ic.floatAttr("ratio", 0.5f);
   if (ic.hasInput(1)) {
     auto given = ic.floatConstant(1);
-    if (!given || given->data.size() != 1)
-      return ic.fail("the dropout ratio must be a constant scalar");
+    if (!given || given->data.size() != 1) {
+      // Inference does not need the ratio; a training step would, so the
+      // model says why it cannot be trained.
+      Operation *func = ic.builder.getInsertionBlock()->getParentOp();
+      func->setAttr("cv.untrainable",
+                    ic.builder.getStringAttr(nodeLabel(ic.file, *ic.node) +
+                                             ": the dropout ratio is not a compile-time constant"));
+      auto input = ic.input(0);
+      if (failed(input))
+        return failure();
+      return ic.bind(0, *input);
+    }
     ratio = given->data[0];
   }
   if (!(ratio >= 0.0f && ratio < 1.0f))
-    return ic.fail("dropout ratio " + std::to_string(ratio) + " is outside [0, 1)");
+    return ic.fail("dropout ratio " + std::to_string(ratio) + " is outside [0, 1); it is not supported");
   auto input = ic.input(0);
   if (failed(input))
     return failure();

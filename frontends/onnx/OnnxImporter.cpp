@@ -280,6 +280,10 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
                                      "not supported");
       return nullptr;
     }
+    if (auto why = ic.unsupportedValues.find(output.name()); why != ic.unsupportedValues.end()) {
+      (void)fileError(ctx, path, "output '" + output.name() + "': " + why->second);
+      return nullptr;
+    }
     if (it == ic.values.end()) {
       (void)fileError(ctx, path, "output '" + output.name() +
                                      "' is not a float tensor computed from the inputs");
