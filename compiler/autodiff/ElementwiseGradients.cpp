@@ -76,6 +76,24 @@ LogicalResult reduceGradients(OpBuilder &b, cv::ReduceOp op, Value dy, OperandGr
   }
 }
 
+/// y = softmax(x): dx = y * (dy - sum(dy * y)); y = log_softmax(x):
+/// dx = dy - exp(y) * sum(dy), the sums along the op's axis.
+LogicalResult softmaxGradients(OpBuilder &b, Operation *op, Value dy, OperandGradients &grads) {
+  Location loc = op->getLoc();
+  Value y = op->getResult(0);
+  int64_t axis = llvm::isa<cv::SoftmaxOp>(op) ? llvm::cast<cv::SoftmaxOp>(op).getAxis()
+                                               : llvm::cast<cv::LogSoftmaxOp>(op).getAxis();
+  if (llvm::isa<cv::SoftmaxOp>(op)) {
+    Value dot = reduceSum(b, loc, binary<cv::MulOp>(b, loc, dy, y), {axis});
+    grads[0] = binary<cv::MulOp>(b, loc, y, binary<cv::SubOp>(b, loc, dy, dot));
+    return success();
+  }
+  Value total = reduceSum(b, loc, dy, {axis});
+  grads[0] = binary<cv::SubOp>(b, loc, dy,
+                               binary<cv::MulOp>(b, loc, b.create<cv::ExpOp>(loc, y), total));
+  return success();
+}
+
 } // namespace
 
 LogicalResult elementwiseGradients(OpBuilder &b, Operation *op, Value dy, ArrayRef<bool> wanted,
@@ -87,6 +105,14 @@ LogicalResult elementwiseGradients(OpBuilder &b, Operation *op, Value dy, ArrayR
     return success();
   if (auto reduce = llvm::dyn_cast<cv::ReduceOp>(op))
     return reduceGradients(b, reduce, dy, grads);
+  if (llvm::isa<cv::SoftmaxOp, cv::LogSoftmaxOp>(op))
+    return softmaxGradients(b, op, dy, grads);
+  if (auto lrn = llvm::dyn_cast<cv::LRNOp>(op)) {
+    grads[0] = b.create<cv::LRNBackwardOp>(loc, lrn.getType(), lrn.getInput(), dy,
+                                           lrn.getSizeAttr(), lrn.getAlphaAttr(),
+                                           lrn.getBetaAttr(), lrn.getBiasAttr());
+    return success();
+  }
   if (llvm::isa<cv::ExpandOp>(op)) {
     grads[0] = sumToType(b, loc, dy, tensorType(op->getOperand(0)));
     return success();

@@ -19,7 +19,8 @@ LogicalResult emitGradients(OpBuilder &b, Operation *op, Value resultGrad, Array
           .Case<cv::MaxPool2DOp, cv::AvgPool2DOp>([](auto) { return &poolGradients; })
           .Case<cv::ReluOp, cv::TanhOp, cv::SigmoidOp, cv::ClipOp, cv::LeakyReluOp, cv::NegOp,
                 cv::ExpOp, cv::LogOp, cv::SqrtOp, cv::ReciprocalOp, cv::AddOp, cv::SubOp,
-                cv::MulOp, cv::DivOp, cv::ReduceOp, cv::ExpandOp>(
+                cv::MulOp, cv::DivOp, cv::ReduceOp, cv::ExpandOp, cv::SoftmaxOp,
+                cv::LogSoftmaxOp, cv::LRNOp>(
               [](auto) { return &elementwiseGradients; })
           .Case<cv::ReshapeOp, cv::TransposeOp, cv::ConcatOp, cv::SliceOp, cv::PadOp>(
               [](auto) { return &shapeGradients; })

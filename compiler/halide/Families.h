@@ -38,6 +38,7 @@ mlir::FailureOr<Kernel> lowerMaxPool2dBackward(cv::MaxPool2DBackwardOp op,
                                                const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerAvgPool2dBackward(cv::AvgPool2DBackwardOp op,
                                                const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerLRNBackward(cv::LRNBackwardOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerDropoutMask(cv::DropoutMaskOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerActivationBackward(cv::ActivationBackwardOp op,
                                                 const Halide::Target &target);

@@ -64,6 +64,7 @@ FailureOr<Kernel> lowerOp(Operation *op, const Halide::Target &target) {
         .Case([&](cv::AvgPool2DBackwardOp o) { return lowerAvgPool2dBackward(o, target); })
         .Case([&](cv::ActivationBackwardOp o) { return lowerActivationBackward(o, target); })
         .Case([&](cv::DropoutMaskOp o) { return lowerDropoutMask(o, target); })
+        .Case([&](cv::LRNBackwardOp o) { return lowerLRNBackward(o, target); })
         .Case([&](cv::SoftmaxCrossEntropyOp o) { return lowerSoftmaxCrossEntropy(o, target); })
         .Case([&](cv::SoftmaxCrossEntropyBackwardOp o) {
           return lowerSoftmaxCrossEntropyBackward(o, target);

@@ -91,6 +91,47 @@ FailureOr<Kernel> lowerLRN(cv::LRNOp op, const Halide::Target &target) {
                       "vector=" + std::to_string(vector) + " squares_per=row", 0);
 }
 
+FailureOr<Kernel> lowerLRNBackward(cv::LRNBackwardOp op, const Halide::Target &target) {
+  std::vector<int64_t> shape = halideShape(op.getInput()); // (w, h, c, n)
+  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  Halide::ImageParam dyParam = makeInput(op.getOutputGrad(), "output_grad");
+  int size = static_cast<int>(op.getSize());
+  int before = (size - 1) / 2, after = size - 1 - before;
+  int channels = static_cast<int>(shape[2]);
+  float alpha = op.getAlpha().convertToFloat(), beta = op.getBeta().convertToFloat(),
+        bias = op.getBias().convertToFloat();
+  Var x("x"), y("y"), c("c"), n("n");
+  Halide::Region channelBounds = {{Expr(), Expr()}, {Expr(), Expr()}, {0, channels}};
+  Func xc = Halide::BoundaryConditions::constant_exterior(input, 0.0f, channelBounds);
+  Func dy = Halide::BoundaryConditions::constant_exterior(dyParam, 0.0f, channelBounds);
+  RDom r(0, size, "r");
+  Func scale("lrn_scale");
+  scale(x, y, c, n) =
+      bias + (alpha / size) * Halide::sum(xc(x, y, c - before + r, n) * xc(x, y, c - before + r, n));
+  // dy x s^(-beta-1) of each window, zero outside the channels.
+  Func weighted("lrn_weighted");
+  weighted(x, y, c, n) = dy(x, y, c, n) * xc(x, y, c, n) * Halide::pow(scale(x, y, c, n), -beta - 1.0f);
+  // Channel k lies in the windows of c = k - after .. k + before.
+  RDom w(0, size, "w");
+  Func result("lrn_backward");
+  result(x, y, c, n) =
+      dyParam(x, y, c, n) * Halide::pow(scale(x, y, c, n), -beta) -
+      (2.0f * alpha * beta / size) * input(x, y, c, n) *
+          Halide::sum(weighted(x, y, c - after + w, n));
+
+  int vector = vectorWidthFor(shape[0], target);
+  Var xo("xo"), xi("xi"), plane("plane");
+  result.split(x, xo, xi, vector, Halide::TailStrategy::ShiftInwards)
+      .vectorize(xi)
+      .reorder(xi, xo, c, y, n)
+      .fuse(y, n, plane)
+      .parallel(plane);
+  scale.compute_at(result, plane).vectorize(x, vector, Halide::TailStrategy::GuardWithIf);
+  weighted.compute_at(result, plane).vectorize(x, vector, Halide::TailStrategy::GuardWithIf);
+  return finishKernel(op, result, {input, dyParam},
+                      "vector=" + std::to_string(vector) + " per=row", 0);
+}
+
 FailureOr<Kernel> lowerBatchNorm(cv::BatchNormOp op, const Halide::Target &target) {
   std::vector<int64_t> shape = halideShape(op.getInput());
   std::vector<Halide::ImageParam> params = {

@@ -116,6 +116,27 @@ def Cv_ActivationBackwardOp : Cv_Op<"activation_backward",
   let hasVerifier = 1;
 }
 
+def Cv_LRNBackwardOp : Cv_Op<"lrn_backward", [Pure, SameOperandsAndResultType]> {
+  let summary = "Gradient of cv.lrn with respect to its input.";
+  let description = [{
+    With s[c] = bias + alpha / size * sum of x[c']^2 over c's window,
+    dx[k] = dy[k] s[k]^-beta - 2 alpha beta / size * x[k] * sum, over the
+    windows containing k, of dy[c] x[c] s[c]^(-beta - 1). The attributes
+    are the forward op's.
+
+    ```mlir
+    %dx = cv.lrn_backward %x, %dy {size = 5, alpha = 1.0e-4 : f32, beta = 0.75 : f32, bias = 2.0 : f32}
+        : tensor<8x96x55x55xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, Cv_Tensor:$output_grad, I64Attr:$size,
+      DefaultValuedAttr<F32Attr, "1.0e-4">:$alpha,
+      DefaultValuedAttr<F32Attr, "0.75">:$beta,
+      DefaultValuedAttr<F32Attr, "1.0">:$bias);
+  let results = (outs Cv_Tensor:$input_grad);
+  let assemblyFormat = "$input `,` $output_grad attr-dict `:` type($input_grad)";
+}
+
 def Cv_SoftmaxCrossEntropyOp : Cv_Op<"softmax_cross_entropy", [Pure]> {
   let summary = "Mean softmax cross-entropy of [N, K] logits against class labels.";
   let description = [{
