@@ -246,7 +246,12 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
   halide_set_error_handler(captureHalideError);
   if (profiling) {
     seconds.assign(plan->kernel_count, 0.0);
+    // MACs are per image: a static-batch entry (a training step) runs its
+    // first input's batch.
     profiledBatch = runBatch;
+    if (entry.input_count > 0 && !hasDynamicBatch(plan->tensors[entry.inputs[0]]) &&
+        plan->tensors[entry.inputs[0]].rank > 0)
+      profiledBatch = plan->tensors[entry.inputs[0]].dims[0];
   }
   void *argv[16];
   std::vector<void *> bigArgv;

@@ -2,6 +2,7 @@
 //
 //   cvc-run model.so [--input NAME=FILE.npy|.pb]... [--batch N] [--iterations N]
 //           [--warmup N] [--threads N] [--output-dir DIR] [--print] [--profile] [--seed S]
+//           [--entry main|train_step|features]
 //   cvc-run a.so [b.so...] [--input [NAME=]FILE] [--crops 1|5|10] [--crop-size HxW]
 //           [--softmax auto|always|never] [...]
 //
@@ -44,13 +45,14 @@ struct Options {
   long batch = 1, iterations = 10, warmup = 2, threads = 0, seed = 0;
   std::string outputDir;
   bool print = false, profile = false;
+  std::string entry = "main"; ///< the entry point to run, e.g. train_step
 };
 
 void usage() {
   std::fprintf(stderr,
                "usage: cvc-run model.so [--input NAME=FILE.npy|FILE.pb]... [--batch N]\n"
                "               [--iterations N] [--warmup N] [--threads N] [--output-dir DIR]\n"
-               "               [--print] [--profile] [--seed S]\n"
+               "               [--print] [--profile] [--seed S] [--entry NAME]\n"
                "       cvc-run a.so [b.so...] [--input [NAME=]FILE] [--crops 1|5|10]\n"
                "               [--crop-size HxW] [--softmax auto|always|never] [...]\n"
                "  several models or --crops: average class probabilities (DIR/ensemble.npy)\n");
@@ -119,6 +121,8 @@ Options parse(int argc, char **argv) {
       o.print = true;
     } else if (a == "--profile") {
       o.profile = true;
+    } else if (a == "--entry") {
+      o.entry = value();
     } else if (a == "-h" || a == "--help") {
       usage();
       std::exit(0);
@@ -193,7 +197,11 @@ int main(int argc, char **argv) {
   std::printf("model %s (target %s), %.2f MMAC per image\n", lib.cvc_model_name(model),
               lib.cvc_model_target(model), lib.cvc_model_macs_per_image(model) / 1e6);
 
-  size_t nIn = lib.cvc_model_input_count(model), nOut = lib.cvc_model_output_count(model);
+  size_t entry = 0;
+  if (std::string e = lib.take(lib.cvc_model_find_entry(model, o.entry.c_str(), &entry)); !e.empty())
+    die(e);
+  size_t nIn = lib.cvc_model_entry_input_count(model, entry),
+         nOut = lib.cvc_model_entry_output_count(model, entry);
   std::vector<HostTensor> inputs(nIn), outputs(nOut);
   std::vector<cvc_tensor> inTensors(nIn), outTensors(nOut);
   std::vector<std::string> outNames(nOut);
@@ -204,7 +212,8 @@ int main(int argc, char **argv) {
 
   for (size_t i = 0; i < nIn; ++i) {
     cvc_tensor_info info;
-    if (std::string e = lib.take(lib.cvc_model_input_info(model, i, &info)); !e.empty())
+    if (std::string e = lib.take(lib.cvc_model_entry_input_info(model, entry, i, &info));
+        !e.empty())
       die(e);
     std::vector<int64_t> declared(info.dims, info.dims + info.rank);
     std::printf("input  %s %s\n", info.name, shapeText(declared).c_str());
@@ -240,7 +249,8 @@ int main(int argc, char **argv) {
 
   for (size_t i = 0; i < nOut; ++i) {
     cvc_tensor_info info;
-    if (std::string e = lib.take(lib.cvc_model_output_info(model, i, &info)); !e.empty())
+    if (std::string e = lib.take(lib.cvc_model_entry_output_info(model, entry, i, &info));
+        !e.empty())
       die(e);
     outNames[i] = info.name;
     std::vector<int64_t> declared(info.dims, info.dims + info.rank);
@@ -269,8 +279,8 @@ int main(int argc, char **argv) {
 
   auto runOnce = [&] {
     auto start = std::chrono::steady_clock::now();
-    if (std::string e = lib.take(lib.cvc_session_run(session, inTensors.data(), nIn,
-                                                     outTensors.data(), nOut));
+    if (std::string e = lib.take(lib.cvc_session_run_entry(session, entry, inTensors.data(), nIn,
+                                                           outTensors.data(), nOut));
         !e.empty()) {
       lib.cvc_session_free(session);
       die(e);
@@ -308,7 +318,8 @@ int main(int argc, char **argv) {
     std::printf("\n%-24s %-30s %10s %10s %7s\n", "kernel", "ops", "ms", "GFLOP/s", "%time");
     for (size_t k = 0; k < kernels; ++k) {
       cvc_kernel_profile p;
-      if (!lib.take(lib.cvc_session_kernel_profile(session, k, &p)).empty())
+      // Kernels of other entry points did not run.
+      if (!lib.take(lib.cvc_session_kernel_profile(session, k, &p)).empty() || medians[k] <= 0)
         continue;
       double gflops = medians[k] > 0 ? 2.0 * p.macs / (medians[k] * 1e6) : 0.0;
       std::printf("%-24s %-30s %10.4f %10.2f %6.1f%%\n", p.name, p.ops, medians[k], gflops,
