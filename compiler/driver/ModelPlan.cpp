@@ -188,6 +188,9 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
     std::vector<int64_t> strides;
   };
   DenseMap<Value, Slot> slots;
+  /// Per in-place concat: operands it takes again, and the offsets of their
+  /// further ranges.
+  DenseMap<Value, std::vector<std::pair<Value, int64_t>>> duplicates;
   func.walk([&](cv::ConcatOp concat) {
     if (!concat.getInPlace())
       return;
@@ -196,6 +199,12 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
     int64_t axis = concat.getAxis(), offset = 0;
     for (Value in : concat.getInputs()) {
       std::vector<int64_t> inDims = planDims(llvm::cast<RankedTensorType>(in.getType()));
+      if (slots.count(in)) {
+        // Taken twice (a contiguous concat): written once, copied here.
+        duplicates[concat.getOutput()].push_back({in, offset});
+        offset += inDims[axis] * strides[axis];
+        continue;
+      }
       slots[in] = Slot{concat.getOutput(), offset, strides};
       if (auto reshape = in.getDefiningOp<cv::ReshapeOp>()) {
         std::vector<int64_t> srcDims =
@@ -303,6 +312,12 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
       std::vector<int64_t> dims = planDims(llvm::cast<RankedTensorType>(reshape.getType()));
       if (slots.count(reshape.getResult())) {
         // Its source already writes the concat's range, seen in this shape.
+        if (!slots.count(reshape.getInput())) {
+          reshape.emitOpError() << "feeds an in-place concat, but its source cannot write the "
+                                   "concat's range (internal error)";
+          failed = true;
+          continue;
+        }
         addResult(reshape.getResult());
         continue;
       }
@@ -337,9 +352,22 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
       }
     }
     if (auto concat = llvm::dyn_cast<cv::ConcatOp>(&op); concat && concat.getInPlace()) {
-      // Its operands' producers have written every element.
+      // Its operands' producers have written every element but the further
+      // ranges of an operand taken twice, which a copy fills.
       if (!tensorOf.count(concat.getOutput()))
         addResult(concat.getOutput());
+      int root = rootOf(tensorOf.lookup(concat.getOutput()));
+      for (auto [value, offset] : duplicates.lookup(concat.getOutput())) {
+        FailureOr<PlannedKernel *> copy = planKernel(nullptr, value);
+        if (mlir::failed(copy)) {
+          failed = true;
+          continue;
+        }
+        PlannedTensor &target = plan.tensors[(*copy)->args.back()];
+        target.kind = TensorKind::Activation;
+        target.alias = root;
+        target.viewOffset = offset;
+      }
       continue;
     }
     if (llvm::isa<func::ReturnOp>(&op))

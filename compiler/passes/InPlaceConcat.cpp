@@ -30,18 +30,27 @@ bool computedByKernel(Value v) {
                     cvc::cv::ConcatOp>(op);
 }
 
-/// True when `operand` can be written in place at its range of the concat
-/// along `axis`: nothing else reads it, and it is a kernel's result or a
-/// reshape of one that keeps the dimensions up to `axis`, so that the
-/// kernel's view of the range is still a strided view.
-bool writableInPlace(Value operand, int64_t axis) {
-  if (!operand.hasOneUse())
+/// True when `operand` can be written in place at its range of `concat`:
+/// nothing else reads it, and it is a kernel's result or a reshape of one
+/// that keeps the dimensions up to the axis, so that the kernel's view of
+/// the range is still a strided view. When every dimension before the axis
+/// has extent 1 (a training step's flat gradient), each range is one
+/// contiguous block: any reshape fits, and a value the concat takes twice
+/// (two equal gradients) is written once and copied to its other ranges.
+bool writableInPlace(Value operand, cvc::cv::ConcatOp concat) {
+  int64_t axis = concat.getAxis();
+  bool contiguous =
+      llvm::all_of(llvm::cast<RankedTensorType>(concat.getType()).getShape().take_front(axis),
+                   [](int64_t d) { return d == 1; });
+  bool onlyThisConcat = llvm::all_of(operand.getUsers(),
+                                     [&](Operation *user) { return user == concat; });
+  if (!onlyThisConcat || (!contiguous && !operand.hasOneUse()))
     return false;
   if (auto reshape = operand.getDefiningOp<cvc::cv::ReshapeOp>()) {
     auto from = llvm::cast<RankedTensorType>(reshape.getInput().getType());
     auto to = llvm::cast<RankedTensorType>(reshape.getType());
-    if (from.getRank() <= axis ||
-        from.getShape().take_front(axis + 1) != to.getShape().take_front(axis + 1))
+    if (!contiguous && (from.getRank() <= axis ||
+                        from.getShape().take_front(axis + 1) != to.getShape().take_front(axis + 1)))
       return false;
     operand = reshape.getInput();
     if (!operand.hasOneUse())
@@ -61,8 +70,7 @@ struct CvInPlaceConcatPass : public cvc::impl::CvInPlaceConcatBase<CvInPlaceConc
       // buffer, which the planner does not slice.
       if (concat.getAxis() < 1 || returned.contains(concat.getOutput()))
         return;
-      if (llvm::all_of(concat.getInputs(),
-                       [&](Value v) { return writableInPlace(v, concat.getAxis()); }))
+      if (llvm::all_of(concat.getInputs(), [&](Value v) { return writableInPlace(v, concat); }))
         concat.setInPlace(true);
     });
   }

@@ -55,3 +55,34 @@ func.func @left_alone(%x: tensor<1x2x4x4xf32>) -> (tensor<1x4x4x4xf32>, tensor<1
   %c5 = cv.concat %j, %l {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
   return %s0, %s1, %s2, %s3, %s4, %c5 : tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x6x4x4xf32>, tensor<2x2x4x4xf32>, tensor<1x4x4x4xf32>
 }
+
+// -----
+
+// A flat [1, N] concat (a training step's gradient): each range is one
+// contiguous block, so any dense producer fills it through a reshape,
+// whatever its shape, and a value taken twice is written once (the planner
+// copies it to its other range).
+// CHECK-LABEL: func @flat_ranges
+// CHECK: cv.concat %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64, in_place} :
+func.func @flat_ranges(%x: tensor<2x3x4x4xf32>, %y: tensor<5xf32>) -> tensor<1x106xf32> {
+  %a = cv.exp %x : tensor<2x3x4x4xf32>
+  %b = cv.neg %y : tensor<5xf32>
+  %ra = cv.reshape %a : (tensor<2x3x4x4xf32>) -> tensor<1x96xf32>
+  %rb = cv.reshape %b : (tensor<5xf32>) -> tensor<1x5xf32>
+  %c = cv.concat %ra, %rb, %rb {axis = 1} : (tensor<1x96xf32>, tensor<1x5xf32>, tensor<1x5xf32>) -> tensor<1x106xf32>
+  %s = cv.sigmoid %c : tensor<1x106xf32>
+  return %s : tensor<1x106xf32>
+}
+
+// -----
+
+// Taken twice in a channel concat: the ranges are strided, no copy is
+// planned, so the concat stays a kernel.
+// CHECK-LABEL: func @channels_twice
+// CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64} :
+func.func @channels_twice(%x: tensor<2x3x4x4xf32>) -> tensor<2x6x4x4xf32> {
+  %a = cv.exp %x : tensor<2x3x4x4xf32>
+  %c = cv.concat %a, %a {axis = 1} : (tensor<2x3x4x4xf32>, tensor<2x3x4x4xf32>) -> tensor<2x6x4x4xf32>
+  %s = cv.sigmoid %c : tensor<2x6x4x4xf32>
+  return %s : tensor<2x6x4x4xf32>
+}

@@ -29,8 +29,22 @@ inline std::vector<int64_t> denseStrides(const std::vector<int64_t> &dims) {
 inline std::optional<std::vector<int64_t>> reshapedStrides(const std::vector<int64_t> &from,
                                                            const std::vector<int64_t> &strides,
                                                            const std::vector<int64_t> &to) {
-  if (from.empty() || to.empty() || from[0] != to[0])
+  if (from.empty() || to.empty())
     return std::nullopt;
+  if (from[0] != to[0]) {
+    // Static shapes (a training step's) may reshape across the leading
+    // dimension: match them under a common leading extent of 1.
+    if (from[0] < 0 || to[0] < 0)
+      return std::nullopt;
+    std::vector<int64_t> from1 = {1}, strides1 = {0}, to1 = {1};
+    from1.insert(from1.end(), from.begin(), from.end());
+    strides1.insert(strides1.end(), strides.begin(), strides.end());
+    to1.insert(to1.end(), to.begin(), to.end());
+    auto out = reshapedStrides(from1, strides1, to1);
+    if (!out)
+      return std::nullopt;
+    return std::vector<int64_t>(out->begin() + 1, out->end());
+  }
   // Extent-1 dimensions take any stride; drop them from the matching.
   std::vector<size_t> oldDims, newDims;
   for (size_t i = 1; i < from.size(); ++i)
