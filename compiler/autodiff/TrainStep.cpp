@@ -92,14 +92,6 @@ TrainingBatchNorm emitTrainingBatchNorm(OpBuilder &b, cv::BatchNormOp bn, float 
   return result;
 }
 
-/// The logits a loss reads: a model that ends in a softmax is trained on the
-/// softmax's input.
-Value logitsOf(Value output) {
-  if (auto softmax = output.getDefiningOp<cv::SoftmaxOp>())
-    return softmax.getInput();
-  return output;
-}
-
 class TrainStepBuilder {
 public:
   TrainStepBuilder(ModuleOp module, func::FuncOp main, const TrainingOptions &options)

@@ -21,12 +21,6 @@ using namespace mlir;
 namespace cvc::autodiff {
 namespace {
 
-Value logitsOf(Value output) {
-  if (auto softmax = output.getDefiningOp<cv::SoftmaxOp>())
-    return softmax.getInput();
-  return output;
-}
-
 /// A constant like `old` (same name when it has one) holding `data`.
 Value replacementConstant(OpBuilder &b, Value old, ArrayRef<int64_t> shape,
                           std::vector<float> data) {
@@ -56,6 +50,12 @@ void eraseDeadOps(func::FuncOp func) {
 }
 
 } // namespace
+
+Value logitsOf(Value output) {
+  if (auto softmax = output.getDefiningOp<cv::SoftmaxOp>())
+    return softmax.getInput();
+  return output;
+}
 
 cv::FullyConnectedOp findHead(func::FuncOp main) {
   auto ret = llvm::cast<func::ReturnOp>(main.getBody().front().getTerminator());

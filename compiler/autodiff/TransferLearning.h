@@ -9,6 +9,10 @@
 
 namespace cvc::autodiff {
 
+/// The logits a loss reads: a model that ends in a softmax is trained on the
+/// softmax's input.
+mlir::Value logitsOf(mlir::Value output);
+
 /// The fully connected layer whose result is @main's first output (or the
 /// input of a final softmax); null when the output comes from anything else.
 cv::FullyConnectedOp findHead(mlir::func::FuncOp main);

@@ -129,27 +129,8 @@ std::vector<std::string> optionalPassNames() {
 void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
   // Training differentiates the graph as imported, before any rewrite fuses
   // or re-lays out the layers its gradient rules know.
-  if (options.train) {
-    const autodiff::TrainingOptions &t = options.training;
-    CvBuildTrainStepOptions step;
-    step.batch = t.batch;
-    step.optimizer = t.optimizer == autodiff::Optimizer::Sgd    ? "sgd"
-                     : t.optimizer == autodiff::Optimizer::Adam ? "adam"
-                                                                : "adamw";
-    step.momentum = t.momentum;
-    step.weightDecay = t.weightDecay;
-    step.beta1 = t.beta1;
-    step.beta2 = t.beta2;
-    step.epsilon = t.epsilon;
-    step.labelSmoothing = t.labelSmoothing;
-    step.batchNormMomentum = t.batchNormMomentum;
-    step.freeze = t.frozenPrefixes;
-    step.exportGradients = t.exportGradients;
-    step.freezeUntil = t.freezeUntil;
-    step.replaceHead = t.replaceHead;
-    step.headSeed = t.headSeed;
-    pm.addPass(createCvBuildTrainStep(step));
-  }
+  if (options.train)
+    pm.addPass(createCvBuildTrainStep(options.training));
   OpPassManager &fpm = pm.nest<func::FuncOp>();
   // First, so that nothing is spent on heads that only training reads.
   if (!options.keepAuxOutputs)

@@ -61,75 +61,92 @@ FailureOr<Kernel> lowerLogSoftmax(cv::LogSoftmaxOp op, const Halide::Target &tar
   return lowerSoftmaxFamily(op, op.getAxis(), /*logarithm=*/true, target);
 }
 
-FailureOr<Kernel> lowerLRN(cv::LRNOp op, const Halide::Target &target) {
-  std::vector<int64_t> shape = halideShape(op.getInput()); // (w, h, c, n)
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
-  int size = static_cast<int>(op.getSize());
-  int before = (size - 1) / 2; // ONNX: floor((size-1)/2) channels before, ceil after
-  Var x("x"), y("y"), c("c"), n("n");
-  Func squares("lrn_sq");
-  Func clamped = Halide::BoundaryConditions::constant_exterior(
-      input, 0.0f, {{Expr(), Expr()}, {Expr(), Expr()}, {0, static_cast<int>(shape[2])}});
-  squares(x, y, c, n) = clamped(x, y, c, n) * clamped(x, y, c, n);
-  RDom r(0, size, "r");
-  Expr window = Halide::sum(squares(x, y, c - before + r, n));
-  float alpha = op.getAlpha().convertToFloat(), beta = op.getBeta().convertToFloat(),
-        bias = op.getBias().convertToFloat();
-  Func result("lrn");
-  result(x, y, c, n) =
-      input(x, y, c, n) / Halide::pow(bias + (alpha / size) * window, beta);
+namespace {
 
-  int vector = vectorWidthFor(shape[0], target);
+/// The forward op's LRN window over channels (ONNX: floor((size-1)/2)
+/// channels before, ceil after), for both directions.
+struct LRNWindow {
+  int size, before, after, channels;
+  float alpha, beta, bias;
+};
+
+template <typename OpT> LRNWindow lrnWindowOf(OpT op) {
+  int size = static_cast<int>(op.getSize());
+  int before = (size - 1) / 2;
+  return {size,
+          before,
+          size - 1 - before,
+          static_cast<int>(halideShape(op.getInput())[2]),
+          op.getAlpha().convertToFloat(),
+          op.getBeta().convertToFloat(),
+          op.getBias().convertToFloat()};
+}
+
+/// `p` read as zero outside the channels.
+Func zeroOutsideChannels(Halide::ImageParam p, const LRNWindow &w) {
+  return Halide::BoundaryConditions::constant_exterior(
+      p, 0.0f, {{Expr(), Expr()}, {Expr(), Expr()}, {0, w.channels}});
+}
+
+/// s = bias + alpha / size * (sum of the squares in the window).
+Func lrnScale(Func x, const LRNWindow &w, Var vx, Var vy, Var c, Var n) {
+  RDom r(0, w.size, "r");
+  Func scale("lrn_scale");
+  Expr v = x(vx, vy, c - w.before + r, n);
+  scale(vx, vy, c, n) = w.bias + (w.alpha / w.size) * Halide::sum(v * v);
+  return scale;
+}
+
+/// Vectors along rows, a task per (row, image); `perRow` computed per task.
+std::string scheduleLRN(Func result, const std::vector<Func> &perRow, Var x, Var y, Var c, Var n,
+                        int64_t width, const Halide::Target &target) {
+  int vector = vectorWidthFor(width, target);
   Var xo("xo"), xi("xi"), plane("plane");
   result.split(x, xo, xi, vector, Halide::TailStrategy::ShiftInwards)
       .vectorize(xi)
       .reorder(xi, xo, c, y, n)
       .fuse(y, n, plane)
       .parallel(plane);
-  squares.compute_at(result, plane).vectorize(x, vector, Halide::TailStrategy::GuardWithIf);
-  return finishKernel(op, result, {input},
-                      "vector=" + std::to_string(vector) + " squares_per=row", 0);
+  for (Func f : perRow)
+    f.compute_at(result, plane).vectorize(x, vector, Halide::TailStrategy::GuardWithIf);
+  return "vector=" + std::to_string(vector) + " per=row";
+}
+
+} // namespace
+
+FailureOr<Kernel> lowerLRN(cv::LRNOp op, const Halide::Target &target) {
+  LRNWindow w = lrnWindowOf(op);
+  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  Var x("x"), y("y"), c("c"), n("n");
+  Func scale = lrnScale(zeroOutsideChannels(input, w), w, x, y, c, n);
+  Func result("lrn");
+  result(x, y, c, n) = input(x, y, c, n) / Halide::pow(scale(x, y, c, n), w.beta);
+  std::string schedule = scheduleLRN(result, {scale}, x, y, c, n,
+                                     halideShape(op.getInput())[0], target);
+  return finishKernel(op, result, {input}, schedule, 0);
 }
 
 FailureOr<Kernel> lowerLRNBackward(cv::LRNBackwardOp op, const Halide::Target &target) {
-  std::vector<int64_t> shape = halideShape(op.getInput()); // (w, h, c, n)
+  LRNWindow w = lrnWindowOf(op);
   Halide::ImageParam input = makeInput(op.getInput(), "input");
   Halide::ImageParam dyParam = makeInput(op.getOutputGrad(), "output_grad");
-  int size = static_cast<int>(op.getSize());
-  int before = (size - 1) / 2, after = size - 1 - before;
-  int channels = static_cast<int>(shape[2]);
-  float alpha = op.getAlpha().convertToFloat(), beta = op.getBeta().convertToFloat(),
-        bias = op.getBias().convertToFloat();
   Var x("x"), y("y"), c("c"), n("n");
-  Halide::Region channelBounds = {{Expr(), Expr()}, {Expr(), Expr()}, {0, channels}};
-  Func xc = Halide::BoundaryConditions::constant_exterior(input, 0.0f, channelBounds);
-  Func dy = Halide::BoundaryConditions::constant_exterior(dyParam, 0.0f, channelBounds);
-  RDom r(0, size, "r");
-  Func scale("lrn_scale");
-  scale(x, y, c, n) =
-      bias + (alpha / size) * Halide::sum(xc(x, y, c - before + r, n) * xc(x, y, c - before + r, n));
+  Func xc = zeroOutsideChannels(input, w), dy = zeroOutsideChannels(dyParam, w);
+  Func scale = lrnScale(xc, w, x, y, c, n);
   // dy x s^(-beta-1) of each window, zero outside the channels.
   Func weighted("lrn_weighted");
-  weighted(x, y, c, n) = dy(x, y, c, n) * xc(x, y, c, n) * Halide::pow(scale(x, y, c, n), -beta - 1.0f);
+  weighted(x, y, c, n) =
+      dy(x, y, c, n) * xc(x, y, c, n) * Halide::pow(scale(x, y, c, n), -w.beta - 1.0f);
   // Channel k lies in the windows of c = k - after .. k + before.
-  RDom w(0, size, "w");
+  RDom r(0, w.size, "w");
   Func result("lrn_backward");
   result(x, y, c, n) =
-      dyParam(x, y, c, n) * Halide::pow(scale(x, y, c, n), -beta) -
-      (2.0f * alpha * beta / size) * input(x, y, c, n) *
-          Halide::sum(weighted(x, y, c - after + w, n));
-
-  int vector = vectorWidthFor(shape[0], target);
-  Var xo("xo"), xi("xi"), plane("plane");
-  result.split(x, xo, xi, vector, Halide::TailStrategy::ShiftInwards)
-      .vectorize(xi)
-      .reorder(xi, xo, c, y, n)
-      .fuse(y, n, plane)
-      .parallel(plane);
-  scale.compute_at(result, plane).vectorize(x, vector, Halide::TailStrategy::GuardWithIf);
-  weighted.compute_at(result, plane).vectorize(x, vector, Halide::TailStrategy::GuardWithIf);
-  return finishKernel(op, result, {input, dyParam},
-                      "vector=" + std::to_string(vector) + " per=row", 0);
+      dyParam(x, y, c, n) * Halide::pow(scale(x, y, c, n), -w.beta) -
+      (2.0f * w.alpha * w.beta / w.size) * input(x, y, c, n) *
+          Halide::sum(weighted(x, y, c - w.after + r, n));
+  std::string schedule = scheduleLRN(result, {scale, weighted}, x, y, c, n,
+                                     halideShape(op.getInput())[0], target);
+  return finishKernel(op, result, {input, dyParam}, schedule, 0);
 }
 
 FailureOr<Kernel> lowerBatchNorm(cv::BatchNormOp op, const Halide::Target &target) {

@@ -13,14 +13,25 @@ namespace {
 
 struct CvBuildTrainStepPass : public cvc::impl::CvBuildTrainStepBase<CvBuildTrainStepPass> {
   using CvBuildTrainStepBase::CvBuildTrainStepBase;
+  /// Settings given as a whole (the driver), instead of as pass options (cvc-opt).
+  explicit CvBuildTrainStepPass(cvc::autodiff::TrainingOptions given) : given(std::move(given)) {}
 
   void runOnOperation() override {
+    std::optional<cvc::autodiff::TrainingOptions> options = given;
+    if (!options && !(options = fromPassOptions()))
+      return signalPassFailure();
+    if (failed(cvc::autodiff::buildTrainStep(getOperation(), *options)))
+      signalPassFailure();
+  }
+
+private:
+  std::optional<cvc::autodiff::TrainingOptions> fromPassOptions() {
     cvc::autodiff::TrainingOptions options;
     auto optimizerKind = cvc::autodiff::parseOptimizer(optimizer);
     if (!optimizerKind) {
       getOperation().emitError() << "unknown optimizer '" << optimizer
                                  << "'; expected sgd, adam or adamw";
-      return signalPassFailure();
+      return std::nullopt;
     }
     options.optimizer = *optimizerKind;
     options.batch = batch;
@@ -36,9 +47,14 @@ struct CvBuildTrainStepPass : public cvc::impl::CvBuildTrainStepBase<CvBuildTrai
     options.freezeUntil = freezeUntil;
     options.replaceHead = replaceHead;
     options.headSeed = headSeed;
-    if (failed(cvc::autodiff::buildTrainStep(getOperation(), options)))
-      signalPassFailure();
+    return options;
   }
+
+  std::optional<cvc::autodiff::TrainingOptions> given;
 };
 
 } // namespace
+
+std::unique_ptr<Pass> cvc::createCvBuildTrainStep(const autodiff::TrainingOptions &options) {
+  return std::make_unique<CvBuildTrainStepPass>(options);
+}

@@ -7,13 +7,16 @@
 #include <random>
 
 namespace cvc::train {
-namespace {
 
-std::string take(cvc_status s) {
-  std::string text = cvc_status_message(s);
-  cvc_status_free(s);
+std::string takeStatus(cvc_status status) {
+  if (!status)
+    return "";
+  std::string text = cvc_status_message(status);
+  cvc_status_free(status);
   return text;
 }
+
+namespace {
 
 class LoaderSource : public BatchSource {
 public:
@@ -32,7 +35,7 @@ public:
   }
   bool startEpoch(uint64_t epoch, uint64_t firstBatch, std::string &error) override {
     if (cvc_status s = cvc_loader_start_epoch(loader, epoch, firstBatch)) {
-      error = take(s);
+      error = takeStatus(s);
       return false;
     }
     return true;
@@ -40,7 +43,7 @@ public:
   bool next(float *samples, int32_t *labels, std::string &error) override {
     size_t count = 0;
     if (cvc_status s = cvc_loader_next(loader, samples, labels, &count)) {
-      error = take(s);
+      error = takeStatus(s);
       return false;
     }
     if (count != static_cast<size_t>(batch)) {
@@ -106,7 +109,7 @@ std::unique_ptr<BatchSource> makeLoaderSource(const cvc_dataset *dataset,
   cvc_augment_pipeline *augment = nullptr;
   if (o.augment && *o.augment)
     if (cvc_status s = cvc_augment_pipeline_create(o.augment, &augment)) {
-      error = take(s);
+      error = takeStatus(s);
       return nullptr;
     }
   cvc_loader_options options;
@@ -122,7 +125,7 @@ std::unique_ptr<BatchSource> makeLoaderSource(const cvc_dataset *dataset,
   }
   cvc_loader *loader = nullptr;
   if (cvc_status s = cvc_loader_create(dataset, &options, &loader)) {
-    error = take(s);
+    error = takeStatus(s);
     if (augment)
       cvc_augment_pipeline_free(augment);
     return nullptr;

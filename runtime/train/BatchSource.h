@@ -18,6 +18,9 @@
 
 namespace cvc::train {
 
+/// The message of a libcvc_data status, which it frees ("" for success).
+std::string takeStatus(cvc_status status);
+
 class BatchSource {
 public:
   virtual ~BatchSource() = default;

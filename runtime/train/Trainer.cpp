@@ -42,12 +42,6 @@ template <typename T, void (*Free)(T *)> struct Owned {
   }
 };
 
-std::string statusText(cvc_status s) {
-  std::string text = cvc_status_message(s);
-  cvc_status_free(s);
-  return text;
-}
-
 int64_t elements(const cvc_tensor_info &info, int64_t batch) {
   int64_t n = 1;
   for (int i = 0; i < info.rank; ++i)
@@ -260,7 +254,7 @@ std::unique_ptr<BatchSource> Trainer::cachedFeatures(const cvc_dataset *dataset,
       size_t n = std::min(chunk, rows - first);
       images.resize(n * imageSize);
       if (cvc_status s = cvc_dataset_read(dataset, first, n, images.data(), labels.data() + first)) {
-        error = statusText(s);
+        error = takeStatus(s);
         return nullptr;
       }
       for (float &v : images)
@@ -313,10 +307,10 @@ bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::str
   if (!o.train_data)
     return fail("no training data given");
   if (cvc_status s = cvc_dataset_open(o.train_data, &train.p))
-    return fail(statusText(s));
+    return fail(takeStatus(s));
   if (o.test_data)
     if (cvc_status s = cvc_dataset_open(o.test_data, &test.p))
-      return fail(statusText(s));
+      return fail(takeStatus(s));
   // A subset of the classes (and of the training images per class).
   auto narrow = [&](Owned<cvc_dataset, cvc_dataset_free> &set, int64_t perClass) -> bool {
     if (!set.p || (!o.class_count && perClass == 0))
@@ -324,7 +318,7 @@ bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::str
     cvc_dataset *subset = nullptr;
     if (cvc_status s = cvc_dataset_subset(set.p, o.classes, o.class_count,
                                           static_cast<size_t>(perClass), &subset))
-      return fail(statusText(s));
+      return fail(takeStatus(s));
     cvc_dataset_free(set.p);
     set.p = subset;
     return true;
@@ -562,7 +556,7 @@ bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::str
         size_t n = std::min(evalBatch, total - first);
         evalImages.resize(n * imageDims[0] * imageDims[1] * imageDims[2]);
         if (cvc_status s = cvc_dataset_read(test.p, first, n, evalImages.data(), evalLabels.data()))
-          return fail(statusText(s));
+          return fail(takeStatus(s));
         for (size_t i = 0; i < evalImages.size(); ++i)
           evalImages[i] = (evalImages[i] - o.mean) / o.std;
         evalLogits.resize(n * classes);

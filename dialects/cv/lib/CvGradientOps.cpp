@@ -15,14 +15,6 @@ using namespace cvc::cv;
 
 namespace {
 
-std::string shapeText(ArrayRef<int64_t> shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") +
-         (ShapedType::isDynamic(shape[i]) ? std::string("?") : std::to_string(shape[i]));
-  return s + "]";
-}
-
 /// The result shape of a sliding window (convolution or pooling) over the
 /// NCHW `input`, with `channels` output channels; failure when it does not fit.
 FailureOr<SmallVector<int64_t>> windowResult(Operation *op, RankedTensorType input,
@@ -38,7 +30,7 @@ FailureOr<SmallVector<int64_t>> windowResult(Operation *op, RankedTensorType inp
     auto extent = slidingWindowExtent(input.getDimSize(2 + i), kernel[i], strides[i], pads[i],
                                       pads[i + 2], dilations[i], ceilMode);
     if (!extent)
-      return op->emitOpError() << "the window does not fit the input " << shapeText(input.getShape());
+      return op->emitOpError() << "the window does not fit the input " << shapeString(input.getShape());
     shape[2 + i] = *extent;
   }
   return shape;
@@ -47,8 +39,8 @@ FailureOr<SmallVector<int64_t>> windowResult(Operation *op, RankedTensorType inp
 LogicalResult expectShape(Operation *op, StringRef what, RankedTensorType type,
                           ArrayRef<int64_t> expected) {
   if (type.getShape() != expected)
-    return op->emitOpError() << what << " has shape " << shapeText(type.getShape())
-                             << " but the forward op implies " << shapeText(expected);
+    return op->emitOpError() << what << " has shape " << shapeString(type.getShape())
+                             << " but the forward op implies " << shapeString(expected);
   return success();
 }
 
@@ -62,8 +54,8 @@ LogicalResult verifyConvGradient(OpT op, RankedTensorType input, RankedTensorTyp
   int64_t groups = op.getGroups();
   if (groups < 1 || input.getDimSize(1) != weight.getDimSize(1) * groups ||
       weight.getDimSize(0) % groups != 0)
-    return op->emitOpError() << "weight " << shapeText(weight.getShape()) << " with groups = "
-                             << groups << " does not fit input " << shapeText(input.getShape());
+    return op->emitOpError() << "weight " << shapeString(weight.getShape()) << " with groups = "
+                             << groups << " does not fit input " << shapeString(input.getShape());
   int64_t kernel[2] = {weight.getDimSize(2), weight.getDimSize(3)};
   auto expected = windowResult(op, input, weight.getDimSize(0), kernel, op.getStrides(),
                                op.getPads(), op.getDilations(), false);
@@ -120,10 +112,10 @@ LogicalResult ActivationBackwardOp::verify() {
 static LogicalResult verifyLossOperands(Operation *op, Value logits, Value labels) {
   RankedTensorType z = typeOf(logits), l = typeOf(labels);
   if (z.getRank() != 2 || !z.hasStaticShape())
-    return op->emitOpError() << "expects static [N, K] logits, got " << shapeText(z.getShape());
+    return op->emitOpError() << "expects static [N, K] logits, got " << shapeString(z.getShape());
   if (l.getRank() != 1 || l.getDimSize(0) != z.getDimSize(0))
     return op->emitOpError() << "expects [" << z.getDimSize(0) << "] labels, got "
-                             << shapeText(l.getShape());
+                             << shapeString(l.getShape());
   return success();
 }
 
@@ -162,11 +154,11 @@ LogicalResult DropoutMaskOp::verify() {
 LogicalResult ExpandOp::verify() {
   ArrayRef<int64_t> in = typeOf(getInput()).getShape(), out = typeOf(getOutput()).getShape();
   if (in.size() > out.size())
-    return emitOpError() << "cannot broadcast " << shapeText(in) << " to " << shapeText(out);
+    return emitOpError() << "cannot broadcast " << shapeString(in) << " to " << shapeString(out);
   size_t lead = out.size() - in.size();
   for (size_t i = 0; i < in.size(); ++i)
     if (in[i] != 1 && in[i] != out[lead + i])
-      return emitOpError() << "cannot broadcast " << shapeText(in) << " to " << shapeText(out);
+      return emitOpError() << "cannot broadcast " << shapeString(in) << " to " << shapeString(out);
   return success();
 }
 

@@ -22,10 +22,7 @@
 using namespace mlir;
 using namespace cvc::cv;
 
-namespace {
-
-
-std::string shapeString(ArrayRef<int64_t> shape) {
+std::string cvc::cv::shapeString(ArrayRef<int64_t> shape) {
   std::string s;
   llvm::raw_string_ostream os(s);
   os << "[";
@@ -35,6 +32,8 @@ std::string shapeString(ArrayRef<int64_t> shape) {
   os << "]";
   return s;
 }
+
+namespace {
 
 LogicalResult checkArrayLength(std::optional<Location> loc, StringRef name,
                                ArrayRef<int64_t> values, size_t expected, int64_t minValue) {

@@ -19,6 +19,9 @@
 
 namespace cvc::cv {
 
+/// "[2,?,3]": a shape as the dialect's diagnostics print it.
+std::string shapeString(llvm::ArrayRef<int64_t> shape);
+
 /// Output extent of a sliding window along one spatial axis (ONNX rules),
 /// or std::nullopt when the window does not fit.
 std::optional<int64_t> slidingWindowExtent(int64_t in, int64_t kernel, int64_t stride,
