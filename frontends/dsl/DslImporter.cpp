@@ -93,9 +93,9 @@ OwningOpRef<ModuleOp> importCvmModel(llvm::StringRef path, MLIRContext &ctx,
   if (failed(loadFile(sources, path.str(), SourceRange{}, loaded)))
     return nullptr;
 
-  std::unique_ptr<onnx_frontend::OnnxInitializers> file;
+  std::unique_ptr<TensorFile> file;
   if (!options.weightsPath.empty()) {
-    file = onnx_frontend::OnnxInitializers::open(ctx, options.weightsPath);
+    file = openTensorFile(ctx, options.weightsPath);
     if (!file)
       return nullptr;
   }

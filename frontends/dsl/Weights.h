@@ -3,7 +3,7 @@
 #define CVC_DSL_WEIGHTS_H
 
 #include "cvc/dsl/Import.h"
-#include "cvc/onnx/Initializers.h"
+#include "TensorFile.h"
 
 #include "mlir/Support/LogicalResult.h"
 
@@ -30,11 +30,11 @@ struct TensorRequest {
 
 /// Initialises weights (deterministically from the seed and the tensor's
 /// name, so a layer's weights do not depend on the layers before it) or
-/// loads them from an ONNX file by name.
+/// loads them by name from an ONNX file or a cvc checkpoint.
 class WeightSource {
 public:
-  WeightSource(WeightInit init, uint64_t seed,
-               std::unique_ptr<onnx_frontend::OnnxInitializers> file, std::string filePath)
+  WeightSource(WeightInit init, uint64_t seed, std::unique_ptr<TensorFile> file,
+               std::string filePath)
       : init(init), seed(seed), file(std::move(file)), filePath(std::move(filePath)) {}
 
   /// The tensor's values; on failure `error` names the tensor and why (a
@@ -48,7 +48,7 @@ public:
 private:
   WeightInit init;
   uint64_t seed;
-  std::unique_ptr<onnx_frontend::OnnxInitializers> file;
+  std::unique_ptr<TensorFile> file;
   std::string filePath;
   std::vector<std::string> used;
 };

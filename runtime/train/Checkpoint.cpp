@@ -1,9 +1,12 @@
 //===- Checkpoint.cpp - a training run's state on disk ------------------===//
 //
-// Format (little-endian): "CVCCKPT1", then u64 seed, epoch, batch, step,
+// Format (little-endian): "CVCCKPT2", then u64 seed, epoch, batch, step,
 // the model name and each state as (u64 length, bytes) strings and (u64
-// count, float32 values), and a trailing FNV-1a hash of everything before
-// it, so that a truncated or corrupted file is refused rather than loaded.
+// count, float32 values); then the tensor table, a u64 count of (name, u64
+// state, u64 offset, u64 rank, rank x i64 dims); and a trailing FNV-1a hash
+// of everything before it, so that a truncated or corrupted file is refused
+// rather than loaded. Format 1 ("CVCCKPT1") had no tensor table; it is
+// still read.
 //
 //===----------------------------------------------------------------------===//
 #include "Checkpoint.h"
@@ -16,7 +19,8 @@
 namespace cvc::train {
 namespace {
 
-constexpr char kMagic[8] = {'C', 'V', 'C', 'C', 'K', 'P', 'T', '1'};
+constexpr char kMagic[8] = {'C', 'V', 'C', 'C', 'K', 'P', 'T', '2'};
+constexpr char kMagicFormat1[8] = {'C', 'V', 'C', 'C', 'K', 'P', 'T', '1'};
 
 uint64_t fnv1a(const std::string &bytes) {
   uint64_t hash = 1469598103934665603ull;
@@ -73,6 +77,15 @@ bool writeCheckpoint(const std::string &path, const Checkpoint &c, std::string &
     putU64(bytes, s.values.size());
     bytes.append(reinterpret_cast<const char *>(s.values.data()), s.values.size() * sizeof(float));
   }
+  putU64(bytes, c.tensors.size());
+  for (const Checkpoint::Tensor &t : c.tensors) {
+    putU64(bytes, t.name.size());
+    bytes += t.name;
+    for (uint64_t v : {t.state, t.offset, static_cast<uint64_t>(t.shape.size())})
+      putU64(bytes, v);
+    for (int64_t d : t.shape)
+      putU64(bytes, static_cast<uint64_t>(d));
+  }
   putU64(bytes, fnv1a(bytes));
 
   std::string temporary = path + ".tmp";
@@ -111,11 +124,14 @@ bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error) 
   for (size_t n; (n = std::fread(buffer, 1, sizeof(buffer), file)) > 0;)
     bytes.append(buffer, n);
   std::fclose(file);
-  auto corrupt = [&](const char *what) {
+  auto corrupt = [&](const std::string &what) {
     error = "checkpoint '" + path + "' is " + what;
     return false;
   };
-  if (bytes.size() < sizeof(kMagic) + 8 || std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0)
+  bool format1 = bytes.size() >= sizeof(kMagic) &&
+                 std::memcmp(bytes.data(), kMagicFormat1, sizeof(kMagic)) == 0;
+  if (bytes.size() < sizeof(kMagic) + 8 ||
+      (!format1 && std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0))
     return corrupt("not a cvc checkpoint (bad magic)");
   uint64_t stored;
   std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
@@ -134,6 +150,39 @@ bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error) 
       return corrupt("truncated");
     c.states.push_back(std::move(s));
   }
+  c.tensors.clear();
+  if (format1)
+    return true;
+  if (!r.u64(count))
+    return corrupt("truncated");
+  for (uint64_t i = 0; i < count; ++i) {
+    Checkpoint::Tensor t;
+    uint64_t rank;
+    if (!r.text(t.name) || !r.u64(t.state) || !r.u64(t.offset) || !r.u64(rank))
+      return corrupt("truncated");
+    if (rank > 8)
+      return corrupt("inconsistent: tensor '" + t.name + "' has rank " + std::to_string(rank));
+    if (t.state >= c.states.size())
+      return corrupt("inconsistent: tensor '" + t.name + "' names no state");
+    // Bounded at every factor, so that hostile dims cannot overflow.
+    const uint64_t available = c.states[t.state].values.size();
+    uint64_t elements = 1;
+    t.shape.resize(rank);
+    for (int64_t &d : t.shape) {
+      uint64_t v;
+      if (!r.u64(v))
+        return corrupt("truncated");
+      if (v > available || (v != 0 && elements > available / v))
+        return corrupt("inconsistent: tensor '" + t.name + "' is larger than its state");
+      d = static_cast<int64_t>(v);
+      elements *= v;
+    }
+    if (t.offset > available || elements > available - t.offset)
+      return corrupt("inconsistent: tensor '" + t.name + "' lies outside its state");
+    c.tensors.push_back(std::move(t));
+  }
+  if (r.pos != body.size())
+    return corrupt("inconsistent (bytes after the tensor table)");
   return true;
 }
 

@@ -6,7 +6,9 @@
 // run needs to continue exactly as an uninterrupted one. It is written to a
 // temporary file that is synced and renamed over the old one, so a kill at
 // any moment leaves either the previous or the new checkpoint, never half
-// of one.
+// of one. Its tensor table names the tensors inside the states (where
+// `conv1.weight` sits in "parameters"), so that another model — a new head
+// on the same network, another batch size — can start from it by name.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CVC_TRAIN_CHECKPOINT_H
@@ -29,6 +31,13 @@ struct Checkpoint {
     std::vector<float> values;
   };
   std::vector<State> states;
+  struct Tensor {
+    std::string name;
+    uint64_t state = 0;  ///< index into `states`
+    uint64_t offset = 0; ///< in elements
+    std::vector<int64_t> shape;
+  };
+  std::vector<Tensor> tensors; ///< empty in checkpoints of format 1
 };
 
 bool writeCheckpoint(const std::string &path, const Checkpoint &checkpoint, std::string &error);

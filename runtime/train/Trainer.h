@@ -35,6 +35,8 @@ private:
   };
   bool describe(const char *name, EntryIo &io, std::string &error);
   bool readStates(std::vector<std::vector<float>> &states, std::string &error);
+  /// Sets the model's tensors from a checkpoint's, matched by name and shape.
+  bool initialiseFrom(const std::string &checkpointPath, bool progress, std::string &error);
   /// The frozen network's features of every training image, from the cache
   /// file when it matches, else computed with "features" and cached.
   std::unique_ptr<BatchSource> cachedFeatures(const cvc_dataset *dataset,
@@ -49,7 +51,8 @@ private:
   std::string modelPath;
 
 public:
-  /// Seconds spent computing features for the cache (0 when reused or unused).
+  /// Seconds the frozen network's features took when the cache was written
+  /// (0 unless only the head trains).
   double featureSeconds = 0.0;
 };
 

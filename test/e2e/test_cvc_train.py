@@ -38,10 +38,11 @@ def cvc_train(*args, expect_ok=True):
     return proc
 
 
-def read_checkpoint_states(path):
-    """{state name: float32 array} of a cvc checkpoint (Checkpoint.cpp's format)."""
+def read_checkpoint(path):
+    """({state name: float32 array}, {tensor name: float32 array}) of a cvc
+    checkpoint (Checkpoint.cpp's format 2)."""
     data = open(path, "rb").read()
-    if data[:8] != b"CVCCKPT1":
+    if data[:8] != b"CVCCKPT2":
         raise cvclib.Failure(f"{path} is not a checkpoint")
     pos = 8 + 4 * 8
     (n,) = struct.unpack_from("<Q", data, pos)
@@ -56,7 +57,26 @@ def read_checkpoint_states(path):
         (n,) = struct.unpack_from("<Q", data, pos)
         states[name] = np.frombuffer(data, np.float32, n, pos + 8)
         pos += 8 + 4 * n
-    return states
+    (count,) = struct.unpack_from("<Q", data, pos)
+    pos += 8
+    tensors = {}
+    for _ in range(count):
+        (n,) = struct.unpack_from("<Q", data, pos)
+        name = data[pos + 8:pos + 8 + n].decode()
+        pos += 8 + n
+        state, offset, rank = struct.unpack_from("<QQQ", data, pos)
+        pos += 24
+        shape = struct.unpack_from(f"<{rank}q", data, pos)
+        pos += 8 * rank
+        flat = list(states.values())[state]
+        tensors[name] = flat[offset:offset + int(np.prod(shape))].reshape(shape)
+    if pos + 8 != len(data):
+        raise cvclib.Failure(f"{path}: {len(data) - pos - 8} unread bytes")
+    return states, tensors
+
+
+def read_checkpoint_states(path):
+    return read_checkpoint(path)[0]
 
 
 def test():
@@ -119,8 +139,10 @@ def test():
         if head_params.size != 84 * 3 + 3:
             raise cvclib.Failure("more than the new head was trained")
         proc = cvc_train(path("head.so"), *transfer, "--metrics", path("head.jsonl"))
-        if "reusing the features" not in proc.stderr:
-            raise cvclib.Failure("a second run did not reuse the feature cache")
+        if "reusing the features" not in proc.stderr or "faster" not in proc.stderr:
+            raise cvclib.Failure("a second run did not reuse the feature cache or report the "
+                                 f"speed-up:\n{proc.stderr}")
+        print("  " + [l for l in proc.stderr.splitlines() if "faster" in l][0])
         top1 = [json.loads(l) for l in open(path("head.jsonl"))][-1]["test_top1"]
         print(f"  transfer to sandal/sneaker/ankle boot from 100 images each: test top-1 {top1:.4f}")
         if top1 < 0.6:
@@ -130,6 +152,55 @@ def test():
                               capture_output=True, text=True)
         if proc.returncode == 0 or "no parameter's name starts with it" not in proc.stderr:
             raise cvclib.Failure(f"a bad --freeze-until was not refused: {proc.stderr}")
+
+        # Starting another model from a checkpoint: a 3-class head on the
+        # untrained network takes every tensor of the trained 10-class run but
+        # the head's, which keeps its new initial values. With a zero learning
+        # rate, the steps leave the loaded tensors exactly as they were.
+        cvclib.compile_model(path("lenet.onnx"), path("three.so"), "--train", "--train-batch",
+                             "32", "--replace-head", "3")
+        proc = cvc_train(path("three.so"), "--from", path("run.ckpt"), "--classes", "5,7,9",
+                         "--epochs", "1", "--max-batches", "3", "--lr", "0", "--max-test", "300",
+                         "--checkpoint", path("three.ckpt"))
+        report = [l for l in proc.stderr.splitlines() if l.startswith("cvc-train:")]
+        print("  " + "\n  ".join(report))
+        if not any("8 tensors start from" in l for l in report) or not any(
+                "fc3.weight ([10,84] there, [3,84] here)" in l for l in report):
+            raise cvclib.Failure(f"--from did not report what it loaded:\n{proc.stderr}")
+        _, trained_tensors = read_checkpoint(path("run.ckpt"))
+        _, three_tensors = read_checkpoint(path("three.ckpt"))
+        for name, value in three_tensors.items():
+            same = value.shape == trained_tensors[name].shape and np.array_equal(
+                value, trained_tensors[name])
+            if same != (not name.startswith("fc3.")):
+                raise cvclib.Failure(f"--from: tensor {name} was {'' if same else 'not '}loaded")
+        print(f"  --from: {len(three_tensors) - 2} tensors loaded, the new head's 2 kept")
+
+        # A .cvm network recompiled from its cvc-train checkpoint
+        # (`cvc model.cvm --weights run.ckpt`) computes what PyTorch computes
+        # with the checkpoint's tensors.
+        cvm = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "models",
+                           "lenet5_modern.cvm")
+        cvclib.compile_model(cvm, path("cvm-train.so"), "--train", "--train-batch", "32")
+        cvc_train(path("cvm-train.so"), "--epochs", "1", "--max-batches", "20", "--max-test",
+                  "100", "-q", "--checkpoint", path("cvm.ckpt"))
+        _, tensors = read_checkpoint(path("cvm.ckpt"))
+        cvclib.compile_model(cvm, path("cvm.so"), "--weights", path("cvm.ckpt"))
+        net = torch.nn.Sequential(
+            torch.nn.Sequential(torch.nn.Conv2d(1, 6, 5, padding=2), torch.nn.ReLU(),
+                                torch.nn.MaxPool2d(2), torch.nn.Conv2d(6, 16, 5),
+                                torch.nn.ReLU(), torch.nn.MaxPool2d(2)),
+            torch.nn.Sequential(torch.nn.Flatten(), torch.nn.Linear(400, 120), torch.nn.ReLU(),
+                                torch.nn.Linear(120, 84), torch.nn.ReLU(),
+                                torch.nn.Linear(84, 10)))
+        net.load_state_dict({k.replace("features", "0").replace("classifier", "1"):
+                             torch.from_numpy(v.copy()) for k, v in tensors.items()})
+        x = torch.rand(4, 1, 28, 28)
+        with torch.no_grad():
+            ref = net(x).numpy()
+        outs, _ = cvclib.run_model(path("cvm.so"), {"image": x.numpy()}, work)
+        cvclib.compare(".cvm compiled with --weights CHECKPOINT, cvc vs PyTorch",
+                       list(outs.values())[0], ref, **cvclib.FIRST_PATH)
 
         # Kill mid-epoch and resume: the same states as an uninterrupted run.
         common = ["--epochs", "2", "--max-batches", "30", "--max-test", "500", "--seed", "7",
@@ -163,6 +234,9 @@ def test():
             ([path("infer.so")], "has no entry point 'train_step'"),
             ([path("lenet.so"), "--checkpoint", path("bad.ckpt"), "--resume"], "truncated"),
             ([path("lenet.so"), "--data", "idx:/nonexistent,/nonexistent"], "/nonexistent"),
+            ([path("lenet.so"), "--from", path("head.ckpt")], "has no tensor of the name and shape"),
+            ([path("lenet.so"), "--from", path("bad.ckpt")], "truncated"),
+            ([path("lenet.so"), "--from", path("lenet.onnx")], "--from takes a cvc checkpoint"),
         ]:
             proc = cvc_train(*args, "-q", expect_ok=False)
             message = proc.stderr.strip().splitlines()[-1] if proc.stderr.strip() else ""

@@ -58,6 +58,11 @@ cl::opt<std::string> checkpoint("checkpoint", cl::desc("Checkpoint file (written
 cl::opt<int64_t> checkpointEvery("checkpoint-every", cl::desc("Steps between checkpoints"),
                                  cl::init(0), cl::cat(category));
 cl::opt<bool> resume("resume", cl::desc("Continue from --checkpoint"), cl::cat(category));
+cl::opt<std::string> initFrom(
+    "from",
+    cl::desc("Start from the tensors of a checkpoint of this or another model (by name and "
+             "shape; a replaced head keeps its new initial values)"),
+    cl::value_desc("checkpoint"), cl::cat(category));
 cl::opt<std::string> metrics("metrics", cl::desc("Metrics log (JSON lines)"), cl::cat(category));
 cl::opt<std::string> plot("plot", cl::desc("Loss and accuracy curves (SVG)"), cl::cat(category));
 cl::opt<std::string> exportOnnx("export-onnx",
@@ -83,6 +88,13 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv, "cvc-train: train a model compiled with cvc --train\n");
   if (!exportOnnx.empty() && onnxSource.empty()) {
     std::fprintf(stderr, "cvc-train: error: --export-onnx needs --onnx-source\n");
+    return 1;
+  }
+  if (StringRef(initFrom).ends_with(".onnx")) {
+    std::fprintf(stderr, "cvc-train: error: --from takes a cvc checkpoint; to start from the "
+                         "weights of '%s', compile the model from it (cvc %s --train ..., or "
+                         "cvc model.cvm --weights %s --train ...)\n",
+                 initFrom.c_str(), initFrom.c_str(), initFrom.c_str());
     return 1;
   }
   cvc_train_options o;
@@ -113,6 +125,7 @@ int main(int argc, char **argv) {
   o.progress = !quiet;
   o.stop_after_steps = stopAfter;
   o.feature_cache = featureCache.empty() ? nullptr : featureCache.c_str();
+  o.init_from = initFrom.empty() ? nullptr : initFrom.c_str();
   if (o.epochs < 1 || !(o.learning_rate >= 0) || !(o.std > 0)) {
     std::fprintf(stderr, "cvc-train: error: --epochs must be >= 1, --lr >= 0, --std > 0\n");
     return 1;

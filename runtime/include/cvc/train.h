@@ -52,6 +52,13 @@ typedef struct cvc_train_options {
   const char *feature_cache;
   /** Stop after this many steps in total, as if killed (tests of --resume); 0: never. */
   int64_t stop_after_steps;
+  /** Start from the tensors of this checkpoint (NULL: the weights the model
+   *  was compiled with), written by a run of this or another model.so: each
+   *  of the model's trainable tensors takes the checkpoint's tensor of the
+   *  same name and shape; one whose shape differs (a replaced head) or
+   *  which the checkpoint lacks keeps its initial value. Optimizer slots
+   *  start afresh and training starts at step 0. Ignored when resuming. */
+  const char *init_from;
 } cvc_train_options;
 
 typedef struct cvc_train_result {
