@@ -517,6 +517,7 @@ cvc_status cvc_session_kernel_profile(const cvc_session *session, size_t index,
   const cvc_plan_kernel &k = session->plan->kernels[index];
   out_profile->name = k.name;
   out_profile->ops = k.ops;
+  out_profile->schedule = k.schedule;
   out_profile->seconds = index < session->seconds.size() ? session->seconds[index] : 0.0;
   out_profile->macs = k.macs_per_image * static_cast<uint64_t>(std::max<int64_t>(session->profiledBatch, 1));
   return nullptr;

@@ -13,6 +13,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Ensemble.h"
+#include "FmaPeak.h"
 #include "ModelLibrary.h"
 #include "TensorFile.h"
 
@@ -25,6 +26,7 @@
 #include <random>
 #include <string>
 #include <sys/stat.h>
+#include <thread>
 #include <vector>
 
 using cvc::tools::HostTensor;
@@ -43,6 +45,7 @@ struct Options {
   cvc::tools::EnsembleOptions ensemble;
   std::map<std::string, std::string> inputs;
   long batch = 1, iterations = 10, warmup = 2, threads = 0, seed = 0;
+  double peak = 0; ///< GFLOP/s for --profile's % of peak; 0: measure it
   std::string outputDir;
   bool print = false, profile = false;
   std::string entry = "main"; ///< the entry point to run, e.g. train_step
@@ -52,7 +55,7 @@ void usage() {
   std::fprintf(stderr,
                "usage: cvc-run model.so [--input NAME=FILE.npy|FILE.pb]... [--batch N]\n"
                "               [--iterations N] [--warmup N] [--threads N] [--output-dir DIR]\n"
-               "               [--print] [--profile] [--seed S] [--entry NAME]\n"
+               "               [--print] [--profile [--peak GFLOPS]] [--seed S] [--entry NAME]\n"
                "       cvc-run a.so [b.so...] [--input [NAME=]FILE] [--crops 1|5|10]\n"
                "               [--crop-size HxW] [--softmax auto|always|never] [...]\n"
                "  several models or --crops: average class probabilities (DIR/ensemble.npy)\n");
@@ -121,6 +124,12 @@ Options parse(int argc, char **argv) {
       o.print = true;
     } else if (a == "--profile") {
       o.profile = true;
+    } else if (a == "--peak") {
+      char *end = nullptr;
+      const char *text = value();
+      o.peak = std::strtod(text, &end);
+      if (!text[0] || *end || !(o.peak > 0))
+        die(std::string("--peak expects GFLOP/s > 0, got '") + text + "'");
     } else if (a == "--entry") {
       o.entry = value();
     } else if (a == "-h" || a == "--help") {
@@ -315,15 +324,28 @@ int main(int argc, char **argv) {
     std::vector<double> medians(kernels);
     for (size_t k = 0; k < kernels; ++k)
       total += medians[k] = median(kernelTimes[k]);
-    std::printf("\n%-24s %-30s %10s %10s %7s\n", "kernel", "ops", "ms", "GFLOP/s", "%time");
+    // The FMA peak at the session's thread count, measured after the runs
+    // so that it does not heat or throttle the cores before them.
+    int peakThreads = o.threads > 0 ? static_cast<int>(o.threads)
+                                    : static_cast<int>(std::thread::hardware_concurrency());
+    double peak = o.peak > 0 ? o.peak : fma_peak_gflops(peakThreads);
+    if (o.peak > 0)
+      std::printf("\nfp32 FMA peak %.1f GFLOP/s (--peak)\n", peak);
+    else if (peak > 0)
+      std::printf("\nfp32 FMA peak %.1f GFLOP/s, measured now on %d threads (a busy machine "
+                  "measures low; --peak sets it)\n",
+                  peak, peakThreads);
+    std::printf("%-24s %-30s %10s %10s %7s %7s  %s\n", "kernel", "ops", "ms", "GFLOP/s", "%peak",
+                "%time", "schedule");
     for (size_t k = 0; k < kernels; ++k) {
       cvc_kernel_profile p;
       // Kernels of other entry points did not run.
       if (!lib.take(lib.cvc_session_kernel_profile(session, k, &p)).empty() || medians[k] <= 0)
         continue;
       double gflops = medians[k] > 0 ? 2.0 * p.macs / (medians[k] * 1e6) : 0.0;
-      std::printf("%-24s %-30s %10.4f %10.2f %6.1f%%\n", p.name, p.ops, medians[k], gflops,
-                  total > 0 ? 100.0 * medians[k] / total : 0.0);
+      std::printf("%-24s %-30s %10.4f %10.2f %6.1f%% %6.1f%%  %s\n", p.name, p.ops, medians[k],
+                  gflops, peak > 0 ? 100.0 * gflops / peak : 0.0,
+                  total > 0 ? 100.0 * medians[k] / total : 0.0, p.schedule ? p.schedule : "");
     }
   }
   lib.cvc_session_free(session);

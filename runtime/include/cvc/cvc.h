@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /** Bumped whenever a function or struct below changes incompatibly. */
-#define CVC_ABI_VERSION 2
+#define CVC_ABI_VERSION 3
 
 /** Largest rank a model tensor may have. */
 #define CVC_MAX_RANK 8
@@ -200,6 +200,7 @@ typedef struct cvc_kernel_profile {
   const char *ops;   /**< the cv ops it computes, e.g. "cv.conv2d" */
   double seconds;    /**< wall time of the last run */
   uint64_t macs;     /**< multiply-accumulates at the last run's batch */
+  const char *schedule; /**< the schedule the compiler chose, e.g. "blocked block=16 columns=8 ..." */
 } cvc_kernel_profile;
 
 /** Turns per-kernel timing on or off (off by default: it costs a clock read per kernel). */
