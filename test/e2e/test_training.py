@@ -232,6 +232,47 @@ def check_steps(name, model, cm, batches, optimizer, torch_opt, lr, atol=None):
     cvclib.compare(f"{name} parameters after {len(batches)} {optimizer} steps", got, ref, **tol)
 
 
+def check_head_only(work, batch):
+    """Transfer learning's cached path: a new 3-class head on LeNet-5, every
+    other layer frozen. The `features` entry must compute what the frozen
+    network computes in PyTorch, and train_step, which reads those features,
+    must update the head as PyTorch's SGD does."""
+    torch.manual_seed(0)
+    lenet = models.LeNet5Modern()
+    cm = compile_for_training(lenet, (1, 28, 28), work, "head_only", batch, "--replace-head",
+                              "3", "--freeze-until", "fc3", "--momentum", "0.9",
+                              "--weight-decay", "1e-3")
+    lenet.eval()
+    body = lambda x: torch.relu(lenet.fc2(torch.relu(lenet.fc1(torch.flatten(
+        nn.functional.max_pool2d(torch.relu(lenet.conv2(nn.functional.max_pool2d(
+            torch.relu(lenet.conv1(x)), 2))), 2), 1)))))
+    head = nn.Linear(84, 3)
+    params = cm.read_state("parameters")
+    with torch.no_grad():
+        head.weight.copy_(torch.from_numpy(cm.tensor(params, "fc3.weight").copy()))
+        head.bias.copy_(torch.from_numpy(cm.tensor(params, "fc3.bias").copy()))
+    opt = torch.optim.SGD(head.parameters(), lr=0.1, momentum=0.9, weight_decay=1e-3)
+    for step, seed in enumerate((12, 13), start=1):
+        x, y = random_batch((1, 28, 28), 3, batch, seed)
+        with torch.no_grad():
+            ref = body(x)
+        got = cm.run("features", {"input": x.numpy()}, batch=batch)["features"]
+        cvclib.compare(f"head only: frozen features, step {step}", got, ref.numpy(),
+                       **cvclib.FIRST_PATH)
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(head(ref), y)
+        loss.backward()
+        opt.step()
+        inputs = {"features": got, "labels": y.numpy().astype(np.float32),
+                  "learning_rate": np.array([0.1], np.float32)}
+        res = cm.run("train_step", inputs)
+        print(f"  head only, step {step}: loss {res['loss'][0]:.7f}, PyTorch {loss.item():.7f}")
+    params = cm.read_state("parameters")
+    got = np.concatenate([cm.tensor(params, n).ravel() for n in ("fc3.weight", "fc3.bias")])
+    ref = np.concatenate([p.detach().numpy().ravel() for p in head.parameters()])
+    cvclib.compare("head only: head after 2 SGD steps", got, ref, **PARAM_TOL)
+
+
 def random_batch(shape, classes, batch, seed):
     g = torch.Generator().manual_seed(seed)
     return torch.randn(batch, *shape, generator=g), torch.randint(0, classes, (batch,), generator=g)
@@ -272,6 +313,7 @@ def test():
                         1e-3)
 
         check_dropout(work, batch)
+        check_head_only(work, batch)
 
         # LRN, an inner softmax and a final log-softmax.
         torch.manual_seed(0)
