@@ -138,7 +138,8 @@ def test():
         print(f"  transfer, head only: {head_params.size} trained parameters (84 x 3 + 3 = 255)")
         if head_params.size != 84 * 3 + 3:
             raise cvclib.Failure("more than the new head was trained")
-        proc = cvc_train(path("head.so"), *transfer, "--metrics", path("head.jsonl"))
+        proc = cvc_train(path("head.so"), *transfer, "--metrics", path("head.jsonl"),
+                         "--export-onnx", path("head.onnx"), "--onnx-source", path("trained.onnx"))
         if "reusing the features" not in proc.stderr or "faster" not in proc.stderr:
             raise cvclib.Failure("a second run did not reuse the feature cache or report the "
                                  f"speed-up:\n{proc.stderr}")
@@ -147,6 +148,21 @@ def test():
         print(f"  transfer to sandal/sneaker/ankle boot from 100 images each: test top-1 {top1:.4f}")
         if top1 < 0.6:
             raise cvclib.Failure(f"the new head reached only {top1:.4f} (chance is 0.33)")
+        # The new head exports into the source model: its class count changes.
+        exported = onnx.load(path("head.onnx"))
+        onnx.checker.check_model(exported, full_check=True)
+        weights = {i.name: torch.from_numpy(onnx.numpy_helper.to_array(i).copy())
+                   for i in exported.graph.initializer}
+        transferred = models.LeNet5Modern()
+        transferred.fc3 = torch.nn.Linear(84, 3)
+        transferred.load_state_dict({k: weights[k] for k in transferred.state_dict()})
+        transferred.eval()
+        with torch.no_grad():
+            ref = transferred(x).numpy()
+        cvclib.compile_model(path("head.onnx"), path("head-infer.so"))
+        outs, _ = cvclib.run_model(path("head-infer.so"), {"input": x.numpy()}, work)
+        cvclib.compare("exported 3-class head, cvc vs PyTorch", outs["output"], ref,
+                       **cvclib.FIRST_PATH)
         proc = subprocess.run([cvclib.tool("cvc"), path("trained.onnx"), "--train",
                                "--freeze-until", "nosuchlayer", "-o", path("x.so")],
                               capture_output=True, text=True)

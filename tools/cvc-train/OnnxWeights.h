@@ -12,8 +12,12 @@ namespace cvc::train {
 /// Copies `source` (the ONNX model the network was compiled from) to
 /// `destination` with each initialiser named in `tensors` replaced by the
 /// trained values. Every trained tensor must match an initialiser of the
-/// same shape; the result is checked with the ONNX checker and written
-/// atomically. Returns the number of initialisers replaced.
+/// same shape, except a head replaced with `cvc --replace-head K` (the
+/// graph's final Gemm, before an optional softmax), whose weight and bias
+/// may change their class count; the first output then follows it. The
+/// result is checked with the ONNX checker (and, for a new head, strict
+/// shape inference) and written atomically. Returns the number of
+/// initialisers replaced.
 bool exportOnnxWeights(const std::string &source, const std::string &destination,
                        const std::map<std::string, TrainedTensor> &tensors, size_t &replaced,
                        std::string &error);
