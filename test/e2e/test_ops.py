@@ -64,8 +64,23 @@ class BlockedConvPool(nn.Module):
         return F.max_pool2d(F.relu(h), 3, stride=2, ceil_mode=True)
 
 
+class Classifier(nn.Module):
+    """Fully connected layers whose inputs are not whole vectors (37, 10) and
+    are (64): batches below the 4-row register tile take the one-row loops,
+    others the tiled ones, with a shifted last tile when 4 does not divide
+    the batch."""
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2, self.fc3 = nn.Linear(37, 64), nn.Linear(64, 10), nn.Linear(10, 3)
+
+    def forward(self, x):
+        return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+
 def test():
     torch.manual_seed(0)
+    cvclib.check_against_torch("classifier", Classifier(), (37,), batches=(1, 3, 4, 5, 16),
+                               tol=cvclib.SHALLOW)
     for name, module, shape in [("slice_gather_split", SliceGatherSplit(), (4, 8, 8)),
                                 ("pad_modes", PadModes(), (3, 6, 6)),
                                 ("blocked_conv_pool", BlockedConvPool(), (16, 10, 10)),
