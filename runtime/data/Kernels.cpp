@@ -2,7 +2,7 @@
 //
 // Every inner loop runs over a contiguous row with no call and no branch per
 // pixel, so that g++ -O3 -march=native vectorises it (checked with
-// -fopt-info-vec). The bilinear warps and the Gaussian blur, where g++'s
+// -fopt-info-vec). The bilinear warps and resizes and the Gaussian blur, where g++'s
 // code stays far from the memory system's speed, run KernelsAvx512.cpp on
 // CPUs that have it. Bilinear sampling follows PyTorch (align_corners=false):
 // pixel centres at integer coordinates, and for the warps each of the four
@@ -111,6 +111,8 @@ struct LinearTaps {
 
 } // namespace
 
+namespace portable {
+
 void resizedCrop(const float *src, int channels, int height, int width, int top, int left,
                  int cropH, int cropW, int outH, int outW, float *dst) {
   thread_local LinearTaps rows, cols;
@@ -136,6 +138,23 @@ void resizedCrop(const float *src, int channels, int height, int width, int top,
         out[x] = (1.0f - wx[x]) * blend[x0[x]] + wx[x] * blend[x1[x]];
     }
   }
+}
+
+} // namespace portable
+
+void resizedCrop(const float *src, int channels, int height, int width, int top, int left,
+                 int cropH, int cropW, int outH, int outW, float *dst) {
+  if (!kAvx512)
+    return portable::resizedCrop(src, channels, height, width, top, left, cropH, cropW, outH,
+                                 outW, dst);
+  thread_local LinearTaps rows, cols;
+  thread_local std::vector<float> buffer;
+  rows.assign(cropH, outH);
+  cols.assign(cropW, outW);
+  avx512::resizedCrop(src, channels, height, width, top, left, cropW, outH, outW,
+                      {rows.lower.data(), rows.upper.data(), rows.upperWeight.data()},
+                      {cols.lower.data(), cols.upper.data(), cols.upperWeight.data()}, dst,
+                      scratch(buffer, avx512::resizeScratchFloats(cropW)));
 }
 
 namespace {

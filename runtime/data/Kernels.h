@@ -1,7 +1,7 @@
 //===- Kernels.h - pixel loops of the data library ---------------*- C++ -*-===//
 //
-// Kernels over C x H x W float images. The bilinear warps and the Gaussian
-// blur run AVX-512 code (KernelsAvx512.cpp) when the CPU has it, otherwise
+// Kernels over C x H x W float images. The bilinear warps and resizes and the
+// Gaussian blur run AVX-512 code (KernelsAvx512.cpp) when the CPU has it, otherwise
 // the portable loops of namespace `portable`; the rest are plain loops over
 // contiguous rows that g++ -O3 -march=native vectorises. None allocates per
 // call once its thread's scratch has grown. The augmentation operations and
@@ -72,6 +72,8 @@ bool usesAvx512Kernels();
 /// The loops that run on CPUs without AVX-512 (exposed for the tests that
 /// compare them with the AVX-512 code).
 namespace portable {
+void resizedCrop(const float *src, int channels, int height, int width, int top, int left,
+                 int cropH, int cropW, int outH, int outW, float *dst);
 void affineWarp(const float *src, int channels, int height, int width, const float inverse[6],
                 float fill, float *dst);
 void displace(const float *src, int channels, int height, int width, const float *dx,

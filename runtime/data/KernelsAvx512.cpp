@@ -1,4 +1,4 @@
-//===- KernelsAvx512.cpp - AVX-512 bilinear warps and Gaussian blur -----===//
+//===- KernelsAvx512.cpp - AVX-512 bilinear sampling and Gaussian blur --===//
 //
 // The kernels that g++ does not vectorise well from plain loops, written
 // with AVX-512 intrinsics. Kernels.cpp calls them only when the CPU has
@@ -6,7 +6,12 @@
 // portable loops, which compute the same values up to rounding
 // (test/unit/data/KernelsTest.cpp compares the two).
 //
-// Bilinear sampling reads a copy of the image with a border of `fill`
+// A resized crop blends its two source rows into one (contiguous), then
+// picks each output's pair of columns from it: with permutes of 32 loaded
+// columns when 16 outputs' taps lie within them (a crop resized up, or down
+// by less than 2), else with gathers.
+//
+// Bilinear sampling for warps reads a copy of the image with a border of `fill`
 // (1 pixel on the top and left, 2 on the bottom and right), so each output
 // vector is: clamp the 16 source points to [-1, W] x [-1, H] (a point
 // further out reads only fill either way), floor, four gathers per channel
@@ -202,6 +207,53 @@ void displace(const float *src, int channels, int height, int width, const float
       __m512 sx = _mm512_add_ps(px, _mm512_mul_ps(s, _mm512_maskz_loadu_ps(m, dx + at)));
       __m512 sy = _mm512_add_ps(row, _mm512_mul_ps(s, _mm512_maskz_loadu_ps(m, dy + at)));
       sample16(image, channels, sx, sy, dst + at, plane, m, false);
+    }
+  }
+}
+
+long resizeScratchFloats(int cropW) { return cropW + 32; }
+
+void resizedCrop(const float *src, int channels, int height, int width, int top, int left,
+                 int cropW, int outH, int outW, const LinearTapsView &rows,
+                 const LinearTapsView &cols, float *dst, float *scratch) {
+  float *blend = scratch;
+  const __m512 one = _mm512_set1_ps(1.0f);
+  for (int c = 0; c < channels; ++c) {
+    const float *plane = src + (long(c) * height + top) * width + left;
+    for (int y = 0; y < outH; ++y) {
+      const float *in0 = plane + long(rows.lower[y]) * width;
+      const float *in1 = plane + long(rows.upper[y]) * width;
+      __m512 wy = _mm512_set1_ps(rows.upperWeight[y]), wy0 = _mm512_sub_ps(one, wy);
+      for (int x = 0; x < cropW; x += 16) {
+        __mmask16 m = firstLanes(cropW - x);
+        __m512 v = _mm512_mul_ps(wy0, _mm512_maskz_loadu_ps(m, in0 + x));
+        _mm512_mask_storeu_ps(blend + x, m,
+                              _mm512_fmadd_ps(wy, _mm512_maskz_loadu_ps(m, in1 + x), v));
+      }
+      float *out = dst + (long(c) * outH + y) * outW;
+      for (int x = 0; x < outW; x += 16) {
+        __mmask16 m = firstLanes(outW - x);
+        int last = x + 15 < outW ? x + 15 : outW - 1;
+        __m512i lower = _mm512_maskz_loadu_epi32(m, cols.lower + x);
+        __m512i upper = _mm512_maskz_loadu_epi32(m, cols.upper + x);
+        __m512 wx = _mm512_maskz_loadu_ps(m, cols.upperWeight + x);
+        __m512 a, b;
+        int base = cols.lower[x];
+        if (cols.upper[last] - base <= 31) {
+          // The taps of these 16 outputs lie in 32 consecutive columns (a
+          // crop resized up, or down by less than 2): permutes, no gathers.
+          // The loads may run 31 floats past the row; the scratch has room.
+          __m512i shift = _mm512_set1_epi32(base);
+          __m512 low = _mm512_loadu_ps(blend + base), high = _mm512_loadu_ps(blend + base + 16);
+          a = _mm512_permutex2var_ps(low, _mm512_sub_epi32(lower, shift), high);
+          b = _mm512_permutex2var_ps(low, _mm512_sub_epi32(upper, shift), high);
+        } else {
+          a = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, lower, blend, 4);
+          b = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, upper, blend, 4);
+        }
+        _mm512_mask_storeu_ps(out + x, m,
+                              _mm512_fmadd_ps(wx, b, _mm512_mul_ps(_mm512_sub_ps(one, wx), a)));
+      }
     }
   }
 }

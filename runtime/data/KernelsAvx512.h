@@ -20,6 +20,17 @@ void affineWarp(const float *src, int channels, int height, int width, const flo
 void displace(const float *src, int channels, int height, int width, const float *dx,
               const float *dy, float scale, float fill, float *dst, float *scratch);
 
+/// PyTorch's linear-interpolation taps for each output index (as computed in Kernels.cpp).
+struct LinearTapsView {
+  const int *lower, *upper;
+  const float *upperWeight;
+};
+long resizeScratchFloats(int cropW);
+/// As cvc::data::resizedCrop, with the taps of the output rows and columns.
+void resizedCrop(const float *src, int channels, int height, int width, int top, int left,
+                 int cropW, int outH, int outW, const LinearTapsView &rows,
+                 const LinearTapsView &cols, float *dst, float *scratch);
+
 long blurScratchFloats(int height, int width, int radius);
 /// In place, with the 2 * radius + 1 normalised taps `weights` (edges replicated).
 void gaussianBlur(float *plane, int height, int width, const float *weights, int radius,

@@ -124,6 +124,33 @@ TEST(Kernels, Avx512GaussianBlurMatchesPortable) {
   std::printf("gaussian blur: AVX-512 against portable, max abs error %.2e\n", worst);
 }
 
+TEST(Kernels, Avx512ResizedCropMatchesPortable) {
+  if (!usesAvx512Kernels())
+    GTEST_SKIP() << "no AVX-512 on this CPU";
+  struct Case {
+    int channels, height, width, top, left, cropH, cropW, outH, outW;
+  } cases[] = {
+      {3, 32, 30, 2, 3, 20, 17, 32, 32},     {3, 32, 30, 0, 0, 32, 30, 13, 11},
+      {1, 28, 28, 4, 6, 9, 21, 28, 28},      {1, 28, 28, 0, 0, 28, 28, 28, 28},
+      {2, 64, 61, 1, 2, 60, 57, 17, 40},     {3, 100, 150, 10, 20, 80, 120, 224, 224},
+      {1, 300, 300, 0, 0, 300, 300, 31, 33}, {1, 5, 5, 1, 1, 1, 1, 7, 9},
+  };
+  float worst = 0;
+  for (const Case &k : cases) {
+    auto src = uniform(size_t(k.channels) * k.height * k.width, 0, 1, 13);
+    std::vector<float> expected(size_t(k.channels) * k.outH * k.outW), actual(expected.size());
+    portable::resizedCrop(src.data(), k.channels, k.height, k.width, k.top, k.left, k.cropH,
+                          k.cropW, k.outH, k.outW, expected.data());
+    resizedCrop(src.data(), k.channels, k.height, k.width, k.top, k.left, k.cropH, k.cropW, k.outH,
+                k.outW, actual.data());
+    float error = maxAbsDiff(expected, actual);
+    worst = std::max(worst, error);
+    EXPECT_LE(error, kTolerance) << k.cropH << "x" << k.cropW << " -> " << k.outH << "x"
+                                 << k.outW;
+  }
+  std::printf("resized crop: AVX-512 against portable, max abs error %.2e\n", worst);
+}
+
 TEST(Kernels, PaddedCropMatchesPadThenCopy) {
   const int c = 2, h = 9, w = 11, padding = 4, size = 12;
   auto src = uniform(size_t(c) * h * w, 0, 1, 11);
