@@ -2,9 +2,9 @@
 //
 // Every inner loop runs over a contiguous row with no call and no branch per
 // pixel, so that g++ -O3 -march=native vectorises it (checked with
-// -fopt-info-vec). The bilinear warps and resizes and the Gaussian blur, where g++'s
-// code stays far from the memory system's speed, run KernelsAvx512.cpp on
-// CPUs that have it. Bilinear sampling follows PyTorch (align_corners=false):
+// -fopt-info-vec). The bilinear warps and resizes and the Gaussian blur,
+// where g++'s code stays far from the memory system's speed, run
+// KernelsAvx512.cpp on CPUs that have it. Bilinear sampling follows PyTorch (align_corners=false):
 // pixel centres at integer coordinates, and for the warps each of the four
 // taps outside the image reads `fill` (torchvision's grid_sample with zero
 // padding when fill is 0). Scratch memory is per thread and only grows.
