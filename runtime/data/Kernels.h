@@ -1,9 +1,9 @@
 //===- Kernels.h - pixel loops of the data library ---------------*- C++ -*-===//
 //
-// Kernels over C x H x W float images. The bilinear warps and resizes and the
-// Gaussian blur run AVX-512 code (KernelsAvx512.cpp) when the CPU has it, otherwise
-// the portable loops of namespace `portable`; the rest are plain loops over
-// contiguous rows that g++ -O3 -march=native vectorises. None allocates per
+// Kernels over C x H x W float images. The bilinear warps and resizes and
+// the Gaussian blur run AVX-512 code (KernelsAvx512.cpp) when the CPU has
+// it, otherwise the portable loops of namespace `portable`; the rest are
+// plain loops over contiguous rows that g++ -O3 -march=native vectorises. None allocates per
 // call once its thread's scratch has grown. The augmentation operations and
 // the data set readers are built from these.
 //
@@ -66,7 +66,7 @@ float meanGrey(const float *src, int channels, int height, int width);
 /// eigenvectors as rows.
 void eigenSymmetric3(const double matrix[9], double eigenvalues[3], double eigenvectors[9]);
 
-/// True when the warps and the blur run their AVX-512 code on this CPU.
+/// True when the warps, resizes and the blur run their AVX-512 code on this CPU.
 bool usesAvx512Kernels();
 
 /// The loops that run on CPUs without AVX-512 (exposed for the tests that
