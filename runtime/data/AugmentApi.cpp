@@ -52,7 +52,7 @@ cvc_status cvc_augment_apply(const cvc_augment_pipeline *pipeline, uint64_t seed
     return s;
   if (!src || !dst)
     return invalid("cvc_augment_apply: null image");
-  std::vector<float> work;
+  thread_local std::vector<float> work; // kept: no allocation per image
   pipeline->pipeline->apply(seed, epoch, index, src, {channels, height, width}, dst, work);
   return nullptr;
 }

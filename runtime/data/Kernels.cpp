@@ -2,19 +2,41 @@
 //
 // Every inner loop runs over a contiguous row with no call and no branch per
 // pixel, so that g++ -O3 -march=native vectorises it (checked with
-// -fopt-info-vec; the bilinear samplers become AVX-512 gathers). Bilinear
-// sampling follows PyTorch (align_corners=false): pixel centres at integer
-// coordinates, and for the warps each of the four taps outside the image
-// reads `fill` (torchvision's grid_sample with zero padding when fill is 0).
+// -fopt-info-vec). The bilinear warps and resizes and the Gaussian blur,
+// where g++'s code stays far from the memory system's speed, run
+// KernelsAvx512.cpp on CPUs that have it. Bilinear sampling follows PyTorch (align_corners=false):
+// pixel centres at integer coordinates, and for the warps each of the four
+// taps outside the image reads `fill` (torchvision's grid_sample with zero
+// padding when fill is 0). Scratch memory is per thread and only grows.
 //
 //===----------------------------------------------------------------------===//
 #include "Kernels.h"
+#include "KernelsAvx512.h"
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 namespace cvc::data {
+
+namespace {
+
+const bool kAvx512 = [] {
+  __builtin_cpu_init();
+  return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512dq") &&
+         __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vl");
+}();
+
+/// At least n floats of `buffer`, a thread_local of the caller.
+float *scratch(std::vector<float> &buffer, size_t n) {
+  if (buffer.size() < n)
+    buffer.resize(n);
+  return buffer.data();
+}
+
+} // namespace
+
+bool usesAvx512Kernels() { return kAvx512; }
 
 void bytesToUnit(const uint8_t *src, size_t n, float *dst) {
   for (size_t i = 0; i < n; ++i)
@@ -44,6 +66,26 @@ void pad(const float *src, int channels, int height, int width, int px, float fi
                   src + (size_t(c) * height + y) * width, sizeof(float) * width);
 }
 
+void paddedCrop(const float *src, int channels, int height, int width, int padding, int top,
+                int left, int outH, int outW, float fill, float *dst) {
+  // Output column x reads source column x + x0; those in [0, width) exist.
+  int x0 = left - padding;
+  int first = std::clamp(-x0, 0, outW), last = std::clamp(width - x0, first, outW);
+  for (int c = 0; c < channels; ++c)
+    for (int y = 0; y < outH; ++y) {
+      float *out = dst + (size_t(c) * outH + y) * outW;
+      int sy = top - padding + y;
+      if (sy < 0 || sy >= height) {
+        std::fill(out, out + outW, fill);
+        continue;
+      }
+      std::fill(out, out + first, fill);
+      std::memcpy(out + first, src + (size_t(c) * height + sy) * width + x0 + first,
+                  sizeof(float) * (last - first));
+      std::fill(out + last, out + outW, fill);
+    }
+}
+
 namespace {
 
 /// PyTorch's source index for linear interpolation (align_corners=false):
@@ -52,7 +94,10 @@ struct LinearTaps {
   std::vector<int> lower, upper;
   std::vector<float> upperWeight;
 
-  LinearTaps(int inSize, int outSize) : lower(outSize), upper(outSize), upperWeight(outSize) {
+  void assign(int inSize, int outSize) {
+    lower.resize(outSize);
+    upper.resize(outSize);
+    upperWeight.resize(outSize);
     float scale = float(inSize) / float(outSize);
     for (int o = 0; o < outSize; ++o) {
       float s = std::max(scale * (o + 0.5f) - 0.5f, 0.0f);
@@ -66,29 +111,50 @@ struct LinearTaps {
 
 } // namespace
 
+namespace portable {
+
 void resizedCrop(const float *src, int channels, int height, int width, int top, int left,
                  int cropH, int cropW, int outH, int outW, float *dst) {
-  LinearTaps rows(cropH, outH), cols(cropW, outW);
-  std::vector<float> upperRow(outW), lowerRow(outW);
-  const int *x0 = cols.lower.data(), *x1 = cols.upper.data();
-  const float *wx = cols.upperWeight.data();
+  thread_local LinearTaps rows, cols;
+  thread_local std::vector<float> blendBuffer;
+  rows.assign(cropH, outH);
+  cols.assign(cropW, outW);
+  float *__restrict blend = scratch(blendBuffer, cropW);
+  const int *__restrict x0 = cols.lower.data(), *__restrict x1 = cols.upper.data();
+  const float *__restrict wx = cols.upperWeight.data();
   for (int c = 0; c < channels; ++c) {
     const float *plane = src + (size_t(c) * height + top) * width + left;
     for (int y = 0; y < outH; ++y) {
-      const float *in0 = plane + size_t(rows.lower[y]) * width;
-      const float *in1 = plane + size_t(rows.upper[y]) * width;
-      float *r0 = lowerRow.data(), *r1 = upperRow.data();
-      // Horizontal pass on the two source rows (gathers), then a contiguous blend.
-      for (int x = 0; x < outW; ++x) {
-        r0[x] = (1.0f - wx[x]) * in0[x0[x]] + wx[x] * in0[x1[x]];
-        r1[x] = (1.0f - wx[x]) * in1[x0[x]] + wx[x] * in1[x1[x]];
-      }
+      const float *__restrict in0 = plane + size_t(rows.lower[y]) * width;
+      const float *__restrict in1 = plane + size_t(rows.upper[y]) * width;
+      // The two source rows blended first (contiguous), then one pair of
+      // gathers per output pixel: a crop resized up has fewer source columns
+      // than output ones.
       float wy = rows.upperWeight[y];
-      float *out = dst + (size_t(c) * outH + y) * outW;
+      for (int x = 0; x < cropW; ++x)
+        blend[x] = (1.0f - wy) * in0[x] + wy * in1[x];
+      float *__restrict out = dst + (size_t(c) * outH + y) * outW;
       for (int x = 0; x < outW; ++x)
-        out[x] = (1.0f - wy) * r0[x] + wy * r1[x];
+        out[x] = (1.0f - wx[x]) * blend[x0[x]] + wx[x] * blend[x1[x]];
     }
   }
+}
+
+} // namespace portable
+
+void resizedCrop(const float *src, int channels, int height, int width, int top, int left,
+                 int cropH, int cropW, int outH, int outW, float *dst) {
+  if (!kAvx512)
+    return portable::resizedCrop(src, channels, height, width, top, left, cropH, cropW, outH,
+                                 outW, dst);
+  thread_local LinearTaps rows, cols;
+  thread_local std::vector<float> buffer;
+  rows.assign(cropH, outH);
+  cols.assign(cropW, outW);
+  avx512::resizedCrop(src, channels, height, width, top, left, cropW, outH, outW,
+                      {rows.lower.data(), rows.upper.data(), rows.upperWeight.data()},
+                      {cols.lower.data(), cols.upper.data(), cols.upperWeight.data()}, dst,
+                      scratch(buffer, avx512::resizeScratchFloats(cropW)));
 }
 
 namespace {
@@ -135,7 +201,9 @@ void bilinearTaps(const float *__restrict sx, const float *__restrict sy, int wi
 /// and weights are computed once per row, then reused for every channel.
 class RowSampler {
 public:
-  RowSampler(int height, int width) : height(height), width(width) {
+  void reset(int heightIn, int widthIn) {
+    height = heightIn;
+    width = widthIn;
     for (auto *v : {&i00, &i01, &i10, &i11})
       v->resize(width);
     for (auto *v : {&w00, &w01, &w10, &w11, &wFill})
@@ -162,7 +230,7 @@ public:
   }
 
 private:
-  int height, width;
+  int height = 0, width = 0;
   std::vector<int> i00, i01, i10, i11;
   std::vector<float> w00, w01, w10, w11, wFill;
 };
@@ -185,10 +253,14 @@ void affineInverse(float angleDeg, float shearXDeg, float shearYDeg, float scale
     inverse[i] = float(m[i]);
 }
 
+namespace portable {
+
 void affineWarp(const float *src, int channels, int height, int width, const float inverse[6],
                 float fill, float *dst) {
-  RowSampler sampler(height, width);
-  std::vector<float> sx(width), sy(width);
+  thread_local RowSampler sampler;
+  thread_local std::vector<float> points;
+  sampler.reset(height, width);
+  float *sx = scratch(points, 2 * size_t(width)), *sy = sx + width;
   const float cx = 0.5f * float(width - 1), cy = 0.5f * float(height - 1);
   for (int y = 0; y < height; ++y) {
     float yc = float(y) - cy;
@@ -197,31 +269,98 @@ void affineWarp(const float *src, int channels, int height, int width, const flo
       sx[x] = inverse[0] * xc + inverse[1] * yc + inverse[2] + cx;
       sy[x] = inverse[3] * xc + inverse[4] * yc + inverse[5] + cy;
     }
-    sampler.setPoints(sx.data(), sy.data());
+    sampler.setPoints(sx, sy);
     for (int c = 0; c < channels; ++c)
       sampler.sample(src + size_t(c) * height * width, fill,
                      dst + (size_t(c) * height + y) * width);
   }
+}
+
+void displace(const float *src, int channels, int height, int width, const float *dx,
+              const float *dy, float scale, float fill, float *dst) {
+  thread_local RowSampler sampler;
+  thread_local std::vector<float> points;
+  sampler.reset(height, width);
+  float *sx = scratch(points, 2 * size_t(width)), *sy = sx + width;
+  for (int y = 0; y < height; ++y) {
+    const float *rowX = dx + size_t(y) * width, *rowY = dy + size_t(y) * width;
+    for (int x = 0; x < width; ++x) {
+      sx[x] = float(x) + scale * rowX[x];
+      sy[x] = float(y) + scale * rowY[x];
+    }
+    sampler.setPoints(sx, sy);
+    for (int c = 0; c < channels; ++c)
+      sampler.sample(src + size_t(c) * height * width, fill,
+                     dst + (size_t(c) * height + y) * width);
+  }
+}
+
+void gaussianBlur(float *plane, int height, int width, const std::vector<float> &weights) {
+  thread_local std::vector<float> paddedBuffer, copyBuffer;
+  int radius = int(weights.size() / 2);
+  // Horizontal: each row padded with its edge values, then one pass per tap.
+  float *padded = scratch(paddedBuffer, width + 2 * radius);
+  for (int y = 0; y < height; ++y) {
+    float *row = plane + size_t(y) * width;
+    std::fill(padded, padded + radius, row[0]);
+    std::copy(row, row + width, padded + radius);
+    std::fill(padded + radius + width, padded + width + 2 * radius, row[width - 1]);
+    std::fill(row, row + width, 0.0f);
+    for (int k = 0; k <= 2 * radius; ++k) {
+      const float *in = padded + k;
+      float w = weights[k];
+      for (int x = 0; x < width; ++x)
+        row[x] += w * in[x];
+    }
+  }
+  // Vertical: whole rows at a time, edges replicated.
+  float *copy = scratch(copyBuffer, size_t(height) * width);
+  std::copy(plane, plane + size_t(height) * width, copy);
+  for (int y = 0; y < height; ++y) {
+    float *out = plane + size_t(y) * width;
+    std::fill(out, out + width, 0.0f);
+    for (int k = -radius; k <= radius; ++k) {
+      const float *in = copy + size_t(std::min(std::max(y + k, 0), height - 1)) * width;
+      float w = weights[k + radius];
+      for (int x = 0; x < width; ++x)
+        out[x] += w * in[x];
+    }
+  }
+}
+
+} // namespace portable
+
+void affineWarp(const float *src, int channels, int height, int width, const float inverse[6],
+                float fill, float *dst) {
+  if (!kAvx512)
+    return portable::affineWarp(src, channels, height, width, inverse, fill, dst);
+  thread_local std::vector<float> buffer;
+  avx512::affineWarp(src, channels, height, width, inverse, fill, dst,
+                     scratch(buffer, avx512::warpScratchFloats(channels, height, width)));
+}
+
+void displace(const float *src, int channels, int height, int width, const float *dx,
+              const float *dy, float scale, float fill, float *dst) {
+  if (!kAvx512)
+    return portable::displace(src, channels, height, width, dx, dy, scale, fill, dst);
+  thread_local std::vector<float> buffer;
+  avx512::displace(src, channels, height, width, dx, dy, scale, fill, dst,
+                   scratch(buffer, avx512::warpScratchFloats(channels, height, width)));
 }
 
 void displace(const float *src, int channels, int height, int width, const float *displacement,
               float fill, float *dst) {
-  RowSampler sampler(height, width);
-  std::vector<float> sx(width), sy(width);
-  for (int y = 0; y < height; ++y) {
-    const float *d = displacement + size_t(y) * width * 2;
-    for (int x = 0; x < width; ++x) {
-      sx[x] = float(x) + d[2 * x];
-      sy[x] = float(y) + d[2 * x + 1];
-    }
-    sampler.setPoints(sx.data(), sy.data());
-    for (int c = 0; c < channels; ++c)
-      sampler.sample(src + size_t(c) * height * width, fill,
-                     dst + (size_t(c) * height + y) * width);
+  thread_local std::vector<float> planes;
+  size_t plane = size_t(height) * width;
+  float *dx = scratch(planes, 2 * plane), *dy = dx + plane;
+  for (size_t i = 0; i < plane; ++i) {
+    dx[i] = displacement[2 * i];
+    dy[i] = displacement[2 * i + 1];
   }
+  displace(src, channels, height, width, dx, dy, 1.0f, fill, dst);
 }
 
-void gaussianBlur(float *plane, int height, int width, float sigma) {
+std::vector<float> gaussianWeights(float sigma) {
   int radius = std::max(1, int(std::ceil(3.0f * sigma)));
   std::vector<float> weights(2 * radius + 1);
   float total = 0;
@@ -229,34 +368,20 @@ void gaussianBlur(float *plane, int height, int width, float sigma) {
     total += weights[k + radius] = std::exp(-0.5f * float(k * k) / (sigma * sigma));
   for (float &w : weights)
     w /= total;
+  return weights;
+}
 
-  // Horizontal: each row padded with its edge values, then one pass per tap.
-  std::vector<float> padded(width + 2 * radius);
-  for (int y = 0; y < height; ++y) {
-    float *row = plane + size_t(y) * width;
-    std::fill(padded.begin(), padded.begin() + radius, row[0]);
-    std::copy(row, row + width, padded.begin() + radius);
-    std::fill(padded.begin() + radius + width, padded.end(), row[width - 1]);
-    std::fill(row, row + width, 0.0f);
-    for (int k = 0; k <= 2 * radius; ++k) {
-      const float *in = padded.data() + k;
-      float w = weights[k];
-      for (int x = 0; x < width; ++x)
-        row[x] += w * in[x];
-    }
-  }
-  // Vertical: whole rows at a time, edges replicated.
-  std::vector<float> copy(plane, plane + size_t(height) * width);
-  for (int y = 0; y < height; ++y) {
-    float *out = plane + size_t(y) * width;
-    std::fill(out, out + width, 0.0f);
-    for (int k = -radius; k <= radius; ++k) {
-      const float *in = copy.data() + size_t(std::min(std::max(y + k, 0), height - 1)) * width;
-      float w = weights[k + radius];
-      for (int x = 0; x < width; ++x)
-        out[x] += w * in[x];
-    }
-  }
+void gaussianBlur(float *plane, int height, int width, const std::vector<float> &weights) {
+  if (!kAvx512)
+    return portable::gaussianBlur(plane, height, width, weights);
+  thread_local std::vector<float> buffer;
+  int radius = int(weights.size() / 2);
+  avx512::gaussianBlur(plane, height, width, weights.data(), radius,
+                       scratch(buffer, avx512::blurScratchFloats(height, width, radius)));
+}
+
+void gaussianBlur(float *plane, int height, int width, float sigma) {
+  gaussianBlur(plane, height, width, gaussianWeights(sigma));
 }
 
 void scaleOffset(const float *src, int channels, int height, int width, const float *scale,
@@ -275,17 +400,42 @@ void scaleOffset(const float *src, int channels, int height, int width, const fl
   }
 }
 
+namespace {
+
+/// The sum of term(i), i < n: float partial sums in 16 lanes over blocks of
+/// 1024 terms, added up in double. One double accumulator would be a serial
+/// chain of adds (g++ does not reorder floating-point sums); the blocks keep
+/// the float partials short enough to stay accurate.
+template <class Term> double blockedSum(size_t n, Term term) {
+  double total = 0;
+  for (size_t begin = 0; begin < n; begin += 1024) {
+    size_t end = std::min(n, begin + 1024), i = begin;
+    float lanes[16] = {};
+    for (; i + 16 <= end; i += 16)
+      for (size_t j = 0; j < 16; ++j)
+        lanes[j] += term(i + j);
+    double block = 0;
+    for (; i < end; ++i)
+      block += term(i);
+    for (float lane : lanes)
+      block += lane;
+    total += block;
+  }
+  return total;
+}
+
+} // namespace
+
 float meanGrey(const float *src, int channels, int height, int width) {
   size_t plane = size_t(height) * width;
-  double sum = 0;
+  double sum;
   if (channels == 3) {
     // torchvision's rgb_to_grayscale weights.
-    for (size_t i = 0; i < plane; ++i)
-      sum += 0.2989f * src[i] + 0.587f * src[plane + i] + 0.114f * src[2 * plane + i];
+    const float *r = src, *g = src + plane, *b = src + 2 * plane;
+    sum = blockedSum(plane,
+                     [&](size_t i) { return 0.2989f * r[i] + 0.587f * g[i] + 0.114f * b[i]; });
   } else {
-    for (size_t i = 0; i < plane * channels; ++i)
-      sum += src[i];
-    sum /= channels;
+    sum = blockedSum(plane * channels, [&](size_t i) { return src[i]; }) / channels;
   }
   return float(sum / double(plane));
 }

@@ -116,23 +116,24 @@ public:
   }
 
   bool apply(const float *src, Shape in, float *dst, Random &random) const override {
+    int h = in.height + 2 * padding, w = in.width + 2 * padding;
+    if (!resize) { // a copy of a box of the padded image
+      int top = int(random.below(uint64_t(h - size + 1)));
+      int left = int(random.below(uint64_t(w - size + 1)));
+      paddedCrop(src, in.channels, in.height, in.width, padding, top, left, size, size, 0.0f, dst);
+      return true;
+    }
     thread_local std::vector<float> padded;
-    int h = in.height, w = in.width;
     if (padding) {
-      padded.resize(size_t(in.channels) * (h + 2 * padding) * (w + 2 * padding));
-      pad(src, in.channels, h, w, padding, 0.0f, padded.data());
+      padded.resize(size_t(in.channels) * h * w);
+      pad(src, in.channels, in.height, in.width, padding, 0.0f, padded.data());
       src = padded.data();
-      h += 2 * padding;
-      w += 2 * padding;
     }
-    int cropH = size, cropW = size;
-    if (resize) {
-      // As torchvision's RandomResizedCrop, without its fallback retries.
-      float area = float(h) * float(w) * random.uniform(minScale, 1.0f);
-      float ratio = std::exp(random.uniform(-std::log(maxRatio), std::log(maxRatio)));
-      cropW = std::clamp(int(std::lround(std::sqrt(area * ratio))), 1, w);
-      cropH = std::clamp(int(std::lround(std::sqrt(area / ratio))), 1, h);
-    }
+    // As torchvision's RandomResizedCrop, without its fallback retries.
+    float area = float(h) * float(w) * random.uniform(minScale, 1.0f);
+    float ratio = std::exp(random.uniform(-std::log(maxRatio), std::log(maxRatio)));
+    int cropW = std::clamp(int(std::lround(std::sqrt(area * ratio))), 1, w);
+    int cropH = std::clamp(int(std::lround(std::sqrt(area / ratio))), 1, h);
     int top = int(random.below(uint64_t(h - cropH + 1)));
     int left = int(random.below(uint64_t(w - cropW + 1)));
     resizedCrop(src, in.channels, h, w, top, left, cropH, cropW, size, size, dst);
@@ -169,27 +170,24 @@ private:
 /// of `sigma` pixels, scaled by `alpha` pixels.
 class Elastic final : public Operation {
 public:
-  Elastic(float alpha, float sigma, float fill) : alpha(alpha), sigma(sigma), fill(fill) {}
+  Elastic(float alpha, float sigma, float fill)
+      : alpha(alpha), fill(fill), weights(gaussianWeights(sigma)) {}
   bool apply(const float *src, Shape in, float *dst, Random &random) const override {
-    thread_local std::vector<float> dx, dy, field;
+    thread_local std::vector<float> field;
     size_t plane = size_t(in.height) * in.width;
-    dx.resize(plane);
-    dy.resize(plane);
     field.resize(2 * plane);
-    random.fillUniform(dx.data(), plane, -1.0f, 1.0f);
-    random.fillUniform(dy.data(), plane, -1.0f, 1.0f);
-    gaussianBlur(dx.data(), in.height, in.width, sigma);
-    gaussianBlur(dy.data(), in.height, in.width, sigma);
-    for (size_t i = 0; i < plane; ++i) {
-      field[2 * i] = alpha * dx[i];
-      field[2 * i + 1] = alpha * dy[i];
-    }
-    displace(src, in.channels, in.height, in.width, field.data(), fill, dst);
+    float *dx = field.data(), *dy = dx + plane;
+    random.fillUniform(dx, plane, -1.0f, 1.0f);
+    random.fillUniform(dy, plane, -1.0f, 1.0f);
+    gaussianBlur(dx, in.height, in.width, weights);
+    gaussianBlur(dy, in.height, in.width, weights);
+    displace(src, in.channels, in.height, in.width, dx, dy, alpha, fill, dst);
     return true;
   }
 
 private:
-  float alpha, sigma, fill;
+  float alpha, fill;
+  std::vector<float> weights;
 };
 
 /// brightness, contrast and colorshift: one clamped scale and offset per channel.
@@ -198,7 +196,9 @@ public:
   enum Kind { Brightness, Contrast, Shift };
   ColourJitter(Kind kind, float amount) : kind(kind), amount(amount) {}
   bool apply(const float *src, Shape in, float *dst, Random &random) const override {
-    std::vector<float> scale(in.channels, 1.0f), offset(in.channels, 0.0f);
+    thread_local std::vector<float> scale, offset;
+    scale.assign(in.channels, 1.0f);
+    offset.assign(in.channels, 0.0f);
     if (kind == Shift) {
       for (float &o : offset)
         o = amount * random.normal();

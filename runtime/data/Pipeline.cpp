@@ -2,6 +2,7 @@
 #include "Augment.h"
 
 #include <cmath>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 
@@ -100,16 +101,21 @@ void Pipeline::apply(uint64_t seed, uint64_t epoch, uint64_t index, const float 
   const float *current = src;
   Shape shape = in;
   int next = 0;
-  for (const auto &op : operations) {
-    float *out = work.data() + next * largest;
-    Shape outShape = op->outputShape(shape, unused);
-    if (op->apply(current, shape, out, random)) {
+  for (size_t k = 0; k < operations.size(); ++k) {
+    Shape outShape = operations[k]->outputShape(shape, unused);
+    // The last operation writes straight into dst unless dst overlaps its input.
+    auto at = [](const float *p) { return reinterpret_cast<uintptr_t>(p); };
+    bool direct = k + 1 == operations.size() && (at(dst) >= at(current + shape.size()) ||
+                                                 at(dst + outShape.size()) <= at(current));
+    float *out = direct ? dst : work.data() + next * largest;
+    if (operations[k]->apply(current, shape, out, random)) {
       current = out;
       shape = outShape;
       next ^= 1;
     }
   }
-  std::memcpy(dst, current, shape.size() * sizeof(float));
+  if (current != dst)
+    std::memcpy(dst, current, shape.size() * sizeof(float));
 }
 
 bool Pipeline::needsPrincipalComponents() const {
