@@ -16,6 +16,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Families.h"
+#include "StagedConv.h"
 #include "Tensor.h"
 
 using namespace mlir;
@@ -59,6 +60,8 @@ int largestDivisorAtMost(int n, int limit) {
 FailureOr<Kernel> lowerConv2dBackwardInput(cv::Conv2DBackwardInputOp op,
                                            const Halide::Target &target) {
   ConvGeometry g = geometryOf(op, op.getInputGrad(), op.getWeight(), op.getOutputGrad());
+  if (int block = stagedConvBlock(g.inC, g.groups, target))
+    return lowerConv2dBackwardInputStaged(op, block, target);
   Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
   Halide::ImageParam weight = makeInput(op.getWeight(), "weight");
   Func dyPadded = Halide::BoundaryConditions::constant_exterior(dy, 0.0f,
@@ -105,6 +108,8 @@ FailureOr<Kernel> lowerConv2dBackwardInput(cv::Conv2DBackwardInputOp op,
 FailureOr<Kernel> lowerConv2dBackwardWeight(cv::Conv2DBackwardWeightOp op,
                                             const Halide::Target &target) {
   ConvGeometry g = geometryOf(op, op.getInput(), op.getWeightGrad(), op.getOutputGrad());
+  if (int block = stagedConvBlock(g.outC, g.groups, target))
+    return lowerConv2dBackwardWeightStaged(op, block, target);
   Halide::ImageParam input = makeInput(op.getInput(), "input");
   Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
   int lanes = vectorWidthFor(g.outW, target);
