@@ -1,7 +1,7 @@
 """One training step of ResNet-18, cvc against PyTorch, in one run.
 
     /usr/bin/python3 bench/train_resnet18.py                 # batch 16, 64x64, 10 classes
-    /usr/bin/python3 bench/train_resnet18.py --cvc-before /path/to/other/build/bin/cvc
+    /usr/bin/python3 bench/train_resnet18.py --cvc-before /path/to/other/build/bin/cvc --threads 2,1
 
 The same torchvision ResNet-18 (calibrated batch-norm statistics) is
 exported once to ONNX and compiled with `cvc --train` (SGD with momentum
@@ -9,7 +9,8 @@ exported once to ONNX and compiled with `cvc --train` (SGD with momentum
 step in training mode. Each measurement runs in its own process (warm-up
 steps, then timed steps; the median step), and the processes are
 interleaved for `--rounds` rounds, so that a busy machine slows every side
-alike; the report gives the median over rounds. `--cvc-before` adds a
+alike; the report gives the median over rounds. `--threads` (default: all
+cores) sets both runtimes' thread counts, several in one run. `--cvc-before` adds a
 second compiler (another build, e.g. before a change) timed the same way.
 Writes bench/results/train_resnet18.{md,json}.
 """
@@ -80,10 +81,10 @@ def worker(args):
     print(json.dumps({"seconds": seconds}))
 
 
-def measure(kind, path, args):
+def measure(kind, path, threads, args):
     cmd = [sys.executable, os.path.abspath(__file__), "--worker", kind, "--path", path,
            "--batch", str(args.batch), "--size", str(args.size), "--warmup", str(args.warmup),
-           "--steps", str(args.steps), "--threads", str(args.threads)]
+           "--steps", str(args.steps), "--threads", str(threads)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True).stdout
     return json.loads(out.strip().splitlines()[-1])["seconds"]
 
@@ -92,7 +93,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--batch", type=int, default=16)
     parser.add_argument("--size", type=int, default=64)
-    parser.add_argument("--threads", type=int, default=os.cpu_count())
+    parser.add_argument("--threads", default=str(os.cpu_count()),
+                        help="thread counts, comma-separated (e.g. 1,2)")
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--steps", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=3)
@@ -102,7 +104,9 @@ def main():
     parser.add_argument("--path", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
+        args.threads = int(args.threads)
         return worker(args)
+    thread_counts = [int(t) for t in args.threads.split(",")]
 
     with tempfile.TemporaryDirectory(prefix="cvc-bench-resnet-train-") as work:
         torch.manual_seed(0)
@@ -129,33 +133,38 @@ def main():
             sides[label] = ("cvc", so)
         sides["PyTorch " + torch.__version__] = ("torch", pt_path)
 
-        results = {label: [] for label in sides}
+        results = {t: {label: [] for label in sides} for t in thread_counts}
         for r in range(args.rounds):
-            for label, (kind, path) in sides.items():
-                results[label].append(measure(kind, path, args))
-                print(f"round {r + 1}: {label} {results[label][-1] * 1e3:.1f} ms", file=sys.stderr)
+            for t in thread_counts:
+                for label, (kind, path) in sides.items():
+                    results[t][label].append(measure(kind, path, t, args))
+                    print(f"round {r + 1}, {t} threads: {label} "
+                          f"{results[t][label][-1] * 1e3:.1f} ms", file=sys.stderr)
 
-    medians = {label: statistics.median(v) for label, v in results.items()}
     torch_label = [k for k in sides if k.startswith("PyTorch")][0]
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
                 if l.startswith("model name")), platform.processor())
     lines = [f"# ResNet-18 training step (batch {args.batch}, {args.size}x{args.size}, "
              f"{CLASSES} classes, SGD momentum 0.9)", "",
-             f"{cpu}, {args.threads} threads; median of {args.rounds} interleaved rounds, each "
-             f"the median of {args.steps} steps after {args.warmup} warm-up steps.", "",
-             "| runtime | ms per step | images/s | PyTorch / this |", "| --- | --- | --- | --- |"]
-    for label, s in medians.items():
-        lines.append(f"| {label} | {s * 1e3:.1f} | {args.batch / s:.1f} | "
-                     f"{medians[torch_label] / s:.2f}x |")
+             f"{cpu}; median of {args.rounds} interleaved rounds, each the median of "
+             f"{args.steps} steps after {args.warmup} warm-up steps.", "",
+             "| threads | runtime | ms per step | images/s | PyTorch / this |",
+             "| --- | --- | --- | --- | --- |"]
+    medians = {}
+    for t in thread_counts:
+        medians[t] = {label: statistics.median(v) for label, v in results[t].items()}
+        for label, s in medians[t].items():
+            lines.append(f"| {t} | {label} | {s * 1e3:.1f} | {args.batch / s:.1f} | "
+                         f"{medians[t][torch_label] / s:.2f}x |")
     report = "\n".join(lines) + "\n"
     print(report)
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "train_resnet18.md"), "w") as f:
         f.write(report)
     with open(os.path.join(args.out, "train_resnet18.json"), "w") as f:
-        json.dump({"cpu": cpu, "threads": args.threads, "batch": args.batch, "size": args.size,
-                   "rounds": {k: v for k, v in results.items()},
-                   "median_seconds": medians}, f, indent=1)
+        json.dump({"cpu": cpu, "batch": args.batch, "size": args.size,
+                   "rounds": {str(t): r for t, r in results.items()},
+                   "median_seconds": {str(t): m for t, m in medians.items()}}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -245,7 +245,8 @@ FailureOr<Kernel> lowerConv2dBackwardInputStaged(cv::Conv2DBackwardInputOp op, i
   int outC = dimOf(op.getOutputGrad(), 1), outH = dimOf(op.getOutputGrad(), 2),
       outW = dimOf(op.getOutputGrad(), 3);
   int kH = dimOf(op.getWeight(), 2), kW = dimOf(op.getWeight(), 3);
-  int strideH = static_cast<int>(op.getStrides()[0]), strideW = static_cast<int>(op.getStrides()[1]);
+  int strideH = static_cast<int>(op.getStrides()[0]),
+      strideW = static_cast<int>(op.getStrides()[1]);
   int padT = static_cast<int>(op.getPads()[0]), padL = static_cast<int>(op.getPads()[1]);
   int dilH = static_cast<int>(op.getDilations()[0]), dilW = static_cast<int>(op.getDilations()[1]);
 
@@ -306,7 +307,8 @@ FailureOr<Kernel> lowerConv2dBackwardWeightStaged(cv::Conv2DBackwardWeightOp op,
   int outC = dimOf(op.getOutputGrad(), 1), outH = dimOf(op.getOutputGrad(), 2),
       outW = dimOf(op.getOutputGrad(), 3);
   int kH = dimOf(op.getWeightGrad(), 2), kW = dimOf(op.getWeightGrad(), 3);
-  int strideH = static_cast<int>(op.getStrides()[0]), strideW = static_cast<int>(op.getStrides()[1]);
+  int strideH = static_cast<int>(op.getStrides()[0]),
+      strideW = static_cast<int>(op.getStrides()[1]);
   int padT = static_cast<int>(op.getPads()[0]), padL = static_cast<int>(op.getPads()[1]);
   int dilH = static_cast<int>(op.getDilations()[0]), dilW = static_cast<int>(op.getDilations()[1]);
 
@@ -341,8 +343,8 @@ FailureOr<Kernel> lowerConv2dBackwardWeightStaged(cv::Conv2DBackwardWeightOp op,
   int outBlocks = outC / block;
   int blockTile = taps * channelTile <= 8 && outBlocks % 2 == 0 ? 2 : 1;
   Var co("co"), ci("ci"), mo("mo"), mi("mi");
-  blocked.bound(lane, 0, block).bound(kx, 0, kW).bound(ky, 0, kH).bound(c, 0, inC).bound(mb, 0,
-                                                                                       outBlocks);
+  blocked.bound(lane, 0, block).bound(kx, 0, kW).bound(ky, 0, kH).bound(c, 0, inC);
+  blocked.bound(mb, 0, outBlocks);
   blocked.compute_root()
       .split(c, co, ci, channelTile)
       .split(mb, mo, mi, blockTile)
