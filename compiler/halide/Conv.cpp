@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
 #include "Families.h"
+#include "StagedConv.h"
 #include "Tensor.h"
 
 #include "cv/CvOps.h"
@@ -63,6 +64,14 @@ FailureOr<Kernel> lowerConv2d(cv::Conv2DOp op, const Halide::Target &target) {
               w.getDimSize(3), op.getGroups(), op.getStrides()[0], op.getStrides()[1],
               op.getDilations()[0], op.getDilations()[1], op.getPads()[0], op.getPads()[1]};
   int64_t inPerGroup = s.inC / s.groups, outPerGroup = s.outC / s.groups;
+  // Constant weights were given the blocked layout at compile time where it
+  // applies (cv-block-layout); a training step's are variables, re-laid out
+  // by the kernel on each call. Like cv-block-layout, only where the input
+  // channels fill blocks too: a 3-channel 7x7 stem ran at 2/3 of this
+  // kernel's speed staged (ResNet-18's, 64x64, batch 16, AMD EPYC).
+  if (!op.getWeight().getDefiningOp<cv::ConstantOp>())
+    if (int block = stagedConvBlock(s.outC, s.groups, target); block && s.inC % block == 0)
+      return lowerConv2dStaged(op, block, target);
 
   std::vector<Halide::ImageParam> params = {makeInput(op.getInput(), "input"),
                                             makeInput(op.getWeight(), "weight")};

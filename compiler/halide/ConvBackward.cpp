@@ -1,13 +1,15 @@
 //===- ConvBackward.cpp - the two gradients of cv.conv2d ----------------===//
 //
-// Both are direct, gather-form reductions scheduled like the forward
-// convolution: a tile of channels x a vector of columns accumulates in
-// registers across the whole reduction.
+// Ungrouped convolutions whose channels fill vector blocks take the staged
+// kernels of StagedConv.cpp (channels in vector lanes, the input gradient
+// split into stride x stride phases). The NCHW kernels here serve the rest
+// (grouped convolutions, LeNet's 6 channels): direct, gather-form
+// reductions scheduled like the forward convolution, a tile of channels x a
+// vector of columns accumulating in registers across the whole reduction.
 //
 // The input gradient reads, for each input position, every output position
 // whose window covered it. With stride s only one tap in s lands on an
-// output position; the others are masked rather than split into s x s phase
-// convolutions (a known cost on strided layers, which are few).
+// output position; here the others are masked.
 //
 // The weight gradient reduces over the batch and all output positions. Its
 // innermost reduction (output columns) is split into vector lanes summed at
@@ -16,6 +18,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Families.h"
+#include "StagedConv.h"
 #include "Tensor.h"
 
 using namespace mlir;
@@ -59,6 +62,8 @@ int largestDivisorAtMost(int n, int limit) {
 FailureOr<Kernel> lowerConv2dBackwardInput(cv::Conv2DBackwardInputOp op,
                                            const Halide::Target &target) {
   ConvGeometry g = geometryOf(op, op.getInputGrad(), op.getWeight(), op.getOutputGrad());
+  if (int block = stagedConvBlock(g.inC, g.groups, target))
+    return lowerConv2dBackwardInputStaged(op, block, target);
   Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
   Halide::ImageParam weight = makeInput(op.getWeight(), "weight");
   Func dyPadded = Halide::BoundaryConditions::constant_exterior(dy, 0.0f,
@@ -105,6 +110,8 @@ FailureOr<Kernel> lowerConv2dBackwardInput(cv::Conv2DBackwardInputOp op,
 FailureOr<Kernel> lowerConv2dBackwardWeight(cv::Conv2DBackwardWeightOp op,
                                             const Halide::Target &target) {
   ConvGeometry g = geometryOf(op, op.getInput(), op.getWeightGrad(), op.getOutputGrad());
+  if (int block = stagedConvBlock(g.outC, g.groups, target))
+    return lowerConv2dBackwardWeightStaged(op, block, target);
   Halide::ImageParam input = makeInput(op.getInput(), "input");
   Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
   int lanes = vectorWidthFor(g.outW, target);

@@ -6,13 +6,43 @@
 #include "llvm/ADT/TypeSwitch.h"
 #include "llvm/Support/raw_ostream.h"
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
 using namespace mlir;
 
 namespace cvc::halide {
 
+namespace {
+
+/// Whether the CPU executes VEX-encoded AVX-VNNI (CPUID leaf 7, subleaf 1,
+/// EAX bit 4).
+bool hostHasAvxVnni() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx))
+    return false;
+  return (eax >> 4) & 1;
+#else
+  return false;
+#endif
+}
+
+} // namespace
+
 std::optional<Halide::Target> targetFromString(const std::string &name) {
-  if (name == "host")
-    return Halide::get_host_target();
+  if (name == "host") {
+    // Halide 14 names any CPU with AVX512-VNNI and AVX512-BF16 Sapphire
+    // Rapids, and LLVM's sapphirerapids CPU then emits AVX-VNNI (VEX)
+    // dot products for vector index arithmetic. AMD Zen 4 has the former
+    // but not AVX-VNNI: those kernels died of SIGILL. Cannon Lake's AVX-512
+    // is all that float kernels use.
+    Halide::Target host = Halide::get_host_target();
+    if (host.has_feature(Halide::Target::AVX512_SapphireRapids) && !hostHasAvxVnni())
+      host = host.without_feature(Halide::Target::AVX512_SapphireRapids);
+    return host;
+  }
   if (!Halide::Target::validate_target_string(name))
     return std::nullopt;
   return Halide::Target(name);
