@@ -105,6 +105,8 @@ const OptionalPass kOptionalPasses[] = {
        return createCvBlockLayout(layout);
      }},
     {"cv-fuse-pool", 2, [](const CompileOptions &) { return createCvFusePool(); }},
+    // After pool fusion: a convolution with a fused pool stays direct.
+    {"cv-winograd", 2, [](const CompileOptions &) { return createCvWinograd(); }},
     {"cv-merge-sibling-conv1x1", 2,
      [](const CompileOptions &) { return createCvMergeSiblingConv1x1(); }},
     {"cv-conv1x1-to-matmul", 2, [](const CompileOptions &) { return createCvConv1x1ToMatmul(); }},
