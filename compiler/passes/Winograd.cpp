@@ -11,7 +11,11 @@
 // thin matrix that streams 4x more weight bytes than the direct
 // convolution reads, and a map that is not a multiple of the tile wastes
 // the padded part of its last tiles. Below `min-size` output pixels per
-// axis the convolution stays direct.
+// axis the convolution stays direct. Measured per layer (batch 1, 2
+// threads, AMD EPYC with AVX-512, loaded machine, medians of 7): 4x4x512
+// Winograd 2.2 ms vs direct 3.7 (min 1.8 vs 1.7: a tie), 5x5x256 0.23 vs
+// 0.29, 7x7x512 3.7 vs 7.9, 56x56x16 0.07 vs 0.14; channel counts down to
+// the block (16) gain too.
 //
 //===----------------------------------------------------------------------===//
 #include "LayerRewrite.h"

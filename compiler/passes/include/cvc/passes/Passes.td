@@ -220,8 +220,8 @@ def CvWinograd : Pass<"cv-winograd", "mlir::func::FuncOp"> {
   }];
   let options = [
     Option<"tile", "tile", "int64_t", "4", "Output tile per axis (2 to 6)">,
-    Option<"minSize", "min-size", "int64_t", "8",
-           "Smallest output height and width computed by Winograd">
+    Option<"minSize", "min-size", "int64_t", "5",
+           "Smallest output height and width computed by Winograd (a 4x4 map is one tile: no gain)">
   ];
   let dependentDialects = ["cvc::cv::CvDialect"];
 }
