@@ -302,6 +302,14 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
         failed = true;
         continue;
       }
+      // A Winograd weight holds (m+2)² transformed values per 3x3 filter.
+      if (!constant->use_empty() && llvm::all_of(constant->getUses(), [](OpOperand &use) {
+            auto winograd = llvm::dyn_cast<cv::WinogradConv2DOp>(use.getOwner());
+            return winograd && use.get() == winograd.getWeight();
+          })) {
+        auto type = llvm::cast<RankedTensorType>(constant.getType());
+        tensor.parameters = type.getNumElements() / type.getDimSize(0) * 9;
+      }
       plan.weightsSize = llvm::alignTo(plan.weightsSize, kWeightAlignment);
       tensor.offset = plan.weightsSize;
       plan.weightsSize += tensor.data.size();

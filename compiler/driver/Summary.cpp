@@ -27,6 +27,12 @@ uint64_t elements(const PlannedTensor &t) {
   return n;
 }
 
+/// The model parameters a weight holds (a Winograd weight re-encodes
+/// fewer than its elements).
+uint64_t parameters(const PlannedTensor &t) {
+  return t.parameters >= 0 ? static_cast<uint64_t>(t.parameters) : elements(t);
+}
+
 int root(const ModelPlan &plan, int t) {
   return plan.tensors[t].alias >= 0 ? plan.tensors[t].alias : t;
 }
@@ -80,7 +86,7 @@ PlanFigures measurePlan(const ModelPlan &plan) {
         weights.insert(root(plan, t));
   }
   for (int w : weights)
-    f.parameters += elements(plan.tensors[w]);
+    f.parameters += parameters(plan.tensors[w]);
   for (const PlannedTensor &t : plan.tensors)
     if (t.kind == TensorKind::Activation && t.alias < 0 && t.firstUse >= 0) {
       blocks.push_back({elements(t) * sizeof(float), t.firstUse, t.lastUse});
@@ -120,7 +126,7 @@ void printSummary(llvm::raw_ostream &os, const ModelPlan &plan, const PlanFigure
     for (int t : k.args) {
       int r = root(plan, t);
       if (plan.tensors[r].kind == TensorKind::Weight && counted.insert(r).second)
-        params += elements(plan.tensors[r]);
+        params += parameters(plan.tensors[r]);
     }
     std::string label = llvm::StringRef(k.ops).starts_with("cv.") ? k.ops.substr(3) : k.ops;
     os << llvm::format("%4zu  %-36s %-18s %14s %12s\n", i, label.c_str(),

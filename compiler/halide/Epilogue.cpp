@@ -38,6 +38,8 @@ template Expr applyEpilogue(cv::Conv2DOp, Expr, const std::vector<Expr> &,
                             std::vector<Halide::ImageParam> &);
 template Expr applyEpilogue(cv::BlockedConv2DOp, Expr, const std::vector<Expr> &,
                             std::vector<Halide::ImageParam> &);
+template Expr applyEpilogue(cv::WinogradConv2DOp, Expr, const std::vector<Expr> &,
+                            std::vector<Halide::ImageParam> &);
 template Expr applyEpilogue(cv::MatMulOp, Expr, const std::vector<Expr> &,
                             std::vector<Halide::ImageParam> &);
 template Expr applyEpilogue(cv::FullyConnectedOp, Expr, const std::vector<Expr> &,

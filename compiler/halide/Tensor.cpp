@@ -143,6 +143,8 @@ std::string opLabel(Operation *op) {
     epilogue(fc);
   else if (auto matmul = llvm::dyn_cast<cv::MatMulOp>(op))
     epilogue(matmul);
+  else if (auto winograd = llvm::dyn_cast<cv::WinogradConv2DOp>(op))
+    epilogue(winograd);
   else if (auto blocked = llvm::dyn_cast<cv::BlockedConv2DOp>(op)) {
     epilogue(blocked);
     if (!blocked.getMaxPool().empty())

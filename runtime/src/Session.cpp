@@ -7,6 +7,7 @@
 // during the interval between their first and last use.
 //
 //===----------------------------------------------------------------------===//
+#include "KernelAllocator.h"
 #include "Status.h"
 
 #include "cvc/arena_layout.hpp"
@@ -244,6 +245,7 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
   }
 
   halide_set_error_handler(captureHalideError);
+  cvc::runtime::installKernelAllocator();
   if (profiling) {
     seconds.assign(plan->kernel_count, 0.0);
     // MACs are per image: a static-batch entry (a training step) runs its

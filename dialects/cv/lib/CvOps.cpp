@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "cv/CvOps.h"
+#include "cv/Winograd.h"
 #include "mlir/IR/Verifier.h"
 
 #include "mlir/IR/Builders.h"
@@ -295,6 +296,48 @@ LogicalResult BlockedConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Loc
 }
 
 LogicalResult BlockedConv2DOp::verify() {
+  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
+}
+
+LogicalResult WinogradConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  auto weight = rankedOrNull(adaptor.getWeight().getType());
+  if (!input || !weight || input.getRank() != 5 || weight.getRank() != 4 ||
+      !weight.hasStaticShape() || input.isDynamicDim(1) || input.isDynamicDim(4))
+    return emitOptionalError(loc, "expects a blocked [N, C/b, H, W, b] input and a static "
+                                  "transformed [(m+2)^2, M/b, C, b] weight");
+  int64_t tile = adaptor.getTile();
+  if (tile < kMinWinogradTile || tile > kMaxWinogradTile)
+    return emitOptionalError(loc, "'tile' must be in [", kMinWinogradTile, ", ",
+                             kMaxWinogradTile, "], got ", tile);
+  if (failed(checkArrayLength(loc, "pads", adaptor.getPads(), 4, 0)))
+    return failure();
+  int64_t block = input.getDimSize(4);
+  if (weight.getDimSize(0) != (tile + 2) * (tile + 2) || weight.getDimSize(3) != block ||
+      weight.getDimSize(2) != input.getDimSize(1) * block)
+    return emitOptionalError(loc, "weight ", shapeString(weight.getShape()), " is not the [",
+                             (tile + 2) * (tile + 2), ", M/b, ", input.getDimSize(1) * block, ", ",
+                             block, "] transform of a filter for the blocked input ",
+                             shapeString(input.getShape()), " with tile ", tile);
+  int64_t outChannels = weight.getDimSize(1) * block;
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = rankedOrNull(bias.getType());
+    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != outChannels)
+      return emitOptionalError(loc, "bias must be a [", outChannels, "] tensor");
+  }
+  int64_t kernel[2] = {3, 3}, unit[2] = {1, 1};
+  int64_t outH, outW;
+  if (failed(inferSpatial(loc, input, kernel, unit, adaptor.getPads(), unit,
+                          /*ceilMode=*/false, outH, outW)))
+    return failure();
+  inferred.push_back(RankedTensorType::get(
+      {input.getDimSize(0), weight.getDimSize(1), outH, outW, block}, input.getElementType()));
+  return success();
+}
+
+LogicalResult WinogradConv2DOp::verify() {
   return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
 }
 

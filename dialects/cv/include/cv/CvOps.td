@@ -188,6 +188,35 @@ def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
       DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$max_pool));
 }
 
+def Cv_WinogradConv2DOp : Cv_LayerOp<"conv2d_winograd"> {
+  let summary = "Stride-1 3x3 convolution in NCHW[b]c by Winograd's minimal filtering F(m x m, 3x3).";
+  let description = [{
+    Computes what `cv.conv2d_blocked` computes for a 3x3 window with stride 1
+    and dilation 1, tile by tile: each (m+2)x(m+2) input tile d becomes
+    V = Bᵀ d B, each of the (m+2)² positions ξ of V is multiplied by the
+    weights of that position over the input channels (a matrix product), and
+    each m x m output tile is Aᵀ M A, followed by the fused epilogue.
+    `tile` is m. The interpolation points and the matrices A, B, G are those
+    of `cvc::cv::winogradTransform(m)`.
+
+    `input` is `[N, C/b, H, W, b]`; `weight` is the transformed weight
+    U = G g Gᵀ laid out `[(m+2)², M/b, C, b]`, i.e. U[ξ, o / b, c, o % b] for
+    output channel o (computed at compile time by `--cv-winograd`); the
+    optional `bias` is `[M]`; the result is `[N, M/b, H + top + bottom - 2,
+    W + left + right - 2, b]`. `pads` and the epilogue (bias, residual,
+    activation) are those of `cv.conv2d_blocked`.
+
+    ```mlir
+    %y = cv.conv2d_winograd %x, %u, %b {pads = array<i64: 1, 1, 1, 1>, tile = 4 : i64}
+        : (tensor<?x4x56x56x16xf32>, tensor<36x4x64x16xf32>, tensor<64xf32>) -> tensor<?x4x56x56x16xf32>
+    ```
+  }];
+  let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),
+      Cv_EpilogueArgs,
+      (ins DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+      DefaultValuedAttr<I64Attr, "4">:$tile));
+}
+
 //===----------------------------------------------------------------------===//
 // Pooling
 //===----------------------------------------------------------------------===//

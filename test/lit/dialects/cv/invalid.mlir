@@ -177,3 +177,21 @@ func.func @dropout_ratio(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
   %y = cv.dropout %x {ratio = 1.0 : f32} : tensor<1x8xf32>
   return %y : tensor<1x8xf32>
 }
+
+// -----
+
+func.func @winograd_tile(%x: tensor<1x1x8x8x4xf32>, %u: tensor<81x1x4x4xf32>) -> tensor<1x1x6x6x4xf32> {
+  // expected-error@+2 {{'tile' must be in [2, 6], got 7}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d_winograd %x, %u {tile = 7} : (tensor<1x1x8x8x4xf32>, tensor<81x1x4x4xf32>) -> tensor<1x1x6x6x4xf32>
+  return %y : tensor<1x1x6x6x4xf32>
+}
+
+// -----
+
+func.func @winograd_weight(%x: tensor<1x1x8x8x4xf32>, %u: tensor<16x1x4x4xf32>) -> tensor<1x1x6x6x4xf32> {
+  // expected-error@+2 {{weight [16,1,4,4] is not the [36, M/b, 4, 4] transform of a filter for the blocked input [1,1,8,8,4] with tile 4}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d_winograd %x, %u : (tensor<1x1x8x8x4xf32>, tensor<16x1x4x4xf32>) -> tensor<1x1x6x6x4xf32>
+  return %y : tensor<1x1x6x6x4xf32>
+}

@@ -72,3 +72,10 @@ func.func @dropout(%x: tensor<?x4096xf32>) -> tensor<?x4096xf32> {
   %y = cv.dropout %x {ratio = 0.25 : f32} : tensor<?x4096xf32>
   return %y : tensor<?x4096xf32>
 }
+
+// CHECK-LABEL: func @winograd
+func.func @winograd(%x: tensor<?x2x7x9x16xf32>, %u: tensor<36x1x32x16xf32>, %b: tensor<16xf32>) -> tensor<?x1x5x9x16xf32> {
+  // CHECK: cv.conv2d_winograd %{{.*}}, %{{.*}}, %{{.*}} {pads = array<i64: 0, 1, 0, 1>} : (tensor<?x2x7x9x16xf32>, tensor<36x1x32x16xf32>, tensor<16xf32>) -> tensor<?x1x5x9x16xf32>
+  %y = cv.conv2d_winograd %x, %u, %b {pads = array<i64: 0, 1, 0, 1>} : (tensor<?x2x7x9x16xf32>, tensor<36x1x32x16xf32>, tensor<16xf32>) -> tensor<?x1x5x9x16xf32>
+  return %y : tensor<?x1x5x9x16xf32>
+}

@@ -34,6 +34,9 @@ struct PlannedTensor {
   int64_t viewOffset = 0;    ///< views: first element's offset in the root
   std::vector<int64_t> viewStrides; ///< strided views: element strides; empty = dense
   llvm::ArrayRef<char> data; ///< weights: bytes (owned by the module or `ownedData`)
+  /// weights: the model parameters the values stand for, when they are a
+  /// re-encoding of more values (a Winograd transform); -1: one per element
+  int64_t parameters = -1;
   std::vector<char> ownedData;
 };
 

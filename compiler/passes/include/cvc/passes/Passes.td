@@ -201,6 +201,31 @@ def CvFusePool : Pass<"cv-fuse-pool", "mlir::func::FuncOp"> {
   }];
 }
 
+def CvWinograd : Pass<"cv-winograd", "mlir::func::FuncOp"> {
+  let summary = "Compute stride-1 3x3 blocked convolutions by Winograd's F(m x m, 3x3)";
+  let description = [{
+    Every `cv.conv2d_blocked` with a constant 3x3 weight, stride 1,
+    dilation 1, any padding, no fused max pool, and an output of at least
+    `min-size` pixels per axis becomes a `cv.conv2d_winograd` with output
+    tile `tile` (m): its weights are transformed to U = G g Gᵀ, laid out
+    [(m+2)², M/b, C, b], at compile time (in double). Bias, residual and
+    activation stay fused. Other convolutions are left alone.
+
+    ```mlir
+    %y = cv.conv2d_blocked %x, %w, %b {pads = array<i64: 1, 1, 1, 1>}
+        : (tensor<?x4x56x56x16xf32>, tensor<4x64x3x3x16xf32>, tensor<64xf32>) -> ...   // becomes
+    %y = cv.conv2d_winograd %x, %u, %b {pads = array<i64: 1, 1, 1, 1>, tile = 4 : i64}
+        : (tensor<?x4x56x56x16xf32>, tensor<36x4x64x16xf32>, tensor<64xf32>) -> ...
+    ```
+  }];
+  let options = [
+    Option<"tile", "tile", "int64_t", "4", "Output tile per axis (2 to 6)">,
+    Option<"minSize", "min-size", "int64_t", "5",
+           "Smallest output height and width computed by Winograd (a 4x4 map is one tile: no gain)">
+  ];
+  let dependentDialects = ["cvc::cv::CvDialect"];
+}
+
 def CvBuildTrainStep : Pass<"cv-build-train-step", "mlir::ModuleOp"> {
   let summary = "Add @train_step (forward, loss, gradients, optimizer update) to a model";
   let description = [{

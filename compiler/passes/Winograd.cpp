@@ -1,0 +1,107 @@
+//===- Winograd.cpp - stride-1 3x3 convolutions by minimal filtering -----===//
+//
+// F(4x4, 3x3) computes a 4x4 output tile with 36 multiplications per input
+// and output channel pair where the direct convolution needs 144: the
+// products become 36 independent matrix products (output channels x input
+// channels x tiles) between a transform of the input tiles and a transform
+// of the weights. The weight transform U = G g Gᵀ is done here, once, in
+// double; the input and output transforms run in the kernel.
+//
+// Small feature maps gain little: their tiles are few, so each product is a
+// thin matrix that streams 4x more weight bytes than the direct
+// convolution reads, and a map that is not a multiple of the tile wastes
+// the padded part of its last tiles. Below `min-size` output pixels per
+// axis the convolution stays direct. Measured per layer (batch 1, 2
+// threads, AMD EPYC with AVX-512, loaded machine, medians of 7): 4x4x512
+// Winograd 2.2 ms vs direct 3.7 (min 1.8 vs 1.7: a tie), 5x5x256 0.23 vs
+// 0.29, 7x7x512 3.7 vs 7.9, 56x56x16 0.07 vs 0.14; channel counts down to
+// the block (16) gain too.
+//
+//===----------------------------------------------------------------------===//
+#include "LayerRewrite.h"
+#include "cv/Winograd.h"
+#include "cvc/passes/Passes.h"
+
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
+
+namespace cvc {
+#define GEN_PASS_DEF_CVWINOGRAD
+#include "cvc/passes/Passes.h.inc"
+} // namespace cvc
+
+using namespace mlir;
+using namespace cvc;
+
+namespace {
+
+struct WinogradConvolution : public OpRewritePattern<cv::BlockedConv2DOp> {
+  WinogradConvolution(MLIRContext *ctx, int64_t tile, int64_t minSize)
+      : OpRewritePattern<cv::BlockedConv2DOp>(ctx), transform(cv::winogradTransform(tile)),
+        minSize(minSize) {}
+
+  LogicalResult matchAndRewrite(cv::BlockedConv2DOp conv,
+                                PatternRewriter &rewriter) const override {
+    auto wType = llvm::cast<RankedTensorType>(conv.getWeight().getType());
+    auto outType = llvm::cast<RankedTensorType>(conv.getType());
+    auto unit = [](ArrayRef<int64_t> v) { return llvm::all_of(v, [](int64_t x) { return x == 1; }); };
+    if (wType.getDimSize(2) != 3 || wType.getDimSize(3) != 3 || !unit(conv.getStrides()) ||
+        !unit(conv.getDilations()))
+      return rewriter.notifyMatchFailure(conv, "not a 3x3 window with stride 1 and dilation 1");
+    // Its pooling keeps a window of convolution outputs in registers; the
+    // Winograd kernel has no pooled variant.
+    if (!conv.getMaxPool().empty())
+      return rewriter.notifyMatchFailure(conv, "has a fused max pool");
+    if (outType.getDimSize(2) < minSize || outType.getDimSize(3) < minSize)
+      return rewriter.notifyMatchFailure(conv, "feature map below min-size");
+    auto weights = cv::readFloatConstant(conv.getWeight());
+    if (!weights)
+      return rewriter.notifyMatchFailure(conv, "weights are not constant");
+
+    // W[o / b, c, i, j, o % b] -> U[xi, o / b, c, o % b]
+    int64_t outBlocks = wType.getDimSize(0), channels = wType.getDimSize(1),
+            block = wType.getDimSize(4);
+    int64_t positions = static_cast<int64_t>(transform.size) * transform.size;
+    std::vector<float> transformed(positions * outBlocks * channels * block);
+    double filter[9];
+    std::vector<double> tile(positions);
+    for (int64_t ob = 0; ob < outBlocks; ++ob)
+      for (int64_t c = 0; c < channels; ++c)
+        for (int64_t lane = 0; lane < block; ++lane) {
+          for (int64_t k = 0; k < 9; ++k)
+            filter[k] = (*weights)[((ob * channels + c) * 9 + k) * block + lane];
+          cv::winogradWeightTile(transform, filter, tile.data());
+          for (int64_t xi = 0; xi < positions; ++xi)
+            transformed[((xi * outBlocks + ob) * channels + c) * block + lane] =
+                static_cast<float>(tile[xi]);
+        }
+    Value weight = cv::createFloatConstant(
+        rewriter, conv.getLoc(), {positions, outBlocks, channels, block}, transformed,
+        constantName(conv.getWeight(), "conv") + ".winograd");
+    rewriter.replaceOpWithNewOp<cv::WinogradConv2DOp>(
+        conv, conv.getType(), conv.getInput(), weight, conv.getBias(), conv.getResidual(),
+        conv.getActivationAttr(), conv.getActivationArgsAttr(), conv.getPadsAttr(),
+        rewriter.getI64IntegerAttr(transform.tile));
+    return success();
+  }
+
+  cv::WinogradTransform transform;
+  int64_t minSize;
+};
+
+struct CvWinogradPass : public cvc::impl::CvWinogradBase<CvWinogradPass> {
+  using CvWinogradBase::CvWinogradBase;
+
+  void runOnOperation() override {
+    if (tile < cv::kMinWinogradTile || tile > cv::kMaxWinogradTile) {
+      getOperation().emitError() << "cv-winograd: tile must be in [" << cv::kMinWinogradTile
+                                 << ", " << cv::kMaxWinogradTile << "], got " << tile;
+      return signalPassFailure();
+    }
+    RewritePatternSet patterns(&getContext());
+    patterns.add<WinogradConvolution>(&getContext(), tile, minSize);
+    if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
+      signalPassFailure();
+  }
+};
+
+} // namespace

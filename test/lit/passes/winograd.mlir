@@ -1,0 +1,61 @@
+// RUN: cvc-opt --split-input-file --cv-winograd %s | FileCheck %s
+// RUN: cvc-opt --split-input-file --cv-winograd="tile=2 min-size=2" %s | FileCheck %s --check-prefix=TILE2
+
+// A padded 3x3 convolution with bias, residual and relu: the weights
+// [M/b, C, 3, 3, b] become [36, M/b, C, b] (F(4x4, 3x3)), and the epilogue
+// and padding stay (tile = 4, the default, is not printed). With tile=2
+// the transform is [16, M/b, C, b].
+// CHECK-LABEL: func @eligible
+// TILE2-LABEL: func @eligible
+func.func @eligible(%x: tensor<?x2x9x9x4xf32>, %r: tensor<?x1x9x9x4xf32>) -> tensor<?x1x9x9x4xf32> {
+  // CHECK: %[[U:.*]] = cv.constant dense_resource<conv.winograd{{.*}}> : tensor<36x1x8x4xf32>
+  // CHECK: %[[Y:.*]] = cv.conv2d_winograd %{{.*}}, %[[U]], %{{.*}} residual %{{.*}} {activation = #cv<activation relu>, pads = array<i64: 1, 1, 1, 1>} : (tensor<?x2x9x9x4xf32>, tensor<36x1x8x4xf32>, tensor<4xf32>, tensor<?x1x9x9x4xf32>) -> tensor<?x1x9x9x4xf32>
+  // CHECK-NOT: cv.conv2d_blocked
+  // CHECK: return %[[Y]]
+  // TILE2: cv.conv2d_winograd {{.*}} {activation = #cv<activation relu>, pads = array<i64: 1, 1, 1, 1>, tile = 2 : i64} : (tensor<?x2x9x9x4xf32>, tensor<16x1x8x4xf32>
+  %w = cv.constant dense<0.5> : tensor<1x8x3x3x4xf32>
+  %b = cv.constant dense<0.25> : tensor<4xf32>
+  %y = cv.conv2d_blocked %x, %w, %b residual %r {activation = #cv<activation relu>, pads = array<i64: 1, 1, 1, 1>} : (tensor<?x2x9x9x4xf32>, tensor<1x8x3x3x4xf32>, tensor<4xf32>, tensor<?x1x9x9x4xf32>) -> tensor<?x1x9x9x4xf32>
+  return %y : tensor<?x1x9x9x4xf32>
+}
+
+// -----
+
+// The weight transform, exactly: a filter that is 1 at the centre tap only
+// gives U = G[:, 1] G[:, 1]ᵀ. With the points 0, 1, -1, 1/2, -2 and the
+// rows of Bᵀ scaled to a smallest entry of 1, G[:, 1] is
+// [0, 1/6, -1/6, 8/15, -1/15, 0]; U's first row is zero and U[1][1] is
+// 1/36 (0x3CE38E39 as float, bytes 39 8E E3 3C) after the blob's
+// alignment word.
+// CHECK-LABEL: func @centre_tap
+func.func @centre_tap(%x: tensor<1x1x8x8x1xf32>) -> tensor<1x1x8x8x1xf32> {
+  // CHECK: cv.conv2d_winograd {{.*}} : (tensor<1x1x8x8x1xf32>, tensor<36x1x1x1xf32>) -> tensor<1x1x8x8x1xf32>
+  // CHECK: conv.winograd{{.*}}: "0x4000000000000000000000000000000000000000000000000000000000000000398EE33C
+  %w = cv.constant dense<[[[[[0.0], [0.0], [0.0]], [[0.0], [1.0], [0.0]], [[0.0], [0.0], [0.0]]]]]> : tensor<1x1x3x3x1xf32>
+  %y = cv.conv2d_blocked %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x8x8x1xf32>, tensor<1x1x3x3x1xf32>) -> tensor<1x1x8x8x1xf32>
+  return %y : tensor<1x1x8x8x1xf32>
+}
+
+// -----
+
+// Left alone: stride 2, a 1x1 window, dilation 2, a fused max pool, a map
+// below min-size (4x4 < 5), weights that are not constant, and a plain NCHW
+// convolution.
+// CHECK-LABEL: func @left_alone
+func.func @left_alone(%x: tensor<1x1x16x16x4xf32>, %s: tensor<1x1x4x4x4xf32>, %v: tensor<1x4x3x3x4xf32>, %n: tensor<1x4x16x16xf32>) -> (tensor<1x1x8x8x4xf32>, tensor<1x1x16x16x4xf32>, tensor<1x1x12x12x4xf32>, tensor<1x1x7x7x4xf32>, tensor<1x1x4x4x4xf32>, tensor<1x1x16x16x4xf32>, tensor<1x4x16x16xf32>) {
+  // CHECK-NOT: cv.conv2d_winograd
+  // CHECK-COUNT-6: cv.conv2d_blocked
+  // CHECK: cv.conv2d %
+  // CHECK-NOT: cv.conv2d_winograd
+  %w = cv.constant dense<0.5> : tensor<1x4x3x3x4xf32>
+  %w1 = cv.constant dense<0.5> : tensor<1x4x1x1x4xf32>
+  %k = cv.constant dense<0.5> : tensor<4x4x3x3xf32>
+  %a = cv.conv2d_blocked %x, %w {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x16x16x4xf32>, tensor<1x4x3x3x4xf32>) -> tensor<1x1x8x8x4xf32>
+  %b = cv.conv2d_blocked %x, %w1 : (tensor<1x1x16x16x4xf32>, tensor<1x4x1x1x4xf32>) -> tensor<1x1x16x16x4xf32>
+  %c = cv.conv2d_blocked %x, %w {dilations = array<i64: 2, 2>} : (tensor<1x1x16x16x4xf32>, tensor<1x4x3x3x4xf32>) -> tensor<1x1x12x12x4xf32>
+  %d = cv.conv2d_blocked %x, %w {max_pool = array<i64: 2, 2>} : (tensor<1x1x16x16x4xf32>, tensor<1x4x3x3x4xf32>) -> tensor<1x1x7x7x4xf32>
+  %e = cv.conv2d_blocked %s, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x4x4x4xf32>, tensor<1x4x3x3x4xf32>) -> tensor<1x1x4x4x4xf32>
+  %f = cv.conv2d_blocked %x, %v {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x16x16x4xf32>, tensor<1x4x3x3x4xf32>) -> tensor<1x1x16x16x4xf32>
+  %g = cv.conv2d %n, %k {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x16x16xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x16x16xf32>
+  return %a, %b, %c, %d, %e, %f, %g : tensor<1x1x8x8x4xf32>, tensor<1x1x16x16x4xf32>, tensor<1x1x12x12x4xf32>, tensor<1x1x7x7x4xf32>, tensor<1x1x4x4x4xf32>, tensor<1x1x16x16x4xf32>, tensor<1x4x16x16xf32>
+}
