@@ -64,13 +64,22 @@ class BlockedConvPool(nn.Module):
         return F.max_pool2d(F.relu(h), 3, stride=2, ceil_mode=True)
 
 
+class TanhSigmoidRange(nn.Module):
+    """tanh and sigmoid (computed by cvc without libm) from 1e-4 to past
+    their saturation, both signs."""
+    def forward(self, x):
+        return torch.cat([torch.tanh(x * 8.0), torch.tanh(x * 1e-3), torch.sigmoid(x * 30.0),
+                          torch.sigmoid(x * 0.01)], dim=1)
+
+
 def test():
     torch.manual_seed(0)
     for name, module, shape in [("slice_gather_split", SliceGatherSplit(), (4, 8, 8)),
                                 ("pad_modes", PadModes(), (3, 6, 6)),
                                 ("blocked_conv_pool", BlockedConvPool(), (16, 10, 10)),
                                 ("shapes_reductions", calibrate_batchnorm(ShapesAndReductions(), (4, 5, 5)),
-                                 (4, 5, 5))]:
+                                 (4, 5, 5)),
+                                ("tanh_sigmoid_range", TanhSigmoidRange(), (3, 16, 16))]:
         cvclib.check_against_torch(name, module.eval(), shape, batches=(1, 3), opsets=(11, 13),
                                    tol=cvclib.SHALLOW, count_parameters=False)
 
