@@ -177,3 +177,21 @@ func.func @dropout_ratio(%x: tensor<1x8xf32>) -> tensor<1x8xf32> {
   %y = cv.dropout %x {ratio = 1.0 : f32} : tensor<1x8xf32>
   return %y : tensor<1x8xf32>
 }
+
+// -----
+
+func.func @blocked_conv_nchw_channels(%x: tensor<1x3x8x8xf32>, %w: tensor<2x4x3x3x16xf32>) -> tensor<1x2x6x6x16xf32> {
+  // expected-error@+2 {{weight [2,4,3,3,16] does not match the NCHW input [1,3,8,8]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d_blocked %x, %w : (tensor<1x3x8x8xf32>, tensor<2x4x3x3x16xf32>) -> tensor<1x2x6x6x16xf32>
+  return %y : tensor<1x2x6x6x16xf32>
+}
+
+// -----
+
+func.func @blocked_conv_block(%x: tensor<1x2x8x8x8xf32>, %w: tensor<2x16x3x3x16xf32>) -> tensor<1x2x6x6x16xf32> {
+  // expected-error@+2 {{weight [2,16,3,3,16] does not match the blocked input [1,2,8,8,8]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d_blocked %x, %w : (tensor<1x2x8x8x8xf32>, tensor<2x16x3x3x16xf32>) -> tensor<1x2x6x6x16xf32>
+  return %y : tensor<1x2x6x6x16xf32>
+}

@@ -72,3 +72,17 @@ func.func @dropout(%x: tensor<?x4096xf32>) -> tensor<?x4096xf32> {
   %y = cv.dropout %x {ratio = 0.25 : f32} : tensor<?x4096xf32>
   return %y : tensor<?x4096xf32>
 }
+
+// The channel-blocked convolution, from a blocked input and from an NCHW one.
+// CHECK-LABEL: func @blocked_conv
+func.func @blocked_conv(%x: tensor<?x3x8x8xf32>) -> tensor<?x32x4x4xf32> {
+  %w1 = cv.constant dense<0.5> : tensor<2x3x3x3x16xf32>
+  %w2 = cv.constant dense<0.5> : tensor<2x32x1x1x16xf32>
+  // CHECK: %[[A:.*]] = cv.conv2d_blocked %{{.*}}, %{{.*}} {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x3x8x8xf32>, tensor<2x3x3x3x16xf32>) -> tensor<?x2x4x4x16xf32>
+  %a = cv.conv2d_blocked %x, %w1 {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x3x8x8xf32>, tensor<2x3x3x3x16xf32>) -> tensor<?x2x4x4x16xf32>
+  // CHECK: %[[B:.*]] = cv.conv2d_blocked %[[A]], %{{.*}} : (tensor<?x2x4x4x16xf32>, tensor<2x32x1x1x16xf32>) -> tensor<?x2x4x4x16xf32>
+  %b = cv.conv2d_blocked %a, %w2 : (tensor<?x2x4x4x16xf32>, tensor<2x32x1x1x16xf32>) -> tensor<?x2x4x4x16xf32>
+  // CHECK: cv.from_blocked %[[B]] : (tensor<?x2x4x4x16xf32>) -> tensor<?x32x4x4xf32>
+  %y = cv.from_blocked %b : (tensor<?x2x4x4x16xf32>) -> tensor<?x32x4x4xf32>
+  return %y : tensor<?x32x4x4xf32>
+}
