@@ -4,7 +4,9 @@
 // `columns` output pixels of a row by `blockTile` channel blocks: each
 // reduction step broadcasts one input value per pixel and loads one weight
 // vector per block, and every lane is useful whatever the image width. The
-// weights arrive as [M/b, C, kh, kw, b], so those loads are unit-stride.
+// weights arrive as [M/b, C, kh, kw, b], so those loads are unit-stride. A
+// first layer's 1 or 3 channels cannot fill a block: it broadcasts its
+// input from NCHW rows instead, and writes blocked output all the same.
 //
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
@@ -26,13 +28,23 @@ struct BlockedSchedule {
   int blockTile; ///< output channel blocks per register tile
 };
 
-BlockedSchedule chooseBlockedSchedule(int64_t outW, int64_t outBlocks) {
+BlockedSchedule chooseBlockedSchedule(int64_t outW, int64_t outBlocks, bool fusedPool) {
   // 8 pixels x 2 blocks = 16 accumulators. Measured on 3x3 layers 56, 14 and
   // 7 pixels wide (2 threads, AVX-512): 14-16 accumulators reached 250-320
   // GFLOP/s, while 24-28 spilled registers and fell to 170-210.
   BlockedSchedule p;
-  p.columns = static_cast<int>(std::min<int64_t>(outW, 8));
   p.blockTile = outBlocks % 2 == 0 ? 2 : 1;
+  // The last tile of a row is shifted inwards and recomputes pixels, so the
+  // width is the one from 5 to 8 that computes the fewest pixels in all, the
+  // widest on a tie: 7 on rows of 13, 14, 27 and 28 pixels, where 8 computed
+  // 16 of 14. On 14x14 (3x3 256->256, 1x1 1024->256) and 13x13 (1x1
+  // 384->64) layers that took 8-20% off (1 thread, AMD EPYC, min of 30 runs).
+  // A fused pool divides the width by its window and keeps 8.
+  p.columns = static_cast<int>(std::min<int64_t>(outW, 8));
+  auto computed = [&](int64_t columns) { return (outW + columns - 1) / columns * columns; };
+  for (int columns = 7; columns >= 5 && outW > 8 && !fusedPool; --columns)
+    if (computed(columns) < computed(p.columns))
+      p.columns = columns;
   return p;
 }
 
@@ -42,9 +54,11 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
   auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
   auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
-  int block = static_cast<int>(in.getDimSize(4));
-  int inBlocks = static_cast<int>(in.getDimSize(1)), inH = static_cast<int>(in.getDimSize(2)),
-      inW = static_cast<int>(in.getDimSize(3));
+  // A first layer (3 RGB channels) reads its input in plain NCHW.
+  bool nchwInput = in.getRank() == 4;
+  int block = static_cast<int>(w.getDimSize(4));
+  int inChannels = static_cast<int>(w.getDimSize(1));
+  int inH = static_cast<int>(in.getDimSize(2)), inW = static_cast<int>(in.getDimSize(3));
   int kH = static_cast<int>(w.getDimSize(2)), kW = static_cast<int>(w.getDimSize(3));
   int outBlocks = static_cast<int>(out.getDimSize(1)), outW = static_cast<int>(out.getDimSize(3));
   auto strides = op.getStrides(), pads = op.getPads(), dilations = op.getDilations();
@@ -61,24 +75,32 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
 
   Var lane("lane"), x("x"), y("y"), blk("blk"), n("n");
   bool hasPadding = llvm::any_of(pads, [](int64_t v) { return v != 0; });
-  Func padded = hasPadding ? Halide::BoundaryConditions::constant_exterior(
-                                 input, 0.0f, {{Expr(), Expr()}, {0, inW}, {0, inH}})
+  Halide::Region spatial = {{0, inW}, {0, inH}};
+  if (!nchwInput)
+    spatial.insert(spatial.begin(), Halide::Range());
+  Func padded = hasPadding ? Halide::BoundaryConditions::constant_exterior(input, 0.0f, spatial)
                            : Func(input);
-  // r.x: channel within an input block, r.y / r.z: the window, r.w: input block.
-  RDom r(0, block, 0, kW, 0, kH, 0, inBlocks, "r");
+  // Blocked input: r.x is the channel within an input block, r.y / r.z the
+  // window, r.w the input block, so the innermost loop walks one pixel's
+  // channels. NCHW input: r.x / r.y the window, r.z the channel, so the
+  // innermost loop walks along an input row.
+  RDom r = nchwInput ? RDom(0, kW, 0, kH, 0, inChannels, "r")
+                     : RDom(0, block, 0, kW, 0, kH, 0, inChannels / block, "r");
+  Expr kx = nchwInput ? Expr(r.x) : Expr(r.y), ky = nchwInput ? Expr(r.y) : Expr(r.z);
+  Expr channel = nchwInput ? Expr(r.z) : r.w * block + r.x;
   Expr inX = x * static_cast<int>(strides[1]) - static_cast<int>(pads[1]) +
-             r.y * static_cast<int>(dilations[1]);
+             kx * static_cast<int>(dilations[1]);
   Expr inY = y * static_cast<int>(strides[0]) - static_cast<int>(pads[0]) +
-             r.z * static_cast<int>(dilations[0]);
+             ky * static_cast<int>(dilations[0]);
+  Expr pixel = nchwInput ? padded(inX, inY, r.z, n) : padded(r.x, inX, inY, r.w, n);
   Func acc("blocked_acc");
   acc(lane, x, y, blk, n) = op.getBias() ? params[2](blk * block + lane) : Expr(0.0f);
-  acc(lane, x, y, blk, n) +=
-      weight(lane, r.y, r.z, r.w * block + r.x, blk) * padded(r.x, inX, inY, r.w, n);
+  acc(lane, x, y, blk, n) += weight(lane, kx, ky, channel, blk) * pixel;
   Func activated("conv_blocked");
   activated(lane, x, y, blk, n) = applyEpilogue(op, acc(lane, x, y, blk, n),
                                                 {lane, x, y, blk, n}, params);
 
-  BlockedSchedule p = chooseBlockedSchedule(convW, outBlocks);
+  BlockedSchedule p = chooseBlockedSchedule(convW, outBlocks, !pool.empty());
   Var xo("xo"), xi("xi"), bo("bo"), bi("bi"), task("task");
   Func result = activated;
   int columns = p.columns;
@@ -108,20 +130,25 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
     activated.compute_at(result, xo).reorder(lane, x, blk, y, n).vectorize(lane, block);
     acc.compute_at(activated, y).vectorize(lane, block).unroll(x).unroll(blk);
   }
-  acc.update()
-      .reorder(lane, x, blk, r.x, r.y, r.z, r.w, n)
-      .vectorize(lane, block)
-      .unroll(x)
-      .unroll(blk);
+  std::vector<Halide::VarOrRVar> reductionOrder = {lane, x, blk};
+  for (const Halide::RVar &rv : {r.x, r.y, r.z})
+    reductionOrder.push_back(rv);
+  if (!nchwInput)
+    reductionOrder.push_back(r.w);
+  reductionOrder.push_back(n);
+  acc.update().reorder(reductionOrder).vectorize(lane, block).unroll(x).unroll(blk);
   if (kW <= 3)
-    acc.update().unroll(r.y);
+    acc.update().unroll(nchwInput ? r.x : r.y);
   // The zero-padded input rows a task reads, without bounds selects inside.
-  if (hasPadding)
+  if (hasPadding && nchwInput)
+    padded.compute_at(result, task).vectorize(padded.args()[0], vectorWidthFor(inW, target),
+                                              TailStrategy::GuardWithIf);
+  else if (hasPadding)
     padded.compute_at(result, task).vectorize(padded.args()[0], block);
 
-  uint64_t macs = static_cast<uint64_t>(outBlocks) * block * convH * convW * inBlocks * block *
-                  kH * kW;
+  uint64_t macs = static_cast<uint64_t>(outBlocks) * block * convH * convW * inChannels * kH * kW;
   std::string schedule = "blocked block=" + std::to_string(block) +
+                         (nchwInput ? " input=nchw" : " input=blocked") +
                          " columns=" + std::to_string(p.columns) +
                          " block_tile=" + std::to_string(p.blockTile) +
                          " parallel=rows*block_tiles*batch" + poolSchedule;

@@ -1,6 +1,7 @@
 //===- Epilogue.cpp - activations and a layer's fused epilogue ----------===//
 #include "Epilogue.h"
 #include "Tensor.h"
+#include "VectorMath.h"
 
 using Halide::Expr;
 
@@ -17,9 +18,9 @@ Expr applyActivation(cv::Activation kind, llvm::ArrayRef<float> args, Expr x) {
   case cv::Activation::leaky_relu:
     return Halide::select(x >= 0.0f, x, args[0] * x);
   case cv::Activation::tanh:
-    return Halide::tanh(x);
+    return vectorTanh(x);
   case cv::Activation::sigmoid:
-    return 1.0f / (1.0f + Halide::exp(-x));
+    return vectorSigmoid(x);
   }
   return x;
 }

@@ -4,8 +4,9 @@
 // a vector (7x7, 14x14 feature maps) waste lanes. In NCHW[b]c, b consecutive
 // channels of a pixel are one vector, so every layer fills its vectors
 // whatever the image size, and the weights are laid out at compile time for
-// unit-stride vector loads. Each convolution whose channel counts divide by
-// b is rewritten between layout conversions; the conversions are then pushed
+// unit-stride vector loads. Each convolution whose output channels divide
+// by b is rewritten between layout conversions (its input too, when the
+// input channels divide by b); the conversions are then pushed
 // through elementwise ops and channel concatenations, and cancel where two
 // blocked ops meet, so that they remain only at the region's boundaries.
 //
@@ -40,8 +41,13 @@ struct BlockConvolution : public OpRewritePattern<cv::Conv2DOp> {
     auto outType = llvm::cast<RankedTensorType>(conv.getType());
     auto wType = llvm::cast<RankedTensorType>(conv.getWeight().getType());
     int64_t c = inType.getDimSize(1), m = outType.getDimSize(1);
-    if (conv.getGroups() != 1 || c % block != 0 || m % block != 0)
-      return rewriter.notifyMatchFailure(conv, "grouped, or channels not a multiple of the block");
+    if (conv.getGroups() != 1 || m % block != 0)
+      return rewriter.notifyMatchFailure(conv,
+                                         "grouped, or output channels not a multiple of the block");
+    // A first layer's 1 or 3 input channels cannot be blocked: it reads them
+    // in NCHW and still writes blocked output, so the network's first
+    // layout conversion is never needed.
+    bool blockedInput = c % block == 0;
     auto weights = cv::readFloatConstant(conv.getWeight());
     if (!weights)
       return rewriter.notifyMatchFailure(conv, "weights are not constant");
@@ -61,7 +67,7 @@ struct BlockConvolution : public OpRewritePattern<cv::Conv2DOp> {
           loc, blockedType(llvm::cast<RankedTensorType>(v.getType()), block), v,
           rewriter.getI64IntegerAttr(block));
     };
-    Value input = toBlocked(conv.getInput());
+    Value input = blockedInput ? Value(toBlocked(conv.getInput())) : conv.getInput();
     Value residual = conv.getResidual() ? Value(toBlocked(conv.getResidual())) : Value();
     auto result = rewriter.create<cv::BlockedConv2DOp>(
         loc, blockedType(outType, block), input, weight, conv.getBias(), residual,

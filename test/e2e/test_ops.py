@@ -77,6 +77,41 @@ class Classifier(nn.Module):
         return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
 
 
+class FirstLayers(nn.Module):
+    """First layers, whose 3 input channels do not fill a channel block: a
+    blocked convolution reads the NCHW image. ResNet's 7x7/2 with padding 3
+    and its 3x3/2 max pool, AlexNet's 11x11/4 with padding 2 and a sigmoid;
+    a 45x45 image leaves partial register tiles at the row ends."""
+    def __init__(self):
+        super().__init__()
+        self.resnet = nn.Conv2d(3, 32, 7, stride=2, padding=3)
+        self.alexnet = nn.Conv2d(3, 16, 11, stride=4, padding=2)
+
+    def forward(self, x):
+        a = F.max_pool2d(F.relu(self.resnet(x)), 3, stride=2, padding=1)
+        b = torch.sigmoid(self.alexnet(x))
+        return torch.cat([a.flatten(1), b.flatten(1)], dim=1)
+
+
+class GrayscaleFirstLayer(nn.Module):
+    """LeNet's 5x5 on one channel (padding 2, as in the modern variant) with
+    16 outputs, so that it runs blocked, and tanh fused into it."""
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(1, 16, 5, padding=2)
+
+    def forward(self, x):
+        return F.avg_pool2d(torch.tanh(self.conv(x)), 2)
+
+
+class TanhSigmoidRange(nn.Module):
+    """tanh and sigmoid (computed by cvc without libm) from 1e-4 to past
+    their saturation, both signs."""
+    def forward(self, x):
+        return torch.cat([torch.tanh(x * 8.0), torch.tanh(x * 1e-3), torch.sigmoid(x * 30.0),
+                          torch.sigmoid(x * 0.01)], dim=1)
+
+
 def test():
     torch.manual_seed(0)
     cvclib.check_against_torch("classifier", Classifier(), (37,), batches=(1, 3, 4, 5, 16),
@@ -85,7 +120,10 @@ def test():
                                 ("pad_modes", PadModes(), (3, 6, 6)),
                                 ("blocked_conv_pool", BlockedConvPool(), (16, 10, 10)),
                                 ("shapes_reductions", calibrate_batchnorm(ShapesAndReductions(), (4, 5, 5)),
-                                 (4, 5, 5))]:
+                                 (4, 5, 5)),
+                                ("first_layers", FirstLayers(), (3, 45, 45)),
+                                ("grayscale_first_layer", GrayscaleFirstLayer(), (1, 28, 28)),
+                                ("tanh_sigmoid_range", TanhSigmoidRange(), (3, 16, 16))]:
         cvclib.check_against_torch(name, module.eval(), shape, batches=(1, 3), opsets=(11, 13),
                                    tol=cvclib.SHALLOW, count_parameters=False)
 

@@ -258,19 +258,22 @@ LogicalResult BlockedConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Loc
                                                 SmallVectorImpl<Type> &inferred) {
   auto input = rankedOrNull(adaptor.getInput().getType());
   auto weight = rankedOrNull(adaptor.getWeight().getType());
-  if (!input || !weight || input.getRank() != 5 || weight.getRank() != 5 ||
-      !weight.hasStaticShape() || input.isDynamicDim(1) || input.isDynamicDim(4))
-    return emitOptionalError(loc, "expects a blocked [N, C/b, H, W, b] input and a static "
-                                  "[M/b, C, kh, kw, b] weight");
+  if (!input || !weight || (input.getRank() != 5 && input.getRank() != 4) ||
+      weight.getRank() != 5 || !weight.hasStaticShape() || input.isDynamicDim(1) ||
+      (input.getRank() == 5 && input.isDynamicDim(4)))
+    return emitOptionalError(loc, "expects a blocked [N, C/b, H, W, b] or an NCHW input and a "
+                                  "static [M/b, C, kh, kw, b] weight");
   if (failed(checkArrayLength(loc, "strides", adaptor.getStrides(), 2, 1)) ||
       failed(checkArrayLength(loc, "pads", adaptor.getPads(), 4, 0)) ||
       failed(checkArrayLength(loc, "dilations", adaptor.getDilations(), 2, 1)))
     return failure();
-  int64_t block = input.getDimSize(4);
-  if (weight.getDimSize(4) != block ||
-      weight.getDimSize(1) != input.getDimSize(1) * block)
-    return emitOptionalError(loc, "weight ", shapeString(weight.getShape()),
-                             " does not match the blocked input ", shapeString(input.getShape()));
+  bool nchwInput = input.getRank() == 4;
+  int64_t block = weight.getDimSize(4);
+  int64_t inChannels = nchwInput ? input.getDimSize(1) : input.getDimSize(1) * input.getDimSize(4);
+  if ((!nchwInput && input.getDimSize(4) != block) || weight.getDimSize(1) != inChannels)
+    return emitOptionalError(loc, "weight ", shapeString(weight.getShape()), " does not match the ",
+                             nchwInput ? "NCHW" : "blocked", " input ",
+                             shapeString(input.getShape()));
   int64_t outChannels = weight.getDimSize(0) * block;
   if (Value bias = adaptor.getBias()) {
     auto biasType = rankedOrNull(bias.getType());

@@ -28,18 +28,38 @@ func.func @region(%x: tensor<?x2x4x4xf32>) -> tensor<?x8x2x2xf32> {
 
 // -----
 
-// Left alone: channels that do not divide by the block, a grouped
+// Left alone: output channels that do not divide by the block, a grouped
 // convolution, and an add that broadcasts.
 // CHECK-LABEL: func @left_alone
-func.func @left_alone(%x: tensor<1x3x4x4xf32>, %y: tensor<1x4x4x4xf32>, %s: tensor<1x4x1x1xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>) {
-  // CHECK: %[[A:.*]] = cv.conv2d %{{.*}}, %{{.*}} : (tensor<1x3x4x4xf32>, tensor<4x3x1x1xf32>)
+func.func @left_alone(%x: tensor<1x4x4x4xf32>, %y: tensor<1x4x4x4xf32>, %s: tensor<1x4x1x1xf32>) -> (tensor<1x3x4x4xf32>, tensor<1x4x4x4xf32>) {
+  // CHECK: %[[A:.*]] = cv.conv2d %{{.*}}, %{{.*}} : (tensor<1x4x4x4xf32>, tensor<3x4x1x1xf32>)
   // CHECK: cv.conv2d %{{.*}}, %{{.*}} {groups = 2 : i64} : (tensor<1x4x4x4xf32>, tensor<4x2x1x1xf32>)
   // CHECK: cv.add %{{.*}}, %{{.*}} : (tensor<1x4x4x4xf32>, tensor<1x4x1x1xf32>)
   // CHECK-NOT: blocked
-  %w = cv.constant dense<0.5> : tensor<4x3x1x1xf32>
+  %w = cv.constant dense<0.5> : tensor<3x4x1x1xf32>
   %g = cv.constant dense<0.5> : tensor<4x2x1x1xf32>
-  %a = cv.conv2d %x, %w : (tensor<1x3x4x4xf32>, tensor<4x3x1x1xf32>) -> tensor<1x4x4x4xf32>
+  %a = cv.conv2d %x, %w : (tensor<1x4x4x4xf32>, tensor<3x4x1x1xf32>) -> tensor<1x3x4x4xf32>
   %b = cv.conv2d %y, %g {groups = 2} : (tensor<1x4x4x4xf32>, tensor<4x2x1x1xf32>) -> tensor<1x4x4x4xf32>
   %c = cv.add %b, %s : (tensor<1x4x4x4xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x4x4xf32>
-  return %a, %c : tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>
+  return %a, %c : tensor<1x3x4x4xf32>, tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// A first layer: 3 input channels do not fill a block, 4 output channels do.
+// The blocked convolution reads the NCHW input directly (no to_blocked), its
+// weights are blocked by output channel as for any other, and the pooling
+// after it runs blocked: W[m, c] = 10 m + c becomes 0 10 1 11 2 12 20 30 ...
+// CHECK-LABEL: func @nchw_input
+func.func @nchw_input(%x: tensor<?x3x8x8xf32>) -> tensor<?x4x2x2xf32> {
+  // CHECK-NOT: cv.to_blocked
+  // CHECK: %[[C:.*]] = cv.conv2d_blocked %{{.*}}, %{{.*}} {activation = #cv<activation relu>, strides = array<i64: 2, 2>} : (tensor<?x3x8x8xf32>, tensor<2x3x1x1x2xf32>) -> tensor<?x2x4x4x2xf32>
+  // CHECK: %[[P:.*]] = cv.max_pool2d %[[C]] {{.*}} : (tensor<?x2x4x4x2xf32>) -> tensor<?x2x2x2x2xf32>
+  // CHECK: %[[Y:.*]] = cv.from_blocked %[[P]] : (tensor<?x2x2x2x2xf32>) -> tensor<?x4x2x2xf32>
+  // CHECK: return %[[Y]]
+  // CHECK: conv.blocked{{.*}}: "0x4000000000000000000020410000803F0000304100000040000040410000A041
+  %w = cv.constant dense<[[[[0.0]], [[1.0]], [[2.0]]], [[[10.0]], [[11.0]], [[12.0]]], [[[20.0]], [[21.0]], [[22.0]]], [[[30.0]], [[31.0]], [[32.0]]]]> : tensor<4x3x1x1xf32>
+  %c = cv.conv2d %x, %w {activation = #cv<activation relu>, strides = array<i64: 2, 2>} : (tensor<?x3x8x8xf32>, tensor<4x3x1x1xf32>) -> tensor<?x4x4x4xf32>
+  %p = cv.max_pool2d %c {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x4x4x4xf32>) -> tensor<?x4x2x2xf32>
+  return %p : tensor<?x4x2x2xf32>
 }

@@ -166,9 +166,11 @@ def Cv_FromBlockedOp : Cv_Op<"from_blocked", [Pure, InferTypeOpAdaptor]> {
 def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
   let summary = "2-D convolution in the channel-blocked NCHW[b]c layout.";
   let description = [{
-    `input` is `[N, C/b, H, W, b]`, `weight` is `[M/b, C, kh, kw, b]` (the
-    OIHW weight with output channels blocked innermost, laid out at compile
-    time), the optional `bias` is `[M]`; the result is `[N, M/b, Ho, Wo, b]`.
+    `input` is `[N, C/b, H, W, b]`, or `[N, C, H, W]` in plain NCHW (a first
+    layer, whose 1 or 3 channels do not fill a block); `weight` is
+    `[M/b, C, kh, kw, b]` (the OIHW weight with output channels blocked
+    innermost, laid out at compile time), the optional `bias` is `[M]`; the
+    result is `[N, M/b, Ho, Wo, b]` either way.
     Strides, pads, dilations and the fused epilogue are those of
     `cv.conv2d`; the residual is blocked like the result. A non-empty
     `max_pool = [kh, kw]` (set by `--cv-fuse-pool`) ends the epilogue with
@@ -178,6 +180,8 @@ def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
     ```mlir
     %y = cv.conv2d_blocked %x, %w, %b {pads = array<i64: 1, 1, 1, 1>}
         : (tensor<?x4x56x56x16xf32>, tensor<4x64x3x3x16xf32>, tensor<64xf32>) -> tensor<?x4x56x56x16xf32>
+    %z = cv.conv2d_blocked %rgb, %w1 {pads = array<i64: 3, 3, 3, 3>, strides = array<i64: 2, 2>}
+        : (tensor<?x3x224x224xf32>, tensor<4x3x7x7x16xf32>) -> tensor<?x4x112x112x16xf32>
     ```
   }];
   let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),

@@ -189,9 +189,27 @@ func.func @winograd_tile(%x: tensor<1x1x8x8x4xf32>, %u: tensor<81x1x4x4xf32>) ->
 
 // -----
 
+func.func @blocked_conv_nchw_channels(%x: tensor<1x3x8x8xf32>, %w: tensor<2x4x3x3x16xf32>) -> tensor<1x2x6x6x16xf32> {
+  // expected-error@+2 {{weight [2,4,3,3,16] does not match the NCHW input [1,3,8,8]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d_blocked %x, %w : (tensor<1x3x8x8xf32>, tensor<2x4x3x3x16xf32>) -> tensor<1x2x6x6x16xf32>
+  return %y : tensor<1x2x6x6x16xf32>
+}
+
+// -----
+
 func.func @winograd_weight(%x: tensor<1x1x8x8x4xf32>, %u: tensor<16x1x4x4xf32>) -> tensor<1x1x6x6x4xf32> {
   // expected-error@+2 {{weight [16,1,4,4] is not the [36, M/b, 4, 4] transform of a filter for the blocked input [1,1,8,8,4] with tile 4}}
   // expected-error@+1 {{failed to infer returned types}}
   %y = cv.conv2d_winograd %x, %u : (tensor<1x1x8x8x4xf32>, tensor<16x1x4x4xf32>) -> tensor<1x1x6x6x4xf32>
   return %y : tensor<1x1x6x6x4xf32>
+}
+
+// -----
+
+func.func @blocked_conv_block(%x: tensor<1x2x8x8x8xf32>, %w: tensor<2x16x3x3x16xf32>) -> tensor<1x2x6x6x16xf32> {
+  // expected-error@+2 {{weight [2,16,3,3,16] does not match the blocked input [1,2,8,8,8]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d_blocked %x, %w : (tensor<1x2x8x8x8xf32>, tensor<2x16x3x3x16xf32>) -> tensor<1x2x6x6x16xf32>
+  return %y : tensor<1x2x6x6x16xf32>
 }

@@ -79,3 +79,17 @@ func.func @winograd(%x: tensor<?x2x7x9x16xf32>, %u: tensor<36x1x32x16xf32>, %b: 
   %y = cv.conv2d_winograd %x, %u, %b {pads = array<i64: 0, 1, 0, 1>} : (tensor<?x2x7x9x16xf32>, tensor<36x1x32x16xf32>, tensor<16xf32>) -> tensor<?x1x5x9x16xf32>
   return %y : tensor<?x1x5x9x16xf32>
 }
+
+// The channel-blocked convolution, from a blocked input and from an NCHW one.
+// CHECK-LABEL: func @blocked_conv
+func.func @blocked_conv(%x: tensor<?x3x8x8xf32>) -> tensor<?x32x4x4xf32> {
+  %w1 = cv.constant dense<0.5> : tensor<2x3x3x3x16xf32>
+  %w2 = cv.constant dense<0.5> : tensor<2x32x1x1x16xf32>
+  // CHECK: %[[A:.*]] = cv.conv2d_blocked %{{.*}}, %{{.*}} {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x3x8x8xf32>, tensor<2x3x3x3x16xf32>) -> tensor<?x2x4x4x16xf32>
+  %a = cv.conv2d_blocked %x, %w1 {pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x3x8x8xf32>, tensor<2x3x3x3x16xf32>) -> tensor<?x2x4x4x16xf32>
+  // CHECK: %[[B:.*]] = cv.conv2d_blocked %[[A]], %{{.*}} : (tensor<?x2x4x4x16xf32>, tensor<2x32x1x1x16xf32>) -> tensor<?x2x4x4x16xf32>
+  %b = cv.conv2d_blocked %a, %w2 : (tensor<?x2x4x4x16xf32>, tensor<2x32x1x1x16xf32>) -> tensor<?x2x4x4x16xf32>
+  // CHECK: cv.from_blocked %[[B]] : (tensor<?x2x4x4x16xf32>) -> tensor<?x32x4x4xf32>
+  %y = cv.from_blocked %b : (tensor<?x2x4x4x16xf32>) -> tensor<?x32x4x4xf32>
+  return %y : tensor<?x32x4x4xf32>
+}

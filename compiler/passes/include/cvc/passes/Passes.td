@@ -163,7 +163,9 @@ def CvBlockLayout : Pass<"cv-block-layout", "mlir::func::FuncOp"> {
     Every ungrouped `cv.conv2d` with constant weights whose input and output
     channels are multiples of `block` becomes a `cv.conv2d_blocked` between
     `cv.to_blocked` and `cv.from_blocked`, with its weights re-laid out as
-    [M/b, C, kh, kw, b] at compile time. Conversions then move through
+    [M/b, C, kh, kw, b] at compile time. When only the output channels are
+    (a first layer on 1 or 3 channels), the blocked convolution reads the
+    NCHW input as it is. Conversions then move through
     elementwise ops (all operands blocked alike, no broadcasting) and
     channel concatenations, and a `from_blocked` feeding a `to_blocked`
     cancels, so layout changes remain only at the boundaries of blocked
