@@ -59,3 +59,15 @@ func.func @left_alone(%x: tensor<1x1x16x16x4xf32>, %s: tensor<1x1x4x4x4xf32>, %v
   %g = cv.conv2d %n, %k {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x4x16x16xf32>, tensor<4x4x3x3xf32>) -> tensor<1x4x16x16xf32>
   return %a, %b, %c, %d, %e, %f, %g : tensor<1x1x8x8x4xf32>, tensor<1x1x16x16x4xf32>, tensor<1x1x12x12x4xf32>, tensor<1x1x7x7x4xf32>, tensor<1x1x4x4x4xf32>, tensor<1x1x16x16x4xf32>, tensor<1x4x16x16xf32>
 }
+
+// -----
+
+// Left alone: a first layer's blocked convolution, which reads the NCHW image.
+// CHECK-LABEL: func @first_layer
+func.func @first_layer(%x: tensor<1x3x16x16xf32>) -> tensor<1x1x16x16x16xf32> {
+  // CHECK-NOT: cv.conv2d_winograd
+  // CHECK: cv.conv2d_blocked
+  %w = cv.constant dense<0.5> : tensor<1x3x3x3x16xf32>
+  %y = cv.conv2d_blocked %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x3x16x16xf32>, tensor<1x3x3x3x16xf32>) -> tensor<1x1x16x16x16xf32>
+  return %y : tensor<1x1x16x16x16xf32>
+}
