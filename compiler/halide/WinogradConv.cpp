@@ -93,6 +93,16 @@ template <typename Term> Expr linearCombination(const double *coefficients, int 
   return sum.defined() ? sum : Expr(0.0f);
 }
 
+/// Row `selector` of `matrix` (rows x count, row-major) times the vector
+/// term(0..count-1): one of the two halves of a transform X d Xᵀ.
+template <typename Term>
+Expr matrixRow(const double *matrix, int rows, int count, Expr selector, Term term) {
+  std::vector<Expr> combinations;
+  for (int r = 0; r < rows; ++r)
+    combinations.push_back(linearCombination(&matrix[r * count], count, term));
+  return Halide::mux(selector, combinations);
+}
+
 } // namespace
 
 FailureOr<Kernel> lowerWinogradConv2d(cv::WinogradConv2DOp op, const Halide::Target &target) {
@@ -128,23 +138,11 @@ FailureOr<Kernel> lowerWinogradConv2d(cv::WinogradConv2DOp op, const Halide::Tar
   Func tileInput("winograd_tile_input");
   tileInput(lane, j, i, cb, t, n) = padded(lane, tx * m + j - padLeft, ty * m + i - padTop, cb, n);
   Func rowsTransformed("winograd_input_rows");
-  {
-    std::vector<Expr> rows;
-    for (int r = 0; r < s; ++r)
-      rows.push_back(linearCombination(&transform.bt[r * s], s, [&](int k) {
-        return tileInput(lane, j, k, cb, t, n);
-      }));
-    rowsTransformed(lane, j, a, cb, t, n) = Halide::mux(a, rows);
-  }
+  rowsTransformed(lane, j, a, cb, t, n) = matrixRow(
+      transform.bt.data(), s, s, a, [&](int k) { return tileInput(lane, j, k, cb, t, n); });
   Func transformed("winograd_input");
-  {
-    std::vector<Expr> columns;
-    for (int c = 0; c < s; ++c)
-      columns.push_back(linearCombination(&transform.bt[c * s], s, [&](int k) {
-        return rowsTransformed(lane, k, a, cb, t, n);
-      }));
-    transformed(lane, cb, t, b, a, n) = Halide::mux(b, columns);
-  }
+  transformed(lane, cb, t, b, a, n) = matrixRow(
+      transform.bt.data(), s, s, b, [&](int k) { return rowsTransformed(lane, k, a, cb, t, n); });
 
   // The GEMMs: r.x is the channel within an input block, r.y the block.
   RDom r(0, block, 0, inBlocks, "r");
@@ -158,22 +156,12 @@ FailureOr<Kernel> lowerWinogradConv2d(cv::WinogradConv2DOp op, const Halide::Tar
   // Output transform: Mo = Aᵀ M along rows, indexed (b, yi); then M A.
   Var xi("xi"), yi("yi");
   Func outputRows("winograd_output_rows");
-  {
-    std::vector<Expr> rows;
-    for (int r = 0; r < m; ++r)
-      rows.push_back(linearCombination(&transform.at[r * s], s, [&](int k) {
-        return products(lane, kb, t, b, k, n);
-      }));
-    outputRows(lane, kb, t, b, yi, n) = Halide::mux(yi, rows);
-  }
+  outputRows(lane, kb, t, b, yi, n) = matrixRow(
+      transform.at.data(), m, s, yi, [&](int k) { return products(lane, kb, t, b, k, n); });
   Var x("x"), y("y");
   Expr tileOf = (y / m) * tilesX + x / m;
-  std::vector<Expr> columns;
-  for (int c = 0; c < m; ++c)
-    columns.push_back(linearCombination(&transform.at[c * s], s, [&](int k) {
-      return outputRows(lane, kb, tileOf, k, y % m, n);
-    }));
-  Expr conv = Halide::mux(x % m, columns);
+  Expr conv = matrixRow(transform.at.data(), m, s, x % m,
+                        [&](int k) { return outputRows(lane, kb, tileOf, k, y % m, n); });
   if (op.getBias())
     conv += params[2](kb * block + lane);
   Func result("conv_winograd");
