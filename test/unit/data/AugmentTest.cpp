@@ -18,19 +18,7 @@ using namespace cvc::test;
 namespace {
 
 std::vector<float> randomImage(int c, int h, int w, unsigned seed = 1) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(0.0f, 1.0f);
-  std::vector<float> v(size_t(c) * h * w);
-  for (float &x : v)
-    x = u(rng);
-  return v;
-}
-
-float maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b) {
-  float m = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    m = std::max(m, std::abs(a[i] - b[i]));
-  return m;
+  return uniform(size_t(c) * h * w, 0.0f, 1.0f, seed);
 }
 
 struct Pipeline {

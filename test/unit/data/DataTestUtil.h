@@ -6,8 +6,12 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
+#include <random>
 #include <string>
+#include <vector>
 #include <unistd.h>
 
 namespace cvc::test {
@@ -28,6 +32,23 @@ inline std::filesystem::path scratchDir(const std::string &name) {
 }
 
 inline const char *kFashionTrain = "fashion-mnist:train";
+
+/// n values drawn uniformly from [lo, hi), reproducible from `seed`.
+inline std::vector<float> uniform(size_t n, float lo, float hi, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::uniform_real_distribution<float> u(lo, hi);
+  std::vector<float> v(n);
+  for (float &x : v)
+    x = u(rng);
+  return v;
+}
+
+inline float maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b) {
+  float m = 0;
+  for (size_t i = 0; i < a.size(); ++i)
+    m = std::max(m, std::abs(a[i] - b[i]));
+  return m;
+}
 
 } // namespace cvc::test
 

@@ -11,6 +11,7 @@
 // in [0, 1]; the measured error is printed.
 //
 //===----------------------------------------------------------------------===//
+#include "DataTestUtil.h"
 #include "Kernels.h"
 #include "KernelsAvx512.h"
 
@@ -22,26 +23,11 @@
 #include <vector>
 
 using namespace cvc::data;
+using namespace cvc::test;
 
 namespace {
 
 constexpr float kTolerance = 1e-5f;
-
-std::vector<float> uniform(size_t n, float lo, float hi, unsigned seed) {
-  std::mt19937 rng(seed);
-  std::uniform_real_distribution<float> u(lo, hi);
-  std::vector<float> v(n);
-  for (float &x : v)
-    x = u(rng);
-  return v;
-}
-
-float maxAbsDiff(const std::vector<float> &a, const std::vector<float> &b) {
-  float m = 0;
-  for (size_t i = 0; i < a.size(); ++i)
-    m = std::max(m, std::abs(a[i] - b[i]));
-  return m;
-}
 
 struct Size {
   int channels, height, width;
