@@ -176,14 +176,14 @@ std::map<std::string, TrainedTensor> Trainer::tensors(std::string &error) {
   return out;
 }
 
-namespace {
-
 std::string shapeText(const std::vector<int64_t> &shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i)
     s += (i ? "," : "") + std::to_string(shape[i]);
   return s + "]";
 }
+
+namespace {
 
 /// "a, b, c and 4 more"
 std::string nameList(const std::vector<std::string> &names) {

@@ -18,6 +18,9 @@ struct TrainedTensor {
   std::vector<float> values;
 };
 
+/// "[2,1,3,3]", for messages about tensors' shapes.
+std::string shapeText(const std::vector<int64_t> &shape);
+
 class Trainer {
 public:
   ~Trainer();

@@ -19,13 +19,6 @@
 namespace cvc::train {
 namespace {
 
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
-}
-
 const onnx::NodeProto *producerOf(const onnx::GraphProto &graph, const std::string &value) {
   for (const onnx::NodeProto &node : graph.node())
     for (const std::string &output : node.output())
