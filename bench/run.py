@@ -213,10 +213,17 @@ class Bench:
             for threads in a.threads:
                 outs = {rt: os.path.join(work, f"{name}_{rt}_b{batch}_t{threads}.npy")
                         for rt in RUNTIMES}
+                rounds = {rt: [] for rt in RUNTIMES}
+                # Interleaved rounds, each starting with a different runtime: on a shared
+                # machine the load drifts over seconds, and a single back-to-back
+                # measurement per runtime lets that drift decide the ratio.
+                for i in range(a.rounds):
+                    for runtime in RUNTIMES[i % len(RUNTIMES):] + RUNTIMES[:i % len(RUNTIMES)]:
+                        rounds[runtime].append(self.time_one(name, result, runtime, files,
+                                                             inputs[batch], outs, batch,
+                                                             threads, peaks))
                 for runtime in RUNTIMES:
-                    result["runs"].append(self.time_one(name, result, runtime, files,
-                                                        inputs[batch], outs, batch, threads,
-                                                        peaks))
+                    result["runs"].append(median_round(rounds[runtime]))
                 log(f"[{name}] batch {batch}, {threads} thread(s): " + ", ".join(
                     f"{LABELS[r['runtime']]} " + (f"{r['median_ms']:.2f} ms ({r['rss_mb']:.0f} MB)"
                                                   if r["status"] == "ok" else r["status"])
@@ -253,6 +260,19 @@ class Bench:
         return run
 
 
+def median_round(runs):
+    """One runtime's rounds as one run: the round whose median is the median of
+    the rounds' medians, with every round's median kept beside it."""
+    failed = [r for r in runs if r["status"] != "ok"]
+    if failed:
+        return failed[0]
+    ordered = sorted(runs, key=lambda r: r["median_ms"])
+    run = dict(ordered[(len(ordered) - 1) // 2])
+    run["round_medians_ms"] = [r["median_ms"] for r in runs]
+    run["rss_mb"] = max(r["rss_mb"] for r in runs)
+    return run
+
+
 # ---------------------------------------------------------------------------- report
 
 def fmt(value, digits=2):
@@ -280,6 +300,23 @@ def table_row(model, batch, threads):
                        value("torch"), gflops, *pct, speedup("ort"), speedup("torch"), ""]).strip()
 
 
+def spread_text(report):
+    """The largest round-to-round spread, so a reader knows what a ratio is worth."""
+    worst = None
+    for model in report["models"]:
+        for r in model["runs"]:
+            medians = r.get("round_medians_ms", [])
+            if len(medians) > 1:
+                spread = max(medians) / min(medians) - 1
+                if worst is None or spread > worst[0]:
+                    worst = (spread, model["name"], LABELS[r["runtime"]], r["batch"], r["threads"])
+    if worst is None:
+        return ""
+    spread, name, runtime, batch, threads = worst
+    return (f"The largest spread between a cell's rounds was {100 * spread:.0f}% ({runtime}, "
+            f"{name}, batch {batch}, {threads} thread(s)); results.json keeps every round. ")
+
+
 def markdown(report):
     m, s, v = report["machine"], report["settings"], report["versions"]
     peak = m["peak"]
@@ -298,6 +335,9 @@ def markdown(report):
         f"Each time is the median of {min(s['min_iterations'], s['iterations'])} to "
         f"{s['iterations']} timed runs (timing stops at {s['iterations']}, or once "
         f"{s['seconds']:g} s have passed), after 1 to {s['warmup']} warm-up runs. "
+        f"The three runtimes take turns for {s.get('rounds', 1)} round(s), each round starting "
+        "with a different one, and each cell is the runtime's median round. "
+        f"{spread_text(report)}"
         "GFLOP/s = 2 × MACs × batch / median; % peak is of the FMA peak measured at the same "
         "thread count. **Speed-up = the other runtime's median / cvc's median: above 1× cvc is "
         "faster.** FAILED: cvc's output differs from ONNX Runtime's by more than "
@@ -348,9 +388,11 @@ def main():
     p.add_argument("--threads", default="1,all", help="comma-separated counts; all = every core")
     p.add_argument("--iterations", type=int, default=100, help="most timed runs per measurement")
     p.add_argument("--min-iterations", type=int, default=5)
-    p.add_argument("--seconds", type=float, default=2.0,
+    p.add_argument("--seconds", type=float, default=1.0,
                    help="stop timing after this long once --min-iterations are done")
     p.add_argument("--warmup", type=int, default=2)
+    p.add_argument("--rounds", type=int, default=3,
+                   help="interleaved rounds of the three runtimes; each reports the median round")
     p.add_argument("--out", default=os.path.join(HERE, "results"))
     p.add_argument("--keep", help="keep the ONNX files, model.so files and inputs in this folder")
     a = p.parse_args()
@@ -358,6 +400,8 @@ def main():
     unknown = [m for m in a.models if m not in common.MODELS]
     if unknown:
         p.error(f"unknown model(s) {', '.join(unknown)}; choose from {', '.join(common.MODELS)}")
+    if a.rounds < 1:
+        p.error("--rounds must be at least 1")
     a.batches = sorted({int(b) for b in a.batches.split(",")})
     a.threads = thread_counts(a.threads)
     try:
@@ -382,7 +426,8 @@ def main():
             "date": datetime.datetime.now().isoformat(timespec="seconds"),
             "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "peak": peak},
             "settings": {k: getattr(a, k) for k in ("models", "batches", "threads", "iterations",
-                                                   "min_iterations", "seconds", "warmup")},
+                                                   "min_iterations", "seconds", "warmup",
+                                                   "rounds")},
             "versions": {"cvc": subprocess.run(["git", "describe", "--always", "--dirty"],
                                                cwd=ROOT, capture_output=True,
                                                text=True).stdout.strip() or "?",
