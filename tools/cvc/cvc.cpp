@@ -182,9 +182,13 @@ int main(int argc, char **argv) {
   mlir::registerPassManagerCLOptions();
   mlir::registerAsmPrinterCLOptions();
   mlir::registerDefaultTimingManagerCLOptions();
-  cl::HideUnrelatedOptions({&cvcCategory, &trainCategory, &cl::getGeneralCategory()});
+  // LLVM's and MLIR's own options (hundreds, from every linked backend) stay
+  // usable but only --help-hidden lists them.
+  cl::HideUnrelatedOptions({&cvcCategory, &trainCategory});
   cl::ParseCommandLineOptions(argc, argv,
-                              "cvc: compile a convolutional network to a shared library\n");
+                              "cvc: compile a convolutional network to a shared library\n\n"
+                              "  MLIR's debugging options (--mlir-print-ir-after-all, "
+                              "--mlir-timing, ...) are listed by --help-hidden.\n");
 
   CompileOptions options;
   options.inputPath = inputPath;
