@@ -28,12 +28,14 @@ struct BlockedSchedule {
   int blockTile; ///< output channel blocks per register tile
 };
 
-BlockedSchedule chooseBlockedSchedule(int64_t outW, int64_t outBlocks, bool fusedPool) {
+BlockedSchedule chooseBlockedSchedule(int64_t outW, int64_t groupBlocks, bool fusedPool) {
   // 8 pixels x 2 blocks = 16 accumulators. Measured on 3x3 layers 56, 14 and
   // 7 pixels wide (2 threads, AVX-512): 14-16 accumulators reached 250-320
   // GFLOP/s, while 24-28 spilled registers and fell to 170-210.
   BlockedSchedule p;
-  p.blockTile = outBlocks % 2 == 0 ? 2 : 1;
+  // A register tile stays within one group, so that its blocks share each
+  // broadcast input value.
+  p.blockTile = groupBlocks % 2 == 0 ? 2 : 1;
   // The last tile of a row is shifted inwards and recomputes pixels, so the
   // width is the one from 5 to 8 that computes the fewest pixels in all, the
   // widest on a tie: 7 on rows of 13, 14, 27 and 28 pixels, where 8 computed
@@ -61,6 +63,10 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
   int inH = static_cast<int>(in.getDimSize(2)), inW = static_cast<int>(in.getDimSize(3));
   int kH = static_cast<int>(w.getDimSize(2)), kW = static_cast<int>(w.getDimSize(3));
   int outBlocks = static_cast<int>(out.getDimSize(1)), outW = static_cast<int>(out.getDimSize(3));
+  // Grouped: inChannels is one group's; output block o reads the input
+  // blocks of group o / groupBlocks.
+  int groups = static_cast<int>(op.getGroups());
+  int groupBlocks = outBlocks / groups;
   auto strides = op.getStrides(), pads = op.getPads(), dilations = op.getDilations();
   // With a fused max pool the result is pooled; the convolution is larger.
   ArrayRef<int64_t> pool = op.getMaxPool();
@@ -92,7 +98,13 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
              kx * static_cast<int>(dilations[1]);
   Expr inY = y * static_cast<int>(strides[0]) - static_cast<int>(pads[0]) +
              ky * static_cast<int>(dilations[0]);
-  Expr pixel = nchwInput ? padded(inX, inY, r.z, n) : padded(r.x, inX, inY, r.w, n);
+  Expr pixel;
+  if (nchwInput)
+    pixel = padded(inX, inY, r.z, n);
+  else if (groups == 1)
+    pixel = padded(r.x, inX, inY, r.w, n);
+  else
+    pixel = padded(r.x, inX, inY, (blk / groupBlocks) * (inChannels / block) + r.w, n);
   Func acc("blocked_acc");
   acc(lane, x, y, blk, n) = op.getBias() ? params[2](blk * block + lane) : Expr(0.0f);
   acc(lane, x, y, blk, n) += weight(lane, kx, ky, channel, blk) * pixel;
@@ -100,7 +112,7 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
   activated(lane, x, y, blk, n) = applyEpilogue(op, acc(lane, x, y, blk, n),
                                                 {lane, x, y, blk, n}, params);
 
-  BlockedSchedule p = chooseBlockedSchedule(convW, outBlocks, !pool.empty());
+  BlockedSchedule p = chooseBlockedSchedule(convW, groupBlocks, !pool.empty());
   Var xo("xo"), xi("xi"), bo("bo"), bi("bi"), task("task");
   Func result = activated;
   int columns = p.columns;
@@ -149,6 +161,7 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
   uint64_t macs = static_cast<uint64_t>(outBlocks) * block * convH * convW * inChannels * kH * kW;
   std::string schedule = "blocked block=" + std::to_string(block) +
                          (nchwInput ? " input=nchw" : " input=blocked") +
+                         (groups > 1 ? " groups=" + std::to_string(groups) : "") +
                          " columns=" + std::to_string(p.columns) +
                          " block_tile=" + std::to_string(p.blockTile) +
                          " parallel=rows*block_tiles*batch" + poolSchedule;

@@ -40,19 +40,25 @@ struct BlockConvolution : public OpRewritePattern<cv::Conv2DOp> {
     auto inType = llvm::cast<RankedTensorType>(conv.getInput().getType());
     auto outType = llvm::cast<RankedTensorType>(conv.getType());
     auto wType = llvm::cast<RankedTensorType>(conv.getWeight().getType());
-    int64_t c = inType.getDimSize(1), m = outType.getDimSize(1);
-    if (conv.getGroups() != 1 || m % block != 0)
+    int64_t c = inType.getDimSize(1), m = outType.getDimSize(1), groups = conv.getGroups();
+    if (m % (block * groups) != 0)
       return rewriter.notifyMatchFailure(conv,
-                                         "grouped, or output channels not a multiple of the block");
+                                         "output channels per group not a multiple of the block");
     // A first layer's 1 or 3 input channels cannot be blocked: it reads them
     // in NCHW and still writes blocked output, so the network's first
     // layout conversion is never needed.
     bool blockedInput = c % block == 0;
+    // A grouped convolution (AlexNet's two halves) blocks when each group's
+    // input channels are whole blocks too.
+    if (groups > 1 && c % (block * groups) != 0)
+      return rewriter.notifyMatchFailure(conv,
+                                         "input channels per group not a multiple of the block");
     auto weights = cv::readFloatConstant(conv.getWeight());
     if (!weights)
       return rewriter.notifyMatchFailure(conv, "weights are not constant");
     // W'[m / b, c, i, j, m % b] = W[m, c, i, j]
-    int64_t perOutput = c * wType.getDimSize(2) * wType.getDimSize(3);
+    int64_t groupChannels = wType.getDimSize(1);
+    int64_t perOutput = groupChannels * wType.getDimSize(2) * wType.getDimSize(3);
     std::vector<float> blocked(weights->size());
     for (int64_t o = 0; o < m; ++o)
       for (int64_t k = 0; k < perOutput; ++k)
@@ -60,7 +66,8 @@ struct BlockConvolution : public OpRewritePattern<cv::Conv2DOp> {
 
     Location loc = conv.getLoc();
     Value weight = cv::createFloatConstant(
-        rewriter, loc, {m / block, c, wType.getDimSize(2), wType.getDimSize(3), block}, blocked,
+        rewriter, loc, {m / block, groupChannels, wType.getDimSize(2), wType.getDimSize(3), block},
+        blocked,
         constantName(conv.getWeight(), "conv") + ".blocked");
     auto toBlocked = [&](Value v) {
       return rewriter.create<cv::ToBlockedOp>(
@@ -72,7 +79,8 @@ struct BlockConvolution : public OpRewritePattern<cv::Conv2DOp> {
     auto result = rewriter.create<cv::BlockedConv2DOp>(
         loc, blockedType(outType, block), input, weight, conv.getBias(), residual,
         conv.getActivationAttr(), conv.getActivationArgsAttr(), conv.getStridesAttr(),
-        conv.getPadsAttr(), conv.getDilationsAttr(), rewriter.getDenseI64ArrayAttr({}));
+        conv.getPadsAttr(), conv.getDilationsAttr(), rewriter.getDenseI64ArrayAttr({}),
+        rewriter.getI64IntegerAttr(groups));
     rewriter.replaceOpWithNewOp<cv::FromBlockedOp>(conv, outType, result.getOutput());
     return success();
   }

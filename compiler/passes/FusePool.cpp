@@ -42,7 +42,7 @@ struct FuseMaxPoolIntoBlockedConv : public OpRewritePattern<cvc::cv::MaxPool2DOp
         conv.getLoc(), pool.getType(), conv.getInput(), conv.getWeight(), conv.getBias(),
         conv.getResidual(), conv.getActivationAttr(), conv.getActivationArgsAttr(),
         conv.getStridesAttr(), conv.getPadsAttr(), conv.getDilationsAttr(),
-        rewriter.getDenseI64ArrayAttr(kernel));
+        rewriter.getDenseI64ArrayAttr(kernel), conv.getGroupsAttr());
     rewriter.replaceOp(pool, fused.getOutput());
     rewriter.eraseOp(conv);
     return success();

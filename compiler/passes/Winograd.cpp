@@ -47,6 +47,8 @@ struct WinogradConvolution : public OpRewritePattern<cv::BlockedConv2DOp> {
     if (wType.getDimSize(2) != 3 || wType.getDimSize(3) != 3 || !unit(conv.getStrides()) ||
         !unit(conv.getDilations()))
       return rewriter.notifyMatchFailure(conv, "not a 3x3 window with stride 1 and dilation 1");
+    if (conv.getGroups() != 1)
+      return rewriter.notifyMatchFailure(conv, "grouped");
     // A first layer's blocked convolution reads its NCHW image, whose 1 or 3
     // channels are too few for the transformed tiles to pay.
     if (llvm::cast<RankedTensorType>(conv.getInput().getType()).getRank() != 5)

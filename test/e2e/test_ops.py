@@ -64,6 +64,25 @@ class BlockedConvPool(nn.Module):
         return F.max_pool2d(F.relu(h), 3, stride=2, ceil_mode=True)
 
 
+class GroupedBlocked(nn.Module):
+    """Grouped convolutions whose groups are whole channel blocks run blocked:
+    AlexNet's two halves (a stride-2 3x3, a 5x5 with a fused 2x2 max pool),
+    three groups of odd block counts with a residual, and eight groups of 8
+    channels, which cannot block and stay NCHW."""
+    def __init__(self):
+        super().__init__()
+        self.halves = nn.Conv2d(64, 96, 3, stride=2, padding=1, groups=2)
+        self.thirds = nn.Conv2d(96, 96, 1, groups=3)
+        self.pooled = nn.Conv2d(96, 64, 5, padding=2, groups=2)
+        self.narrow = nn.Conv2d(64, 64, 3, padding=1, groups=8)
+
+    def forward(self, x):
+        h = F.relu(self.halves(x))
+        h = F.relu(self.thirds(h) + h)
+        h = F.max_pool2d(F.relu(self.pooled(h)), 2)
+        return self.narrow(h)
+
+
 class Classifier(nn.Module):
     """Fully connected layers whose inputs are not whole vectors (37, 10) and
     are (64): batches below the 4-row register tile take the one-row loops,
@@ -119,6 +138,7 @@ def test():
     for name, module, shape in [("slice_gather_split", SliceGatherSplit(), (4, 8, 8)),
                                 ("pad_modes", PadModes(), (3, 6, 6)),
                                 ("blocked_conv_pool", BlockedConvPool(), (16, 10, 10)),
+                                ("grouped_blocked", GroupedBlocked(), (64, 13, 13)),
                                 ("shapes_reductions", calibrate_batchnorm(ShapesAndReductions(), (4, 5, 5)),
                                  (4, 5, 5)),
                                 ("first_layers", FirstLayers(), (3, 45, 45)),

@@ -269,11 +269,17 @@ LogicalResult BlockedConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Loc
     return failure();
   bool nchwInput = input.getRank() == 4;
   int64_t block = weight.getDimSize(4);
+  int64_t groups = adaptor.getGroups();
   int64_t inChannels = nchwInput ? input.getDimSize(1) : input.getDimSize(1) * input.getDimSize(4);
-  if ((!nchwInput && input.getDimSize(4) != block) || weight.getDimSize(1) != inChannels)
+  if (groups < 1 || (groups > 1 && nchwInput) || input.getDimSize(1) % groups != 0 ||
+      weight.getDimSize(0) % groups != 0)
+    return emitOptionalError(loc, "'groups' (", groups, ") must divide the input and output "
+                             "channel blocks of a blocked input");
+  if ((!nchwInput && input.getDimSize(4) != block) ||
+      weight.getDimSize(1) != inChannels / groups)
     return emitOptionalError(loc, "weight ", shapeString(weight.getShape()), " does not match the ",
                              nchwInput ? "NCHW" : "blocked", " input ",
-                             shapeString(input.getShape()));
+                             shapeString(input.getShape()), " in ", groups, " group(s)");
   int64_t outChannels = weight.getDimSize(0) * block;
   if (Value bias = adaptor.getBias()) {
     auto biasType = rankedOrNull(bias.getType());

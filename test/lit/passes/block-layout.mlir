@@ -29,19 +29,35 @@ func.func @region(%x: tensor<?x2x4x4xf32>) -> tensor<?x8x2x2xf32> {
 // -----
 
 // Left alone: output channels that do not divide by the block, a grouped
-// convolution, and an add that broadcasts.
+// convolution whose groups (one channel each) are not whole blocks, and an
+// add that broadcasts.
 // CHECK-LABEL: func @left_alone
 func.func @left_alone(%x: tensor<1x4x4x4xf32>, %y: tensor<1x4x4x4xf32>, %s: tensor<1x4x1x1xf32>) -> (tensor<1x3x4x4xf32>, tensor<1x4x4x4xf32>) {
   // CHECK: %[[A:.*]] = cv.conv2d %{{.*}}, %{{.*}} : (tensor<1x4x4x4xf32>, tensor<3x4x1x1xf32>)
-  // CHECK: cv.conv2d %{{.*}}, %{{.*}} {groups = 2 : i64} : (tensor<1x4x4x4xf32>, tensor<4x2x1x1xf32>)
+  // CHECK: cv.conv2d %{{.*}}, %{{.*}} {groups = 4 : i64} : (tensor<1x4x4x4xf32>, tensor<4x1x1x1xf32>)
   // CHECK: cv.add %{{.*}}, %{{.*}} : (tensor<1x4x4x4xf32>, tensor<1x4x1x1xf32>)
   // CHECK-NOT: blocked
   %w = cv.constant dense<0.5> : tensor<3x4x1x1xf32>
-  %g = cv.constant dense<0.5> : tensor<4x2x1x1xf32>
+  %g = cv.constant dense<0.5> : tensor<4x1x1x1xf32>
   %a = cv.conv2d %x, %w : (tensor<1x4x4x4xf32>, tensor<3x4x1x1xf32>) -> tensor<1x3x4x4xf32>
-  %b = cv.conv2d %y, %g {groups = 2} : (tensor<1x4x4x4xf32>, tensor<4x2x1x1xf32>) -> tensor<1x4x4x4xf32>
+  %b = cv.conv2d %y, %g {groups = 4} : (tensor<1x4x4x4xf32>, tensor<4x1x1x1xf32>) -> tensor<1x4x4x4xf32>
   %c = cv.add %b, %s : (tensor<1x4x4x4xf32>, tensor<1x4x1x1xf32>) -> tensor<1x4x4x4xf32>
   return %a, %c : tensor<1x3x4x4xf32>, tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// Groups of whole blocks (AlexNet's two halves) run blocked, and the weights
+// keep one group's input channels, [M/b, C/groups, kh, kw, b]:
+// W[m, c] = 10 m + c becomes 0 10 1 11, 20 30 21 31, then group 1's 40 50 ...
+// CHECK-LABEL: func @grouped
+func.func @grouped(%x: tensor<?x4x4x4xf32>) -> tensor<?x8x4x4xf32> {
+  // CHECK: %[[B:.*]] = cv.to_blocked
+  // CHECK: cv.conv2d_blocked %[[B]], %{{.*}} {groups = 2 : i64} : (tensor<?x2x4x4x2xf32>, tensor<4x2x1x1x2xf32>) -> tensor<?x4x4x4x2xf32>
+  // CHECK: conv.blocked{{.*}}: "0x4000000000000000000020410000803F000030410000A0410000F0410000A8410000F84100002042000048420000244200004C42
+  %w = cv.constant dense<[[[[0.0]], [[1.0]]], [[[10.0]], [[11.0]]], [[[20.0]], [[21.0]]], [[[30.0]], [[31.0]]], [[[40.0]], [[41.0]]], [[[50.0]], [[51.0]]], [[[60.0]], [[61.0]]], [[[70.0]], [[71.0]]]]> : tensor<8x2x1x1xf32>
+  %c = cv.conv2d %x, %w {groups = 2} : (tensor<?x4x4x4xf32>, tensor<8x2x1x1xf32>) -> tensor<?x8x4x4xf32>
+  return %c : tensor<?x8x4x4xf32>
 }
 
 // -----

@@ -168,9 +168,12 @@ def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
   let description = [{
     `input` is `[N, C/b, H, W, b]`, or `[N, C, H, W]` in plain NCHW (a first
     layer, whose 1 or 3 channels do not fill a block); `weight` is
-    `[M/b, C, kh, kw, b]` (the OIHW weight with output channels blocked
-    innermost, laid out at compile time), the optional `bias` is `[M]`; the
-    result is `[N, M/b, Ho, Wo, b]` either way.
+    `[M/b, C/groups, kh, kw, b]` (the OIHW weight with output channels
+    blocked innermost, laid out at compile time), the optional `bias` is
+    `[M]`; the result is `[N, M/b, Ho, Wo, b]` either way. With `groups` > 1
+    (blocked input only) each group's input and output channels are whole
+    blocks: output block o reads input blocks g·(C/b/groups) onwards, with
+    g = o / (M/b/groups).
     Strides, pads, dilations and the fused epilogue are those of
     `cv.conv2d`; the residual is blocked like the result. A non-empty
     `max_pool = [kh, kw]` (set by `--cv-fuse-pool`) ends the epilogue with
@@ -189,7 +192,8 @@ def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
       (ins DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
-      DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$max_pool));
+      DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$max_pool,
+      DefaultValuedAttr<I64Attr, "1">:$groups));
 }
 
 def Cv_WinogradConv2DOp : Cv_LayerOp<"conv2d_winograd"> {

@@ -213,3 +213,21 @@ func.func @blocked_conv_block(%x: tensor<1x2x8x8x8xf32>, %w: tensor<2x16x3x3x16x
   %y = cv.conv2d_blocked %x, %w : (tensor<1x2x8x8x8xf32>, tensor<2x16x3x3x16xf32>) -> tensor<1x2x6x6x16xf32>
   return %y : tensor<1x2x6x6x16xf32>
 }
+
+// -----
+
+func.func @blocked_conv_groups_split_a_block(%x: tensor<1x3x8x8x16xf32>, %w: tensor<2x24x3x3x16xf32>) -> tensor<1x2x6x6x16xf32> {
+  // expected-error@+2 {{'groups' (2) must divide the input and output channel blocks of a blocked input}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d_blocked %x, %w {groups = 2} : (tensor<1x3x8x8x16xf32>, tensor<2x24x3x3x16xf32>) -> tensor<1x2x6x6x16xf32>
+  return %y : tensor<1x2x6x6x16xf32>
+}
+
+// -----
+
+func.func @blocked_conv_group_channels(%x: tensor<1x4x8x8x16xf32>, %w: tensor<2x64x3x3x16xf32>) -> tensor<1x2x6x6x16xf32> {
+  // expected-error@+2 {{weight [2,64,3,3,16] does not match the blocked input [1,4,8,8,16] in 2 group(s)}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d_blocked %x, %w {groups = 2} : (tensor<1x4x8x8x16xf32>, tensor<2x64x3x3x16xf32>) -> tensor<1x2x6x6x16xf32>
+  return %y : tensor<1x2x6x6x16xf32>
+}

@@ -160,10 +160,10 @@ def CvLowRankBottleneck : Pass<"cv-low-rank-bottleneck", "mlir::func::FuncOp"> {
 def CvBlockLayout : Pass<"cv-block-layout", "mlir::func::FuncOp"> {
   let summary = "Run convolutions in the channel-blocked NCHW[b]c layout";
   let description = [{
-    Every ungrouped `cv.conv2d` with constant weights whose input and output
-    channels are multiples of `block` becomes a `cv.conv2d_blocked` between
+    Every `cv.conv2d` with constant weights whose input and output channels
+    per group are multiples of `block` becomes a `cv.conv2d_blocked` between
     `cv.to_blocked` and `cv.from_blocked`, with its weights re-laid out as
-    [M/b, C, kh, kw, b] at compile time. When only the output channels are
+    [M/b, C/groups, kh, kw, b] at compile time. When only the output channels are
     (a first layer on 1 or 3 channels), the blocked convolution reads the
     NCHW input as it is. Conversions then move through
     elementwise ops (all operands blocked alike, no broadcasting) and
