@@ -6,6 +6,12 @@
 // liveness: two tensors overlap in memory only if no kernel touches both
 // during the interval between their first and last use.
 //
+// Creating a session runs the plan's `prepare` kernels once, into a block
+// the session owns: values computed from the weights alone that are too
+// large to store in model.so (Winograd-transformed 3x3 weights, 4x their
+// filters). Filters read by nothing else are then released from memory;
+// their pages stay in the file mapping and come back if touched again.
+//
 //===----------------------------------------------------------------------===//
 #include "KernelAllocator.h"
 #include "Status.h"
@@ -15,6 +21,9 @@
 #include "cvc/plan.h"
 
 #include <HalideRuntime.h>
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <array>
@@ -76,15 +85,21 @@ struct cvc_session_s {
   std::vector<double> seconds;
   /// One buffer per plan state, kept across runs (training).
   std::vector<float *> states;
+  /// The PREPARED tensors, computed once by the prepare kernels.
+  void *prepared = nullptr;
 
   ~cvc_session_s() {
     std::free(arena);
+    std::free(prepared);
     for (float *state : states)
       std::free(state);
   }
 
   /// Allocates the states and sets their initial values.
   cvc_status initStates();
+
+  /// Allocates the prepared block and runs the prepare kernels into it.
+  cvc_status prepare();
 
   /// Lays out the buffers and the arena for `newBatch`.
   cvc_status bind(int64_t newBatch);
@@ -107,6 +122,42 @@ cvc_status cvc_session_s::initStates() {
     else
       std::memcpy(buffer, plan->weights + state.init_offset, state.size * sizeof(float));
   }
+  return nullptr;
+}
+
+/// Drops the resident pages of weights that only the prepare kernels read:
+/// after them nothing reads those bytes again, unless another session is
+/// created. The blob is read-only data of model.so's file mapping, so the
+/// pages are clean and a later read faults them back in from the file.
+static void releasePreparedInputs(const cvc_plan &plan) {
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0 || plan.prepare.kernel_count == 0)
+    return;
+  for (int t = 0; t < plan.tensor_count; ++t) {
+    const cvc_plan_tensor &tensor = plan.tensors[t];
+    if (tensor.kind != CVC_TENSOR_WEIGHT || tensor.alias >= 0 ||
+        tensor.first_use < plan.prepare.first_kernel)
+      continue;
+    auto begin = reinterpret_cast<uintptr_t>(plan.weights + tensor.offset);
+    uintptr_t end = begin + static_cast<uintptr_t>(elementCount(tensor, 1)) * sizeof(float);
+    uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+    if (first < last)
+      madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+  }
+}
+
+cvc_status cvc_session_s::prepare() {
+  if (plan->prepare.kernel_count == 0)
+    return nullptr;
+  size_t bytes = std::max<size_t>(plan->prepared_size, kAlignment);
+  bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  prepared = std::aligned_alloc(kAlignment, bytes);
+  if (!prepared)
+    return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) +
+                                             " bytes for the weights computed at load time");
+  if (cvc_status s = run(plan->prepare, nullptr, 0, nullptr, 0))
+    return s;
+  releasePreparedInputs(*plan);
   return nullptr;
 }
 
@@ -232,6 +283,8 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
       storage[t] = static_cast<char *>(arena) + offsets[t];
     else if (tensor.kind == CVC_TENSOR_STATE)
       storage[t] = states[tensor.offset];
+    else if (tensor.kind == CVC_TENSOR_PREPARED && tensor.alias < 0)
+      storage[t] = static_cast<char *>(prepared) + tensor.offset;
   }
   for (size_t i = 0; i < inputCount; ++i)
     storage[entry.inputs[i]] = inputs[i].data;
@@ -272,7 +325,10 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
     if (profiling)
       seconds[k] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (rc != 0)
-      return makeStatus(CVC_INTERNAL, std::string("kernel ") + kernel.name + " (" + kernel.ops +
+      return makeStatus(CVC_INTERNAL, std::string(&entry == &plan->prepare
+                                                      ? "creating the session: load-time "
+                                                      : "") +
+                                          "kernel " + kernel.name + " (" + kernel.ops +
                                           ") failed with Halide error " + std::to_string(rc) +
                                           (halideMessage.empty() ? "" : ": " + halideMessage));
   }
@@ -432,13 +488,22 @@ cvc_status cvc_session_create(const cvc_model *model, const cvc_session_options 
   if (!session)
     return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate a session");
   session->plan = model->plan;
-  if (cvc_status status = session->initStates()) {
+  // Halide's thread pool is per library: the last session's setting wins.
+  // Set first: the prepare kernels run on it.
+  halide_set_num_threads(threads > 0 ? threads
+                                     : static_cast<int>(std::thread::hardware_concurrency()));
+  cvc_status status = nullptr;
+  try {
+    status = session->initStates();
+    if (!status)
+      status = session->prepare();
+  } catch (const std::bad_alloc &) {
+    status = makeStatus(CVC_OUT_OF_MEMORY, "out of memory while creating the session");
+  }
+  if (status) {
     delete session;
     return status;
   }
-  // Halide's thread pool is per library: the last session's setting wins.
-  halide_set_num_threads(threads > 0 ? threads
-                                     : static_cast<int>(std::thread::hardware_concurrency()));
   *out_session = session;
   return nullptr;
 }
