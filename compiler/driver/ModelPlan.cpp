@@ -281,11 +281,13 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
     return kind == TensorKind::Weight || kind == TensorKind::Prepared;
   };
   /// An op whose every operand is a weight or computed from weights only.
-  /// (Its result must be its own tensor, not a range of an in-place concat's
-  /// activation.)
+  /// (Its result must be its own static tensor, not a range of an in-place
+  /// concat's activation.)
   auto isLoadTime = [&](Operation &op) {
-    return op.getNumResults() == 1 && op.getNumOperands() > 0 &&
-           !slots.count(op.getResult(0)) && llvm::all_of(op.getOperands(), isConstantData);
+    if (op.getNumResults() != 1 || op.getNumOperands() == 0 || slots.count(op.getResult(0)))
+      return false;
+    auto type = llvm::dyn_cast<RankedTensorType>(op.getResult(0).getType());
+    return type && type.hasStaticShape() && llvm::all_of(op.getOperands(), isConstantData);
   };
   /// A kernel for `op` (or, without one, a dense copy of `copySource`),
   /// lowered with the strided views among its tensors known, so that it
