@@ -7,8 +7,9 @@
 // repeat layers, and each distinct kernel costs compile time.
 //
 // An op that reads only weights (or results of such ops) computes the same
-// value on every run: it becomes a load-time kernel, run once when a session
-// is created, and its result a Prepared tensor in memory the session owns.
+// value on every run: it becomes a load-time kernel, run when a session is
+// created, and its result a Prepared tensor in memory the model's sessions
+// share.
 // Canonicalisation folds such ops into constants at compile time when that
 // is cheap; the ones left are those kept unfolded on purpose because their
 // results are larger than their inputs (cv.winograd_weights: 4x), so model.so

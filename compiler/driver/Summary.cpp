@@ -70,7 +70,7 @@ std::string mebibytes(uint64_t bytes) {
 
 PlanFigures measurePlan(const ModelPlan &plan) {
   PlanFigures f;
-  // Launches per run: the load-time kernels run once per session.
+  // Launches per run: the load-time kernels run when a session is created.
   f.kernels = static_cast<int>(plan.kernels.size()) - plan.prepare.kernelCount;
   std::set<int> weights;
   std::vector<arena::Block> blocks;
@@ -118,7 +118,7 @@ void printSummary(llvm::raw_ostream &os, const ModelPlan &plan, const PlanFigure
   std::set<int> counted;
   for (auto [i, k] : llvm::enumerate(plan.kernels)) {
     if (static_cast<int>(i) == plan.prepare.firstKernel && plan.prepare.kernelCount > 0)
-      os << "      computed once per session, when it is created (weights only):\n";
+      os << "      computed from the weights alone when a session is created:\n";
     uint64_t params = 0;
     for (int t : k.args) {
       int r = root(plan, t);

@@ -6,11 +6,14 @@
 // liveness: two tensors overlap in memory only if no kernel touches both
 // during the interval between their first and last use.
 //
-// Creating a session runs the plan's `prepare` kernels once, into a block
-// the session owns: values computed from the weights alone that are too
+// The plan's `prepare` kernels compute, from the weights alone, values too
 // large to store in model.so (Winograd-transformed 3x3 weights, 4x their
-// filters). Filters read by nothing else are then released from memory;
-// their pages stay in the file mapping and come back if touched again.
+// filters). They run when the first session is created, into a block that
+// the model's sessions then share (read-only) and that the last one frees:
+// a host running one session per thread needs the memory once, as it did
+// when model.so held those values. Filters read by nothing else are then
+// released from memory; their pages stay in the file mapping and come back
+// if touched again.
 //
 //===----------------------------------------------------------------------===//
 #include "KernelAllocator.h"
@@ -30,6 +33,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -48,6 +52,15 @@ constexpr size_t kAlignment = cvc::arena::kAlignment;
 cvc_model_s generatedModel{&cvcgen_plan};
 
 thread_local std::string halideMessage;
+
+/// The prepared block of the model in this library (each model.so has its
+/// own runtime), shared by its sessions: computed when a session is created
+/// and none holds it, freed with the last session holding it.
+struct SharedPrepared {
+  std::mutex mutex; ///< held while the block is computed: one computes, the others wait
+  std::weak_ptr<void> block;
+};
+SharedPrepared sharedPrepared;
 
 void captureHalideError(void *, const char *message) {
   halideMessage = message ? message : "";
@@ -85,12 +98,13 @@ struct cvc_session_s {
   std::vector<double> seconds;
   /// One buffer per plan state, kept across runs (training).
   std::vector<float *> states;
-  /// The PREPARED tensors, computed once by the prepare kernels.
+  /// The PREPARED tensors, computed by the prepare kernels; shared with
+  /// the model's other sessions.
+  std::shared_ptr<void> preparedBlock;
   void *prepared = nullptr;
 
   ~cvc_session_s() {
     std::free(arena);
-    std::free(prepared);
     for (float *state : states)
       std::free(state);
   }
@@ -98,7 +112,8 @@ struct cvc_session_s {
   /// Allocates the states and sets their initial values.
   cvc_status initStates();
 
-  /// Allocates the prepared block and runs the prepare kernels into it.
+  /// Shares the model's prepared block, or allocates it and runs the
+  /// prepare kernels into it.
   cvc_status prepare();
 
   /// Lays out the buffers and the arena for `newBatch`.
@@ -151,12 +166,18 @@ static void releasePreparedInputs(const cvc_plan &plan, int k) {
 cvc_status cvc_session_s::prepare() {
   if (plan->prepare.kernel_count == 0)
     return nullptr;
+  std::lock_guard<std::mutex> lock(sharedPrepared.mutex);
+  if ((preparedBlock = sharedPrepared.block.lock())) {
+    prepared = preparedBlock.get();
+    return nullptr;
+  }
   size_t bytes = std::max<size_t>(plan->prepared_size, kAlignment);
   bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;
   prepared = std::aligned_alloc(kAlignment, bytes);
   if (!prepared)
     return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) +
                                              " bytes for the weights computed at load time");
+  preparedBlock = std::shared_ptr<void>(prepared, std::free);
 #ifdef MADV_HUGEPAGE
   // Hundreds of MB written once: 2 MB pages fault 512 times less often.
   long page = sysconf(_SC_PAGESIZE);
@@ -167,7 +188,13 @@ cvc_status cvc_session_s::prepare() {
       madvise(reinterpret_cast<void *>(first), last - first, MADV_HUGEPAGE);
   }
 #endif
-  return run(plan->prepare, nullptr, 0, nullptr, 0);
+  if (cvc_status s = run(plan->prepare, nullptr, 0, nullptr, 0)) {
+    preparedBlock.reset();
+    prepared = nullptr;
+    return s;
+  }
+  sharedPrepared.block = preparedBlock;
+  return nullptr;
 }
 
 cvc_status cvc_session_s::bind(int64_t newBatch) {

@@ -12,9 +12,10 @@
  * batch, bound at each run from the inputs.
  *
  * Values that depend only on the weights but would be larger than them in
- * model.so (a Winograd weight transform) are computed once per session, by
- * the `prepare` kernels when the session is created, into PREPARED tensors
- * that the session owns.
+ * model.so (a Winograd weight transform) are computed by the `prepare`
+ * kernels when a session is created, into PREPARED tensors: a block in
+ * memory that the model's sessions share (the runtime computes it for the
+ * first and frees it with the last).
  *
  *===----------------------------------------------------------------------===*/
 #ifndef CVC_PLAN_H
@@ -45,7 +46,7 @@ typedef struct cvc_plan_tensor {
   int32_t rank;
   int64_t dims[CVC_PLAN_MAX_RANK];
   /** Weights: byte offset in the blob. States: index of the state.
-   *  Prepared: byte offset in the session's prepared block. */
+   *  Prepared: byte offset in the prepared block. */
   uint64_t offset;
   /** Activations: first and last kernel index touching it (liveness),
    *  counting the uses of every tensor that aliases it. Set for weights
@@ -119,12 +120,13 @@ typedef struct cvc_plan {
   const unsigned char *weights;
   uint64_t weights_size;
   uint64_t macs_per_image; /**< of "main" */
-  /** Run once when a session is created, after its states are set: kernels
+  /** Run when a session is created, after its states are set, unless
+   *  another session of the model already holds their results: kernels
    *  that read only weights and write PREPARED tensors. Its range of
    *  `kernels` follows every entry's; it has no inputs or outputs and is
    *  not in `entries` (hosts cannot call it). */
   cvc_plan_entry prepare;
-  uint64_t prepared_size; /**< bytes of a session's prepared block */
+  uint64_t prepared_size; /**< bytes of the prepared block */
 } cvc_plan;
 
 /** Defined by the compiler-generated source of each model.so. Internal

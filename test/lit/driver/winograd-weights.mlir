@@ -1,6 +1,6 @@
 // cv.winograd_weights reads only a constant, so the planner makes it a
-// load-time kernel: it runs once when the session is created, into memory
-// the session owns, and model.so stores only the 3x3 filter. Here its result
+// load-time kernel: it runs when the session is created, into memory the
+// model's sessions share, and model.so stores only the 3x3 filter. Here its result
 // is returned, so the transform itself is checked: a filter that is 1 at
 // the centre tap only gives U = G[:, 1] G[:, 1]ᵀ, and with the points 0, 1,
 // -1, 1/2, -2 and the rows of Bᵀ scaled to a smallest entry of 1, G[:, 1]
@@ -11,7 +11,7 @@
 // RUN: cvc %s --summary | FileCheck %s --check-prefix=SUMMARY
 // CHECK: output u [36,1,1,1]
 // CHECK: u [36,1,1,1]: 0 0 0 0 0 0 0 0.0277778 -0.0277778 0.0888889 ...
-// SUMMARY: computed once per session, when it is created (weights only):
+// SUMMARY: computed from the weights alone when a session is created:
 // SUMMARY-NEXT: 1 winograd_weights 36x1x1x1 9 -
 // SUMMARY: total: 9 parameters, 0 MACs (0), 1 kernel launches per inference
 func.func @main() -> (tensor<36x1x1x1xf32> {cv.name = "u"}) {

@@ -4,8 +4,9 @@
 // promises: shape checking with named tensors, a dynamic batch, concurrent
 // runs on one session, several copies of a model in one process, and that
 // only cvc_* symbols are exported. A small Winograd model checks the
-// kernels run at load time: their result at run time, and a failure to
-// prepare reported by cvc_session_create.
+// kernels run at load time: their result at run time, their memory shared
+// by a model's sessions, and a failure to prepare reported by
+// cvc_session_create.
 //
 //===----------------------------------------------------------------------===//
 #include "ModelLibrary.h"
@@ -239,15 +240,23 @@ uint64_t mappedBytes() {
 
 } // namespace
 
-TEST(Runtime, WeightsComputedAtLoadTimeGiveTheConvolution) {
-  Model m(winogradModel());
-  ASSERT_NE(m.session, nullptr);
-  m.lib.cvc_session_set_profiling(m.session, 1);
+/// Resident memory of the process now, in bytes.
+uint64_t residentBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
+
+/// Runs the Winograd model on ones and checks the result: each output sums
+/// 0.5 over 512 channels and the taps inside the map.
+void expectConvolutionOfOnes(ModelLibrary &lib, cvc_session *session) {
   std::vector<float> ones(512 * 8 * 8, 1.0f), y(512 * 8 * 8, NAN);
   cvc_tensor in{ones.data(), CVC_FLOAT32, 4, {1, 512, 8, 8}};
   cvc_tensor out{y.data(), CVC_FLOAT32, 4, {1, 512, 8, 8}};
-  ASSERT_EQ(m.lib.take(m.lib.cvc_session_run(m.session, &in, 1, &out, 1)), "");
-  // Each output sums 0.5 over 512 channels and the taps inside the map.
+  ASSERT_EQ(lib.take(lib.cvc_session_run(session, &in, 1, &out, 1)), "");
   for (int c : {0, 511})
     for (int i = 0; i < 8; ++i)
       for (int j = 0; j < 8; ++j) {
@@ -255,6 +264,13 @@ TEST(Runtime, WeightsComputedAtLoadTimeGiveTheConvolution) {
         EXPECT_NEAR(y[(c * 8 + i) * 8 + j], 256.0f * taps, 256.0f * taps * 1e-4)
             << "channel " << c << " pixel " << i << "," << j;
       }
+}
+
+TEST(Runtime, WeightsComputedAtLoadTimeGiveTheConvolution) {
+  Model m(winogradModel());
+  ASSERT_NE(m.session, nullptr);
+  m.lib.cvc_session_set_profiling(m.session, 1);
+  expectConvolutionOfOnes(m.lib, m.session);
   // The run used the Winograd kernel; the transform did not run again.
   bool winograd = false;
   for (size_t k = 0; k < m.lib.cvc_session_kernel_count(m.session); ++k) {
@@ -265,6 +281,27 @@ TEST(Runtime, WeightsComputedAtLoadTimeGiveTheConvolution) {
       EXPECT_EQ(p.seconds, 0.0) << "the weight transform ran with the model";
   }
   EXPECT_TRUE(winograd);
+}
+
+TEST(Runtime, SessionsShareTheWeightsComputedAtLoadTime) {
+  Model m(winogradModel());
+  ASSERT_NE(m.session, nullptr);
+  expectConvolutionOfOnes(m.lib, m.session);
+  // A second session reuses the first one's 37.7 MB of transformed weights.
+  uint64_t before = residentBytes();
+  cvc_session *second = nullptr;
+  ASSERT_EQ(m.lib.take(m.lib.cvc_session_create(m.model, nullptr, &second)), "");
+  uint64_t grown = residentBytes() - before;
+  EXPECT_LT(grown, 8u << 20) << "the second session computed its own transformed weights";
+  std::printf("second session: resident memory grew by %.2f MB\n", grown / 1e6);
+  // They outlive the session that computed them, and are computed again
+  // once no session holds them.
+  m.lib.cvc_session_free(m.session);
+  m.session = nullptr;
+  expectConvolutionOfOnes(m.lib, second);
+  m.lib.cvc_session_free(second);
+  ASSERT_EQ(m.lib.take(m.lib.cvc_session_create(m.model, nullptr, &m.session)), "");
+  expectConvolutionOfOnes(m.lib, m.session);
 }
 
 TEST(Runtime, FailingToPrepareWeightsIsAnErrorOfSessionCreate) {

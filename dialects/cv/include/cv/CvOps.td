@@ -231,8 +231,9 @@ def Cv_WinogradWeightsOp : Cv_Op<"winograd_weights", [Pure, InferTypeOpAdaptor]>
 
     The op deliberately has no folder: its result is (m+2)²/9 times larger
     than its operand (4x for m = 4), so it is not stored in model.so. When
-    its operand is a constant the planner runs it once, when a session is
-    created, into memory the session owns (see ModelPlan.cpp).
+    its operand is a constant the planner makes it a load-time kernel, run
+    when a session is created, into memory the model's sessions share (see
+    ModelPlan.cpp).
 
     ```mlir
     %u = cv.winograd_weights %w {tile = 4 : i64} : (tensor<4x64x3x3x16xf32>) -> tensor<36x4x64x16xf32>

@@ -29,7 +29,7 @@ struct PlannedTensor {
   TensorKind kind = TensorKind::Activation;
   std::vector<int64_t> dims; ///< -1 for the dynamic batch
   /// weights: byte offset in the blob; states: the state's index; prepared:
-  /// byte offset in the session's prepared block
+  /// byte offset in the prepared block (shared by a model's sessions)
   uint64_t offset = 0;
   int firstUse = -1, lastUse = -1;
   int alias = -1;            ///< root tensor whose storage this one views
@@ -93,7 +93,7 @@ struct ModelPlan {
   /// (Prepared tensors) would be larger than their inputs if stored in
   /// model.so. Their range of `kernels` comes after every entry's.
   PlannedEntry prepare;
-  uint64_t preparedSize = 0; ///< bytes of a session's prepared block
+  uint64_t preparedSize = 0; ///< bytes of the prepared block
   std::vector<PlannedState> states;
   std::vector<PlannedSlice> slices;
   uint64_t weightsSize = 0;
