@@ -6,6 +6,16 @@
 // op, attributes and shapes) share one compiled function: VGG and ResNet
 // repeat layers, and each distinct kernel costs compile time.
 //
+// An op that reads only weights (or results of such ops) computes the same
+// value on every run: it becomes a load-time kernel, run when a session is
+// created, and its result a Prepared tensor in memory the model's sessions
+// share.
+// Canonicalisation folds such ops into constants at compile time when that
+// is cheap; the ones left are those kept unfolded on purpose because their
+// results are larger than their inputs (cv.winograd_weights: 4x), so model.so
+// stores the inputs and each session computes the rest. Prepared values
+// depend only on the blob, never on states, so they cannot go stale.
+//
 //===----------------------------------------------------------------------===//
 #include "cvc/driver/ModelPlan.h"
 #include "cvc/driver/ViewLayout.h"
@@ -108,7 +118,8 @@ using StateIndex = llvm::StringMap<int>;
 /// Plans one entry point into `plan`, after the entries already there.
 /// Kernels with a signature already compiled share its function.
 LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target &target,
-                        llvm::StringMap<int> &functionOf, const StateIndex &states) {
+                        llvm::StringMap<int> &functionOf, const StateIndex &states,
+                        std::vector<PlannedKernel> &loadTimeKernels) {
   PlannedEntry entry;
   entry.name = func.getName().str();
   entry.firstKernel = static_cast<int>(plan.kernels.size());
@@ -152,18 +163,20 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
     functionOf[signature] = function;
     return function;
   };
-  auto addKernel = [&](int function, const std::string &shortName,
-                       std::vector<int> args) -> PlannedKernel & {
+  /// Appends a kernel to `kernels` (the entry's, or the load-time ones,
+  /// which are renamed when they are placed after every entry's).
+  auto addKernel = [&](std::vector<PlannedKernel> &kernels, int function,
+                       const std::string &shortName, std::vector<int> args) -> PlannedKernel & {
     const halide::Kernel &hk = plan.functions[function].kernel;
     PlannedKernel kernel;
-    kernel.name = "k" + std::to_string(plan.kernels.size()) + "_" + shortName;
+    kernel.name = "k" + std::to_string(kernels.size()) + "_" + shortName;
     kernel.ops = hk.ops;
     kernel.function = function;
     kernel.macsPerImage = hk.macsPerImage;
     kernel.schedule = hk.schedule;
     kernel.args = std::move(args);
-    plan.kernels.push_back(std::move(kernel));
-    return plan.kernels.back();
+    kernels.push_back(std::move(kernel));
+    return kernels.back();
   };
 
   for (BlockArgument arg : func.getArguments()) {
@@ -223,8 +236,9 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
   };
   /// A tensor for `v` viewing `root`'s storage.
   auto addView = [&](Value v, int root, int64_t offset, std::vector<int64_t> strides) {
-    int t = addTensor(v, plan.tensors[root].kind == TensorKind::Weight ? TensorKind::Weight
-                                                                       : TensorKind::Activation,
+    TensorKind rootKind = plan.tensors[root].kind;
+    bool constantData = rootKind == TensorKind::Weight || rootKind == TensorKind::Prepared;
+    int t = addTensor(v, constantData ? rootKind : TensorKind::Activation,
                       "t" + std::to_string(plan.tensors.size()));
     PlannedTensor &tensor = plan.tensors[t];
     tensor.alias = root;
@@ -248,10 +262,40 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
     return addView(v, tensorOf.lookup(slot->second.concat), slot->second.offset,
                    slot->second.strides);
   };
+  /// The result of an op computed at load time: a tensor of the session's
+  /// prepared block.
+  auto addPrepared = [&](Value v) {
+    int t = addTensor(v, TensorKind::Prepared, "t" + std::to_string(plan.tensors.size()));
+    uint64_t bytes = static_cast<uint64_t>(
+                         llvm::cast<RankedTensorType>(v.getType()).getNumElements()) *
+                     sizeof(float);
+    plan.preparedSize = llvm::alignTo(plan.preparedSize, kWeightAlignment);
+    plan.tensors[t].offset = plan.preparedSize;
+    plan.preparedSize += bytes;
+    return t;
+  };
+  auto isConstantData = [&](Value v) {
+    auto it = tensorOf.find(v);
+    if (it == tensorOf.end())
+      return false;
+    TensorKind kind = plan.tensors[rootOf(it->second)].kind;
+    return kind == TensorKind::Weight || kind == TensorKind::Prepared;
+  };
+  /// An op whose every operand is a weight or computed from weights only.
+  /// (Its result must be its own static tensor, not a range of an in-place
+  /// concat's activation.)
+  auto isLoadTime = [&](Operation &op) {
+    if (op.getNumResults() != 1 || op.getNumOperands() == 0 || slots.count(op.getResult(0)))
+      return false;
+    auto type = llvm::dyn_cast<RankedTensorType>(op.getResult(0).getType());
+    return type && type.hasStaticShape() && llvm::all_of(op.getOperands(), isConstantData);
+  };
   /// A kernel for `op` (or, without one, a dense copy of `copySource`),
   /// lowered with the strided views among its tensors known, so that it
-  /// reads their strides.
-  auto planKernel = [&](Operation *op, Value copySource) -> FailureOr<PlannedKernel *> {
+  /// reads their strides. A load-time kernel goes to the load-time kernels
+  /// and writes a Prepared tensor.
+  auto planKernel = [&](Operation *op, Value copySource,
+                        bool loadTime = false) -> FailureOr<PlannedKernel *> {
     std::vector<Value> operands =
         op ? std::vector<Value>(op->getOperands().begin(), op->getOperands().end())
            : std::vector<Value>{copySource};
@@ -283,7 +327,7 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
     if (op) {
       for (int index : plan.functions[*function].operandIndex)
         args.push_back(tensorOf.lookup(op->getOperand(index)));
-      args.push_back(addResult(result));
+      args.push_back(loadTime ? addPrepared(result) : addResult(result));
     } else {
       args.push_back(tensorOf.lookup(copySource));
       PlannedTensor copy;
@@ -291,7 +335,8 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
       plan.tensors.push_back(std::move(copy));
       args.push_back(static_cast<int>(plan.tensors.size()) - 1);
     }
-    return &addKernel(*function, shortName, std::move(args));
+    return &addKernel(loadTime ? loadTimeKernels : plan.kernels, *function, shortName,
+                      std::move(args));
   };
 
   for (Operation &op : func.getBody().front()) {
@@ -301,14 +346,6 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
       if (mlir::failed(weightBytes(constant, tensor))) {
         failed = true;
         continue;
-      }
-      // A Winograd weight holds (m+2)² transformed values per 3x3 filter.
-      if (!constant->use_empty() && llvm::all_of(constant->getUses(), [](OpOperand &use) {
-            auto winograd = llvm::dyn_cast<cv::WinogradConv2DOp>(use.getOwner());
-            return winograd && use.get() == winograd.getWeight();
-          })) {
-        auto type = llvm::cast<RankedTensorType>(constant.getType());
-        tensor.parameters = type.getNumElements() / type.getDimSize(0) * 9;
       }
       plan.weightsSize = llvm::alignTo(plan.weightsSize, kWeightAlignment);
       tensor.offset = plan.weightsSize;
@@ -381,7 +418,7 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
     if (llvm::isa<func::ReturnOp>(&op))
       continue;
 
-    FailureOr<PlannedKernel *> kernel = planKernel(&op, {});
+    FailureOr<PlannedKernel *> kernel = planKernel(&op, {}, isLoadTime(op));
     if (mlir::failed(kernel)) {
       failed = true;
       continue;
@@ -511,13 +548,25 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(ModuleOp module, const Halide::T
     }
 
   llvm::StringMap<int> functionOf;
+  std::vector<PlannedKernel> loadTimeKernels;
   for (StringRef name : {"main", "train_step", "features"}) {
     auto func = module.lookupSymbol<func::FuncOp>(name);
     if (!func)
       continue;
-    if (mlir::failed(planEntry(*plan, func, target, functionOf, states)) ||
+    if (mlir::failed(planEntry(*plan, func, target, functionOf, states, loadTimeKernels)) ||
         mlir::failed(checkStateHazards(*plan, func, plan->entries.back())))
       return failure();
+  }
+  // After every entry's kernels, so that "main" starts at kernel 0 and a
+  // weight whose first use is a load-time kernel is read by nothing else.
+  plan->prepare.name = "prepare";
+  plan->prepare.firstKernel = static_cast<int>(plan->kernels.size());
+  plan->prepare.kernelCount = static_cast<int>(loadTimeKernels.size());
+  for (PlannedKernel &kernel : loadTimeKernels) {
+    kernel.name = "k" + std::to_string(plan->kernels.size()) +
+                  kernel.name.substr(kernel.name.find('_'));
+    kernel.macsPerImage = 0; // once per session, not per image
+    plan->kernels.push_back(std::move(kernel));
   }
   plan->macsPerImage = 0;
   for (int k = 0; k < plan->entries[0].kernelCount; ++k)

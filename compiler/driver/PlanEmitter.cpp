@@ -100,7 +100,9 @@ std::string emitPlanSource(const ModelPlan &plan) {
      << ",\n  " << plan.tensors.size() << ", tensors, " << plan.kernels.size() << ", kernels,\n  "
      << plan.entries.size() << ", entries, " << plan.states.size() << ", states, "
      << plan.slices.size() << ", slices,\n  "
-     << "cvcgen_weights, " << plan.weightsSize << "ull, " << plan.macsPerImage << "ull\n};\n";
+     << "cvcgen_weights, " << plan.weightsSize << "ull, " << plan.macsPerImage << "ull,\n  "
+     << "{\"prepare\", " << plan.prepare.firstKernel << ", " << plan.prepare.kernelCount
+     << ", 0, 0, 0, 0}, " << plan.preparedSize << "ull\n};\n";
   return text;
 }
 

@@ -27,12 +27,6 @@ uint64_t elements(const PlannedTensor &t) {
   return n;
 }
 
-/// The model parameters a weight holds (a Winograd weight re-encodes
-/// fewer than its elements).
-uint64_t parameters(const PlannedTensor &t) {
-  return t.parameters >= 0 ? static_cast<uint64_t>(t.parameters) : elements(t);
-}
-
 int root(const ModelPlan &plan, int t) {
   return plan.tensors[t].alias >= 0 ? plan.tensors[t].alias : t;
 }
@@ -76,7 +70,8 @@ std::string mebibytes(uint64_t bytes) {
 
 PlanFigures measurePlan(const ModelPlan &plan) {
   PlanFigures f;
-  f.kernels = static_cast<int>(plan.kernels.size());
+  // Launches per run: the load-time kernels run when a session is created.
+  f.kernels = static_cast<int>(plan.kernels.size()) - plan.prepare.kernelCount;
   std::set<int> weights;
   std::vector<arena::Block> blocks;
   for (const PlannedKernel &k : plan.kernels) {
@@ -86,7 +81,7 @@ PlanFigures measurePlan(const ModelPlan &plan) {
         weights.insert(root(plan, t));
   }
   for (int w : weights)
-    f.parameters += parameters(plan.tensors[w]);
+    f.parameters += elements(plan.tensors[w]);
   for (const PlannedTensor &t : plan.tensors)
     if (t.kind == TensorKind::Activation && t.alias < 0 && t.firstUse >= 0) {
       blocks.push_back({elements(t) * sizeof(float), t.firstUse, t.lastUse});
@@ -122,11 +117,13 @@ void printSummary(llvm::raw_ostream &os, const ModelPlan &plan, const PlanFigure
                      static_cast<const char *>("parameters"), static_cast<const char *>("MACs"));
   std::set<int> counted;
   for (auto [i, k] : llvm::enumerate(plan.kernels)) {
+    if (static_cast<int>(i) == plan.prepare.firstKernel && plan.prepare.kernelCount > 0)
+      os << "      computed from the weights alone when a session is created:\n";
     uint64_t params = 0;
     for (int t : k.args) {
       int r = root(plan, t);
       if (plan.tensors[r].kind == TensorKind::Weight && counted.insert(r).second)
-        params += parameters(plan.tensors[r]);
+        params += elements(plan.tensors[r]);
     }
     std::string label = llvm::StringRef(k.ops).starts_with("cv.") ? k.ops.substr(3) : k.ops;
     os << llvm::format("%4zu  %-36s %-18s %14s %12s\n", i, label.c_str(),

@@ -13,6 +13,8 @@ mlir::FailureOr<Kernel> lowerFullyConnected(cv::FullyConnectedOp op, const Halid
 mlir::FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerWinogradConv2d(cv::WinogradConv2DOp op,
                                             const Halide::Target &target);
+mlir::FailureOr<Kernel> lowerWinogradWeights(cv::WinogradWeightsOp op,
+                                             const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerToBlocked(cv::ToBlockedOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerFromBlocked(cv::FromBlockedOp op, const Halide::Target &target);
 mlir::FailureOr<Kernel> lowerMatMul(cv::MatMulOp op, const Halide::Target &target);

@@ -68,6 +68,7 @@ FailureOr<Kernel> lowerOp(Operation *op, const Halide::Target &target) {
         .Case([&](cv::MatMulOp o) { return lowerMatMul(o, target); })
         .Case([&](cv::BlockedConv2DOp o) { return lowerBlockedConv2d(o, target); })
         .Case([&](cv::WinogradConv2DOp o) { return lowerWinogradConv2d(o, target); })
+        .Case([&](cv::WinogradWeightsOp o) { return lowerWinogradWeights(o, target); })
         .Case([&](cv::ToBlockedOp o) { return lowerToBlocked(o, target); })
         .Case([&](cv::FromBlockedOp o) { return lowerFromBlocked(o, target); })
         .Case([&](cv::MaxPool2DOp o) { return lowerMaxPool2d(o, target); })

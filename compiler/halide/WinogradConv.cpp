@@ -1,6 +1,13 @@
-//===- WinogradConv.cpp - cv.conv2d_winograd in NCHW[b]c ----------------===//
+//===- WinogradConv.cpp - cv.conv2d_winograd and its weight transform ---===//
 //
-// Three stages per group of tile rows, all vectorised over a channel block:
+// cv.winograd_weights: U = G g Gᵀ per filter, vectorised over the output
+// channel block, one (input channel, output block) pair per loop iteration.
+// It runs once per session (the planner hoists it to the load-time
+// kernels), so it is scheduled for simplicity: it reads the filters once
+// and writes each U vector once, whole cache lines when b is 16.
+//
+// cv.conv2d_winograd: three stages per group of tile rows, all vectorised
+// over a channel block:
 //
 //   V[ξ][t][c]  = (Bᵀ d_t B)[ξ]             input transform, per tile t
 //   M[ξ][t][o]  = Σ_c U[ξ][o][c] V[ξ][t][c]  (m+2)² independent GEMMs
@@ -104,6 +111,46 @@ Expr matrixRow(const double *matrix, int rows, int count, Expr selector, Term te
 }
 
 } // namespace
+
+FailureOr<Kernel> lowerWinogradWeights(cv::WinogradWeightsOp op, const Halide::Target &) {
+  auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
+  cv::WinogradTransform transform = cv::winogradTransform(op.getTile());
+  const int s = transform.size;
+  const int block = static_cast<int>(w.getDimSize(4));
+  Halide::ImageParam weight = makeInput(op.getWeight(), "weight");
+
+  // weight(lane, kx, ky, c, ob) is g[ky][kx] of output channel ob * b + lane.
+  // rows = G g, indexed (kx, a); tile = (G g) Gᵀ, indexed (b, a); U's
+  // position ξ = a * s + b.
+  Var lane("lane"), kx("kx"), a("a"), b("b"), c("c"), ob("ob"), xi("xi");
+  Func rows("winograd_weight_rows");
+  rows(lane, kx, a, c, ob) = matrixRow(transform.g.data(), s, 3, a,
+                                       [&](int k) { return weight(lane, kx, k, c, ob); });
+  Func tile("winograd_weight_tile");
+  tile(lane, b, a, c, ob) =
+      matrixRow(transform.g.data(), s, 3, b, [&](int k) { return rows(lane, k, a, c, ob); });
+  Func result("winograd_weights");
+  result(lane, c, ob, xi) = tile(lane, xi % s, xi / s, c, ob);
+
+  // Unrolled over ξ, a and b, the mux selectors are constants and each
+  // vector of U is a few FMAs of the filter's nine vectors.
+  Var task("task");
+  result.reorder(lane, xi, c, ob).unroll(xi).fuse(c, ob, task);
+  if (block > 1)
+    result.vectorize(lane, block);
+  int group = parallelInGroups(result, task, static_cast<int64_t>(s) * s * block);
+  // One filter per iteration of the innermost task loop.
+  Var filter = group > 1 ? Var(task.name() + "_i") : task;
+  tile.compute_at(result, filter).unroll(b).unroll(a);
+  rows.compute_at(result, filter).unroll(kx).unroll(a);
+  if (block > 1) {
+    tile.vectorize(lane, block);
+    rows.vectorize(lane, block);
+  }
+  std::string schedule = "winograd weights G g G^T, block=" + std::to_string(block) +
+                         " filters_per_task=" + std::to_string(group);
+  return finishKernel(op, result, {weight}, schedule, 0);
+}
 
 FailureOr<Kernel> lowerWinogradConv2d(cv::WinogradConv2DOp op, const Halide::Target &target) {
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());

@@ -4,8 +4,11 @@
 // and output channel pair where the direct convolution needs 144: the
 // products become 36 independent matrix products (output channels x input
 // channels x tiles) between a transform of the input tiles and a transform
-// of the weights. The weight transform U = G g Gᵀ is done here, once, in
-// double; the input and output transforms run in the kernel.
+// of the weights. The weight transform U = G g Gᵀ becomes its own op,
+// cv.winograd_weights, on the 3x3 filters: U is (m+2)²/9 times their size
+// (4x for F(4x4, 3x3)), so model.so keeps the filters and the planner runs
+// the transform once per session, at load time. The input and output
+// transforms run in the convolution's kernel.
 //
 // Small feature maps gain little: their tiles are few, so each product is a
 // thin matrix that streams 4x more weight bytes than the direct
@@ -18,7 +21,7 @@
 // the block (16) gain too.
 //
 //===----------------------------------------------------------------------===//
-#include "LayerRewrite.h"
+#include "cv/CvOps.h"
 #include "cv/Winograd.h"
 #include "cvc/passes/Passes.h"
 
@@ -36,8 +39,7 @@ namespace {
 
 struct WinogradConvolution : public OpRewritePattern<cv::BlockedConv2DOp> {
   WinogradConvolution(MLIRContext *ctx, int64_t tile, int64_t minSize)
-      : OpRewritePattern<cv::BlockedConv2DOp>(ctx), transform(cv::winogradTransform(tile)),
-        minSize(minSize) {}
+      : OpRewritePattern<cv::BlockedConv2DOp>(ctx), tile(tile), minSize(minSize) {}
 
   LogicalResult matchAndRewrite(cv::BlockedConv2DOp conv,
                                 PatternRewriter &rewriter) const override {
@@ -59,38 +61,22 @@ struct WinogradConvolution : public OpRewritePattern<cv::BlockedConv2DOp> {
       return rewriter.notifyMatchFailure(conv, "has a fused max pool");
     if (outType.getDimSize(2) < minSize || outType.getDimSize(3) < minSize)
       return rewriter.notifyMatchFailure(conv, "feature map below min-size");
-    auto weights = cv::readFloatConstant(conv.getWeight());
-    if (!weights)
+    // Constant weights only: the transform is then computed once, when a
+    // session is created. Trainable weights (views of training states)
+    // change every step and stay with the direct convolution.
+    if (!conv.getWeight().getDefiningOp<cv::ConstantOp>())
       return rewriter.notifyMatchFailure(conv, "weights are not constant");
 
-    // W[o / b, c, i, j, o % b] -> U[xi, o / b, c, o % b]
-    int64_t outBlocks = wType.getDimSize(0), channels = wType.getDimSize(1),
-            block = wType.getDimSize(4);
-    int64_t positions = static_cast<int64_t>(transform.size) * transform.size;
-    std::vector<float> transformed(positions * outBlocks * channels * block);
-    double filter[9];
-    std::vector<double> tile(positions);
-    for (int64_t ob = 0; ob < outBlocks; ++ob)
-      for (int64_t c = 0; c < channels; ++c)
-        for (int64_t lane = 0; lane < block; ++lane) {
-          for (int64_t k = 0; k < 9; ++k)
-            filter[k] = (*weights)[((ob * channels + c) * 9 + k) * block + lane];
-          cv::winogradWeightTile(transform, filter, tile.data());
-          for (int64_t xi = 0; xi < positions; ++xi)
-            transformed[((xi * outBlocks + ob) * channels + c) * block + lane] =
-                static_cast<float>(tile[xi]);
-        }
-    Value weight = cv::createFloatConstant(
-        rewriter, conv.getLoc(), {positions, outBlocks, channels, block}, transformed,
-        constantName(conv.getWeight(), "conv") + ".winograd");
+    Value weight = rewriter.create<cv::WinogradWeightsOp>(
+        conv.getLoc(), conv.getWeight(), rewriter.getI64IntegerAttr(tile));
     rewriter.replaceOpWithNewOp<cv::WinogradConv2DOp>(
         conv, conv.getType(), conv.getInput(), weight, conv.getBias(), conv.getResidual(),
         conv.getActivationAttr(), conv.getActivationArgsAttr(), conv.getPadsAttr(),
-        rewriter.getI64IntegerAttr(transform.tile));
+        rewriter.getI64IntegerAttr(tile));
     return success();
   }
 
-  cv::WinogradTransform transform;
+  int64_t tile;
   int64_t minSize;
 };
 

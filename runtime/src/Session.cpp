@@ -6,6 +6,15 @@
 // liveness: two tensors overlap in memory only if no kernel touches both
 // during the interval between their first and last use.
 //
+// The plan's `prepare` kernels compute, from the weights alone, values too
+// large to store in model.so (Winograd-transformed 3x3 weights, 4x their
+// filters). They run when the first session is created, into a block that
+// the model's sessions then share (read-only) and that the last one frees:
+// a host running one session per thread needs the memory once, as it did
+// when model.so held those values. Filters read by nothing else are then
+// released from memory; their pages stay in the file mapping and come back
+// if touched again.
+//
 //===----------------------------------------------------------------------===//
 #include "KernelAllocator.h"
 #include "Status.h"
@@ -16,11 +25,15 @@
 
 #include <HalideRuntime.h>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <array>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -39,6 +52,15 @@ constexpr size_t kAlignment = cvc::arena::kAlignment;
 cvc_model_s generatedModel{&cvcgen_plan};
 
 thread_local std::string halideMessage;
+
+/// The prepared block of the model in this library (each model.so has its
+/// own runtime), shared by its sessions: computed when a session is created
+/// and none holds it, freed with the last session holding it.
+struct SharedPrepared {
+  std::mutex mutex; ///< held while the block is computed: one computes, the others wait
+  std::weak_ptr<void> block;
+};
+SharedPrepared sharedPrepared;
 
 void captureHalideError(void *, const char *message) {
   halideMessage = message ? message : "";
@@ -76,6 +98,10 @@ struct cvc_session_s {
   std::vector<double> seconds;
   /// One buffer per plan state, kept across runs (training).
   std::vector<float *> states;
+  /// The PREPARED tensors, computed by the prepare kernels; shared with
+  /// the model's other sessions.
+  std::shared_ptr<void> preparedBlock;
+  void *prepared = nullptr;
 
   ~cvc_session_s() {
     std::free(arena);
@@ -85,6 +111,10 @@ struct cvc_session_s {
 
   /// Allocates the states and sets their initial values.
   cvc_status initStates();
+
+  /// Shares the model's prepared block, or allocates it and runs the
+  /// prepare kernels into it.
+  cvc_status prepare();
 
   /// Lays out the buffers and the arena for `newBatch`.
   cvc_status bind(int64_t newBatch);
@@ -107,6 +137,63 @@ cvc_status cvc_session_s::initStates() {
     else
       std::memcpy(buffer, plan->weights + state.init_offset, state.size * sizeof(float));
   }
+  return nullptr;
+}
+
+/// Drops the resident pages of the weights that prepare kernel `k` was the
+/// last to read, when only prepare kernels read them: nothing reads those
+/// bytes again unless another session is created. Released kernel by
+/// kernel, so that a layer's filters and its transformed weights are not
+/// all resident at once. The blob is read-only data of model.so's file
+/// mapping: its pages are clean, and a later read faults them back in.
+static void releasePreparedInputs(const cvc_plan &plan, int k) {
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0)
+    return;
+  for (int t = 0; t < plan.tensor_count; ++t) {
+    const cvc_plan_tensor &tensor = plan.tensors[t];
+    if (tensor.kind != CVC_TENSOR_WEIGHT || tensor.alias >= 0 ||
+        tensor.first_use < plan.prepare.first_kernel || tensor.last_use != k)
+      continue;
+    auto begin = reinterpret_cast<uintptr_t>(plan.weights + tensor.offset);
+    uintptr_t end = begin + static_cast<uintptr_t>(elementCount(tensor, 1)) * sizeof(float);
+    uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
+    if (first < last)
+      madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+  }
+}
+
+cvc_status cvc_session_s::prepare() {
+  if (plan->prepare.kernel_count == 0)
+    return nullptr;
+  std::lock_guard<std::mutex> lock(sharedPrepared.mutex);
+  if ((preparedBlock = sharedPrepared.block.lock())) {
+    prepared = preparedBlock.get();
+    return nullptr;
+  }
+  size_t bytes = std::max<size_t>(plan->prepared_size, kAlignment);
+  bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  prepared = std::aligned_alloc(kAlignment, bytes);
+  if (!prepared)
+    return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) +
+                                             " bytes for the weights computed at load time");
+  preparedBlock = std::shared_ptr<void>(prepared, std::free);
+#ifdef MADV_HUGEPAGE
+  // Hundreds of MB written once: 2 MB pages fault 512 times less often.
+  long page = sysconf(_SC_PAGESIZE);
+  if (page > 0) {
+    auto begin = reinterpret_cast<uintptr_t>(prepared);
+    uintptr_t first = (begin + page - 1) / page * page, last = (begin + bytes) / page * page;
+    if (first < last)
+      madvise(reinterpret_cast<void *>(first), last - first, MADV_HUGEPAGE);
+  }
+#endif
+  if (cvc_status s = run(plan->prepare, nullptr, 0, nullptr, 0)) {
+    preparedBlock.reset();
+    prepared = nullptr;
+    return s;
+  }
+  sharedPrepared.block = preparedBlock;
   return nullptr;
 }
 
@@ -232,6 +319,8 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
       storage[t] = static_cast<char *>(arena) + offsets[t];
     else if (tensor.kind == CVC_TENSOR_STATE)
       storage[t] = states[tensor.offset];
+    else if (tensor.kind == CVC_TENSOR_PREPARED && tensor.alias < 0)
+      storage[t] = static_cast<char *>(prepared) + tensor.offset;
   }
   for (size_t i = 0; i < inputCount; ++i)
     storage[entry.inputs[i]] = inputs[i].data;
@@ -271,8 +360,13 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
     int rc = kernel.fn(args);
     if (profiling)
       seconds[k] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (rc == 0 && &entry == &plan->prepare)
+      releasePreparedInputs(*plan, k);
     if (rc != 0)
-      return makeStatus(CVC_INTERNAL, std::string("kernel ") + kernel.name + " (" + kernel.ops +
+      return makeStatus(CVC_INTERNAL, std::string(&entry == &plan->prepare
+                                                      ? "creating the session: load-time "
+                                                      : "") +
+                                          "kernel " + kernel.name + " (" + kernel.ops +
                                           ") failed with Halide error " + std::to_string(rc) +
                                           (halideMessage.empty() ? "" : ": " + halideMessage));
   }
@@ -432,13 +526,22 @@ cvc_status cvc_session_create(const cvc_model *model, const cvc_session_options 
   if (!session)
     return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate a session");
   session->plan = model->plan;
-  if (cvc_status status = session->initStates()) {
+  // Halide's thread pool is per library: the last session's setting wins.
+  // Set first: the prepare kernels run on it.
+  halide_set_num_threads(threads > 0 ? threads
+                                     : static_cast<int>(std::thread::hardware_concurrency()));
+  cvc_status status = nullptr;
+  try {
+    status = session->initStates();
+    if (!status)
+      status = session->prepare();
+  } catch (const std::bad_alloc &) {
+    status = makeStatus(CVC_OUT_OF_MEMORY, "out of memory while creating the session");
+  }
+  if (status) {
     delete session;
     return status;
   }
-  // Halide's thread pool is per library: the last session's setting wins.
-  halide_set_num_threads(threads > 0 ? threads
-                                     : static_cast<int>(std::thread::hardware_concurrency()));
   *out_session = session;
   return nullptr;
 }

@@ -6,6 +6,12 @@ padding 0 and 1, bias + relu, a residual add, batch 1 and 2, and two
 realistic layers (VGG's 56x56x256 and ResNet's 14x14x256). Each model must
 actually compile to Winograd kernels (counted in `cvc --summary`).
 
+The transformed weights are 4x the 3x3 filters; they are computed when a
+session is created, so model.so must hold the filters, not the transform:
+its size may exceed the model's parameter bytes by the code only
+(CODE_BYTES), and the direct convolution's model.so by little
+(WINOGRAD_CODE_BYTES), whatever the layer's size.
+
 Tolerance: 1e-4 abs + 1e-3 rel per element and 1e-4 relative L2 (the
 transform adds a few 1e-6 of relative error per layer; the direct
 convolution's own error is about 1e-7)."""
@@ -20,6 +26,9 @@ import torch.nn.functional as F
 import cvclib
 
 TOL = dict(atol=1e-4, rtol=1e-3, rel_l2=1e-4)
+# Generated kernels, the Halide runtime and cvc's runtime: 0.2-0.3 MB here.
+CODE_BYTES = 4 << 20
+WINOGRAD_CODE_BYTES = 1 << 20
 
 
 class ConvRelu(nn.Module):
@@ -73,6 +82,14 @@ def check(name, model, shape, batches, expected_kernels):
         direct = os.path.join(work, "direct.so")
         cvclib.compile_model(onnx_path, winograd)
         cvclib.compile_model(onnx_path, direct, "--disable-pass=cv-winograd")
+        weight_bytes = 4 * sum(p.numel() for p in model.parameters())
+        size, direct_size = os.path.getsize(winograd), os.path.getsize(direct)
+        print(f"{name}: model.so {size} bytes with Winograd, {direct_size} direct, "
+              f"{weight_bytes} bytes of parameters")
+        if size > weight_bytes + CODE_BYTES or size > direct_size + WINOGRAD_CODE_BYTES:
+            raise cvclib.Failure(f"{name}: model.so is {size} bytes for {weight_bytes} bytes of "
+                                 f"parameters ({direct_size} without Winograd): are transformed "
+                                 f"weights stored in it?")
         for sub in "wd":
             os.makedirs(os.path.join(work, sub))
         for batch in batches:

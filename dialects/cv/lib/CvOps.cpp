@@ -350,6 +350,24 @@ LogicalResult WinogradConv2DOp::verify() {
   return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
 }
 
+LogicalResult WinogradWeightsOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                  Adaptor adaptor,
+                                                  SmallVectorImpl<Type> &inferred) {
+  auto weight = rankedOrNull(adaptor.getWeight().getType());
+  if (!weight || weight.getRank() != 5 || !weight.hasStaticShape() || weight.getDimSize(2) != 3 ||
+      weight.getDimSize(3) != 3)
+    return emitOptionalError(loc, "expects static blocked 3x3 filters [M/b, C, 3, 3, b], got ",
+                             weight ? shapeString(weight.getShape()) : std::string("unranked"));
+  int64_t tile = adaptor.getTile();
+  if (tile < kMinWinogradTile || tile > kMaxWinogradTile)
+    return emitOptionalError(loc, "'tile' must be in [", kMinWinogradTile, ", ",
+                             kMaxWinogradTile, "], got ", tile);
+  inferred.push_back(RankedTensorType::get({(tile + 2) * (tile + 2), weight.getDimSize(0),
+                                            weight.getDimSize(1), weight.getDimSize(4)},
+                                           weight.getElementType()));
+  return success();
+}
+
 //===----------------------------------------------------------------------===//
 // Layer epilogues
 //===----------------------------------------------------------------------===//

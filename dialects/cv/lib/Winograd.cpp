@@ -102,22 +102,4 @@ WinogradTransform winogradTransform(int64_t tile) {
   return t;
 }
 
-void winogradWeightTile(const WinogradTransform &t, const double *g, double *u) {
-  int n = t.size;
-  double gg[kMaxWinogradTile + 2][3];
-  for (int i = 0; i < n; ++i)
-    for (int l = 0; l < 3; ++l) {
-      gg[i][l] = 0.0;
-      for (int k = 0; k < 3; ++k)
-        gg[i][l] += t.g[i * 3 + k] * g[k * 3 + l];
-    }
-  for (int i = 0; i < n; ++i)
-    for (int j = 0; j < n; ++j) {
-      double sum = 0.0;
-      for (int l = 0; l < 3; ++l)
-        sum += gg[i][l] * t.g[j * 3 + l];
-      u[i * n + j] = sum;
-    }
-}
-
 } // namespace cvc::cv

@@ -11,6 +11,12 @@
  * order of `args`. Tensors are row-major; dims[0] == -1 marks the dynamic
  * batch, bound at each run from the inputs.
  *
+ * Values that depend only on the weights but would be larger than them in
+ * model.so (a Winograd weight transform) are computed by the `prepare`
+ * kernels when a session is created, into PREPARED tensors: a block in
+ * memory that the model's sessions share (the runtime computes it for the
+ * first and frees it with the last).
+ *
  *===----------------------------------------------------------------------===*/
 #ifndef CVC_PLAN_H
 #define CVC_PLAN_H
@@ -21,7 +27,7 @@
 extern "C" {
 #endif
 
-#define CVC_PLAN_VERSION 3
+#define CVC_PLAN_VERSION 4
 #define CVC_PLAN_MAX_RANK 8
 
 typedef enum cvc_plan_tensor_kind {
@@ -30,6 +36,8 @@ typedef enum cvc_plan_tensor_kind {
   CVC_TENSOR_WEIGHT = 2,     /**< lives in the weight blob at `offset` */
   CVC_TENSOR_ACTIVATION = 3, /**< lives in the session arena */
   CVC_TENSOR_STATE = 4,      /**< a session state's buffer (`offset` is its index) */
+  CVC_TENSOR_PREPARED = 5,   /**< computed by the `prepare` kernels when a session is
+                                  created, at byte `offset` of its prepared block */
 } cvc_plan_tensor_kind;
 
 typedef struct cvc_plan_tensor {
@@ -37,10 +45,13 @@ typedef struct cvc_plan_tensor {
   int32_t kind;      /**< cvc_plan_tensor_kind */
   int32_t rank;
   int64_t dims[CVC_PLAN_MAX_RANK];
-  /** Weights: byte offset in the blob. States: index of the state. */
+  /** Weights: byte offset in the blob. States: index of the state.
+   *  Prepared: byte offset in the prepared block. */
   uint64_t offset;
   /** Activations: first and last kernel index touching it (liveness),
-   *  counting the uses of every tensor that aliases it. */
+   *  counting the uses of every tensor that aliases it. Set for weights
+   *  too: one first used at or after `prepare.first_kernel` is read only
+   *  by the prepare kernels. */
   int32_t first_use, last_use;
   /** Index of the tensor whose storage this one shares (a reshape is a
    *  view, never a copy), or -1. Aliases never chain: `alias` names a root. */
@@ -109,6 +120,13 @@ typedef struct cvc_plan {
   const unsigned char *weights;
   uint64_t weights_size;
   uint64_t macs_per_image; /**< of "main" */
+  /** Run when a session is created, after its states are set, unless
+   *  another session of the model already holds their results: kernels
+   *  that read only weights and write PREPARED tensors. Its range of
+   *  `kernels` follows every entry's; it has no inputs or outputs and is
+   *  not in `entries` (hosts cannot call it). */
+  cvc_plan_entry prepare;
+  uint64_t prepared_size; /**< bytes of the prepared block */
 } cvc_plan;
 
 /** Defined by the compiler-generated source of each model.so. Internal

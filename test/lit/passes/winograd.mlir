@@ -2,16 +2,22 @@
 // RUN: cvc-opt --split-input-file --cv-winograd="tile=2 min-size=2" %s | FileCheck %s --check-prefix=TILE2
 
 // A padded 3x3 convolution with bias, residual and relu: the weights
-// [M/b, C, 3, 3, b] become [36, M/b, C, b] (F(4x4, 3x3)), and the epilogue
-// and padding stay (tile = 4, the default, is not printed). With tile=2
-// the transform is [16, M/b, C, b].
+// [M/b, C, 3, 3, b] stay a constant of that size, and cv.winograd_weights
+// turns them into [36, M/b, C, b] (F(4x4, 3x3)) for the convolution; no
+// transformed constant is made (model.so keeps the 3x3 filters, and the
+// transform runs when a session is created). The epilogue and padding stay
+// (tile = 4, the default, is not printed). With tile=2 the transform is
+// [16, M/b, C, b].
 // CHECK-LABEL: func @eligible
 // TILE2-LABEL: func @eligible
 func.func @eligible(%x: tensor<?x2x9x9x4xf32>, %r: tensor<?x1x9x9x4xf32>) -> tensor<?x1x9x9x4xf32> {
-  // CHECK: %[[U:.*]] = cv.constant dense_resource<conv.winograd{{.*}}> : tensor<36x1x8x4xf32>
+  // CHECK: %[[W:.*]] = cv.constant dense<5.000000e-01> : tensor<1x8x3x3x4xf32>
+  // CHECK-NOT: cv.constant {{.*}}tensor<36x1x8x4xf32>
+  // CHECK: %[[U:.*]] = cv.winograd_weights %[[W]] : (tensor<1x8x3x3x4xf32>) -> tensor<36x1x8x4xf32>
   // CHECK: %[[Y:.*]] = cv.conv2d_winograd %{{.*}}, %[[U]], %{{.*}} residual %{{.*}} {activation = #cv<activation relu>, pads = array<i64: 1, 1, 1, 1>} : (tensor<?x2x9x9x4xf32>, tensor<36x1x8x4xf32>, tensor<4xf32>, tensor<?x1x9x9x4xf32>) -> tensor<?x1x9x9x4xf32>
   // CHECK-NOT: cv.conv2d_blocked
   // CHECK: return %[[Y]]
+  // TILE2: cv.winograd_weights %{{.*}} {tile = 2 : i64} : (tensor<1x8x3x3x4xf32>) -> tensor<16x1x8x4xf32>
   // TILE2: cv.conv2d_winograd {{.*}} {activation = #cv<activation relu>, pads = array<i64: 1, 1, 1, 1>, tile = 2 : i64} : (tensor<?x2x9x9x4xf32>, tensor<16x1x8x4xf32>
   %w = cv.constant dense<0.5> : tensor<1x8x3x3x4xf32>
   %b = cv.constant dense<0.25> : tensor<4xf32>
@@ -21,19 +27,18 @@ func.func @eligible(%x: tensor<?x2x9x9x4xf32>, %r: tensor<?x1x9x9x4xf32>) -> ten
 
 // -----
 
-// The weight transform, exactly: a filter that is 1 at the centre tap only
-// gives U = G[:, 1] G[:, 1]ᵀ. With the points 0, 1, -1, 1/2, -2 and the
-// rows of Bᵀ scaled to a smallest entry of 1, G[:, 1] is
-// [0, 1/6, -1/6, 8/15, -1/15, 0]; U's first row is zero and U[1][1] is
-// 1/36 (0x3CE38E39 as float, bytes 39 8E E3 3C) after the blob's
-// alignment word.
-// CHECK-LABEL: func @centre_tap
-func.func @centre_tap(%x: tensor<1x1x8x8x1xf32>) -> tensor<1x1x8x8x1xf32> {
-  // CHECK: cv.conv2d_winograd {{.*}} : (tensor<1x1x8x8x1xf32>, tensor<36x1x1x1xf32>) -> tensor<1x1x8x8x1xf32>
-  // CHECK: conv.winograd{{.*}}: "0x4000000000000000000000000000000000000000000000000000000000000000398EE33C
-  %w = cv.constant dense<[[[[[0.0], [0.0], [0.0]], [[0.0], [1.0], [0.0]], [[0.0], [0.0], [0.0]]]]]> : tensor<1x1x3x3x1xf32>
-  %y = cv.conv2d_blocked %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x8x8x1xf32>, tensor<1x1x3x3x1xf32>) -> tensor<1x1x8x8x1xf32>
-  return %y : tensor<1x1x8x8x1xf32>
+// Weights in a resource blob (as the frontends make them, here elided) are
+// not read by the pass: the filters stay where they are, and only the
+// transform op is added.
+// CHECK-LABEL: func @resource_weights
+func.func @resource_weights(%x: tensor<1x1x8x8x16xf32>) -> tensor<1x1x8x8x16xf32> {
+  // CHECK: %[[W:.*]] = cv.constant dense_resource<__elided__> : tensor<1x16x3x3x16xf32>
+  // CHECK-NEXT: %[[U:.*]] = cv.winograd_weights %[[W]] : (tensor<1x16x3x3x16xf32>) -> tensor<36x1x16x16xf32>
+  // CHECK-NEXT: cv.conv2d_winograd %{{.*}}, %[[U]] {pads
+  // CHECK-NOT: dense_resource<{{.*}}winograd
+  %w = cv.constant dense_resource<__elided__> : tensor<1x16x3x3x16xf32>
+  %y = cv.conv2d_blocked %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<1x1x8x8x16xf32>, tensor<1x16x3x3x16xf32>) -> tensor<1x1x8x8x16xf32>
+  return %y : tensor<1x1x8x8x16xf32>
 }
 
 // -----

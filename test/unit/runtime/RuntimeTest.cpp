@@ -3,7 +3,10 @@
 // Compiles the bundled LeNet-5 once, then checks through dlopen what the ABI
 // promises: shape checking with named tensors, a dynamic batch, concurrent
 // runs on one session, several copies of a model in one process, and that
-// only cvc_* symbols are exported.
+// only cvc_* symbols are exported. A small Winograd model checks the
+// kernels run at load time: their result at run time, their memory shared
+// by a model's sessions, and a failure to prepare reported by
+// cvc_session_create.
 //
 //===----------------------------------------------------------------------===//
 #include "ModelLibrary.h"
@@ -11,11 +14,16 @@
 #include <gtest/gtest.h>
 
 #include <dlfcn.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <random>
 #include <thread>
 #include <vector>
@@ -37,6 +45,16 @@ fs::path workDir() {
   }();
   return dir;
 }
+
+/// Removes the compiled models when the tests end.
+class WorkDirCleanup : public ::testing::Environment {
+public:
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(workDir(), ec);
+  }
+};
+const auto *cleanup = ::testing::AddGlobalTestEnvironment(new WorkDirCleanup);
 
 struct Model {
   ModelLibrary lib;
@@ -187,4 +205,132 @@ TEST(Runtime, ProfileHasOneEntryPerKernel) {
     macs += p.macs;
   }
   EXPECT_EQ(macs, 4 * m.lib.cvc_model_macs_per_image(m.model));
+}
+
+namespace {
+
+/// A 512-channel 3x3 convolution on 8x8 maps with every weight 0.5: it
+/// compiles to cv.conv2d_winograd, whose transformed weights (37.7 MB, 4x
+/// the filters) are computed when a session is created.
+fs::path winogradModel() {
+  static fs::path path = [] {
+    fs::path mlir = workDir() / "winograd.mlir", so = workDir() / "winograd.so";
+    std::ofstream(mlir)
+        << "func.func @main(%x: tensor<?x512x8x8xf32> {cv.name = \"x\"}) -> "
+           "(tensor<?x512x8x8xf32> {cv.name = \"y\"}) {\n"
+           "  %w = cv.constant dense<0.5> : tensor<512x512x3x3xf32>\n"
+           "  %y = cv.conv2d %x, %w {pads = array<i64: 1, 1, 1, 1>} : (tensor<?x512x8x8xf32>, "
+           "tensor<512x512x3x3xf32>) -> tensor<?x512x8x8xf32>\n"
+           "  return %y : tensor<?x512x8x8xf32>\n}\n";
+    std::string cmd = std::string(CVC_BIN_DIR) + "/cvc " + mlir.string() + " -o " + so.string();
+    if (std::system(cmd.c_str()) != 0)
+      ADD_FAILURE() << "cannot compile the Winograd test model: " << cmd;
+    return so;
+  }();
+  return path;
+}
+
+/// Virtual memory the process has mapped now, in bytes.
+uint64_t mappedBytes() {
+  std::ifstream statm("/proc/self/statm");
+  uint64_t pages = 0;
+  statm >> pages;
+  return pages * static_cast<uint64_t>(sysconf(_SC_PAGESIZE));
+}
+
+} // namespace
+
+/// Resident memory of the process now, in bytes.
+uint64_t residentBytes() {
+  std::ifstream status("/proc/self/status");
+  std::string line;
+  while (std::getline(status, line))
+    if (line.rfind("VmRSS:", 0) == 0)
+      return std::stoull(line.substr(6)) * 1024;
+  return 0;
+}
+
+/// Runs the Winograd model on ones and checks the result: each output sums
+/// 0.5 over 512 channels and the taps inside the map.
+void expectConvolutionOfOnes(ModelLibrary &lib, cvc_session *session) {
+  std::vector<float> ones(512 * 8 * 8, 1.0f), y(512 * 8 * 8, NAN);
+  cvc_tensor in{ones.data(), CVC_FLOAT32, 4, {1, 512, 8, 8}};
+  cvc_tensor out{y.data(), CVC_FLOAT32, 4, {1, 512, 8, 8}};
+  ASSERT_EQ(lib.take(lib.cvc_session_run(session, &in, 1, &out, 1)), "");
+  for (int c : {0, 511})
+    for (int i = 0; i < 8; ++i)
+      for (int j = 0; j < 8; ++j) {
+        int taps = (i == 0 || i == 7 ? 2 : 3) * (j == 0 || j == 7 ? 2 : 3);
+        EXPECT_NEAR(y[(c * 8 + i) * 8 + j], 256.0f * taps, 256.0f * taps * 1e-4)
+            << "channel " << c << " pixel " << i << "," << j;
+      }
+}
+
+TEST(Runtime, WeightsComputedAtLoadTimeGiveTheConvolution) {
+  Model m(winogradModel());
+  ASSERT_NE(m.session, nullptr);
+  m.lib.cvc_session_set_profiling(m.session, 1);
+  expectConvolutionOfOnes(m.lib, m.session);
+  // The run used the Winograd kernel; the transform did not run again.
+  bool winograd = false;
+  for (size_t k = 0; k < m.lib.cvc_session_kernel_count(m.session); ++k) {
+    cvc_kernel_profile p;
+    ASSERT_EQ(m.lib.take(m.lib.cvc_session_kernel_profile(m.session, k, &p)), "");
+    winograd |= std::string(p.ops) == "cv.conv2d_winograd" && p.seconds > 0;
+    if (std::string(p.ops) == "cv.winograd_weights")
+      EXPECT_EQ(p.seconds, 0.0) << "the weight transform ran with the model";
+  }
+  EXPECT_TRUE(winograd);
+}
+
+TEST(Runtime, SessionsShareTheWeightsComputedAtLoadTime) {
+  Model m(winogradModel());
+  ASSERT_NE(m.session, nullptr);
+  expectConvolutionOfOnes(m.lib, m.session);
+  // A second session reuses the first one's 37.7 MB of transformed weights.
+  uint64_t before = residentBytes();
+  cvc_session *second = nullptr;
+  ASSERT_EQ(m.lib.take(m.lib.cvc_session_create(m.model, nullptr, &second)), "");
+  uint64_t grown = residentBytes() - before;
+  EXPECT_LT(grown, 8u << 20) << "the second session computed its own transformed weights";
+  std::printf("second session: resident memory grew by %.2f MB\n", grown / 1e6);
+  // They outlive the session that computed them, and are computed again
+  // once no session holds them.
+  m.lib.cvc_session_free(m.session);
+  m.session = nullptr;
+  expectConvolutionOfOnes(m.lib, second);
+  m.lib.cvc_session_free(second);
+  ASSERT_EQ(m.lib.take(m.lib.cvc_session_create(m.model, nullptr, &m.session)), "");
+  expectConvolutionOfOnes(m.lib, m.session);
+}
+
+TEST(Runtime, FailingToPrepareWeightsIsAnErrorOfSessionCreate) {
+  // Run again as a fresh process (a heap that held a session of this model
+  // could serve the allocation without new address space), limited to 16 MB
+  // more address space than it has mapped: the 37.7 MB of transformed
+  // weights cannot be allocated.
+  if (const char *model = std::getenv("CVC_TEST_PREPARE_OOM_MODEL")) {
+    ModelLibrary lib;
+    std::string error;
+    const cvc_model *m = nullptr;
+    if (!lib.open(model, error) || lib.cvc_model_get(&m))
+      _exit(2);
+    uint64_t limit = mappedBytes() + (16u << 20);
+    rlimit rl{limit, limit};
+    if (setrlimit(RLIMIT_AS, &rl) != 0)
+      _exit(3);
+    cvc_session *session = nullptr;
+    cvc_status s = lib.cvc_session_create(m, nullptr, &session);
+    bool clean = s && lib.cvc_status_code_of(s) == CVC_OUT_OF_MEMORY && session == nullptr &&
+                 std::strstr(lib.cvc_status_message(s), "computed at load time");
+    std::fprintf(stderr, "cvc_session_create: %s\n",
+                 s ? lib.cvc_status_message(s) : "succeeded");
+    _exit(clean ? 0 : 1);
+  }
+  std::string self = fs::read_symlink("/proc/self/exe").string();
+  std::string cmd = "CVC_TEST_PREPARE_OOM_MODEL=" + winogradModel().string() + " " + self +
+                    " --gtest_filter=Runtime.FailingToPrepareWeightsIsAnErrorOfSessionCreate";
+  int status = std::system(cmd.c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << "the session create crashed";
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "expected an out-of-memory status naming the weights";
 }

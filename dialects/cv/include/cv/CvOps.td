@@ -209,7 +209,7 @@ def Cv_WinogradConv2DOp : Cv_LayerOp<"conv2d_winograd"> {
 
     `input` is `[N, C/b, H, W, b]`; `weight` is the transformed weight
     U = G g Gᵀ laid out `[(m+2)², M/b, C, b]`, i.e. U[ξ, o / b, c, o % b] for
-    output channel o (computed at compile time by `--cv-winograd`); the
+    output channel o (a `cv.winograd_weights` of the 3x3 filters); the
     optional `bias` is `[M]`; the result is `[N, M/b, H + top + bottom - 2,
     W + left + right - 2, b]`. `pads` and the epilogue (bias, residual,
     activation) are those of `cv.conv2d_blocked`.
@@ -223,6 +223,29 @@ def Cv_WinogradConv2DOp : Cv_LayerOp<"conv2d_winograd"> {
       Cv_EpilogueArgs,
       (ins DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
       DefaultValuedAttr<I64Attr, "4">:$tile));
+}
+
+def Cv_WinogradWeightsOp : Cv_Op<"winograd_weights", [Pure, InferTypeOpAdaptor]> {
+  let summary = "The weight transform U = G g Gᵀ of cv.conv2d_winograd.";
+  let description = [{
+    Turns blocked 3x3 filters `[M/b, C, 3, 3, b]` (the weight of a
+    `cv.conv2d_blocked`) into the `[(m+2)², M/b, C, b]` layout that
+    `cv.conv2d_winograd` with tile m reads: U[ξ, o / b, c, o % b] =
+    (G g_{o,c} Gᵀ)[ξ], with G that of `cvc::cv::winogradTransform(m)`.
+
+    The op deliberately has no folder: its result is (m+2)²/9 times larger
+    than its operand (4x for m = 4), so it is not stored in model.so. When
+    its operand is a constant the planner makes it a load-time kernel, run
+    when a session is created, into memory the model's sessions share (see
+    ModelPlan.cpp).
+
+    ```mlir
+    %u = cv.winograd_weights %w {tile = 4 : i64} : (tensor<4x64x3x3x16xf32>) -> tensor<36x4x64x16xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$weight, DefaultValuedAttr<I64Attr, "4">:$tile);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$weight attr-dict `:` functional-type(operands, results)";
 }
 
 //===----------------------------------------------------------------------===//

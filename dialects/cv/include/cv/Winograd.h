@@ -4,9 +4,10 @@
 // m + 2 multiplications: y = Aᵀ [(G g) ⊙ (Bᵀ d)]. In two dimensions,
 // Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A. The matrices follow from evaluating and
 // interpolating polynomials at m + 1 finite points and infinity; they are
-// built here in double, once, so that the weight transform (done by
-// --cv-winograd at compile time) and the input and output transforms (the
-// Halide lowering of cv.conv2d_winograd) agree by construction.
+// built here in double, once, so that the weight transform (the Halide
+// lowering of cv.winograd_weights, run when a session is created) and the
+// input and output transforms (that of cv.conv2d_winograd) agree by
+// construction.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CV_WINOGRAD_H
@@ -36,10 +37,6 @@ struct WinogradTransform {
 /// the common 0, ±1, ±2 (relative L2 about 1.7e-6 against 2.1e-6 on
 /// 256-channel random tiles).
 WinogradTransform winogradTransform(int64_t tile);
-
-/// U = G g Gᵀ for one 3x3 filter `g` (row-major), in double; `u` gets
-/// (m + 2)² values, row-major.
-void winogradWeightTile(const WinogradTransform &t, const double *g, double *u);
 
 } // namespace cvc::cv
 

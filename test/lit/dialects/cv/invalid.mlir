@@ -189,6 +189,33 @@ func.func @winograd_tile(%x: tensor<1x1x8x8x4xf32>, %u: tensor<81x1x4x4xf32>) ->
 
 // -----
 
+func.func @winograd_weights_window(%w: tensor<1x4x5x5x4xf32>) -> tensor<36x1x4x4xf32> {
+  // expected-error@+2 {{expects static blocked 3x3 filters [M/b, C, 3, 3, b], got [1,4,5,5,4]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %u = cv.winograd_weights %w : (tensor<1x4x5x5x4xf32>) -> tensor<36x1x4x4xf32>
+  return %u : tensor<36x1x4x4xf32>
+}
+
+// -----
+
+func.func @winograd_weights_tile(%w: tensor<1x4x3x3x4xf32>) -> tensor<81x1x4x4xf32> {
+  // expected-error@+2 {{'tile' must be in [2, 6], got 7}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %u = cv.winograd_weights %w {tile = 7 : i64} : (tensor<1x4x3x3x4xf32>) -> tensor<81x1x4x4xf32>
+  return %u : tensor<81x1x4x4xf32>
+}
+
+// -----
+
+func.func @winograd_weights_result(%w: tensor<1x4x3x3x4xf32>) -> tensor<36x4x1x4xf32> {
+  // expected-error@+2 {{failed to infer returned types}}
+  // expected-error@+1 {{'cv.winograd_weights' op inferred type(s) 'tensor<36x1x4x4xf32>' are incompatible with return type(s) of operation 'tensor<36x4x1x4xf32>'}}
+  %u = cv.winograd_weights %w : (tensor<1x4x3x3x4xf32>) -> tensor<36x4x1x4xf32>
+  return %u : tensor<36x4x1x4xf32>
+}
+
+// -----
+
 func.func @blocked_conv_nchw_channels(%x: tensor<1x3x8x8xf32>, %w: tensor<2x4x3x3x16xf32>) -> tensor<1x2x6x6x16xf32> {
   // expected-error@+2 {{weight [2,4,3,3,16] does not match the NCHW input [1,3,8,8]}}
   // expected-error@+1 {{failed to infer returned types}}

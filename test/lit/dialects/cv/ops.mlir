@@ -73,6 +73,15 @@ func.func @dropout(%x: tensor<?x4096xf32>) -> tensor<?x4096xf32> {
   return %y : tensor<?x4096xf32>
 }
 
+// CHECK-LABEL: func @winograd_weights
+func.func @winograd_weights(%w: tensor<2x32x3x3x16xf32>) -> (tensor<36x2x32x16xf32>, tensor<16x2x32x16xf32>) {
+  // CHECK: cv.winograd_weights %{{.*}} : (tensor<2x32x3x3x16xf32>) -> tensor<36x2x32x16xf32>
+  // CHECK: cv.winograd_weights %{{.*}} {tile = 2 : i64} : (tensor<2x32x3x3x16xf32>) -> tensor<16x2x32x16xf32>
+  %u = cv.winograd_weights %w : (tensor<2x32x3x3x16xf32>) -> tensor<36x2x32x16xf32>
+  %u2 = cv.winograd_weights %w {tile = 2 : i64} : (tensor<2x32x3x3x16xf32>) -> tensor<16x2x32x16xf32>
+  return %u, %u2 : tensor<36x2x32x16xf32>, tensor<16x2x32x16xf32>
+}
+
 // CHECK-LABEL: func @winograd
 func.func @winograd(%x: tensor<?x2x7x9x16xf32>, %u: tensor<36x1x32x16xf32>, %b: tensor<16xf32>) -> tensor<?x1x5x9x16xf32> {
   // CHECK: cv.conv2d_winograd %{{.*}}, %{{.*}}, %{{.*}} {pads = array<i64: 0, 1, 0, 1>} : (tensor<?x2x7x9x16xf32>, tensor<36x1x32x16xf32>, tensor<16xf32>) -> tensor<?x1x5x9x16xf32>

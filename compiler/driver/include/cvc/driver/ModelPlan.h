@@ -22,21 +22,20 @@
 namespace cvc::driver {
 
 /// Mirrors cvc_plan_tensor_kind.
-enum class TensorKind { Input = 0, Output = 1, Weight = 2, Activation = 3, State = 4 };
+enum class TensorKind { Input = 0, Output = 1, Weight = 2, Activation = 3, State = 4, Prepared = 5 };
 
 struct PlannedTensor {
   std::string name;
   TensorKind kind = TensorKind::Activation;
   std::vector<int64_t> dims; ///< -1 for the dynamic batch
-  uint64_t offset = 0;       ///< weights: byte offset in the blob; states: the state's index
+  /// weights: byte offset in the blob; states: the state's index; prepared:
+  /// byte offset in the prepared block (shared by a model's sessions)
+  uint64_t offset = 0;
   int firstUse = -1, lastUse = -1;
   int alias = -1;            ///< root tensor whose storage this one views
   int64_t viewOffset = 0;    ///< views: first element's offset in the root
   std::vector<int64_t> viewStrides; ///< strided views: element strides; empty = dense
   llvm::ArrayRef<char> data; ///< weights: bytes (owned by the module or `ownedData`)
-  /// weights: the model parameters the values stand for, when they are a
-  /// re-encoding of more values (a Winograd transform); -1: one per element
-  int64_t parameters = -1;
   std::vector<char> ownedData;
 };
 
@@ -89,6 +88,12 @@ struct ModelPlan {
   std::vector<CompiledFunction> functions;
   /// "main" first; when training "train_step", and "features" when only the head trains
   std::vector<PlannedEntry> entries;
+  /// The load-time kernels, run once per session when it is created: ops
+  /// that read only weights (a Winograd weight transform), whose results
+  /// (Prepared tensors) would be larger than their inputs if stored in
+  /// model.so. Their range of `kernels` comes after every entry's.
+  PlannedEntry prepare;
+  uint64_t preparedSize = 0; ///< bytes of the prepared block
   std::vector<PlannedState> states;
   std::vector<PlannedSlice> slices;
   uint64_t weightsSize = 0;
@@ -97,7 +102,8 @@ struct ModelPlan {
 
 /// Lowers every op of @main (and @train_step, when the module trains) to a
 /// kernel (sharing identical ones), lays out the weight blob and the states,
-/// and computes liveness. Errors are emitted at the offending op.
+/// moves ops that read only weights to the load-time kernels, and computes
+/// liveness. Errors are emitted at the offending op.
 mlir::FailureOr<std::unique_ptr<ModelPlan>> planModel(mlir::ModuleOp module,
                                                       const Halide::Target &target,
                                                       llvm::StringRef modelName);

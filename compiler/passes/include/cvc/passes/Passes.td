@@ -209,13 +209,16 @@ def CvWinograd : Pass<"cv-winograd", "mlir::func::FuncOp"> {
     Every `cv.conv2d_blocked` with a constant 3x3 weight, stride 1,
     dilation 1, any padding, no fused max pool, and an output of at least
     `min-size` pixels per axis becomes a `cv.conv2d_winograd` with output
-    tile `tile` (m): its weights are transformed to U = G g Gᵀ, laid out
-    [(m+2)², M/b, C, b], at compile time (in double). Bias, residual and
-    activation stay fused. Other convolutions are left alone.
+    tile `tile` (m), reading U = G g Gᵀ, laid out [(m+2)², M/b, C, b], from a
+    `cv.winograd_weights` of the 3x3 filters. U is not folded into a
+    constant: it is (m+2)²/9 times the filters' size, so model.so stores the
+    filters and the transform runs once, when a session is created. Bias,
+    residual and activation stay fused. Other convolutions are left alone.
 
     ```mlir
     %y = cv.conv2d_blocked %x, %w, %b {pads = array<i64: 1, 1, 1, 1>}
         : (tensor<?x4x56x56x16xf32>, tensor<4x64x3x3x16xf32>, tensor<64xf32>) -> ...   // becomes
+    %u = cv.winograd_weights %w {tile = 4 : i64} : (tensor<4x64x3x3x16xf32>) -> tensor<36x4x64x16xf32>
     %y = cv.conv2d_winograd %x, %u, %b {pads = array<i64: 1, 1, 1, 1>, tile = 4 : i64}
         : (tensor<?x4x56x56x16xf32>, tensor<36x4x64x16xf32>, tensor<64xf32>) -> ...
     ```
