@@ -386,7 +386,7 @@ def main():
                    help="comma-separated, of: " + ", ".join(common.MODELS))
     p.add_argument("--batches", default="1,16")
     p.add_argument("--threads", default="1,all", help="comma-separated counts; all = every core")
-    p.add_argument("--iterations", type=int, default=100, help="most timed runs per measurement")
+    p.add_argument("--iterations", type=int, default=1000, help="most timed runs per measurement")
     p.add_argument("--min-iterations", type=int, default=5)
     p.add_argument("--seconds", type=float, default=1.0,
                    help="stop timing after this long once --min-iterations are done")
