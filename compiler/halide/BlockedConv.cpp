@@ -14,11 +14,6 @@
 #include "Tensor.h"
 
 using namespace mlir;
-using Halide::Expr;
-using Halide::Func;
-using Halide::RDom;
-using Halide::TailStrategy;
-using Halide::Var;
 
 namespace cvc::halide {
 namespace {

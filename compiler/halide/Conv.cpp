@@ -15,11 +15,6 @@
 #include "cv/CvOps.h"
 
 using namespace mlir;
-using Halide::Expr;
-using Halide::Func;
-using Halide::RDom;
-using Halide::TailStrategy;
-using Halide::Var;
 
 namespace cvc::halide {
 namespace {

@@ -6,9 +6,6 @@
 #include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
-using Halide::Expr;
-using Halide::Func;
-using Halide::Var;
 
 namespace cvc::halide {
 namespace {

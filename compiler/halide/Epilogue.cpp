@@ -3,8 +3,6 @@
 #include "Tensor.h"
 #include "VectorMath.h"
 
-using Halide::Expr;
-
 namespace cvc::halide {
 
 Expr applyActivation(cv::Activation kind, llvm::ArrayRef<float> args, Expr x) {

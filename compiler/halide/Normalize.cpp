@@ -3,10 +3,6 @@
 #include "Tensor.h"
 
 using namespace mlir;
-using Halide::Expr;
-using Halide::Func;
-using Halide::RDom;
-using Halide::Var;
 
 namespace cvc::halide {
 

@@ -8,9 +8,6 @@
 #include "Tensor.h"
 
 using namespace mlir;
-using Halide::Expr;
-using Halide::Func;
-using Halide::Var;
 
 namespace cvc::halide {
 FailureOr<Kernel> lowerTranspose(cv::TransposeOp op, const Halide::Target &target) {

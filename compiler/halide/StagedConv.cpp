@@ -33,11 +33,6 @@
 #include <numeric>
 
 using namespace mlir;
-using Halide::Expr;
-using Halide::Func;
-using Halide::RDom;
-using Halide::TailStrategy;
-using Halide::Var;
 
 namespace cvc::halide {
 namespace {

@@ -15,6 +15,13 @@
 
 namespace cvc::halide {
 
+// The vocabulary of every lowering file, which all live in this namespace.
+using Halide::Expr;
+using Halide::Func;
+using Halide::RDom;
+using Halide::TailStrategy;
+using Halide::Var;
+
 /// Shape of a tensor in Halide order (innermost first); -1 for the batch.
 std::vector<int64_t> halideShape(mlir::Value v);
 

@@ -31,11 +31,6 @@
 #include "cv/Winograd.h"
 
 using namespace mlir;
-using Halide::Expr;
-using Halide::Func;
-using Halide::RDom;
-using Halide::TailStrategy;
-using Halide::Var;
 
 namespace cvc::halide {
 namespace {
