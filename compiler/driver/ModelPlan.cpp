@@ -115,6 +115,11 @@ namespace {
 /// The states a training module declares (`cv.states`), by name.
 using StateIndex = llvm::StringMap<int>;
 
+/// Weights and values computed from weights alone: the same on every run.
+bool holdsConstantData(TensorKind kind) {
+  return kind == TensorKind::Weight || kind == TensorKind::Prepared;
+}
+
 /// Plans one entry point into `plan`, after the entries already there.
 /// Kernels with a signature already compiled share its function.
 LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target &target,
@@ -237,8 +242,7 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
   /// A tensor for `v` viewing `root`'s storage.
   auto addView = [&](Value v, int root, int64_t offset, std::vector<int64_t> strides) {
     TensorKind rootKind = plan.tensors[root].kind;
-    bool constantData = rootKind == TensorKind::Weight || rootKind == TensorKind::Prepared;
-    int t = addTensor(v, constantData ? rootKind : TensorKind::Activation,
+    int t = addTensor(v, holdsConstantData(rootKind) ? rootKind : TensorKind::Activation,
                       "t" + std::to_string(plan.tensors.size()));
     PlannedTensor &tensor = plan.tensors[t];
     tensor.alias = root;
@@ -278,8 +282,7 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
     auto it = tensorOf.find(v);
     if (it == tensorOf.end())
       return false;
-    TensorKind kind = plan.tensors[rootOf(it->second)].kind;
-    return kind == TensorKind::Weight || kind == TensorKind::Prepared;
+    return holdsConstantData(plan.tensors[rootOf(it->second)].kind);
   };
   /// An op whose every operand is a weight or computed from weights only.
   /// (Its result must be its own static tensor, not a range of an in-place

@@ -53,6 +53,24 @@ cvc_model_s generatedModel{&cvcgen_plan};
 
 thread_local std::string halideMessage;
 
+/// `bytes` rounded up to whole alignment units, at least one: a size that
+/// std::aligned_alloc accepts.
+size_t alignedSize(size_t bytes) {
+  bytes = std::max(bytes, kAlignment);
+  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+}
+
+/// madvise(`advice`) over the whole pages inside [begin, begin + bytes).
+void adviseWholePages(const void *begin, size_t bytes, int advice) {
+  long page = sysconf(_SC_PAGESIZE);
+  if (page <= 0)
+    return;
+  auto start = reinterpret_cast<uintptr_t>(begin);
+  uintptr_t first = (start + page - 1) / page * page, last = (start + bytes) / page * page;
+  if (first < last)
+    madvise(reinterpret_cast<void *>(first), last - first, advice);
+}
+
 /// The prepared block of the model in this library (each model.so has its
 /// own runtime), shared by its sessions: computed when a session is created
 /// and none holds it, freed with the last session holding it.
@@ -125,8 +143,7 @@ struct cvc_session_s {
 cvc_status cvc_session_s::initStates() {
   for (int i = 0; i < plan->state_count; ++i) {
     const cvc_plan_state &state = plan->states[i];
-    size_t bytes = std::max<size_t>(state.size * sizeof(float), kAlignment);
-    bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+    size_t bytes = alignedSize(state.size * sizeof(float));
     auto *buffer = static_cast<float *>(std::aligned_alloc(kAlignment, bytes));
     if (!buffer)
       return makeStatus(CVC_OUT_OF_MEMORY, std::string("cannot allocate state '") + state.name +
@@ -147,19 +164,13 @@ cvc_status cvc_session_s::initStates() {
 /// all resident at once. The blob is read-only data of model.so's file
 /// mapping: its pages are clean, and a later read faults them back in.
 static void releasePreparedInputs(const cvc_plan &plan, int k) {
-  long page = sysconf(_SC_PAGESIZE);
-  if (page <= 0)
-    return;
   for (int t = 0; t < plan.tensor_count; ++t) {
     const cvc_plan_tensor &tensor = plan.tensors[t];
     if (tensor.kind != CVC_TENSOR_WEIGHT || tensor.alias >= 0 ||
         tensor.first_use < plan.prepare.first_kernel || tensor.last_use != k)
       continue;
-    auto begin = reinterpret_cast<uintptr_t>(plan.weights + tensor.offset);
-    uintptr_t end = begin + static_cast<uintptr_t>(elementCount(tensor, 1)) * sizeof(float);
-    uintptr_t first = (begin + page - 1) / page * page, last = end / page * page;
-    if (first < last)
-      madvise(reinterpret_cast<void *>(first), last - first, MADV_DONTNEED);
+    adviseWholePages(plan.weights + tensor.offset,
+                     static_cast<size_t>(elementCount(tensor, 1)) * sizeof(float), MADV_DONTNEED);
   }
 }
 
@@ -171,8 +182,7 @@ cvc_status cvc_session_s::prepare() {
     prepared = preparedBlock.get();
     return nullptr;
   }
-  size_t bytes = std::max<size_t>(plan->prepared_size, kAlignment);
-  bytes = (bytes + kAlignment - 1) / kAlignment * kAlignment;
+  size_t bytes = alignedSize(plan->prepared_size);
   prepared = std::aligned_alloc(kAlignment, bytes);
   if (!prepared)
     return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) +
@@ -180,13 +190,7 @@ cvc_status cvc_session_s::prepare() {
   preparedBlock = std::shared_ptr<void>(prepared, std::free);
 #ifdef MADV_HUGEPAGE
   // Hundreds of MB written once: 2 MB pages fault 512 times less often.
-  long page = sysconf(_SC_PAGESIZE);
-  if (page > 0) {
-    auto begin = reinterpret_cast<uintptr_t>(prepared);
-    uintptr_t first = (begin + page - 1) / page * page, last = (begin + bytes) / page * page;
-    if (first < last)
-      madvise(reinterpret_cast<void *>(first), last - first, MADV_HUGEPAGE);
-  }
+  adviseWholePages(prepared, bytes, MADV_HUGEPAGE);
 #endif
   if (cvc_status s = run(plan->prepare, nullptr, 0, nullptr, 0)) {
     preparedBlock.reset();
@@ -215,7 +219,7 @@ cvc_status cvc_session_s::bind(int64_t newBatch) {
   for (size_t i = 0; i < roots.size(); ++i)
     offsets[roots[i]] = blockOffsets[i];
   if (total > arenaSize) {
-    void *grown = std::aligned_alloc(kAlignment, std::max<size_t>(total, kAlignment));
+    void *grown = std::aligned_alloc(kAlignment, alignedSize(total));
     if (!grown)
       return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate " + std::to_string(total) +
                                                " bytes of activation memory for batch " +
