@@ -25,6 +25,21 @@ void CvDialect::initialize() {
       >();
 }
 
+TargetAttr TargetAttr::of(Operation *module) {
+  return module ? module->getAttrOfType<TargetAttr>(kAttrName) : TargetAttr();
+}
+
+LogicalResult TargetAttr::verify(llvm::function_ref<InFlightDiagnostic()> emitError,
+                                 StringRef halide, int64_t vectorWidth, int64_t block,
+                                 int64_t cores) {
+  if (halide.empty())
+    return emitError() << "the Halide target string must not be empty";
+  if (vectorWidth < 1 || block < 1 || cores < 1)
+    return emitError() << "vector_width, block and cores must be positive, got " << vectorWidth
+                       << ", " << block << " and " << cores;
+  return success();
+}
+
 Operation *CvDialect::materializeConstant(OpBuilder &builder, Attribute value, Type type,
                                           Location loc) {
   auto elements = llvm::dyn_cast<ElementsAttr>(value);

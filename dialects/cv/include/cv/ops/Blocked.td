@@ -1,0 +1,130 @@
+//===- Blocked.td - the channel-blocked layout -------------*- tablegen -*-===//
+
+#ifndef CV_OPS_BLOCKED_TD
+#define CV_OPS_BLOCKED_TD
+
+include "cv/ops/Base.td"
+include "cv/ops/Layers.td"
+
+//===----------------------------------------------------------------------===//
+// Channel-blocked layout
+//===----------------------------------------------------------------------===//
+
+def Cv_ToBlockedOp : Cv_Op<"to_blocked", [Pure, InferTypeOpAdaptor]> {
+  let summary = "NCHW to the channel-blocked NCHW[b]c layout.";
+  let description = [{
+    `[N, C, H, W]` becomes `[N, C/b, H, W, b]`: element (n, c, h, w) moves to
+    (n, c / b, h, w, c % b), so that b consecutive channels of one pixel are
+    one vector. C must be a multiple of `block`.
+
+    ```mlir
+    %y = cv.to_blocked %x {block = 16} : (tensor<?x64x56x56xf32>) -> tensor<?x4x56x56x16xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, I64Attr:$block);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Cv_FromBlockedOp : Cv_Op<"from_blocked", [Pure, InferTypeOpAdaptor]> {
+  let summary = "The channel-blocked NCHW[b]c layout back to NCHW.";
+  let description = [{
+    The inverse of `cv.to_blocked`: `[N, C/b, H, W, b]` becomes `[N, C, H, W]`.
+
+    ```mlir
+    %y = cv.from_blocked %x : (tensor<?x4x56x56x16xf32>) -> tensor<?x64x56x56xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  let hasFolder = 1;
+}
+
+def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
+  let summary = "2-D convolution in the channel-blocked NCHW[b]c layout.";
+  let description = [{
+    `input` is `[N, C/b, H, W, b]`, or `[N, C, H, W]` in plain NCHW (a first
+    layer, whose 1 or 3 channels do not fill a block); `weight` is
+    `[M/b, C/groups, kh, kw, b]` (the OIHW weight with output channels
+    blocked innermost, laid out at compile time), the optional `bias` is
+    `[M]`; the result is `[N, M/b, Ho, Wo, b]` either way. With `groups` > 1
+    (blocked input only) each group's input and output channels are whole
+    blocks: output block o reads input blocks g·(C/b/groups) onwards, with
+    g = o / (M/b/groups).
+    Strides, pads, dilations and the fused epilogue are those of
+    `cv.conv2d`; the residual is blocked like the result. A non-empty
+    `max_pool = [kh, kw]` (set by `--cv-fuse-pool`) ends the epilogue with
+    max pooling over disjoint kh x kw windows (stride = window, no padding,
+    partial windows dropped), computed tile by tile in the same kernel.
+
+    ```mlir
+    %y = cv.conv2d_blocked %x, %w, %b {pads = array<i64: 1, 1, 1, 1>}
+        : (tensor<?x4x56x56x16xf32>, tensor<4x64x3x3x16xf32>, tensor<64xf32>) -> tensor<?x4x56x56x16xf32>
+    %z = cv.conv2d_blocked %rgb, %w1 {pads = array<i64: 3, 3, 3, 3>, strides = array<i64: 2, 2>}
+        : (tensor<?x3x224x224xf32>, tensor<4x3x7x7x16xf32>) -> tensor<?x4x112x112x16xf32>
+    ```
+  }];
+  let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),
+      Cv_EpilogueArgs,
+      (ins DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$max_pool,
+      DefaultValuedAttr<I64Attr, "1">:$groups));
+}
+
+def Cv_WinogradConv2DOp : Cv_LayerOp<"conv2d_winograd"> {
+  let summary = "Stride-1 3x3 convolution in NCHW[b]c by Winograd's minimal filtering F(m x m, 3x3).";
+  let description = [{
+    Computes what `cv.conv2d_blocked` computes for a 3x3 window with stride 1
+    and dilation 1, tile by tile: each (m+2)x(m+2) input tile d becomes
+    V = Bᵀ d B, each of the (m+2)² positions ξ of V is multiplied by the
+    weights of that position over the input channels (a matrix product), and
+    each m x m output tile is Aᵀ M A, followed by the fused epilogue.
+    `tile` is m. The interpolation points and the matrices A, B, G are those
+    of `cvc::cv::winogradTransform(m)`.
+
+    `input` is `[N, C/b, H, W, b]`; `weight` is the transformed weight
+    U = G g Gᵀ laid out `[(m+2)², M/b, C, b]`, i.e. U[ξ, o / b, c, o % b] for
+    output channel o (a `cv.winograd_weights` of the 3x3 filters); the
+    optional `bias` is `[M]`; the result is `[N, M/b, H + top + bottom - 2,
+    W + left + right - 2, b]`. `pads` and the epilogue (bias, residual,
+    activation) are those of `cv.conv2d_blocked`.
+
+    ```mlir
+    %y = cv.conv2d_winograd %x, %u, %b {pads = array<i64: 1, 1, 1, 1>, tile = 4 : i64}
+        : (tensor<?x4x56x56x16xf32>, tensor<36x4x64x16xf32>, tensor<64xf32>) -> tensor<?x4x56x56x16xf32>
+    ```
+  }];
+  let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),
+      Cv_EpilogueArgs,
+      (ins DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+      DefaultValuedAttr<I64Attr, "4">:$tile));
+}
+
+def Cv_WinogradWeightsOp : Cv_Op<"winograd_weights", [Pure, InferTypeOpAdaptor]> {
+  let summary = "The weight transform U = G g Gᵀ of cv.conv2d_winograd.";
+  let description = [{
+    Turns blocked 3x3 filters `[M/b, C, 3, 3, b]` (the weight of a
+    `cv.conv2d_blocked`) into the `[(m+2)², M/b, C, b]` layout that
+    `cv.conv2d_winograd` with tile m reads: U[ξ, o / b, c, o % b] =
+    (G g_{o,c} Gᵀ)[ξ], with G that of `cvc::cv::winogradTransform(m)`.
+
+    The op deliberately has no folder: its result is (m+2)²/9 times larger
+    than its operand (4x for m = 4), so it is not stored in model.so. When
+    its operand is a constant the planner makes it a load-time kernel, run
+    when a session is created, into memory the model's sessions share (see
+    ModelPlan.cpp).
+
+    ```mlir
+    %u = cv.winograd_weights %w {tile = 4 : i64} : (tensor<4x64x3x3x16xf32>) -> tensor<36x4x64x16xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$weight, DefaultValuedAttr<I64Attr, "4">:$tile);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$weight attr-dict `:` functional-type(operands, results)";
+}
+
+#endif // CV_OPS_BLOCKED_TD

@@ -1,0 +1,171 @@
+//===- LayerOps.cpp - convolution and fully connected layers ------------===//
+//
+// Shape rules follow ONNX. Every inference function reports why a shape is
+// impossible rather than returning a bare failure, because these messages are
+// what a user sees when a model's shapes disagree with its attributes.
+//
+//===----------------------------------------------------------------------===//
+#include "Verification.h"
+
+#include "cv/CvOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/IR/BuiltinAttributes.h"
+
+using namespace mlir;
+using namespace cvc::cv;
+using namespace cvc::cv::detail;
+
+//===----------------------------------------------------------------------===//
+// Conv2DOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor,
+                                         SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  auto weight = rankedOrNull(adaptor.getWeight().getType());
+  if (!input || !weight)
+    return emitOptionalError(loc, "operands must be ranked tensors");
+  if (input.getRank() != 4 || weight.getRank() != 4)
+    return emitOptionalError(loc, "expects a rank-4 NCHW input and OIHW weight, got ",
+                             shapeString(input.getShape()), " and ",
+                             shapeString(weight.getShape()));
+  if (failed(checkArrayLength(loc, "strides", adaptor.getStrides(), 2, 1)) ||
+      failed(checkArrayLength(loc, "pads", adaptor.getPads(), 4, 0)) ||
+      failed(checkArrayLength(loc, "dilations", adaptor.getDilations(), 2, 1)))
+    return failure();
+  if (weight.hasStaticShape() == false)
+    return emitOptionalError(loc, "weight shape must be static, got ",
+                             shapeString(weight.getShape()));
+  int64_t groups = adaptor.getGroups();
+  int64_t channels = input.getDimSize(1);
+  int64_t outChannels = weight.getDimSize(0);
+  if (groups < 1)
+    return emitOptionalError(loc, "'groups' must be >= 1, got ", groups);
+  if (ShapedType::isDynamic(channels))
+    return emitOptionalError(loc, "input channel dimension must be static");
+  if (channels % groups != 0 || outChannels % groups != 0)
+    return emitOptionalError(loc, "input channels (", channels, ") and output channels (",
+                             outChannels, ") must both be divisible by groups (", groups, ")");
+  if (weight.getDimSize(1) * groups != channels)
+    return emitOptionalError(loc, "weight ", shapeString(weight.getShape()), " expects ",
+                             weight.getDimSize(1) * groups, " input channels with groups = ",
+                             groups, ", but the input ", shapeString(input.getShape()), " has ",
+                             channels);
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = rankedOrNull(bias.getType());
+    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != outChannels)
+      return emitOptionalError(loc, "bias must be a [", outChannels, "] tensor, got ",
+                               biasType ? shapeString(biasType.getShape()) : "unranked");
+  }
+  int64_t kernel[2] = {weight.getDimSize(2), weight.getDimSize(3)};
+  int64_t outH, outW;
+  if (failed(inferSpatial(loc, input, kernel, adaptor.getStrides(), adaptor.getPads(),
+                          adaptor.getDilations(), /*ceilMode=*/false, outH, outW)))
+    return failure();
+  inferred.push_back(RankedTensorType::get({input.getDimSize(0), outChannels, outH, outW},
+                                           input.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// FullyConnectedOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult FullyConnectedOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                 Adaptor adaptor,
+                                                 SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  auto weight = rankedOrNull(adaptor.getWeight().getType());
+  if (!input || !weight || input.getRank() != 2 || weight.getRank() != 2)
+    return emitOptionalError(loc, "expects a rank-2 [N, K] input and [M, K] weight");
+  if (!weight.hasStaticShape() || ShapedType::isDynamic(input.getDimSize(1)))
+    return emitOptionalError(loc, "feature dimensions must be static");
+  if (input.getDimSize(1) != weight.getDimSize(1))
+    return emitOptionalError(loc, "input ", shapeString(input.getShape()),
+                             " has ", input.getDimSize(1), " features but weight ",
+                             shapeString(weight.getShape()), " expects ", weight.getDimSize(1));
+  int64_t m = weight.getDimSize(0);
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = rankedOrNull(bias.getType());
+    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != m)
+      return emitOptionalError(loc, "bias must be a [", m, "] tensor");
+  }
+  inferred.push_back(
+      RankedTensorType::get({input.getDimSize(0), m}, input.getElementType()));
+  return success();
+}
+
+//===----------------------------------------------------------------------===//
+// MatMulOp
+//===----------------------------------------------------------------------===//
+
+LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  auto weight = rankedOrNull(adaptor.getWeight().getType());
+  if (!input || !weight || input.getRank() != 3 || weight.getRank() != 2)
+    return emitOptionalError(loc, "expects a rank-3 [B, K, N] input and [M, K] weight");
+  if (!weight.hasStaticShape() || input.isDynamicDim(1) || input.isDynamicDim(2))
+    return emitOptionalError(loc, "K, M and N must be static");
+  if (input.getDimSize(1) != weight.getDimSize(1))
+    return emitOptionalError(loc, "input ", shapeString(input.getShape()), " has K = ",
+                             input.getDimSize(1), " but weight ", shapeString(weight.getShape()),
+                             " expects ", weight.getDimSize(1));
+  int64_t m = weight.getDimSize(0);
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = rankedOrNull(bias.getType());
+    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != m)
+      return emitOptionalError(loc, "bias must be a [", m, "] tensor");
+  }
+  inferred.push_back(RankedTensorType::get({input.getDimSize(0), m, input.getDimSize(2)},
+                                           input.getElementType()));
+  return success();
+}
+
+LogicalResult Conv2DOp::verify() {
+  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
+}
+
+LogicalResult FullyConnectedOp::verify() {
+  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
+}
+
+LogicalResult MatMulOp::verify() {
+  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
+}
+
+namespace {
+
+/// Shared by both convolution gradients: `input`, `weight` and `output` are
+/// the forward convolution's types.
+template <typename OpT>
+LogicalResult verifyConvGradient(OpT op, RankedTensorType input, RankedTensorType weight,
+                                 RankedTensorType output) {
+  if (weight.getRank() != 4 || !weight.hasStaticShape() || !input.hasStaticShape())
+    return op->emitOpError() << "expects a static NCHW input and OIHW weight";
+  int64_t groups = op.getGroups();
+  if (groups < 1 || input.getDimSize(1) != weight.getDimSize(1) * groups ||
+      weight.getDimSize(0) % groups != 0)
+    return op->emitOpError() << "weight " << shapeString(weight.getShape()) << " with groups = "
+                             << groups << " does not fit input " << shapeString(input.getShape());
+  int64_t kernel[2] = {weight.getDimSize(2), weight.getDimSize(3)};
+  auto expected = windowResult(op, input, weight.getDimSize(0), kernel, op.getStrides(),
+                               op.getPads(), op.getDilations(), false);
+  if (failed(expected))
+    return failure();
+  return expectShape(op, "the result gradient", output, *expected);
+}
+
+} // namespace
+
+LogicalResult Conv2DBackwardInputOp::verify() {
+  return verifyConvGradient(*this, typeOf(getInputGrad()), typeOf(getWeight()),
+                            typeOf(getOutputGrad()));
+}
+
+LogicalResult Conv2DBackwardWeightOp::verify() {
+  return verifyConvGradient(*this, typeOf(getInput()), typeOf(getWeightGrad()),
+                            typeOf(getOutputGrad()));
+}
