@@ -12,6 +12,8 @@
 #include "cvc/export/OnnxExport.h"
 #include "cvc/passes/Passes.h"
 
+#include "cv/CvOps.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -52,12 +54,6 @@ struct TempDir {
 
 LogicalResult fail(ModuleOp module, const std::string &message) {
   return emitError(module.getLoc()) << message;
-}
-
-FailureOr<Halide::Target> resolveTarget(ModuleOp module, const std::string &name) {
-  if (auto target = halide::targetFromString(name))
-    return *target;
-  return fail(module, "invalid Halide target '" + name + "'");
 }
 
 /// Compiles the distinct kernels on all cores; Halide compiles independent
@@ -111,16 +107,18 @@ struct PlannedModel {
 };
 
 FailureOr<PlannedModel> planModule(ModuleOp module, const CompileOptions &options) {
-  FailureOr<Halide::Target> target = resolveTarget(module, options.target);
-  if (failed(target))
-    return failure();
-  std::string name = options.modelName.empty()
-                         ? llvm::sys::path::stem(options.inputPath).str()
-                         : options.modelName;
-  FailureOr<std::unique_ptr<ModelPlan>> plan = planModel(module, *target, name);
+  cv::TargetAttr target = cv::TargetAttr::of(module);
+  if (!target)
+    return fail(module, "the module has no cv.target (internal error: attachTarget runs first)");
+  PlanOptions planOptions;
+  planOptions.modelName = options.modelName.empty()
+                              ? llvm::sys::path::stem(options.inputPath).str()
+                              : options.modelName;
+  planOptions.context = halide::kernelContextFor(target);
+  FailureOr<std::unique_ptr<ModelPlan>> plan = planModel(module, planOptions);
   if (failed(plan))
     return failure();
-  return PlannedModel{std::move(*plan), *target};
+  return PlannedModel{std::move(*plan), planOptions.context.target};
 }
 
 LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) {
@@ -265,7 +263,7 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
 LogicalResult compile(MLIRContext &ctx, const CompileOptions &options) {
   auto start = Clock::now();
   OwningOpRef<ModuleOp> module = loadModel(ctx, options);
-  if (!module)
+  if (!module || failed(attachTarget(*module, options)))
     return failure();
   if (options.verbose)
     llvm::errs() << "cvc: imported " << options.inputPath << " in " << secondsSince(start)

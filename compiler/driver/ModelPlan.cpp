@@ -122,7 +122,7 @@ bool holdsConstantData(TensorKind kind) {
 
 /// Plans one entry point into `plan`, after the entries already there.
 /// Kernels with a signature already compiled share its function.
-LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target &target,
+LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const PlanOptions &options,
                         llvm::StringMap<int> &functionOf, const StateIndex &states,
                         std::vector<PlannedKernel> &loadTimeKernels) {
   PlannedEntry entry;
@@ -316,13 +316,21 @@ LogicalResult planEntry(ModelPlan &plan, func::FuncOp func, const Halide::Target
       strided.insert(result);
       signature += " strided_result";
     }
-    halide::ScopedStridedValues scope(strided);
+    halide::KernelContext context = options.context;
+    context.stridedValues = &strided;
     std::string shortName = op ? opShortName(op) : "copy";
     FailureOr<int> function =
         functionFor(signature, shortName, [&]() -> FailureOr<halide::Kernel> {
-          if (op)
-            return halide::lowerOp(op, target);
-          return halide::lowerCopy(copySource, target);
+          if (!op)
+            return halide::lowerCopy(copySource, context);
+          std::optional<halide::SchedulePoint> chosen;
+          if (options.chooseSchedule) {
+            FailureOr<halide::ScheduleSpace> space = halide::scheduleSpaceOf(op, context);
+            if (mlir::failed(space))
+              return failure();
+            chosen = options.chooseSchedule(op, signature, *space);
+          }
+          return halide::lowerOp(op, context, chosen ? &*chosen : nullptr);
         });
     if (mlir::failed(function))
       return failure();
@@ -501,11 +509,10 @@ LogicalResult checkStateHazards(const ModelPlan &plan, func::FuncOp func,
 
 } // namespace
 
-FailureOr<std::unique_ptr<ModelPlan>> planModel(ModuleOp module, const Halide::Target &target,
-                                                StringRef modelName) {
+FailureOr<std::unique_ptr<ModelPlan>> planModel(ModuleOp module, const PlanOptions &options) {
   auto plan = std::make_unique<ModelPlan>();
-  plan->modelName = modelName.str();
-  plan->target = target.to_string();
+  plan->modelName = options.modelName;
+  plan->target = options.context.target.to_string();
   auto main = module.lookupSymbol<func::FuncOp>("main");
   if (!main)
     return module.emitError() << "the model has no @main function";
@@ -556,7 +563,7 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(ModuleOp module, const Halide::T
     auto func = module.lookupSymbol<func::FuncOp>(name);
     if (!func)
       continue;
-    if (mlir::failed(planEntry(*plan, func, target, functionOf, states, loadTimeKernels)) ||
+    if (mlir::failed(planEntry(*plan, func, options, functionOf, states, loadTimeKernels)) ||
         mlir::failed(checkStateHazards(*plan, func, plan->entries.back())))
       return failure();
   }

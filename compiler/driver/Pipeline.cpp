@@ -2,6 +2,7 @@
 #include "cvc/driver/Driver.h"
 
 #include "cv/CvDialect.h"
+#include "cv/CvOps.h"
 #include "cvc/dsl/Import.h"
 #include "cvc/onnx/Import.h"
 #include "cvc/passes/Passes.h"
@@ -20,6 +21,19 @@ namespace cvc::driver {
 
 void registerDialects(DialectRegistry &registry) {
   registry.insert<cv::CvDialect, func::FuncDialect>();
+  halide::registerKernelInterfaces(registry);
+}
+
+LogicalResult attachTarget(ModuleOp module, const CompileOptions &options) {
+  if (options.target.empty() && cv::TargetAttr::of(module))
+    return success();
+  std::string error;
+  FailureOr<cv::TargetAttr> target = halide::resolveTarget(
+      module.getContext(), options.target.empty() ? "host" : options.target, 0, error);
+  if (failed(target))
+    return emitError(module.getLoc()) << error;
+  module->setAttr(cv::TargetAttr::kAttrName, *target);
+  return success();
 }
 
 OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const CompileOptions &options) {
@@ -95,15 +109,8 @@ const OptionalPass kOptionalPasses[] = {
        bottleneck.maxError = o.bottleneckMaxError;
        return createCvLowRankBottleneck(bottleneck);
      }},
-    {"cv-block-layout", 2,
-     [](const CompileOptions &o) {
-       // The channel block is the target's vector width in floats; an
-       // invalid target is reported when the kernels are compiled.
-       CvBlockLayoutOptions layout;
-       if (auto target = halide::targetFromString(o.target))
-         layout.block = target->natural_vector_size<float>();
-       return createCvBlockLayout(layout);
-     }},
+    // The channel block comes from the module's cv.target.
+    {"cv-block-layout", 2, [](const CompileOptions &) { return createCvBlockLayout(); }},
     // Before pool fusion, which then joins pools only to the convolutions
     // left direct: on VGG-16 (batch 1, 2 threads) Winograd with separate
     // 2x2 pools took 336 ms, direct with fused pools for those five layers

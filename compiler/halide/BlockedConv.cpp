@@ -8,46 +8,74 @@
 // first layer's 1 or 3 channels cannot fill a block: it broadcasts its
 // input from NCHW rows instead, and writes blocked output all the same.
 //
+// Schedule space:
+//   blocked  columns     output pixels of a row per register tile (with a
+//                        fused pool: convolution columns, then divided by
+//                        the pool's width)
+//            block_tile  output channel blocks per register tile, within
+//                        one group
+//   to_blocked / from_blocked: pointwise-like, "relayout group=G"
+//
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
-#include "Families.h"
-#include "Tensor.h"
+#include "Family.h"
 
 using namespace mlir;
 
 namespace cvc::halide {
 namespace {
 
-struct BlockedSchedule {
-  int columns;   ///< output pixels of a row per register tile
-  int blockTile; ///< output channel blocks per register tile
+/// What the space and the build share of a blocked convolution's shape.
+struct BlockedShape {
+  int64_t convW;       ///< convolution output width (before a fused pool)
+  int64_t groupBlocks; ///< output channel blocks per group
+  bool fusedPool;
 };
 
-BlockedSchedule chooseBlockedSchedule(int64_t outW, int64_t groupBlocks, bool fusedPool) {
+BlockedShape blockedShapeOf(cv::BlockedConv2DOp op) {
+  auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
+  ArrayRef<int64_t> pool = op.getMaxPool();
+  return {out.getDimSize(3) * (pool.empty() ? 1 : pool[1]), out.getDimSize(1) / op.getGroups(),
+          !pool.empty()};
+}
+
+ScheduleSpace blockedConvSpace(cv::BlockedConv2DOp op, const KernelContext &) {
+  BlockedShape s = blockedShapeOf(op);
+  ScheduleSpace space;
+  ScheduleAlgorithm &blocked = space.addAlgorithm("blocked");
+  blocked.add("columns", rangeUpTo(std::min<int64_t>(s.convW, 16)));
+  // A register tile stays within one group, so that its blocks share each
+  // broadcast input value.
+  blocked.add("block_tile", divisorsUpTo(s.groupBlocks, 4));
+  blocked.constraint = [](const SchedulePoint &p) -> std::string {
+    if (p.get("columns") * p.get("block_tile") > 32)
+      return "columns x block_tile exceeds 32 accumulators";
+    return "";
+  };
+
   // 8 pixels x 2 blocks = 16 accumulators. Measured on 3x3 layers 56, 14 and
   // 7 pixels wide (2 threads, AVX-512): 14-16 accumulators reached 250-320
   // GFLOP/s, while 24-28 spilled registers and fell to 170-210.
-  BlockedSchedule p;
-  // A register tile stays within one group, so that its blocks share each
-  // broadcast input value.
-  p.blockTile = groupBlocks % 2 == 0 ? 2 : 1;
+  SchedulePoint point("blocked");
+  point.set("block_tile", s.groupBlocks % 2 == 0 ? 2 : 1);
   // The last tile of a row is shifted inwards and recomputes pixels, so the
   // width is the one from 5 to 8 that computes the fewest pixels in all, the
   // widest on a tie: 7 on rows of 13, 14, 27 and 28 pixels, where 8 computed
   // 16 of 14. On 14x14 (3x3 256->256, 1x1 1024->256) and 13x13 (1x1
   // 384->64) layers that took 8-20% off (1 thread, AMD EPYC, min of 30 runs).
   // A fused pool divides the width by its window and keeps 8.
-  p.columns = static_cast<int>(std::min<int64_t>(outW, 8));
-  auto computed = [&](int64_t columns) { return (outW + columns - 1) / columns * columns; };
-  for (int columns = 7; columns >= 5 && outW > 8 && !fusedPool; --columns)
-    if (computed(columns) < computed(p.columns))
-      p.columns = columns;
-  return p;
+  int64_t columns = std::min<int64_t>(s.convW, 8);
+  auto computed = [&](int64_t c) { return (s.convW + c - 1) / c * c; };
+  for (int64_t c = 7; c >= 5 && s.convW > 8 && !s.fusedPool; --c)
+    if (computed(c) < computed(columns))
+      columns = c;
+  point.set("columns", columns);
+  space.defaultPoint = point;
+  return space;
 }
 
-} // namespace
-
-FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildBlockedConv(cv::BlockedConv2DOp op, const KernelContext &context,
+                                   const SchedulePoint &point) {
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
   auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
   auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
@@ -68,11 +96,12 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
   int64_t convH = out.getDimSize(2) * (pool.empty() ? 1 : pool[0]);
   int64_t convW = outW * (pool.empty() ? 1 : pool[1]);
 
-  std::vector<Halide::ImageParam> params = {makeInput(op.getInput(), "input"),
-                                            makeInput(op.getWeight(), "weight")};
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
+  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
+  Halide::ImageParam bias;
   if (op.getBias())
-    params.push_back(makeInput(op.getBias(), "bias"));
-  Halide::ImageParam input = params[0], weight = params[1];
+    bias = kernel.input(op.getBias(), "bias");
 
   Var lane("lane"), x("x"), y("y"), blk("blk"), n("n");
   bool hasPadding = llvm::any_of(pads, [](int64_t v) { return v != 0; });
@@ -101,31 +130,28 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
   else
     pixel = padded(r.x, inX, inY, (blk / groupBlocks) * (inChannels / block) + r.w, n);
   Func acc("blocked_acc");
-  acc(lane, x, y, blk, n) = op.getBias() ? params[2](blk * block + lane) : Expr(0.0f);
+  acc(lane, x, y, blk, n) = op.getBias() ? bias(blk * block + lane) : Expr(0.0f);
   acc(lane, x, y, blk, n) += weight(lane, kx, ky, channel, blk) * pixel;
   Func activated("conv_blocked");
   activated(lane, x, y, blk, n) = applyEpilogue(op, acc(lane, x, y, blk, n),
-                                                {lane, x, y, blk, n}, params);
+                                                {lane, x, y, blk, n}, kernel);
 
-  BlockedSchedule p = chooseBlockedSchedule(convW, groupBlocks, !pool.empty());
+  int convColumns = point.getInt("columns"), blockTile = point.getInt("block_tile");
   Var xo("xo"), xi("xi"), bo("bo"), bi("bi"), task("task");
   Func result = activated;
-  int columns = p.columns;
-  std::string poolSchedule;
+  int columns = convColumns;
   if (!pool.empty()) {
-    // Each pooled tile computes its pool[0] convolution rows of p.columns
+    // Each pooled tile computes its pool[0] convolution rows of `columns`
     // pixels, one register tile per row, and keeps their maxima.
     int ph = static_cast<int>(pool[0]), pw = static_cast<int>(pool[1]);
-    columns = std::max(1, std::min(outW, p.columns / pw));
+    columns = std::max(1, std::min(outW, convColumns / pw));
     RDom rp(0, pw, 0, ph, "rp");
     result = Func("conv_pooled");
     result(lane, x, y, blk, n) =
         Halide::maximum(activated(lane, x * pw + rp.x, y * ph + rp.y, blk, n));
-    poolSchedule = " max_pool=" + std::to_string(ph) + "x" + std::to_string(pw) +
-                   " pooled_columns=" + std::to_string(columns);
   }
   result.split(x, xo, xi, columns, TailStrategy::ShiftInwards)
-      .split(blk, bo, bi, p.blockTile)
+      .split(blk, bo, bi, blockTile)
       .reorder(lane, xi, bi, xo, y, bo, n)
       .vectorize(lane, block)
       .fuse(y, bo, task)
@@ -148,50 +174,75 @@ FailureOr<Kernel> lowerBlockedConv2d(cv::BlockedConv2DOp op, const Halide::Targe
     acc.update().unroll(nchwInput ? r.x : r.y);
   // The zero-padded input rows a task reads, without bounds selects inside.
   if (hasPadding && nchwInput)
-    padded.compute_at(result, task).vectorize(padded.args()[0], vectorWidthFor(inW, target),
+    padded.compute_at(result, task).vectorize(padded.args()[0], vectorWidthFor(inW, context),
                                               TailStrategy::GuardWithIf);
   else if (hasPadding)
     padded.compute_at(result, task).vectorize(padded.args()[0], block);
 
   uint64_t macs = static_cast<uint64_t>(outBlocks) * block * convH * convW * inChannels * kH * kW;
-  std::string schedule = "blocked block=" + std::to_string(block) +
-                         (nchwInput ? " input=nchw" : " input=blocked") +
-                         (groups > 1 ? " groups=" + std::to_string(groups) : "") +
-                         " columns=" + std::to_string(p.columns) +
-                         " block_tile=" + std::to_string(p.blockTile) +
-                         " parallel=rows*block_tiles*batch" + poolSchedule;
-  return finishKernel(op, result, params, schedule, macs);
+  return kernel.finish(result, macs);
 }
 
-FailureOr<Kernel> lowerToBlocked(cv::ToBlockedOp op, const Halide::Target &target) {
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
+/// A layout change runs whole channel planes per parallel task, `group` of
+/// them: a row is too little work to schedule.
+ScheduleSpace relayoutSpace(int64_t planeElements, int64_t planes) {
+  ScheduleSpace space;
+  int64_t group = defaultTaskGroup(planeElements);
+  space.addAlgorithm("relayout").add("group", taskGroupsFor(planes, group));
+  space.defaultPoint = SchedulePoint("relayout").set("group", group);
+  return space;
+}
+
+ScheduleSpace toBlockedSpace(cv::ToBlockedOp op, const KernelContext &) {
+  auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
+  return relayoutSpace(op.getBlock() * in.getDimSize(2) * in.getDimSize(3), -1);
+}
+
+FailureOr<Kernel> buildToBlocked(cv::ToBlockedOp op, const KernelContext &context,
+                                 const SchedulePoint &point) {
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
   int block = static_cast<int>(op.getBlock());
   Var lane("lane"), x("x"), y("y"), blk("blk"), n("n");
   Func result("to_blocked");
   result(lane, x, y, blk, n) = input(x, y, blk * block + lane, n);
-  // Whole blocks per task: a row is too little work to schedule.
-  auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
   Var task("task");
   result.vectorize(lane, block).fuse(blk, n, task);
-  int group = parallelInGroups(result, task, block * in.getDimSize(2) * in.getDimSize(3));
-  return finishKernel(op, result, {input},
-                      "vector=lanes parallel=blocks*batch group=" + std::to_string(group), 0);
+  parallelInGroups(result, task, point.get("group"));
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerFromBlocked(cv::FromBlockedOp op, const Halide::Target &target) {
+ScheduleSpace fromBlockedSpace(cv::FromBlockedOp op, const KernelContext &context) {
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  ScheduleSpace space = relayoutSpace(in.getDimSize(2) * in.getDimSize(3), -1);
+  space.algorithms[0].add("vector", guardedVectorWidths(context));
+  space.defaultPoint.set("vector", vectorWidthFor(in.getDimSize(3), context));
+  return space;
+}
+
+FailureOr<Kernel> buildFromBlocked(cv::FromBlockedOp op, const KernelContext &context,
+                                   const SchedulePoint &point) {
+  auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
   int block = static_cast<int>(in.getDimSize(4));
   Var x("x"), y("y"), c("c"), n("n");
   Func result("from_blocked");
   result(x, y, c, n) = input(c % block, x, y, c / block, n);
   Var task("task");
-  int vector = vectorWidthFor(in.getDimSize(3), target);
-  result.vectorize(x, vector, TailStrategy::GuardWithIf).fuse(c, n, task);
-  int group = parallelInGroups(result, task, in.getDimSize(2) * in.getDimSize(3));
-  return finishKernel(op, result, {input}, "vector=" + std::to_string(vector) +
-                                               " parallel=channels*batch group=" +
-                                               std::to_string(group), 0);
+  result.vectorize(x, point.getInt("vector"), TailStrategy::GuardWithIf).fuse(c, n, task);
+  parallelInGroups(result, task, point.get("group"));
+  return kernel.finish(result, 0);
+}
+
+} // namespace
+
+void registerBlockedConvKernels(DialectRegistry &registry) {
+  addKernelExtension(registry, [](MLIRContext &ctx) {
+    attachKernels<blockedConvSpace, buildBlockedConv, cv::BlockedConv2DOp>(ctx);
+    attachKernels<toBlockedSpace, buildToBlocked, cv::ToBlockedOp>(ctx);
+    attachKernels<fromBlockedSpace, buildFromBlocked, cv::FromBlockedOp>(ctx);
+  });
 }
 
 } // namespace cvc::halide

@@ -6,13 +6,21 @@
 // loaded once per tap and reused by every output channel of the tile, each
 // weight is one broadcast reused by every column vector.
 //
+// A convolution whose weights are not constants (a training step's) and
+// whose channels fill vector blocks may instead take the staged kernel of
+// StagedConv.cpp, which re-lays its operands out on each call.
+//
+// Schedule space:
+//   direct  vector         lanes along output columns (<= the row width)
+//           column_tiles   accumulator vectors along a row
+//           channel_tile   output channels per tile (divides a group's)
+//           row_tile       output rows per tile
+//   staged  see StagedConv.h
+//
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
-#include "Families.h"
+#include "Family.h"
 #include "StagedConv.h"
-#include "Tensor.h"
-
-#include "cv/CvOps.h"
 
 using namespace mlir;
 
@@ -24,55 +32,84 @@ struct ConvShape {
   int64_t strideH, strideW, dilH, dilW, padT, padL;
 };
 
-/// Tile sizes for the register-blocked update.
-struct ConvSchedule {
-  int vector;       ///< lanes per accumulator vector, along output columns
-  int columnTiles;  ///< accumulator vectors along output columns
-  int channelTile;  ///< output channels per tile
-  int rowTile;      ///< output rows per tile (narrow images fill the tile with rows)
-};
-
-ConvSchedule chooseConvSchedule(const ConvShape &s, const Halide::Target &target) {
-  ConvSchedule p;
-  p.vector = vectorWidthFor(s.outW, target);
-  p.columnTiles = s.outW >= 2 * p.vector ? 2 : 1;
-  // 2 column vectors x 8 channels = 16 accumulators, half the AVX-512 register
-  // file, leaving room for the input vectors and weight broadcasts.
-  int64_t perGroup = s.outC / s.groups;
-  // Rows narrower than two vectors take two rows per tile instead, which
-  // keeps 16 accumulators and reuses each weight broadcast twice as often.
-  p.rowTile = p.columnTiles == 1 && s.outH >= 2 ? 2 : 1;
-  p.channelTile = static_cast<int>(std::min<int64_t>(perGroup, 8));
-  while (perGroup % p.channelTile != 0)
-    --p.channelTile;
-  return p;
-}
-
-} // namespace
-
-FailureOr<Kernel> lowerConv2d(cv::Conv2DOp op, const Halide::Target &target) {
+ConvShape shapeOf(cv::Conv2DOp op) {
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
   auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
   auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
-  ConvShape s{in.getDimSize(0), in.getDimSize(1), in.getDimSize(2), in.getDimSize(3),
-              out.getDimSize(1), out.getDimSize(2), out.getDimSize(3), w.getDimSize(2),
-              w.getDimSize(3), op.getGroups(), op.getStrides()[0], op.getStrides()[1],
-              op.getDilations()[0], op.getDilations()[1], op.getPads()[0], op.getPads()[1]};
-  int64_t inPerGroup = s.inC / s.groups, outPerGroup = s.outC / s.groups;
-  // Constant weights were given the blocked layout at compile time where it
-  // applies (cv-block-layout); a training step's are variables, re-laid out
-  // by the kernel on each call. Like cv-block-layout, only where the input
-  // channels fill blocks too: a 3-channel 7x7 stem ran at 2/3 of this
-  // kernel's speed staged (ResNet-18's, 64x64, batch 16, AMD EPYC).
-  if (!op.getWeight().getDefiningOp<cv::ConstantOp>())
-    if (int block = stagedConvBlock(s.outC, s.groups, target); block && s.inC % block == 0)
-      return lowerConv2dStaged(op, block, target);
+  return {in.getDimSize(0),     in.getDimSize(1),     in.getDimSize(2),      in.getDimSize(3),
+          out.getDimSize(1),    out.getDimSize(2),    out.getDimSize(3),     w.getDimSize(2),
+          w.getDimSize(3),      op.getGroups(),       op.getStrides()[0],    op.getStrides()[1],
+          op.getDilations()[0], op.getDilations()[1], op.getPads()[0],       op.getPads()[1]};
+}
 
-  std::vector<Halide::ImageParam> params = {makeInput(op.getInput(), "input"),
-                                            makeInput(op.getWeight(), "weight")};
+/// The staged kernel's channel block when it applies: ungrouped, both
+/// channel counts whole blocks. (Like cv-block-layout, only where the input
+/// channels fill blocks too: a 3-channel 7x7 stem ran at 2/3 of the direct
+/// kernel's speed staged; ResNet-18's, 64x64, batch 16, AMD EPYC.)
+int stagedBlockOf(const ConvShape &s, const KernelContext &context) {
+  int block = stagedConvBlock(s.outC, s.groups, context);
+  return block && s.inC % block == 0 ? block : 0;
+}
+
+ScheduleSpace convSpace(cv::Conv2DOp op, const KernelContext &context) {
+  ConvShape s = shapeOf(op);
+  int64_t perGroup = s.outC / s.groups;
+  ScheduleSpace space;
+  ScheduleAlgorithm &direct = space.addAlgorithm("direct");
+  direct.add("vector", vectorWidthsFor(s.outW, context));
+  direct.add("column_tiles", {1, 2, 3, 4});
+  direct.add("channel_tile", divisorsUpTo(perGroup, 16));
+  direct.add("row_tile", withValue(powersOfTwoUpTo(std::min<int64_t>(s.outH, 4)), 1));
+  direct.constraint = [](const SchedulePoint &p) -> std::string {
+    // Beyond the register file the unrolled tile only costs compile time.
+    if (p.get("column_tiles") * p.get("channel_tile") * p.get("row_tile") > 32)
+      return "column_tiles x channel_tile x row_tile exceeds 32 accumulators";
+    return "";
+  };
+
+  // The default: 2 column vectors x 8 channels = 16 accumulators, half the
+  // AVX-512 register file, leaving room for the input vectors and weight
+  // broadcasts. Rows narrower than two vectors take two rows per tile
+  // instead, which keeps 16 accumulators and reuses each weight broadcast
+  // twice as often.
+  SchedulePoint directPoint("direct");
+  int64_t vector = vectorWidthFor(s.outW, context);
+  int64_t columnTiles = s.outW >= 2 * vector ? 2 : 1;
+  int64_t channelTile = std::min<int64_t>(perGroup, 8);
+  while (perGroup % channelTile != 0)
+    --channelTile;
+  directPoint.set("vector", vector)
+      .set("column_tiles", columnTiles)
+      .set("channel_tile", channelTile)
+      .set("row_tile", columnTiles == 1 && s.outH >= 2 ? 2 : 1);
+  space.defaultPoint = directPoint;
+
+  if (int block = stagedBlockOf(s, context)) {
+    LaneConvShape lanes{block, static_cast<int>(s.outC / block), static_cast<int>(s.outW),
+                        static_cast<int>(s.outH)};
+    SchedulePoint staged = addLaneConvAlgorithm(space, "staged", lanes);
+    // Constant weights were given the blocked layout at compile time where
+    // it applies (cv-block-layout); a training step's are variables,
+    // re-laid out by the kernel on each call.
+    if (!op.getWeight().getDefiningOp<cv::ConstantOp>())
+      space.defaultPoint = staged;
+  }
+  return space;
+}
+
+FailureOr<Kernel> buildConv(cv::Conv2DOp op, const KernelContext &context,
+                            const SchedulePoint &point) {
+  ConvShape s = shapeOf(op);
+  if (point.algorithm() == "staged")
+    return buildConv2dStaged(op, stagedBlockOf(s, context), context, point);
+  int64_t inPerGroup = s.inC / s.groups, outPerGroup = s.outC / s.groups;
+
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
+  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
+  Halide::ImageParam bias;
   if (op.getBias())
-    params.push_back(makeInput(op.getBias(), "bias"));
-  Halide::ImageParam input = params[0], weight = params[1];
+    bias = kernel.input(op.getBias(), "bias");
 
   Var x("x"), y("y"), c("c"), n("n");
   // Unpadded convolutions read only inside the input; skip the bounds selects.
@@ -89,32 +126,31 @@ FailureOr<Kernel> lowerConv2d(cv::Conv2DOp op, const Halide::Target &target) {
   Expr inC = s.groups == 1 ? Expr(r.z) : group * static_cast<int>(inPerGroup) + r.z;
 
   Func acc("conv_acc");
-  acc(x, y, c, n) = op.getBias() ? params[2](c) : Expr(0.0f);
+  acc(x, y, c, n) = op.getBias() ? bias(c) : Expr(0.0f);
   acc(x, y, c, n) += weight(r.x, r.y, r.z, c) * padded(inX, inY, inC, n);
   Func result("conv");
-  result(x, y, c, n) = applyEpilogue(op, acc(x, y, c, n), {x, y, c, n}, params);
+  result(x, y, c, n) = applyEpilogue(op, acc(x, y, c, n), {x, y, c, n}, kernel);
 
-  // Schedule.
-  ConvSchedule p = chooseConvSchedule(s, target);
+  int vector = point.getInt("vector");
+  int columns = static_cast<int>(std::min<int64_t>(s.outW, vector * point.get("column_tiles")));
   Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), co("co"), ci("ci"), tile("tile");
-  int columns = std::min<int64_t>(s.outW, p.vector * p.columnTiles);
   result.split(x, xo, xi, columns, TailStrategy::ShiftInwards)
-      .split(y, yo, yi, p.rowTile, TailStrategy::ShiftInwards)
-      .split(c, co, ci, p.channelTile)
+      .split(y, yo, yi, point.getInt("row_tile"), TailStrategy::ShiftInwards)
+      .split(c, co, ci, point.getInt("channel_tile"))
       .reorder(xi, yi, ci, xo, yo, co, n)
-      .vectorize(xi, p.vector)
+      .vectorize(xi, vector)
       .fuse(yo, co, tile)
       .fuse(tile, n, tile)
       .parallel(tile);
-  acc.compute_at(result, xo).vectorize(x, p.vector).unroll(x).unroll(y).unroll(c);
+  acc.compute_at(result, xo).vectorize(x, vector).unroll(x).unroll(y).unroll(c);
   // Materialise the zero-padded input rows a tile reads, so the inner loop
   // loads without bounds selects.
   if (hasPadding)
-    padded.compute_at(result, tile).vectorize(padded.args()[0], p.vector,
+    padded.compute_at(result, tile).vectorize(padded.args()[0], vector,
                                                TailStrategy::GuardWithIf);
   acc.update()
       .reorder(x, y, c, r.z, r.x, r.y, n)
-      .vectorize(x, p.vector)
+      .vectorize(x, vector)
       .unroll(x)
       .unroll(y)
       .unroll(c);
@@ -122,12 +158,15 @@ FailureOr<Kernel> lowerConv2d(cv::Conv2DOp op, const Halide::Target &target) {
     acc.update().unroll(r.x);
 
   uint64_t macs = static_cast<uint64_t>(s.outC) * s.outH * s.outW * inPerGroup * s.kH * s.kW;
-  std::string schedule = "direct vector=" + std::to_string(p.vector) +
-                         " column_tiles=" + std::to_string(p.columnTiles) +
-                         " channel_tile=" + std::to_string(p.channelTile) +
-                         " row_tile=" + std::to_string(p.rowTile) +
-                         " parallel=rows*channel_tiles*batch";
-  return finishKernel(op, result, params, schedule, macs);
+  return kernel.finish(result, macs);
+}
+
+} // namespace
+
+void registerConvKernels(DialectRegistry &registry) {
+  addKernelExtension(registry, [](MLIRContext &ctx) {
+    attachKernels<convSpace, buildConv, cv::Conv2DOp>(ctx);
+  });
 }
 
 } // namespace cvc::halide

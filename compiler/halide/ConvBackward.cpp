@@ -17,9 +17,8 @@
 // shape; a tile of output channels x kernel columns shares each load.
 //
 //===----------------------------------------------------------------------===//
-#include "Families.h"
+#include "Family.h"
 #include "StagedConv.h"
-#include "Tensor.h"
 
 using namespace mlir;
 
@@ -45,22 +44,41 @@ ConvGeometry geometryOf(OpT op, Value input, Value weight, Value output) {
           i(op.getDilations()[1]), i(op.getPads()[0]),      i(op.getPads()[1])};
 }
 
-int largestDivisorAtMost(int n, int limit) {
-  int d = std::max(1, std::min(n, limit));
-  while (n % d != 0)
-    --d;
-  return d;
+ConvGeometry inputGradGeometry(cv::Conv2DBackwardInputOp op) {
+  return geometryOf(op, op.getInputGrad(), op.getWeight(), op.getOutputGrad());
 }
 
-} // namespace
+ConvGeometry weightGradGeometry(cv::Conv2DBackwardWeightOp op) {
+  return geometryOf(op, op.getInput(), op.getWeightGrad(), op.getOutputGrad());
+}
 
-FailureOr<Kernel> lowerConv2dBackwardInput(cv::Conv2DBackwardInputOp op,
-                                           const Halide::Target &target) {
-  ConvGeometry g = geometryOf(op, op.getInputGrad(), op.getWeight(), op.getOutputGrad());
-  if (int block = stagedConvBlock(g.inC, g.groups, target))
-    return lowerConv2dBackwardInputStaged(op, block, target);
-  Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
-  Halide::ImageParam weight = makeInput(op.getWeight(), "weight");
+/// The staged kernels apply wherever the channels in vector lanes fill
+/// blocks, and are then the default.
+ScheduleSpace inputGradSpace(cv::Conv2DBackwardInputOp op, const KernelContext &context) {
+  ConvGeometry g = inputGradGeometry(op);
+  ScheduleSpace space;
+  ScheduleAlgorithm &gather = space.addAlgorithm("gather");
+  gather.add("vector", vectorWidthsFor(g.inW, context));
+  gather.add("channel_tile", divisorsUpTo(g.inPerGroup(), 16));
+  SchedulePoint point("gather");
+  point.set("vector", vectorWidthFor(g.inW, context))
+      .set("channel_tile", largestDivisorAtMost(g.inPerGroup(), 8));
+  space.defaultPoint = point;
+  if (int block = stagedConvBlock(g.inC, g.groups, context))
+    space.defaultPoint =
+        addLaneConvAlgorithm(space, "staged_phases", backwardInputPhaseGrid(op, block));
+  return space;
+}
+
+FailureOr<Kernel> buildInputGrad(cv::Conv2DBackwardInputOp op, const KernelContext &context,
+                                 const SchedulePoint &point) {
+  ConvGeometry g = inputGradGeometry(op);
+  if (point.algorithm() == "staged_phases")
+    return buildConv2dBackwardInputStaged(op, stagedConvBlock(g.inC, g.groups, context), context,
+                                          point);
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam dy = kernel.input(op.getOutputGrad(), "output_grad");
+  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
   Func dyPadded = Halide::BoundaryConditions::constant_exterior(dy, 0.0f,
                                                                 {{0, g.outW}, {0, g.outH}});
   Var x("x"), y("y"), c("c"), n("n");
@@ -80,8 +98,8 @@ FailureOr<Kernel> lowerConv2dBackwardInput(cv::Conv2DBackwardInputOp op,
   Func result("conv_bwd_input");
   result(x, y, c, n) = acc(x, y, c, n);
 
-  int vector = vectorWidthFor(g.inW, target);
-  int channelTile = largestDivisorAtMost(g.inPerGroup(), 8);
+  int vector = point.getInt("vector");
+  int channelTile = point.getInt("channel_tile");
   Var xo("xo"), xi("xi"), co("co"), ci("ci"), tile("tile");
   result.split(x, xo, xi, vector, TailStrategy::ShiftInwards)
       .split(c, co, ci, channelTile)
@@ -92,24 +110,38 @@ FailureOr<Kernel> lowerConv2dBackwardInput(cv::Conv2DBackwardInputOp op,
       .parallel(tile);
   acc.compute_at(result, xo).vectorize(x).unroll(c);
   acc.update().reorder(x, c, r.z, r.x, r.y, n).vectorize(x).unroll(c);
-  dyPadded.compute_at(result, tile).vectorize(dyPadded.args()[0], vectorWidthFor(g.outW, target),
+  dyPadded.compute_at(result, tile).vectorize(dyPadded.args()[0], vectorWidthFor(g.outW, context),
                                               TailStrategy::GuardWithIf);
   uint64_t macs = static_cast<uint64_t>(g.inC) * g.inH * g.inW * g.outPerGroup() * g.kH * g.kW;
-  return finishKernel(op, result, {dy, weight},
-                      "gather vector=" + std::to_string(vector) +
-                          " channel_tile=" + std::to_string(channelTile) +
-                          " parallel=rows*channel_tiles*batch",
-                      macs);
+  return kernel.finish(result, macs);
 }
 
-FailureOr<Kernel> lowerConv2dBackwardWeight(cv::Conv2DBackwardWeightOp op,
-                                            const Halide::Target &target) {
-  ConvGeometry g = geometryOf(op, op.getInput(), op.getWeightGrad(), op.getOutputGrad());
-  if (int block = stagedConvBlock(g.outC, g.groups, target))
-    return lowerConv2dBackwardWeightStaged(op, block, target);
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
-  Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
-  int lanes = vectorWidthFor(g.outW, target);
+ScheduleSpace weightGradSpace(cv::Conv2DBackwardWeightOp op, const KernelContext &context) {
+  ConvGeometry g = weightGradGeometry(op);
+  ScheduleSpace space;
+  ScheduleAlgorithm &lanes = space.addAlgorithm("lanes");
+  // Columns past a row's end read zero in dy, so any width is exact.
+  lanes.add("lanes", guardedVectorWidths(context));
+  lanes.add("channel_tile", divisorsUpTo(g.outC, 8));
+  SchedulePoint point("lanes");
+  point.set("lanes", vectorWidthFor(g.outW, context))
+      .set("channel_tile", largestDivisorAtMost(g.outC, 4));
+  space.defaultPoint = point;
+  if (int block = stagedConvBlock(g.outC, g.groups, context))
+    space.defaultPoint = addStagedWeightGradAlgorithm(space, "staged_gemm", op, block);
+  return space;
+}
+
+FailureOr<Kernel> buildWeightGrad(cv::Conv2DBackwardWeightOp op, const KernelContext &context,
+                                  const SchedulePoint &point) {
+  ConvGeometry g = weightGradGeometry(op);
+  if (point.algorithm() == "staged_gemm")
+    return buildConv2dBackwardWeightStaged(op, stagedConvBlock(g.outC, g.groups, context),
+                                           context, point);
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
+  Halide::ImageParam dy = kernel.input(op.getOutputGrad(), "output_grad");
+  int lanes = point.getInt("lanes");
   int columnSteps = (g.outW + lanes - 1) / lanes;
   // Columns past the end of a row are zero in dy, so whatever the input
   // holds there contributes nothing.
@@ -131,7 +163,7 @@ FailureOr<Kernel> lowerConv2dBackwardWeight(cv::Conv2DBackwardWeightOp op,
   result(kx, ky, ci, co) = 0.0f;
   result(kx, ky, ci, co) += partial(l, kx, ky, ci, co);
 
-  int channelTile = largestDivisorAtMost(g.outC, 4);
+  int channelTile = point.getInt("channel_tile");
   Var coo("coo"), coi("coi");
   result.split(co, coo, coi, channelTile).reorder(kx, ky, ci, coi, coo).parallel(coo);
   result.update().split(co, coo, coi, channelTile).reorder(l, kx, ky, ci, coi, coo).parallel(coo);
@@ -142,10 +174,16 @@ FailureOr<Kernel> lowerConv2dBackwardWeight(cv::Conv2DBackwardWeightOp op,
       .unroll(kx)
       .unroll(co);
   uint64_t macs = static_cast<uint64_t>(g.outC) * g.outH * g.outW * g.inPerGroup() * g.kH * g.kW;
-  return finishKernel(op, result, {input, dy},
-                      "lanes=" + std::to_string(lanes) + " channel_tile=" +
-                          std::to_string(channelTile) + " parallel=channel_tiles",
-                      macs);
+  return kernel.finish(result, macs);
+}
+
+} // namespace
+
+void registerConvBackwardKernels(DialectRegistry &registry) {
+  addKernelExtension(registry, [](MLIRContext &ctx) {
+    attachKernels<inputGradSpace, buildInputGrad, cv::Conv2DBackwardInputOp>(ctx);
+    attachKernels<weightGradSpace, buildWeightGrad, cv::Conv2DBackwardWeightOp>(ctx);
+  });
 }
 
 } // namespace cvc::halide

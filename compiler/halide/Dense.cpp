@@ -9,44 +9,49 @@
 // input vector serves every feature of the tile. A batch smaller than the
 // row tile takes the same loops with one row.
 //
+// Schedule space ("dot"): feature_tile (divides the features), row_tile.
+//
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
-#include "Families.h"
-#include "Tensor.h"
+#include "Family.h"
 
 using namespace mlir;
 
 namespace cvc::halide {
 namespace {
 
-struct DenseSchedule {
-  int featureTile; ///< output features per register tile (divides the feature count)
-  int rowTile;     ///< batch rows per register tile, when the batch has that many
-};
-
-DenseSchedule chooseDenseSchedule(int64_t features) {
+ScheduleSpace denseSpace(cv::FullyConnectedOp op, const KernelContext &) {
+  int64_t features = llvm::cast<RankedTensorType>(op.getWeight().getType()).getDimSize(0);
+  ScheduleSpace space;
+  ScheduleAlgorithm &dot = space.addAlgorithm("dot");
+  dot.add("feature_tile", divisorsUpTo(features, 8));
+  dot.add("row_tile", {1, 2, 4, 8});
+  dot.constraint = [](const SchedulePoint &p) -> std::string {
+    if (p.get("feature_tile") * p.get("row_tile") > 32)
+      return "feature_tile x row_tile exceeds 32 accumulators";
+    return "";
+  };
   // 4 features x 4 rows = 16 accumulators, with 4 weight and 4 input
   // vectors loaded per step: 24 of the 32 AVX-512 registers.
-  DenseSchedule p;
-  p.featureTile = static_cast<int>(std::min<int64_t>(4, features));
-  while (features % p.featureTile)
-    --p.featureTile;
-  p.rowTile = 4;
-  return p;
+  int64_t featureTile = std::min<int64_t>(4, features);
+  while (features % featureTile)
+    --featureTile;
+  space.defaultPoint = SchedulePoint("dot").set("feature_tile", featureTile).set("row_tile", 4);
+  return space;
 }
 
-} // namespace
-
-FailureOr<Kernel> lowerFullyConnected(cv::FullyConnectedOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildDense(cv::FullyConnectedOp op, const KernelContext &context,
+                             const SchedulePoint &point) {
   auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
   int64_t m = w.getDimSize(0), k = w.getDimSize(1);
-  std::vector<Halide::ImageParam> params = {makeInput(op.getInput(), "input"),
-                                            makeInput(op.getWeight(), "weight")};
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
+  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
+  Halide::ImageParam bias;
   if (op.getBias())
-    params.push_back(makeInput(op.getBias(), "bias"));
-  Halide::ImageParam input = params[0], weight = params[1];
+    bias = kernel.input(op.getBias(), "bias");
 
-  int lanes = target.natural_vector_size<float>();
+  int lanes = context.vectorWidth;
   int64_t chunks = k / lanes, tail = k % lanes;
   Var v("v"), f("f"), n("n");
   Func partial("fc_partial");
@@ -57,16 +62,18 @@ FailureOr<Kernel> lowerFullyConnected(cv::FullyConnectedOp op, const Halide::Tar
     partial(v, f, n) += input(kk, n) * weight(kk, f);
   }
   Func result("fc");
-  Expr total = op.getBias() ? params[2](f) : Expr(0.0f);
+  Expr total = op.getBias() ? bias(f) : Expr(0.0f);
   RDom rv(0, lanes, "rv");
   total += Halide::sum(partial(rv, f, n));
   if (tail > 0) {
     RDom rt(static_cast<int>(chunks * lanes), static_cast<int>(tail), "rt");
     total += Halide::sum(input(rt, n) * weight(rt, f));
   }
-  result(f, n) = applyEpilogue(op, total, {f, n}, params);
+  result(f, n) = applyEpilogue(op, total, {f, n}, kernel);
 
-  DenseSchedule p = chooseDenseSchedule(m);
+  struct {
+    int featureTile, rowTile;
+  } p = {point.getInt("feature_tile"), point.getInt("row_tile")};
   Var fo("fo"), fi("fi"), no("no"), ni("ni");
   // Features outermost and parallel: a task's weight rows stay in L2 while
   // its batch rows pass over them. The row loops exist in both versions so
@@ -89,12 +96,15 @@ FailureOr<Kernel> lowerFullyConnected(cv::FullyConnectedOp op, const Halide::Tar
   }
 
   uint64_t macs = static_cast<uint64_t>(m) * k;
-  return finishKernel(op, result, params,
-                      "dot lanes=" + std::to_string(lanes) + " feature_tile=" +
-                          std::to_string(p.featureTile) + " row_tile=" +
-                          std::to_string(p.rowTile) + " (batch >= row_tile, else 1)" +
-                          " parallel=feature_tiles",
-                      macs);
+  return kernel.finish(result, macs);
+}
+
+} // namespace
+
+void registerDenseKernels(DialectRegistry &registry) {
+  addKernelExtension(registry, [](MLIRContext &ctx) {
+    attachKernels<denseSpace, buildDense, cv::FullyConnectedOp>(ctx);
+  });
 }
 
 } // namespace cvc::halide

@@ -1,7 +1,11 @@
-//===- Elementwise.cpp - activations and broadcasting add ---------------===//
+//===- Elementwise.cpp - activations, arithmetic, concatenation ---------===//
+//
+// One output element per input element (of each operand, broadcast), so
+// every kernel here takes the pointwise schedule space of Family.h.
+//
+//===----------------------------------------------------------------------===//
 #include "Epilogue.h"
-#include "Families.h"
-#include "Tensor.h"
+#include "Family.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -21,12 +25,17 @@ std::vector<Expr> broadcastIndex(const std::vector<int64_t> &operand,
   return index;
 }
 
-} // namespace
+/// Every kernel of this file: pointwise over its result.
+ScheduleSpace resultSpace(Operation *op, const KernelContext &context) {
+  return pointwiseSpace(halideShape(op->getResult(0)), context);
+}
 
-FailureOr<Kernel> lowerUnary(Operation *op, const Halide::Target &target) {
+FailureOr<Kernel> buildUnary(Operation *op, const KernelContext &context,
+                             const SchedulePoint &point) {
   Value operand = op->getOperand(0);
   std::vector<int64_t> shape = halideShape(operand);
-  Halide::ImageParam input = makeInput(operand, "input");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(operand, "input");
   std::vector<Var> vars = makeVars(shape.size());
   Expr x = input(asExprs(vars));
   auto f32 = [](llvm::APFloat v) { return Expr(v.convertToFloat()); };
@@ -55,27 +64,21 @@ FailureOr<Kernel> lowerUnary(Operation *op, const Halide::Target &target) {
           .Default([](Operation *) { return Expr(); });
   if (!y.defined())
     return op->emitOpError() << "has no elementwise lowering";
-  Func result(op->getName().stripDialect().str());
+  // Not the bare op name: a Func called "tanh" or "exp" clashes with the
+  // math library's symbol of that name under Halide's JIT.
+  Func result("cv_" + op->getName().stripDialect().str());
   result(vars) = y;
-  std::string schedule = scheduleElementwise(result, vars, shape, target);
-  return finishKernel(op, result, {input}, schedule, 0);
+  schedulePointwise(result, vars, point);
+  return kernel.finish(result, 0);
 }
 
-Kernel lowerCopy(Value source, const Halide::Target &target) {
-  std::vector<int64_t> shape = halideShape(source);
-  Halide::ImageParam input = makeInput(source, "input");
-  std::vector<Var> vars = makeVars(shape.size());
-  Func result("copy");
-  result(vars) = input(asExprs(vars));
-  std::string schedule = scheduleElementwise(result, vars, shape, target);
-  return makeKernel("copy", {source}, source, result, {input}, schedule, 0);
-}
-
-FailureOr<Kernel> lowerBinary(Operation *op, const Halide::Target &target) {
+FailureOr<Kernel> buildBinary(Operation *op, const KernelContext &context,
+                              const SchedulePoint &point) {
   Value lhsValue = op->getOperand(0), rhsValue = op->getOperand(1);
   std::vector<int64_t> shape = halideShape(op->getResult(0));
   std::vector<Var> vars = makeVars(shape.size());
-  Halide::ImageParam lhs = makeInput(lhsValue, "lhs"), rhs = makeInput(rhsValue, "rhs");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam lhs = kernel.input(lhsValue, "lhs"), rhs = kernel.input(rhsValue, "rhs");
   Expr a = lhs(broadcastIndex(halideShape(lhsValue), shape, vars));
   Expr b = rhs(broadcastIndex(halideShape(rhsValue), shape, vars));
   Expr y = llvm::TypeSwitch<Operation *, Expr>(op)
@@ -90,17 +93,20 @@ FailureOr<Kernel> lowerBinary(Operation *op, const Halide::Target &target) {
                .Default([](Operation *) { return Expr(); });
   if (!y.defined())
     return op->emitOpError() << "has no binary lowering";
-  Func result(op->getName().stripDialect().str());
+  // Not the bare op name: a Func called "tanh" or "exp" clashes with the
+  // math library's symbol of that name under Halide's JIT.
+  Func result("cv_" + op->getName().stripDialect().str());
   result(vars) = y;
-  std::string schedule = scheduleElementwise(result, vars, shape, target);
-  return finishKernel(op, result, {lhs, rhs}, schedule, 0);
+  schedulePointwise(result, vars, point);
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerConcat(cv::ConcatOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildConcat(cv::ConcatOp op, const KernelContext &context,
+                              const SchedulePoint &point) {
   std::vector<int64_t> shape = halideShape(op.getOutput());
   int axis = static_cast<int>(shape.size()) - 1 - static_cast<int>(op.getAxis());
   std::vector<Var> vars = makeVars(shape.size());
-  std::vector<Halide::ImageParam> params;
+  KernelBuilder kernel(op, context);
   // A chain of selects on the concatenated coordinate; each operand is read
   // shifted by its offset and clamped so that unselected reads stay in bounds.
   Expr value;
@@ -108,12 +114,12 @@ FailureOr<Kernel> lowerConcat(cv::ConcatOp op, const Halide::Target &target) {
   std::vector<Expr> bounds;
   std::vector<Expr> reads;
   for (auto [i, input] : llvm::enumerate(op.getInputs())) {
-    params.push_back(makeInput(input, "input" + std::to_string(i)));
+    Halide::ImageParam param = kernel.input(input, "input" + std::to_string(i));
     int64_t extent = halideShape(input)[axis];
     std::vector<Expr> index = asExprs(vars);
     index[axis] = Halide::clamp(vars[axis] - static_cast<int>(offset), 0,
                                 static_cast<int>(extent - 1));
-    reads.push_back(params.back()(index));
+    reads.push_back(param(index));
     offset += extent;
     bounds.push_back(Expr(static_cast<int>(offset)));
   }
@@ -122,16 +128,18 @@ FailureOr<Kernel> lowerConcat(cv::ConcatOp op, const Halide::Target &target) {
     value = Halide::select(vars[axis] < bounds[i], reads[i], value);
   Func result("concat");
   result(vars) = value;
-  std::string schedule = scheduleElementwise(result, vars, shape, target);
-  return finishKernel(op, result, params, schedule, 0);
+  schedulePointwise(result, vars, point);
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerActivationBackward(cv::ActivationBackwardOp op,
-                                          const Halide::Target &target) {
+FailureOr<Kernel> buildActivationBackward(cv::ActivationBackwardOp op,
+                                          const KernelContext &context,
+                                          const SchedulePoint &point) {
   std::vector<int64_t> shape = halideShape(op.getOutput());
   std::vector<Var> vars = makeVars(shape.size());
-  Halide::ImageParam output = makeInput(op.getOutput(), "output");
-  Halide::ImageParam dyParam = makeInput(op.getOutputGrad(), "output_grad");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam output = kernel.input(op.getOutput(), "output");
+  Halide::ImageParam dyParam = kernel.input(op.getOutputGrad(), "output_grad");
   Expr y = output(asExprs(vars)), dy = dyParam(asExprs(vars));
   ArrayRef<float> args = op.getActivationArgs();
   Expr dx;
@@ -157,14 +165,16 @@ FailureOr<Kernel> lowerActivationBackward(cv::ActivationBackwardOp op,
   }
   Func result("activation_backward");
   result(vars) = dx;
-  std::string schedule = scheduleElementwise(result, vars, shape, target);
-  return finishKernel(op, result, {output, dyParam}, schedule, 0);
+  schedulePointwise(result, vars, point);
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerDropoutMask(cv::DropoutMaskOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildDropoutMask(cv::DropoutMaskOp op, const KernelContext &context,
+                                   const SchedulePoint &point) {
   std::vector<int64_t> shape = halideShape(op.getMask());
   std::vector<Var> vars = makeVars(shape.size());
-  Halide::ImageParam stepParam = makeInput(op.getStep(), "step");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam stepParam = kernel.input(op.getStep(), "step");
   using Halide::UInt;
   auto u32 = [](Expr e) { return Halide::cast(UInt(32), e); };
   Expr index = u32(0);
@@ -188,8 +198,38 @@ FailureOr<Kernel> lowerDropoutMask(cv::DropoutMaskOp op, const Halide::Target &t
   Expr keep = Halide::cast(Halide::UInt(64), h) >= Halide::cast(Halide::UInt(64), Expr(threshold));
   Func result("dropout_mask");
   result(vars) = Halide::select(keep, static_cast<float>(1.0 / (1.0 - ratio)), 0.0f);
-  std::string schedule = scheduleElementwise(result, vars, shape, target);
-  return finishKernel(op, result, {stepParam}, schedule, 0);
+  schedulePointwise(result, vars, point);
+  return kernel.finish(result, 0);
+}
+
+} // namespace
+
+Kernel lowerCopy(Value source, const KernelContext &context) {
+  std::vector<int64_t> shape = halideShape(source);
+  KernelBuilder kernel(nullptr, context);
+  Halide::ImageParam input = kernel.input(source, "input");
+  std::vector<Var> vars = makeVars(shape.size());
+  Func result("copy");
+  result(vars) = input(asExprs(vars));
+  ScheduleSpace space = pointwiseSpace(shape, context);
+  schedulePointwise(result, vars, space.defaultPoint);
+  Kernel copy = kernel.finish(result, source, "copy", 0);
+  copy.schedule = space.format(space.defaultPoint);
+  return copy;
+}
+
+void registerElementwiseKernels(DialectRegistry &registry) {
+  addKernelExtension(registry, [](MLIRContext &ctx) {
+    attachKernels<resultSpace, buildUnary, cv::ReluOp, cv::TanhOp, cv::SigmoidOp, cv::AbsOp,
+                  cv::NegOp, cv::ExpOp, cv::LogOp, cv::SqrtOp, cv::ReciprocalOp, cv::FloorOp,
+                  cv::CeilOp, cv::SoftplusOp, cv::ClipOp, cv::LeakyReluOp, cv::EluOp,
+                  cv::HardSigmoidOp>(ctx);
+    attachKernels<resultSpace, buildBinary, cv::AddOp, cv::SubOp, cv::MulOp, cv::DivOp,
+                  cv::MaxOp, cv::MinOp, cv::PReluOp, cv::PowOp>(ctx);
+    attachKernels<resultSpace, buildConcat, cv::ConcatOp>(ctx);
+    attachKernels<resultSpace, buildActivationBackward, cv::ActivationBackwardOp>(ctx);
+    attachKernels<resultSpace, buildDropoutMask, cv::DropoutMaskOp>(ctx);
+  });
 }
 
 } // namespace cvc::halide

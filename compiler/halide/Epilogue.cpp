@@ -1,6 +1,5 @@
 //===- Epilogue.cpp - activations and a layer's fused epilogue ----------===//
 #include "Epilogue.h"
-#include "Tensor.h"
 #include "VectorMath.h"
 
 namespace cvc::halide {
@@ -25,23 +24,21 @@ Expr applyActivation(cv::Activation kind, llvm::ArrayRef<float> args, Expr x) {
 
 template <typename LayerOp>
 Expr applyEpilogue(LayerOp op, Expr acc, const std::vector<Expr> &index,
-                   std::vector<Halide::ImageParam> &params) {
-  if (op.getResidual()) {
-    params.push_back(makeInput(op.getResidual(), "residual"));
-    acc += params.back()(index);
-  }
+                   KernelBuilder &kernel) {
+  if (op.getResidual())
+    acc += kernel.input(op.getResidual(), "residual")(index);
   return applyActivation(op.getActivation(), op.getActivationArgs(), acc);
 }
 
 template Expr applyEpilogue(cv::Conv2DOp, Expr, const std::vector<Expr> &,
-                            std::vector<Halide::ImageParam> &);
+                            KernelBuilder &);
 template Expr applyEpilogue(cv::BlockedConv2DOp, Expr, const std::vector<Expr> &,
-                            std::vector<Halide::ImageParam> &);
+                            KernelBuilder &);
 template Expr applyEpilogue(cv::WinogradConv2DOp, Expr, const std::vector<Expr> &,
-                            std::vector<Halide::ImageParam> &);
+                            KernelBuilder &);
 template Expr applyEpilogue(cv::MatMulOp, Expr, const std::vector<Expr> &,
-                            std::vector<Halide::ImageParam> &);
+                            KernelBuilder &);
 template Expr applyEpilogue(cv::FullyConnectedOp, Expr, const std::vector<Expr> &,
-                            std::vector<Halide::ImageParam> &);
+                            KernelBuilder &);
 
 } // namespace cvc::halide

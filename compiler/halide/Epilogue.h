@@ -2,9 +2,7 @@
 #ifndef CVC_HALIDE_EPILOGUE_H
 #define CVC_HALIDE_EPILOGUE_H
 
-#include "cv/CvOps.h"
-
-#include "Halide.h"
+#include "Family.h"
 
 namespace cvc::halide {
 
@@ -12,11 +10,11 @@ namespace cvc::halide {
 Halide::Expr applyActivation(cv::Activation kind, llvm::ArrayRef<float> args, Halide::Expr x);
 
 /// activation(acc + residual) for a convolution or fully connected layer;
-/// the residual, when the layer has one, is appended to `params` (operand
-/// order) and read at `index`.
+/// the residual, when the layer has one, becomes the kernel's next input
+/// (its operand order) and is read at `index`.
 template <typename LayerOp>
 Halide::Expr applyEpilogue(LayerOp op, Halide::Expr acc, const std::vector<Halide::Expr> &index,
-                           std::vector<Halide::ImageParam> &params);
+                           KernelBuilder &kernel);
 
 } // namespace cvc::halide
 

@@ -5,9 +5,11 @@
 // Both kernels recompute the softmax from the logits (one pass over a
 // [N, K] tensor), which is cheaper than keeping it alive across the step.
 //
+// Schedule spaces: "rows" (the loss: nothing to choose) and "rows
+// vector=V" (its gradient, along the classes, guarded).
+//
 //===----------------------------------------------------------------------===//
-#include "Families.h"
-#include "Tensor.h"
+#include "Family.h"
 
 using namespace mlir;
 
@@ -31,55 +33,75 @@ SoftmaxRows softmaxRows(Halide::ImageParam logits, Halide::ImageParam labels, in
   return rows;
 }
 
-Expr target(Expr k, Expr label, float smoothing, int classes) {
+Expr smoothedTarget(Expr k, Expr label, float smoothing, int classes) {
   return Halide::select(k == label, 1.0f - smoothing, 0.0f) + smoothing / classes;
 }
 
-} // namespace
+ScheduleSpace lossSpace(cv::SoftmaxCrossEntropyOp, const KernelContext &) {
+  return ScheduleSpace::fixed("rows");
+}
 
-FailureOr<Kernel> lowerSoftmaxCrossEntropy(cv::SoftmaxCrossEntropyOp op,
-                                           const Halide::Target &) {
+FailureOr<Kernel> buildLoss(cv::SoftmaxCrossEntropyOp op, const KernelContext &context,
+                            const SchedulePoint &) {
   auto type = llvm::cast<RankedTensorType>(op.getLogits().getType());
   int batch = static_cast<int>(type.getDimSize(0)), classes = static_cast<int>(type.getDimSize(1));
   float smoothing = op.getLabelSmoothing().convertToFloat();
-  Halide::ImageParam logits = makeInput(op.getLogits(), "logits");
-  Halide::ImageParam labels = makeInput(op.getLabels(), "labels");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam logits = kernel.input(op.getLogits(), "logits");
+  Halide::ImageParam labels = kernel.input(op.getLabels(), "labels");
   Var n("n"), i("i");
   SoftmaxRows rows = softmaxRows(logits, labels, classes, n);
   RDom k(0, classes, "k");
   Func sampleLoss("sample_loss");
   sampleLoss(n) = rows.logSumExp(n) -
-                  Halide::sum(target(k, rows.label, smoothing, classes) * logits(k, n));
+                  Halide::sum(smoothedTarget(k, rows.label, smoothing, classes) * logits(k, n));
   RDom b(0, batch, "b");
   Func result("softmax_cross_entropy");
   result(i) = Halide::sum(sampleLoss(b)) / static_cast<float>(batch);
   sampleLoss.compute_root();
   rows.max.compute_at(sampleLoss, n);
   rows.logSumExp.compute_at(sampleLoss, n);
-  return finishKernel(op, result, {logits, labels}, "rows", 0);
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerSoftmaxCrossEntropyBackward(cv::SoftmaxCrossEntropyBackwardOp op,
-                                                   const Halide::Target &target_) {
+ScheduleSpace lossGradSpace(cv::SoftmaxCrossEntropyBackwardOp op, const KernelContext &context) {
+  int64_t classes = llvm::cast<RankedTensorType>(op.getLogits().getType()).getDimSize(1);
+  ScheduleSpace space;
+  space.addAlgorithm("rows").add("vector", guardedVectorWidths(context));
+  space.defaultPoint = SchedulePoint("rows").set("vector", vectorWidthFor(classes, context));
+  return space;
+}
+
+FailureOr<Kernel> buildLossGrad(cv::SoftmaxCrossEntropyBackwardOp op,
+                                const KernelContext &context, const SchedulePoint &point) {
   auto type = llvm::cast<RankedTensorType>(op.getLogits().getType());
   int batch = static_cast<int>(type.getDimSize(0)), classes = static_cast<int>(type.getDimSize(1));
   float smoothing = op.getLabelSmoothing().convertToFloat();
-  Halide::ImageParam logits = makeInput(op.getLogits(), "logits");
-  Halide::ImageParam labels = makeInput(op.getLabels(), "labels");
-  Halide::ImageParam scale = makeInput(op.getScale(), "scale");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam logits = kernel.input(op.getLogits(), "logits");
+  Halide::ImageParam labels = kernel.input(op.getLabels(), "labels");
+  Halide::ImageParam scale = kernel.input(op.getScale(), "scale");
   Var k("k"), n("n");
   SoftmaxRows rows = softmaxRows(logits, labels, classes, n);
   Func result("softmax_cross_entropy_backward");
   result(k, n) = scale(0) / static_cast<float>(batch) *
                  (Halide::exp(logits(k, n) - rows.logSumExp(n)) -
-                  target(k, rows.label, smoothing, classes));
+                  smoothedTarget(k, rows.label, smoothing, classes));
   rows.logSumExp.compute_at(result, n);
   rows.max.compute_at(result, n);
-  int vector = vectorWidthFor(classes, target_);
+  int vector = point.getInt("vector");
   if (vector > 1)
     result.vectorize(k, vector, Halide::TailStrategy::GuardWithIf);
-  return finishKernel(op, result, {logits, labels, scale}, "rows vector=" + std::to_string(vector),
-                      0);
+  return kernel.finish(result, 0);
+}
+
+} // namespace
+
+void registerLossKernels(DialectRegistry &registry) {
+  addKernelExtension(registry, [](MLIRContext &ctx) {
+    attachKernels<lossSpace, buildLoss, cv::SoftmaxCrossEntropyOp>(ctx);
+    attachKernels<lossGradSpace, buildLossGrad, cv::SoftmaxCrossEntropyBackwardOp>(ctx);
+  });
 }
 
 } // namespace cvc::halide

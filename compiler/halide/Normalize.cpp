@@ -1,19 +1,40 @@
-//===- Normalize.cpp - cv.softmax and cv.lrn as Halide pipelines --------===//
-#include "Families.h"
-#include "Tensor.h"
+//===- Normalize.cpp - softmax, LRN and batch norm as Halide pipelines ---===//
+//
+// Schedule spaces: "softmax vector=V" (guarded), "lrn vector=V" (along
+// rows, at most their width) and the pointwise space for batch norm.
+//
+//===----------------------------------------------------------------------===//
+#include "Family.h"
 
 using namespace mlir;
 
 namespace cvc::halide {
+namespace {
 
-/// Softmax, or its logarithm, of the op's operand along `axisAttr`.
-static FailureOr<Kernel> lowerSoftmaxFamily(Operation *op, int64_t axisAttr, bool logarithm,
-                                            const Halide::Target &target) {
+int64_t softmaxAxis(Operation *op) {
+  if (auto softmax = llvm::dyn_cast<cv::SoftmaxOp>(op))
+    return softmax.getAxis();
+  return llvm::cast<cv::LogSoftmaxOp>(op).getAxis();
+}
+
+ScheduleSpace softmaxSpace(Operation *op, const KernelContext &context) {
+  std::vector<int64_t> shape = halideShape(op->getOperand(0));
+  ScheduleSpace space;
+  space.addAlgorithm("softmax").add("vector", guardedVectorWidths(context));
+  space.defaultPoint = SchedulePoint("softmax").set("vector", vectorWidthFor(shape[0], context));
+  return space;
+}
+
+/// Softmax, or its logarithm, of the op's operand along its axis.
+FailureOr<Kernel> buildSoftmax(Operation *op, const KernelContext &context,
+                               const SchedulePoint &point) {
+  bool logarithm = llvm::isa<cv::LogSoftmaxOp>(op);
   Value operand = op->getOperand(0);
   std::vector<int64_t> shape = halideShape(operand);
   int rank = static_cast<int>(shape.size());
-  int axis = rank - 1 - static_cast<int>(axisAttr); // Halide order
-  Halide::ImageParam input = makeInput(operand, "input");
+  int axis = rank - 1 - static_cast<int>(softmaxAxis(op)); // Halide order
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(operand, "input");
   std::vector<Var> vars = makeVars(rank);
   RDom r(0, static_cast<int>(shape[axis]), "r");
   std::vector<Expr> along = asExprs(vars);
@@ -33,7 +54,7 @@ static FailureOr<Kernel> lowerSoftmaxFamily(Operation *op, int64_t axisAttr, boo
 
   // Rows are short (classifier outputs): compute each stage over the whole
   // slice it needs, vectorised along the innermost dimension.
-  int vector = vectorWidthFor(shape[0], target);
+  int vector = point.getInt("vector");
   Var outer = vars.back();
   result.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
   if (rank > 1 && axis != rank - 1)
@@ -45,19 +66,8 @@ static FailureOr<Kernel> lowerSoftmaxFamily(Operation *op, int64_t axisAttr, boo
       f.compute_root();
     f.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
   }
-  return finishKernel(op, result, {input},
-                      "vector=" + std::to_string(vector) + " stages=max,exp,sum", 0);
+  return kernel.finish(result, 0);
 }
-
-FailureOr<Kernel> lowerSoftmax(cv::SoftmaxOp op, const Halide::Target &target) {
-  return lowerSoftmaxFamily(op, op.getAxis(), /*logarithm=*/false, target);
-}
-
-FailureOr<Kernel> lowerLogSoftmax(cv::LogSoftmaxOp op, const Halide::Target &target) {
-  return lowerSoftmaxFamily(op, op.getAxis(), /*logarithm=*/true, target);
-}
-
-namespace {
 
 /// The forward op's LRN window over channels (ONNX: floor((size-1)/2)
 /// channels before, ceil after), for both directions.
@@ -93,10 +103,18 @@ Func lrnScale(Func x, const LRNWindow &w, Var vx, Var vy, Var c, Var n) {
   return scale;
 }
 
+template <typename OpT> ScheduleSpace lrnSpace(OpT op, const KernelContext &context) {
+  int64_t width = halideShape(op.getInput())[0];
+  ScheduleSpace space;
+  space.addAlgorithm("lrn").add("vector", vectorWidthsFor(width, context));
+  space.defaultPoint = SchedulePoint("lrn").set("vector", vectorWidthFor(width, context));
+  return space;
+}
+
 /// Vectors along rows, a task per (row, image); `perRow` computed per task.
-std::string scheduleLRN(Func result, const std::vector<Func> &perRow, Var x, Var y, Var c, Var n,
-                        int64_t width, const Halide::Target &target) {
-  int vector = vectorWidthFor(width, target);
+void scheduleLRN(Func result, const std::vector<Func> &perRow, Var x, Var y, Var c, Var n,
+                 const SchedulePoint &point) {
+  int vector = point.getInt("vector");
   Var xo("xo"), xi("xi"), plane("plane");
   result.split(x, xo, xi, vector, Halide::TailStrategy::ShiftInwards)
       .vectorize(xi)
@@ -105,27 +123,27 @@ std::string scheduleLRN(Func result, const std::vector<Func> &perRow, Var x, Var
       .parallel(plane);
   for (Func f : perRow)
     f.compute_at(result, plane).vectorize(x, vector, Halide::TailStrategy::GuardWithIf);
-  return "vector=" + std::to_string(vector) + " per=row";
 }
 
-} // namespace
-
-FailureOr<Kernel> lowerLRN(cv::LRNOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildLRN(cv::LRNOp op, const KernelContext &context,
+                           const SchedulePoint &point) {
   LRNWindow w = lrnWindowOf(op);
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
   Var x("x"), y("y"), c("c"), n("n");
   Func scale = lrnScale(zeroOutsideChannels(input, w), w, x, y, c, n);
   Func result("lrn");
   result(x, y, c, n) = input(x, y, c, n) / Halide::pow(scale(x, y, c, n), w.beta);
-  std::string schedule = scheduleLRN(result, {scale}, x, y, c, n,
-                                     halideShape(op.getInput())[0], target);
-  return finishKernel(op, result, {input}, schedule, 0);
+  scheduleLRN(result, {scale}, x, y, c, n, point);
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerLRNBackward(cv::LRNBackwardOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildLRNGrad(cv::LRNBackwardOp op, const KernelContext &context,
+                               const SchedulePoint &point) {
   LRNWindow w = lrnWindowOf(op);
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
-  Halide::ImageParam dyParam = makeInput(op.getOutputGrad(), "output_grad");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
+  Halide::ImageParam dyParam = kernel.input(op.getOutputGrad(), "output_grad");
   Var x("x"), y("y"), c("c"), n("n");
   Func xc = zeroOutsideChannels(input, w), dy = zeroOutsideChannels(dyParam, w);
   Func scale = lrnScale(xc, w, x, y, c, n);
@@ -140,17 +158,22 @@ FailureOr<Kernel> lowerLRNBackward(cv::LRNBackwardOp op, const Halide::Target &t
       dyParam(x, y, c, n) * Halide::pow(scale(x, y, c, n), -w.beta) -
       (2.0f * w.alpha * w.beta / w.size) * input(x, y, c, n) *
           Halide::sum(weighted(x, y, c - w.after + r, n));
-  std::string schedule = scheduleLRN(result, {scale, weighted}, x, y, c, n,
-                                     halideShape(op.getInput())[0], target);
-  return finishKernel(op, result, {input, dyParam}, schedule, 0);
+  scheduleLRN(result, {scale, weighted}, x, y, c, n, point);
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerBatchNorm(cv::BatchNormOp op, const Halide::Target &target) {
+ScheduleSpace batchNormSpace(cv::BatchNormOp op, const KernelContext &context) {
+  return pointwiseSpace(halideShape(op.getInput()), context);
+}
+
+FailureOr<Kernel> buildBatchNorm(cv::BatchNormOp op, const KernelContext &context,
+                                 const SchedulePoint &point) {
   std::vector<int64_t> shape = halideShape(op.getInput());
+  KernelBuilder kernel(op, context);
   std::vector<Halide::ImageParam> params = {
-      makeInput(op.getInput(), "input"), makeInput(op.getScale(), "scale"),
-      makeInput(op.getBias(), "bias"), makeInput(op.getMean(), "mean"),
-      makeInput(op.getVariance(), "variance")};
+      kernel.input(op.getInput(), "input"), kernel.input(op.getScale(), "scale"),
+      kernel.input(op.getBias(), "bias"), kernel.input(op.getMean(), "mean"),
+      kernel.input(op.getVariance(), "variance")};
   std::vector<Var> vars = makeVars(shape.size());
   // Channels are dimension 1 in NCHW order, second from last in Halide's.
   Var c = vars[shape.size() - 2];
@@ -159,10 +182,21 @@ FailureOr<Kernel> lowerBatchNorm(cv::BatchNormOp op, const Halide::Target &targe
   shift(c) = params[2](c) - params[3](c) * factor(c);
   Func result("batch_norm");
   result(vars) = params[0](asExprs(vars)) * factor(c) + shift(c);
-  std::string schedule = scheduleElementwise(result, vars, shape, target);
+  schedulePointwise(result, vars, point);
   factor.compute_root();
   shift.compute_root();
-  return finishKernel(op, result, params, schedule + " factors=per_channel", 0);
+  return kernel.finish(result, 0);
+}
+
+} // namespace
+
+void registerNormalizeKernels(DialectRegistry &registry) {
+  addKernelExtension(registry, [](MLIRContext &ctx) {
+    attachKernels<softmaxSpace, buildSoftmax, cv::SoftmaxOp, cv::LogSoftmaxOp>(ctx);
+    attachKernels<lrnSpace<cv::LRNOp>, buildLRN, cv::LRNOp>(ctx);
+    attachKernels<lrnSpace<cv::LRNBackwardOp>, buildLRNGrad, cv::LRNBackwardOp>(ctx);
+    attachKernels<batchNormSpace, buildBatchNorm, cv::BatchNormOp>(ctx);
+  });
 }
 
 } // namespace cvc::halide

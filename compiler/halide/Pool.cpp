@@ -5,9 +5,12 @@
 // computed per output position from the window clipped to the padded input
 // (count_include_pad) or to the input itself.
 //
+// Schedule spaces: "pool" (NCHW: vector along output rows, group planes
+// per task), "pool_blocked" (a vector of channels per pixel: group) and
+// "gather" for the gradients (vector along input rows, group).
+//
 //===----------------------------------------------------------------------===//
-#include "Families.h"
-#include "Tensor.h"
+#include "Family.h"
 
 using namespace mlir;
 
@@ -82,45 +85,63 @@ Func boundary(const PoolVars &v, Halide::ImageParam input, Expr value, const Win
   return Halide::BoundaryConditions::constant_exterior(input, value, {{0, w.inW}, {0, w.inH}});
 }
 
-std::string schedulePool(Func result, const PoolVars &v, int outW, int outH,
-                         const Halide::Target &target) {
-  // One task per channel plane (or block of channels) and image: per-row
-  // tasks on 13x13 maps cost more in scheduling than the rows themselves.
+/// One task per channel plane (or block of channels) and image, `group`
+/// of them per task: per-row tasks on 13x13 maps cost more in scheduling
+/// than the rows themselves.
+template <typename OpT> ScheduleSpace poolSpace(OpT op, const KernelContext &context) {
+  Window w = windowOf(op);
+  PoolVars v = poolVars(op.getInput());
+  ScheduleSpace space;
+  int64_t plane = static_cast<int64_t>(w.outW) * w.outH;
+  if (v.blocked) {
+    int64_t group = defaultTaskGroup(plane * v.lanes);
+    space.addAlgorithm("pool_blocked").add("group", taskGroupsFor(-1, group));
+    space.defaultPoint = SchedulePoint("pool_blocked").set("group", group);
+    return space;
+  }
+  int64_t group = defaultTaskGroup(plane);
+  ScheduleAlgorithm &pool = space.addAlgorithm("pool");
+  pool.add("vector", vectorWidthsFor(w.outW, context));
+  pool.add("group", taskGroupsFor(-1, group));
+  space.defaultPoint =
+      SchedulePoint("pool").set("vector", vectorWidthFor(w.outW, context)).set("group", group);
+  return space;
+}
+
+void schedulePool(Func result, const PoolVars &v, const SchedulePoint &point) {
   Var plane("plane");
   if (v.blocked) {
     // One vector of channels per output pixel: every lane useful.
     result.vectorize(v.all[0], v.lanes).fuse(v.all[3], v.all[4], plane);
-    int group = parallelInGroups(result, plane, static_cast<int64_t>(v.lanes) * outW * outH);
-    return "blocked lanes=" + std::to_string(v.lanes) + " parallel=blocks*batch group=" +
-           std::to_string(group);
+    parallelInGroups(result, plane, point.get("group"));
+    return;
   }
-  int vector = vectorWidthFor(outW, target);
   Var xo("xo"), xi("xi");
-  result.split(v.x, xo, xi, vector, TailStrategy::ShiftInwards)
+  result.split(v.x, xo, xi, point.getInt("vector"), TailStrategy::ShiftInwards)
       .vectorize(xi)
       .fuse(v.all[2], v.all[3], plane);
-  int group = parallelInGroups(result, plane, static_cast<int64_t>(outW) * outH);
-  return "vector=" + std::to_string(vector) + " parallel=channels*batch group=" +
-         std::to_string(group);
+  parallelInGroups(result, plane, point.get("group"));
 }
 
-} // namespace
-
-FailureOr<Kernel> lowerMaxPool2d(cv::MaxPool2DOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildMaxPool(cv::MaxPool2DOp op, const KernelContext &context,
+                               const SchedulePoint &point) {
   Window w = windowOf(op);
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
   PoolVars v = poolVars(op.getInput());
   Func padded = boundary(v, input, Halide::Float(32).min(), w);
   RDom r(0, w.kW, 0, w.kH, "r");
   Func result("max_pool");
   result(v.all) = Halide::maximum(padded(at(v, v.x * w.sW - w.padL + r.x, v.y * w.sH - w.padT + r.y)));
-  std::string schedule = schedulePool(result, v, w.outW, w.outH, target);
-  return finishKernel(op, result, {input}, schedule, 0);
+  schedulePool(result, v, point);
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerAvgPool2d(cv::AvgPool2DOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildAvgPool(cv::AvgPool2DOp op, const KernelContext &context,
+                               const SchedulePoint &point) {
   Window w = windowOf(op);
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
   PoolVars v = poolVars(op.getInput());
   Func padded = boundary(v, input, 0.0f, w);
   RDom r(0, w.kW, 0, w.kH, "r");
@@ -128,15 +149,13 @@ FailureOr<Kernel> lowerAvgPool2d(cv::AvgPool2DOp op, const Halide::Target &targe
   Func result("avg_pool");
   result(v.all) = Halide::sum(padded(at(v, x0 + r.x, y0 + r.y))) /
                   averageDivisor(w, op.getCountIncludePad(), x0, y0);
-  std::string schedule = schedulePool(result, v, w.outW, w.outH, target);
-  return finishKernel(op, result, {input}, schedule, 0);
+  schedulePool(result, v, point);
+  return kernel.finish(result, 0);
 }
 
 // The gradients gather: each input position visits the (at most
 // ceil(k / s) per axis) windows that cover it, so every output element is
 // written once by one vector lane and no scatter needs atomics.
-
-namespace {
 
 /// For input position (x, y) and window step (rx, ry) of a gather RDom: the
 /// window's output coordinates, and whether that window exists and covers it.
@@ -151,23 +170,42 @@ CoveringWindow coveringWindow(const Window &w, Expr x, Expr y, Expr rx, Expr ry)
   return {ox, oy, covers};
 }
 
-std::string scheduleGather(Func result, Var x, Var y, Var c, Var n, int inW, int inH,
-                           const Halide::Target &target) {
-  int vector = vectorWidthFor(inW, target);
-  Var xo("xo"), xi("xi"), plane("plane");
-  result.split(x, xo, xi, vector, TailStrategy::ShiftInwards).vectorize(xi).fuse(c, n, plane);
-  int group = parallelInGroups(result, plane, static_cast<int64_t>(inW) * inH);
-  return "gather vector=" + std::to_string(vector) + " parallel=channels*batch group=" +
-         std::to_string(group);
+/// "gather vector=V group=G" over the input gradient (NCHW).
+ScheduleSpace gatherSpace(Value inputGrad, const KernelContext &context) {
+  int inW = dimOf(inputGrad, 3), inH = dimOf(inputGrad, 2);
+  int64_t group = defaultTaskGroup(static_cast<int64_t>(inW) * inH);
+  ScheduleSpace space;
+  ScheduleAlgorithm &gather = space.addAlgorithm("gather");
+  gather.add("vector", vectorWidthsFor(inW, context));
+  gather.add("group", taskGroupsFor(-1, group));
+  space.defaultPoint =
+      SchedulePoint("gather").set("vector", vectorWidthFor(inW, context)).set("group", group);
+  return space;
 }
 
-} // namespace
+ScheduleSpace maxPoolGradSpace(cv::MaxPool2DBackwardOp op, const KernelContext &context) {
+  return gatherSpace(op.getInputGrad(), context);
+}
 
-FailureOr<Kernel> lowerMaxPool2dBackward(cv::MaxPool2DBackwardOp op, const Halide::Target &target) {
+ScheduleSpace avgPoolGradSpace(cv::AvgPool2DBackwardOp op, const KernelContext &context) {
+  return gatherSpace(op.getInputGrad(), context);
+}
+
+void scheduleGather(Func result, Var x, Var c, Var n, const SchedulePoint &point) {
+  Var xo("xo"), xi("xi"), plane("plane");
+  result.split(x, xo, xi, point.getInt("vector"), TailStrategy::ShiftInwards)
+      .vectorize(xi)
+      .fuse(c, n, plane);
+  parallelInGroups(result, plane, point.get("group"));
+}
+
+FailureOr<Kernel> buildMaxPoolGrad(cv::MaxPool2DBackwardOp op, const KernelContext &context,
+                                   const SchedulePoint &point) {
   Window w = windowOf(op.getKernel(), op.getStrides(), op.getPads(), op.getInput(),
                       op.getOutputGrad());
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
-  Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
+  Halide::ImageParam dy = kernel.input(op.getOutputGrad(), "output_grad");
   Var x("x"), y("y"), c("c"), n("n");
   PoolVars v{{x, y, c, n}, x, y, false, 1};
   Func padded = boundary(v, input, Halide::Float(32).min(), w);
@@ -187,17 +225,19 @@ FailureOr<Kernel> lowerMaxPool2dBackward(cv::MaxPool2DBackwardOp op, const Halid
   result(x, y, c, n) = Halide::sum(Halide::select(
       cw.covers && winnerIndex(ox, oy, c, n) == y * w.inW + x, dy(ox, oy, c, n), 0.0f));
   winnerIndex.compute_root();
-  winnerIndex.vectorize(x, vectorWidthFor(w.outW, target), TailStrategy::GuardWithIf);
+  winnerIndex.vectorize(x, vectorWidthFor(w.outW, context), TailStrategy::GuardWithIf);
   Var plane("plane");
   winnerIndex.fuse(c, n, plane).parallel(plane);
-  std::string schedule = scheduleGather(result, x, y, c, n, w.inW, w.inH, target);
-  return finishKernel(op, result, {input, dy}, schedule, 0);
+  scheduleGather(result, x, c, n, point);
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerAvgPool2dBackward(cv::AvgPool2DBackwardOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildAvgPoolGrad(cv::AvgPool2DBackwardOp op, const KernelContext &context,
+                                   const SchedulePoint &point) {
   Window w = windowOf(op.getKernel(), op.getStrides(), op.getPads(), op.getInputGrad(),
                       op.getOutputGrad());
-  Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam dy = kernel.input(op.getOutputGrad(), "output_grad");
   Var x("x"), y("y"), c("c"), n("n");
   RDom r(0, (w.kW + w.sW - 1) / w.sW, 0, (w.kH + w.sH - 1) / w.sH, "r");
   CoveringWindow cw = coveringWindow(w, x, y, r.x, r.y);
@@ -207,8 +247,19 @@ FailureOr<Kernel> lowerAvgPool2dBackward(cv::AvgPool2DBackwardOp op, const Halid
   Func result("avg_pool_backward");
   result(x, y, c, n) =
       Halide::sum(Halide::select(cw.covers, dy(ox, oy, c, n) / divisor, 0.0f));
-  std::string schedule = scheduleGather(result, x, y, c, n, w.inW, w.inH, target);
-  return finishKernel(op, result, {dy}, schedule, 0);
+  scheduleGather(result, x, c, n, point);
+  return kernel.finish(result, 0);
+}
+
+} // namespace
+
+void registerPoolKernels(DialectRegistry &registry) {
+  addKernelExtension(registry, [](MLIRContext &ctx) {
+    attachKernels<poolSpace<cv::MaxPool2DOp>, buildMaxPool, cv::MaxPool2DOp>(ctx);
+    attachKernels<poolSpace<cv::AvgPool2DOp>, buildAvgPool, cv::AvgPool2DOp>(ctx);
+    attachKernels<maxPoolGradSpace, buildMaxPoolGrad, cv::MaxPool2DBackwardOp>(ctx);
+    attachKernels<avgPoolGradSpace, buildAvgPoolGrad, cv::AvgPool2DBackwardOp>(ctx);
+  });
 }
 
 } // namespace cvc::halide

@@ -1,16 +1,28 @@
 //===- Reduce.cpp - cv.reduce as a Halide pipeline ----------------------===//
-#include "Families.h"
-#include "Tensor.h"
+#include "Family.h"
 
 using namespace mlir;
 
 namespace cvc::halide {
+namespace {
 
-FailureOr<Kernel> lowerReduce(cv::ReduceOp op, const Halide::Target &target) {
+/// "reduce vector=V": the kept innermost dimension in vectors (guarded),
+/// the outermost in parallel.
+ScheduleSpace reduceSpace(cv::ReduceOp op, const KernelContext &context) {
+  std::vector<int64_t> shape = halideShape(op.getOutput());
+  ScheduleSpace space;
+  space.addAlgorithm("reduce").add("vector", guardedVectorWidths(context));
+  space.defaultPoint = SchedulePoint("reduce").set("vector", vectorWidthFor(shape[0], context));
+  return space;
+}
+
+FailureOr<Kernel> buildReduce(cv::ReduceOp op, const KernelContext &context,
+                              const SchedulePoint &point) {
   std::vector<int64_t> inShape = halideShape(op.getInput());
   std::vector<int64_t> shape = halideShape(op.getOutput());
   int rank = static_cast<int>(shape.size());
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
   std::vector<Var> vars = makeVars(rank);
   Halide::Region region;
   std::vector<int> reduced;
@@ -44,12 +56,20 @@ FailureOr<Kernel> lowerReduce(cv::ReduceOp op, const Halide::Target &target) {
   }
   Func result("reduce");
   result(vars) = y;
-  int vector = vectorWidthFor(shape[0], target);
+  int vector = point.getInt("vector");
   if (vector > 1)
     result.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
   if (rank >= 2)
     result.parallel(vars.back());
-  return finishKernel(op, result, {input}, "vector=" + std::to_string(vector), 0);
+  return kernel.finish(result, 0);
+}
+
+} // namespace
+
+void registerReduceKernels(DialectRegistry &registry) {
+  addKernelExtension(registry, [](MLIRContext &ctx) {
+    attachKernels<reduceSpace, buildReduce, cv::ReduceOp>(ctx);
+  });
 }
 
 } // namespace cvc::halide

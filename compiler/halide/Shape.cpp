@@ -1,19 +1,27 @@
 //===- Shape.cpp - cv.transpose, cv.slice and cv.pad as Halide pipelines ===//
 //
 // Pure data movement: each output element reads one input element. The
-// schedules vectorise the output's innermost dimension; reads may gather.
+// schedules vectorise the output's innermost dimension (the pointwise
+// space of Family.h); reads may gather.
 //
 //===----------------------------------------------------------------------===//
-#include "Families.h"
-#include "Tensor.h"
+#include "Family.h"
 
 using namespace mlir;
 
 namespace cvc::halide {
-FailureOr<Kernel> lowerTranspose(cv::TransposeOp op, const Halide::Target &target) {
+namespace {
+
+ScheduleSpace resultSpace(Operation *op, const KernelContext &context) {
+  return pointwiseSpace(halideShape(op->getResult(0)), context);
+}
+
+FailureOr<Kernel> buildTranspose(cv::TransposeOp op, const KernelContext &context,
+                                 const SchedulePoint &point) {
   std::vector<int64_t> shape = halideShape(op.getOutput());
   int rank = static_cast<int>(shape.size());
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
   std::vector<Var> vars = makeVars(rank);
   // Tensor dimension i of the result is tensor dimension perm[i] of the input;
   // Halide numbers dimensions from the innermost.
@@ -23,14 +31,16 @@ FailureOr<Kernel> lowerTranspose(cv::TransposeOp op, const Halide::Target &targe
     index[rank - 1 - perm[i]] = vars[rank - 1 - i];
   Func result("transpose");
   result(vars) = input(index);
-  std::string schedule = scheduleElementwise(result, vars, shape, target);
-  return finishKernel(op, result, {input}, schedule, 0);
+  schedulePointwise(result, vars, point);
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerSlice(cv::SliceOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildSlice(cv::SliceOp op, const KernelContext &context,
+                             const SchedulePoint &point) {
   std::vector<int64_t> shape = halideShape(op.getOutput());
   int rank = static_cast<int>(shape.size());
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
   std::vector<Var> vars = makeVars(rank);
   std::vector<Expr> index(rank);
   for (int d = 0; d < rank; ++d) {
@@ -39,15 +49,17 @@ FailureOr<Kernel> lowerSlice(cv::SliceOp op, const Halide::Target &target) {
   }
   Func result("slice");
   result(vars) = input(index);
-  std::string schedule = scheduleElementwise(result, vars, shape, target);
-  return finishKernel(op, result, {input}, schedule, 0);
+  schedulePointwise(result, vars, point);
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerPad(cv::PadOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildPad(cv::PadOp op, const KernelContext &context,
+                             const SchedulePoint &point) {
   std::vector<int64_t> inShape = halideShape(op.getInput());
   std::vector<int64_t> shape = halideShape(op.getOutput());
   int rank = static_cast<int>(shape.size());
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
   Halide::Region bounds;
   for (int h = 0; h < rank; ++h)
     bounds.push_back(inShape[h] < 0 ? Halide::Range() : Halide::Range(0, static_cast<int>(inShape[h])));
@@ -70,22 +82,35 @@ FailureOr<Kernel> lowerPad(cv::PadOp op, const Halide::Target &target) {
     index.push_back(vars[h] - static_cast<int>(op.getPads()[rank - 1 - h]));
   Func result("pad");
   result(vars) = bounded(index);
-  std::string schedule = scheduleElementwise(result, vars, shape, target);
-  return finishKernel(op, result, {input}, schedule, 0);
+  schedulePointwise(result, vars, point);
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerExpand(cv::ExpandOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildExpand(cv::ExpandOp op, const KernelContext &context,
+                             const SchedulePoint &point) {
   std::vector<int64_t> shape = halideShape(op.getOutput());
   std::vector<int64_t> inShape = halideShape(op.getInput());
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
   std::vector<Var> vars = makeVars(shape.size());
   std::vector<Expr> index;
   for (size_t i = 0; i < inShape.size(); ++i)
     index.push_back(inShape[i] == 1 ? Expr(0) : Expr(vars[i]));
   Func result("expand");
   result(vars) = input(index);
-  std::string schedule = scheduleElementwise(result, vars, shape, target);
-  return finishKernel(op, result, {input}, schedule, 0);
+  schedulePointwise(result, vars, point);
+  return kernel.finish(result, 0);
+}
+
+} // namespace
+
+void registerShapeKernels(DialectRegistry &registry) {
+  addKernelExtension(registry, [](MLIRContext &ctx) {
+    attachKernels<resultSpace, buildTranspose, cv::TransposeOp>(ctx);
+    attachKernels<resultSpace, buildSlice, cv::SliceOp>(ctx);
+    attachKernels<resultSpace, buildPad, cv::PadOp>(ctx);
+    attachKernels<resultSpace, buildExpand, cv::ExpandOp>(ctx);
+  });
 }
 
 } // namespace cvc::halide

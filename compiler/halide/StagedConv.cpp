@@ -27,7 +27,6 @@
 #include "StagedConv.h"
 
 #include "Epilogue.h"
-#include "Tensor.h"
 
 #include <functional>
 #include <numeric>
@@ -36,17 +35,6 @@ using namespace mlir;
 
 namespace cvc::halide {
 namespace {
-
-int dimOf(Value v, unsigned i) {
-  return static_cast<int>(llvm::cast<RankedTensorType>(v.getType()).getDimSize(i));
-}
-
-int largestDivisorAtMost(int n, int limit) {
-  int d = std::max(1, std::min(n, limit));
-  while (n % d != 0)
-    --d;
-  return d;
-}
 
 /// A direct convolution with result channels in vector lanes:
 /// out(lane, x, y, blk, n) = init(lane, blk) + sum over (kx, ky, c) of
@@ -58,31 +46,11 @@ struct LaneConv {
   int strideX = 1, strideY = 1, offsetX = 0, offsetY = 0, tapStepX = 1, tapStepY = 1;
 };
 
-struct LaneConvTile {
-  int columns, rows, blockTile;
-};
-
-LaneConvTile chooseLaneConvTile(const LaneConv &s) {
-  // About 16 accumulators, as BlockedConv.cpp measured best on AVX-512.
-  // Rows narrower than 8 pixels take several rows, and tiles of at most 4
-  // pixels take 4 channel blocks, so that small feature maps (a 64x64
-  // ResNet's 4x4 and 2x2 layers) keep the register tile full. (Tiling two
-  // images of the batch instead, or running the batch inside each tile of
-  // blocks to keep its weights in cache, measured no faster on the 2x2
-  // layers, one thread, AMD EPYC.)
-  LaneConvTile t;
-  t.columns = std::min(s.outW, 8);
-  t.rows = std::min(s.outH, std::max(1, 8 / t.columns));
-  int pixels = t.columns * t.rows;
-  t.blockTile = pixels <= 4 && s.outBlocks % 4 == 0 ? 4 : s.outBlocks % 2 == 0 ? 2 : 1;
-  return t;
-}
-
-/// The convolution of `s`, computed at the root of the pipeline; appends its
-/// tile to `schedule`.
+/// The convolution of `s`, computed at the root of the pipeline with the
+/// register tile of `point` (columns, rows, block_tile).
 Func laneConv(const LaneConv &s, Func input, Func weight,
               const std::function<Expr(Expr lane, Expr blk)> &init, const std::string &name,
-              std::string &schedule) {
+              const SchedulePoint &point) {
   Var lane("lane"), x("x"), y("y"), blk("blk"), n("n");
   RDom r(0, s.kW, 0, s.kH, 0, s.channels, name + "_r");
   Expr ix = x * s.strideX + s.offsetX + r.x * s.tapStepX;
@@ -93,13 +61,14 @@ Func laneConv(const LaneConv &s, Func input, Func weight,
   Func out(name);
   out(lane, x, y, blk, n) = acc(lane, x, y, blk, n);
 
-  LaneConvTile t = chooseLaneConvTile(s);
+  int columns = point.getInt("columns"), rows = point.getInt("rows"),
+      blockTile = point.getInt("block_tile");
   Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), bo("bo"), bi("bi"), task("task");
   out.bound(lane, 0, s.block).bound(x, 0, s.outW).bound(y, 0, s.outH).bound(blk, 0, s.outBlocks);
   out.compute_root()
-      .split(x, xo, xi, t.columns, TailStrategy::ShiftInwards)
-      .split(y, yo, yi, t.rows, TailStrategy::ShiftInwards)
-      .split(blk, bo, bi, t.blockTile)
+      .split(x, xo, xi, columns, TailStrategy::ShiftInwards)
+      .split(y, yo, yi, rows, TailStrategy::ShiftInwards)
+      .split(blk, bo, bi, blockTile)
       .reorder(lane, xi, yi, bi, xo, yo, bo, n)
       .vectorize(lane)
       .fuse(yo, bo, task)
@@ -114,23 +83,21 @@ Func laneConv(const LaneConv &s, Func input, Func weight,
       .unroll(blk);
   if (s.kW <= 3)
     acc.update().unroll(r.x);
-  schedule += " columns=" + std::to_string(t.columns) + " rows=" + std::to_string(t.rows) +
-              " block_tile=" + std::to_string(t.blockTile);
   return out;
 }
 
 /// `in` (x, y, c, n) zero outside [0, width) x [0, height), materialised at
 /// the root so that the convolution reads it without bounds selects.
 Func stageZeroPadded(Func in, int width, int height, const std::string &name,
-                     const Halide::Target &target) {
+                     const KernelContext &context) {
   Func padded = Halide::BoundaryConditions::constant_exterior(in, 0.0f, {{0, width}, {0, height}});
   Var x("x"), y("y"), c("c"), n("n"), task("task");
   Func staged(name);
   staged(x, y, c, n) = padded(x, y, c, n);
   staged.compute_root()
-      .vectorize(x, target.natural_vector_size<float>(), TailStrategy::GuardWithIf)
+      .vectorize(x, context.vectorWidth, TailStrategy::GuardWithIf)
       .fuse(c, n, task);
-  parallelInGroups(staged, task, static_cast<int64_t>(width) * height);
+  parallelInGroups(staged, task, defaultTaskGroup(static_cast<int64_t>(width) * height));
   return staged;
 }
 
@@ -142,12 +109,12 @@ void scheduleWeightStaging(Func f) {
 }
 
 /// Writes a lane-blocked value back as NCHW, vectorised along rows.
-void scheduleUnblock(Func f, int width, int height, const Halide::Target &target) {
+void scheduleUnblock(Func f, int width, int height, const KernelContext &context) {
   auto args = f.args(); // x, y, c, n
   Var task("task");
-  f.vectorize(args[0], vectorWidthFor(width, target), TailStrategy::GuardWithIf)
+  f.vectorize(args[0], vectorWidthFor(width, context), TailStrategy::GuardWithIf)
       .fuse(args[2], args[3], task);
-  parallelInGroups(f, task, static_cast<int64_t>(width) * height);
+  parallelInGroups(f, task, defaultTaskGroup(static_cast<int64_t>(width) * height));
 }
 
 /// The taps of one kernel axis that reach input phase `phase` of a strided
@@ -179,29 +146,58 @@ PhaseTaps phaseTaps(int phase, int pad, int kernel, int stride, int dilation) {
 
 } // namespace
 
-int stagedConvBlock(int64_t laneChannels, int64_t groups, const Halide::Target &target) {
-  int block = target.natural_vector_size<float>();
+int stagedConvBlock(int64_t laneChannels, int64_t groups, const KernelContext &context) {
+  int block = context.vectorWidth;
   if (groups != 1 || block < 2 || laneChannels % block != 0)
     return 0;
   return block;
 }
 
-FailureOr<Kernel> lowerConv2dStaged(cv::Conv2DOp op, int block, const Halide::Target &target) {
+SchedulePoint addLaneConvAlgorithm(ScheduleSpace &space, const std::string &name,
+                                   const LaneConvShape &shape) {
+  ScheduleAlgorithm &algorithm = space.addAlgorithm(name);
+  algorithm.add("columns", rangeUpTo(std::min(shape.outW, 16)));
+  algorithm.add("rows", rangeUpTo(std::min(shape.outH, 8)));
+  algorithm.add("block_tile", divisorsUpTo(shape.outBlocks, 8));
+  algorithm.constraint = [](const SchedulePoint &p) -> std::string {
+    if (p.get("columns") * p.get("rows") * p.get("block_tile") > 32)
+      return "columns x rows x block_tile exceeds 32 accumulators";
+    return "";
+  };
+  // About 16 accumulators, as BlockedConv.cpp measured best on AVX-512.
+  // Rows narrower than 8 pixels take several rows, and tiles of at most 4
+  // pixels take 4 channel blocks, so that small feature maps (a 64x64
+  // ResNet's 4x4 and 2x2 layers) keep the register tile full. (Tiling two
+  // images of the batch instead, or running the batch inside each tile of
+  // blocks to keep its weights in cache, measured no faster on the 2x2
+  // layers, one thread, AMD EPYC.)
+  int columns = std::min(shape.outW, 8);
+  int rows = std::min(shape.outH, std::max(1, 8 / columns));
+  int pixels = columns * rows;
+  int blockTile = pixels <= 4 && shape.outBlocks % 4 == 0 ? 4 : shape.outBlocks % 2 == 0 ? 2 : 1;
+  SchedulePoint point(name);
+  point.set("columns", columns).set("rows", rows).set("block_tile", blockTile);
+  return point;
+}
+
+FailureOr<Kernel> buildConv2dStaged(cv::Conv2DOp op, int block, const KernelContext &context,
+                                    const SchedulePoint &point) {
   int inC = dimOf(op.getInput(), 1), inH = dimOf(op.getInput(), 2), inW = dimOf(op.getInput(), 3);
   int outC = dimOf(op.getOutput(), 1), outH = dimOf(op.getOutput(), 2),
       outW = dimOf(op.getOutput(), 3);
   int kH = dimOf(op.getWeight(), 2), kW = dimOf(op.getWeight(), 3);
   auto strides = op.getStrides(), pads = op.getPads(), dilations = op.getDilations();
 
-  std::vector<Halide::ImageParam> params = {makeInput(op.getInput(), "input"),
-                                            makeInput(op.getWeight(), "weight")};
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
+  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
+  Halide::ImageParam bias;
   if (op.getBias())
-    params.push_back(makeInput(op.getBias(), "bias"));
-  Halide::ImageParam input = params[0], weight = params[1];
+    bias = kernel.input(op.getBias(), "bias");
 
   bool hasPadding = llvm::any_of(pads, [](int64_t v) { return v != 0; });
   Func source =
-      hasPadding ? stageZeroPadded(input, inW, inH, "input_padded", target) : Func(input);
+      hasPadding ? stageZeroPadded(input, inW, inH, "input_padded", context) : Func(input);
   Var lane("lane"), kx("kx"), ky("ky"), c("c"), blk("blk");
   Func blockedWeight("weight_blocked");
   blockedWeight(lane, kx, ky, c, blk) = weight(kx, ky, c, blk * block + lane);
@@ -215,26 +211,30 @@ FailureOr<Kernel> lowerConv2dStaged(cv::Conv2DOp op, int block, const Halide::Ta
   s.tapStepX = static_cast<int>(dilations[1]);
   s.tapStepY = static_cast<int>(dilations[0]);
   std::function<Expr(Expr, Expr)> init;
-  if (op.getBias()) {
-    Halide::ImageParam bias = params[2];
+  if (op.getBias())
     init = [bias, block](Expr l, Expr b) { return bias(b * block + l); };
-  }
-  std::string schedule = "staged block=" + std::to_string(block);
-  Func conv = laneConv(s, source, blockedWeight, init, "conv_lanes", schedule);
+  Func conv = laneConv(s, source, blockedWeight, init, "conv_lanes", point);
 
   Var x("x"), y("y"), n("n");
   Func result("conv");
   result(x, y, c, n) =
-      applyEpilogue(op, conv(c % block, x, y, c / block, n), {x, y, c, n}, params);
-  scheduleUnblock(result, outW, outH, target);
+      applyEpilogue(op, conv(c % block, x, y, c / block, n), {x, y, c, n}, kernel);
+  scheduleUnblock(result, outW, outH, context);
   uint64_t macs = static_cast<uint64_t>(outC) * outH * outW * inC * kH * kW;
-  return finishKernel(op, result, params,
-                      schedule + " weights=relaid_per_call parallel=rows*block_tiles*batch",
-                      macs);
+  return kernel.finish(result, macs);
 }
 
-FailureOr<Kernel> lowerConv2dBackwardInputStaged(cv::Conv2DBackwardInputOp op, int block,
-                                                 const Halide::Target &target) {
+LaneConvShape backwardInputPhaseGrid(cv::Conv2DBackwardInputOp op, int block) {
+  int inC = dimOf(op.getInputGrad(), 1), inH = dimOf(op.getInputGrad(), 2),
+      inW = dimOf(op.getInputGrad(), 3);
+  int strideH = static_cast<int>(op.getStrides()[0]),
+      strideW = static_cast<int>(op.getStrides()[1]);
+  return {block, inC / block, (inW + strideW - 1) / strideW, (inH + strideH - 1) / strideH};
+}
+
+FailureOr<Kernel> buildConv2dBackwardInputStaged(cv::Conv2DBackwardInputOp op, int block,
+                                                 const KernelContext &context,
+                                                 const SchedulePoint &point) {
   int inC = dimOf(op.getInputGrad(), 1), inH = dimOf(op.getInputGrad(), 2),
       inW = dimOf(op.getInputGrad(), 3);
   int outC = dimOf(op.getOutputGrad(), 1), outH = dimOf(op.getOutputGrad(), 2),
@@ -245,16 +245,15 @@ FailureOr<Kernel> lowerConv2dBackwardInputStaged(cv::Conv2DBackwardInputOp op, i
   int padT = static_cast<int>(op.getPads()[0]), padL = static_cast<int>(op.getPads()[1]);
   int dilH = static_cast<int>(op.getDilations()[0]), dilW = static_cast<int>(op.getDilations()[1]);
 
-  Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
-  Halide::ImageParam weight = makeInput(op.getWeight(), "weight");
-  Func dyPadded = stageZeroPadded(dy, outW, outH, "output_grad_padded", target);
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam dy = kernel.input(op.getOutputGrad(), "output_grad");
+  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
+  Func dyPadded = stageZeroPadded(dy, outW, outH, "output_grad_padded", context);
   // Every phase is computed over the same grid of ceil(in / stride)
   // positions, which covers the positions of each.
   int phaseW = (inW + strideW - 1) / strideW, phaseH = (inH + strideH - 1) / strideH;
 
   Var lane("lane"), j("j"), jy("jy"), m("m"), cb("cb");
-  std::string schedule = "staged_phases block=" + std::to_string(block) +
-                         " phases=" + std::to_string(strideH * strideW);
   std::vector<std::pair<std::pair<int, int>, Func>> phases; // ((px, py), phase)
   for (int py = 0; py < strideH; ++py) {
     PhaseTaps ty = phaseTaps(py, padT, kH, strideH, dilH);
@@ -272,11 +271,9 @@ FailureOr<Kernel> lowerConv2dBackwardInputStaged(cv::Conv2DBackwardInputOp op, i
       s.offsetY = ty.offset;
       s.tapStepX = tx.tapStep;
       s.tapStepY = ty.tapStep;
-      schedule += " p" + std::to_string(py) + std::to_string(px) + "=" +
-                  std::to_string(ty.count) + "x" + std::to_string(tx.count);
       phases.push_back(
           {{px, py}, laneConv(s, dyPadded, phaseWeight, nullptr, "conv_bwd_input" + suffix,
-                              schedule)});
+                              point)});
     }
   }
 
@@ -289,15 +286,59 @@ FailureOr<Kernel> lowerConv2dBackwardInputStaged(cv::Conv2DBackwardInputOp op, i
   }
   Func result("conv_bwd_input");
   result(x, y, c, n) = value;
-  scheduleUnblock(result, inW, inH, target);
+  scheduleUnblock(result, inW, inH, context);
   // Useful multiply-adds only: the same as the forward convolution's.
   uint64_t macs = static_cast<uint64_t>(outC) * outH * outW * inC * kH * kW;
-  return finishKernel(op, result, {dy, weight}, schedule + " parallel=rows*block_tiles*batch",
-                      macs);
+  return kernel.finish(result, macs);
 }
 
-FailureOr<Kernel> lowerConv2dBackwardWeightStaged(cv::Conv2DBackwardWeightOp op, int block,
-                                                  const Halide::Target &target) {
+namespace {
+
+/// The weight gradient's register tile: all taps of small kernels (3x3: 9)
+/// or one row of a large one.
+bool wholeWindowTile(int kH, int kW) { return kH * kW <= 9; }
+
+} // namespace
+
+SchedulePoint addStagedWeightGradAlgorithm(ScheduleSpace &space, const std::string &name,
+                                           cv::Conv2DBackwardWeightOp op, int block) {
+  int inC = dimOf(op.getInput(), 1), outC = dimOf(op.getOutputGrad(), 1);
+  int outH = dimOf(op.getOutputGrad(), 2), outW = dimOf(op.getOutputGrad(), 3);
+  int kH = dimOf(op.getWeightGrad(), 2), kW = dimOf(op.getWeightGrad(), 3);
+  int taps = wholeWindowTile(kH, kW) ? kH * kW : kW;
+  int outBlocks = outC / block;
+  ScheduleAlgorithm &algorithm = space.addAlgorithm(name);
+  algorithm.add("channel_tile", divisorsUpTo(inC, 32));
+  algorithm.add("block_tile", divisorsUpTo(outBlocks, 2));
+  algorithm.add("group", divisorsUpTo(inC, inC));
+  algorithm.constraint = [taps, inC](const SchedulePoint &p) -> std::string {
+    int64_t channelTile = p.get("channel_tile");
+    if (taps * channelTile * p.get("block_tile") > 36)
+      return "taps x channel_tile x block_tile exceeds 36 accumulators";
+    if ((inC / channelTile) % p.get("group") != 0)
+      return "group must divide the " + std::to_string(inC / channelTile) + " channel tiles";
+    return "";
+  };
+  // Enough input channels for about 16 accumulators; two output blocks
+  // when that still leaves room.
+  int channelTile = largestDivisorAtMost(inC, std::max(1, 18 / taps));
+  int blockTile = taps * channelTile <= 8 && outBlocks % 2 == 0 ? 2 : 1;
+  // Small feature maps leave short reductions (16 images of 2x2 pixels: 64
+  // steps); group channel tiles so that a task does some 64K vector
+  // multiply-adds rather than paying a task's overhead every 1K.
+  int64_t reduction =
+      static_cast<int64_t>(outW) * outH * std::max(dimOf(op.getOutputGrad(), 0), 1);
+  int64_t perTile = reduction * taps * channelTile * blockTile;
+  int group = largestDivisorAtMost(inC / channelTile,
+                                   static_cast<int>(std::max<int64_t>(1, 65536 / perTile)));
+  SchedulePoint point(name);
+  point.set("channel_tile", channelTile).set("block_tile", blockTile).set("group", group);
+  return point;
+}
+
+FailureOr<Kernel> buildConv2dBackwardWeightStaged(cv::Conv2DBackwardWeightOp op, int block,
+                                                  const KernelContext &context,
+                                                  const SchedulePoint &point) {
   int inC = dimOf(op.getInput(), 1), inH = dimOf(op.getInput(), 2), inW = dimOf(op.getInput(), 3);
   int outC = dimOf(op.getOutputGrad(), 1), outH = dimOf(op.getOutputGrad(), 2),
       outW = dimOf(op.getOutputGrad(), 3);
@@ -307,17 +348,18 @@ FailureOr<Kernel> lowerConv2dBackwardWeightStaged(cv::Conv2DBackwardWeightOp op,
   int padT = static_cast<int>(op.getPads()[0]), padL = static_cast<int>(op.getPads()[1]);
   int dilH = static_cast<int>(op.getDilations()[0]), dilW = static_cast<int>(op.getDilations()[1]);
 
-  Halide::ImageParam input = makeInput(op.getInput(), "input");
-  Halide::ImageParam dy = makeInput(op.getOutputGrad(), "output_grad");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
+  Halide::ImageParam dy = kernel.input(op.getOutputGrad(), "output_grad");
   bool hasPadding = llvm::any_of(op.getPads(), [](int64_t v) { return v != 0; });
   Func source =
-      hasPadding ? stageZeroPadded(input, inW, inH, "input_padded", target) : Func(input);
+      hasPadding ? stageZeroPadded(input, inW, inH, "input_padded", context) : Func(input);
 
   Var lane("lane"), ox("ox"), oy("oy"), mb("mb"), n("n"), task("task");
   Func dyBlocked("output_grad_blocked");
   dyBlocked(lane, ox, oy, mb, n) = dy(ox, oy, mb * block + lane, n);
   dyBlocked.compute_root().vectorize(lane).fuse(mb, n, task);
-  parallelInGroups(dyBlocked, task, static_cast<int64_t>(block) * outW * outH);
+  parallelInGroups(dyBlocked, task, defaultTaskGroup(static_cast<int64_t>(block) * outW * outH));
 
   Var kx("kx"), ky("ky"), c("c");
   RDom r(0, outW, 0, outH, 0, dy.dim(3).extent(), "r");
@@ -329,14 +371,10 @@ FailureOr<Kernel> lowerConv2dBackwardWeightStaged(cv::Conv2DBackwardWeightOp op,
   Func blocked("conv_bwd_weight_lanes");
   blocked(lane, kx, ky, c, mb) = acc(lane, kx, ky, c, mb);
 
-  // The register tile: all taps of small kernels (3x3: 9) or one row of a
-  // large one, times enough input channels for about 16 accumulators; two
-  // output blocks when that still leaves room.
-  bool wholeWindow = kH * kW <= 9;
-  int taps = wholeWindow ? kH * kW : kW;
-  int channelTile = largestDivisorAtMost(inC, std::max(1, 18 / taps));
+  bool wholeWindow = wholeWindowTile(kH, kW);
+  int channelTile = point.getInt("channel_tile"), blockTile = point.getInt("block_tile");
+  int group = point.getInt("group");
   int outBlocks = outC / block;
-  int blockTile = taps * channelTile <= 8 && outBlocks % 2 == 0 ? 2 : 1;
   Var co("co"), ci("ci"), mo("mo"), mi("mi");
   blocked.bound(lane, 0, block).bound(kx, 0, kW).bound(ky, 0, kH).bound(c, 0, inC);
   blocked.bound(mb, 0, outBlocks);
@@ -348,14 +386,6 @@ FailureOr<Kernel> lowerConv2dBackwardWeightStaged(cv::Conv2DBackwardWeightOp op,
     blocked.reorder(lane, kx, ky, ci, mi, co, mo).fuse(co, mo, task);
   else
     blocked.reorder(lane, kx, ci, mi, ky, co, mo).fuse(ky, co, task).fuse(task, mo, task);
-  // Small feature maps leave short reductions (16 images of 2x2 pixels: 64
-  // steps); group channel tiles so that a task does some 64K vector
-  // multiply-adds rather than paying a task's overhead every 1K.
-  int64_t reduction =
-      static_cast<int64_t>(outW) * outH * std::max(dimOf(op.getOutputGrad(), 0), 1);
-  int64_t perTile = reduction * taps * channelTile * blockTile;
-  int group = largestDivisorAtMost(inC / channelTile,
-                                   static_cast<int>(std::max<int64_t>(1, 65536 / perTile)));
   Var tileLoop = task;
   if (group > 1) {
     Var outer("task_g"), inner("task_i");
@@ -377,16 +407,9 @@ FailureOr<Kernel> lowerConv2dBackwardWeightStaged(cv::Conv2DBackwardWeightOp op,
   Func result("conv_bwd_weight");
   result(kx, ky, c, m) = blocked(m % block, kx, ky, c, m / block);
   result.fuse(c, m, task);
-  parallelInGroups(result, task, static_cast<int64_t>(kH) * kW);
+  parallelInGroups(result, task, defaultTaskGroup(static_cast<int64_t>(kH) * kW));
   uint64_t macs = static_cast<uint64_t>(outC) * outH * outW * inC * kH * kW;
-  return finishKernel(op, result, {input, dy},
-                      "staged_gemm block=" + std::to_string(block) +
-                          " taps=" + std::to_string(taps) +
-                          " channel_tile=" + std::to_string(channelTile) +
-                          " block_tile=" + std::to_string(blockTile) +
-                          " parallel=taps_rows*channel_tiles*block_tiles group=" +
-                          std::to_string(group),
-                      macs);
+  return kernel.finish(result, macs);
 }
 
 } // namespace cvc::halide

@@ -23,10 +23,18 @@
 // chunks of output channels run in parallel (sharing V, splitting U);
 // with many groups and small weights, whole groups do.
 //
+// Schedule space of cv.conv2d_winograd ("winograd"):
+//   rows_per_group  tile rows whose V is computed together
+//   chunk_blocks    output channel blocks per M buffer (divides them)
+//   tile_width      tiles per GEMM register tile (<= a group's tiles)
+//   block_tile      output channel blocks per register tile (divides a chunk)
+//   parallel        groups (whole groups per task) or chunks (a group's
+//                   chunks of output channels in parallel)
+// and of cv.winograd_weights ("transform"): group, filters per task.
+//
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
-#include "Families.h"
-#include "Tensor.h"
+#include "Family.h"
 
 #include "cv/Winograd.h"
 
@@ -35,50 +43,76 @@ using namespace mlir;
 namespace cvc::halide {
 namespace {
 
-struct WinogradSchedule {
-  int rowsPerGroup;   ///< tile rows whose transformed input is computed together
-  int chunkBlocks;    ///< output channel blocks per M buffer (and parallel task)
-  int tileWidth;      ///< tiles per GEMM register tile
-  int blockTile;      ///< output channel blocks per GEMM register tile
-  bool parallelGroups; ///< parallel over groups (else over chunks of a group)
+/// What the space and the build share of a Winograd convolution's shape.
+struct WinogradShape {
+  int64_t tilesX, tilesY, inChannels, outBlocks, positions, block;
 };
 
-int largestDivisorAtMost(int n, int limit) {
-  for (int d = std::min(n, limit); d > 1; --d)
-    if (n % d == 0)
-      return d;
-  return 1;
+WinogradShape winogradShapeOf(cv::WinogradConv2DOp op) {
+  auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
+  auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
+  cv::WinogradTransform transform = cv::winogradTransform(op.getTile());
+  int64_t m = transform.tile;
+  return {(out.getDimSize(3) + m - 1) / m, (out.getDimSize(2) + m - 1) / m,
+          in.getDimSize(1) * in.getDimSize(4), out.getDimSize(1),
+          static_cast<int64_t>(transform.size) * transform.size, in.getDimSize(4)};
 }
 
-WinogradSchedule chooseWinogradSchedule(int64_t tilesX, int64_t tilesY, int64_t inChannels,
-                                        int64_t outBlocks, int64_t positions, int block) {
-  WinogradSchedule p;
+enum WinogradParallel : int64_t { kParallelChunks = 0, kParallelGroups = 1 };
+
+ScheduleSpace winogradSpace(cv::WinogradConv2DOp op, const KernelContext &) {
+  WinogradShape s = winogradShapeOf(op);
+  ScheduleSpace space;
+  ScheduleAlgorithm &winograd = space.addAlgorithm("winograd");
+  winograd.add("rows_per_group", rangeUpTo(s.tilesY));
+  winograd.add("chunk_blocks", divisorsUpTo(s.outBlocks, s.outBlocks));
+  winograd.add("tile_width", rangeUpTo(std::min<int64_t>(s.tilesX * s.tilesY, 16)));
+  winograd.add("block_tile", divisorsUpTo(s.outBlocks, 8));
+  winograd.add("parallel", {kParallelChunks, kParallelGroups}, {"chunks", "groups"});
+  int64_t tilesX = s.tilesX;
+  winograd.constraint = [tilesX](const SchedulePoint &p) -> std::string {
+    if (p.get("tile_width") > p.get("rows_per_group") * tilesX)
+      return "tile_width exceeds the tiles of a group";
+    if (p.get("chunk_blocks") % p.get("block_tile") != 0)
+      return "block_tile must divide chunk_blocks";
+    if (p.get("tile_width") * p.get("block_tile") > 32)
+      return "tile_width x block_tile exceeds 32 accumulators";
+    return "";
+  };
+
   // About 64 tiles per group: each GEMM streams its weights once per group,
   // so fewer tiles make it bandwidth-bound, while more make V (positions x
   // tiles x C floats) fall out of L2.
-  p.rowsPerGroup = static_cast<int>(std::clamp<int64_t>(64 / tilesX, 1, tilesY));
-  int64_t groupTiles = p.rowsPerGroup * tilesX;
+  int64_t rowsPerGroup = std::clamp<int64_t>(64 / s.tilesX, 1, s.tilesY);
+  int64_t groupTiles = rowsPerGroup * s.tilesX;
   // 16 accumulators: 4 tiles x 4 blocks (4 weight loads and 4 broadcasts
   // per 16 FMAs). Measured at 1 thread on ResNet's 28x28x128 layer (AMD
   // EPYC, AVX-512, loaded machine, best of 5): 4x4 0.60 ms, 6x4 0.62,
   // 8x2 0.66, 16x1 0.75, 12x2 1.11 (spills).
-  p.blockTile = outBlocks % 4 == 0 ? 4 : outBlocks % 2 == 0 ? 2 : 1;
-  p.tileWidth = static_cast<int>(std::min<int64_t>(groupTiles, 16 / p.blockTile));
+  int64_t blockTile = s.outBlocks % 4 == 0 ? 4 : s.outBlocks % 2 == 0 ? 2 : 1;
+  int64_t tileWidth = std::min<int64_t>(groupTiles, 16 / blockTile);
   // M for a chunk: positions x groupTiles x chunk vectors, kept near 256 KB.
-  int64_t perBlock = positions * groupTiles * block * 4;
+  int64_t perBlock = s.positions * groupTiles * s.block * 4;
   int limit = static_cast<int>(std::max<int64_t>(1, (256 * 1024) / perBlock));
-  limit = std::max(limit, p.blockTile);
-  p.chunkBlocks = largestDivisorAtMost(static_cast<int>(outBlocks), limit);
-  if (p.chunkBlocks % p.blockTile != 0)
-    p.chunkBlocks = p.blockTile;
-  int64_t groups = (tilesY + p.rowsPerGroup - 1) / p.rowsPerGroup;
-  int64_t chunks = outBlocks / p.chunkBlocks;
+  limit = std::max<int>(limit, static_cast<int>(blockTile));
+  int64_t chunkBlocks = largestDivisorAtMost(static_cast<int>(s.outBlocks), limit);
+  if (chunkBlocks % blockTile != 0)
+    chunkBlocks = blockTile;
+  int64_t groups = (s.tilesY + rowsPerGroup - 1) / rowsPerGroup;
+  int64_t chunks = s.outBlocks / chunkBlocks;
   // Whole groups in parallel when there are enough to share and each
   // thread's copy of the weights stays in its L2, or when there are too
   // few chunks of output channels to keep two cores busy.
-  int64_t weightBytes = positions * outBlocks * block * inChannels * 4;
-  p.parallelGroups = (groups >= 8 && weightBytes <= 1024 * 1024) || (chunks < 2 && groups > 1);
-  return p;
+  int64_t weightBytes = s.positions * s.outBlocks * s.block * s.inChannels * 4;
+  bool parallelGroups = (groups >= 8 && weightBytes <= 1024 * 1024) || (chunks < 2 && groups > 1);
+  SchedulePoint point("winograd");
+  point.set("rows_per_group", rowsPerGroup)
+      .set("chunk_blocks", chunkBlocks)
+      .set("tile_width", tileWidth)
+      .set("block_tile", blockTile)
+      .set("parallel", parallelGroups ? kParallelGroups : kParallelChunks);
+  space.defaultPoint = point;
+  return space;
 }
 
 /// Σ_k coefficients[k] * terms(k), skipping zero coefficients.
@@ -105,14 +139,26 @@ Expr matrixRow(const double *matrix, int rows, int count, Expr selector, Term te
   return Halide::mux(selector, combinations);
 }
 
-} // namespace
+ScheduleSpace weightsSpace(cv::WinogradWeightsOp op, const KernelContext &) {
+  auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
+  cv::WinogradTransform transform = cv::winogradTransform(op.getTile());
+  int64_t filterElements = static_cast<int64_t>(transform.size) * transform.size * w.getDimSize(4);
+  int64_t group = defaultTaskGroup(filterElements);
+  ScheduleSpace space;
+  space.addAlgorithm("transform").add("group",
+                                      taskGroupsFor(w.getDimSize(0) * w.getDimSize(1), group));
+  space.defaultPoint = SchedulePoint("transform").set("group", group);
+  return space;
+}
 
-FailureOr<Kernel> lowerWinogradWeights(cv::WinogradWeightsOp op, const Halide::Target &) {
+FailureOr<Kernel> buildWinogradWeights(cv::WinogradWeightsOp op, const KernelContext &context,
+                                       const SchedulePoint &point) {
   auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
   cv::WinogradTransform transform = cv::winogradTransform(op.getTile());
   const int s = transform.size;
   const int block = static_cast<int>(w.getDimSize(4));
-  Halide::ImageParam weight = makeInput(op.getWeight(), "weight");
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
 
   // weight(lane, kx, ky, c, ob) is g[ky][kx] of output channel ob * b + lane.
   // rows = G g, indexed (kx, a); tile = (G g) Gᵀ, indexed (b, a); U's
@@ -133,7 +179,8 @@ FailureOr<Kernel> lowerWinogradWeights(cv::WinogradWeightsOp op, const Halide::T
   result.reorder(lane, xi, c, ob).unroll(xi).fuse(c, ob, task);
   if (block > 1)
     result.vectorize(lane, block);
-  int group = parallelInGroups(result, task, static_cast<int64_t>(s) * s * block);
+  int64_t group = point.get("group");
+  parallelInGroups(result, task, group);
   // One filter per iteration of the innermost task loop.
   Var filter = group > 1 ? Var(task.name() + "_i") : task;
   tile.compute_at(result, filter).unroll(b).unroll(a);
@@ -142,12 +189,11 @@ FailureOr<Kernel> lowerWinogradWeights(cv::WinogradWeightsOp op, const Halide::T
     tile.vectorize(lane, block);
     rows.vectorize(lane, block);
   }
-  std::string schedule = "winograd weights G g G^T, block=" + std::to_string(block) +
-                         " filters_per_task=" + std::to_string(group);
-  return finishKernel(op, result, {weight}, schedule, 0);
+  return kernel.finish(result, 0);
 }
 
-FailureOr<Kernel> lowerWinogradConv2d(cv::WinogradConv2DOp op, const Halide::Target &target) {
+FailureOr<Kernel> buildWinogradConv(cv::WinogradConv2DOp op, const KernelContext &context,
+                                    const SchedulePoint &point) {
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
   auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
   auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
@@ -162,11 +208,12 @@ FailureOr<Kernel> lowerWinogradConv2d(cv::WinogradConv2DOp op, const Halide::Tar
   ArrayRef<int64_t> pads = op.getPads();
   const int padTop = static_cast<int>(pads[0]), padLeft = static_cast<int>(pads[1]);
 
-  std::vector<Halide::ImageParam> params = {makeInput(op.getInput(), "input"),
-                                            makeInput(op.getWeight(), "weight")};
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
+  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
+  Halide::ImageParam bias;
   if (op.getBias())
-    params.push_back(makeInput(op.getBias(), "bias"));
-  Halide::ImageParam input = params[0], weight = params[1];
+    bias = kernel.input(op.getBias(), "bias");
 
   // Tiles reach past the input wherever the padding or a partial last tile
   // does; those positions read zero.
@@ -205,13 +252,16 @@ FailureOr<Kernel> lowerWinogradConv2d(cv::WinogradConv2DOp op, const Halide::Tar
   Expr conv = matrixRow(transform.at.data(), m, s, x % m,
                         [&](int k) { return outputRows(lane, kb, tileOf, k, y % m, n); });
   if (op.getBias())
-    conv += params[2](kb * block + lane);
+    conv += bias(kb * block + lane);
   Func result("conv_winograd");
-  result(lane, x, y, kb, n) = applyEpilogue(op, conv, {lane, x, y, kb, n}, params);
+  result(lane, x, y, kb, n) = applyEpilogue(op, conv, {lane, x, y, kb, n}, kernel);
 
-  const int positions = s * s;
-  WinogradSchedule p = chooseWinogradSchedule(tilesX, tilesY, inBlocks * block, outBlocks,
-                                              positions, block);
+  struct {
+    int rowsPerGroup, chunkBlocks, tileWidth, blockTile;
+    bool parallelGroups;
+  } p = {point.getInt("rows_per_group"), point.getInt("chunk_blocks"),
+         point.getInt("tile_width"), point.getInt("block_tile"),
+         point.get("parallel") == kParallelGroups};
   Var tyo("tyo"), tyi("tyo_i"), txo("txo"), xii("xii"), yii("yii"), group("group"),
       chunk("chunk"), kbi("kbi"), task("task");
   // Exact tile splits keep x % m and y % m constant in the unrolled body; a
@@ -260,14 +310,16 @@ FailureOr<Kernel> lowerWinogradConv2d(cv::WinogradConv2DOp op, const Halide::Tar
   tileInput.compute_at(transformed, cb).vectorize(lane, block).unroll(j).unroll(i);
 
   uint64_t macs = static_cast<uint64_t>(outBlocks) * block * outH * outW * inBlocks * block * 9;
-  std::string schedule =
-      "winograd F(" + std::to_string(m) + "x" + std::to_string(m) + ",3x3) block=" +
-      std::to_string(block) + " rows_per_group=" + std::to_string(p.rowsPerGroup) +
-      " chunk_blocks=" + std::to_string(p.chunkBlocks) +
-      " tile_width=" + std::to_string(p.tileWidth) +
-      " block_tile=" + std::to_string(p.blockTile) +
-      (p.parallelGroups ? " parallel=groups*batch" : " parallel=channel_chunks");
-  return finishKernel(op, result, params, schedule, macs);
+  return kernel.finish(result, macs);
+}
+
+} // namespace
+
+void registerWinogradKernels(DialectRegistry &registry) {
+  addKernelExtension(registry, [](MLIRContext &ctx) {
+    attachKernels<winogradSpace, buildWinogradConv, cv::WinogradConv2DOp>(ctx);
+    attachKernels<weightsSpace, buildWinogradWeights, cv::WinogradWeightsOp>(ctx);
+  });
 }
 
 } // namespace cvc::halide

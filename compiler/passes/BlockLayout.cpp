@@ -174,12 +174,25 @@ struct CvBlockLayoutPass : public cvc::impl::CvBlockLayoutBase<CvBlockLayoutPass
   using CvBlockLayoutBase::CvBlockLayoutBase;
 
   void runOnOperation() override {
-    if (block < 2) {
+    int64_t channels = block;
+    if (channels == 0) {
+      auto target = cv::TargetAttr::of(getOperation()->getParentOfType<ModuleOp>());
+      if (!target) {
+        getOperation().emitError("cv-block-layout: no block size: give block=N or a module "
+                                 "cv.target");
+        return signalPassFailure();
+      }
+      // A target without vectors has nothing to gain from blocks.
+      if (target.getBlock() < 2)
+        return;
+      channels = target.getBlock();
+    }
+    if (channels < 2) {
       getOperation().emitError("cv-block-layout: block must be at least 2");
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<BlockConvolution>(&getContext(), block);
+    patterns.add<BlockConvolution>(&getContext(), channels);
     patterns.add<HoistThroughElementwise, HoistThroughConcat, HoistThroughPool<cv::MaxPool2DOp>,
                  HoistThroughPool<cv::AvgPool2DOp>>(&getContext());
     cv::ToBlockedOp::getCanonicalizationPatterns(patterns, &getContext());

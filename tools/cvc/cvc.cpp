@@ -55,8 +55,10 @@ cl::list<std::string> inputShapes("input-shape",
                                   cl::value_desc("name=d0,d1,..."), cl::cat(cvcCategory));
 cl::opt<std::string> modelName("name", cl::desc("Model name recorded in the library"),
                                cl::cat(cvcCategory));
-cl::opt<std::string> target("target", cl::desc("Halide target (default: this machine)"),
-                            cl::init("host"), cl::cat(cvcCategory));
+cl::opt<std::string> target("target",
+                            cl::desc("Halide target, or 'host' (default: this machine, or the "
+                                     "cv.target of an .mlir input)"),
+                            cl::cat(cvcCategory));
 cl::opt<bool> keepTemps("keep-temps", cl::desc("Keep the build folder (for debugging)"),
                         cl::cat(cvcCategory));
 cl::opt<bool> verbose("v", cl::desc("Report progress and timings on stderr"),

@@ -26,6 +26,11 @@ void registerDialects(mlir::DialectRegistry &registry);
 mlir::OwningOpRef<mlir::ModuleOp> loadModel(mlir::MLIRContext &ctx,
                                             const CompileOptions &options);
 
+/// Resolves the target (`options.target`, else the module's own cv.target,
+/// else this machine) once and attaches it to the module as cv.target,
+/// where passes and the code generator read it.
+mlir::LogicalResult attachTarget(mlir::ModuleOp module, const CompileOptions &options);
+
 /// Names accepted by --enable-pass / --disable-pass, in pipeline order.
 std::vector<std::string> optionalPassNames();
 

@@ -100,13 +100,22 @@ struct ModelPlan {
   uint64_t macsPerImage = 0;
 };
 
+/// What planModel needs besides the module.
+struct PlanOptions {
+  std::string modelName;
+  /// The module's target (from its cv.target); the planner adds each
+  /// kernel's strided views.
+  halide::KernelContext context;
+  /// Picks kernels' schedules (a tuning database); null: every default.
+  halide::ScheduleChooser chooseSchedule;
+};
+
 /// Lowers every op of @main (and @train_step, when the module trains) to a
 /// kernel (sharing identical ones), lays out the weight blob and the states,
 /// moves ops that read only weights to the load-time kernels, and computes
 /// liveness. Errors are emitted at the offending op.
 mlir::FailureOr<std::unique_ptr<ModelPlan>> planModel(mlir::ModuleOp module,
-                                                      const Halide::Target &target,
-                                                      llvm::StringRef modelName);
+                                                      const PlanOptions &options);
 
 /// Writes the plan as C source defining `cvcgen_plan`; the weight blob is
 /// referenced through the symbol defined by writeWeights().

@@ -28,7 +28,9 @@ struct CompileOptions {
   /// --input-shape NAME=d0,d1,...: fixes symbolic dimensions of model inputs.
   std::map<std::string, std::vector<int64_t>> inputShapes;
   std::string modelName;            ///< defaults to the input file's stem
-  std::string target = "host";      ///< Halide target string
+  /// --target: "host", a Halide target string, or empty for the module's
+  /// own cv.target (an .mlir input) and else the host.
+  std::string target;
   bool keepTemps = false;           ///< leave the build folder behind, for debugging
   bool verbose = false;             ///< progress and timing on stderr
   bool elideWeights = true;         ///< print dense_resource blobs as __elided__

@@ -2,68 +2,63 @@
 //
 // Each cv op (except constants and reshapes, which the driver turns into
 // weights and views) becomes one Halide pipeline: an algorithm built from the
-// op's shapes and attributes, plus a schedule chosen from the same shapes and
-// the target. Weights are ImageParams like activations, never Buffer
+// op's shapes and attributes, plus a schedule: a point of the op's schedule
+// space, the default one unless a chooser (a tuning database, a search)
+// picks another. Weights are ImageParams like activations, never Buffer
 // constants, so a model's weights never pass through the Halide compiler.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CVC_HALIDE_LOWERING_H
 #define CVC_HALIDE_LOWERING_H
 
-#include "mlir/IR/Operation.h"
-#include "mlir/IR/Value.h"
-#include "llvm/ADT/DenseSet.h"
-#include "mlir/Support/LogicalResult.h"
+#include "cvc/halide/Kernel.h"
 
-#include <Halide.h>
+#include "cv/CvOps.h"
 
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/DialectRegistry.h"
+
+#include <functional>
 #include <optional>
 #include <string>
-#include <vector>
 
 namespace cvc::halide {
 
-/// A Halide pipeline computing one cv op, ready for AOT compilation.
-struct Kernel {
-  std::string ops;                          ///< e.g. "cv.conv2d"
-  std::vector<mlir::Value> inputs;          ///< op operands, in argument order
-  mlir::Value output;
-  Halide::Pipeline pipeline;
-  std::vector<Halide::Argument> arguments;  ///< one ImageParam per input; the output is last, implicitly
-  uint64_t macsPerImage = 0;                ///< multiply-accumulates at batch 1
-  std::string schedule;                     ///< the schedule parameters chosen, human readable
-};
+/// Attaches every family's HalideKernelOpInterface model to the cv ops.
+void registerKernelInterfaces(mlir::DialectRegistry &registry);
 
-/// While alive, makes the lowering functions treat `values` as possibly
-/// strided views (a slice, a channel range of an in-place concat): their
-/// kernels read the strides from the buffers instead of assuming dense
-/// row-major ones. The caller adds the same fact to the kernel signature.
-class ScopedStridedValues {
-public:
-  explicit ScopedStridedValues(const llvm::DenseSet<mlir::Value> &values);
-  ~ScopedStridedValues();
-  ScopedStridedValues(const ScopedStridedValues &) = delete;
-  ScopedStridedValues &operator=(const ScopedStridedValues &) = delete;
-  static bool contains(mlir::Value value);
+/// The target named by `name` ("host": this machine, its CPU features
+/// checked; or a Halide target string) as the module attribute the whole
+/// pipeline reads; `cores` 0 means the machine's. On failure, `error` says
+/// why.
+mlir::FailureOr<cv::TargetAttr> resolveTarget(mlir::MLIRContext *ctx, const std::string &name,
+                                              int64_t cores, std::string &error);
 
-private:
-  const llvm::DenseSet<mlir::Value> *previous;
-};
-
-/// "host" (this machine) or a Halide target string; std::nullopt if invalid.
-std::optional<Halide::Target> targetFromString(const std::string &name);
+/// The Halide target and vector width of a module's cv.target.
+KernelContext kernelContextFor(cv::TargetAttr target);
 
 /// Canonical text identifying a kernel up to the batch extent: op name,
 /// attributes and operand/result types. Equal signatures share one function.
 std::string kernelSignature(mlir::Operation *op);
 
-/// Builds algorithm and default schedule for `op`; reports unsupported ops or
-/// attributes at the op.
-mlir::FailureOr<Kernel> lowerOp(mlir::Operation *op, const Halide::Target &target);
+/// Picks a schedule for `op` from its space (a tuning database, a search);
+/// std::nullopt keeps the default point.
+using ScheduleChooser = std::function<std::optional<SchedulePoint>(
+    mlir::Operation *op, const std::string &signature, const ScheduleSpace &space)>;
+
+/// The schedule space of `op`'s kernel; fails, at the op, when it has no
+/// Halide lowering.
+mlir::FailureOr<ScheduleSpace> scheduleSpaceOf(mlir::Operation *op, const KernelContext &context);
+
+/// Builds `op`'s kernel at `point` (the space's default when null), after
+/// checking that the point is legal; reports unsupported ops, illegal
+/// points and Halide's own errors at the op.
+mlir::FailureOr<Kernel> lowerOp(mlir::Operation *op, const KernelContext &context,
+                                const SchedulePoint *point = nullptr);
 
 /// A kernel copying a tensor of `source`'s type into a new buffer: a model
 /// output that is not computed by its own kernel (an input, a weight, a view).
-Kernel lowerCopy(mlir::Value source, const Halide::Target &target);
+Kernel lowerCopy(mlir::Value source, const KernelContext &context);
 
 /// AOT-compiles `kernel` to an object exporting `fnName` and `fnName_argv`,
 /// without the Halide runtime (compileRuntime provides it once per model).

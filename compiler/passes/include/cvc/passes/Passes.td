@@ -170,7 +170,8 @@ def CvBlockLayout : Pass<"cv-block-layout", "mlir::func::FuncOp"> {
     channel concatenations, and a `from_blocked` feeding a `to_blocked`
     cancels, so layout changes remain only at the boundaries of blocked
     regions (before the first convolution, around poolings, before the
-    classifier). `block` is the vector width in floats: 16 for AVX-512.
+    classifier). `block` is the vector width in floats (16 for AVX-512): by
+    default the module's `cv.target` block.
 
     ```mlir
     %y = cv.conv2d %x, %w : (tensor<?x64x56x56xf32>, tensor<64x64x3x3xf32>) -> ...   // becomes
@@ -180,7 +181,8 @@ def CvBlockLayout : Pass<"cv-block-layout", "mlir::func::FuncOp"> {
     ```
   }];
   let options = [
-    Option<"block", "block", "int64_t", "16", "Channels per block (floats per vector)">
+    Option<"block", "block", "int64_t", "0",
+           "Channels per block (floats per vector); 0: the module's cv.target block">
   ];
   let dependentDialects = ["cvc::cv::CvDialect"];
 }

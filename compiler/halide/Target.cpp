@@ -1,0 +1,77 @@
+//===- Target.cpp - resolving the target once, for the whole pipeline ---===//
+//
+// `--target host` becomes the exact Halide target string (with the features
+// this CPU really has) once, in the driver, and is stored in the module as
+// cv.target: passes read its block size, the lowering its vector width and
+// Halide target. Nothing downstream asks the machine again.
+//
+//===----------------------------------------------------------------------===//
+#include "cvc/halide/Lowering.h"
+
+#include "cv/CvOps.h"
+
+#include <thread>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
+
+using namespace mlir;
+
+namespace cvc::halide {
+namespace {
+
+/// Whether the CPU executes VEX-encoded AVX-VNNI (CPUID leaf 7, subleaf 1,
+/// EAX bit 4).
+bool hostHasAvxVnni() {
+#if defined(__x86_64__) || defined(__i386__)
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx))
+    return false;
+  return (eax >> 4) & 1;
+#else
+  return false;
+#endif
+}
+
+/// This machine's target. Halide 14 names any CPU with AVX512-VNNI and
+/// AVX512-BF16 Sapphire Rapids, and LLVM's sapphirerapids CPU then emits
+/// AVX-VNNI (VEX) dot products for vector index arithmetic. AMD Zen 4 has
+/// the former but not AVX-VNNI: those kernels died of SIGILL. Cannon Lake's
+/// AVX-512 is all that float kernels use.
+Halide::Target hostTarget() {
+  Halide::Target host = Halide::get_host_target();
+  if (host.has_feature(Halide::Target::AVX512_SapphireRapids) && !hostHasAvxVnni())
+    host = host.without_feature(Halide::Target::AVX512_SapphireRapids);
+  return host;
+}
+
+} // namespace
+
+FailureOr<cv::TargetAttr> resolveTarget(MLIRContext *ctx, const std::string &name, int64_t cores,
+                                        std::string &error) {
+  Halide::Target target;
+  if (name == "host") {
+    target = hostTarget();
+  } else if (Halide::Target::validate_target_string(name)) {
+    target = Halide::Target(name);
+  } else {
+    error = "invalid Halide target '" + name + "' (expected 'host' or a target such as "
+            "x86-64-linux-avx512_skylake)";
+    return failure();
+  }
+  if (cores <= 0)
+    cores = std::max(1u, std::thread::hardware_concurrency());
+  int64_t vectorWidth = std::max(1, target.natural_vector_size<float>());
+  // One vector of float32 channels per pixel: the block of NCHW[b]c.
+  return cv::TargetAttr::get(ctx, target.to_string(), vectorWidth, vectorWidth, cores);
+}
+
+KernelContext kernelContextFor(cv::TargetAttr target) {
+  KernelContext context;
+  context.target = Halide::Target(target.getHalide().str());
+  context.vectorWidth = static_cast<int>(target.getVectorWidth());
+  return context;
+}
+
+} // namespace cvc::halide
