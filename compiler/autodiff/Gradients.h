@@ -1,36 +1,70 @@
 //===- Gradients.h - vector-Jacobian product rules --------------*- C++ -*-===//
 //
-// One rule per op family, each in the file of its family. A rule receives
-// the gradient of the op's result and emits cv ops computing the gradient of
-// each operand that needs one (`wanted`), at the builder's insertion point.
+// One file per op family, each attaching its rules to its ops as their
+// GradientOpInterface. A rule receives the gradient of the op's result and
+// emits cv ops computing the gradient of each operand that needs one
+// (`wanted`), at the builder's insertion point.
 //
 //===----------------------------------------------------------------------===//
 #ifndef CVC_AUTODIFF_GRADIENTS_H
 #define CVC_AUTODIFF_GRADIENTS_H
 
+#include "cvc/autodiff/GradientInterface.h"
+
 #include "cv/CvOps.h"
 
 #include "mlir/IR/Builders.h"
 
-namespace cvc::autodiff {
+#include <type_traits>
 
-/// Gradient of each operand (null where not wanted or not differentiable).
-using OperandGradients = llvm::SmallVector<mlir::Value, 4>;
+namespace cvc::autodiff {
 
 /// Emits the gradients of `op`'s operands given its result's gradient.
 /// Fails, with an error at the op, when the op has no rule.
 mlir::LogicalResult emitGradients(mlir::OpBuilder &b, mlir::Operation *op, mlir::Value resultGrad,
                                   llvm::ArrayRef<bool> wanted, OperandGradients &grads);
 
-// Rules by family (each returns failure only after emitting an error).
-mlir::LogicalResult layerGradients(mlir::OpBuilder &b, mlir::Operation *op, mlir::Value dy,
-                                   llvm::ArrayRef<bool> wanted, OperandGradients &grads);
-mlir::LogicalResult poolGradients(mlir::OpBuilder &b, mlir::Operation *op, mlir::Value dy,
-                                  llvm::ArrayRef<bool> wanted, OperandGradients &grads);
-mlir::LogicalResult elementwiseGradients(mlir::OpBuilder &b, mlir::Operation *op, mlir::Value dy,
-                                         llvm::ArrayRef<bool> wanted, OperandGradients &grads);
-mlir::LogicalResult shapeGradients(mlir::OpBuilder &b, mlir::Operation *op, mlir::Value dy,
-                                   llvm::ArrayRef<bool> wanted, OperandGradients &grads);
+//===----------------------------------------------------------------------===//
+// Attaching a family's rules to its ops
+//===----------------------------------------------------------------------===//
+
+namespace detail {
+template <typename Fn> struct RuleOpOf;
+template <typename R, typename A, typename... Rest> struct RuleOpOf<R (*)(A, Rest...)> {
+  using type = A;
+};
+} // namespace detail
+
+/// The interface model of `OpT` from a rule taking the op (typed, or as
+/// Operation *) first, then the builder, dy, wanted and grads.
+template <typename OpT, auto Rule>
+struct GradientRuleModel
+    : GradientOpInterface::ExternalModel<GradientRuleModel<OpT, Rule>, OpT> {
+  mlir::LogicalResult emitGradients(mlir::Operation *op, mlir::OpBuilder &b, mlir::Value dy,
+                                    llvm::ArrayRef<bool> wanted,
+                                    OperandGradients &grads) const {
+    using Arg = typename detail::RuleOpOf<decltype(Rule)>::type;
+    if constexpr (std::is_same_v<Arg, mlir::Operation *>)
+      return Rule(op, b, dy, wanted, grads);
+    else
+      return Rule(llvm::cast<Arg>(op), b, dy, wanted, grads);
+  }
+};
+
+/// Attaches `Rule` to each of `Ops`.
+template <auto Rule, typename... Ops> void attachGradients(mlir::MLIRContext &context) {
+  (Ops::template attachInterface<GradientRuleModel<Ops, Rule>>(context), ...);
+}
+
+/// Runs `attach` when the cv dialect is loaded into a context.
+void addGradientExtension(mlir::DialectRegistry &registry, void (*attach)(mlir::MLIRContext &));
+
+// One per family file.
+void registerLayerGradients(mlir::DialectRegistry &registry);
+void registerPoolGradients(mlir::DialectRegistry &registry);
+void registerElementwiseGradients(mlir::DialectRegistry &registry);
+void registerNormalizationGradients(mlir::DialectRegistry &registry);
+void registerShapeGradients(mlir::DialectRegistry &registry);
 
 // Small builders shared by the rules.
 

@@ -22,7 +22,7 @@ Value transpose(OpBuilder &b, Location loc, Value v) {
   return b.create<cv::TransposeOp>(loc, v, ArrayRef<int64_t>{1, 0});
 }
 
-LogicalResult convGradients(OpBuilder &b, cv::Conv2DOp op, Value dy, ArrayRef<bool> wanted,
+LogicalResult convGradients(cv::Conv2DOp op, OpBuilder &b, Value dy, ArrayRef<bool> wanted,
                             OperandGradients &grads) {
   if (failed(requirePlain(op)))
     return failure();
@@ -43,7 +43,7 @@ LogicalResult convGradients(OpBuilder &b, cv::Conv2DOp op, Value dy, ArrayRef<bo
 }
 
 /// y = x Wᵀ + b: dx = dy W (a layer whose weight is Wᵀ), dW = dyᵀ x.
-LogicalResult fullyConnectedGradients(OpBuilder &b, cv::FullyConnectedOp op, Value dy,
+LogicalResult fullyConnectedGradients(cv::FullyConnectedOp op, OpBuilder &b, Value dy,
                                       ArrayRef<bool> wanted, OperandGradients &grads) {
   if (failed(requirePlain(op)))
     return failure();
@@ -61,11 +61,11 @@ LogicalResult fullyConnectedGradients(OpBuilder &b, cv::FullyConnectedOp op, Val
 
 } // namespace
 
-LogicalResult layerGradients(OpBuilder &b, Operation *op, Value dy, ArrayRef<bool> wanted,
-                             OperandGradients &grads) {
-  if (auto conv = llvm::dyn_cast<cv::Conv2DOp>(op))
-    return convGradients(b, conv, dy, wanted, grads);
-  return fullyConnectedGradients(b, llvm::cast<cv::FullyConnectedOp>(op), dy, wanted, grads);
+void registerLayerGradients(DialectRegistry &registry) {
+  addGradientExtension(registry, [](MLIRContext &ctx) {
+    attachGradients<convGradients, cv::Conv2DOp>(ctx);
+    attachGradients<fullyConnectedGradients, cv::FullyConnectedOp>(ctx);
+  });
 }
 
 } // namespace cvc::autodiff

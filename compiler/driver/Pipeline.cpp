@@ -3,6 +3,7 @@
 
 #include "cv/CvDialect.h"
 #include "cv/CvOps.h"
+#include "cvc/autodiff/GradientInterface.h"
 #include "cvc/dsl/Import.h"
 #include "cvc/onnx/Import.h"
 #include "cvc/passes/Passes.h"
@@ -22,6 +23,7 @@ namespace cvc::driver {
 void registerDialects(DialectRegistry &registry) {
   registry.insert<cv::CvDialect, func::FuncDialect>();
   halide::registerKernelInterfaces(registry);
+  autodiff::registerGradientInterfaces(registry);
 }
 
 LogicalResult attachTarget(ModuleOp module, const CompileOptions &options) {

@@ -1,5 +1,6 @@
 //===- cvc-opt.cpp - the cv dialect and every cvc pass, for lit ---------===//
 #include "cv/CvDialect.h"
+#include "cvc/autodiff/GradientInterface.h"
 #include "cvc/passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
@@ -14,6 +15,8 @@ int main(int argc, char **argv) {
 
   mlir::DialectRegistry registry;
   registry.insert<cvc::cv::CvDialect, mlir::func::FuncDialect>();
+  // --cv-build-train-step asks each op for its gradient.
+  cvc::autodiff::registerGradientInterfaces(registry);
   return mlir::asMainReturnCode(
       mlir::MlirOptMain(argc, argv, "cvc optimizer driver\n", registry));
 }

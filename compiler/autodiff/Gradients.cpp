@@ -1,34 +1,35 @@
-//===- GradientTable.cpp - which rule differentiates which op, and shared builders ===//
+//===- Gradients.cpp - asking an op for its gradient; shared builders ---===//
 #include "Gradients.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
-#include "llvm/ADT/TypeSwitch.h"
 
 using namespace mlir;
 
+#include "cvc/autodiff/GradientInterface.cpp.inc"
+
 namespace cvc::autodiff {
+
+void registerGradientInterfaces(DialectRegistry &registry) {
+  registerLayerGradients(registry);
+  registerPoolGradients(registry);
+  registerElementwiseGradients(registry);
+  registerNormalizationGradients(registry);
+  registerShapeGradients(registry);
+}
+
+void addGradientExtension(DialectRegistry &registry, void (*attach)(MLIRContext &)) {
+  registry.addExtension(std::function<void(MLIRContext *, cv::CvDialect *)>(
+      [attach](MLIRContext *ctx, cv::CvDialect *) { attach(*ctx); }));
+}
 
 LogicalResult emitGradients(OpBuilder &b, Operation *op, Value resultGrad, ArrayRef<bool> wanted,
                             OperandGradients &grads) {
   grads.assign(op->getNumOperands(), Value());
-  using Rule = LogicalResult (*)(OpBuilder &, Operation *, Value, ArrayRef<bool>,
-                                 OperandGradients &);
-  Rule rule =
-      llvm::TypeSwitch<Operation *, Rule>(op)
-          .Case<cv::Conv2DOp, cv::FullyConnectedOp>([](auto) { return &layerGradients; })
-          .Case<cv::MaxPool2DOp, cv::AvgPool2DOp>([](auto) { return &poolGradients; })
-          .Case<cv::ReluOp, cv::TanhOp, cv::SigmoidOp, cv::ClipOp, cv::LeakyReluOp, cv::NegOp,
-                cv::ExpOp, cv::LogOp, cv::SqrtOp, cv::ReciprocalOp, cv::AddOp, cv::SubOp,
-                cv::MulOp, cv::DivOp, cv::ReduceOp, cv::ExpandOp, cv::SoftmaxOp,
-                cv::LogSoftmaxOp, cv::LRNOp>(
-              [](auto) { return &elementwiseGradients; })
-          .Case<cv::ReshapeOp, cv::TransposeOp, cv::ConcatOp, cv::SliceOp, cv::PadOp>(
-              [](auto) { return &shapeGradients; })
-          .Default([](Operation *) { return Rule(nullptr); });
+  auto rule = llvm::dyn_cast<GradientOpInterface>(op);
   if (!rule)
     return op->emitOpError() << "has no gradient rule yet, so a model using it cannot be "
                                 "trained (it can still be compiled for inference)";
-  return rule(b, op, resultGrad, wanted, grads);
+  return rule.emitGradients(b, resultGrad, wanted, grads);
 }
 
 RankedTensorType tensorType(Value v) { return llvm::cast<RankedTensorType>(v.getType()); }
