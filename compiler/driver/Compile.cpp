@@ -9,7 +9,7 @@
 #include "cvc/driver/ModelPlan.h"
 #include "cvc/driver/Summary.h"
 #include "cvc/driver/Toolchain.h"
-#include "cvc/export/OnnxExport.h"
+#include "cvc/onnx/Export.h"
 #include "cvc/passes/Passes.h"
 
 #include "cv/CvOps.h"
@@ -280,7 +280,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &options) {
       if (failed(pm.run(*module)))
         return failure();
     }
-    return onnx_export::exportOnnx(*module, options.outputPath);
+    return onnx_frontend::exportOnnxModel(*module, options.outputPath);
   }
 
   if (failed(runPipeline(ctx, *module, options)))

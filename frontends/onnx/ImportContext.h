@@ -151,19 +151,6 @@ std::string nodeLabel(const std::string &file, const onnx::NodeProto &node);
 /// Imports the current node (ctx.node); on failure it has reported why.
 using ImportFn = std::function<mlir::LogicalResult(ImportContext &)>;
 
-/// The table from ONNX op type (default domain) to its import function.
-const std::map<std::string, ImportFn> &importTable();
-
-// Registration of each family's entries; each lives in its own Import*.cpp.
-void addConvImports(std::map<std::string, ImportFn> &table);
-void addPoolImports(std::map<std::string, ImportFn> &table);
-void addElementwiseImports(std::map<std::string, ImportFn> &table);
-void addDenseImports(std::map<std::string, ImportFn> &table);
-void addShapeImports(std::map<std::string, ImportFn> &table);
-void addNormalizationImports(std::map<std::string, ImportFn> &table);
-void addReduceImports(std::map<std::string, ImportFn> &table);
-void addConstantImports(std::map<std::string, ImportFn> &table);
-
 } // namespace cvc::onnx_frontend
 
 #endif // CVC_ONNX_IMPORTCONTEXT_H

@@ -8,6 +8,7 @@
 //===----------------------------------------------------------------------===//
 #include "cvc/onnx/Import.h"
 #include "ImportContext.h"
+#include "OpTable.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -172,7 +173,7 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
     return nullptr;
   }
   // Report every unsupported node at once, before building anything.
-  const auto &table = importTable();
+  const OnnxOpTable &table = onnxOpTable();
   const onnx::GraphProto &graph = model.graph();
   bool unsupported = false;
   for (int i = 0; i < graph.node_size(); ++i) {
@@ -182,7 +183,7 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
       emitError(FileLineColLoc::get(&ctx, file, 0, 0))
           << label << ": operator domain '" << node.domain() << "' is not supported";
       unsupported = true;
-    } else if (!table.count(node.op_type())) {
+    } else if (!table.importRule(node.op_type())) {
       emitError(FileLineColLoc::get(&ctx, file, 0, 0))
           << label << ": unsupported operator '" << node.op_type() << "'";
       unsupported = true;
@@ -255,9 +256,9 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
 
   for (const auto &node : graph.node()) {
     ic.node = &node;
-    bool skip = !table.count(node.op_type()) ||
+    bool skip = !table.importRule(node.op_type()) ||
                 llvm::any_of(node.input(), [&](const std::string &in) { return poisoned.count(in); });
-    if (!skip && succeeded(table.at(node.op_type())(ic)))
+    if (!skip && succeeded(table.importRule(node.op_type())->import(ic)))
       continue;
     if (!options.reportAll)
       return nullptr;

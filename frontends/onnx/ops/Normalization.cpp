@@ -1,4 +1,6 @@
-//===- ImportNormalization.cpp - LRN, Softmax, BatchNormalization -------===//
+//===- Normalization.cpp - LRN, Softmax, BatchNormalization -------------===//
+#include "ExportContext.h"
+#include "OpTable.h"
 #include "ImportContext.h"
 
 using namespace mlir;
@@ -82,11 +84,38 @@ LogicalResult importBatchNorm(ImportContext &ic) {
 
 } // namespace
 
-void addNormalizationImports(std::map<std::string, ImportFn> &table) {
-  table["LRN"] = importLRN;
-  table["Softmax"] = importSoftmaxFamily<cv::SoftmaxOp>;
-  table["LogSoftmax"] = importSoftmaxFamily<cv::LogSoftmaxOp>;
-  table["BatchNormalization"] = importBatchNorm;
+namespace {
+
+LogicalResult exportLRN(ExportContext &ex) {
+  auto lrn = llvm::cast<cv::LRNOp>(ex.op);
+  onnx::NodeProto &n = ex.node();
+  setInt(n, "size", lrn.getSize());
+  setFloat(n, "alpha", lrn.getAlpha().convertToFloat());
+  setFloat(n, "beta", lrn.getBeta().convertToFloat());
+  setFloat(n, "bias", lrn.getBias().convertToFloat());
+  return success();
+}
+
+template <typename OpT> LogicalResult exportAxisOp(ExportContext &ex) {
+  setInt(ex.node(), "axis", llvm::cast<OpT>(ex.op).getAxis());
+  return success();
+}
+
+LogicalResult exportBatchNorm(ExportContext &ex) {
+  setFloat(ex.node(), "epsilon",
+           llvm::cast<cv::BatchNormOp>(ex.op).getEpsilon().convertToFloat());
+  return success();
+}
+
+} // namespace
+
+void addNormalizationOps(OnnxOpTable &t) {
+  t.maps<cv::LRNOp>("LRN", importLRN, exportLRN);
+  t.maps<cv::SoftmaxOp>("Softmax", importSoftmaxFamily<cv::SoftmaxOp>,
+                        exportAxisOp<cv::SoftmaxOp>);
+  t.maps<cv::LogSoftmaxOp>("LogSoftmax", importSoftmaxFamily<cv::LogSoftmaxOp>,
+                           exportAxisOp<cv::LogSoftmaxOp>);
+  t.maps<cv::BatchNormOp>("BatchNormalization", importBatchNorm, exportBatchNorm);
 }
 
 } // namespace cvc::onnx_frontend

@@ -1,9 +1,11 @@
-//===- ImportShape.cpp - reshapes, views and data movement --------------===//
+//===- Shape.cpp - reshapes, views and data movement --------------------===//
 //
 // Shape ops become cv.reshape (a view at run time) or disappear. Integer
 // tensors — shapes and pads — are compile-time values here, never cv values.
 //
 //===----------------------------------------------------------------------===//
+#include "ExportContext.h"
+#include "OpTable.h"
 #include "ImportContext.h"
 #include "IntTensor.h"
 
@@ -580,19 +582,87 @@ LogicalResult importSplit(ImportContext &ic) {
   return success();
 }
 
-void addShapeImports(std::map<std::string, ImportFn> &table) {
-  table["Flatten"] = importFlatten;
-  table["Reshape"] = importReshape;
-  table["Identity"] = importIdentity;
-  table["Dropout"] = importDropout;
-  table["Pad"] = importPad;
-  table["Concat"] = importConcat;
-  table["Squeeze"] = [](ImportContext &ic) { return importSqueezeFamily(ic, true); };
-  table["Unsqueeze"] = [](ImportContext &ic) { return importSqueezeFamily(ic, false); };
-  table["Transpose"] = importTranspose;
-  table["Gather"] = importGather;
-  table["Slice"] = importSlice;
-  table["Split"] = importSplit;
+namespace {
+
+/// The batch stays symbolic: ONNX's 0 copies the input's first dimension.
+LogicalResult exportReshape(ExportContext &ex) {
+  auto reshape = llvm::cast<cv::ReshapeOp>(ex.op);
+  auto type = llvm::cast<RankedTensorType>(reshape.getType());
+  std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
+  if (type.getRank() > 0 && type.isDynamicDim(0))
+    shape[0] = 0;
+  std::string target = ex.intInitializer(ExportContext::baseName(ex.op) + ".shape", shape);
+  ex.node({ex.nameOf(reshape.getInput()), target});
+  return success();
+}
+
+LogicalResult exportDropout(ExportContext &ex) {
+  auto dropout = llvm::cast<cv::DropoutOp>(ex.op);
+  std::string ratio = ex.floatScalar(ExportContext::baseName(ex.op) + ".ratio",
+                                     dropout.getRatio().convertToFloat());
+  ex.node({ex.nameOf(dropout.getInput()), ratio});
+  return success();
+}
+
+LogicalResult exportPad(ExportContext &ex) {
+  auto pad = llvm::cast<cv::PadOp>(ex.op);
+  std::string base = ExportContext::baseName(ex.op);
+  std::string pads = ex.intInitializer(base + ".pads", pad.getPads());
+  std::string value = ex.floatScalar(base + ".value", pad.getValue().convertToFloat());
+  static const char *modes[] = {"constant", "reflect", "edge"};
+  setString(ex.node({ex.nameOf(pad.getInput()), pads, value}), "mode",
+            modes[static_cast<int>(pad.getMode())]);
+  return success();
+}
+
+LogicalResult exportConcat(ExportContext &ex) {
+  setInt(ex.node(), "axis", llvm::cast<cv::ConcatOp>(ex.op).getAxis());
+  return success();
+}
+
+LogicalResult exportTranspose(ExportContext &ex) {
+  setInts(ex.node(), "perm", llvm::cast<cv::TransposeOp>(ex.op).getPerm());
+  return success();
+}
+
+LogicalResult exportSlice(ExportContext &ex) {
+  auto slice = llvm::cast<cv::SliceOp>(ex.op);
+  std::vector<int64_t> starts, ends, axes, steps;
+  for (auto [d, start, size, step] :
+       llvm::enumerate(slice.getStarts(), slice.getSizes(), slice.getSteps())) {
+    axes.push_back(static_cast<int64_t>(d));
+    steps.push_back(step);
+    starts.push_back(start);
+    int64_t end = start + size * step;
+    if (size < 0) // a dynamic batch, taken whole
+      end = INT64_MAX;
+    else if (end < 0)
+      end = INT64_MIN; // a negative step that runs to the first element
+    ends.push_back(end);
+  }
+  std::string base = ExportContext::baseName(ex.op);
+  ex.node({ex.nameOf(slice.getInput()), ex.intInitializer(base + ".starts", starts),
+                    ex.intInitializer(base + ".ends", ends),
+                    ex.intInitializer(base + ".axes", axes),
+                    ex.intInitializer(base + ".steps", steps)});
+  return success();
+}
+
+} // namespace
+
+void addShapeOps(OnnxOpTable &t) {
+  t.imports("Flatten", importFlatten);
+  t.maps<cv::ReshapeOp>("Reshape", importReshape, exportReshape);
+  t.imports("Identity", importIdentity);
+  t.maps<cv::DropoutOp>("Dropout", importDropout, exportDropout);
+  t.maps<cv::PadOp>("Pad", importPad, exportPad);
+  t.maps<cv::ConcatOp>("Concat", importConcat, exportConcat);
+  t.imports("Squeeze", [](ImportContext &ic) { return importSqueezeFamily(ic, true); });
+  t.imports("Unsqueeze", [](ImportContext &ic) { return importSqueezeFamily(ic, false); });
+  t.maps<cv::TransposeOp>("Transpose", importTranspose, exportTranspose);
+  t.imports("Gather", importGather);
+  t.maps<cv::SliceOp>("Slice", importSlice, exportSlice);
+  t.imports("Split", importSplit);
 }
 
 } // namespace cvc::onnx_frontend

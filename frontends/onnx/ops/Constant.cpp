@@ -1,9 +1,10 @@
-//===- ImportConstant.cpp - Constant, ConstantOfShape, Shape, Cast ------===//
+//===- Constant.cpp - Constant, ConstantOfShape, Shape, Cast ------------===//
 //
 // Compile-time values: float constants become weights when used; integer
 // tensors (shapes, axes, pads) stay host values that the shape ops fold.
 //
 //===----------------------------------------------------------------------===//
+#include "OpTable.h"
 #include "ImportContext.h"
 
 using namespace mlir;
@@ -125,11 +126,11 @@ LogicalResult importConstantOfShape(ImportContext &ic) {
 
 } // namespace
 
-void addConstantImports(std::map<std::string, ImportFn> &table) {
-  table["Constant"] = importConstant;
-  table["ConstantOfShape"] = importConstantOfShape;
-  table["Shape"] = importShape;
-  table["Cast"] = importCast;
+void addConstantOps(OnnxOpTable &t) {
+  t.imports("Constant", importConstant);
+  t.imports("ConstantOfShape", importConstantOfShape);
+  t.imports("Shape", importShape);
+  t.imports("Cast", importCast);
 }
 
 } // namespace cvc::onnx_frontend

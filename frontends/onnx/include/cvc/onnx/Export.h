@@ -1,12 +1,12 @@
-//===- OnnxExport.h - cv dialect -> ONNX model ------------------*- C++ -*-===//
-#ifndef CVC_EXPORT_ONNXEXPORT_H
-#define CVC_EXPORT_ONNXEXPORT_H
+//===- Export.h - cv dialect -> ONNX model ----------------------*- C++ -*-===//
+#ifndef CVC_ONNX_EXPORT_H
+#define CVC_ONNX_EXPORT_H
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/Support/LogicalResult.h"
 #include "llvm/ADT/StringRef.h"
 
-namespace cvc::onnx_export {
+namespace cvc::onnx_frontend {
 
 /// Writes the module's `@main` as an ONNX model (opset 13) at `path`,
 /// atomically: inputs and outputs keep their `cv.name`, weights become
@@ -16,8 +16,8 @@ namespace cvc::onnx_export {
 /// ONNX's checker before it is written. The module must hold cv ops as the
 /// frontends build them: ops that only the optimisation passes create (fused
 /// epilogues, blocked layouts, matmul) are refused, naming the op.
-mlir::LogicalResult exportOnnx(mlir::ModuleOp module, llvm::StringRef path);
+mlir::LogicalResult exportOnnxModel(mlir::ModuleOp module, llvm::StringRef path);
 
-} // namespace cvc::onnx_export
+} // namespace cvc::onnx_frontend
 
-#endif // CVC_EXPORT_ONNXEXPORT_H
+#endif // CVC_ONNX_EXPORT_H

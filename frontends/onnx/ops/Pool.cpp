@@ -1,4 +1,6 @@
-//===- ImportPool.cpp - MaxPool, AveragePool, Global{Average,Max}Pool ---===//
+//===- Pool.cpp - MaxPool, AveragePool, Global{Average,Max}Pool ---------===//
+#include "ExportContext.h"
+#include "OpTable.h"
 #include "Padding.h"
 
 using namespace mlir;
@@ -69,11 +71,34 @@ template <typename OpT> LogicalResult importGlobalPool(ImportContext &ic) {
 
 } // namespace
 
-void addPoolImports(std::map<std::string, ImportFn> &table) {
-  table["MaxPool"] = [](ImportContext &ic) { return importPool<cv::MaxPool2DOp>(ic, true); };
-  table["AveragePool"] = [](ImportContext &ic) { return importPool<cv::AvgPool2DOp>(ic, false); };
-  table["GlobalMaxPool"] = importGlobalPool<cv::MaxPool2DOp>;
-  table["GlobalAveragePool"] = importGlobalPool<cv::AvgPool2DOp>;
+namespace {
+
+template <typename OpT> LogicalResult exportPool(ExportContext &ex) {
+  auto pool = llvm::cast<OpT>(ex.op);
+  if (llvm::cast<RankedTensorType>(pool.getInput().getType()).getRank() != 4)
+    return ex.fail("only NCHW pooling has an ONNX equivalent");
+  constexpr bool isMax = std::is_same_v<OpT, cv::MaxPool2DOp>;
+  onnx::NodeProto &n = ex.node();
+  setInts(n, "kernel_shape", pool.getKernel());
+  setInts(n, "strides", pool.getStrides());
+  setInts(n, "pads", pool.getPads());
+  setInt(n, "ceil_mode", pool.getCeilMode());
+  if constexpr (!isMax)
+    setInt(n, "count_include_pad", pool.getCountIncludePad());
+  return success();
+}
+
+} // namespace
+
+void addPoolOps(OnnxOpTable &t) {
+  t.maps<cv::MaxPool2DOp>(
+      "MaxPool", [](ImportContext &ic) { return importPool<cv::MaxPool2DOp>(ic, true); },
+      exportPool<cv::MaxPool2DOp>);
+  t.maps<cv::AvgPool2DOp>(
+      "AveragePool", [](ImportContext &ic) { return importPool<cv::AvgPool2DOp>(ic, false); },
+      exportPool<cv::AvgPool2DOp>);
+  t.imports("GlobalMaxPool", importGlobalPool<cv::MaxPool2DOp>);
+  t.imports("GlobalAveragePool", importGlobalPool<cv::AvgPool2DOp>);
 }
 
 } // namespace cvc::onnx_frontend

@@ -1,10 +1,12 @@
-//===- ImportDense.cpp - Gemm and MatMul as fully connected layers ------===//
+//===- Dense.cpp - Gemm and MatMul as fully connected layers ------------===//
 //
 // cv.fully_connected takes its weight as [out, in] (PyTorch's Linear layout),
 // so Gemm without transB and MatMul get their constant weight transposed
 // once here, and Gemm's alpha/beta are folded into the constant copies.
 //
 //===----------------------------------------------------------------------===//
+#include "ExportContext.h"
+#include "OpTable.h"
 #include "ImportContext.h"
 
 using namespace mlir;
@@ -152,9 +154,22 @@ LogicalResult importMatMul(ImportContext &ic) {
 
 } // namespace
 
-void addDenseImports(std::map<std::string, ImportFn> &table) {
-  table["Gemm"] = importGemm;
-  table["MatMul"] = importMatMul;
+namespace {
+
+LogicalResult exportFullyConnected(ExportContext &ex) {
+  auto fc = llvm::cast<cv::FullyConnectedOp>(ex.op);
+  if (failed(checkPlainLayer(ex, fc)))
+    return failure();
+  setInt(ex.node(), "transB", 1);
+  return success();
+}
+
+} // namespace
+
+void addDenseOps(OnnxOpTable &t) {
+  // cv.fully_connected's weight is [out, in]: Gemm with transB.
+  t.maps<cv::FullyConnectedOp>("Gemm", importGemm, exportFullyConnected);
+  t.imports("MatMul", importMatMul);
 }
 
 } // namespace cvc::onnx_frontend

@@ -1,8 +1,10 @@
-//===- ImportReduce.cpp - ReduceMean, ReduceSum, ReduceMax, ReduceMin ---===//
+//===- Reduce.cpp - ReduceMean, ReduceSum, ReduceMax, ReduceMin ---------===//
 //
 // cv.reduce keeps reduced axes with extent 1; keepdims = 0 adds a reshape.
 //
 //===----------------------------------------------------------------------===//
+#include "ExportContext.h"
+#include "OpTable.h"
 #include "ImportContext.h"
 
 using namespace mlir;
@@ -60,11 +62,40 @@ LogicalResult importReduce(ImportContext &ic, cv::ReduceKind kind) {
 
 } // namespace
 
-void addReduceImports(std::map<std::string, ImportFn> &table) {
-  table["ReduceSum"] = [](ImportContext &ic) { return importReduce(ic, cv::ReduceKind::sum); };
-  table["ReduceMean"] = [](ImportContext &ic) { return importReduce(ic, cv::ReduceKind::mean); };
-  table["ReduceMax"] = [](ImportContext &ic) { return importReduce(ic, cv::ReduceKind::max); };
-  table["ReduceMin"] = [](ImportContext &ic) { return importReduce(ic, cv::ReduceKind::min); };
+namespace {
+
+/// Opset 13 moved ReduceSum's axes to an input; the others keep the attribute.
+LogicalResult exportReduce(ExportContext &ex) {
+  auto reduce = llvm::cast<cv::ReduceOp>(ex.op);
+  if (reduce.getKind() == cv::ReduceKind::sum) {
+    std::string axes =
+        ex.intInitializer(ExportContext::baseName(ex.op) + ".axes", reduce.getAxes());
+    setInt(ex.node({ex.nameOf(reduce.getInput()), axes}), "keepdims", 1);
+    return success();
+  }
+  onnx::NodeProto &n = ex.node();
+  setInts(n, "axes", reduce.getAxes());
+  setInt(n, "keepdims", 1);
+  return success();
+}
+
+} // namespace
+
+void addReduceOps(OnnxOpTable &t) {
+  auto reduction = [](cv::ReduceKind kind) {
+    return [kind](ImportContext &ic) { return importReduce(ic, kind); };
+  };
+  auto ofKind = [](cv::ReduceKind kind) {
+    return [kind](Operation *op) { return llvm::cast<cv::ReduceOp>(op).getKind() == kind; };
+  };
+  t.maps<cv::ReduceOp>("ReduceSum", reduction(cv::ReduceKind::sum), exportReduce,
+                       ofKind(cv::ReduceKind::sum));
+  t.maps<cv::ReduceOp>("ReduceMean", reduction(cv::ReduceKind::mean), exportReduce,
+                       ofKind(cv::ReduceKind::mean));
+  t.maps<cv::ReduceOp>("ReduceMax", reduction(cv::ReduceKind::max), exportReduce,
+                       ofKind(cv::ReduceKind::max));
+  t.maps<cv::ReduceOp>("ReduceMin", reduction(cv::ReduceKind::min), exportReduce,
+                       ofKind(cv::ReduceKind::min));
 }
 
 } // namespace cvc::onnx_frontend

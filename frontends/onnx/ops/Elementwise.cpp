@@ -1,4 +1,6 @@
-//===- ImportElementwise.cpp - activations and arithmetic ---------------===//
+//===- Elementwise.cpp - activations and arithmetic ---------------------===//
+#include "ExportContext.h"
+#include "OpTable.h"
 #include "ImportContext.h"
 #include "IntTensor.h"
 
@@ -149,36 +151,68 @@ LogicalResult importParamUnary(ImportContext &ic,
 
 } // namespace
 
-void addElementwiseImports(std::map<std::string, ImportFn> &table) {
-  table["Relu"] = importUnary<cv::ReluOp>;
-  table["Tanh"] = importUnary<cv::TanhOp>;
-  table["Sigmoid"] = importUnary<cv::SigmoidOp>;
-  table["Add"] = importBinary<cv::AddOp, IntArith::add>;
-  table["Sub"] = importBinary<cv::SubOp, IntArith::sub>;
-  table["Mul"] = importBinary<cv::MulOp, IntArith::mul>;
-  table["Div"] = importBinary<cv::DivOp, IntArith::div>;
-  table["Sum"] = importVariadic<cv::AddOp>;
-  table["Max"] = importVariadic<cv::MaxOp>;
-  table["Min"] = importVariadic<cv::MinOp>;
-  table["PRelu"] = importPRelu;
-  table["Pow"] = importBinary<cv::PowOp>;
-  table["Abs"] = importUnary<cv::AbsOp>;
-  table["Neg"] = importUnary<cv::NegOp>;
-  table["Exp"] = importUnary<cv::ExpOp>;
-  table["Log"] = importUnary<cv::LogOp>;
-  table["Sqrt"] = importUnary<cv::SqrtOp>;
-  table["Reciprocal"] = importUnary<cv::ReciprocalOp>;
-  table["Floor"] = importUnary<cv::FloorOp>;
-  table["Ceil"] = importUnary<cv::CeilOp>;
-  table["Softplus"] = importUnary<cv::SoftplusOp>;
-  table["Clip"] = importClip;
-  table["LeakyRelu"] = [](ImportContext &ic) {
-    return importParamUnary<cv::LeakyReluOp>(ic, {{"alpha", 0.01f}});
-  };
-  table["Elu"] = [](ImportContext &ic) { return importParamUnary<cv::EluOp>(ic, {{"alpha", 1.0f}}); };
-  table["HardSigmoid"] = [](ImportContext &ic) {
-    return importParamUnary<cv::HardSigmoidOp>(ic, {{"alpha", 0.2f}, {"beta", 0.5f}});
-  };
+namespace {
+
+LogicalResult exportClip(ExportContext &ex) {
+  auto clip = llvm::cast<cv::ClipOp>(ex.op);
+  std::string base = ExportContext::baseName(ex.op);
+  std::string lo = ex.floatScalar(base + ".min", clip.getMin().convertToFloat());
+  std::string hi = ex.floatScalar(base + ".max", clip.getMax().convertToFloat());
+  ex.node({ex.nameOf(clip.getInput()), lo, hi});
+  return success();
+}
+
+template <typename OpT> LogicalResult exportAlpha(ExportContext &ex) {
+  setFloat(ex.node(), "alpha", llvm::cast<OpT>(ex.op).getAlpha().convertToFloat());
+  return success();
+}
+
+LogicalResult exportHardSigmoid(ExportContext &ex) {
+  auto op = llvm::cast<cv::HardSigmoidOp>(ex.op);
+  onnx::NodeProto &n = ex.node();
+  setFloat(n, "alpha", op.getAlpha().convertToFloat());
+  setFloat(n, "beta", op.getBeta().convertToFloat());
+  return success();
+}
+
+} // namespace
+
+void addElementwiseOps(OnnxOpTable &t) {
+  t.maps<cv::ReluOp>("Relu", importUnary<cv::ReluOp>, exportPlain);
+  t.maps<cv::TanhOp>("Tanh", importUnary<cv::TanhOp>, exportPlain);
+  t.maps<cv::SigmoidOp>("Sigmoid", importUnary<cv::SigmoidOp>, exportPlain);
+  t.maps<cv::AddOp>("Add", importBinary<cv::AddOp, IntArith::add>, exportPlain);
+  t.maps<cv::SubOp>("Sub", importBinary<cv::SubOp, IntArith::sub>, exportPlain);
+  t.maps<cv::MulOp>("Mul", importBinary<cv::MulOp, IntArith::mul>, exportPlain);
+  t.maps<cv::DivOp>("Div", importBinary<cv::DivOp, IntArith::div>, exportPlain);
+  t.imports("Sum", importVariadic<cv::AddOp>);
+  t.maps<cv::MaxOp>("Max", importVariadic<cv::MaxOp>, exportPlain);
+  t.maps<cv::MinOp>("Min", importVariadic<cv::MinOp>, exportPlain);
+  t.maps<cv::PReluOp>("PRelu", importPRelu, exportPlain);
+  t.maps<cv::PowOp>("Pow", importBinary<cv::PowOp>, exportPlain);
+  t.maps<cv::AbsOp>("Abs", importUnary<cv::AbsOp>, exportPlain);
+  t.maps<cv::NegOp>("Neg", importUnary<cv::NegOp>, exportPlain);
+  t.maps<cv::ExpOp>("Exp", importUnary<cv::ExpOp>, exportPlain);
+  t.maps<cv::LogOp>("Log", importUnary<cv::LogOp>, exportPlain);
+  t.maps<cv::SqrtOp>("Sqrt", importUnary<cv::SqrtOp>, exportPlain);
+  t.maps<cv::ReciprocalOp>("Reciprocal", importUnary<cv::ReciprocalOp>, exportPlain);
+  t.maps<cv::FloorOp>("Floor", importUnary<cv::FloorOp>, exportPlain);
+  t.maps<cv::CeilOp>("Ceil", importUnary<cv::CeilOp>, exportPlain);
+  t.maps<cv::SoftplusOp>("Softplus", importUnary<cv::SoftplusOp>, exportPlain);
+  t.maps<cv::ClipOp>("Clip", importClip, exportClip);
+  t.maps<cv::LeakyReluOp>(
+      "LeakyRelu",
+      [](ImportContext &ic) { return importParamUnary<cv::LeakyReluOp>(ic, {{"alpha", 0.01f}}); },
+      exportAlpha<cv::LeakyReluOp>);
+  t.maps<cv::EluOp>(
+      "Elu", [](ImportContext &ic) { return importParamUnary<cv::EluOp>(ic, {{"alpha", 1.0f}}); },
+      exportAlpha<cv::EluOp>);
+  t.maps<cv::HardSigmoidOp>(
+      "HardSigmoid",
+      [](ImportContext &ic) {
+        return importParamUnary<cv::HardSigmoidOp>(ic, {{"alpha", 0.2f}, {"beta", 0.5f}});
+      },
+      exportHardSigmoid);
 }
 
 } // namespace cvc::onnx_frontend

@@ -1,4 +1,6 @@
-//===- ImportConv.cpp - Conv ---------------------------------------------===//
+//===- Conv.cpp - Conv --------------------------------------------------===//
+#include "ExportContext.h"
+#include "OpTable.h"
 #include "Padding.h"
 
 using namespace mlir;
@@ -46,6 +48,25 @@ LogicalResult importConv(ImportContext &ic) {
 
 } // namespace
 
-void addConvImports(std::map<std::string, ImportFn> &table) { table["Conv"] = importConv; }
+namespace {
+
+LogicalResult exportConv(ExportContext &ex) {
+  auto conv = llvm::cast<cv::Conv2DOp>(ex.op);
+  if (failed(checkPlainLayer(ex, conv)))
+    return failure();
+  auto weight = llvm::cast<RankedTensorType>(conv.getWeight().getType());
+  onnx::NodeProto &n = ex.node();
+  setInts(n, "kernel_shape", {weight.getDimSize(2), weight.getDimSize(3)});
+  setInts(n, "strides", conv.getStrides());
+  // cv's [top, left, bottom, right] is ONNX's [h_begin, w_begin, h_end, w_end].
+  setInts(n, "pads", conv.getPads());
+  setInts(n, "dilations", conv.getDilations());
+  setInt(n, "group", conv.getGroups());
+  return success();
+}
+
+} // namespace
+
+void addConvOps(OnnxOpTable &t) { t.maps<cv::Conv2DOp>("Conv", importConv, exportConv); }
 
 } // namespace cvc::onnx_frontend
