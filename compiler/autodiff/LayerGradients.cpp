@@ -11,9 +11,9 @@ using namespace mlir;
 namespace cvc::autodiff {
 namespace {
 
-template <typename LayerOp> LogicalResult requirePlain(LayerOp op) {
-  if (op.getResidual() || op.getActivation() != cv::Activation::none)
-    return op.emitOpError() << "carries a fused epilogue; training differentiates layers "
+LogicalResult requirePlain(cv::EpilogueOpInterface layer) {
+  if (!layer.isPlain())
+    return layer->emitOpError() << "carries a fused epilogue; training differentiates layers "
                                "before fusion, so this IR cannot be trained";
   return success();
 }

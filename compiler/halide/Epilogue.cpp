@@ -22,23 +22,11 @@ Expr applyActivation(cv::Activation kind, llvm::ArrayRef<float> args, Expr x) {
   return x;
 }
 
-template <typename LayerOp>
-Expr applyEpilogue(LayerOp op, Expr acc, const std::vector<Expr> &index,
+Expr applyEpilogue(cv::EpilogueOpInterface layer, Expr acc, const std::vector<Expr> &index,
                    KernelBuilder &kernel) {
-  if (op.getResidual())
-    acc += kernel.input(op.getResidual(), "residual")(index);
-  return applyActivation(op.getActivation(), op.getActivationArgs(), acc);
+  if (layer.getResidual())
+    acc += kernel.input(layer.getResidual(), "residual")(index);
+  return applyActivation(layer.getActivation(), layer.getActivationArgs(), acc);
 }
-
-template Expr applyEpilogue(cv::Conv2DOp, Expr, const std::vector<Expr> &,
-                            KernelBuilder &);
-template Expr applyEpilogue(cv::BlockedConv2DOp, Expr, const std::vector<Expr> &,
-                            KernelBuilder &);
-template Expr applyEpilogue(cv::WinogradConv2DOp, Expr, const std::vector<Expr> &,
-                            KernelBuilder &);
-template Expr applyEpilogue(cv::MatMulOp, Expr, const std::vector<Expr> &,
-                            KernelBuilder &);
-template Expr applyEpilogue(cv::FullyConnectedOp, Expr, const std::vector<Expr> &,
-                            KernelBuilder &);
 
 } // namespace cvc::halide

@@ -12,9 +12,8 @@ Halide::Expr applyActivation(cv::Activation kind, llvm::ArrayRef<float> args, Ha
 /// activation(acc + residual) for a convolution or fully connected layer;
 /// the residual, when the layer has one, becomes the kernel's next input
 /// (its operand order) and is read at `index`.
-template <typename LayerOp>
-Halide::Expr applyEpilogue(LayerOp op, Halide::Expr acc, const std::vector<Halide::Expr> &index,
-                           KernelBuilder &kernel);
+Halide::Expr applyEpilogue(cv::EpilogueOpInterface layer, Halide::Expr acc,
+                           const std::vector<Halide::Expr> &index, KernelBuilder &kernel);
 
 } // namespace cvc::halide
 

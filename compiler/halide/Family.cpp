@@ -113,25 +113,14 @@ Kernel KernelBuilder::finish(Halide::Func result, Value output, std::string labe
 
 std::string opLabel(Operation *op) {
   std::string label = op->getName().getStringRef().str();
-  auto epilogue = [&](auto layer) {
+  if (auto layer = llvm::dyn_cast<cv::EpilogueOpInterface>(op)) {
     if (layer.getResidual())
       label += "+residual";
     if (layer.getActivation() != cv::Activation::none)
       label += "+" + cv::stringifyActivation(layer.getActivation()).str();
-  };
-  if (auto conv = llvm::dyn_cast<cv::Conv2DOp>(op))
-    epilogue(conv);
-  else if (auto fc = llvm::dyn_cast<cv::FullyConnectedOp>(op))
-    epilogue(fc);
-  else if (auto matmul = llvm::dyn_cast<cv::MatMulOp>(op))
-    epilogue(matmul);
-  else if (auto winograd = llvm::dyn_cast<cv::WinogradConv2DOp>(op))
-    epilogue(winograd);
-  else if (auto blocked = llvm::dyn_cast<cv::BlockedConv2DOp>(op)) {
-    epilogue(blocked);
-    if (!blocked.getMaxPool().empty())
-      label += "+max_pool";
   }
+  if (auto blocked = llvm::dyn_cast<cv::BlockedConv2DOp>(op); blocked && !blocked.getMaxPool().empty())
+    label += "+max_pool";
   return label;
 }
 

@@ -61,8 +61,8 @@ void setFloat(onnx::NodeProto &n, llvm::StringRef name, float value);
 void setString(onnx::NodeProto &n, llvm::StringRef name, llvm::StringRef value);
 
 /// Fused epilogues are the passes' work; a frontend's layer has none.
-template <typename OpT> mlir::LogicalResult checkPlainLayer(ExportContext &ex, OpT layer) {
-  if (layer.getResidual() || layer.getActivation() != cv::Activation::none)
+inline mlir::LogicalResult checkPlainLayer(ExportContext &ex, cv::EpilogueOpInterface layer) {
+  if (!layer.isPlain())
     return ex.fail("a fused epilogue (residual or activation) is made by the optimisation "
                    "passes; export the model as the frontend builds it");
   return mlir::success();

@@ -107,10 +107,6 @@ LogicalResult BlockedConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Loc
   return success();
 }
 
-LogicalResult BlockedConv2DOp::verify() {
-  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
-}
-
 LogicalResult WinogradConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                                  Adaptor adaptor,
                                                  SmallVectorImpl<Type> &inferred) {
@@ -147,10 +143,6 @@ LogicalResult WinogradConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Lo
   inferred.push_back(RankedTensorType::get(
       {input.getDimSize(0), weight.getDimSize(1), outH, outW, block}, input.getElementType()));
   return success();
-}
-
-LogicalResult WinogradConv2DOp::verify() {
-  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
 }
 
 LogicalResult WinogradWeightsOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,

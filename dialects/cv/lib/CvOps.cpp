@@ -66,6 +66,7 @@ LogicalResult cvc::cv::inferAndVerify(Operation *op, std::string &message) {
 }
 
 #include "cv/CvEnums.cpp.inc"
+#include "cv/CvInterfaces.cpp.inc"
 
 #define GET_OP_CLASSES
 #include "cv/CvOps.cpp.inc"

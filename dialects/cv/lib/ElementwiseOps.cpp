@@ -142,7 +142,7 @@ OpFoldResult PReluOp::fold(FoldAdaptor a) {
 
 LogicalResult ActivationBackwardOp::verify() {
   Activation a = getActivation();
-  size_t expected = a == Activation::clip ? 2 : a == Activation::leaky_relu ? 1 : 0;
+  size_t expected = activationArgCount(a);
   if (getActivationArgs().size() != expected)
     return emitOpError() << "activation '" << stringifyActivation(a) << "' takes " << expected
                          << " activation_args, got " << getActivationArgs().size();

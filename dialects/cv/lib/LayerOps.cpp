@@ -124,18 +124,6 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
-LogicalResult Conv2DOp::verify() {
-  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
-}
-
-LogicalResult FullyConnectedOp::verify() {
-  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
-}
-
-LogicalResult MatMulOp::verify() {
-  return verifyEpilogue(*this, getResidual(), getActivation(), getActivationArgs());
-}
-
 namespace {
 
 /// Shared by both convolution gradients: `input`, `weight` and `output` are

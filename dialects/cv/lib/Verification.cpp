@@ -77,16 +77,21 @@ LogicalResult inferSpatial(std::optional<Location> loc, RankedTensorType input,
   return success();
 }
 
-LogicalResult verifyEpilogue(Operation *op, Value residual, Activation activation,
-                                    ArrayRef<float> args) {
+size_t activationArgCount(Activation activation) {
+  return activation == Activation::clip ? 2 : activation == Activation::leaky_relu ? 1 : 0;
+}
+
+LogicalResult verifyEpilogue(Operation *op) {
+  auto layer = llvm::cast<EpilogueOpInterface>(op);
   Type output = op->getResult(0).getType();
-  if (residual && residual.getType() != output)
+  if (Value residual = layer.getResidual(); residual && residual.getType() != output)
     return op->emitOpError() << "residual " << residual.getType()
                              << " must have the result's type " << output;
-  size_t expected = activation == Activation::clip ? 2 : activation == Activation::leaky_relu ? 1 : 0;
-  if (args.size() != expected)
-    return op->emitOpError() << "activation '" << stringifyActivation(activation) << "' takes "
-                             << expected << " activation_args, got " << args.size();
+  size_t expected = activationArgCount(layer.getActivation());
+  if (layer.getActivationArgs().size() != expected)
+    return op->emitOpError() << "activation '" << stringifyActivation(layer.getActivation())
+                             << "' takes " << expected << " activation_args, got "
+                             << layer.getActivationArgs().size();
   return success();
 }
 

@@ -41,10 +41,8 @@ windowResult(mlir::Operation *op, mlir::RankedTensorType input, int64_t channels
 mlir::LogicalResult expectShape(mlir::Operation *op, llvm::StringRef what,
                                 mlir::RankedTensorType type, llvm::ArrayRef<int64_t> expected);
 
-/// A layer's fused epilogue: a residual of the result's type, and the
-/// activation's argument count.
-mlir::LogicalResult verifyEpilogue(mlir::Operation *op, mlir::Value residual,
-                                   Activation activation, llvm::ArrayRef<float> args);
+/// The number of activation_args `activation` takes.
+size_t activationArgCount(Activation activation);
 
 /// The float32 values of a constant attribute (dense or dense_resource).
 std::optional<std::vector<float>> floatElements(mlir::Attribute attr);

@@ -11,8 +11,16 @@
 
 #include "cv/CvEnums.h.inc"
 
+namespace cvc::cv::detail {
+/// EpilogueOpInterface's verifier: a residual of the result's type, and the
+/// activation's argument count.
+mlir::LogicalResult verifyEpilogue(mlir::Operation *op);
+} // namespace cvc::cv::detail
+
 #define GET_ATTRDEF_CLASSES
 #include "cv/CvAttrs.h.inc"
+
+#include "cv/CvInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "cv/CvOps.h.inc"

@@ -4,6 +4,7 @@
 #define CV_OPS_LAYERS_TD
 
 include "cv/ops/Base.td"
+include "cv/CvInterfaces.td"
 
 //===----------------------------------------------------------------------===//
 // Convolution and fully connected layers
@@ -27,11 +28,10 @@ defvar Cv_EpilogueArgs = (ins Optional<Cv_Tensor>:$residual,
     DefaultValuedAttr<DenseF32ArrayAttr, "{}">:$activation_args);
 
 class Cv_LayerOp<string mnemonic> : Cv_Op<mnemonic,
-    [Pure, InferTypeOpAdaptor, AttrSizedOperandSegments]> {
+    [Pure, InferTypeOpAdaptor, AttrSizedOperandSegments, Cv_EpilogueOpInterface]> {
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? (`residual` $residual^)? attr-dict "
                        "`:` functional-type(operands, results)";
-  let hasVerifier = 1;
 }
 
 def Cv_Conv2DOp : Cv_LayerOp<"conv2d"> {
