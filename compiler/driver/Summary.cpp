@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "cvc/driver/Summary.h"
 
+#include "PlanSteps.h"
+
 #include "cvc/arena_layout.hpp"
 
 #include "cv/CvOps.h"
@@ -82,12 +84,9 @@ PlanFigures measurePlan(const ModelPlan &plan) {
   }
   for (int w : weights)
     f.parameters += elements(plan.tensors[w]);
-  for (const PlannedTensor &t : plan.tensors)
-    if (t.kind == TensorKind::Activation && t.alias < 0 && t.firstUse >= 0) {
-      blocks.push_back({elements(t) * sizeof(float), t.firstUse, t.lastUse});
-      f.separateBytes += (blocks.back().size + arena::kAlignment - 1) / arena::kAlignment *
-                         arena::kAlignment;
-    }
+  blocks = plan::arenaBlocks(plan);
+  for (const arena::Block &block : blocks)
+    f.separateBytes += (block.size + arena::kAlignment - 1) / arena::kAlignment * arena::kAlignment;
   std::vector<uint64_t> offsets;
   f.arenaBytes = arena::layout(blocks, offsets);
   return f;
