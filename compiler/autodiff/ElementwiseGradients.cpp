@@ -94,6 +94,26 @@ LogicalResult unaryGradients(Operation *op, OpBuilder &b, Value dy, ArrayRef<boo
   return success();
 }
 
+/// y = x h(x) with h = hard_sigmoid(x; 1/6, 1/2): dx = dy h + dy x h', where
+/// h' is 1/6 where h is strictly between 0 and 1 and 0 elsewhere, which is
+/// what the backward of clip to [0, 1] selects from h.
+LogicalResult hardSwishGradients(cv::HardSwishOp op, OpBuilder &b, Value dy,
+                                 ArrayRef<bool> wanted, OperandGradients &grads) {
+  if (!wanted[0])
+    return success();
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  Value h = b.create<cv::HardSigmoidOp>(loc, x, b.getF32FloatAttr(1.0f / 6.0f),
+                                        b.getF32FloatAttr(0.5f));
+  Value slope = binary<cv::MulOp>(b, loc, binary<cv::MulOp>(b, loc, dy, x),
+                                  splat(b, loc, 1.0f / 6.0f));
+  Value inside = b.create<cv::ActivationBackwardOp>(
+      loc, h, slope, cv::ActivationAttr::get(b.getContext(), cv::Activation::clip),
+      b.getDenseF32ArrayAttr({0.0f, 1.0f}));
+  grads[0] = binary<cv::AddOp>(b, loc, binary<cv::MulOp>(b, loc, dy, h), inside);
+  return success();
+}
+
 } // namespace
 
 void registerElementwiseGradients(DialectRegistry &registry) {
@@ -103,6 +123,7 @@ void registerElementwiseGradients(DialectRegistry &registry) {
                     cv::LeakyReluOp>(ctx);
     attachGradients<unaryGradients, cv::NegOp, cv::ExpOp, cv::LogOp, cv::SqrtOp,
                     cv::ReciprocalOp>(ctx);
+    attachGradients<hardSwishGradients, cv::HardSwishOp>(ctx);
   });
 }
 

@@ -58,6 +58,9 @@ FailureOr<Kernel> buildUnary(Operation *op, const KernelContext &context,
           .Case([&](cv::EluOp o) {
             return Halide::select(x >= 0.0f, x, f32(o.getAlpha()) * (Halide::exp(x) - 1.0f));
           })
+          .Case([&](cv::HardSwishOp) {
+            return x * Halide::clamp(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
+          })
           .Case([&](cv::HardSigmoidOp o) {
             return Halide::clamp(f32(o.getAlpha()) * x + f32(o.getBeta()), 0.0f, 1.0f);
           })
@@ -223,7 +226,7 @@ void registerElementwiseKernels(DialectRegistry &registry) {
     attachKernels<resultSpace, buildUnary, cv::ReluOp, cv::TanhOp, cv::SigmoidOp, cv::AbsOp,
                   cv::NegOp, cv::ExpOp, cv::LogOp, cv::SqrtOp, cv::ReciprocalOp, cv::FloorOp,
                   cv::CeilOp, cv::SoftplusOp, cv::ClipOp, cv::LeakyReluOp, cv::EluOp,
-                  cv::HardSigmoidOp>(ctx);
+                  cv::HardSigmoidOp, cv::HardSwishOp>(ctx);
     attachKernels<resultSpace, buildBinary, cv::AddOp, cv::SubOp, cv::MulOp, cv::DivOp,
                   cv::MaxOp, cv::MinOp, cv::PReluOp, cv::PowOp>(ctx);
     attachKernels<resultSpace, buildConcat, cv::ConcatOp>(ctx);

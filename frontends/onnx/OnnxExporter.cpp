@@ -32,8 +32,9 @@ namespace cvc::onnx_frontend {
 namespace {
 
 /// The export functions write opset 13 forms (ReduceSum's axes as an input,
-/// Clip's bounds as inputs).
-constexpr int64_t kOpset = 13;
+/// Clip's bounds as inputs); a model is written at 13 unless one of its
+/// nodes exists only from a later opset.
+constexpr int64_t kMinOpset = 13;
 
 void setValueInfo(onnx::ValueInfoProto &info, const std::string &name, Type type) {
   info.set_name(name);
@@ -66,7 +67,7 @@ LogicalResult exportOnnxModel(ModuleOp module, llvm::StringRef path) {
   model.set_producer_name("cvc");
   auto &opset = *model.add_opset_import();
   opset.set_domain("");
-  opset.set_version(kOpset);
+  int64_t version = kMinOpset;
   onnx::GraphProto &graph = *model.mutable_graph();
   graph.set_name(module->hasAttr("cv.source")
                      ? module->getAttrOfType<StringAttr>("cv.source").str()
@@ -112,6 +113,7 @@ LogicalResult exportOnnxModel(ModuleOp module, llvm::StringRef path) {
                      "' has no ONNX equivalent here (it is made by the optimisation passes, "
                      "or not supported)");
     ex.type = rule->type;
+    version = std::max(version, rule->exportOpset);
     if (failed(rule->exportNode(ex)))
       return failure();
   }
@@ -125,6 +127,7 @@ LogicalResult exportOnnxModel(ModuleOp module, llvm::StringRef path) {
     setValueInfo(*graph.add_output(), output, value.getType());
   }
 
+  opset.set_version(version);
   try {
     onnx::checker::check_model(model);
   } catch (const std::exception &e) {

@@ -6,7 +6,7 @@
 namespace cvc::onnx_frontend {
 
 OnnxOpTable &OnnxOpTable::imports(std::string type, ImportFn import) {
-  return add({std::move(type), std::move(import), "", nullptr, nullptr});
+  return add({std::move(type), std::move(import), "", nullptr, nullptr, 13});
 }
 
 OnnxOpTable &OnnxOpTable::add(OnnxOpRule rule) {

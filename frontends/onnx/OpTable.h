@@ -35,6 +35,9 @@ struct OnnxOpRule {
   /// one cv op: cv.reduce as ReduceSum, ReduceMean, ...); null: all.
   std::function<bool(mlir::Operation *)> exportsWhen;
   ExportFn exportNode;
+  /// The opset the exported node needs (HardSwish: 14); a model is written
+  /// at the highest its nodes need, and at least 13.
+  int64_t exportOpset = 13;
 };
 
 class OnnxOpTable {
@@ -48,6 +51,12 @@ public:
                     std::function<bool(mlir::Operation *)> when = nullptr) {
     return add({std::move(type), std::move(import), OpT::getOperationName().str(),
                 std::move(when), std::move(exportNode)});
+  }
+  /// maps() for an ONNX type that exists from `opset` on.
+  template <typename OpT>
+  OnnxOpTable &mapsSince(int64_t opset, std::string type, ImportFn import, ExportFn exportNode) {
+    return add({std::move(type), std::move(import), OpT::getOperationName().str(), nullptr,
+                std::move(exportNode), opset});
   }
 
   const OnnxOpRule *importRule(llvm::StringRef type) const;

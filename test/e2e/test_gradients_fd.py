@@ -28,6 +28,10 @@ OPS = {
     "clip": ("%o = cv.clip %c {min = -0.2 : f32, max = 0.3 : f32} : tensor<?x4x6x6xf32>", "4x6x6"),
     "tanh": ("%o = cv.tanh %c : tensor<?x4x6x6xf32>", "4x6x6"),
     "sigmoid": ("%o = cv.sigmoid %c : tensor<?x4x6x6xf32>", "4x6x6"),
+    # Scaled so that the convolution's outputs reach both kinks (-3 and 3).
+    "hard_swish": ("%k = cv.constant dense<6.0> : tensor<1xf32>\n"
+                   "  %s = cv.mul %c, %k : (tensor<?x4x6x6xf32>, tensor<1xf32>) -> tensor<?x4x6x6xf32>\n"
+                   "  %o = cv.hard_swish %s : tensor<?x4x6x6xf32>", "4x6x6"),
     "neg_exp": ("%n = cv.neg %c : tensor<?x4x6x6xf32>\n  %o = cv.exp %n : tensor<?x4x6x6xf32>",
                 "4x6x6"),
     "log_sqrt_reciprocal": (

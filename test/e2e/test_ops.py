@@ -131,6 +131,18 @@ class TanhSigmoidRange(nn.Module):
                           torch.sigmoid(x * 0.01)], dim=1)
 
 
+class HardSwishBlock(nn.Module):
+    """MobileNetV3's activation as PyTorch exports it at opset 14 (a
+    HardSwish node), on both sides of its kinks at -3 and 3."""
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 8, 3, padding=1)
+        self.act = nn.Hardswish()
+
+    def forward(self, x):
+        return self.act(self.conv(x) * 4.0)
+
+
 def test():
     torch.manual_seed(0)
     cvclib.check_against_torch("classifier", Classifier(), (37,), batches=(1, 3, 4, 5, 16),
@@ -146,6 +158,8 @@ def test():
                                 ("tanh_sigmoid_range", TanhSigmoidRange(), (3, 16, 16))]:
         cvclib.check_against_torch(name, module.eval(), shape, batches=(1, 3), opsets=(11, 13),
                                    tol=cvclib.SHALLOW, count_parameters=False)
+    cvclib.check_against_torch("hard_swish", HardSwishBlock().eval(), (3, 9, 9), batches=(1, 3),
+                               opsets=(14,), tol=cvclib.SHALLOW, count_parameters=False)
 
 
 if __name__ == "__main__":

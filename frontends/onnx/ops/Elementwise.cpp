@@ -199,6 +199,7 @@ void addElementwiseOps(OnnxOpTable &t) {
   t.maps<cv::FloorOp>("Floor", importUnary<cv::FloorOp>, exportPlain);
   t.maps<cv::CeilOp>("Ceil", importUnary<cv::CeilOp>, exportPlain);
   t.maps<cv::SoftplusOp>("Softplus", importUnary<cv::SoftplusOp>, exportPlain);
+  t.mapsSince<cv::HardSwishOp>(14, "HardSwish", importUnary<cv::HardSwishOp>, exportPlain);
   t.maps<cv::ClipOp>("Clip", importClip, exportClip);
   t.maps<cv::LeakyReluOp>(
       "LeakyRelu",

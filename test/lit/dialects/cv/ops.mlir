@@ -102,3 +102,10 @@ func.func @blocked_conv(%x: tensor<?x3x8x8xf32>) -> tensor<?x32x4x4xf32> {
   %y = cv.from_blocked %b : (tensor<?x2x4x4x16xf32>) -> tensor<?x32x4x4xf32>
   return %y : tensor<?x32x4x4xf32>
 }
+
+// CHECK-LABEL: func @hard_swish
+func.func @hard_swish(%x: tensor<?x16x7x7xf32>) -> tensor<?x16x7x7xf32> {
+  // CHECK: cv.hard_swish %{{.*}} : tensor<?x16x7x7xf32>
+  %y = cv.hard_swish %x : tensor<?x16x7x7xf32>
+  return %y : tensor<?x16x7x7xf32>
+}

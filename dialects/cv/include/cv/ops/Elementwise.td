@@ -49,6 +49,16 @@ def Cv_ReciprocalOp : Cv_UnaryOp<"reciprocal", "1 / x.">;
 def Cv_FloorOp : Cv_UnaryOp<"floor", "Rounding down.">;
 def Cv_CeilOp : Cv_UnaryOp<"ceil", "Rounding up.">;
 def Cv_SoftplusOp : Cv_UnaryOp<"softplus", "log(1 + exp(x)).">;
+def Cv_HardSwishOp : Cv_UnaryOp<"hard_swish", "x * max(0, min(1, x / 6 + 1 / 2))."> {
+  let description = [{
+    MobileNetV3's piecewise-quadratic Swish: 0 below -3, x above 3 (ONNX
+    HardSwish, PyTorch's nn.Hardswish).
+
+    ```mlir
+    %y = cv.hard_swish %x : tensor<?x16x112x112xf32>
+    ```
+  }];
+}
 
 /// A unary activation with float parameters.
 class Cv_ParamUnaryOp<string mnemonic, string what, dag params> : Cv_Op<mnemonic,
