@@ -97,11 +97,8 @@ FailureOr<Kernel> buildBlockedConv(cv::BlockedConv2DOp op, const KernelContext &
   int64_t convW = outW * (pool.empty() ? 1 : pool[1]);
 
   KernelBuilder kernel(op, context);
-  Halide::ImageParam input = kernel.input(op.getInput(), "input");
-  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
-  Halide::ImageParam bias;
-  if (op.getBias())
-    bias = kernel.input(op.getBias(), "bias");
+  LayerInputs layer = layerInputs(kernel, op);
+  Halide::ImageParam input = layer.input, weight = layer.weight, bias = layer.bias;
 
   Var lane("lane"), x("x"), y("y"), blk("blk"), n("n");
   bool hasPadding = llvm::any_of(pads, [](int64_t v) { return v != 0; });

@@ -105,11 +105,8 @@ FailureOr<Kernel> buildConv(cv::Conv2DOp op, const KernelContext &context,
   int64_t inPerGroup = s.inC / s.groups, outPerGroup = s.outC / s.groups;
 
   KernelBuilder kernel(op, context);
-  Halide::ImageParam input = kernel.input(op.getInput(), "input");
-  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
-  Halide::ImageParam bias;
-  if (op.getBias())
-    bias = kernel.input(op.getBias(), "bias");
+  LayerInputs layer = layerInputs(kernel, op);
+  Halide::ImageParam input = layer.input, weight = layer.weight, bias = layer.bias;
 
   Var x("x"), y("y"), c("c"), n("n");
   // Unpadded convolutions read only inside the input; skip the bounds selects.

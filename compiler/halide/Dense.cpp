@@ -45,11 +45,8 @@ FailureOr<Kernel> buildDense(cv::FullyConnectedOp op, const KernelContext &conte
   auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
   int64_t m = w.getDimSize(0), k = w.getDimSize(1);
   KernelBuilder kernel(op, context);
-  Halide::ImageParam input = kernel.input(op.getInput(), "input");
-  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
-  Halide::ImageParam bias;
-  if (op.getBias())
-    bias = kernel.input(op.getBias(), "bias");
+  LayerInputs layer = layerInputs(kernel, op);
+  Halide::ImageParam input = layer.input, weight = layer.weight, bias = layer.bias;
 
   int lanes = context.vectorWidth;
   int64_t chunks = k / lanes, tail = k % lanes;

@@ -68,8 +68,9 @@ FailureOr<Kernel> buildUnary(Operation *op, const KernelContext &context,
   if (!y.defined())
     return op->emitOpError() << "has no elementwise lowering";
   // Not the bare op name: a Func called "tanh" or "exp" clashes with the
-  // math library's symbol of that name under Halide's JIT.
-  Func result("cv_" + op->getName().stripDialect().str());
+  // math library's symbol of that name under Halide's JIT. (A suffix keeps
+  // the names' order among the buffers, and so the AOT code, as it was.)
+  Func result(op->getName().stripDialect().str() + "_out");
   result(vars) = y;
   schedulePointwise(result, vars, point);
   return kernel.finish(result, 0);
@@ -97,8 +98,9 @@ FailureOr<Kernel> buildBinary(Operation *op, const KernelContext &context,
   if (!y.defined())
     return op->emitOpError() << "has no binary lowering";
   // Not the bare op name: a Func called "tanh" or "exp" clashes with the
-  // math library's symbol of that name under Halide's JIT.
-  Func result("cv_" + op->getName().stripDialect().str());
+  // math library's symbol of that name under Halide's JIT. (A suffix keeps
+  // the names' order among the buffers, and so the AOT code, as it was.)
+  Func result(op->getName().stripDialect().str() + "_out");
   result(vars) = y;
   schedulePointwise(result, vars, point);
   return kernel.finish(result, 0);

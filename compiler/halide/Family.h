@@ -95,6 +95,24 @@ private:
   std::vector<mlir::Value> inputs_;
 };
 
+/// A layer's operands as kernel inputs, in operand order (the residual,
+/// when there is one, comes with its epilogue).
+struct LayerInputs {
+  Halide::ImageParam input, weight, bias; ///< bias is undefined without one
+  bool hasBias = false;
+};
+
+template <typename LayerOp> LayerInputs layerInputs(KernelBuilder &kernel, LayerOp op) {
+  LayerInputs in;
+  in.input = kernel.input(op.getInput(), "input");
+  in.weight = kernel.input(op.getWeight(), "weight");
+  if (op.getBias()) {
+    in.bias = kernel.input(op.getBias(), "bias");
+    in.hasBias = true;
+  }
+  return in;
+}
+
 /// The op's name with its fused epilogue, e.g. "cv.conv2d+residual+relu".
 std::string opLabel(mlir::Operation *op);
 

@@ -73,11 +73,8 @@ FailureOr<Kernel> buildGemm(cv::MatMulOp op, const KernelContext &context,
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
   int64_t m = w.getDimSize(0), k = w.getDimSize(1), n = in.getDimSize(2);
   KernelBuilder kernel(op, context);
-  Halide::ImageParam input = kernel.input(op.getInput(), "input");
-  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
-  Halide::ImageParam bias;
-  if (op.getBias())
-    bias = kernel.input(op.getBias(), "bias");
+  LayerInputs layer = layerInputs(kernel, op);
+  Halide::ImageParam input = layer.input, weight = layer.weight, bias = layer.bias;
 
   Var px("px"), ch("ch"), b("b");
   RDom rk(0, static_cast<int>(k), "rk");

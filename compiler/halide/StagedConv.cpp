@@ -189,11 +189,8 @@ FailureOr<Kernel> buildConv2dStaged(cv::Conv2DOp op, int block, const KernelCont
   auto strides = op.getStrides(), pads = op.getPads(), dilations = op.getDilations();
 
   KernelBuilder kernel(op, context);
-  Halide::ImageParam input = kernel.input(op.getInput(), "input");
-  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
-  Halide::ImageParam bias;
-  if (op.getBias())
-    bias = kernel.input(op.getBias(), "bias");
+  LayerInputs layer = layerInputs(kernel, op);
+  Halide::ImageParam input = layer.input, weight = layer.weight, bias = layer.bias;
 
   bool hasPadding = llvm::any_of(pads, [](int64_t v) { return v != 0; });
   Func source =

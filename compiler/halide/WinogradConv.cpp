@@ -209,11 +209,8 @@ FailureOr<Kernel> buildWinogradConv(cv::WinogradConv2DOp op, const KernelContext
   const int padTop = static_cast<int>(pads[0]), padLeft = static_cast<int>(pads[1]);
 
   KernelBuilder kernel(op, context);
-  Halide::ImageParam input = kernel.input(op.getInput(), "input");
-  Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
-  Halide::ImageParam bias;
-  if (op.getBias())
-    bias = kernel.input(op.getBias(), "bias");
+  LayerInputs layer = layerInputs(kernel, op);
+  Halide::ImageParam input = layer.input, weight = layer.weight, bias = layer.bias;
 
   // Tiles reach past the input wherever the padding or a partial last tile
   // does; those positions read zero.
