@@ -198,6 +198,35 @@ TEST_F(PlanTest, OpsOnWeightsAloneBecomeLoadTimeKernels) {
   EXPECT_EQ(plan.preparedSize, 16u * 4);
 }
 
+TEST_F(PlanTest, AScheduleChooserPicksAPointOfTheSpace) {
+  auto module = parse(R"(
+    func.func @main(%x: tensor<?x3x8x8xf32>) -> tensor<?x3x8x8xf32> {
+      %y = cv.tanh %x : tensor<?x3x8x8xf32>
+      return %y : tensor<?x3x8x8xf32>
+    })");
+  std::vector<std::string> asked;
+  options.chooseSchedule = [&](Operation *op, const std::string &signature,
+                               const halide::ScheduleSpace &space)
+      -> std::optional<halide::SchedulePoint> {
+    asked.push_back(signature);
+    std::string error;
+    return space.parse("pointwise vector=4 group=2", error);
+  };
+  FailureOr<std::unique_ptr<ModelPlan>> planned = planModel(*module, options);
+  ASSERT_TRUE(succeeded(planned));
+  ASSERT_EQ(asked.size(), 1u);
+  EXPECT_NE(asked[0].find("cv.tanh"), std::string::npos) << asked[0];
+  EXPECT_EQ((*planned)->kernels[0].schedule, "pointwise vector=4 group=2");
+
+  // A point the space does not allow is refused at the op.
+  options.chooseSchedule = [](Operation *, const std::string &, const halide::ScheduleSpace &) {
+    return std::optional<halide::SchedulePoint>(
+        halide::SchedulePoint("pointwise").set("vector", 3).set("group", 1));
+  };
+  EXPECT_TRUE(failed(capture([&] { return planModel(*module, options); })));
+  EXPECT_NE(message.find("vector=3 is not legal"), std::string::npos) << message;
+}
+
 /// A plan of `kernels` kernels over tensors with the given kinds, each
 /// kernel reading `reads` and writing `writes`.
 struct KernelUse {
