@@ -59,7 +59,7 @@ ScheduleSpace convSpace(cv::Conv2DOp op, const KernelContext &context) {
   direct.add("vector", vectorWidthsFor(s.outW, context));
   direct.add("column_tiles", {1, 2, 3, 4});
   direct.add("channel_tile", divisorsUpTo(perGroup, 16));
-  direct.add("row_tile", withValue(powersOfTwoUpTo(std::min<int64_t>(s.outH, 4)), 1));
+  direct.add("row_tile", powersOfTwoUpTo(std::min<int64_t>(s.outH, 4)));
   direct.constraint = [](const SchedulePoint &p) -> std::string {
     // Beyond the register file the unrolled tile only costs compile time.
     if (p.get("column_tiles") * p.get("channel_tile") * p.get("row_tile") > 32)

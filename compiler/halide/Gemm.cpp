@@ -26,12 +26,32 @@ ScheduleSpace gemmSpace(cv::MatMulOp op, const KernelContext &context) {
   auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
   int64_t m = w.getDimSize(0), k = w.getDimSize(1), n = in.getDimSize(2);
+
+  // The default. 3 x 8 = 24 accumulators of the 32 AVX-512 registers; 11
+  // loads feed 24 FMAs. Few pixels: fewer, so that shifted tail tiles
+  // recompute little.
+  int64_t vector = vectorWidthFor(n, context);
+  int64_t pixelVectors = std::clamp<int64_t>(n / vector, 1, 3);
+  int64_t channelTile = std::min<int64_t>(m, 24 / pixelVectors);
+  int64_t tile = std::min<int64_t>(n, vector * pixelVectors);
+  constexpr int64_t kL2Block = 256 * 1024;
+  int64_t tilesPerBlock = std::max<int64_t>(1, kL2Block / (k * 4 * tile));
+  int64_t tiles = (n + tile - 1) / tile;
+  int64_t blocks = (tiles + tilesPerBlock - 1) / tilesPerBlock;
+  SchedulePoint point("gemm");
+  point.set("vector", vector)
+      .set("pixel_vectors", pixelVectors)
+      .set("channel_tile", channelTile)
+      .set("tiles_per_block", tilesPerBlock)
+      // Too few pixel blocks to share: split channels instead.
+      .set("parallel", blocks < 4 ? kParallelChannelTiles : kParallelPixelBlocks);
+
   ScheduleSpace space;
   ScheduleAlgorithm &gemm = space.addAlgorithm("gemm");
   gemm.add("vector", vectorWidthsFor(n, context));
   gemm.add("pixel_vectors", {1, 2, 3, 4});
   gemm.add("channel_tile", rangeUpTo(std::min<int64_t>(m, 32)));
-  gemm.add("tiles_per_block", withValue(powersOfTwoUpTo(64), 1));
+  gemm.add("tiles_per_block", withValue(powersOfTwoUpTo(64), tilesPerBlock));
   gemm.add("parallel", {kParallelPixelBlocks, kParallelChannelTiles},
            {"pixel_blocks", "channel_tiles"});
   gemm.constraint = [n](const SchedulePoint &p) -> std::string {
@@ -44,25 +64,6 @@ ScheduleSpace gemmSpace(cv::MatMulOp op, const KernelContext &context) {
       return "pixel_vectors x channel_tile exceeds 32 accumulators";
     return "";
   };
-
-  SchedulePoint point("gemm");
-  int64_t vector = vectorWidthFor(n, context);
-  // 3 x 8 = 24 accumulators of the 32 AVX-512 registers; 11 loads feed 24
-  // FMAs. Few pixels: fewer, so that shifted tail tiles recompute little.
-  int64_t pixelVectors = std::clamp<int64_t>(n / vector, 1, 3);
-  int64_t channelTile = std::min<int64_t>(m, 24 / pixelVectors);
-  int64_t tile = std::min<int64_t>(n, vector * pixelVectors);
-  constexpr int64_t kL2Block = 256 * 1024;
-  int64_t tilesPerBlock = std::max<int64_t>(1, kL2Block / (k * 4 * tile));
-  int64_t tiles = (n + tile - 1) / tile;
-  int64_t blocks = (tiles + tilesPerBlock - 1) / tilesPerBlock;
-  gemm.params[3].values = withValue(gemm.params[3].values, tilesPerBlock);
-  // Too few pixel blocks to share: split channels instead.
-  point.set("vector", vector)
-      .set("pixel_vectors", pixelVectors)
-      .set("channel_tile", channelTile)
-      .set("tiles_per_block", tilesPerBlock)
-      .set("parallel", blocks < 4 ? kParallelChannelTiles : kParallelPixelBlocks);
   space.defaultPoint = point;
   return space;
 }
