@@ -21,7 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "KernelAllocator.h"
-#include "Status.h"
+#include "cvc/status/Status.h"
 #include "ThreadPool.h"
 
 #include "cvc/arena_layout.hpp"

@@ -11,7 +11,7 @@
 
 #include "BatchSource.h"
 #include "Checkpoint.h"
-#include "Status.h"
+#include "cvc/status/Status.h"
 #include "LearningRate.h"
 #include "Metrics.h"
 

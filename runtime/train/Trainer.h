@@ -3,7 +3,7 @@
 #define CVC_TRAIN_TRAINER_H
 
 #include "BatchSource.h"
-#include "ModelLibrary.h"
+#include "cvc/host/ModelLibrary.h"
 #include "cvc/train.h"
 
 #include <map>
@@ -46,7 +46,7 @@ private:
                                               const cvc_train_options &options, int64_t batch,
                                               int64_t rowSize, std::string &error);
 
-  tools::ModelLibrary lib;
+  host::ModelLibrary lib;
   const cvc_model *model = nullptr;
   cvc_session *session = nullptr;
   EntryIo trainIo, mainIo, featuresIo;

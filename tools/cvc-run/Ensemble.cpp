@@ -10,7 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "Ensemble.h"
 
-#include "ModelLibrary.h"
+#include "cvc/host/ModelLibrary.h"
 #include "TensorFile.h"
 
 #include <algorithm>
@@ -31,7 +31,7 @@ struct Fail {
 
 struct Member {
   std::string path, stem;
-  ModelLibrary lib;
+  host::ModelLibrary lib;
   const cvc_model *model = nullptr;
   cvc_session *session = nullptr;
   cvc_tensor_info in{}, out{};

@@ -14,7 +14,7 @@
 //===----------------------------------------------------------------------===//
 #include "Ensemble.h"
 #include "FmaPeak.h"
-#include "ModelLibrary.h"
+#include "cvc/host/ModelLibrary.h"
 #include "TensorFile.h"
 
 #include <algorithm>
@@ -30,7 +30,7 @@
 #include <vector>
 
 using cvc::tools::HostTensor;
-using cvc::tools::ModelLibrary;
+using cvc::host::ModelLibrary;
 
 namespace {
 

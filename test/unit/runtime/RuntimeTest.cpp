@@ -10,7 +10,7 @@
 // cvc_session_create.
 //
 //===----------------------------------------------------------------------===//
-#include "ModelLibrary.h"
+#include "cvc/host/ModelLibrary.h"
 
 #include <gtest/gtest.h>
 
@@ -30,7 +30,7 @@
 #include <thread>
 #include <vector>
 
-using cvc::tools::ModelLibrary;
+using cvc::host::ModelLibrary;
 namespace fs = std::filesystem;
 
 namespace {
