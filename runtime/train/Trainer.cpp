@@ -10,12 +10,12 @@
 #include "Trainer.h"
 
 #include "BatchSource.h"
-#include "Checkpoint.h"
 #include "cvc/status/Status.h"
 #include "LearningRate.h"
 #include "Metrics.h"
 
 #include "cvc/data.h"
+#include "cvc/tensorio/Checkpoint.h"
 
 #include <algorithm>
 #include <chrono>
@@ -27,6 +27,7 @@
 namespace cvc::train {
 namespace {
 
+using tensorio::Checkpoint;
 using Clock = std::chrono::steady_clock;
 
 double secondsSince(Clock::time_point start) {
@@ -152,8 +153,8 @@ bool Trainer::readStates(std::vector<std::vector<float>> &states, std::string &e
   return true;
 }
 
-std::map<std::string, TrainedTensor> Trainer::tensors(std::string &error) {
-  std::map<std::string, TrainedTensor> out;
+std::map<std::string, tensorio::Tensor> Trainer::tensors(std::string &error) {
+  std::map<std::string, tensorio::Tensor> out;
   std::vector<std::vector<float>> states;
   if (!readStates(states, error))
     return out;
@@ -163,24 +164,17 @@ std::map<std::string, TrainedTensor> Trainer::tensors(std::string &error) {
       error = lib.take(s);
       return {};
     }
-    TrainedTensor t;
+    tensorio::Tensor t;
     int64_t n = 1;
     for (int d = 0; d < slice.rank; ++d) {
       t.shape.push_back(slice.dims[d]);
       n *= slice.dims[d];
     }
     const float *from = states[slice.state].data() + slice.offset;
-    t.values.assign(from, from + n);
+    t.data.assign(from, from + n);
     out[slice.name] = std::move(t);
   }
   return out;
-}
-
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") + std::to_string(shape[i]);
-  return s + "]";
 }
 
 namespace {
@@ -200,15 +194,15 @@ std::string nameList(const std::vector<std::string> &names) {
 
 bool Trainer::initialiseFrom(const std::string &path, bool progress, std::string &error) {
   Checkpoint source;
-  if (!readCheckpoint(path, source, error))
+  if (!tensorio::readCheckpoint(path, source, error))
     return false;
   if (source.tensors.empty()) {
     error = "checkpoint '" + path + "' has no tensor names (written by an older cvc-train); "
             "it can only --resume the model that wrote it";
     return false;
   }
-  std::map<std::string, const Checkpoint::Tensor *> byName;
-  for (const Checkpoint::Tensor &t : source.tensors)
+  std::map<std::string, const Checkpoint::Slice *> byName;
+  for (const Checkpoint::Slice &t : source.tensors)
     byName[t.name] = &t;
   std::vector<std::vector<float>> states;
   if (!readStates(states, error))
@@ -226,18 +220,15 @@ bool Trainer::initialiseFrom(const std::string &path, bool progress, std::string
       missing.push_back(slice.name);
       continue;
     }
-    const Checkpoint::Tensor &from = *it->second;
+    const Checkpoint::Slice &from = *it->second;
     byName.erase(it);
     if (from.shape != shape) {
-      reshaped.push_back(std::string(slice.name) + " (" + shapeText(from.shape) + " there, " +
-                         shapeText(shape) + " here)");
+      reshaped.push_back(std::string(slice.name) + " (" + tensorio::shapeText(from.shape) +
+                         " there, " + tensorio::shapeText(shape) + " here)");
       continue;
     }
-    int64_t elements = 1;
-    for (int64_t d : shape)
-      elements *= d;
-    const float *values = source.states[from.state].values.data() + from.offset;
-    std::copy(values, values + elements, states[slice.state].data() + slice.offset);
+    tensorio::Tensor values = source.tensor(from);
+    std::copy(values.data.begin(), values.data.end(), states[slice.state].data() + slice.offset);
     loaded.push_back(slice.name);
   }
   if (loaded.empty()) {
@@ -480,7 +471,7 @@ bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::str
   if (o.resume) {
     if (!o.checkpoint)
       return fail("--resume needs a checkpoint path");
-    if (!readCheckpoint(o.checkpoint, checkpoint, error))
+    if (!tensorio::readCheckpoint(o.checkpoint, checkpoint, error))
       return false;
     if (checkpoint.model != lib.cvc_model_name(model))
       return fail(std::string("checkpoint '") + o.checkpoint + "' belongs to model '" +
@@ -542,7 +533,7 @@ bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::str
       c.tensors.push_back({slice.name, static_cast<uint64_t>(slice.state), slice.offset,
                            std::vector<int64_t>(slice.dims, slice.dims + slice.rank)});
     }
-    return writeCheckpoint(o.checkpoint, c, error);
+    return tensorio::writeCheckpoint(o.checkpoint, c, error);
   };
 
   // Buffers of one step.

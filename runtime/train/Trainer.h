@@ -4,6 +4,7 @@
 
 #include "BatchSource.h"
 #include "cvc/host/ModelLibrary.h"
+#include "cvc/tensorio/Tensor.h"
 #include "cvc/train.h"
 
 #include <map>
@@ -11,15 +12,6 @@
 #include <vector>
 
 namespace cvc::train {
-
-/// A named tensor of the trained model (a slice of a state), for export.
-struct TrainedTensor {
-  std::vector<int64_t> shape;
-  std::vector<float> values;
-};
-
-/// "[2,1,3,3]", for messages about tensors' shapes.
-std::string shapeText(const std::vector<int64_t> &shape);
 
 class Trainer {
 public:
@@ -29,7 +21,7 @@ public:
   /// Runs the loop of train.h.
   bool run(const cvc_train_options &options, cvc_train_result &result, std::string &error);
   /// Every named tensor (weights, statistics) of the session, by name.
-  std::map<std::string, TrainedTensor> tensors(std::string &error);
+  std::map<std::string, tensorio::Tensor> tensors(std::string &error);
 
 private:
   struct EntryIo {

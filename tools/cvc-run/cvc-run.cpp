@@ -15,7 +15,7 @@
 #include "Ensemble.h"
 #include "FmaPeak.h"
 #include "cvc/host/ModelLibrary.h"
-#include "TensorFile.h"
+#include "cvc/tensorio/TensorFile.h"
 
 #include <algorithm>
 #include <chrono>
@@ -29,7 +29,7 @@
 #include <thread>
 #include <vector>
 
-using cvc::tools::HostTensor;
+using cvc::tensorio::Tensor;
 using cvc::host::ModelLibrary;
 
 namespace {
@@ -211,7 +211,7 @@ int main(int argc, char **argv) {
     die(e);
   size_t nIn = lib.cvc_model_entry_input_count(model, entry),
          nOut = lib.cvc_model_entry_output_count(model, entry);
-  std::vector<HostTensor> inputs(nIn), outputs(nOut);
+  std::vector<Tensor> inputs(nIn), outputs(nOut);
   std::vector<cvc_tensor> inTensors(nIn), outTensors(nOut);
   std::vector<std::string> outNames(nOut);
   std::map<std::string, std::string> unused = o.inputs;
@@ -226,10 +226,10 @@ int main(int argc, char **argv) {
       die(e);
     std::vector<int64_t> declared(info.dims, info.dims + info.rank);
     std::printf("input  %s %s\n", info.name, shapeText(declared).c_str());
-    HostTensor &t = inputs[i];
+    Tensor &t = inputs[i];
     auto given = o.inputs.find(info.name);
     if (given != o.inputs.end()) {
-      if (!cvc::tools::readTensorFile(given->second, t, error))
+      if (!cvc::tensorio::readTensorFile(given->second, t, error))
         die(error);
       unused.erase(info.name);
     } else {
@@ -264,7 +264,7 @@ int main(int argc, char **argv) {
     outNames[i] = info.name;
     std::vector<int64_t> declared(info.dims, info.dims + info.rank);
     std::printf("output %s %s\n", info.name, shapeText(declared).c_str());
-    HostTensor &t = outputs[i];
+    Tensor &t = outputs[i];
     t.shape = declared;
     for (int64_t &d : t.shape)
       d = d < 0 ? (batch > 0 ? batch : o.batch) : d;
@@ -352,7 +352,7 @@ int main(int argc, char **argv) {
   lib.cvc_session_free(session);
 
   for (size_t i = 0; i < nOut; ++i) {
-    const HostTensor &t = outputs[i];
+    const Tensor &t = outputs[i];
     if (o.print) {
       size_t best = std::max_element(t.data.begin(), t.data.end()) - t.data.begin();
       std::printf("%s %s:", outNames[i].c_str(), shapeText(t.shape).c_str());
@@ -362,8 +362,8 @@ int main(int argc, char **argv) {
     }
     if (!o.outputDir.empty()) {
       mkdir(o.outputDir.c_str(), 0755);
-      std::string path = o.outputDir + "/" + cvc::tools::fileNameFor(outNames[i]) + ".npy";
-      if (!cvc::tools::writeNpy(path, t, error))
+      std::string path = o.outputDir + "/" + cvc::tensorio::fileNameFor(outNames[i]) + ".npy";
+      if (!cvc::tensorio::writeNpy(path, t, error))
         die(error);
     }
   }

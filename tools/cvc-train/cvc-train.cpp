@@ -145,7 +145,7 @@ int main(int argc, char **argv) {
                 result.images_per_second, result.loader_wait_seconds, 100 * result.test_top1,
                 100 * result.test_top5);
   if (!exportOnnx.empty()) {
-    std::map<std::string, cvc::train::TrainedTensor> named = trainer.tensors(error);
+    std::map<std::string, cvc::tensorio::Tensor> named = trainer.tensors(error);
     size_t replaced = 0;
     if (!error.empty() ||
         !cvc::train::exportOnnxWeights(onnxSource, exportOnnx, named, replaced, error)) {
