@@ -7,7 +7,10 @@
 // for the duration of its kernels (ScopedPool), and workers are marked with
 // theirs, so a parallel loop nested inside another one's iteration runs on
 // the same pool. Halide's global pool, whose thread count is one per
-// library, is never started.
+// library, is never started: cvc's schedules have no async stages, so their
+// kernels reach threads through halide_do_par_for alone (a schedule with
+// async would call halide_do_parallel_tasks, which this runtime leaves to
+// Halide's pool).
 //
 //===----------------------------------------------------------------------===//
 #ifndef CVC_RUNTIME_THREADPOOL_H
