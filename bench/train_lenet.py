@@ -87,7 +87,7 @@ def main():
         metrics = os.path.join(work, "metrics.jsonl")
         proc = subprocess.run([cvclib.tool("cvc-train"), so, "--epochs", str(args.epochs), "--lr",
                                str(LR), "--schedule", "cosine", "--mean", str(MEAN), "--std",
-                               str(STD), "--num-threads", str(args.threads), "--metrics", metrics,
+                               str(STD), "--threads", str(args.threads), "--metrics", metrics,
                                "-q"], capture_output=True, text=True)
         if proc.returncode != 0:
             sys.exit(f"cvc-train failed:\n{proc.stderr}")

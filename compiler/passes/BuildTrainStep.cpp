@@ -1,5 +1,12 @@
 //===- BuildTrainStep.cpp - the pass around compiler/autodiff -----------===//
-#include "cvc/autodiff/TrainStep.h"
+//
+// The pass's options are the rows of the training-option table
+// (cvc/autodiff/TrainingOptions.h), declared when the pass is made, so
+// that cvc-opt accepts every setting cvc's flags do, under the table's
+// names and with its checks.
+//
+//===----------------------------------------------------------------------===//
+#include "cvc/autodiff/TrainingOptions.h"
 #include "cvc/passes/Passes.h"
 
 namespace cvc {
@@ -8,16 +15,26 @@ namespace cvc {
 } // namespace cvc
 
 using namespace mlir;
+using cvc::autodiff::TrainingOptions;
+using cvc::autodiff::TrainingOptionSpec;
 
 namespace {
 
 struct CvBuildTrainStepPass : public cvc::impl::CvBuildTrainStepBase<CvBuildTrainStepPass> {
-  using CvBuildTrainStepBase::CvBuildTrainStepBase;
+  CvBuildTrainStepPass() { declareOptions(); }
+  /// A copy (the pass manager clones passes) declares its own options; the
+  /// pass manager then copies their values.
+  CvBuildTrainStepPass(const CvBuildTrainStepPass &other)
+      : CvBuildTrainStepBase(other), given(other.given) {
+    declareOptions();
+  }
   /// Settings given as a whole (the driver), instead of as pass options (cvc-opt).
-  explicit CvBuildTrainStepPass(cvc::autodiff::TrainingOptions given) : given(std::move(given)) {}
+  explicit CvBuildTrainStepPass(TrainingOptions given) : given(std::move(given)) {
+    declareOptions();
+  }
 
   void runOnOperation() override {
-    std::optional<cvc::autodiff::TrainingOptions> options = given;
+    std::optional<TrainingOptions> options = given;
     if (!options && !(options = fromPassOptions()))
       return signalPassFailure();
     if (failed(cvc::autodiff::buildTrainStep(getOperation(), *options)))
@@ -25,32 +42,60 @@ struct CvBuildTrainStepPass : public cvc::impl::CvBuildTrainStepBase<CvBuildTrai
   }
 
 private:
-  std::optional<cvc::autodiff::TrainingOptions> fromPassOptions() {
-    cvc::autodiff::TrainingOptions options;
-    auto optimizerKind = cvc::autodiff::parseOptimizer(optimizer);
-    if (!optimizerKind) {
-      getOperation().emitError() << "unknown optimizer '" << optimizer
-                                 << "'; expected sgd, adam or adamw";
-      return std::nullopt;
+  /// The pass option of one row of the table; one of the three is set, by
+  /// the row's kind.
+  struct RowOption {
+    const TrainingOptionSpec *spec;
+    std::unique_ptr<Option<std::string>> value;
+    std::unique_ptr<Option<bool>> flag;
+    std::unique_ptr<ListOption<std::string>> list;
+  };
+
+  void declareOptions() {
+    for (const TrainingOptionSpec &spec : cvc::autodiff::trainingOptionSpecs()) {
+      RowOption row{&spec, nullptr, nullptr, nullptr};
+      auto desc = llvm::cl::desc(spec.help);
+      switch (spec.kind) {
+      case TrainingOptionSpec::Kind::Value:
+        row.value = std::make_unique<Option<std::string>>(*this, spec.option, desc,
+                                                          llvm::cl::value_desc(spec.valueName));
+        break;
+      case TrainingOptionSpec::Kind::Flag:
+        row.flag = std::make_unique<Option<bool>>(*this, spec.option, desc);
+        break;
+      case TrainingOptionSpec::Kind::List:
+        row.list = std::make_unique<ListOption<std::string>>(*this, spec.option, desc,
+                                                             llvm::cl::value_desc(spec.valueName));
+        break;
+      }
+      rows.push_back(std::move(row));
     }
-    options.optimizer = *optimizerKind;
-    options.batch = batch;
-    options.momentum = static_cast<float>(momentum);
-    options.weightDecay = static_cast<float>(weightDecay);
-    options.beta1 = static_cast<float>(beta1);
-    options.beta2 = static_cast<float>(beta2);
-    options.epsilon = static_cast<float>(epsilon);
-    options.labelSmoothing = static_cast<float>(labelSmoothing);
-    options.batchNormMomentum = static_cast<float>(batchNormMomentum);
-    options.frozenPrefixes.assign(freeze.begin(), freeze.end());
-    options.exportGradients = exportGradients;
-    options.freezeUntil = freezeUntil;
-    options.replaceHead = replaceHead;
-    options.headSeed = headSeed;
+  }
+
+  /// The table's defaults, with each option given to the pass set through it.
+  std::optional<TrainingOptions> fromPassOptions() {
+    TrainingOptions options;
+    std::string error;
+    for (const RowOption &row : rows) {
+      std::string spelling = std::string("option '") + row.spec->option + "'";
+      bool ok = true;
+      if (row.value && row.value->hasValue())
+        ok = setTrainingOption(options, *row.spec, *row.value, spelling, error);
+      else if (row.flag && row.flag->hasValue())
+        ok = setTrainingOption(options, *row.spec, *row.flag ? "true" : "false", spelling, error);
+      else if (row.list)
+        for (const std::string &element : *row.list)
+          ok = ok && setTrainingOption(options, *row.spec, element, spelling, error);
+      if (!ok) {
+        getOperation().emitError() << "cv-build-train-step: " << error;
+        return std::nullopt;
+      }
+    }
     return options;
   }
 
-  std::optional<cvc::autodiff::TrainingOptions> given;
+  std::optional<TrainingOptions> given;
+  std::vector<RowOption> rows;
 };
 
 } // namespace

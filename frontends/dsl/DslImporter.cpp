@@ -93,11 +93,14 @@ OwningOpRef<ModuleOp> importCvmModel(llvm::StringRef path, MLIRContext &ctx,
   if (failed(loadFile(sources, path.str(), SourceRange{}, loaded)))
     return nullptr;
 
-  std::unique_ptr<TensorFile> file;
+  std::unique_ptr<tensorio::NamedTensors> file;
   if (!options.weightsPath.empty()) {
-    file = openTensorFile(ctx, options.weightsPath);
-    if (!file)
+    std::string error;
+    file = tensorio::openNamedTensors(options.weightsPath, error);
+    if (!file) {
+      emitError(FileLineColLoc::get(&ctx, options.weightsPath, 0, 0)) << error;
       return nullptr;
+    }
   }
   WeightInit init = options.init == WeightInit::Auto ? chooseInit(loaded.programs) : options.init;
   WeightSource weights(init, options.seed, std::move(file), options.weightsPath);

@@ -61,10 +61,12 @@ mlir::LogicalResult WeightSource::get(const TensorRequest &request, std::vector<
       return mlir::failure();
     }
     used.push_back(request.name);
-    if (mlir::failed(file->read(request.name, values, error))) {
+    tensorio::Tensor tensor;
+    if (!file->read(request.name, tensor, error)) {
       error = "'" + filePath + "': " + error;
       return mlir::failure();
     }
+    values = std::move(tensor.data);
     return mlir::success();
   }
   if (request.init != TensorInit::Random) {

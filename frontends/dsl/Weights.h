@@ -3,7 +3,7 @@
 #define CVC_DSL_WEIGHTS_H
 
 #include "cvc/dsl/Import.h"
-#include "TensorFile.h"
+#include "cvc/tensorio/NamedTensors.h"
 
 #include "mlir/Support/LogicalResult.h"
 
@@ -33,7 +33,7 @@ struct TensorRequest {
 /// loads them by name from an ONNX file or a cvc checkpoint.
 class WeightSource {
 public:
-  WeightSource(WeightInit init, uint64_t seed, std::unique_ptr<TensorFile> file,
+  WeightSource(WeightInit init, uint64_t seed, std::unique_ptr<tensorio::NamedTensors> file,
                std::string filePath)
       : init(init), seed(seed), file(std::move(file)), filePath(std::move(filePath)) {}
 
@@ -48,7 +48,7 @@ public:
 private:
   WeightInit init;
   uint64_t seed;
-  std::unique_ptr<TensorFile> file;
+  std::unique_ptr<tensorio::NamedTensors> file;
   std::string filePath;
   std::vector<std::string> used;
 };

@@ -1,48 +1,22 @@
 //===- ImportContext.cpp - attribute, value and error helpers -----------===//
 #include "ImportContext.h"
 
+#include "cvc/tensorio/TensorProto.h"
+
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/StringExtras.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
-#include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
-#include "llvm/Support/Path.h"
 
 #include <algorithm>
-#include <cstring>
 
 using namespace mlir;
 
 namespace cvc::onnx_frontend {
 
 std::vector<int64_t> readIntTensor(const onnx::TensorProto &t) {
-  std::vector<int64_t> values;
-  bool wide = t.data_type() == onnx::TensorProto::INT64;
-  if (t.has_raw_data() && t.data_type() == onnx::TensorProto::BOOL) {
-    for (char c : t.raw_data())
-      values.push_back(c != 0);
-  } else if (t.has_raw_data()) {
-    size_t width = wide ? 8 : 4;
-    const std::string &raw = t.raw_data();
-    for (size_t off = 0; off + width <= raw.size(); off += width) {
-      if (wide) {
-        int64_t v;
-        std::memcpy(&v, raw.data() + off, 8);
-        values.push_back(v);
-      } else {
-        int32_t v;
-        std::memcpy(&v, raw.data() + off, 4);
-        values.push_back(v);
-      }
-    }
-  } else if (wide) {
-    values.assign(t.int64_data().begin(), t.int64_data().end());
-  } else {
-    values.assign(t.int32_data().begin(), t.int32_data().end());
-  }
-  return values;
+  return tensorio::decodeIntegers(t);
 }
 
 std::string nodeLabel(const std::string &file, const onnx::NodeProto &node) {
@@ -133,100 +107,7 @@ bool ImportContext::hasInput(size_t i) const {
 
 LogicalResult ImportContext::readFloatTensor(const onnx::TensorProto &t, FloatConstant &out,
                                              std::string &error) const {
-  return onnx_frontend::readFloatTensor(t, modelDir, out, error);
-}
-
-LogicalResult readFloatTensor(const onnx::TensorProto &t, const std::string &modelDir,
-                              FloatConstant &out, std::string &error) {
-  // float64 is narrowed: exporters write scalars (clamp bounds, scales) as
-  // float64 constants behind a Cast, and cvc computes in float32 only.
-  bool isDouble = t.data_type() == onnx::TensorProto::DOUBLE;
-  if (t.data_type() != onnx::TensorProto::FLOAT && !isDouble) {
-    error = "tensor '" + t.name() + "': element type " +
-            onnx::TensorProto::DataType_Name(
-                static_cast<onnx::TensorProto::DataType>(t.data_type())) +
-            " is not supported (only float32 tensors)";
-    return failure();
-  }
-  int64_t count = 1;
-  out.shape.clear();
-  for (int64_t d : t.dims()) {
-    if (d < 0 || (d > 0 && count > (int64_t(1) << 40) / d)) {
-      error = "tensor '" + t.name() + "' has an invalid shape";
-      return failure();
-    }
-    out.shape.push_back(d);
-    count *= d;
-  }
-  out.data.resize(count);
-  int64_t elementSize = isDouble ? 8 : 4;
-  int64_t bytes = count * elementSize;
-  // Raw little-endian elements, from the file or the proto, into out.data.
-  auto fromBytes = [&](const char *data) {
-    if (!isDouble) {
-      std::memcpy(out.data.data(), data, bytes);
-      return;
-    }
-    for (int64_t i = 0; i < count; ++i) {
-      double v;
-      std::memcpy(&v, data + i * 8, 8);
-      out.data[i] = static_cast<float>(v);
-    }
-  };
-  if (t.data_location() == onnx::TensorProto::EXTERNAL) {
-    std::string location;
-    int64_t offset = 0, length = -1;
-    for (const auto &kv : t.external_data()) {
-      if (kv.key() == "location")
-        location = kv.value();
-      else if (kv.key() == "offset")
-        offset = std::atoll(kv.value().c_str());
-      else if (kv.key() == "length")
-        length = std::atoll(kv.value().c_str());
-    }
-    if (location.empty() || llvm::sys::path::is_absolute(location) ||
-        llvm::StringRef(location).contains("..")) {
-      error = "tensor '" + t.name() + "' names an invalid external data location '" + location + "'";
-      return failure();
-    }
-    llvm::SmallString<256> path(modelDir);
-    llvm::sys::path::append(path, location);
-    auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                              /*RequiresNullTerminator=*/false);
-    if (!buffer) {
-      error = "cannot read external data '" + path.str().str() + "' of tensor '" + t.name() +
-              "': " + buffer.getError().message();
-      return failure();
-    }
-    if (offset < 0 || (length >= 0 && length != bytes) ||
-        offset + bytes > static_cast<int64_t>((*buffer)->getBufferSize())) {
-      error = "external data of tensor '" + t.name() + "' is truncated or has the wrong length";
-      return failure();
-    }
-    fromBytes((*buffer)->getBufferStart() + offset);
-    return success();
-  }
-  if (t.has_raw_data()) {
-    if (t.raw_data().size() != static_cast<size_t>(bytes)) {
-      error = "tensor '" + t.name() + "' holds " + std::to_string(t.raw_data().size()) +
-              " bytes of data but its shape needs " + std::to_string(bytes);
-      return failure();
-    }
-    fromBytes(t.raw_data().data());
-    return success();
-  }
-  int64_t held = isDouble ? t.double_data_size() : t.float_data_size();
-  if (held != count) {
-    error = "tensor '" + t.name() + "' holds " + std::to_string(held) +
-            " values but its shape needs " + std::to_string(count);
-    return failure();
-  }
-  if (isDouble)
-    std::transform(t.double_data().begin(), t.double_data().end(), out.data.begin(),
-                   [](double v) { return static_cast<float>(v); });
-  else
-    std::copy(t.float_data().begin(), t.float_data().end(), out.data.begin());
-  return success();
+  return success(tensorio::decodeTensor(t, modelDir, out, error));
 }
 
 std::optional<FloatConstant> ImportContext::floatConstant(size_t i) const {

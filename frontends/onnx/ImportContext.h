@@ -10,6 +10,7 @@
 #define CVC_ONNX_IMPORTCONTEXT_H
 
 #include "cv/CvOps.h"
+#include "cvc/tensorio/Tensor.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -25,11 +26,9 @@
 
 namespace cvc::onnx_frontend {
 
-/// A float tensor known at compile time, owned by the importer.
-struct FloatConstant {
-  std::vector<int64_t> shape;
-  std::vector<float> data;
-};
+/// A float tensor known at compile time, owned by the importer: the host
+/// tensor of cvc_tensorio, under the name the import functions use.
+using FloatConstant = tensorio::Tensor;
 
 class ImportContext {
 public:
@@ -115,7 +114,8 @@ public:
   }
 
   /// Reads a float32 TensorProto, or a float64 one narrowed to float32 (raw,
-  /// float_data/double_data or external data).
+  /// float_data/double_data or external data beside the model), with
+  /// tensorio::decodeTensor.
   mlir::LogicalResult readFloatTensor(const onnx::TensorProto &t, FloatConstant &out,
                                       std::string &error) const;
 
@@ -125,16 +125,12 @@ private:
   std::string nodeLabel() const;
 };
 
-/// Reads a float32 (or narrowed float64) tensor; external data is looked up
-/// relative to `modelDir`.
-mlir::LogicalResult readFloatTensor(const onnx::TensorProto &t, const std::string &modelDir,
-                                    FloatConstant &out, std::string &error);
-
 /// Parses a binary .onnx or textual .onnxtxt file, reporting why it cannot.
 mlir::LogicalResult readOnnxModel(mlir::MLIRContext &ctx, llvm::StringRef path,
                                   onnx::ModelProto &model);
 
-/// The values of an INT64 or INT32 tensor (shapes, axes, pads).
+/// The values of an INT64, INT32 or BOOL tensor (shapes, axes, pads), as
+/// tensorio::decodeIntegers reads them.
 std::vector<int64_t> readIntTensor(const onnx::TensorProto &t);
 
 /// True for the integer element types readIntTensor reads.

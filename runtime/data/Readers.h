@@ -9,7 +9,7 @@
 
 #include "Dataset.h"
 
-#include "../src/Status.h"
+#include "cvc/status/Status.h"
 
 #include <string>
 #include <vector>

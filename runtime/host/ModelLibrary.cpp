@@ -1,9 +1,9 @@
 //===- ModelLibrary.cpp - dlopen a model.so -----------------------------===//
-#include "ModelLibrary.h"
+#include "cvc/host/ModelLibrary.h"
 
 #include <dlfcn.h>
 
-namespace cvc::tools {
+namespace cvc::host {
 
 ModelLibrary::~ModelLibrary() {
   if (handle)
@@ -43,4 +43,4 @@ std::string ModelLibrary::take(cvc_status status) {
   return message.empty() ? "unknown error" : message;
 }
 
-} // namespace cvc::tools
+} // namespace cvc::host

@@ -15,9 +15,14 @@
 // released from memory; their pages stay in the file mapping and come back
 // if touched again.
 //
+// Every session has its own threads (ThreadPool.h): its kernels' parallel
+// loops, the prepare kernels included, run on the caller and the session's
+// workers, so two sessions with different thread counts each get theirs.
+//
 //===----------------------------------------------------------------------===//
 #include "KernelAllocator.h"
-#include "Status.h"
+#include "cvc/status/Status.h"
+#include "ThreadPool.h"
 
 #include "cvc/arena_layout.hpp"
 #include "cvc/cvc.h"
@@ -25,6 +30,7 @@
 
 #include <HalideRuntime.h>
 
+#include <sched.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -36,6 +42,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -100,6 +107,14 @@ int64_t elementCount(const cvc_plan_tensor &t, int64_t batch) {
 
 bool hasDynamicBatch(const cvc_plan_tensor &t) { return t.rank > 0 && t.dims[0] < 0; }
 
+/// The cores this process may run on (its affinity mask), at least one.
+int availableCores() {
+  cpu_set_t set;
+  if (sched_getaffinity(0, sizeof(set), &set) == 0)
+    return std::max(CPU_COUNT(&set), 1);
+  return std::max(static_cast<int>(std::thread::hardware_concurrency()), 1);
+}
+
 } // namespace
 
 struct cvc_session_s {
@@ -111,9 +126,12 @@ struct cvc_session_s {
   std::vector<uint64_t> offsets; ///< arena offset of each activation root
   void *arena = nullptr;
   size_t arenaSize = 0;
+  /// The kernels' threads: this session's alone.
+  std::unique_ptr<cvc::runtime::ThreadPool> pool;
   bool profiling = false;
   int64_t profiledBatch = 0;
   std::vector<double> seconds;
+  std::vector<int32_t> threadsUsed; ///< per kernel, in the last profiled run
   /// One buffer per plan state, kept across runs (training).
   std::vector<float *> states;
   /// The PREPARED tensors, computed by the prepare kernels; shared with
@@ -339,8 +357,11 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
 
   halide_set_error_handler(captureHalideError);
   cvc::runtime::installKernelAllocator();
+  cvc::runtime::ScopedPool onOwnThreads(*pool);
   if (profiling) {
     seconds.assign(plan->kernel_count, 0.0);
+    threadsUsed.assign(plan->kernel_count, 0);
+    (void)pool->takeParticipants();
     // MACs are per image: a static-batch entry (a training step) runs its
     // first input's batch.
     profiledBatch = runBatch;
@@ -362,8 +383,10 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
     auto start = std::chrono::steady_clock::now();
     halideMessage.clear();
     int rc = kernel.fn(args);
-    if (profiling)
+    if (profiling) {
       seconds[k] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      threadsUsed[k] = pool->takeParticipants();
+    }
     if (rc == 0 && &entry == &plan->prepare)
       releasePreparedInputs(*plan, k);
     if (rc != 0)
@@ -530,17 +553,20 @@ cvc_status cvc_session_create(const cvc_model *model, const cvc_session_options 
   if (!session)
     return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate a session");
   session->plan = model->plan;
-  // Halide's thread pool is per library: the last session's setting wins.
-  // Set first: the prepare kernels run on it.
-  halide_set_num_threads(threads > 0 ? threads
-                                     : static_cast<int>(std::thread::hardware_concurrency()));
+  if (threads == 0)
+    threads = availableCores();
   cvc_status status = nullptr;
   try {
+    // First: the prepare kernels run on it.
+    session->pool = std::make_unique<cvc::runtime::ThreadPool>(threads);
     status = session->initStates();
     if (!status)
       status = session->prepare();
   } catch (const std::bad_alloc &) {
     status = makeStatus(CVC_OUT_OF_MEMORY, "out of memory while creating the session");
+  } catch (const std::system_error &e) {
+    status = makeStatus(CVC_OUT_OF_MEMORY, "cannot start the session's " +
+                                               std::to_string(threads) + " threads: " + e.what());
   }
   if (status) {
     delete session;
@@ -628,6 +654,7 @@ cvc_status cvc_session_kernel_profile(const cvc_session *session, size_t index,
   out_profile->ops = k.ops;
   out_profile->schedule = k.schedule;
   out_profile->seconds = index < session->seconds.size() ? session->seconds[index] : 0.0;
+  out_profile->threads = index < session->threadsUsed.size() ? session->threadsUsed[index] : 0;
   out_profile->macs = k.macs_per_image * static_cast<uint64_t>(std::max<int64_t>(session->profiledBatch, 1));
   return nullptr;
 }

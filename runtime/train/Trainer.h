@@ -1,25 +1,30 @@
 //===- Trainer.h - the training loop over a model.so ------------*- C++ -*-===//
+//
+// A Trainer holds one model.so compiled with `cvc --train` and one session
+// of it. run() is train.h's loop in named parts, each in its own file:
+//   Trainer.cpp        the model's entries and states, the data, run()
+//   FeatureCache.cpp   features of a frozen network, computed once and cached
+//   Checkpoints.cpp    where a run starts (resume, --from) and saving it
+//   TrainingLoop.cpp   the epochs: steps, progress, evaluation, metrics
+// TrainApi.cpp is train.h's C functions over it.
+//
+//===----------------------------------------------------------------------===//
 #ifndef CVC_TRAIN_TRAINER_H
 #define CVC_TRAIN_TRAINER_H
 
 #include "BatchSource.h"
-#include "ModelLibrary.h"
+#include "LearningRate.h"
+#include "cvc/host/ModelLibrary.h"
+#include "cvc/tensorio/Tensor.h"
 #include "cvc/train.h"
 
+#include <chrono>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
 namespace cvc::train {
-
-/// A named tensor of the trained model (a slice of a state), for export.
-struct TrainedTensor {
-  std::vector<int64_t> shape;
-  std::vector<float> values;
-};
-
-/// "[2,1,3,3]", for messages about tensors' shapes.
-std::string shapeText(const std::vector<int64_t> &shape);
 
 class Trainer {
 public:
@@ -29,35 +34,98 @@ public:
   /// Runs the loop of train.h.
   bool run(const cvc_train_options &options, cvc_train_result &result, std::string &error);
   /// Every named tensor (weights, statistics) of the session, by name.
-  std::map<std::string, TrainedTensor> tensors(std::string &error);
+  std::map<std::string, tensorio::Tensor> tensors(std::string &error);
+
+  /// Seconds the frozen network's features took when the cache was written
+  /// (0 unless only the head trains).
+  double featureSeconds = 0.0;
 
 private:
   struct EntryIo {
     size_t entry = 0;
     std::vector<cvc_tensor_info> inputs, outputs;
   };
+  /// What train_step reads and writes: the samples first (images, or
+  /// features when only the head trains), then labels and scalars by name.
+  struct StepIo {
+    const cvc_tensor_info *samples = nullptr;
+    int64_t batch = 0;
+    int lossIndex = -1, logitsIndex = -1;
+    int classes = 0;
+  };
+  /// Where a run stands: the epoch in progress, batches of it trained, and
+  /// the global step (batches trained in all).
+  struct Position {
+    uint64_t epoch = 0, batch = 0, step = 0;
+  };
+  /// The data sets of a run and where its batches come from.
+  struct Data;
+  /// The state of one run's epochs (TrainingLoop.cpp).
+  struct Loop;
+
+  // Trainer.cpp: the model and the data.
   bool describe(const char *name, EntryIo &io, std::string &error);
   bool readStates(std::vector<std::vector<float>> &states, std::string &error);
-  /// Sets the model's tensors from a checkpoint's, matched by name and shape.
-  bool initialiseFrom(const std::string &checkpointPath, bool progress, std::string &error);
+  bool describeStep(StepIo &step, std::string &error) const;
+  bool openData(const cvc_train_options &o, const StepIo &step, Data &data, std::string &error);
+
+  // FeatureCache.cpp.
   /// The frozen network's features of every training image, from the cache
   /// file when it matches, else computed with "features" and cached.
   std::unique_ptr<BatchSource> cachedFeatures(const cvc_dataset *dataset,
                                               const cvc_train_options &options, int64_t batch,
                                               int64_t rowSize, std::string &error);
 
-  tools::ModelLibrary lib;
+  // Checkpoints.cpp.
+  /// Where the run starts: the checkpoint's position and states when
+  /// resuming, else step 0, from `init_from`'s tensors when it is given.
+  bool startUp(const cvc_train_options &o, Position &at, std::string &error);
+  bool resume(const cvc_train_options &o, Position &at, std::string &error);
+  /// Sets the model's tensors from a checkpoint's, matched by name and shape.
+  bool initialiseFrom(const std::string &checkpointPath, bool progress, std::string &error);
+  /// Writes the session's states at `at` to o.checkpoint (when given).
+  bool saveCheckpoint(const cvc_train_options &o, const Position &at, std::string &error);
+
+  // TrainingLoop.cpp.
+  /// The epochs from `at` to o.epochs, evaluating and logging after each.
+  bool trainEpochs(const cvc_train_options &o, const StepIo &step, Data &data,
+                   const LearningRateSchedule &schedule, Position at, cvc_train_result &result,
+                   std::string &error);
+
+  host::ModelLibrary lib;
   const cvc_model *model = nullptr;
   cvc_session *session = nullptr;
   EntryIo trainIo, mainIo, featuresIo;
   bool hasFeatures = false;
   std::string modelPath;
-
-public:
-  /// Seconds the frozen network's features took when the cache was written
-  /// (0 unless only the head trains).
-  double featureSeconds = 0.0;
 };
+
+/// Releases a data-library object on every exit path.
+template <typename T, void (*Free)(T *)> struct Owned {
+  T *p = nullptr;
+  Owned() = default;
+  Owned(const Owned &) = delete;
+  Owned &operator=(const Owned &) = delete;
+  ~Owned() {
+    if (p)
+      Free(p);
+  }
+};
+
+struct Trainer::Data {
+  Owned<cvc_dataset, cvc_dataset_free> train, test;
+  int64_t imageDims[3] = {0, 0, 0}; ///< C, H, W of the images
+  std::unique_ptr<BatchSource> source;
+  bool cachedFeatures = false; ///< the source is the frozen network's features
+  int64_t batchesPerEpoch = 0;
+};
+
+/// Elements of a tensor of `info` at `batch` (for its dynamic dimension).
+int64_t elements(const cvc_tensor_info &info, int64_t batch);
+/// A cvc_tensor of `info`'s shape at `batch` over `data`.
+cvc_tensor tensorOf(float *data, const cvc_tensor_info &info, int64_t batch);
+/// Seconds since `start` on the steady clock.
+double secondsSince(std::chrono::steady_clock::time_point start);
 
 } // namespace cvc::train
 

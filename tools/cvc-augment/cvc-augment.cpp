@@ -14,7 +14,11 @@
 // machine disturbs less than wall time.
 //
 //===----------------------------------------------------------------------===//
+#include "CommandLine.h"
 #include "cvc/data.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
 
 #include <algorithm>
 #include <chrono>
@@ -41,15 +45,41 @@ void check(cvc_status status) {
   die(m);
 }
 
-void usage() {
-  std::fprintf(stderr,
-               "usage: cvc-augment grid  --data SPEC --augment SPEC [--count N] [--images N]\n"
-               "                         [--first I] [--seed S] [--zoom Z] -o grid.png|.ppm|.pgm\n"
-               "       cvc-augment bench --data SPEC [--augment SPEC]... [--images N] [--threads T]\n"
-               "                         [--consumer-ms MS]\n"
-               "data SPEC: fashion-mnist[:train|:test], idx:IMAGES,LABELS, cifar10:FILE[,FILE...],\n"
-               "           folder:DIR\n");
-}
+namespace flags {
+using namespace llvm;
+cl::OptionCategory category("cvc-augment options");
+cl::SubCommand grid("grid", "One row per image: the original, then --count augmented variants "
+                            "(variant k is epoch k's draw for that sample)");
+cl::SubCommand bench("bench", "Single-thread throughput of each pipeline next to memcpy's, and "
+                              "the loader's rate and waiting with 0 and --threads producers");
+cl::opt<std::string> data("data",
+                          cl::desc("Data set: fashion-mnist[:train|:test], idx:IMAGES,LABELS, "
+                                   "cifar10:FILE[,FILE...], folder:DIR"),
+                          cl::init("fashion-mnist"), cl::value_desc("SPEC"), cl::sub(grid),
+                          cl::sub(bench), cl::cat(category));
+cl::list<std::string> augment("augment",
+                              cl::desc("Augmentation pipeline (grid: one; bench: any number, "
+                                       "default a standard set)"),
+                              cl::value_desc("SPEC"), cl::sub(grid), cl::sub(bench), cl::cat(category));
+cl::opt<long> count("count", cl::desc("Augmented variants per image (default 8)"), cl::init(8),
+                    cl::value_desc("N"), cl::sub(grid), cl::cat(category));
+cl::opt<long> images("images",
+                     cl::desc("Images (grid: rows, default 1; bench: at most, default 10000)"),
+                     cl::init(0), cl::value_desc("N"), cl::sub(grid), cl::sub(bench), cl::cat(category));
+cl::opt<long> first("first", cl::desc("Index of the first image (default 0)"), cl::init(0),
+                    cl::value_desc("I"), cl::sub(grid), cl::cat(category));
+cl::opt<long> seed("seed", cl::desc("Augmentation seed (default 0)"), cl::init(0),
+                   cl::value_desc("S"), cl::sub(grid), cl::cat(category));
+cl::opt<long> zoom("zoom", cl::desc("Pixel zoom (default: cells of about 96 pixels)"),
+                   cl::init(0), cl::value_desc("Z"), cl::sub(grid), cl::cat(category));
+cl::opt<std::string> output("o", cl::desc("The grid image: .png, .ppm or .pgm"),
+                            cl::value_desc("FILE"), cl::sub(grid), cl::cat(category));
+cl::opt<long> threads("threads", cl::desc("Loader producer threads (default 2)"), cl::init(2),
+                      cl::value_desc("T"), cl::sub(bench), cl::cat(category));
+cl::opt<double> consumerMs("consumer-ms",
+                           cl::desc("Milliseconds a simulated trainer spends per batch"),
+                           cl::init(0), cl::value_desc("MS"), cl::sub(bench), cl::cat(category));
+} // namespace flags
 
 struct Options {
   std::string mode, data = "fashion-mnist", output;
@@ -58,59 +88,49 @@ struct Options {
   double consumerMs = 0;
 };
 
-long parseCount(const std::string &flag, const char *text, long min) {
-  char *end = nullptr;
-  long v = std::strtol(text, &end, 10);
-  if (!text[0] || *end || v < min)
-    die(flag + " expects an integer >= " + std::to_string(min) + ", got '" + text + "'");
-  return v;
+/// Dies unless --`option`, when given, is at least `min` (--images and
+/// --zoom default to 0: chosen from the data).
+void requireAtLeast(const llvm::cl::opt<long> &option, long min) {
+  if (!option.getNumOccurrences())
+    return;
+  if (std::string message = cvc::tools::belowMinimum(option, min); !message.empty())
+    die(message);
 }
 
 Options parse(int argc, char **argv) {
+  using namespace flags;
+  for (llvm::cl::SubCommand *command : {&llvm::cl::SubCommand::getTopLevel(), &grid, &bench})
+    llvm::cl::HideUnrelatedOptions(category, *command);
+  llvm::cl::ParseCommandLineOptions(argc, argv,
+                                    "cvc-augment: look at and time augmentation pipelines\n");
   Options o;
-  if (argc < 2 || (std::strcmp(argv[1], "grid") && std::strcmp(argv[1], "bench"))) {
-    usage();
-    if (argc >= 2 && (!std::strcmp(argv[1], "-h") || !std::strcmp(argv[1], "--help")))
-      std::exit(0);
-    die(argc < 2 ? "no mode given (grid or bench)" : std::string("unknown mode '") + argv[1] + "'");
+  if (grid)
+    o.mode = "grid";
+  else if (bench)
+    o.mode = "bench";
+  else
+    die("no mode given (cvc-augment grid ... or cvc-augment bench ...; --help lists them)");
+  requireAtLeast(count, 1);
+  requireAtLeast(images, 1);
+  requireAtLeast(first, 0);
+  requireAtLeast(seed, 0);
+  requireAtLeast(zoom, 1);
+  requireAtLeast(threads, 1);
+  if (consumerMs < 0) {
+    char given[32];
+    std::snprintf(given, sizeof(given), "%g", consumerMs.getValue());
+    die(std::string("--consumer-ms expects a number >= 0, got ") + given);
   }
-  o.mode = argv[1];
-  for (int i = 2; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> const char * {
-      if (i + 1 >= argc)
-        die(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--data")
-      o.data = value();
-    else if (a == "--augment")
-      o.augment.push_back(value());
-    else if (a == "--count")
-      o.count = parseCount(a, value(), 1);
-    else if (a == "--images")
-      o.images = parseCount(a, value(), 1);
-    else if (a == "--first")
-      o.first = parseCount(a, value(), 0);
-    else if (a == "--seed")
-      o.seed = parseCount(a, value(), 0);
-    else if (a == "--zoom")
-      o.zoom = parseCount(a, value(), 1);
-    else if (a == "--threads")
-      o.threads = parseCount(a, value(), 1);
-    else if (a == "--consumer-ms") {
-      char *end = nullptr;
-      const char *text = value();
-      o.consumerMs = std::strtod(text, &end);
-      if (!text[0] || *end || o.consumerMs < 0)
-        die("--consumer-ms expects a number >= 0, got '" + std::string(text) + "'");
-    } else if (a == "-o")
-      o.output = value();
-    else {
-      usage();
-      die("unknown option '" + a + "'");
-    }
-  }
+  o.data = data;
+  o.augment.assign(augment.begin(), augment.end());
+  o.count = count;
+  o.images = images;
+  o.first = first;
+  o.seed = seed;
+  o.zoom = zoom;
+  o.output = output;
+  o.threads = threads;
+  o.consumerMs = consumerMs;
   return o;
 }
 
@@ -284,6 +304,7 @@ int bench(const Options &o, cvc_dataset *ds) {
 } // namespace
 
 int main(int argc, char **argv) {
+  llvm::InitLLVM init(argc, argv);
   Options o = parse(argc, argv);
   cvc_dataset *ds = nullptr;
   check(cvc_dataset_open(o.data.c_str(), &ds));

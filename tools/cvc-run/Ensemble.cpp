@@ -10,8 +10,8 @@
 //===----------------------------------------------------------------------===//
 #include "Ensemble.h"
 
-#include "ModelLibrary.h"
-#include "TensorFile.h"
+#include "cvc/host/ModelLibrary.h"
+#include "cvc/tensorio/TensorFile.h"
 
 #include <algorithm>
 #include <chrono>
@@ -31,7 +31,7 @@ struct Fail {
 
 struct Member {
   std::string path, stem;
-  ModelLibrary lib;
+  host::ModelLibrary lib;
   const cvc_model *model = nullptr;
   cvc_session *session = nullptr;
   cvc_tensor_info in{}, out{};
@@ -68,11 +68,11 @@ void checkData(cvc_status status) {
 
 /// The images every model sees: from the file, or uniform random in [-1, 1)
 /// shaped as the first model's input.
-HostTensor loadImages(const EnsembleOptions &o, const Member &first) {
-  HostTensor images;
+tensorio::Tensor loadImages(const EnsembleOptions &o, const Member &first) {
+  tensorio::Tensor images;
   std::string error;
   if (!o.input.empty()) {
-    if (!readTensorFile(o.input, images, error))
+    if (!tensorio::readTensorFile(o.input, images, error))
       throw Fail{error};
     if (images.shape.size() != 4)
       throw Fail{o.input + ": expected N x C x H x W images, got rank " +
@@ -109,7 +109,7 @@ void open(Member &m, const EnsembleOptions &o) {
 }
 
 /// Cuts each member's crops (or takes the images whole) into its input.
-int64_t prepareInput(Member &m, const HostTensor &images, const EnsembleOptions &o) {
+int64_t prepareInput(Member &m, const tensorio::Tensor &images, const EnsembleOptions &o) {
   int64_t n = images.shape[0], c = images.shape[1], h = images.shape[2], w = images.shape[3];
   int32_t ch = o.cropHeight ? o.cropHeight : int32_t(m.in.dims[2]);
   int32_t cw = o.cropWidth ? o.cropWidth : int32_t(m.in.dims[3]);
@@ -146,9 +146,9 @@ double runAll(std::vector<std::unique_ptr<Member>> &members, int64_t rows) {
 void writeArray(const std::filesystem::path &path, std::vector<int64_t> shape,
                 std::vector<float> data) {
   std::filesystem::create_directories(path.parent_path());
-  HostTensor t{std::move(shape), std::move(data)};
+  tensorio::Tensor t{std::move(shape), std::move(data)};
   std::string error;
-  if (!writeNpy(path.string(), t, error))
+  if (!tensorio::writeNpy(path.string(), t, error))
     throw Fail{error};
 }
 
@@ -164,7 +164,7 @@ void ensemble(const EnsembleOptions &o) {
     open(*m, o);
     members.push_back(std::move(m));
   }
-  HostTensor images = loadImages(o, *members[0]);
+  tensorio::Tensor images = loadImages(o, *members[0]);
   int64_t n = images.shape[0], classes = members[0]->out.dims[1], rows = 0;
   for (auto &m : members) {
     if (m->out.dims[1] != classes)
@@ -203,7 +203,7 @@ void ensemble(const EnsembleOptions &o) {
     }
   if (!o.outputDir.empty()) {
     for (auto &m : members)
-      writeArray(std::filesystem::path(o.outputDir) / m->stem / (fileNameFor(m->out.name) + ".npy"),
+      writeArray(std::filesystem::path(o.outputDir) / m->stem / (tensorio::fileNameFor(m->out.name) + ".npy"),
                  {rows, classes}, m->output);
     writeArray(std::filesystem::path(o.outputDir) / "ensemble.npy", {n, classes}, average);
   }

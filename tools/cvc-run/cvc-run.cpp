@@ -12,10 +12,14 @@
 // probabilities go to DIR/ensemble.npy (see Ensemble.h).
 //
 //===----------------------------------------------------------------------===//
+#include "CommandLine.h"
 #include "Ensemble.h"
 #include "FmaPeak.h"
-#include "ModelLibrary.h"
-#include "TensorFile.h"
+#include "cvc/host/ModelLibrary.h"
+#include "cvc/tensorio/TensorFile.h"
+
+#include "llvm/Support/CommandLine.h"
+#include "llvm/Support/InitLLVM.h"
 
 #include <algorithm>
 #include <chrono>
@@ -29,14 +33,65 @@
 #include <thread>
 #include <vector>
 
-using cvc::tools::HostTensor;
-using cvc::tools::ModelLibrary;
+using cvc::host::ModelLibrary;
+using cvc::tensorio::Tensor;
+using namespace llvm;
 
 namespace {
+
+namespace flags {
+cl::OptionCategory category("cvc-run options");
+cl::list<std::string> modelPaths(cl::Positional, cl::desc("<model.so> [more.so...]"),
+                                 cl::cat(category));
+cl::list<std::string> inputFiles(
+    "input",
+    cl::desc("An input from a .npy or ONNX .pb file; a bare FILE for an ensemble, whose models "
+             "may name their input differently (inputs not given are uniform random in [-1, 1))"),
+    cl::value_desc("NAME=FILE"), cl::cat(category));
+cl::opt<long> batch("batch", cl::desc("Batch of the random inputs (default 1)"), cl::init(1),
+                    cl::value_desc("N"), cl::cat(category));
+cl::opt<long> iterations("iterations", cl::desc("Timed runs (default 10)"), cl::init(10),
+                         cl::value_desc("N"), cl::cat(category));
+cl::opt<long> warmup("warmup", cl::desc("Untimed runs first (default 2)"), cl::init(2),
+                     cl::value_desc("N"), cl::cat(category));
+cl::opt<long> threads("threads",
+                      cl::desc("Threads of the session, the caller's included (0: one per core)"),
+                      cl::init(0), cl::value_desc("N"), cl::cat(category));
+cl::opt<long> seed("seed", cl::desc("Seed of the random inputs"), cl::init(0), cl::value_desc("S"),
+                   cl::cat(category));
+cl::opt<std::string> outputDir("output-dir", cl::desc("Write each output to DIR/<name>.npy"),
+                               cl::value_desc("DIR"), cl::cat(category));
+cl::opt<bool> print("print", cl::desc("Print the first values and the argmax of each output"),
+                    cl::cat(category));
+cl::opt<bool> profile("profile",
+                      cl::desc("Per kernel: ms, GFLOP/s, % of the FMA peak, threads, schedule"),
+                      cl::cat(category));
+cl::opt<double> peak("peak", cl::desc("--profile's FMA peak in GFLOP/s (default: measured)"),
+                     cl::init(0), cl::value_desc("GFLOPS"), cl::cat(category));
+cl::opt<std::string> entryName("entry", cl::desc("The entry point to run (default main)"),
+                               cl::init("main"), cl::value_desc("main|train_step|features"),
+                               cl::cat(category));
+cl::OptionCategory ensembleCategory("cvc-run ensembles (several models, or --crops)");
+cl::opt<unsigned> crops("crops", cl::desc("Standard crops per image, averaged: 1, 5 or 10"),
+                        cl::init(0), cl::value_desc("1|5|10"), cl::cat(ensembleCategory));
+cl::opt<std::string> cropSize("crop-size", cl::desc("Crop size (default: each model's input)"),
+                              cl::value_desc("HxW"), cl::cat(ensembleCategory));
+cl::opt<std::string> softmax("softmax",
+                             cl::desc("Turn scores into probabilities before averaging "
+                                      "(auto: unless they already are)"),
+                             cl::init("auto"), cl::value_desc("auto|always|never"),
+                             cl::cat(ensembleCategory));
+} // namespace flags
 
 [[noreturn]] void die(const std::string &message) {
   std::fprintf(stderr, "cvc-run: error: %s\n", message.c_str());
   std::exit(1);
+}
+
+/// Dies unless --`option` is at least `min`.
+void requireAtLeast(const cl::opt<long> &option, long min) {
+  if (std::string message = cvc::tools::belowMinimum(option, min); !message.empty())
+    die(message);
 }
 
 struct Options {
@@ -51,110 +106,70 @@ struct Options {
   std::string entry = "main"; ///< the entry point to run, e.g. train_step
 };
 
-void usage() {
-  std::fprintf(stderr,
-               "usage: cvc-run model.so [--input NAME=FILE.npy|FILE.pb]... [--batch N]\n"
-               "               [--iterations N] [--warmup N] [--threads N] [--output-dir DIR]\n"
-               "               [--print] [--profile [--peak GFLOPS]] [--seed S] [--entry NAME]\n"
-               "       cvc-run a.so [b.so...] [--input [NAME=]FILE] [--crops 1|5|10]\n"
-               "               [--crop-size HxW] [--softmax auto|always|never] [...]\n"
-               "  several models or --crops: average class probabilities (DIR/ensemble.npy)\n");
-}
-
-long parseCount(const char *flag, const char *text, long min) {
-  char *end = nullptr;
-  long v = std::strtol(text, &end, 10);
-  if (!text[0] || *end || v < min)
-    die(std::string(flag) + " expects an integer >= " + std::to_string(min) + ", got '" + text + "'");
-  return v;
-}
-
+/// The parsed command line, checked.
 Options parse(int argc, char **argv) {
+  using namespace flags;
+  cl::HideUnrelatedOptions({&category, &ensembleCategory});
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "cvc-run: run and time a compiled model\n\n"
+      "  Several models or --crops: every model runs on the same images (or their crops) on its\n"
+      "  own thread, and the average class probabilities go to DIR/ensemble.npy.\n");
   Options o;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&]() -> const char * {
-      if (i + 1 >= argc)
-        die(a + " needs a value");
-      return argv[++i];
-    };
-    if (a == "--input") {
-      std::string spec = value();
-      size_t eq = spec.find('=');
-      if (eq == 0)
-        die("--input expects NAME=FILE, got '" + spec + "'");
-      // A bare FILE is for ensembles, whose members may name their input differently.
-      o.inputs[eq == std::string::npos ? "" : spec.substr(0, eq)] =
-          eq == std::string::npos ? spec : spec.substr(eq + 1);
-    } else if (a == "--crops") {
-      o.ensemble.crops = size_t(parseCount("--crops", value(), 1));
-      if (o.ensemble.crops != 1 && o.ensemble.crops != 5 && o.ensemble.crops != 10)
-        die("--crops expects 1, 5 or 10");
-    } else if (a == "--crop-size") {
-      std::string v = value();
-      int h = 0, w = 0;
-      char extra;
-      if (std::sscanf(v.c_str(), "%dx%d%c", &h, &w, &extra) != 2 || h < 1 || w < 1)
-        die("--crop-size expects HxW, e.g. 28x28, got '" + v + "'");
-      o.ensemble.cropHeight = h;
-      o.ensemble.cropWidth = w;
-    } else if (a == "--softmax") {
-      std::string v = value();
-      if (v == "auto")
-        o.ensemble.softmax = CVC_SOFTMAX_AUTO;
-      else if (v == "always")
-        o.ensemble.softmax = CVC_SOFTMAX_ALWAYS;
-      else if (v == "never")
-        o.ensemble.softmax = CVC_SOFTMAX_NEVER;
-      else
-        die("--softmax expects auto, always or never, got '" + v + "'");
-    } else if (a == "--batch") {
-      o.batch = parseCount("--batch", value(), 1);
-    } else if (a == "--iterations") {
-      o.iterations = parseCount("--iterations", value(), 1);
-    } else if (a == "--warmup") {
-      o.warmup = parseCount("--warmup", value(), 0);
-    } else if (a == "--threads") {
-      o.threads = parseCount("--threads", value(), 0);
-    } else if (a == "--seed") {
-      o.seed = parseCount("--seed", value(), 0);
-    } else if (a == "--output-dir") {
-      o.outputDir = value();
-    } else if (a == "--print") {
-      o.print = true;
-    } else if (a == "--profile") {
-      o.profile = true;
-    } else if (a == "--peak") {
-      char *end = nullptr;
-      const char *text = value();
-      o.peak = std::strtod(text, &end);
-      if (!text[0] || *end || !(o.peak > 0))
-        die(std::string("--peak expects GFLOP/s > 0, got '") + text + "'");
-    } else if (a == "--entry") {
-      o.entry = value();
-    } else if (a == "-h" || a == "--help") {
-      usage();
-      std::exit(0);
-    } else if (!a.empty() && a[0] == '-') {
-      usage();
-      die("unknown option '" + a + "'");
-    } else {
-      o.models.push_back(a);
-    }
-  }
-  if (o.models.empty()) {
-    usage();
-    die("no model given");
-  }
+  o.models.assign(modelPaths.begin(), modelPaths.end());
+  if (o.models.empty())
+    die("no model given (usage: cvc-run model.so [options]; --help lists them)");
   o.model = o.models[0];
+  for (const std::string &spec : inputFiles) {
+    size_t eq = spec.find('=');
+    if (eq == 0)
+      die("--input expects NAME=FILE, got '" + spec + "'");
+    // A bare FILE is for ensembles, whose members may name their input differently.
+    o.inputs[eq == std::string::npos ? "" : spec.substr(0, eq)] =
+        eq == std::string::npos ? spec : spec.substr(eq + 1);
+  }
+  if (crops.getNumOccurrences()) {
+    if (crops != 1 && crops != 5 && crops != 10)
+      die("--crops expects 1, 5 or 10, got " + std::to_string(crops));
+    o.ensemble.crops = crops;
+  }
+  if (cropSize.getNumOccurrences()) {
+    int h = 0, w = 0;
+    char extra;
+    if (std::sscanf(cropSize.c_str(), "%dx%d%c", &h, &w, &extra) != 2 || h < 1 || w < 1)
+      die("--crop-size expects HxW, e.g. 28x28, got '" + cropSize + "'");
+    o.ensemble.cropHeight = h;
+    o.ensemble.cropWidth = w;
+  }
+  if (softmax == "auto")
+    o.ensemble.softmax = CVC_SOFTMAX_AUTO;
+  else if (softmax == "always")
+    o.ensemble.softmax = CVC_SOFTMAX_ALWAYS;
+  else if (softmax == "never")
+    o.ensemble.softmax = CVC_SOFTMAX_NEVER;
+  else
+    die("--softmax expects auto, always or never, got '" + softmax + "'");
+  requireAtLeast(batch, 1);
+  requireAtLeast(iterations, 1);
+  requireAtLeast(warmup, 0);
+  requireAtLeast(threads, 0);
+  requireAtLeast(seed, 0);
+  if (peak.getNumOccurrences() && !(peak > 0)) {
+    char given[32];
+    std::snprintf(given, sizeof(given), "%g", peak.getValue());
+    die(std::string("--peak expects GFLOP/s > 0, got ") + given);
+  }
+  o.batch = batch;
+  o.iterations = iterations;
+  o.warmup = warmup;
+  o.threads = threads;
+  o.seed = seed;
+  o.peak = peak;
+  o.outputDir = outputDir;
+  o.print = print;
+  o.profile = profile;
+  o.entry = entryName;
   return o;
-}
-
-std::string shapeText(const std::vector<int64_t> &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i)
-    s += (i ? "," : "") + (shape[i] < 0 ? std::string("?") : std::to_string(shape[i]));
-  return s + "]";
 }
 
 double median(std::vector<double> v) {
@@ -191,6 +206,7 @@ int runEnsemble(const Options &o) {
 }
 
 int main(int argc, char **argv) {
+  InitLLVM init(argc, argv);
   Options o = parse(argc, argv);
   if (o.models.size() > 1 || o.ensemble.crops || o.ensemble.cropHeight)
     return runEnsemble(o);
@@ -211,7 +227,7 @@ int main(int argc, char **argv) {
     die(e);
   size_t nIn = lib.cvc_model_entry_input_count(model, entry),
          nOut = lib.cvc_model_entry_output_count(model, entry);
-  std::vector<HostTensor> inputs(nIn), outputs(nOut);
+  std::vector<Tensor> inputs(nIn), outputs(nOut);
   std::vector<cvc_tensor> inTensors(nIn), outTensors(nOut);
   std::vector<std::string> outNames(nOut);
   std::map<std::string, std::string> unused = o.inputs;
@@ -225,11 +241,11 @@ int main(int argc, char **argv) {
         !e.empty())
       die(e);
     std::vector<int64_t> declared(info.dims, info.dims + info.rank);
-    std::printf("input  %s %s\n", info.name, shapeText(declared).c_str());
-    HostTensor &t = inputs[i];
+    std::printf("input  %s %s\n", info.name, cvc::tensorio::shapeText(declared).c_str());
+    Tensor &t = inputs[i];
     auto given = o.inputs.find(info.name);
     if (given != o.inputs.end()) {
-      if (!cvc::tools::readTensorFile(given->second, t, error))
+      if (!cvc::tensorio::readTensorFile(given->second, t, error))
         die(error);
       unused.erase(info.name);
     } else {
@@ -263,8 +279,8 @@ int main(int argc, char **argv) {
       die(e);
     outNames[i] = info.name;
     std::vector<int64_t> declared(info.dims, info.dims + info.rank);
-    std::printf("output %s %s\n", info.name, shapeText(declared).c_str());
-    HostTensor &t = outputs[i];
+    std::printf("output %s %s\n", info.name, cvc::tensorio::shapeText(declared).c_str());
+    Tensor &t = outputs[i];
     t.shape = declared;
     for (int64_t &d : t.shape)
       d = d < 0 ? (batch > 0 ? batch : o.batch) : d;
@@ -335,34 +351,35 @@ int main(int argc, char **argv) {
       std::printf("\nfp32 FMA peak %.1f GFLOP/s, measured now on %d threads (a busy machine "
                   "measures low; --peak sets it)\n",
                   peak, peakThreads);
-    std::printf("%-24s %-30s %10s %10s %7s %7s  %s\n", "kernel", "ops", "ms", "GFLOP/s", "%peak",
-                "%time", "schedule");
+    std::printf("%-24s %-30s %10s %10s %7s %7s %7s  %s\n", "kernel", "ops", "ms", "GFLOP/s",
+                "%peak", "%time", "threads", "schedule");
     for (size_t k = 0; k < kernels; ++k) {
       cvc_kernel_profile p;
       // Kernels of other entry points did not run.
       if (!lib.take(lib.cvc_session_kernel_profile(session, k, &p)).empty() || medians[k] <= 0)
         continue;
       double gflops = medians[k] > 0 ? 2.0 * p.macs / (medians[k] * 1e6) : 0.0;
-      std::printf("%-24s %-30s %10.4f %10.2f %6.1f%% %6.1f%%  %s\n", p.name, p.ops, medians[k],
+      std::printf("%-24s %-30s %10.4f %10.2f %6.1f%% %6.1f%% %7d  %s\n", p.name, p.ops, medians[k],
                   gflops, peak > 0 ? 100.0 * gflops / peak : 0.0,
-                  total > 0 ? 100.0 * medians[k] / total : 0.0, p.schedule ? p.schedule : "");
+                  total > 0 ? 100.0 * medians[k] / total : 0.0, p.threads,
+                  p.schedule ? p.schedule : "");
     }
   }
   lib.cvc_session_free(session);
 
   for (size_t i = 0; i < nOut; ++i) {
-    const HostTensor &t = outputs[i];
+    const Tensor &t = outputs[i];
     if (o.print) {
       size_t best = std::max_element(t.data.begin(), t.data.end()) - t.data.begin();
-      std::printf("%s %s:", outNames[i].c_str(), shapeText(t.shape).c_str());
+      std::printf("%s %s:", outNames[i].c_str(), cvc::tensorio::shapeText(t.shape).c_str());
       for (size_t j = 0; j < std::min<size_t>(t.data.size(), 10); ++j)
         std::printf(" %.6g", t.data[j]);
       std::printf("%s  argmax %zu\n", t.data.size() > 10 ? " ..." : "", best);
     }
     if (!o.outputDir.empty()) {
       mkdir(o.outputDir.c_str(), 0755);
-      std::string path = o.outputDir + "/" + cvc::tools::fileNameFor(outNames[i]) + ".npy";
-      if (!cvc::tools::writeNpy(path, t, error))
+      std::string path = o.outputDir + "/" + cvc::tensorio::fileNameFor(outNames[i]) + ".npy";
+      if (!cvc::tensorio::writeNpy(path, t, error))
         die(error);
     }
   }

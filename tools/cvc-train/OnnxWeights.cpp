@@ -7,6 +7,9 @@
 //===----------------------------------------------------------------------===//
 #include "OnnxWeights.h"
 
+#include "cvc/tensorio/OnnxModel.h"
+#include "cvc/tensorio/TensorProto.h"
+
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
 #include <onnx/onnx_pb.h>
@@ -69,20 +72,11 @@ std::vector<std::string> headValuesResizedBy(const onnx::GraphProto &graph, cons
 } // namespace
 
 bool exportOnnxWeights(const std::string &source, const std::string &destination,
-                       const std::map<std::string, TrainedTensor> &tensors, size_t &replaced,
+                       const std::map<std::string, tensorio::Tensor> &tensors, size_t &replaced,
                        std::string &error) {
   onnx::ModelProto model;
-  {
-    std::ifstream in(source, std::ios::binary);
-    if (!in) {
-      error = "cannot read '" + source + "'";
-      return false;
-    }
-    if (!model.ParseFromIstream(&in) || !model.has_graph()) {
-      error = "'" + source + "' is not a valid ONNX model";
-      return false;
-    }
-  }
+  if (!tensorio::readOnnxModel(source, model, error))
+    return false;
   std::set<std::string> used, resizedValues;
   int64_t headClasses = 0;
   replaced = 0;
@@ -101,21 +95,15 @@ bool exportOnnxWeights(const std::string &source, const std::string &destination
           headValuesResizedBy(model.graph(), init.name(), dims, it->second.shape, classes);
       if (values.empty()) {
         error = "initialiser '" + init.name() + "' of '" + source + "' has shape " +
-                shapeText(dims) + ", the trained tensor " + shapeText(it->second.shape) +
+                tensorio::shapeText(dims) + ", the trained tensor " +
+                tensorio::shapeText(it->second.shape) +
                 " (only the final Gemm of a replaced head may change its class count)";
         return false;
       }
       headClasses = classes;
       resizedValues.insert(values.begin(), values.end());
-      init.clear_dims();
-      for (int64_t d : it->second.shape)
-        init.add_dims(d);
     }
-    init.clear_float_data();
-    init.clear_data_location();
-    init.clear_external_data();
-    init.set_raw_data(std::string(reinterpret_cast<const char *>(it->second.values.data()),
-                                  it->second.values.size() * sizeof(float)));
+    tensorio::encodeTensor(it->second, init);
     used.insert(init.name());
     ++replaced;
   }

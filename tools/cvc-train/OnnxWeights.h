@@ -2,7 +2,7 @@
 #ifndef CVC_TRAIN_ONNXWEIGHTS_H
 #define CVC_TRAIN_ONNXWEIGHTS_H
 
-#include "Trainer.h"
+#include "cvc/tensorio/Tensor.h"
 
 #include <map>
 #include <string>
@@ -19,7 +19,7 @@ namespace cvc::train {
 /// shape inference) and written atomically. Returns the number of
 /// initialisers replaced.
 bool exportOnnxWeights(const std::string &source, const std::string &destination,
-                       const std::map<std::string, TrainedTensor> &tensors, size_t &replaced,
+                       const std::map<std::string, tensorio::Tensor> &tensors, size_t &replaced,
                        std::string &error);
 
 } // namespace cvc::train

@@ -41,8 +41,10 @@ cl::opt<std::string> schedule("schedule", cl::desc("constant, cosine or step:EPO
 cl::opt<int64_t> warmup("warmup", cl::desc("Linear warm-up steps"), cl::init(0), cl::cat(category));
 cl::opt<uint64_t> seed("seed", cl::desc("Data order and augmentation seed"), cl::init(0),
                        cl::cat(category));
-cl::opt<int> threads("num-threads", cl::desc("Kernel threads (0: all cores)"), cl::init(0),
-                     cl::cat(category));
+cl::opt<int> threads("threads",
+                     cl::desc("Threads of the model's session, the caller's included (0: one "
+                              "per core)"),
+                     cl::init(0), cl::cat(category));
 cl::opt<int> loaderThreads("loader-threads", cl::desc("Data producer threads (default 2)"),
                            cl::init(2), cl::cat(category));
 cl::opt<int64_t> maxBatches("max-batches", cl::desc("Batches per epoch at most (shortened runs)"),
@@ -145,7 +147,7 @@ int main(int argc, char **argv) {
                 result.images_per_second, result.loader_wait_seconds, 100 * result.test_top1,
                 100 * result.test_top5);
   if (!exportOnnx.empty()) {
-    std::map<std::string, cvc::train::TrainedTensor> named = trainer.tensors(error);
+    std::map<std::string, cvc::tensorio::Tensor> named = trainer.tensors(error);
     size_t replaced = 0;
     if (!error.empty() ||
         !cvc::train::exportOnnxWeights(onnxSource, exportOnnx, named, replaced, error)) {

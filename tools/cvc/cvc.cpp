@@ -8,6 +8,7 @@
 //   cvc check model.onnx              list every unsupported op, attribute and type
 //
 //===----------------------------------------------------------------------===//
+#include "cvc/autodiff/TrainingOptions.h"
 #include "cvc/driver/Driver.h"
 
 #include "mlir/IR/AsmState.h"
@@ -95,7 +96,9 @@ cl::opt<std::string> weightInit("init",
                                          "(he when the network has a ReLU; the default)"),
                                 cl::init("auto"), cl::value_desc("auto|he|xavier"),
                                 cl::cat(cvcCategory));
-cl::opt<uint64_t> seed("seed", cl::desc(".cvm models: seed of the weight initialisation"),
+cl::opt<uint64_t> seed("seed",
+                       cl::desc(".cvm models: seed of the weight initialisation; with "
+                                "--replace-head, of the new head's too"),
                        cl::init(0), cl::cat(cvcCategory));
 cl::opt<std::string> weightsPath(
     "weights",
@@ -107,31 +110,6 @@ cl::opt<bool> train("train",
                     cl::desc("Also build `train_step` (forward, loss, gradients, optimizer update) "
                              "and keep the weights in session states; see cvc-train"),
                     cl::cat(trainCategory));
-cl::opt<int64_t> trainBatch("train-batch", cl::desc("Static batch of train_step (default 32)"),
-                            cl::init(32), cl::cat(trainCategory));
-cl::opt<std::string> optimizer("optimizer", cl::desc("sgd (default), adam or adamw"),
-                               cl::init("sgd"), cl::cat(trainCategory));
-cl::opt<double> momentum("momentum", cl::desc("SGD momentum (default 0.9; 0 for none)"),
-                         cl::init(0.9), cl::cat(trainCategory));
-cl::opt<double> weightDecay("weight-decay",
-                            cl::desc("L2 penalty (sgd, adam) or decoupled decay (adamw)"),
-                            cl::init(0.0), cl::cat(trainCategory));
-cl::opt<double> labelSmoothing("label-smoothing", cl::desc("Label smoothing of the loss"),
-                               cl::init(0.0), cl::cat(trainCategory));
-cl::list<std::string> freeze("freeze", cl::CommaSeparated,
-                             cl::desc("Do not train parameters whose names start with these"),
-                             cl::value_desc("prefix,..."), cl::cat(trainCategory));
-cl::opt<std::string> freezeUntil(
-    "freeze-until",
-    cl::desc("Train only from the first parameter whose name starts with this on"),
-    cl::value_desc("name"), cl::cat(trainCategory));
-cl::opt<int64_t> replaceHead("replace-head",
-                             cl::desc("Transfer learning: a new, untrained final classifier with "
-                                      "this many classes"),
-                             cl::init(0), cl::value_desc("classes"), cl::cat(trainCategory));
-cl::opt<bool> trainGradients("train-export-gradients",
-                             cl::desc("train_step also outputs the flat gradient (for checks)"),
-                             cl::cat(trainCategory));
 
 cl::opt<bool> printWeights("print-weights", cl::desc("Print weights in --emit=mlir output"),
                            cl::cat(cvcCategory));
@@ -169,6 +147,79 @@ void printDiagnostic(mlir::Diagnostic &diag) {
     printDiagnostic(note);
 }
 
+/// cvc's flags for the settings of the training step: one per row of the
+/// training-option table that has a flag, declared before the command
+/// line is parsed.
+class TrainingFlags {
+public:
+  TrainingFlags() {
+    for (const cvc::autodiff::TrainingOptionSpec &spec : cvc::autodiff::trainingOptionSpecs()) {
+      if (!spec.flag)
+        continue;
+      Row row{&spec, nullptr, nullptr, nullptr};
+      StringRef name = spec.flag;
+      auto desc = cl::desc(spec.help);
+      switch (spec.kind) {
+      case cvc::autodiff::TrainingOptionSpec::Kind::Value:
+        row.value = std::make_unique<cl::opt<std::string>>(
+            name, desc, cl::value_desc(spec.valueName), cl::cat(trainCategory));
+        break;
+      case cvc::autodiff::TrainingOptionSpec::Kind::Flag:
+        row.flag = std::make_unique<cl::opt<bool>>(name, desc, cl::cat(trainCategory));
+        break;
+      case cvc::autodiff::TrainingOptionSpec::Kind::List:
+        row.list = std::make_unique<cl::list<std::string>>(
+            name, desc, cl::CommaSeparated, cl::value_desc(spec.valueName),
+            cl::cat(trainCategory));
+        break;
+      }
+      rows.push_back(std::move(row));
+    }
+  }
+
+  /// The first flag given on the command line, or "".
+  std::string firstGiven() const {
+    for (const Row &row : rows)
+      if (row.option().getNumOccurrences())
+        return std::string("--") + row.spec->flag;
+    return "";
+  }
+
+  /// Sets every given flag's field of `options`; false with a message.
+  bool apply(cvc::autodiff::TrainingOptions &options, std::string &error) const {
+    for (const Row &row : rows) {
+      if (!row.option().getNumOccurrences())
+        continue;
+      std::string spelling = std::string("--") + row.spec->flag;
+      if (row.value && !setTrainingOption(options, *row.spec, *row.value, spelling, error))
+        return false;
+      if (row.flag && !setTrainingOption(options, *row.spec, *row.flag ? "true" : "false",
+                                         spelling, error))
+        return false;
+      if (row.list)
+        for (const std::string &element : *row.list)
+          if (!setTrainingOption(options, *row.spec, element, spelling, error))
+            return false;
+    }
+    return true;
+  }
+
+private:
+  /// One of the three is set, by the row's kind.
+  struct Row {
+    const cvc::autodiff::TrainingOptionSpec *spec;
+    std::unique_ptr<cl::opt<std::string>> value;
+    std::unique_ptr<cl::opt<bool>> flag;
+    std::unique_ptr<cl::list<std::string>> list;
+    const cl::Option &option() const {
+      return value ? static_cast<const cl::Option &>(*value)
+                   : flag ? static_cast<const cl::Option &>(*flag)
+                          : static_cast<const cl::Option &>(*list);
+    }
+  };
+  std::vector<Row> rows;
+};
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -180,6 +231,7 @@ int main(int argc, char **argv) {
     args.erase(args.begin() + 1);
   argc = static_cast<int>(args.size());
   argv = args.data();
+  TrainingFlags trainingFlags;
   mlir::registerMLIRContextCLOptions();
   mlir::registerPassManagerCLOptions();
   mlir::registerAsmPrinterCLOptions();
@@ -239,37 +291,17 @@ int main(int argc, char **argv) {
   options.bottleneckMaxError = bottleneckMaxError;
   options.train = train;
   if (train) {
-    auto kind = cvc::autodiff::parseOptimizer(optimizer);
-    if (!kind) {
-      errs() << "cvc: error: unknown --optimizer '" << optimizer
-             << "'; expected sgd, adam or adamw\n";
+    // The settings of the step come from the table, as cv-build-train-step's
+    // options do; the new head's seed is --seed, like the weights'.
+    std::string error;
+    if (!trainingFlags.apply(options.training, error) ||
+        !setTrainingOption(options.training, *cvc::autodiff::findTrainingOption("head-seed"),
+                           std::to_string(seed), "--seed", error)) {
+      errs() << "cvc: error: " << error << "\n";
       return 1;
     }
-    if (replaceHead < 0) {
-      errs() << "cvc: error: --replace-head needs a positive class count\n";
-      return 1;
-    }
-    if (trainBatch < 1 || momentum < 0.0 || weightDecay < 0.0 || labelSmoothing < 0.0 ||
-        labelSmoothing >= 1.0) {
-      errs() << "cvc: error: --train-batch must be >= 1, --momentum and --weight-decay >= 0, "
-                "--label-smoothing in [0, 1)\n";
-      return 1;
-    }
-    cvc::autodiff::TrainingOptions &t = options.training;
-    t.batch = trainBatch;
-    t.optimizer = *kind;
-    t.momentum = static_cast<float>(momentum);
-    t.weightDecay = static_cast<float>(weightDecay);
-    t.labelSmoothing = static_cast<float>(labelSmoothing);
-    t.frozenPrefixes.assign(freeze.begin(), freeze.end());
-    t.exportGradients = trainGradients;
-    t.freezeUntil = freezeUntil;
-    t.replaceHead = replaceHead;
-    t.headSeed = seed;
-  } else if (trainBatch.getNumOccurrences() || optimizer.getNumOccurrences() ||
-             freeze.getNumOccurrences() || trainGradients || !freezeUntil.empty() ||
-             replaceHead.getNumOccurrences()) {
-    errs() << "cvc: error: training options need --train\n";
+  } else if (std::string given = trainingFlags.firstGiven(); !given.empty()) {
+    errs() << "cvc: error: training options need --train (" << given << " was given)\n";
     return 1;
   }
   std::vector<std::string> known = cvc::driver::optionalPassNames();

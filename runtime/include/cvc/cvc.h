@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /** Bumped whenever a function or struct below changes incompatibly. */
-#define CVC_ABI_VERSION 3
+#define CVC_ABI_VERSION 4
 
 /** Largest rank a model tensor may have. */
 #define CVC_MAX_RANK 8
@@ -76,7 +76,15 @@ typedef struct cvc_model_s cvc_model;
 typedef struct cvc_session_s cvc_session;
 
 typedef struct cvc_session_options {
-  /** Worker threads for the kernels; 0 means one per available core. */
+  /**
+   * Threads that run the session's kernels, the thread calling the session
+   * included: the session starts num_threads - 1 workers of its own, which
+   * its runs and the weights it computes when created use, and no other
+   * session does. 0 means one per core this process may run on (its CPU
+   * affinity); at most 256 (larger values are clamped). Sessions running
+   * at the same time each use theirs: a host running several at once
+   * divides the cores between them.
+   */
   int32_t num_threads;
 } cvc_session_options;
 
@@ -201,6 +209,9 @@ typedef struct cvc_kernel_profile {
   double seconds;    /**< wall time of the last run */
   uint64_t macs;     /**< multiply-accumulates at the last run's batch */
   const char *schedule; /**< the schedule the compiler chose, e.g. "blocked block=16 columns=8 ..." */
+  /** Distinct threads of the session that ran its parallel loops in the
+   *  last run (1: the calling thread alone); 0 when it did not run. */
+  int32_t threads;
 } cvc_kernel_profile;
 
 /** Turns per-kernel timing on or off (off by default: it costs a clock read per kernel). */

@@ -3,13 +3,14 @@
 // Compiles the bundled LeNet-5 once, then checks through dlopen what the ABI
 // promises: shape checking with named tensors, a dynamic batch, concurrent
 // runs on one session, several copies of a model in one process, and that
-// only cvc_* symbols are exported. A small Winograd model checks the
+// only cvc_* symbols are exported, and that each session runs its kernels
+// on threads of its own, as many as it asked for. A small Winograd model checks the
 // kernels run at load time: their result at run time, their memory shared
 // by a model's sessions, and a failure to prepare reported by
 // cvc_session_create.
 //
 //===----------------------------------------------------------------------===//
-#include "ModelLibrary.h"
+#include "cvc/host/ModelLibrary.h"
 
 #include <gtest/gtest.h>
 
@@ -18,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -28,7 +30,7 @@
 #include <thread>
 #include <vector>
 
-using cvc::tools::ModelLibrary;
+using cvc::host::ModelLibrary;
 namespace fs = std::filesystem;
 
 namespace {
@@ -205,6 +207,81 @@ TEST(Runtime, ProfileHasOneEntryPerKernel) {
     macs += p.macs;
   }
   EXPECT_EQ(macs, 4 * m.lib.cvc_model_macs_per_image(m.model));
+}
+
+namespace {
+
+/// Threads of this process now.
+size_t processThreads() {
+  size_t count = 0;
+  for (const auto &entry : fs::directory_iterator("/proc/self/task")) {
+    (void)entry;
+    ++count;
+  }
+  return count;
+}
+
+cvc_session *createSession(Model &m, int threads) {
+  cvc_session_options options;
+  m.lib.cvc_session_options_init(&options);
+  options.num_threads = threads;
+  cvc_session *session = nullptr;
+  EXPECT_EQ(m.lib.take(m.lib.cvc_session_create(m.model, &options, &session)), "");
+  return session;
+}
+
+/// The most threads any kernel of `session`'s last run used; fails the
+/// test when one used more than `limit`.
+int mostThreads(Model &m, cvc_session *session, int limit) {
+  int most = 0;
+  for (size_t k = 0; k < m.lib.cvc_session_kernel_count(session); ++k) {
+    cvc_kernel_profile p;
+    EXPECT_EQ(m.lib.take(m.lib.cvc_session_kernel_profile(session, k, &p)), "");
+    EXPECT_GE(p.threads, 1) << p.name << " did not run";
+    EXPECT_LE(p.threads, limit) << p.name << " ran on more threads than its session has";
+    most = std::max(most, static_cast<int>(p.threads));
+  }
+  return most;
+}
+
+} // namespace
+
+TEST(Runtime, EachSessionRunsOnItsOwnThreads) {
+  Model m(workDir() / "lenet.so");
+  ASSERT_NE(m.session, nullptr);
+  // A session starts its workers, num_threads - 1 of them, and nothing else.
+  size_t before = processThreads();
+  cvc_session *single = createSession(m, 1);
+  ASSERT_NE(single, nullptr);
+  EXPECT_EQ(processThreads(), before);
+  cvc_session *triple = createSession(m, 3);
+  ASSERT_NE(triple, nullptr);
+  EXPECT_EQ(processThreads(), before + 2);
+  m.lib.cvc_session_set_profiling(single, 1);
+  m.lib.cvc_session_set_profiling(triple, 1);
+
+  // Created after it, the 3-thread session leaves the 1-thread one on its
+  // caller alone (one pool per library with the last session's count did
+  // not); its own kernels use at most 3 threads, and its workers take part
+  // (how soon a woken worker runs is up to the scheduler, hence the rounds).
+  std::vector<float> images = randomImages(64, 5), a, b;
+  int most = 0;
+  for (int round = 0; round < 100 && (round < 3 || most < 2); ++round) {
+    cvc_tensor in{images.data(), CVC_FLOAT32, 4, {64, 1, 32, 32}};
+    a.assign(640, NAN);
+    b.assign(640, NAN);
+    cvc_tensor outA{a.data(), CVC_FLOAT32, 2, {64, 10}}, outB{b.data(), CVC_FLOAT32, 2, {64, 10}};
+    ASSERT_EQ(m.lib.take(m.lib.cvc_session_run(triple, &in, 1, &outA, 1)), "");
+    most = std::max(most, mostThreads(m, triple, 3));
+    ASSERT_EQ(m.lib.take(m.lib.cvc_session_run(single, &in, 1, &outB, 1)), "");
+    EXPECT_EQ(mostThreads(m, single, 1), 1);
+    ASSERT_EQ(a, b) << "the thread count changed the result";
+  }
+  EXPECT_GE(most, 2) << "no worker of the 3-thread session ran a parallel loop";
+  std::printf("most threads in one kernel: %d of 3\n", most);
+  m.lib.cvc_session_free(triple);
+  m.lib.cvc_session_free(single);
+  EXPECT_EQ(processThreads(), before) << "a freed session's workers are still running";
 }
 
 namespace {

@@ -40,6 +40,8 @@ namespace cvc::autodiff {
 
 enum class Optimizer { Sgd, Adam, AdamW };
 
+/// How the step is built. Set from cvc's flags and from the pass's options
+/// through one table, trainingOptionSpecs() (TrainingOptions.h).
 struct TrainingOptions {
   int64_t batch = 32;            ///< the training step's static batch
   Optimizer optimizer = Optimizer::Sgd;

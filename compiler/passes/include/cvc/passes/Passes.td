@@ -249,29 +249,13 @@ def CvBuildTrainStep : Pass<"cv-build-train-step", "mlir::ModuleOp"> {
                           %learning_rate: tensor<1xf32>, %parameters: tensor<1x61706xf32>,
                           %momentum: tensor<1x61706xf32>) -> (loss, logits, parameters', momentum')
     ```
+
+    Its options (batch, optimizer, momentum, beta1, ..., export-gradients)
+    are the rows of the training-option table in
+    compiler/autodiff/include/cvc/autodiff/TrainingOptions.h, which cvc's
+    flags come from too; the pass declares them when it is made, so
+    `cvc-opt --help` lists them with the others.
   }];
-  let options = [
-    Option<"batch", "batch", "int64_t", "32", "Static batch of the training step">,
-    Option<"optimizer", "optimizer", "std::string", "\"sgd\"", "sgd, adam or adamw">,
-    Option<"momentum", "momentum", "double", "0.9", "SGD momentum (0: none)">,
-    Option<"weightDecay", "weight-decay", "double", "0.0",
-           "L2 penalty (sgd, adam) or decoupled decay (adamw)">,
-    Option<"beta1", "beta1", "double", "0.9", "Adam's first-moment decay">,
-    Option<"beta2", "beta2", "double", "0.999", "Adam's second-moment decay">,
-    Option<"epsilon", "epsilon", "double", "1e-8", "Adam's epsilon">,
-    Option<"labelSmoothing", "label-smoothing", "double", "0.0", "Label smoothing of the loss">,
-    Option<"batchNormMomentum", "batch-norm-momentum", "double", "0.1",
-           "Weight of the batch statistics in the running ones">,
-    ListOption<"freeze", "freeze", "std::string",
-               "Parameters whose names start with one of these are not trained">,
-    Option<"freezeUntil", "freeze-until", "std::string", "\"\"",
-           "Parameters before the first whose name starts with this are not trained">,
-    Option<"replaceHead", "replace-head", "int64_t", "0",
-           "Give the final classifier this many new, untrained classes">,
-    Option<"headSeed", "head-seed", "uint64_t", "0", "Seed of the new head's weights">,
-    Option<"exportGradients", "export-gradients", "bool", "false",
-           "Return the flat gradient as a `gradients` result">
-  ];
   let dependentDialects = ["cvc::cv::CvDialect"];
 }
 

@@ -9,16 +9,20 @@
 // of one. Its tensor table names the tensors inside the states (where
 // `conv1.weight` sits in "parameters"), so that another model — a new head
 // on the same network, another batch size — can start from it by name.
+// libcvc_train writes and resumes from checkpoints; the .cvm frontend loads
+// a checkpoint's tensors as weights (NamedTensors.h).
 //
 //===----------------------------------------------------------------------===//
-#ifndef CVC_TRAIN_CHECKPOINT_H
-#define CVC_TRAIN_CHECKPOINT_H
+#ifndef CVC_TENSORIO_CHECKPOINT_H
+#define CVC_TENSORIO_CHECKPOINT_H
+
+#include "cvc/tensorio/Tensor.h"
 
 #include <cstdint>
 #include <string>
 #include <vector>
 
-namespace cvc::train {
+namespace cvc::tensorio {
 
 struct Checkpoint {
   std::string model;          ///< the model's name, checked on resume
@@ -31,18 +35,27 @@ struct Checkpoint {
     std::vector<float> values;
   };
   std::vector<State> states;
-  struct Tensor {
+  /// A named tensor inside a state (where a model's cvc_slice_info puts it):
+  /// a place, not values.
+  struct Slice {
     std::string name;
     uint64_t state = 0;  ///< index into `states`
     uint64_t offset = 0; ///< in elements
     std::vector<int64_t> shape;
   };
-  std::vector<Tensor> tensors; ///< empty in checkpoints of format 1
+  std::vector<Slice> tensors; ///< the tensor table; empty in checkpoints of format 1
+
+  /// The values of `slice`, one of `tensors` of a checkpoint read from a
+  /// file (readCheckpoint has checked that it lies inside its state).
+  Tensor tensor(const Slice &slice) const;
 };
 
+/// Writes `checkpoint` to a temporary file beside `path`, syncs it and
+/// renames it over `path`.
 bool writeCheckpoint(const std::string &path, const Checkpoint &checkpoint, std::string &error);
+/// Reads and checks a checkpoint (format 1 or 2); `error` names the file.
 bool readCheckpoint(const std::string &path, Checkpoint &checkpoint, std::string &error);
 
-} // namespace cvc::train
+} // namespace cvc::tensorio
 
-#endif // CVC_TRAIN_CHECKPOINT_H
+#endif // CVC_TENSORIO_CHECKPOINT_H

@@ -1,11 +1,11 @@
 //===- CheckpointTest.cpp - the checkpoint format on disk ---------------===//
 //
-// Round trip of states and the tensor table; format-1 files still read; a
+// Round trip of states and the tensor table (and a slice's values); format-1 files still read; a
 // damaged or hostile file is refused with a message, never read past its
 // end or into a tensor that lies outside its state.
 //
 //===----------------------------------------------------------------------===//
-#include "Checkpoint.h"
+#include "cvc/tensorio/Checkpoint.h"
 
 #include <gtest/gtest.h>
 
@@ -16,9 +16,9 @@
 #include <iterator>
 #include <unistd.h>
 
-using cvc::train::Checkpoint;
-using cvc::train::readCheckpoint;
-using cvc::train::writeCheckpoint;
+using cvc::tensorio::Checkpoint;
+using cvc::tensorio::readCheckpoint;
+using cvc::tensorio::writeCheckpoint;
 
 namespace {
 
@@ -81,6 +81,11 @@ TEST(Checkpoint, RoundTripKeepsStatesAndTensorTable) {
   EXPECT_EQ(back.tensors[0].name, "fc.weight");
   EXPECT_EQ(back.tensors[0].shape, (std::vector<int64_t>{2, 3}));
   EXPECT_EQ(back.tensors[1].offset, 6u);
+  // A slice's values are its part of its state.
+  cvc::tensorio::Tensor weight = back.tensor(back.tensors[0]), bias = back.tensor(back.tensors[1]);
+  EXPECT_EQ(weight.shape, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(weight.data, (std::vector<float>{1, 2, 3, 4, 5, 6}));
+  EXPECT_EQ(bias.data, (std::vector<float>{7}));
   std::remove(path.c_str());
 }
 

@@ -2,17 +2,18 @@
 //
 // Every model.so exports the same cvc_* functions, so a host that loads
 // several (an ensemble) must reach each through its own handle: this class
-// resolves the whole C ABI of one library with dlsym.
+// resolves the whole C ABI of one library with dlsym. For hosts (cvc-run,
+// libcvc_train, tests); never linked into a model.so.
 //
 //===----------------------------------------------------------------------===//
-#ifndef CVC_TOOLS_MODELLIBRARY_H
-#define CVC_TOOLS_MODELLIBRARY_H
+#ifndef CVC_HOST_MODELLIBRARY_H
+#define CVC_HOST_MODELLIBRARY_H
 
 #include "cvc/cvc.h"
 
 #include <string>
 
-namespace cvc::tools {
+namespace cvc::host {
 
 class ModelLibrary {
 public:
@@ -43,6 +44,6 @@ private:
   void *handle = nullptr;
 };
 
-} // namespace cvc::tools
+} // namespace cvc::host
 
-#endif // CVC_TOOLS_MODELLIBRARY_H
+#endif // CVC_HOST_MODELLIBRARY_H

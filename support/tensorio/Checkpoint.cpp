@@ -9,14 +9,14 @@
 // still read.
 //
 //===----------------------------------------------------------------------===//
-#include "Checkpoint.h"
+#include "cvc/tensorio/Checkpoint.h"
 
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
 #include <unistd.h>
 
-namespace cvc::train {
+namespace cvc::tensorio {
 namespace {
 
 constexpr char kMagic[8] = {'C', 'V', 'C', 'C', 'K', 'P', 'T', '2'};
@@ -64,6 +64,14 @@ struct Reader {
 
 } // namespace
 
+Tensor Checkpoint::tensor(const Slice &slice) const {
+  Tensor t;
+  t.shape = slice.shape;
+  const float *from = states[slice.state].values.data() + slice.offset;
+  t.data.assign(from, from + elementCount(slice.shape, INT64_MAX).value_or(0));
+  return t;
+}
+
 bool writeCheckpoint(const std::string &path, const Checkpoint &c, std::string &error) {
   std::string bytes(kMagic, sizeof(kMagic));
   for (uint64_t v : {c.seed, c.epoch, c.batch, c.step})
@@ -78,7 +86,7 @@ bool writeCheckpoint(const std::string &path, const Checkpoint &c, std::string &
     bytes.append(reinterpret_cast<const char *>(s.values.data()), s.values.size() * sizeof(float));
   }
   putU64(bytes, c.tensors.size());
-  for (const Checkpoint::Tensor &t : c.tensors) {
+  for (const Checkpoint::Slice &t : c.tensors) {
     putU64(bytes, t.name.size());
     bytes += t.name;
     for (uint64_t v : {t.state, t.offset, static_cast<uint64_t>(t.shape.size())})
@@ -156,7 +164,7 @@ bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error) 
   if (!r.u64(count))
     return corrupt("truncated");
   for (uint64_t i = 0; i < count; ++i) {
-    Checkpoint::Tensor t;
+    Checkpoint::Slice t;
     uint64_t rank;
     if (!r.text(t.name) || !r.u64(t.state) || !r.u64(t.offset) || !r.u64(rank))
       return corrupt("truncated");
@@ -186,4 +194,4 @@ bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error) 
   return true;
 }
 
-} // namespace cvc::train
+} // namespace cvc::tensorio

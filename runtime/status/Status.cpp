@@ -1,5 +1,5 @@
 //===- Status.cpp - cvc_status ------------------------------------------===//
-#include "Status.h"
+#include "cvc/status/Status.h"
 
 #include <new>
 
