@@ -7,21 +7,18 @@
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/onnx/Import.h"
+#include "cvc/tensorio/OnnxModel.h"
 #include "ImportContext.h"
 #include "OpTable.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/Support/FileSystem.h"
-#include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
-#include <google/protobuf/io/coded_stream.h>
 #include <onnx/checker.h>
-#include <onnx/defs/parser.h>
 #include <onnx/shape_inference/implementation.h>
 
-#include <climits>
 #include <set>
 
 using namespace mlir;
@@ -121,29 +118,9 @@ FailureOr<RankedTensorType> inputType(MLIRContext &ctx, llvm::StringRef file,
 } // namespace
 
 LogicalResult readOnnxModel(MLIRContext &ctx, llvm::StringRef path, onnx::ModelProto &model) {
-  auto buffer = llvm::MemoryBuffer::getFile(path, /*IsText=*/false,
-                                            /*RequiresNullTerminator=*/true);
-  if (!buffer)
-    return fileError(ctx, path, "cannot read the file: " + buffer.getError().message());
-  llvm::StringRef bytes = (*buffer)->getBuffer();
-  if (bytes.empty())
-    return fileError(ctx, path, "the file is empty");
-  if (path.ends_with(".onnxtxt")) {
-    auto status = onnx::OnnxParser::Parse(model, bytes.data());
-    if (!status.IsOK())
-      return fileError(ctx, path, "not a valid textual ONNX model: " + status.ErrorMessage());
-    return success();
-  }
-  if (bytes.size() > static_cast<size_t>(INT_MAX))
-    return fileError(ctx, path, "larger than 2 GB; store the weights as ONNX external data");
-  google::protobuf::io::CodedInputStream stream(
-      reinterpret_cast<const uint8_t *>(bytes.data()), static_cast<int>(bytes.size()));
-  stream.SetTotalBytesLimit(INT_MAX);
-  if (!model.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage())
-    return fileError(ctx, path, "not a valid ONNX model (the protobuf does not parse: the file is "
-                                "truncated, corrupt, or not ONNX)");
-  if (!model.has_graph())
-    return fileError(ctx, path, "not a valid ONNX model (it has no graph)");
+  std::string error;
+  if (!tensorio::readOnnxModel(path.str(), model, error))
+    return emitError(FileLineColLoc::get(&ctx, path, 0, 0)) << error;
   return success();
 }
 

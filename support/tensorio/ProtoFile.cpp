@@ -8,6 +8,11 @@
 #include <cstring>
 #include <fstream>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 namespace cvc::tensorio {
 
 bool readWholeFile(const std::string &path, std::string &bytes, std::string &error) {
@@ -21,7 +26,6 @@ bool readWholeFile(const std::string &path, std::string &bytes, std::string &err
     error = path + ": cannot read the file";
     return false;
   }
-  // Read in place: a model's weights can be hundreds of MB.
   bytes.resize(static_cast<size_t>(size));
   in.seekg(0);
   if (!in.read(bytes.data(), size)) {
@@ -31,21 +35,55 @@ bool readWholeFile(const std::string &path, std::string &bytes, std::string &err
   return true;
 }
 
+namespace {
+
+/// A read-only private mapping of a whole file, unmapped on destruction.
+struct MappedFile {
+  void *data = MAP_FAILED;
+  size_t size = 0;
+  ~MappedFile() {
+    if (data != MAP_FAILED)
+      munmap(data, size);
+  }
+};
+
+} // namespace
+
 bool readProtoFile(const std::string &path, google::protobuf::MessageLite &message,
                    const std::string &what, std::string &error) {
-  std::string bytes;
-  if (!readWholeFile(path, bytes, error))
+  // Mapped rather than read: a model's weights can be hundreds of MB, and
+  // the parse copies them once more into the message.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    error = path + ": cannot read the file: " + std::strerror(errno);
     return false;
-  if (bytes.empty()) {
+  }
+  struct stat info;
+  if (fstat(fd, &info) != 0 || !S_ISREG(info.st_mode)) {
+    error = path + ": cannot read the file: not a regular file";
+    close(fd);
+    return false;
+  }
+  if (info.st_size == 0) {
     error = path + ": the file is empty";
+    close(fd);
     return false;
   }
-  if (bytes.size() > static_cast<size_t>(INT_MAX)) {
+  if (static_cast<uint64_t>(info.st_size) > static_cast<uint64_t>(INT_MAX)) {
     error = path + ": larger than 2 GB; store the weights as ONNX external data";
+    close(fd);
     return false;
   }
-  google::protobuf::io::CodedInputStream stream(reinterpret_cast<const uint8_t *>(bytes.data()),
-                                                static_cast<int>(bytes.size()));
+  MappedFile file;
+  file.size = static_cast<size_t>(info.st_size);
+  file.data = mmap(nullptr, file.size, PROT_READ, MAP_PRIVATE, fd, 0);
+  close(fd);
+  if (file.data == MAP_FAILED) {
+    error = path + ": cannot read the file: " + std::strerror(errno);
+    return false;
+  }
+  google::protobuf::io::CodedInputStream stream(static_cast<const uint8_t *>(file.data),
+                                                static_cast<int>(file.size));
   stream.SetTotalBytesLimit(INT_MAX);
   if (!message.ParseFromCodedStream(&stream) || !stream.ConsumedEntireMessage()) {
     error = path + ": not " + what +
