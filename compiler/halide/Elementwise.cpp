@@ -25,6 +25,11 @@ std::vector<Expr> broadcastIndex(const std::vector<int64_t> &operand,
   return index;
 }
 
+/// Not the bare op name: a Func called "tanh" or "exp" clashes with the
+/// math library's symbol of that name under Halide's JIT. (A suffix keeps
+/// the names' order among the buffers, and so the AOT code, as it was.)
+std::string resultName(Operation *op) { return op->getName().stripDialect().str() + "_out"; }
+
 /// Every kernel of this file: pointwise over its result.
 ScheduleSpace resultSpace(Operation *op, const KernelContext &context) {
   return pointwiseSpace(halideShape(op->getResult(0)), context);
@@ -67,13 +72,7 @@ FailureOr<Kernel> buildUnary(Operation *op, const KernelContext &context,
           .Default([](Operation *) { return Expr(); });
   if (!y.defined())
     return op->emitOpError() << "has no elementwise lowering";
-  // Not the bare op name: a Func called "tanh" or "exp" clashes with the
-  // math library's symbol of that name under Halide's JIT. (A suffix keeps
-  // the names' order among the buffers, and so the AOT code, as it was.)
-  Func result(op->getName().stripDialect().str() + "_out");
-  result(vars) = y;
-  schedulePointwise(result, vars, point);
-  return kernel.finish(result, 0);
+  return finishPointwise(kernel, resultName(op), vars, y, point);
 }
 
 FailureOr<Kernel> buildBinary(Operation *op, const KernelContext &context,
@@ -97,13 +96,7 @@ FailureOr<Kernel> buildBinary(Operation *op, const KernelContext &context,
                .Default([](Operation *) { return Expr(); });
   if (!y.defined())
     return op->emitOpError() << "has no binary lowering";
-  // Not the bare op name: a Func called "tanh" or "exp" clashes with the
-  // math library's symbol of that name under Halide's JIT. (A suffix keeps
-  // the names' order among the buffers, and so the AOT code, as it was.)
-  Func result(op->getName().stripDialect().str() + "_out");
-  result(vars) = y;
-  schedulePointwise(result, vars, point);
-  return kernel.finish(result, 0);
+  return finishPointwise(kernel, resultName(op), vars, y, point);
 }
 
 FailureOr<Kernel> buildConcat(cv::ConcatOp op, const KernelContext &context,
@@ -131,10 +124,7 @@ FailureOr<Kernel> buildConcat(cv::ConcatOp op, const KernelContext &context,
   value = reads.back();
   for (int i = static_cast<int>(reads.size()) - 2; i >= 0; --i)
     value = Halide::select(vars[axis] < bounds[i], reads[i], value);
-  Func result("concat");
-  result(vars) = value;
-  schedulePointwise(result, vars, point);
-  return kernel.finish(result, 0);
+  return finishPointwise(kernel, "concat", vars, value, point);
 }
 
 FailureOr<Kernel> buildActivationBackward(cv::ActivationBackwardOp op,
@@ -168,10 +158,7 @@ FailureOr<Kernel> buildActivationBackward(cv::ActivationBackwardOp op,
     dx = dy * y * (1.0f - y);
     break;
   }
-  Func result("activation_backward");
-  result(vars) = dx;
-  schedulePointwise(result, vars, point);
-  return kernel.finish(result, 0);
+  return finishPointwise(kernel, "activation_backward", vars, dx, point);
 }
 
 FailureOr<Kernel> buildDropoutMask(cv::DropoutMaskOp op, const KernelContext &context,
@@ -201,10 +188,8 @@ FailureOr<Kernel> buildDropoutMask(cv::DropoutMaskOp op, const KernelContext &co
   double ratio = op.getRatio().convertToDouble();
   uint64_t threshold = static_cast<uint64_t>(ratio * 4294967296.0);
   Expr keep = Halide::cast(Halide::UInt(64), h) >= Halide::cast(Halide::UInt(64), Expr(threshold));
-  Func result("dropout_mask");
-  result(vars) = Halide::select(keep, static_cast<float>(1.0 / (1.0 - ratio)), 0.0f);
-  schedulePointwise(result, vars, point);
-  return kernel.finish(result, 0);
+  Expr mask = Halide::select(keep, static_cast<float>(1.0 / (1.0 - ratio)), 0.0f);
+  return finishPointwise(kernel, "dropout_mask", vars, mask, point);
 }
 
 } // namespace

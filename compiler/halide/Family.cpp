@@ -201,6 +201,15 @@ void schedulePointwise(Halide::Func f, const std::vector<Halide::Var> &vars,
   }
 }
 
+Kernel finishPointwise(KernelBuilder &kernel, const std::string &name,
+                       const std::vector<Halide::Var> &vars, Halide::Expr value,
+                       const SchedulePoint &point) {
+  Func result(name);
+  result(vars) = value;
+  schedulePointwise(result, vars, point);
+  return kernel.finish(result, 0);
+}
+
 void addKernelExtension(DialectRegistry &registry, void (*attach)(MLIRContext &)) {
   registry.addExtension(std::function<void(MLIRContext *, cv::CvDialect *)>(
       [attach](MLIRContext *ctx, cv::CvDialect *) { attach(*ctx); }));

@@ -138,6 +138,12 @@ ScheduleSpace pointwiseSpace(const std::vector<int64_t> &shape, const KernelCont
 void schedulePointwise(Halide::Func f, const std::vector<Halide::Var> &vars,
                        const SchedulePoint &point);
 
+/// The kernel of a pointwise op: result(vars) = value, a Func called
+/// `name`, scheduled at `point` of pointwiseSpace.
+Kernel finishPointwise(KernelBuilder &kernel, const std::string &name,
+                       const std::vector<Halide::Var> &vars, Halide::Expr value,
+                       const SchedulePoint &point);
+
 //===----------------------------------------------------------------------===//
 // Attaching a family's functions to its ops
 //===----------------------------------------------------------------------===//

@@ -33,6 +33,21 @@ SoftmaxRows softmaxRows(Halide::ImageParam logits, Halide::ImageParam labels, in
   return rows;
 }
 
+/// What both kernels read: the logits' shape, the smoothing, and the
+/// logits and labels as their first two inputs.
+struct LossInputs {
+  int batch, classes;
+  float smoothing;
+  Halide::ImageParam logits, labels;
+};
+
+template <typename OpT> LossInputs lossInputs(OpT op, KernelBuilder &kernel) {
+  auto type = llvm::cast<RankedTensorType>(op.getLogits().getType());
+  return {static_cast<int>(type.getDimSize(0)), static_cast<int>(type.getDimSize(1)),
+          op.getLabelSmoothing().convertToFloat(), kernel.input(op.getLogits(), "logits"),
+          kernel.input(op.getLabels(), "labels")};
+}
+
 Expr smoothedTarget(Expr k, Expr label, float smoothing, int classes) {
   return Halide::select(k == label, 1.0f - smoothing, 0.0f) + smoothing / classes;
 }
@@ -43,12 +58,8 @@ ScheduleSpace lossSpace(cv::SoftmaxCrossEntropyOp, const KernelContext &) {
 
 FailureOr<Kernel> buildLoss(cv::SoftmaxCrossEntropyOp op, const KernelContext &context,
                             const SchedulePoint &) {
-  auto type = llvm::cast<RankedTensorType>(op.getLogits().getType());
-  int batch = static_cast<int>(type.getDimSize(0)), classes = static_cast<int>(type.getDimSize(1));
-  float smoothing = op.getLabelSmoothing().convertToFloat();
   KernelBuilder kernel(op, context);
-  Halide::ImageParam logits = kernel.input(op.getLogits(), "logits");
-  Halide::ImageParam labels = kernel.input(op.getLabels(), "labels");
+  auto [batch, classes, smoothing, logits, labels] = lossInputs(op, kernel);
   Var n("n"), i("i");
   SoftmaxRows rows = softmaxRows(logits, labels, classes, n);
   RDom k(0, classes, "k");
@@ -74,12 +85,8 @@ ScheduleSpace lossGradSpace(cv::SoftmaxCrossEntropyBackwardOp op, const KernelCo
 
 FailureOr<Kernel> buildLossGrad(cv::SoftmaxCrossEntropyBackwardOp op,
                                 const KernelContext &context, const SchedulePoint &point) {
-  auto type = llvm::cast<RankedTensorType>(op.getLogits().getType());
-  int batch = static_cast<int>(type.getDimSize(0)), classes = static_cast<int>(type.getDimSize(1));
-  float smoothing = op.getLabelSmoothing().convertToFloat();
   KernelBuilder kernel(op, context);
-  Halide::ImageParam logits = kernel.input(op.getLogits(), "logits");
-  Halide::ImageParam labels = kernel.input(op.getLabels(), "labels");
+  auto [batch, classes, smoothing, logits, labels] = lossInputs(op, kernel);
   Halide::ImageParam scale = kernel.input(op.getScale(), "scale");
   Var k("k"), n("n");
   SoftmaxRows rows = softmaxRows(logits, labels, classes, n);

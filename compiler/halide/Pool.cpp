@@ -123,34 +123,37 @@ void schedulePool(Func result, const PoolVars &v, const SchedulePoint &point) {
   parallelInGroups(result, plane, point.get("group"));
 }
 
-FailureOr<Kernel> buildMaxPool(cv::MaxPool2DOp op, const KernelContext &context,
-                               const SchedulePoint &point) {
+/// The pooled value of each window: `reduce` over the window's positions
+/// of the input read through a border of `outside`.
+template <typename OpT, typename Reduce>
+FailureOr<Kernel> buildPool(OpT op, const KernelContext &context, const SchedulePoint &point,
+                            const char *name, Expr outside, Reduce reduce) {
   Window w = windowOf(op);
   KernelBuilder kernel(op, context);
   Halide::ImageParam input = kernel.input(op.getInput(), "input");
   PoolVars v = poolVars(op.getInput());
-  Func padded = boundary(v, input, Halide::Float(32).min(), w);
+  Func padded = boundary(v, input, outside, w);
   RDom r(0, w.kW, 0, w.kH, "r");
-  Func result("max_pool");
-  result(v.all) = Halide::maximum(padded(at(v, v.x * w.sW - w.padL + r.x, v.y * w.sH - w.padT + r.y)));
+  Expr x0 = v.x * w.sW - w.padL, y0 = v.y * w.sH - w.padT;
+  Func result(name);
+  result(v.all) = reduce(padded(at(v, x0 + r.x, y0 + r.y)), w, x0, y0);
   schedulePool(result, v, point);
   return kernel.finish(result, 0);
 }
 
+FailureOr<Kernel> buildMaxPool(cv::MaxPool2DOp op, const KernelContext &context,
+                               const SchedulePoint &point) {
+  return buildPool(op, context, point, "max_pool", Halide::Float(32).min(),
+                   [](Expr value, const Window &, Expr, Expr) { return Halide::maximum(value); });
+}
+
 FailureOr<Kernel> buildAvgPool(cv::AvgPool2DOp op, const KernelContext &context,
                                const SchedulePoint &point) {
-  Window w = windowOf(op);
-  KernelBuilder kernel(op, context);
-  Halide::ImageParam input = kernel.input(op.getInput(), "input");
-  PoolVars v = poolVars(op.getInput());
-  Func padded = boundary(v, input, 0.0f, w);
-  RDom r(0, w.kW, 0, w.kH, "r");
-  Expr x0 = v.x * w.sW - w.padL, y0 = v.y * w.sH - w.padT;
-  Func result("avg_pool");
-  result(v.all) = Halide::sum(padded(at(v, x0 + r.x, y0 + r.y))) /
-                  averageDivisor(w, op.getCountIncludePad(), x0, y0);
-  schedulePool(result, v, point);
-  return kernel.finish(result, 0);
+  bool includePad = op.getCountIncludePad();
+  return buildPool(op, context, point, "avg_pool", Expr(0.0f),
+                   [includePad](Expr value, const Window &w, Expr x0, Expr y0) {
+                     return Halide::sum(value) / averageDivisor(w, includePad, x0, y0);
+                   });
 }
 
 // The gradients gather: each input position visits the (at most

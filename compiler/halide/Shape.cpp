@@ -29,10 +29,7 @@ FailureOr<Kernel> buildTranspose(cv::TransposeOp op, const KernelContext &contex
   ArrayRef<int64_t> perm = op.getPerm();
   for (int i = 0; i < rank; ++i)
     index[rank - 1 - perm[i]] = vars[rank - 1 - i];
-  Func result("transpose");
-  result(vars) = input(index);
-  schedulePointwise(result, vars, point);
-  return kernel.finish(result, 0);
+  return finishPointwise(kernel, "transpose", vars, input(index), point);
 }
 
 FailureOr<Kernel> buildSlice(cv::SliceOp op, const KernelContext &context,
@@ -47,10 +44,7 @@ FailureOr<Kernel> buildSlice(cv::SliceOp op, const KernelContext &context,
     int h = rank - 1 - d;
     index[h] = static_cast<int>(op.getStarts()[d]) + vars[h] * static_cast<int>(op.getSteps()[d]);
   }
-  Func result("slice");
-  result(vars) = input(index);
-  schedulePointwise(result, vars, point);
-  return kernel.finish(result, 0);
+  return finishPointwise(kernel, "slice", vars, input(index), point);
 }
 
 FailureOr<Kernel> buildPad(cv::PadOp op, const KernelContext &context,
@@ -80,10 +74,7 @@ FailureOr<Kernel> buildPad(cv::PadOp op, const KernelContext &context,
   std::vector<Expr> index;
   for (int h = 0; h < rank; ++h)
     index.push_back(vars[h] - static_cast<int>(op.getPads()[rank - 1 - h]));
-  Func result("pad");
-  result(vars) = bounded(index);
-  schedulePointwise(result, vars, point);
-  return kernel.finish(result, 0);
+  return finishPointwise(kernel, "pad", vars, bounded(index), point);
 }
 
 FailureOr<Kernel> buildExpand(cv::ExpandOp op, const KernelContext &context,
@@ -96,10 +87,7 @@ FailureOr<Kernel> buildExpand(cv::ExpandOp op, const KernelContext &context,
   std::vector<Expr> index;
   for (size_t i = 0; i < inShape.size(); ++i)
     index.push_back(inShape[i] == 1 ? Expr(0) : Expr(vars[i]));
-  Func result("expand");
-  result(vars) = input(index);
-  schedulePointwise(result, vars, point);
-  return kernel.finish(result, 0);
+  return finishPointwise(kernel, "expand", vars, input(index), point);
 }
 
 } // namespace
