@@ -71,6 +71,7 @@ ScheduleSpace blockedConvSpace(cv::BlockedConv2DOp op, const KernelContext &) {
       columns = c;
   point.set("columns", columns);
   space.defaultPoint = point;
+  addAutoscheduleAlgorithm(space);
   return space;
 }
 
@@ -133,20 +134,24 @@ FailureOr<Kernel> buildBlockedConv(cv::BlockedConv2DOp op, const KernelContext &
   activated(lane, x, y, blk, n) = applyEpilogue(op, acc(lane, x, y, blk, n),
                                                 {lane, x, y, blk, n}, kernel);
 
-  int convColumns = point.getInt("columns"), blockTile = point.getInt("block_tile");
-  Var xo("xo"), xi("xi"), bo("bo"), bi("bi"), task("task");
   Func result = activated;
-  int columns = convColumns;
   if (!pool.empty()) {
-    // Each pooled tile computes its pool[0] convolution rows of `columns`
-    // pixels, one register tile per row, and keeps their maxima.
     int ph = static_cast<int>(pool[0]), pw = static_cast<int>(pool[1]);
-    columns = std::max(1, std::min(outW, convColumns / pw));
     RDom rp(0, pw, 0, ph, "rp");
     result = Func("conv_pooled");
     result(lane, x, y, blk, n) =
         Halide::maximum(activated(lane, x * pw + rp.x, y * ph + rp.y, blk, n));
   }
+  uint64_t macs = static_cast<uint64_t>(outBlocks) * block * convH * convW * inChannels * kH * kW;
+  if (isAutoscheduled(point))
+    return kernel.finish(result, macs);
+
+  int convColumns = point.getInt("columns"), blockTile = point.getInt("block_tile");
+  Var xo("xo"), xi("xi"), bo("bo"), bi("bi"), task("task");
+  // Each pooled tile computes its pool[0] convolution rows of `columns`
+  // pixels, one register tile per row, and keeps their maxima.
+  int columns = pool.empty() ? convColumns
+                             : std::max(1, std::min(outW, convColumns / static_cast<int>(pool[1])));
   result.split(x, xo, xi, columns, TailStrategy::ShiftInwards)
       .split(blk, bo, bi, blockTile)
       .reorder(lane, xi, bi, xo, y, bo, n)
@@ -176,7 +181,6 @@ FailureOr<Kernel> buildBlockedConv(cv::BlockedConv2DOp op, const KernelContext &
   else if (hasPadding)
     padded.compute_at(result, task).vectorize(padded.args()[0], block);
 
-  uint64_t macs = static_cast<uint64_t>(outBlocks) * block * convH * convW * inChannels * kH * kW;
   return kernel.finish(result, macs);
 }
 

@@ -83,6 +83,7 @@ ScheduleSpace convSpace(cv::Conv2DOp op, const KernelContext &context) {
       .set("channel_tile", channelTile)
       .set("row_tile", columnTiles == 1 && s.outH >= 2 ? 2 : 1);
   space.defaultPoint = directPoint;
+  addAutoscheduleAlgorithm(space);
 
   if (int block = stagedBlockOf(s, context)) {
     LaneConvShape lanes{block, static_cast<int>(s.outC / block), static_cast<int>(s.outW),
@@ -127,6 +128,9 @@ FailureOr<Kernel> buildConv(cv::Conv2DOp op, const KernelContext &context,
   acc(x, y, c, n) += weight(r.x, r.y, r.z, c) * padded(inX, inY, inC, n);
   Func result("conv");
   result(x, y, c, n) = applyEpilogue(op, acc(x, y, c, n), {x, y, c, n}, kernel);
+  uint64_t macs = static_cast<uint64_t>(s.outC) * s.outH * s.outW * inPerGroup * s.kH * s.kW;
+  if (isAutoscheduled(point))
+    return kernel.finish(result, macs);
 
   int vector = point.getInt("vector");
   int columns = static_cast<int>(std::min<int64_t>(s.outW, vector * point.get("column_tiles")));
@@ -154,7 +158,6 @@ FailureOr<Kernel> buildConv(cv::Conv2DOp op, const KernelContext &context,
   if (s.kW <= 3)
     acc.update().unroll(r.x);
 
-  uint64_t macs = static_cast<uint64_t>(s.outC) * s.outH * s.outW * inPerGroup * s.kH * s.kW;
   return kernel.finish(result, macs);
 }
 

@@ -37,6 +37,7 @@ ScheduleSpace denseSpace(cv::FullyConnectedOp op, const KernelContext &) {
   while (features % featureTile)
     --featureTile;
   space.defaultPoint = SchedulePoint("dot").set("feature_tile", featureTile).set("row_tile", 4);
+  addAutoscheduleAlgorithm(space);
   return space;
 }
 
@@ -67,6 +68,9 @@ FailureOr<Kernel> buildDense(cv::FullyConnectedOp op, const KernelContext &conte
     total += Halide::sum(input(rt, n) * weight(rt, f));
   }
   result(f, n) = applyEpilogue(op, total, {f, n}, kernel);
+  uint64_t macs = static_cast<uint64_t>(m) * k;
+  if (isAutoscheduled(point))
+    return kernel.finish(result, macs);
 
   struct {
     int featureTile, rowTile;
@@ -92,7 +96,6 @@ FailureOr<Kernel> buildDense(cv::FullyConnectedOp op, const KernelContext &conte
     partial.update().reorder(v, f, n, rk).vectorize(v).unroll(f).unroll(n);
   }
 
-  uint64_t macs = static_cast<uint64_t>(m) * k;
   return kernel.finish(result, macs);
 }
 

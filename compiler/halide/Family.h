@@ -145,6 +145,20 @@ Kernel finishPointwise(KernelBuilder &kernel, const std::string &name,
                        const SchedulePoint &point);
 
 //===----------------------------------------------------------------------===//
+// Halide's autoschedulers (Autoschedule.cpp)
+//===----------------------------------------------------------------------===//
+
+/// Offers the "autoschedule" algorithm in `space`: scheduler
+/// (mullapudi2016, adams2019, li2018) and balance. The
+/// family's build function must then return `kernel.finish(...)` right
+/// after its algorithm, before any scheduling, when isAutoscheduled(point).
+void addAutoscheduleAlgorithm(ScheduleSpace &space);
+bool isAutoscheduled(const SchedulePoint &point);
+/// Runs the point's autoscheduler on `kernel`'s unscheduled pipeline.
+mlir::LogicalResult applyAutoscheduler(Kernel &kernel, const SchedulePoint &point,
+                                       const KernelContext &context, std::string &error);
+
+//===----------------------------------------------------------------------===//
 // Attaching a family's functions to its ops
 //===----------------------------------------------------------------------===//
 

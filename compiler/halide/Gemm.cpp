@@ -65,6 +65,7 @@ ScheduleSpace gemmSpace(cv::MatMulOp op, const KernelContext &context) {
     return "";
   };
   space.defaultPoint = point;
+  addAutoscheduleAlgorithm(space);
   return space;
 }
 
@@ -84,6 +85,9 @@ FailureOr<Kernel> buildGemm(cv::MatMulOp op, const KernelContext &context,
   acc(px, ch, b) += weight(rk, ch) * input(px, rk, b);
   Func result("gemm");
   result(px, ch, b) = applyEpilogue(op, acc(px, ch, b), {px, ch, b}, kernel);
+  uint64_t macs = static_cast<uint64_t>(m) * k * n;
+  if (isAutoscheduled(point))
+    return kernel.finish(result, macs);
 
   struct {
     int vector, pixelVectors, channelTile, tilesPerBlock;
@@ -103,7 +107,6 @@ FailureOr<Kernel> buildGemm(cv::MatMulOp op, const KernelContext &context,
   acc.compute_at(result, pxt).vectorize(px, p.vector).unroll(px).unroll(ch);
   acc.update().reorder(px, ch, rk, b).vectorize(px, p.vector).unroll(px).unroll(ch);
 
-  uint64_t macs = static_cast<uint64_t>(m) * k * n;
   return kernel.finish(result, macs);
 }
 

@@ -56,8 +56,15 @@ FailureOr<Kernel> lowerOp(Operation *op, const KernelContext &context,
                                << "': " << why;
     FailureOr<Kernel> kernel =
         llvm::cast<HalideKernelOpInterface>(op).buildKernel(context, chosen);
-    if (succeeded(kernel))
-      kernel->schedule = space->format(chosen);
+    if (failed(kernel))
+      return failure();
+    if (isAutoscheduled(chosen)) {
+      std::string error;
+      if (failed(applyAutoscheduler(*kernel, chosen, context, error)))
+        return op->emitOpError() << "the autoscheduler of '" << space->format(chosen)
+                                 << "' failed: " << error;
+    }
+    kernel->schedule = space->format(chosen);
     return kernel;
   } catch (const Halide::Error &e) {
     return op->emitOpError() << "Halide rejected the kernel: " << e.what();

@@ -97,6 +97,7 @@ template <typename OpT> ScheduleSpace poolSpace(OpT op, const KernelContext &con
     int64_t group = defaultTaskGroup(plane * v.lanes);
     space.addAlgorithm("pool_blocked").add("group", taskGroupsFor(-1, group));
     space.defaultPoint = SchedulePoint("pool_blocked").set("group", group);
+    addAutoscheduleAlgorithm(space);
     return space;
   }
   int64_t group = defaultTaskGroup(plane);
@@ -105,6 +106,7 @@ template <typename OpT> ScheduleSpace poolSpace(OpT op, const KernelContext &con
   pool.add("group", taskGroupsFor(-1, group));
   space.defaultPoint =
       SchedulePoint("pool").set("vector", vectorWidthFor(w.outW, context)).set("group", group);
+  addAutoscheduleAlgorithm(space);
   return space;
 }
 
@@ -137,7 +139,8 @@ FailureOr<Kernel> buildPool(OpT op, const KernelContext &context, const Schedule
   Expr x0 = v.x * w.sW - w.padL, y0 = v.y * w.sH - w.padT;
   Func result(name);
   result(v.all) = reduce(padded(at(v, x0 + r.x, y0 + r.y)), w, x0, y0);
-  schedulePool(result, v, point);
+  if (!isAutoscheduled(point))
+    schedulePool(result, v, point);
   return kernel.finish(result, 0);
 }
 

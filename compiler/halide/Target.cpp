@@ -71,6 +71,7 @@ KernelContext kernelContextFor(cv::TargetAttr target) {
   KernelContext context;
   context.target = Halide::Target(target.getHalide().str());
   context.vectorWidth = static_cast<int>(target.getVectorWidth());
+  context.cores = static_cast<int>(target.getCores());
   return context;
 }
 

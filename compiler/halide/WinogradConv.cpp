@@ -112,6 +112,7 @@ ScheduleSpace winogradSpace(cv::WinogradConv2DOp op, const KernelContext &) {
       .set("block_tile", blockTile)
       .set("parallel", parallelGroups ? kParallelGroups : kParallelChunks);
   space.defaultPoint = point;
+  addAutoscheduleAlgorithm(space);
   return space;
 }
 
@@ -252,6 +253,9 @@ FailureOr<Kernel> buildWinogradConv(cv::WinogradConv2DOp op, const KernelContext
     conv += bias(kb * block + lane);
   Func result("conv_winograd");
   result(lane, x, y, kb, n) = applyEpilogue(op, conv, {lane, x, y, kb, n}, kernel);
+  uint64_t macs = static_cast<uint64_t>(outBlocks) * block * outH * outW * inBlocks * block * 9;
+  if (isAutoscheduled(point))
+    return kernel.finish(result, macs);
 
   struct {
     int rowsPerGroup, chunkBlocks, tileWidth, blockTile;
@@ -306,7 +310,6 @@ FailureOr<Kernel> buildWinogradConv(cv::WinogradConv2DOp op, const KernelContext
   rowsTransformed.compute_at(transformed, cb).vectorize(lane, block).unroll(j).unroll(a);
   tileInput.compute_at(transformed, cb).vectorize(lane, block).unroll(j).unroll(i);
 
-  uint64_t macs = static_cast<uint64_t>(outBlocks) * block * outH * outW * inBlocks * block * 9;
   return kernel.finish(result, macs);
 }
 

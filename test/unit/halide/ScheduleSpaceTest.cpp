@@ -198,17 +198,18 @@ const Case kCases[] = {
      Values::Labels},
 };
 
-/// A dynamic batch is run as 2.
-std::vector<int> halideExtents(Value v) {
+/// A dynamic batch is run as `batch` (2 unless a test says).
+std::vector<int> halideExtents(Value v, int batch = 2) {
   auto type = llvm::cast<RankedTensorType>(v.getType());
   std::vector<int> extents;
   for (int64_t i = type.getRank() - 1; i >= 0; --i)
-    extents.push_back(type.isDynamicDim(i) ? 2 : static_cast<int>(type.getDimSize(i)));
+    extents.push_back(type.isDynamicDim(i) ? batch : static_cast<int>(type.getDimSize(i)));
   return extents;
 }
 
-Halide::Buffer<float> randomBuffer(Value v, Values values, bool labels, std::mt19937 &rng) {
-  Halide::Buffer<float> buffer(halideExtents(v));
+Halide::Buffer<float> randomBuffer(Value v, Values values, bool labels, std::mt19937 &rng,
+                                   int batch = 2) {
+  Halide::Buffer<float> buffer(halideExtents(v, batch));
   std::uniform_real_distribution<float> sign(-1.0f, 1.0f), positive(0.5f, 1.5f);
   std::uniform_int_distribution<int> label(0, 9);
   buffer.for_each_value([&](float &x) {
@@ -218,11 +219,15 @@ Halide::Buffer<float> randomBuffer(Value v, Values values, bool labels, std::mt1
 }
 
 /// Up to `count` distinct legal points per algorithm, drawn uniformly from
-/// each parameter's values and kept when the space accepts them.
+/// each parameter's values and kept when the space accepts them. Not the
+/// autoschedulers': their schedules are checked by measurement (cvc-tune)
+/// rather than correct by construction, and AutoschedulerTest covers them.
 std::vector<cvc::halide::SchedulePoint> samplePoints(const cvc::halide::ScheduleSpace &space,
                                                      int count, std::mt19937 &rng) {
   std::vector<cvc::halide::SchedulePoint> points;
   for (const cvc::halide::ScheduleAlgorithm &algorithm : space.algorithms) {
+    if (algorithm.name == "autoschedule")
+      continue;
     int found = 0;
     for (int attempt = 0; attempt < 500 && found < count; ++attempt) {
       cvc::halide::SchedulePoint point(algorithm.name);
@@ -258,10 +263,10 @@ protected:
   cvc::halide::KernelContext kernelContext;
 };
 
-/// The op's kernel at `point`, run on `inputs`.
+/// The op's kernel at `point`, run on `inputs` (whose dynamic batch is `batch`).
 Halide::Buffer<float> run(Operation *op, const cvc::halide::KernelContext &kernelContext,
                           const cvc::halide::SchedulePoint &point,
-                          std::vector<Halide::Buffer<float>> &inputs) {
+                          std::vector<Halide::Buffer<float>> &inputs, int batch = 2) {
   FailureOr<cvc::halide::Kernel> kernel = cvc::halide::lowerOp(op, kernelContext, &point);
   EXPECT_TRUE(succeeded(kernel));
   if (failed(kernel))
@@ -269,7 +274,7 @@ Halide::Buffer<float> run(Operation *op, const cvc::halide::KernelContext &kerne
   EXPECT_EQ(kernel->params.size(), inputs.size());
   for (size_t i = 0; i < inputs.size() && i < kernel->params.size(); ++i)
     kernel->params[i].set(inputs[i]);
-  Halide::Buffer<float> out(halideExtents(op->getResult(0)));
+  Halide::Buffer<float> out(halideExtents(op->getResult(0), batch));
   kernel->pipeline.realize(out, kernelContext.target);
   return out;
 }
@@ -319,6 +324,70 @@ INSTANTIATE_TEST_SUITE_P(Families, ScheduleSpaceTest, ::testing::ValuesIn(kCases
                          [](const ::testing::TestParamInfo<Case> &info) {
                            return std::string(info.param.name);
                          });
+
+/// Halide's autoschedulers on kernels with a dynamic batch: each one's
+/// schedule computes the default point's output at batches 1, 2 and 3.
+/// Adams2019's beam search takes seconds to minutes on the unrolled
+/// convolution kernels, so it and Li2018 run on the cheaper families.
+struct AutoscheduleCase {
+  const char *name;
+  const char *mlir;
+  std::vector<const char *> schedulers;
+};
+
+const AutoscheduleCase kAutoscheduleCases[] = {
+    {"conv_blocked",
+     R"(func.func @f(%x: tensor<?x2x9x10x16xf32>, %w: tensor<2x32x3x3x16xf32>, %b: tensor<32xf32>) -> tensor<?x2x9x10x16xf32> {
+       %y = cv.conv2d_blocked %x, %w, %b {pads = array<i64: 1, 1, 1, 1>, activation = #cv<activation relu>} : (tensor<?x2x9x10x16xf32>, tensor<2x32x3x3x16xf32>, tensor<32xf32>) -> tensor<?x2x9x10x16xf32>
+       return %y : tensor<?x2x9x10x16xf32> })",
+     {"mullapudi2016"}},
+    {"fully_connected",
+     R"(func.func @f(%x: tensor<?x37xf32>, %w: tensor<24x37xf32>, %b: tensor<24xf32>) -> tensor<?x24xf32> {
+       %y = cv.fully_connected %x, %w, %b : (tensor<?x37xf32>, tensor<24x37xf32>, tensor<24xf32>) -> tensor<?x24xf32>
+       return %y : tensor<?x24xf32> })",
+     {"mullapudi2016", "adams2019", "li2018"}},
+    {"max_pool_blocked",
+     R"(func.func @f(%x: tensor<?x2x9x9x16xf32>) -> tensor<?x2x5x5x16xf32> {
+       %y = cv.max_pool2d %x {kernel = array<i64: 3, 3>, strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<?x2x9x9x16xf32>) -> tensor<?x2x5x5x16xf32>
+       return %y : tensor<?x2x5x5x16xf32> })",
+     {"mullapudi2016", "adams2019", "li2018"}},
+};
+
+class AutoschedulerTest : public ScheduleSpaceTest {};
+
+TEST_F(AutoschedulerTest, EachComputesTheDefaultsOutputAtSeveralBatches) {
+  for (const AutoscheduleCase &c : kAutoscheduleCases) {
+    OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(c.mlir, context.get());
+    ASSERT_TRUE(module) << c.name;
+    auto f = module->lookupSymbol<func::FuncOp>("f");
+    Operation *op = &f.getBody().front().front();
+    FailureOr<cvc::halide::ScheduleSpace> space = cvc::halide::scheduleSpaceOf(op, kernelContext);
+    ASSERT_TRUE(succeeded(space));
+    for (const char *scheduler : c.schedulers) {
+      std::string error;
+      std::optional<cvc::halide::SchedulePoint> point =
+          space->parse(std::string("autoschedule scheduler=") + scheduler + " balance=40", error);
+      ASSERT_TRUE(point) << c.name << ": " << error;
+      for (int batch : {1, 2, 3}) {
+        std::mt19937 rng(batch);
+        std::vector<Halide::Buffer<float>> inputs;
+        for (BlockArgument arg : f.getArguments())
+          inputs.push_back(randomBuffer(arg, Values::Signed, false, rng, batch));
+        Halide::Buffer<float> reference = run(op, kernelContext, space->defaultPoint, inputs, batch);
+        Halide::Buffer<float> out = run(op, kernelContext, *point, inputs, batch);
+        ASSERT_TRUE(reference.defined() && out.defined()) << c.name << " " << scheduler;
+        float worst = 0.0f, scale = 0.0f;
+        out.for_each_element([&](const int *pos) {
+          scale = std::max(scale, std::fabs(reference(pos)));
+          worst = std::max(worst, std::fabs(out(pos) - reference(pos)));
+        });
+        std::printf("%-18s %-14s batch %d: max |diff| %.2e (scale %.2e)\n", c.name, scheduler,
+                    batch, worst, scale);
+        EXPECT_LE(worst, 1e-4f * (1.0f + scale)) << c.name << " " << scheduler << " batch " << batch;
+      }
+    }
+  }
+}
 
 TEST(SchedulePointText, RoundTripsAndRefusesIllegalPoints) {
   cvc::halide::ScheduleSpace space;

@@ -27,6 +27,7 @@ struct Kernel {
   std::vector<Halide::ImageParam> params;   ///< the same inputs, to bind buffers when JIT-running
   uint64_t macsPerImage = 0;                ///< multiply-accumulates at batch 1
   std::string schedule;                     ///< the schedule point applied, in its text form
+  std::string scheduleSource = "default";   ///< where the point came from (a chooser says)
 };
 
 /// What a kernel is built for besides its op: the module's target, and the
@@ -36,6 +37,9 @@ struct KernelContext {
   /// float32 lanes of one natural vector of the target (the cv.target's
   /// vector_width): the unit of every vectorised loop.
   int vectorWidth = 1;
+  /// Threads the kernels are scheduled for (the cv.target's cores): what an
+  /// autoscheduler is told the machine runs in parallel.
+  int cores = 1;
   /// Operands and results the plan makes strided views (a slice, a channel
   /// range of an in-place concat): their kernels read the strides from the
   /// buffers instead of assuming dense row-major ones. Null means none.
