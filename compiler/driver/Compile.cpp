@@ -9,6 +9,7 @@
 #include "cvc/driver/ModelPlan.h"
 #include "cvc/driver/Summary.h"
 #include "cvc/driver/Toolchain.h"
+#include "cvc/driver/TuningChooser.h"
 #include "cvc/onnx/Export.h"
 #include "cvc/passes/Passes.h"
 
@@ -115,6 +116,25 @@ FailureOr<PlannedModel> planModule(ModuleOp module, const CompileOptions &option
                               ? llvm::sys::path::stem(options.inputPath).str()
                               : options.modelName;
   planOptions.context = halide::kernelContextFor(target);
+  std::optional<tune::TuningDatabase> database;
+  if (!options.tuningDbPath.empty()) {
+    std::string error;
+    database = tune::TuningDatabase::open(options.tuningDbPath, error);
+    if (!database)
+      return fail(module, error);
+    for (const std::string &warning : database->warnings())
+      emitWarning(module.getLoc()) << warning;
+    TuningLookup lookup;
+    lookup.database = &*database;
+    lookup.target = target.getHalide().str();
+    lookup.threads = options.tuningThreads > 0 ? options.tuningThreads
+                                               : static_cast<int>(target.getCores());
+    lookup.batch = options.tuningBatch;
+    lookup.warmStart = options.warmStart;
+    Location loc = module.getLoc();
+    lookup.warn = [loc](const std::string &message) { emitWarning(loc) << message; };
+    planOptions.chooseSchedule = makeTuningChooser(std::move(lookup));
+  }
   FailureOr<std::unique_ptr<ModelPlan>> plan = planModel(module, planOptions);
   if (failed(plan))
     return failure();

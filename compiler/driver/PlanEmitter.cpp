@@ -63,7 +63,8 @@ std::string emitPlanSource(const ModelPlan &plan) {
     const PlannedKernel &kernel = plan.kernels[k];
     os << "  {" << cString(kernel.name) << ", " << cString(kernel.ops) << ", "
        << plan.functions[kernel.function].symbol << "_argv, " << kernel.args.size() << ", args"
-       << k << ", " << kernel.macsPerImage << "ull, " << cString(kernel.schedule) << "},\n";
+       << k << ", " << kernel.macsPerImage << "ull, " << cString(kernel.schedule) << ", "
+       << cString(kernel.scheduleSource) << "},\n";
   }
   if (plan.kernels.empty())
     os << "  {0}\n";

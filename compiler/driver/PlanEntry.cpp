@@ -148,7 +148,7 @@ private:
       return failure();
     int function = static_cast<int>(plan.functions.size());
     CompiledFunction compiled{"cvck" + std::to_string(function) + "_" + shortName,
-                              std::move(*lowered), {}};
+                              std::move(*lowered), {}, signature};
     // Kernel inputs follow operand order; searching onward from the last
     // match keeps a value that is two operands (x * x, a residual that is
     // also the input) at both positions, as other ops sharing the kernel need.
@@ -178,6 +178,7 @@ private:
     kernel.function = function;
     kernel.macsPerImage = hk.macsPerImage;
     kernel.schedule = hk.schedule;
+    kernel.scheduleSource = hk.scheduleSource;
     kernel.args = std::move(args);
     kernels.push_back(std::move(kernel));
     return kernels.back();
@@ -187,14 +188,18 @@ private:
   /// (a tuning database) picks.
   FailureOr<halide::Kernel> lower(Operation *op, const halide::KernelContext &context,
                                   const std::string &signature) {
-    std::optional<halide::SchedulePoint> chosen;
+    std::optional<halide::ScheduleChoice> chosen;
     if (options.chooseSchedule) {
       FailureOr<halide::ScheduleSpace> space = halide::scheduleSpaceOf(op, context);
       if (mlir::failed(space))
         return failure();
-      chosen = options.chooseSchedule(op, signature, *space);
+      chosen = options.chooseSchedule(op, signature, *space, context);
     }
-    return halide::lowerOp(op, context, chosen ? &*chosen : nullptr);
+    FailureOr<halide::Kernel> kernel =
+        halide::lowerOp(op, context, chosen ? &chosen->point : nullptr);
+    if (mlir::succeeded(kernel) && chosen)
+      kernel->scheduleSource = chosen->source;
+    return kernel;
   }
 
   /// A kernel for `op` (or, without one, a dense copy of `copySource`),

@@ -111,9 +111,10 @@ void printSummary(llvm::raw_ostream &os, const ModelPlan &plan, const PlanFigure
                   const WrittenParameters &written, int optLevel) {
   os << "model " << plan.modelName << " at -O" << optLevel
      << " (per image; N is the batch)\n\n";
-  os << llvm::format("%4s  %-36s %-18s %14s %12s\n", static_cast<const char *>("#"),
+  os << llvm::format("%4s  %-36s %-18s %14s %12s  %s\n", static_cast<const char *>("#"),
                      static_cast<const char *>("kernel"), static_cast<const char *>("output"),
-                     static_cast<const char *>("parameters"), static_cast<const char *>("MACs"));
+                     static_cast<const char *>("parameters"), static_cast<const char *>("MACs"),
+                     static_cast<const char *>("schedule"));
   std::set<int> counted;
   for (auto [i, k] : llvm::enumerate(plan.kernels)) {
     if (static_cast<int>(i) == plan.prepare.firstKernel && plan.prepare.kernelCount > 0)
@@ -125,10 +126,11 @@ void printSummary(llvm::raw_ostream &os, const ModelPlan &plan, const PlanFigure
         params += elements(plan.tensors[r]);
     }
     std::string label = llvm::StringRef(k.ops).starts_with("cv.") ? k.ops.substr(3) : k.ops;
-    os << llvm::format("%4zu  %-36s %-18s %14s %12s\n", i, label.c_str(),
+    os << llvm::format("%4zu  %-36s %-18s %14s %12s  %s\n", i, label.c_str(),
                        shapeText(plan.tensors[k.args.back()].dims).c_str(),
                        params ? grouped(params).c_str() : "-",
-                       k.macsPerImage ? scaled(k.macsPerImage).c_str() : "-");
+                       k.macsPerImage ? scaled(k.macsPerImage).c_str() : "-",
+                       k.scheduleSource.c_str());
   }
   PlanFigures after = measurePlan(plan);
   os << "\ntotal: " << grouped(after.parameters) << " parameters, "

@@ -653,6 +653,7 @@ cvc_status cvc_session_kernel_profile(const cvc_session *session, size_t index,
   out_profile->name = k.name;
   out_profile->ops = k.ops;
   out_profile->schedule = k.schedule;
+  out_profile->schedule_source = k.schedule_source;
   out_profile->seconds = index < session->seconds.size() ? session->seconds[index] : 0.0;
   out_profile->threads = index < session->threadsUsed.size() ? session->threadsUsed[index] : 0;
   out_profile->macs = k.macs_per_image * static_cast<uint64_t>(std::max<int64_t>(session->profiledBatch, 1));

@@ -352,16 +352,17 @@ int main(int argc, char **argv) {
                   "measures low; --peak sets it)\n",
                   peak, peakThreads);
     std::printf("%-24s %-30s %10s %10s %7s %7s %7s  %s\n", "kernel", "ops", "ms", "GFLOP/s",
-                "%peak", "%time", "threads", "schedule");
+                "%peak", "%time", "threads", "schedule (source: point)");
     for (size_t k = 0; k < kernels; ++k) {
       cvc_kernel_profile p;
       // Kernels of other entry points did not run.
       if (!lib.take(lib.cvc_session_kernel_profile(session, k, &p)).empty() || medians[k] <= 0)
         continue;
       double gflops = medians[k] > 0 ? 2.0 * p.macs / (medians[k] * 1e6) : 0.0;
-      std::printf("%-24s %-30s %10.4f %10.2f %6.1f%% %6.1f%% %7d  %s\n", p.name, p.ops, medians[k],
-                  gflops, peak > 0 ? 100.0 * gflops / peak : 0.0,
+      std::printf("%-24s %-30s %10.4f %10.2f %6.1f%% %6.1f%% %7d  %s: %s\n", p.name, p.ops,
+                  medians[k], gflops, peak > 0 ? 100.0 * gflops / peak : 0.0,
                   total > 0 ? 100.0 * medians[k] / total : 0.0, p.threads,
+                  p.schedule_source ? p.schedule_source : "default",
                   p.schedule ? p.schedule : "");
     }
   }

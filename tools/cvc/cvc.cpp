@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "cvc/autodiff/TrainingOptions.h"
 #include "cvc/driver/Driver.h"
+#include "CommandLine.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -105,6 +106,22 @@ cl::opt<std::string> weightsPath(
     cl::desc(".cvm models: load every weight from this ONNX file's initialisers, by layer name "
              "(<layer>.weight, .bias, .running_mean, .running_var)"),
     cl::value_desc("model.onnx"), cl::cat(cvcCategory));
+cl::opt<std::string> tuningDb(
+    "tuning-db",
+    cl::desc("Take each kernel's schedule from this cvc-tune database (measured on this target; "
+             "kernels never tuned take their nearest tuned neighbour's point)"),
+    cl::value_desc("tuning.db"), cl::cat(cvcCategory));
+cl::opt<long> tuningThreads("tuning-threads",
+                            cl::desc("With --tuning-db: the thread count to prefer entries of "
+                                     "(default: every core)"),
+                            cl::init(0), cl::cat(cvcCategory));
+cl::opt<long> tuningBatch("tuning-batch",
+                          cl::desc("With --tuning-db: the batch to prefer entries of (default 1)"),
+                          cl::init(1), cl::cat(cvcCategory));
+cl::opt<bool> noWarmStart("no-warm-start",
+                          cl::desc("With --tuning-db: kernels never tuned keep their default "
+                                   "schedule instead of a tuned neighbour's"),
+                          cl::cat(cvcCategory));
 cl::OptionCategory trainCategory("cvc training options");
 cl::opt<bool> train("train",
                     cl::desc("Also build `train_step` (forward, loss, gradients, optimizer update) "
@@ -289,6 +306,20 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.bottleneckMaxError = bottleneckMaxError;
+  if (tuningDb.empty() && (tuningThreads.getNumOccurrences() || tuningBatch.getNumOccurrences() ||
+                           noWarmStart)) {
+    errs() << "cvc: error: --tuning-threads, --tuning-batch and --no-warm-start need --tuning-db\n";
+    return 1;
+  }
+  for (auto [option, min] : {std::pair{&tuningThreads, 0L}, std::pair{&tuningBatch, 1L}})
+    if (std::string why = cvc::tools::belowMinimum(*option, min); !why.empty()) {
+      errs() << "cvc: error: " << why << "\n";
+      return 1;
+    }
+  options.tuningDbPath = tuningDb;
+  options.tuningThreads = static_cast<int>(tuningThreads);
+  options.tuningBatch = static_cast<int>(tuningBatch);
+  options.warmStart = !noWarmStart;
   options.train = train;
   if (train) {
     // The settings of the step come from the table, as cv-build-train-step's

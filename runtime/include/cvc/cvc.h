@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /** Bumped whenever a function or struct below changes incompatibly. */
-#define CVC_ABI_VERSION 4
+#define CVC_ABI_VERSION 5
 
 /** Largest rank a model tensor may have. */
 #define CVC_MAX_RANK 8
@@ -212,6 +212,10 @@ typedef struct cvc_kernel_profile {
   /** Distinct threads of the session that ran its parallel loops in the
    *  last run (1: the calling thread alone); 0 when it did not run. */
   int32_t threads;
+  /** Where the schedule came from: "default" (the compiler's heuristics),
+   *  "database" (cvc --tuning-db: a measured point for this kernel) or
+   *  "warm start" (the point tuned for the nearest kernel of the same op). */
+  const char *schedule_source;
 } cvc_kernel_profile;
 
 /** Turns per-kernel timing on or off (off by default: it costs a clock read per kernel). */

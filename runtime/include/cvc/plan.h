@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define CVC_PLAN_VERSION 4
+#define CVC_PLAN_VERSION 5
 #define CVC_PLAN_MAX_RANK 8
 
 typedef enum cvc_plan_tensor_kind {
@@ -74,6 +74,7 @@ typedef struct cvc_plan_kernel {
   const int32_t *args;   /**< tensor indices: inputs, then the output last */
   uint64_t macs_per_image;
   const char *schedule;  /**< the schedule parameters chosen, for the record */
+  const char *schedule_source; /**< "default", "database" or "warm start" */
 } cvc_plan_kernel;
 
 /** An entry point: "main" (inference), "train_step" when compiled to train. */

@@ -206,22 +206,27 @@ TEST_F(PlanTest, AScheduleChooserPicksAPointOfTheSpace) {
     })");
   std::vector<std::string> asked;
   options.chooseSchedule = [&](Operation *op, const std::string &signature,
-                               const halide::ScheduleSpace &space)
-      -> std::optional<halide::SchedulePoint> {
+                               const halide::ScheduleSpace &space, const halide::KernelContext &)
+      -> std::optional<halide::ScheduleChoice> {
     asked.push_back(signature);
     std::string error;
-    return space.parse("pointwise vector=4 group=2", error);
+    std::optional<halide::SchedulePoint> point = space.parse("pointwise vector=4 group=2", error);
+    if (!point)
+      return std::nullopt;
+    return halide::ScheduleChoice{*point, "database"};
   };
   FailureOr<std::unique_ptr<ModelPlan>> planned = planModel(*module, options);
   ASSERT_TRUE(succeeded(planned));
   ASSERT_EQ(asked.size(), 1u);
   EXPECT_NE(asked[0].find("cv.tanh"), std::string::npos) << asked[0];
   EXPECT_EQ((*planned)->kernels[0].schedule, "pointwise vector=4 group=2");
+  EXPECT_EQ((*planned)->kernels[0].scheduleSource, "database");
 
   // A point the space does not allow is refused at the op.
-  options.chooseSchedule = [](Operation *, const std::string &, const halide::ScheduleSpace &) {
-    return std::optional<halide::SchedulePoint>(
-        halide::SchedulePoint("pointwise").set("vector", 3).set("group", 1));
+  options.chooseSchedule = [](Operation *, const std::string &, const halide::ScheduleSpace &,
+                               const halide::KernelContext &) {
+    return std::optional<halide::ScheduleChoice>(halide::ScheduleChoice{
+        halide::SchedulePoint("pointwise").set("vector", 3).set("group", 1), "database"});
   };
   EXPECT_TRUE(failed(capture([&] { return planModel(*module, options); })));
   EXPECT_NE(message.find("vector=3 is not legal"), std::string::npos) << message;

@@ -45,6 +45,9 @@ struct CompiledFunction {
   halide::Kernel kernel;
   /// Kernel argument j is operand operandIndex[j] of every op sharing this function.
   std::vector<int> operandIndex;
+  /// The kernel signature the ops sharing it have (halide::kernelSignature,
+  /// plus their strided views): a tuning database's key.
+  std::string signature;
 };
 
 struct PlannedKernel {
@@ -54,6 +57,7 @@ struct PlannedKernel {
   std::vector<int> args;     ///< tensor indices: inputs, then output
   uint64_t macsPerImage = 0;
   std::string schedule;
+  std::string scheduleSource; ///< "default", "database", "warm start"
 };
 
 /// One entry point (a function of the module): its kernels are a range of

@@ -55,6 +55,13 @@ struct CompileOptions {
   std::string weightInit = "auto";
   uint64_t seed = 0;
   std::string weightsPath;
+  /// --tuning-db: schedules measured by cvc-tune, looked up for this
+  /// target at `tuningThreads` (0: the target's cores) and `tuningBatch`;
+  /// untuned kernels take a tuned neighbour's point unless !warmStart.
+  std::string tuningDbPath;
+  int tuningThreads = 0;
+  int tuningBatch = 1;
+  bool warmStart = true;
 };
 
 } // namespace cvc::driver

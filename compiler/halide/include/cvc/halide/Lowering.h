@@ -41,10 +41,19 @@ KernelContext kernelContextFor(cv::TargetAttr target);
 /// attributes and operand/result types. Equal signatures share one function.
 std::string kernelSignature(mlir::Operation *op);
 
+/// A chooser's pick: the point, and where it came from ("database",
+/// "warm start", ...), which the plan records beside it.
+struct ScheduleChoice {
+  SchedulePoint point;
+  std::string source;
+};
+
 /// Picks a schedule for `op` from its space (a tuning database, a search);
-/// std::nullopt keeps the default point.
-using ScheduleChooser = std::function<std::optional<SchedulePoint>(
-    mlir::Operation *op, const std::string &signature, const ScheduleSpace &space)>;
+/// std::nullopt keeps the default point. `context` is the one the kernel is
+/// built with (its strided views marked).
+using ScheduleChooser = std::function<std::optional<ScheduleChoice>(
+    mlir::Operation *op, const std::string &signature, const ScheduleSpace &space,
+    const KernelContext &context)>;
 
 /// The schedule space of `op`'s kernel; fails, at the op, when it has no
 /// Halide lowering.
