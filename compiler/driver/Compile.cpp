@@ -116,25 +116,8 @@ FailureOr<PlannedModel> planModule(ModuleOp module, const CompileOptions &option
                               ? llvm::sys::path::stem(options.inputPath).str()
                               : options.modelName;
   planOptions.context = halide::kernelContextFor(target);
-  std::optional<tune::TuningDatabase> database;
-  if (!options.tuningDbPath.empty()) {
-    std::string error;
-    database = tune::TuningDatabase::open(options.tuningDbPath, error);
-    if (!database)
-      return fail(module, error);
-    for (const std::string &warning : database->warnings())
-      emitWarning(module.getLoc()) << warning;
-    TuningLookup lookup;
-    lookup.database = &*database;
-    lookup.target = target.getHalide().str();
-    lookup.threads = options.tuningThreads > 0 ? options.tuningThreads
-                                               : static_cast<int>(target.getCores());
-    lookup.batch = options.tuningBatch;
-    lookup.warmStart = options.warmStart;
-    Location loc = module.getLoc();
-    lookup.warn = [loc](const std::string &message) { emitWarning(loc) << message; };
-    planOptions.chooseSchedule = makeTuningChooser(std::move(lookup));
-  }
+  if (options.tuningDb)
+    planOptions.chooseSchedule = makeTuningChooser(tuningLookup(module, options));
   FailureOr<std::unique_ptr<ModelPlan>> plan = planModel(module, planOptions);
   if (failed(plan))
     return failure();
@@ -233,7 +216,7 @@ LogicalResult runPipeline(MLIRContext &ctx, ModuleOp module, const CompileOption
   applyDefaultTimingManagerCLOptions(timing);
   TimingScope root = timing.getRootScope();
   pm.enableTiming(root);
-  buildPassPipeline(pm, options);
+  buildPassPipeline(pm, options, module);
   return pm.run(module);
 }
 
@@ -280,11 +263,22 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
 
 } // namespace
 
-LogicalResult compile(MLIRContext &ctx, const CompileOptions &options) {
+LogicalResult compile(MLIRContext &ctx, const CompileOptions &given) {
   auto start = Clock::now();
+  CompileOptions options = given;
   OwningOpRef<ModuleOp> module = loadModel(ctx, options);
   if (!module || failed(attachTarget(*module, options)))
     return failure();
+  if (!options.tuningDbPath.empty() && !options.tuningDb) {
+    std::string error;
+    std::optional<tune::TuningDatabase> database =
+        tune::TuningDatabase::open(options.tuningDbPath, error);
+    if (!database)
+      return fail(*module, error);
+    for (const std::string &warning : database->warnings())
+      emitWarning(module->getLoc()) << warning;
+    options.tuningDb = std::make_shared<const tune::TuningDatabase>(std::move(*database));
+  }
   if (options.verbose)
     llvm::errs() << "cvc: imported " << options.inputPath << " in " << secondsSince(start)
                  << " s\n";

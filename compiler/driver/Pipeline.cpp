@@ -12,6 +12,7 @@
 #include "mlir/Parser/Parser.h"
 #include "mlir/Transforms/Passes.h"
 
+#include "cvc/driver/TuningChooser.h"
 #include "cvc/halide/Lowering.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
@@ -91,20 +92,20 @@ namespace {
 struct OptionalPass {
   const char *name;
   int level; ///< kNever: only by --enable-pass (or the option that implies it)
-  std::unique_ptr<Pass> (*create)(const CompileOptions &);
+  std::unique_ptr<Pass> (*create)(const CompileOptions &, ModuleOp);
 };
 
 constexpr int kNever = 1000;
 
 const OptionalPass kOptionalPasses[] = {
-    {"canonicalize", 1, [](const CompileOptions &) { return createCanonicalizerPass(); }},
-    {"cse", 1, [](const CompileOptions &) { return createCSEPass(); }},
-    {"cv-fold-batch-norm", 2, [](const CompileOptions &) { return createCvFoldBatchNorm(); }},
-    {"cv-fuse-epilogue", 2, [](const CompileOptions &) { return createCvFuseEpilogue(); }},
+    {"canonicalize", 1, [](const CompileOptions &, ModuleOp) { return createCanonicalizerPass(); }},
+    {"cse", 1, [](const CompileOptions &, ModuleOp) { return createCSEPass(); }},
+    {"cv-fold-batch-norm", 2, [](const CompileOptions &, ModuleOp) { return createCvFoldBatchNorm(); }},
+    {"cv-fuse-epilogue", 2, [](const CompileOptions &, ModuleOp) { return createCvFuseEpilogue(); }},
     // Lossy, opt-in (--bottleneck): it sees folded weights and fused
     // epilogues, and its 1x1 reduces still go through the rewrites below.
     {"cv-low-rank-bottleneck", kNever,
-     [](const CompileOptions &o) {
+     [](const CompileOptions &o, ModuleOp) {
        CvLowRankBottleneckOptions bottleneck;
        bottleneck.rank = o.bottleneckRank;
        bottleneck.energy = o.bottleneckEnergy;
@@ -112,22 +113,27 @@ const OptionalPass kOptionalPasses[] = {
        return createCvLowRankBottleneck(bottleneck);
      }},
     // The channel block comes from the module's cv.target.
-    {"cv-block-layout", 2, [](const CompileOptions &) { return createCvBlockLayout(); }},
+    {"cv-block-layout", 2, [](const CompileOptions &, ModuleOp) { return createCvBlockLayout(); }},
     // Before pool fusion, which then joins pools only to the convolutions
     // left direct: on VGG-16 (batch 1, 2 threads) Winograd with separate
     // 2x2 pools took 336 ms, direct with fused pools for those five layers
     // 550 ms, all direct 844 ms (loaded machine, medians).
-    {"cv-winograd", 2, [](const CompileOptions &) { return createCvWinograd(); }},
-    {"cv-fuse-pool", 2, [](const CompileOptions &) { return createCvFusePool(); }},
+    {"cv-winograd", 2,
+     [](const CompileOptions &o, ModuleOp module) {
+       // Measured: a tuning database's times of both forms choose.
+       return o.tuningDb && module ? createCvWinograd(makeWinogradDecider(tuningLookup(module, o)))
+                                   : createCvWinograd();
+     }},
+    {"cv-fuse-pool", 2, [](const CompileOptions &, ModuleOp) { return createCvFusePool(); }},
     {"cv-merge-sibling-conv1x1", 2,
-     [](const CompileOptions &) { return createCvMergeSiblingConv1x1(); }},
-    {"cv-conv1x1-to-matmul", 2, [](const CompileOptions &) { return createCvConv1x1ToMatmul(); }},
+     [](const CompileOptions &, ModuleOp) { return createCvMergeSiblingConv1x1(); }},
+    {"cv-conv1x1-to-matmul", 2, [](const CompileOptions &, ModuleOp) { return createCvConv1x1ToMatmul(); }},
     // The unfolded weights and statistics are dead now; layout conversions
     // of one value are made once.
-    {"canonicalize", 2, [](const CompileOptions &) { return createCanonicalizerPass(); }},
-    {"cse", 2, [](const CompileOptions &) { return createCSEPass(); }},
+    {"canonicalize", 2, [](const CompileOptions &, ModuleOp) { return createCanonicalizerPass(); }},
+    {"cse", 2, [](const CompileOptions &, ModuleOp) { return createCSEPass(); }},
     // Last: it relies on the exact producers of each concat operand.
-    {"cv-in-place-concat", 2, [](const CompileOptions &) { return createCvInPlaceConcat(); }},
+    {"cv-in-place-concat", 2, [](const CompileOptions &, ModuleOp) { return createCvInPlaceConcat(); }},
 };
 
 } // namespace
@@ -140,7 +146,7 @@ std::vector<std::string> optionalPassNames() {
   return names;
 }
 
-void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
+void buildPassPipeline(PassManager &pm, const CompileOptions &options, ModuleOp module) {
   // Training differentiates the graph as imported, before any rewrite fuses
   // or re-lays out the layers its gradient rules know.
   if (options.train)
@@ -152,7 +158,7 @@ void buildPassPipeline(PassManager &pm, const CompileOptions &options) {
   for (const OptionalPass &p : kOptionalPasses) {
     bool wanted = options.optLevel >= p.level || options.enabledPasses.count(p.name);
     if (wanted && !options.disabledPasses.count(p.name))
-      fpm.addPass(p.create(options));
+      fpm.addPass(p.create(options, module));
   }
   fpm.addPass(createCvVerifyLowerable());
 }

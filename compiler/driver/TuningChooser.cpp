@@ -1,10 +1,36 @@
 //===- TuningChooser.cpp - schedules from a tuning database -------------===//
 #include "cvc/driver/TuningChooser.h"
 
-#include <memory>
+#include "mlir/IR/Diagnostics.h"
+
 #include <set>
 
 namespace cvc::driver {
+
+TuningLookup tuningLookup(mlir::ModuleOp module, const CompileOptions &options) {
+  cv::TargetAttr target = cv::TargetAttr::of(module);
+  TuningLookup lookup;
+  lookup.database = options.tuningDb;
+  lookup.target = target.getHalide().str();
+  lookup.threads =
+      options.tuningThreads > 0 ? options.tuningThreads : static_cast<int>(target.getCores());
+  lookup.batch = options.tuningBatch;
+  lookup.warmStart = options.warmStart;
+  mlir::Location loc = module.getLoc();
+  lookup.warn = [loc](const std::string &message) { mlir::emitWarning(loc) << message; };
+  return lookup;
+}
+
+const tune::TunedRecord *lookupKernel(const TuningLookup &lookup, const std::string &signature) {
+  tune::TuningKey key{lookup.target, lookup.threads, lookup.batch, signature};
+  if (const tune::TunedRecord *record = lookup.database->lookup(key))
+    return record;
+  const tune::TunedRecord *best = nullptr;
+  for (const tune::TunedRecord &r : lookup.database->tuned())
+    if (r.key.target == lookup.target && r.key.signature.rfind(signature + " strided", 0) == 0)
+      best = &r; // the newest
+  return best;
+}
 
 halide::ScheduleChooser makeTuningChooser(TuningLookup lookup) {
   auto warned = std::make_shared<std::set<std::string>>();
@@ -26,7 +52,7 @@ halide::ScheduleChooser makeTuningChooser(TuningLookup lookup) {
     }
     if (!lookup.warmStart)
       return std::nullopt;
-    for (const tune::TunedRecord *neighbour : lookup.database->neighbours(key, 8)) {
+    for (const tune::TunedRecord *neighbour : lookup.database->neighbours(key, 8, true)) {
       std::string error;
       std::optional<halide::SchedulePoint> point = space.parse(neighbour->point, error);
       // A family's legal point computes the same at any shape; an
@@ -36,6 +62,17 @@ halide::ScheduleChooser makeTuningChooser(TuningLookup lookup) {
         return halide::ScheduleChoice{*point, "warm start"};
     }
     return std::nullopt;
+  };
+}
+
+WinogradDecider makeWinogradDecider(TuningLookup lookup) {
+  return [lookup](cv::BlockedConv2DOp direct,
+                  cv::WinogradConv2DOp winograd) -> std::optional<bool> {
+    const tune::TunedRecord *d = lookupKernel(lookup, halide::kernelSignature(direct));
+    const tune::TunedRecord *w = lookupKernel(lookup, halide::kernelSignature(winograd));
+    if (!d || !w)
+      return std::nullopt;
+    return w->tunedMs < d->tunedMs;
   };
 }
 

@@ -14,6 +14,12 @@
 //                        the pool's width)
 //            block_tile  output channel blocks per register tile, within
 //                        one group
+//            row_tile    output rows per parallel task (more reuse of the
+//                        task's weights in cache, fewer tasks)
+//            task_order  rows_inner: consecutive tasks take the next rows
+//                        of one group of blocks (they share weights);
+//                        blocks_inner: the next blocks of the same rows
+//                        (they share input rows)
 //   to_blocked / from_blocked: pointwise-like, "relayout group=G"
 //
 //===----------------------------------------------------------------------===//
@@ -29,6 +35,7 @@ namespace {
 struct BlockedShape {
   int64_t convW;       ///< convolution output width (before a fused pool)
   int64_t groupBlocks; ///< output channel blocks per group
+  int64_t outH;        ///< output rows (after a fused pool)
   bool fusedPool;
 };
 
@@ -36,8 +43,10 @@ BlockedShape blockedShapeOf(cv::BlockedConv2DOp op) {
   auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
   ArrayRef<int64_t> pool = op.getMaxPool();
   return {out.getDimSize(3) * (pool.empty() ? 1 : pool[1]), out.getDimSize(1) / op.getGroups(),
-          !pool.empty()};
+          out.getDimSize(2), !pool.empty()};
 }
+
+enum TaskOrder : int64_t { kRowsInner = 0, kBlocksInner = 1 };
 
 ScheduleSpace blockedConvSpace(cv::BlockedConv2DOp op, const KernelContext &) {
   BlockedShape s = blockedShapeOf(op);
@@ -47,6 +56,9 @@ ScheduleSpace blockedConvSpace(cv::BlockedConv2DOp op, const KernelContext &) {
   // A register tile stays within one group, so that its blocks share each
   // broadcast input value.
   blocked.add("block_tile", divisorsUpTo(s.groupBlocks, 4));
+  // Rows are split ShiftInwards: no more than the output has.
+  blocked.add("row_tile", powersOfTwoUpTo(std::min<int64_t>(s.outH, 8)));
+  blocked.add("task_order", {kRowsInner, kBlocksInner}, {"rows_inner", "blocks_inner"});
   blocked.constraint = [](const SchedulePoint &p) -> std::string {
     if (p.get("columns") * p.get("block_tile") > 32)
       return "columns x block_tile exceeds 32 accumulators";
@@ -70,6 +82,9 @@ ScheduleSpace blockedConvSpace(cv::BlockedConv2DOp op, const KernelContext &) {
     if (computed(c) < computed(columns))
       columns = c;
   point.set("columns", columns);
+  // A row per task, consecutive tasks along the rows: what was measured
+  // before the tile and order were parameters.
+  point.set("row_tile", 1).set("task_order", kRowsInner);
   space.defaultPoint = point;
   addAutoscheduleAlgorithm(space);
   return space;
@@ -147,18 +162,22 @@ FailureOr<Kernel> buildBlockedConv(cv::BlockedConv2DOp op, const KernelContext &
     return kernel.finish(result, macs);
 
   int convColumns = point.getInt("columns"), blockTile = point.getInt("block_tile");
-  Var xo("xo"), xi("xi"), bo("bo"), bi("bi"), task("task");
+  int rowTile = point.getInt("row_tile");
+  bool blocksInner = point.get("task_order") == kBlocksInner;
+  Var xo("xo"), xi("xi"), bo("bo"), bi("bi"), yo("yo"), yi("yi"), task("task");
   // Each pooled tile computes its pool[0] convolution rows of `columns`
   // pixels, one register tile per row, and keeps their maxima.
   int columns = pool.empty() ? convColumns
                              : std::max(1, std::min(outW, convColumns / static_cast<int>(pool[1])));
   result.split(x, xo, xi, columns, TailStrategy::ShiftInwards)
       .split(blk, bo, bi, blockTile)
-      .reorder(lane, xi, bi, xo, y, bo, n)
-      .vectorize(lane, block)
-      .fuse(y, bo, task)
-      .fuse(task, n, task)
-      .parallel(task);
+      .split(y, yo, yi, rowTile, TailStrategy::ShiftInwards)
+      .vectorize(lane, block);
+  if (blocksInner)
+    result.reorder(lane, xi, bi, xo, yi, bo, yo, n).fuse(bo, yo, task);
+  else
+    result.reorder(lane, xi, bi, xo, yi, yo, bo, n).fuse(yo, bo, task);
+  result.fuse(task, n, task).parallel(task);
   if (pool.empty()) {
     acc.compute_at(result, xo).vectorize(lane, block).unroll(x).unroll(blk);
   } else {

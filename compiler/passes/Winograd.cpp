@@ -14,7 +14,9 @@
 // thin matrix that streams 4x more weight bytes than the direct
 // convolution reads, and a map that is not a multiple of the tile wastes
 // the padded part of its last tiles. Below `min-size` output pixels per
-// axis the convolution stays direct. Measured per layer (batch 1, 2
+// axis the convolution stays direct, unless measurements say otherwise: a
+// decider (cvc --tuning-db: the tuned times of both kernels) chooses for
+// each eligible convolution where it knows. Measured per layer (batch 1, 2
 // threads, AMD EPYC with AVX-512, loaded machine, medians of 7): 4x4x512
 // Winograd 2.2 ms vs direct 3.7 (min 1.8 vs 1.7: a tie), 5x5x256 0.23 vs
 // 0.29, 7x7x512 3.7 vs 7.9, 56x56x16 0.07 vs 0.14; channel counts down to
@@ -35,53 +37,87 @@ namespace cvc {
 using namespace mlir;
 using namespace cvc;
 
+std::string cvc::winogradIneligibility(cv::BlockedConv2DOp conv) {
+  auto wType = llvm::cast<RankedTensorType>(conv.getWeight().getType());
+  auto unit = [](ArrayRef<int64_t> v) { return llvm::all_of(v, [](int64_t x) { return x == 1; }); };
+  if (wType.getDimSize(2) != 3 || wType.getDimSize(3) != 3 || !unit(conv.getStrides()) ||
+      !unit(conv.getDilations()))
+    return "not a 3x3 window with stride 1 and dilation 1";
+  if (conv.getGroups() != 1)
+    return "grouped";
+  // A first layer's blocked convolution reads its NCHW image, whose 1 or 3
+  // channels are too few for the transformed tiles to pay.
+  if (llvm::cast<RankedTensorType>(conv.getInput().getType()).getRank() != 5)
+    return "reads an NCHW input";
+  // Its pooling keeps a window of convolution outputs in registers; the
+  // Winograd kernel has no pooled variant.
+  if (!conv.getMaxPool().empty())
+    return "has a fused max pool";
+  // Constant weights only: the transform is then computed once, when a
+  // session is created. Trainable weights (views of training states)
+  // change every step and stay with the direct convolution.
+  if (!conv.getWeight().getDefiningOp<cv::ConstantOp>())
+    return "weights are not constant";
+  return "";
+}
+
+cv::WinogradConv2DOp cvc::buildWinogradConv(OpBuilder &b, cv::BlockedConv2DOp conv, int64_t tile) {
+  Value weight = b.create<cv::WinogradWeightsOp>(conv.getLoc(), conv.getWeight(),
+                                                 b.getI64IntegerAttr(tile));
+  return b.create<cv::WinogradConv2DOp>(
+      conv.getLoc(), conv.getType(), conv.getInput(), weight, conv.getBias(), conv.getResidual(),
+      conv.getActivationAttr(), conv.getActivationArgsAttr(), conv.getPadsAttr(),
+      b.getI64IntegerAttr(tile));
+}
+
+cv::BlockedConv2DOp cvc::buildDirectConv(OpBuilder &b, cv::WinogradConv2DOp conv) {
+  auto transform = conv.getWeight().getDefiningOp<cv::WinogradWeightsOp>();
+  if (!transform)
+    return nullptr;
+  return b.create<cv::BlockedConv2DOp>(
+      conv.getLoc(), conv.getType(), conv.getInput(), transform.getWeight(), conv.getBias(),
+      conv.getResidual(), conv.getActivationAttr(), conv.getActivationArgsAttr(),
+      b.getDenseI64ArrayAttr({1, 1}), conv.getPadsAttr(), b.getDenseI64ArrayAttr({1, 1}),
+      b.getDenseI64ArrayAttr({}), b.getI64IntegerAttr(1));
+}
+
 namespace {
 
 struct WinogradConvolution : public OpRewritePattern<cv::BlockedConv2DOp> {
-  WinogradConvolution(MLIRContext *ctx, int64_t tile, int64_t minSize)
-      : OpRewritePattern<cv::BlockedConv2DOp>(ctx), tile(tile), minSize(minSize) {}
+  WinogradConvolution(MLIRContext *ctx, int64_t tile, int64_t minSize, WinogradDecider decide)
+      : OpRewritePattern<cv::BlockedConv2DOp>(ctx), tile(tile), minSize(minSize),
+        decide(std::move(decide)) {}
 
   LogicalResult matchAndRewrite(cv::BlockedConv2DOp conv,
                                 PatternRewriter &rewriter) const override {
-    auto wType = llvm::cast<RankedTensorType>(conv.getWeight().getType());
+    if (std::string why = winogradIneligibility(conv); !why.empty())
+      return rewriter.notifyMatchFailure(conv, why);
     auto outType = llvm::cast<RankedTensorType>(conv.getType());
-    auto unit = [](ArrayRef<int64_t> v) { return llvm::all_of(v, [](int64_t x) { return x == 1; }); };
-    if (wType.getDimSize(2) != 3 || wType.getDimSize(3) != 3 || !unit(conv.getStrides()) ||
-        !unit(conv.getDilations()))
-      return rewriter.notifyMatchFailure(conv, "not a 3x3 window with stride 1 and dilation 1");
-    if (conv.getGroups() != 1)
-      return rewriter.notifyMatchFailure(conv, "grouped");
-    // A first layer's blocked convolution reads its NCHW image, whose 1 or 3
-    // channels are too few for the transformed tiles to pay.
-    if (llvm::cast<RankedTensorType>(conv.getInput().getType()).getRank() != 5)
-      return rewriter.notifyMatchFailure(conv, "reads an NCHW input");
-    // Its pooling keeps a window of convolution outputs in registers; the
-    // Winograd kernel has no pooled variant.
-    if (!conv.getMaxPool().empty())
-      return rewriter.notifyMatchFailure(conv, "has a fused max pool");
-    if (outType.getDimSize(2) < minSize || outType.getDimSize(3) < minSize)
-      return rewriter.notifyMatchFailure(conv, "feature map below min-size");
-    // Constant weights only: the transform is then computed once, when a
-    // session is created. Trainable weights (views of training states)
-    // change every step and stay with the direct convolution.
-    if (!conv.getWeight().getDefiningOp<cv::ConstantOp>())
-      return rewriter.notifyMatchFailure(conv, "weights are not constant");
-
-    Value weight = rewriter.create<cv::WinogradWeightsOp>(
-        conv.getLoc(), conv.getWeight(), rewriter.getI64IntegerAttr(tile));
-    rewriter.replaceOpWithNewOp<cv::WinogradConv2DOp>(
-        conv, conv.getType(), conv.getInput(), weight, conv.getBias(), conv.getResidual(),
-        conv.getActivationAttr(), conv.getActivationArgsAttr(), conv.getPadsAttr(),
-        rewriter.getI64IntegerAttr(tile));
+    bool large = outType.getDimSize(2) >= minSize && outType.getDimSize(3) >= minSize;
+    cv::WinogradConv2DOp winograd = buildWinogradConv(rewriter, conv, tile);
+    // Measurements (a tuning database) decide where they exist, the
+    // feature map's size elsewhere.
+    std::optional<bool> measured = decide ? decide(conv, winograd) : std::nullopt;
+    if (!measured.value_or(large)) {
+      Operation *transform = winograd.getWeight().getDefiningOp();
+      rewriter.eraseOp(winograd);
+      rewriter.eraseOp(transform);
+      return rewriter.notifyMatchFailure(conv, measured ? "measured slower"
+                                                        : "feature map below min-size");
+    }
+    rewriter.replaceOp(conv, winograd.getOutput());
     return success();
   }
 
   int64_t tile;
   int64_t minSize;
+  WinogradDecider decide;
 };
 
 struct CvWinogradPass : public cvc::impl::CvWinogradBase<CvWinogradPass> {
   using CvWinogradBase::CvWinogradBase;
+  CvWinogradPass() = default;
+  explicit CvWinogradPass(WinogradDecider decide) : decide(std::move(decide)) {}
 
   void runOnOperation() override {
     if (tile < cv::kMinWinogradTile || tile > cv::kMaxWinogradTile) {
@@ -90,10 +126,16 @@ struct CvWinogradPass : public cvc::impl::CvWinogradBase<CvWinogradPass> {
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<WinogradConvolution>(&getContext(), tile, minSize);
+    patterns.add<WinogradConvolution>(&getContext(), tile, minSize, decide);
     if (failed(applyPatternsAndFoldGreedily(getOperation(), std::move(patterns))))
       signalPassFailure();
   }
+
+  WinogradDecider decide;
 };
 
 } // namespace
+
+std::unique_ptr<Pass> cvc::createCvWinograd(WinogradDecider decide) {
+  return std::make_unique<CvWinogradPass>(std::move(decide));
+}

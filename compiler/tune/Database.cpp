@@ -388,8 +388,8 @@ const TunedRecord *TuningDatabase::lookup(const TuningKey &key) const {
   return best;
 }
 
-std::vector<const TunedRecord *> TuningDatabase::neighbours(const TuningKey &key,
-                                                            size_t limit) const {
+std::vector<const TunedRecord *> TuningDatabase::neighbours(const TuningKey &key, size_t limit,
+                                                            bool improvedOnly) const {
   std::vector<std::pair<double, const TunedRecord *>> found;
   for (auto it = tuned_.rbegin(); it != tuned_.rend(); ++it) {
     if (it->key.target != key.target || it->key.signature == key.signature)
@@ -397,6 +397,8 @@ std::vector<const TunedRecord *> TuningDatabase::neighbours(const TuningKey &key
     // The newest record of each key stands for it.
     if (std::any_of(found.begin(), found.end(),
                     [&](const auto &f) { return f.second->key == it->key; }))
+      continue;
+    if (improvedOnly && !(it->tunedMs < it->defaultMs))
       continue;
     double d = keyDistance(key, it->key);
     if (std::isfinite(d))

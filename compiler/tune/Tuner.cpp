@@ -6,6 +6,7 @@
 #include "cvc/tune/Database.h"
 #include "cvc/tune/Measure.h"
 #include "cvc/tune/Search.h"
+#include "cvc/passes/Passes.h"
 
 #include "cv/CvOps.h"
 
@@ -81,6 +82,11 @@ struct TunableKernel {
   TuningKey key;
   int uses = 0;
   double defaultMs = 0, share = 0;
+  /// The same computation as another op (a convolution's Winograd or direct
+  /// form): the partner's signature. A twin is not in the plan; cvc
+  /// --tuning-db picks the faster of the two.
+  std::string partner;
+  bool twin = false;
   // Outcome.
   std::string status;           ///< "", "tuned", "default kept", "already tuned", "skipped: ..."
   std::optional<halide::SchedulePoint> best;
@@ -168,6 +174,8 @@ public:
 private:
   LogicalResult loadAndPlan();
   void collectKernels();
+  void addAlgorithmTwins();
+  double tunedTime(const TunableKernel &k) const;
   void profile();
   void search(TunableKernel &k, double budget);
   void confirm(TunableKernel &k);
@@ -290,6 +298,69 @@ void Tuner::collectKernels() {
   }
 }
 
+/// Algorithm choices that are other ops: each convolution that Winograd
+/// could compute is measured in both forms (the one not in the plan built
+/// beside it, unused), so that cvc --tuning-db can take the faster.
+void Tuner::addAlgorithmTwins() {
+  size_t planned = kernels.size();
+  for (size_t i = 0; i < planned; ++i) {
+    Operation *op = kernels[i].op;
+    OpBuilder b(op);
+    Operation *twin = nullptr;
+    std::string from, to;
+    if (auto winograd = llvm::dyn_cast<cv::WinogradConv2DOp>(op)) {
+      twin = buildDirectConv(b, winograd);
+      from = "cv.conv2d_winograd";
+      to = "cv.conv2d_blocked";
+    } else if (auto direct = llvm::dyn_cast<cv::BlockedConv2DOp>(op);
+               direct && winogradIneligibility(direct).empty()) {
+      twin = buildWinogradConv(b, direct, 4);
+      from = "cv.conv2d_blocked";
+      to = "cv.conv2d_winograd";
+    }
+    if (!twin)
+      continue;
+    TunableKernel &k = kernels[i];
+    TunableKernel t;
+    t.op = twin;
+    std::string own = halide::kernelSignature(op);
+    // The planner's marks of strided views, which the twin shares.
+    std::string views = k.signature.size() > own.size() ? k.signature.substr(own.size()) : "";
+    t.signature = halide::kernelSignature(twin) + views;
+    t.strided = std::make_unique<llvm::DenseSet<Value>>(*k.strided);
+    if (t.strided->contains(op->getResult(0)))
+      t.strided->insert(twin->getResult(0));
+    halide::KernelContext context = k.test.context;
+    context.stridedValues = t.strided.get();
+    FailureOr<halide::ScheduleSpace> space = halide::scheduleSpaceOf(twin, context);
+    if (failed(space))
+      continue;
+    t.space = std::move(*space);
+    t.uses = k.uses;
+    t.label = k.label;
+    if (size_t at = t.label.find(from); at != std::string::npos)
+      t.label.replace(at, from.size(), to);
+    t.label += " (alternative)";
+    t.key = {target, threads, o.batch, t.signature};
+    t.test = k.test;
+    t.test.op = twin;
+    t.test.context = context;
+    t.test.label = t.label;
+    t.test.referencePath = workFile("reference" + std::to_string(kernels.size()) + ".bin");
+    t.partner = k.signature;
+    t.twin = true;
+    k.partner = t.signature;
+    kernels.push_back(std::move(t));
+  }
+}
+
+/// What a kernel takes tuned: its kept point's confirmed time.
+double Tuner::tunedTime(const TunableKernel &k) const {
+  bool tuned = k.status == "tuned" || k.status == "already tuned";
+  double d = k.confirmedDefaultMs > 0 ? k.confirmedDefaultMs : k.defaultMs;
+  return tuned ? k.confirmedBestMs : d;
+}
+
 void Tuner::recordTrial(TunableKernel &k, const halide::SchedulePoint &p, const Timing &t) {
   TrialRecord r;
   r.key = k.key;
@@ -325,11 +396,19 @@ void Tuner::profile() {
     // Candidates get 30 times the default's compile time, within [20 s, 180 s].
     k.test.compileTimeout = std::clamp(30 * t.compileSeconds, 20.0, 180.0);
   }
+  // Shares of the model's time: its planned kernels'. A twin (not in the
+  // plan) is searched as long as its partner.
   double total = 0;
   for (const TunableKernel &k : kernels)
-    total += k.uses * k.defaultMs;
+    if (!k.twin)
+      total += k.uses * k.defaultMs;
+  std::map<std::string, double> shares;
   for (TunableKernel &k : kernels)
-    k.share = total > 0 ? k.uses * k.defaultMs / total : 0;
+    if (!k.twin)
+      shares[k.signature] = k.share = total > 0 ? k.uses * k.defaultMs / total : 0;
+  for (TunableKernel &k : kernels)
+    if (k.twin)
+      k.share = shares[k.partner];
   std::stable_sort(kernels.begin(), kernels.end(),
                    [](const TunableKernel &a, const TunableKernel &b) { return a.share > b.share; });
   progress.say("cvc-tune: profile done in " + duration(secondsSince(start)) +
@@ -474,14 +553,36 @@ void Tuner::report() {
                 "uses", "share", "default ms", "tuned ms", "speed-up", "trials", "schedule");
   os << line;
   double before = 0, after = 0;
+  std::map<std::string, const TunableKernel *> bySignature;
+  for (const TunableKernel &k : kernels)
+    bySignature[k.signature] = &k;
+  std::vector<std::string> choices;
   for (size_t i = 0; i < kernels.size(); ++i) {
     const TunableKernel &k = kernels[i];
     std::string label = k.label.size() > 44 ? k.label.substr(0, 41) + "..." : k.label;
     bool tuned = k.status == "tuned" || k.status == "already tuned";
     double d = k.confirmedDefaultMs > 0 ? k.confirmedDefaultMs : k.defaultMs;
-    double t = tuned ? k.confirmedBestMs : d;
-    before += k.uses * d;
-    after += k.uses * t;
+    double t = tunedTime(k);
+    if (!k.twin) {
+      before += k.uses * d;
+      double best = t;
+      auto partner = bySignature.find(k.partner);
+      auto finished = [](const std::string &status) {
+        return status.rfind("tuned", 0) == 0 || status.rfind("already tuned", 0) == 0 ||
+               status.rfind("default kept", 0) == 0;
+      };
+      if (partner != bySignature.end() && finished(k.status) &&
+          finished(partner->second->status)) {
+        double other = tunedTime(*partner->second);
+        bool winograd = k.signature.rfind("cv.conv2d_winograd", 0) == 0;
+        bool takeOther = other < t;
+        best = std::min(t, other);
+        choices.push_back(k.label + ": " + ((winograd != takeOther) ? "Winograd" : "direct") +
+                          " (Winograd " + fixed(winograd ? t : other, 4) + " ms, direct " +
+                          fixed(winograd ? other : t, 4) + " ms)");
+      }
+      after += k.uses * best;
+    }
     std::string what = k.status.empty() ? "not searched (budget or interrupt)" : k.status;
     if (tuned)
       what += ": " + k.chosenPoint;
@@ -489,6 +590,11 @@ void Tuner::report() {
                   i, label.c_str(), k.uses, 100 * k.share, d, t, t > 0 ? d / t : 1.0, k.trials,
                   what.c_str());
     os << line;
+  }
+  if (!choices.empty()) {
+    os << "\nWinograd or direct, by the tuned times of both (cvc --tuning-db takes the faster):\n";
+    for (const std::string &c : choices)
+      os << "  " << c << "\n";
   }
   os << "\nkernels summed per run: " << fixed(before, 3) << " ms at the defaults, "
      << fixed(after, 3) << " ms tuned (" << fixed(after > 0 ? before / after : 1, 3) << "x)\n";
@@ -505,10 +611,11 @@ void Tuner::report() {
 
 /// `cvc` then `cvc-run` as child processes; the median ms cvc-run reports.
 std::optional<double> timeModel(const std::string &cvcRun, const std::string &so, int batch,
-                                int threads, std::string &error) {
+                                int threads, int iterations, std::string &error) {
   std::string out = so + ".out";
-  std::vector<std::string> args = {cvcRun, so, "--batch", std::to_string(batch), "--threads",
-                                   std::to_string(threads), "--iterations", "30", "--warmup", "3"};
+  std::vector<std::string> args = {cvcRun,      so, "--batch", std::to_string(batch), "--threads",
+                                   std::to_string(threads), "--iterations",
+                                   std::to_string(iterations), "--warmup", "3"};
   std::vector<llvm::StringRef> refs(args.begin(), args.end());
   std::optional<llvm::StringRef> redirects[] = {std::nullopt, llvm::StringRef(out),
                                                 llvm::StringRef(out)};
@@ -558,12 +665,19 @@ void Tuner::compareWholeModel() {
     progress.say("cvc-tune: warning: no whole-model comparison: " + error);
     return;
   }
+  // About a second per measurement, five interleaved rounds.
+  std::optional<double> probe = timeModel(o.cvcRunPath, defaultSo, o.batch, threads, 5, error);
+  if (!probe) {
+    progress.say("cvc-tune: warning: no whole-model comparison: " + error);
+    return;
+  }
+  int iterations = static_cast<int>(std::clamp(1000.0 / std::max(*probe, 1e-3), 10.0, 5000.0));
   std::vector<double> d, t;
-  for (int round = 0; round < 3 && !stopRequested; ++round) {
+  for (int round = 0; round < 5 && !stopRequested; ++round) {
     for (int j = 0; j < 2; ++j) {
       bool tunedFirst = (round + j) % 2 == 1;
       std::optional<double> ms = timeModel(o.cvcRunPath, tunedFirst ? tunedSo : defaultSo,
-                                           o.batch, threads, error);
+                                           o.batch, threads, iterations, error);
       if (!ms) {
         progress.say("cvc-tune: warning: no whole-model comparison: " + error);
         return;
@@ -574,8 +688,8 @@ void Tuner::compareWholeModel() {
   if (d.empty() || t.empty())
     return;
   double dm = median(d), tm = median(t);
-  llvm::outs() << "whole model (cvc-run, batch " << o.batch << ", " << threads
-               << " threads, median of 3 interleaved rounds): " << fixed(dm, 3)
+ llvm::outs() << "whole model (cvc-run, batch " << o.batch << ", " << threads
+               << " threads, median of 5 interleaved rounds of " << iterations << " runs): " << fixed(dm, 3)
                << " ms with the default schedules, " << fixed(tm, 3) << " ms with the database ("
                << fixed(dm / tm, 3) << "x)\n";
   llvm::outs().flush();
@@ -619,6 +733,7 @@ int Tuner::run() {
   if (failed(loadAndPlan()))
     return 1;
   collectKernels();
+  addAlgorithmTwins();
   if (kernels.empty()) {
     llvm::errs() << "cvc-tune: the model has no kernels to tune\n";
     return 0;

@@ -35,8 +35,10 @@ mlir::LogicalResult attachTarget(mlir::ModuleOp module, const CompileOptions &op
 std::vector<std::string> optionalPassNames();
 
 /// Adds the optimisation pipeline for `options.optLevel` and the checks that
-/// guard lowering.
-void buildPassPipeline(mlir::PassManager &pm, const CompileOptions &options);
+/// guard lowering. The module's cv.target must be attached (a tuning
+/// database is looked up for it).
+void buildPassPipeline(mlir::PassManager &pm, const CompileOptions &options,
+                       mlir::ModuleOp module = {});
 
 /// Lowers the module's @main to Halide kernels, compiles them and links the
 /// model.so at `options.outputPath` atomically.

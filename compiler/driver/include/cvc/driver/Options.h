@@ -3,9 +3,11 @@
 #define CVC_DRIVER_OPTIONS_H
 
 #include "cvc/autodiff/TrainStep.h"
+#include "cvc/tune/Database.h"
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -62,6 +64,9 @@ struct CompileOptions {
   int tuningThreads = 0;
   int tuningBatch = 1;
   bool warmStart = true;
+  /// The database at tuningDbPath, opened once by compile() for the passes
+  /// (cv-winograd's choices) and the planner (each kernel's point).
+  std::shared_ptr<const tune::TuningDatabase> tuningDb;
 };
 
 } // namespace cvc::driver

@@ -98,8 +98,11 @@ public:
   /// thread count and batch nearest `key`'s (the same ones first).
   const TunedRecord *lookup(const TuningKey &key) const;
   /// Tuned records of other kernels of the same op and target, nearest
-  /// first by keyDistance, at most `limit`.
-  std::vector<const TunedRecord *> neighbours(const TuningKey &key, size_t limit) const;
+  /// first by keyDistance, at most `limit`. With `improvedOnly`, only those
+  /// whose point beat their own default (a kept default says nothing about
+  /// another kernel, whose own default suits its shape).
+  std::vector<const TunedRecord *> neighbours(const TuningKey &key, size_t limit,
+                                              bool improvedOnly = false) const;
   /// Every trial of exactly `key`, in file order.
   std::vector<const TrialRecord *> trialsOf(const TuningKey &key) const;
 
