@@ -3,6 +3,7 @@
 
     /usr/bin/python3 bench/run.py [--models lenet5,resnet18] [--batches 1,16]
         [--threads 1,all] [--iterations N] [--seconds S] [--out bench/results]
+        [--cvc-variant 'tuned=--tuning-db=bench/tuning.db --tuning-batch={batch}']
 
 For each model: export ONNX once with fixed weights, compile it with
 build/bin/cvc (timing the compile, sizing model.so), check that cvc's output
@@ -12,6 +13,11 @@ process so that its peak resident memory is its own, at every batch and thread
 count. GFLOP/s counts 2 flops per multiply-accumulate of the ONNX graph's
 convolutions and matrix products; % of peak is against the fp32 FMA peak that
 bench/fma_peak.c measures at the same thread count in the same run.
+
+Each --cvc-variant NAME=[@CVC] FLAGS adds a runtime: the model compiled
+again with those cvc flags (by another cvc binary when @CVC is given, e.g.
+an older build), checked and timed like cvc; {batch} in the flags is the
+batch being timed, so a tuning database's entries for that batch are used.
 
 Writes OUT/results.md (also printed) and OUT/results.json; progress goes to
 stderr. bench/README.md explains every column.
@@ -37,8 +43,34 @@ import common  # noqa: E402
 import cvclib  # noqa: E402
 
 # ORT first in each setting: its output is the reference the others are checked against.
+# --cvc-variant adds runtimes after "cvc".
 RUNTIMES = ("ort", "cvc", "torch")
 LABELS = {"cvc": "cvc", "ort": "ORT", "torch": "PyTorch"}
+
+
+class Variant:
+    """cvc with other flags (or another cvc binary): NAME=[@CVC] FLAGS."""
+
+    def __init__(self, spec):
+        name, sep, rest = spec.partition("=")
+        if not sep or not name.isidentifier():
+            raise ValueError(f"--cvc-variant '{spec}': expected NAME=[@CVC] FLAGS")
+        words = rest.split()
+        self.cvc = words.pop(0)[1:] if words and words[0].startswith("@") else None
+        self.name, self.flags = name, words
+        self.runtime = "cvc-" + name
+
+    def per_batch(self):
+        return any("{batch}" in f for f in self.flags)
+
+    def compile(self, onnx_path, so_path, batch):
+        flags = [f.replace("{batch}", str(batch)) for f in self.flags]
+        start = time.time()
+        proc = subprocess.run([self.cvc or cvclib.tool("cvc"), onnx_path, "-o", so_path, *flags],
+                              capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise cvclib.Failure(f"cvc ({self.name}) failed:\n{proc.stderr}")
+        return time.time() - start
 ATOL = RTOL = 1e-3
 
 
@@ -132,6 +164,15 @@ def mismatch(got, ref):
 class Bench:
     def __init__(self, args, tools, work):
         self.args, self.tools, self.work = args, tools, work
+        self.variants = {v.runtime: v for v in args.variants}
+        self.runtimes = ("ort", "cvc", *self.variants, "torch")
+
+    def so_of(self, runtime, files, batch):
+        """The model.so a cvc runtime times at `batch`."""
+        if runtime == "cvc":
+            return files["so"]
+        v = self.variants[runtime]
+        return files[runtime, batch if v.per_batch() else None]
 
     def timing_flags(self, iterations=None):
         a = self.args
@@ -141,11 +182,11 @@ class Bench:
                 "--min-iterations", str(min(a.min_iterations, a.iterations)),
                 "--seconds", str(a.seconds)]
 
-    def command(self, runtime, files, x_path, out_path, threads, iterations=None):
+    def command(self, runtime, files, x_path, out_path, threads, iterations=None, batch=None):
         timing = self.timing_flags(iterations)
-        if runtime == "cvc":
-            return [self.tools["cvc_time"], files["so"], "--input", x_path, "--threads",
-                    str(threads), "--output", out_path, *timing]
+        if runtime == "cvc" or runtime in self.variants:
+            return [self.tools["cvc_time"], self.so_of(runtime, files, batch), "--input", x_path,
+                    "--threads", str(threads), "--output", out_path, *timing]
         if runtime == "ort":
             return ["node", os.path.join(HERE, "ort_run.js"), files["onnx"], "--input", x_path,
                     "--threads", str(threads), "--output", out_path, *timing]
@@ -175,6 +216,18 @@ class Bench:
             result["so_bytes"] = os.path.getsize(files["so"])
             log(f"[{name}] compiled in {result['compile_s']:.1f} s, "
                 f"model.so {result['so_bytes'] / 1e6:.1f} MB")
+        result["variant_status"] = {}
+        for runtime, v in self.variants.items():
+            try:
+                for batch in (a.batches if v.per_batch() else [None]):
+                    so = os.path.join(work, f"{name}.{v.name}.b{batch}.so")
+                    seconds = v.compile(files["onnx"], so, batch or 1)
+                    files[runtime, batch] = so
+                    log(f"[{name}] {v.name}: compiled in {seconds:.1f} s")
+                result["variant_status"][runtime] = "ok"
+            except cvclib.Failure as e:
+                result["variant_status"][runtime] = "compile failed: " + str(e).strip()[-200:]
+                log(f"[{name}] {v.name}: {result['variant_status'][runtime]}")
 
         rng = np.random.default_rng(0)
         inputs = {}
@@ -187,13 +240,20 @@ class Bench:
         for batch in a.batches if result["status"] == "ok" else ():
             outs = {}
             try:
-                for runtime in ("cvc", "ort"):
+                checked = ["ort", "cvc"] + [r for r in self.variants
+                                            if result["variant_status"][r] == "ok"]
+                for runtime in checked:
                     outs[runtime] = os.path.join(work, f"{name}_check_{runtime}.npy")
                     stdout = run_child(self.command(runtime, files, inputs[batch], outs[runtime],
-                                                    max(a.threads), iterations=1))
+                                                    max(a.threads), iterations=1, batch=batch))
                     if runtime == "cvc":
                         result["cvc_macs_per_image"] = last_json(stdout)["macs_per_image"]
                 why, worst = mismatch(np.load(outs["cvc"]), np.load(outs["ort"]))
+                for runtime in checked[2:]:
+                    vwhy, _ = mismatch(np.load(outs[runtime]), np.load(outs["ort"]))
+                    if vwhy:
+                        result["variant_status"][runtime] = f"FAILED at batch {batch}: {vwhy}"
+                        log(f"[{name}] {runtime}: {result['variant_status'][runtime]}")
             except ChildFailed as e:
                 why, worst = str(e), float("inf")
             result["check"][str(batch)] = worst if np.isfinite(worst) else None
@@ -211,23 +271,24 @@ class Bench:
 
         for batch in a.batches:
             for threads in a.threads:
+                runtimes = self.runtimes
                 outs = {rt: os.path.join(work, f"{name}_{rt}_b{batch}_t{threads}.npy")
-                        for rt in RUNTIMES}
-                rounds = {rt: [] for rt in RUNTIMES}
+                        for rt in runtimes}
+                rounds = {rt: [] for rt in runtimes}
                 # Interleaved rounds, each starting with a different runtime: on a shared
                 # machine the load drifts over seconds, and a single back-to-back
                 # measurement per runtime lets that drift decide the ratio.
                 for i in range(a.rounds):
-                    for runtime in RUNTIMES[i % len(RUNTIMES):] + RUNTIMES[:i % len(RUNTIMES)]:
+                    for runtime in runtimes[i % len(runtimes):] + runtimes[:i % len(runtimes)]:
                         rounds[runtime].append(self.time_one(name, result, runtime, files,
                                                              inputs[batch], outs, batch,
                                                              threads, peaks))
-                for runtime in RUNTIMES:
+                for runtime in runtimes:
                     result["runs"].append(median_round(rounds[runtime]))
                 log(f"[{name}] batch {batch}, {threads} thread(s): " + ", ".join(
-                    f"{LABELS[r['runtime']]} " + (f"{r['median_ms']:.2f} ms ({r['rss_mb']:.0f} MB)"
-                                                  if r["status"] == "ok" else r["status"])
-                    for r in result["runs"][-len(RUNTIMES):]))
+                    f"{label(r['runtime'])} " + (f"{r['median_ms']:.2f} ms ({r['rss_mb']:.0f} MB)"
+                                                 if r["status"] == "ok" else r["status"])
+                    for r in result["runs"][-len(runtimes):]))
         return result
 
     def time_one(self, name, result, runtime, files, x_path, outs, batch, threads, peaks):
@@ -235,8 +296,13 @@ class Bench:
         if runtime == "cvc" and result["status"] != "ok":
             run["status"] = "FAILED" if result["status"].startswith("FAILED") else "not compiled"
             return run
+        if runtime in self.variants and (result["status"] != "ok"
+                                         or result["variant_status"][runtime] != "ok"):
+            run["status"] = "FAILED"
+            return run
         try:
-            stdout = run_child(self.command(runtime, files, x_path, outs[runtime], threads))
+            stdout = run_child(self.command(runtime, files, x_path, outs[runtime], threads,
+                                            batch=batch))
         except ChildFailed as e:
             run["status"] = "error"
             run["error"] = str(e)
@@ -251,13 +317,17 @@ class Bench:
             if why:
                 run["status"] = "FAILED"
                 run["error"] = why
-                log(f"[{name}] {LABELS[runtime]} differs from ORT at batch {batch}, "
+                log(f"[{name}] {label(runtime)} differs from ORT at batch {batch}, "
                     f"{threads} thread(s): {why}")
         flops = 2.0 * result["macs_per_image"] * batch
         run["images_per_s"] = batch * 1e3 / run["median_ms"]
         run["gflops"] = flops / (run["median_ms"] * 1e6)
         run["pct_peak"] = 100 * run["gflops"] / peaks[threads]
         return run
+
+
+def label(runtime):
+    return LABELS.get(runtime) or "cvc " + runtime[len("cvc-"):]
 
 
 def median_round(runs):
@@ -309,7 +379,7 @@ def spread_text(report):
             if len(medians) > 1:
                 spread = max(medians) / min(medians) - 1
                 if worst is None or spread > worst[0]:
-                    worst = (spread, model["name"], LABELS[r["runtime"]], r["batch"], r["threads"])
+                    worst = (spread, model["name"], label(r["runtime"]), r["batch"], r["threads"])
     if worst is None:
         return ""
     spread, name, runtime, batch, threads = worst
@@ -350,6 +420,36 @@ def markdown(report):
                   "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         lines += [table_row(model, batch, threads)
                   for model in report["models"] for threads in s["threads"]]
+        lines.append("")
+    variants = s.get("variants", [])
+    if variants:
+        lines += ["## cvc variants", "",
+                  "The same models compiled again with other cvc flags (--cvc-variant), timed in "
+                  "the same interleaved rounds. Speed-up = the other's median / the variant's.", ""]
+        for spec in variants:
+            lines.append(f"- **{spec['name']}**: `cvc {' '.join(spec['flags'])}`"
+                         + (f" (cvc at `{spec['cvc']}`)" if spec.get("cvc") else ""))
+        lines += ["", "| model | batch | threads | cvc | " + " | ".join(
+            f"{v['name']} | {v['name']} vs cvc | {v['name']} vs ORT" for v in variants) + " |",
+            "|---|---:|---:|---:|" + "---:|---:|---:|" * len(variants)]
+        for model in report["models"]:
+            for batch in s["batches"]:
+                for threads in s["threads"]:
+                    cells = {r["runtime"]: r for r in model["runs"]
+                             if (r["batch"], r["threads"]) == (batch, threads)}
+
+                    def ms(rt):
+                        r = cells.get(rt)
+                        return r["median_ms"] if r and r["status"] == "ok" else None
+
+                    row = [model["name"], str(batch), str(threads), fmt(ms("cvc"), 2)]
+                    for v in variants:
+                        rt = "cvc-" + v["name"]
+                        mine, base, ort = ms(rt), ms("cvc"), ms("ort")
+                        row += [fmt(mine, 2) if mine else cells.get(rt, {}).get("status", "—"),
+                                f"{base / mine:.2f}×" if mine and base else "—",
+                                f"{ort / mine:.2f}×" if mine and ort else "—"]
+                    lines.append("| " + " | ".join(row) + " |")
         lines.append("")
     lines += ["## Model, compile and memory", "",
               "Peak RSS: the largest resident set of the runtime's whole process over the "
@@ -395,7 +495,13 @@ def main():
                    help="interleaved rounds of the three runtimes; each reports the median round")
     p.add_argument("--out", default=os.path.join(HERE, "results"))
     p.add_argument("--keep", help="keep the ONNX files, model.so files and inputs in this folder")
+    p.add_argument("--cvc-variant", action="append", default=[], metavar="NAME=[@CVC] FLAGS",
+                   help="also time the model compiled with these cvc flags ({batch}: the batch)")
     a = p.parse_args()
+    try:
+        a.variants = [Variant(spec) for spec in a.cvc_variant]
+    except ValueError as e:
+        p.error(str(e))
     a.models = a.models.split(",")
     unknown = [m for m in a.models if m not in common.MODELS]
     if unknown:
@@ -425,9 +531,11 @@ def main():
         report = {
             "date": datetime.datetime.now().isoformat(timespec="seconds"),
             "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "peak": peak},
-            "settings": {k: getattr(a, k) for k in ("models", "batches", "threads", "iterations",
-                                                   "min_iterations", "seconds", "warmup",
-                                                   "rounds")},
+            "settings": {**{k: getattr(a, k) for k in ("models", "batches", "threads",
+                                                      "iterations", "min_iterations", "seconds",
+                                                      "warmup", "rounds")},
+                         "variants": [{"name": v.name, "flags": v.flags, "cvc": v.cvc}
+                                      for v in a.variants]},
             "versions": {"cvc": subprocess.run(["git", "describe", "--always", "--dirty"],
                                                cwd=ROOT, capture_output=True,
                                                text=True).stdout.strip() or "?",
