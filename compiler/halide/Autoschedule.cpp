@@ -67,8 +67,8 @@ void loadPlugin(const SchedulerInfo &info) {
   loaded.insert(info.name);
 }
 
-/// The last-level cache of CPU 0 in bytes (Halide's generic 16 MB when
-/// sysfs does not say).
+} // namespace
+
 uint64_t lastLevelCacheBytes() {
   uint64_t best = 0;
   for (int index = 0; index < 8; ++index) {
@@ -84,6 +84,8 @@ uint64_t lastLevelCacheBytes() {
   }
   return best ? best : 16ull << 20;
 }
+
+namespace {
 
 /// Halide order, a dynamic batch as `batch`.
 Halide::Region estimatesOf(mlir::Value v, int batch) {

@@ -117,7 +117,8 @@ struct WinogradConvolution : public OpRewritePattern<cv::BlockedConv2DOp> {
 struct CvWinogradPass : public cvc::impl::CvWinogradBase<CvWinogradPass> {
   using CvWinogradBase::CvWinogradBase;
   CvWinogradPass() = default;
-  explicit CvWinogradPass(WinogradDecider decide) : decide(std::move(decide)) {}
+  CvWinogradPass(const CvWinogradOptions &options, WinogradDecider decide)
+      : CvWinogradBase(options), decide(std::move(decide)) {}
 
   void runOnOperation() override {
     if (tile < cv::kMinWinogradTile || tile > cv::kMaxWinogradTile) {
@@ -136,6 +137,7 @@ struct CvWinogradPass : public cvc::impl::CvWinogradBase<CvWinogradPass> {
 
 } // namespace
 
-std::unique_ptr<Pass> cvc::createCvWinograd(WinogradDecider decide) {
-  return std::make_unique<CvWinogradPass>(std::move(decide));
+std::unique_ptr<Pass> cvc::createCvWinograd(const CvWinogradOptions &options,
+                                            WinogradDecider decide) {
+  return std::make_unique<CvWinogradPass>(options, std::move(decide));
 }

@@ -13,6 +13,8 @@
 
 #include "cvc/halide/Lowering.h"
 
+#include "cv/CvOps.h"
+
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
@@ -98,7 +100,39 @@ int parallelFor(Halide::JITUserContext *context,
 /// A kernel's random inputs and its output at one batch.
 struct Buffers {
   std::vector<Halide::Buffer<>> inputs;
+  std::vector<bool> weights; ///< per input: a weight (cold in a model's run)
   Halide::Buffer<> output;
+};
+
+/// What a kernel finds in the caches when a model runs it: its weights were
+/// last touched a whole inference ago (gone from the caches once a model's
+/// weights outgrow them), its activations were just written by the layer
+/// before. So before each timed run the caches are flushed by writing a
+/// buffer of twice the last-level cache, then the activation inputs are
+/// read back in; timing a kernel over and over with everything hot made
+/// weight-bound layers look several times faster than in the model.
+class CacheState {
+public:
+  void prepare(const Buffers &b) {
+    if (flush.empty())
+      flush.assign(std::max<uint64_t>(2 * halide::lastLevelCacheBytes(), 16u << 20), 0);
+    for (size_t i = 0; i < flush.size(); i += 64)
+      flush[i] = static_cast<char>(flush[i] + 1);
+    volatile float sink = 0;
+    float sum = 0;
+    for (size_t i = 0; i < b.inputs.size(); ++i) {
+      if (b.weights[i])
+        continue;
+      const char *p = static_cast<const char *>(b.inputs[i].data());
+      for (size_t at = 0; at < b.inputs[i].size_in_bytes(); at += 64)
+        sum += p[at];
+    }
+    sink = sum;
+    (void)sink;
+  }
+
+private:
+  std::vector<char> flush;
 };
 
 struct Built {
@@ -130,12 +164,24 @@ bool hasDynamicDim(mlir::Value v) {
 /// batch it was made for.
 int otherBatch(int batch) { return batch == 1 ? 3 : 1; }
 
+/// A weight, or an op the planner computes from weights when a session is
+/// created (the Winograd transform).
+bool isWeight(mlir::Value v) {
+  mlir::Operation *def = v.getDefiningOp();
+  return def && (llvm::isa<cv::ConstantOp>(def) ||
+                 llvm::all_of(def->getOperands(), [](mlir::Value operand) {
+                   return operand.getDefiningOp<cv::ConstantOp>() != nullptr;
+                 }));
+}
+
 Buffers makeBuffers(const halide::Kernel &kernel, int batch) {
   Buffers b;
   std::mt19937 rng(12345 + batch);
-  for (size_t i = 0; i < kernel.params.size(); ++i)
+  for (size_t i = 0; i < kernel.params.size(); ++i) {
     b.inputs.push_back(
         randomBuffer(kernel.params[i].type(), extentsOf(kernel.inputs[i], batch), rng));
+    b.weights.push_back(isWeight(kernel.inputs[i]));
+  }
   Halide::Type outType = kernel.pipeline.outputs()[0].output_types()[0];
   b.output = Halide::Buffer<>(outType, extentsOf(kernel.output, batch));
   return b;
@@ -226,12 +272,17 @@ Stats statsOf(std::vector<double> t) {
   return {at(0.5), t.front(), at(0.25), at(0.75), static_cast<int>(t.size())};
 }
 
-/// Timed runs until `seconds` have passed and `minRuns` are done, or `maxRuns`.
-std::vector<double> timeRuns(Built &b, double seconds, int minRuns, int maxRuns) {
+/// Timed runs until `seconds` have passed and `minRuns` are done, or
+/// `maxRuns`; with `cache`, each after making the caches look as they do in
+/// a model's run (the preparation is not timed).
+std::vector<double> timeRuns(Built &b, double seconds, int minRuns, int maxRuns,
+                             CacheState *cache) {
   std::vector<double> times;
   auto start = Clock::now();
   while (static_cast<int>(times.size()) < maxRuns &&
          (static_cast<int>(times.size()) < minRuns || secondsSince(start) < seconds)) {
+    if (cache)
+      cache->prepare(b.timed);
     auto t0 = Clock::now();
     b.run();
     times.push_back(secondsSince(t0) * 1e3);
@@ -301,6 +352,8 @@ enum class Role { Reference, Candidate, Compare };
 
   cvc::runtime::ThreadPool pool(o.threads);
   cvc::runtime::ScopedPool scope(pool);
+  CacheState coldWeights;
+  CacheState *cache = o.coldWeights ? &coldWeights : nullptr;
   try {
     // Warm-up, and the outputs to check: at the tuning batch and another.
     for (Built &b : built) {
@@ -333,7 +386,7 @@ enum class Role { Reference, Candidate, Compare };
       }
     }
     if (role != Role::Compare) {
-      Stats s = statsOf(timeRuns(built[0], o.seconds, o.minRuns, o.maxRuns));
+      Stats s = statsOf(timeRuns(built[0], o.seconds, o.minRuns, o.maxRuns, cache));
       char text[200];
       std::snprintf(text, sizeof(text), "time %.6g %.6g %.6g %.6g %d", s.median, s.min, s.p25,
                     s.p75, s.runs);
@@ -346,7 +399,7 @@ enum class Role { Reference, Candidate, Compare };
     for (int r = 0; r < rounds; ++r) {
       for (int j = 0; j < 2; ++j) {
         int which = (r + j) % 2;
-        Stats s = statsOf(timeRuns(built[which], o.seconds, 3, o.maxRuns));
+        Stats s = statsOf(timeRuns(built[which], o.seconds, 3, o.maxRuns, cache));
         std::string &list = which == 0 ? a : b;
         list += (list.empty() ? "" : ",") + std::to_string(s.median);
       }

@@ -314,7 +314,7 @@ void Tuner::addAlgorithmTwins() {
       to = "cv.conv2d_blocked";
     } else if (auto direct = llvm::dyn_cast<cv::BlockedConv2DOp>(op);
                direct && winogradIneligibility(direct).empty()) {
-      twin = buildWinogradConv(b, direct, 4);
+      twin = buildWinogradConv(b, direct, o.compile.winogradTile);
       from = "cv.conv2d_blocked";
       to = "cv.conv2d_winograd";
     }
@@ -507,9 +507,13 @@ void Tuner::confirm(TunableKernel &k) {
       if (gain > spread) {
         k.chosenPoint = k.space.format(*k.best);
         k.status = "tuned";
-      } else {
+      } else if (gain > 0) {
         k.status = "default kept (" + fixed(100 * gain, 1) + "% faster, within the " +
                    fixed(100 * spread, 1) + "% spread)";
+      } else {
+        // The search's best was a lucky sample: side by side it loses.
+        k.status = "default kept (the best candidate was " + fixed(-100 * gain, 1) +
+                   "% slower when confirmed)";
       }
       TunedRecord r;
       r.key = k.key;
@@ -742,6 +746,7 @@ int Tuner::run() {
   mo.threads = threads;
   mo.compileJobs = jobs;
   mo.seconds = o.secondsPerTiming;
+  mo.coldWeights = o.coldWeights;
   mo.logPath = workFile("children.log");
   measurer = std::make_unique<Measurer>(mo);
 

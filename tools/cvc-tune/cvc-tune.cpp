@@ -66,6 +66,10 @@ cl::opt<double> minShare("min-share",
 cl::opt<double> timing("timing-seconds",
                        cl::desc("Timed runs per candidate stop after this long (default 0.25)"),
                        cl::init(0.25), cl::cat(tuneCategory));
+cl::opt<bool> warmCaches("warm-caches",
+                         cl::desc("Time kernels with their weights in the caches (default: "
+                                  "flushed before each run, as a model's run finds them)"),
+                         cl::cat(tuneCategory));
 cl::opt<long> rounds("confirm-rounds",
                      cl::desc("Interleaved rounds of the best point against the default before "
                               "it is kept (default 7)"),
@@ -177,6 +181,7 @@ int main(int argc, char **argv) {
   o.compileJobs = static_cast<int>(jobs);
   o.minShare = minShare;
   o.secondsPerTiming = timing;
+  o.coldWeights = !warmCaches;
   o.confirmRounds = static_cast<int>(rounds);
   o.seed = static_cast<uint64_t>(seed);
   o.workDir = workDir;
@@ -184,17 +189,11 @@ int main(int argc, char **argv) {
 
   // The same model settings for cvc, for the whole-model comparison.
   for (const std::string &spec : inputShapes) {
-    auto [name, dims] = StringRef(spec).rsplit('=');
-    std::vector<int64_t> shape;
-    SmallVector<StringRef> parts;
-    dims.split(parts, ',');
-    for (StringRef p : parts) {
-      int64_t d;
-      if (p.trim().getAsInteger(10, d) || d < 1 || name.empty())
-        return fail("bad --input-shape '" + spec + "': expected NAME=d0,d1,...");
-      shape.push_back(d);
-    }
-    o.compile.inputShapes[name.str()] = shape;
+    auto shape = cvc::tools::parseInputShape(spec);
+    if (!shape)
+      return fail("bad --input-shape '" + spec +
+                  "': expected NAME=d0,d1,... with positive integers");
+    o.compile.inputShapes[shape->first] = shape->second;
     o.cvcFlags.push_back("--input-shape=" + spec);
   }
   if (!target.empty())

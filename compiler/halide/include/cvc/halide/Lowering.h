@@ -34,6 +34,10 @@ void registerKernelInterfaces(mlir::DialectRegistry &registry);
 mlir::FailureOr<cv::TargetAttr> resolveTarget(mlir::MLIRContext *ctx, const std::string &name,
                                               int64_t cores, std::string &error);
 
+/// This machine's last-level cache in bytes (CPU 0's, from sysfs; 16 MB
+/// when it does not say).
+uint64_t lastLevelCacheBytes();
+
 /// The Halide target and vector width of a module's cv.target.
 KernelContext kernelContextFor(cv::TargetAttr target);
 

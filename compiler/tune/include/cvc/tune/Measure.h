@@ -77,6 +77,9 @@ struct MeasureOptions {
   double compileTimeout = 180; ///< seconds to build and JIT-compile a candidate
   double runTimeout = 60;      ///< seconds from "go" to its result
   double tolerance = 1e-4;
+  /// Before each timed run, flush the caches and read the activation inputs
+  /// back in, as a model's run finds them (weights cold, activations warm).
+  bool coldWeights = true;
   std::string logPath;      ///< the children's stderr (Halide's own messages), appended
 };
 

@@ -40,6 +40,7 @@ struct TuneOptions {
   int compileJobs = 0;      ///< 0: one per core
   double minShare = 0.002;  ///< kernels below this share of the model are not searched
   double secondsPerTiming = 0.25;
+  bool coldWeights = true;  ///< time kernels with weights cold, as in a model's run
   int confirmRounds = 7;    ///< interleaved rounds of best against default
   uint64_t seed = 1;
   bool compareModel = true; ///< compile and time the whole model before and after
