@@ -20,6 +20,9 @@ MODELS = {
     "resnet50": (lambda: models.torchvision_model("resnet50"), (3, 224, 224)),
     "googlenet": (lambda: models.torchvision_model("googlenet"), (3, 224, 224)),
     "squeezenet1_1": (lambda: models.torchvision_model("squeezenet1_1"), (3, 224, 224)),
+    "mobilenet_v2": (lambda: models.torchvision_model("mobilenet_v2"), (3, 224, 224)),
+    "efficientnet_b0": (lambda: models.torchvision_model("efficientnet_b0"), (3, 224, 224)),
+    "densenet121": (lambda: models.torchvision_model("densenet121"), (3, 224, 224)),
 }
 
 

@@ -11,6 +11,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <cmath>
+
 using namespace mlir;
 
 namespace cvc::autodiff {
@@ -114,6 +116,72 @@ LogicalResult hardSwishGradients(cv::HardSwishOp op, OpBuilder &b, Value dy,
   return success();
 }
 
+/// y = x s with s = sigmoid(x): dx = dy (s + x s (1 - s)) = dy (s + y (1 - s)).
+LogicalResult swishGradients(cv::SwishOp op, OpBuilder &b, Value dy, ArrayRef<bool> wanted,
+                             OperandGradients &grads) {
+  if (!wanted[0])
+    return success();
+  Location loc = op.getLoc();
+  Value x = op.getInput(), y = op.getOutput();
+  Value s = b.create<cv::SigmoidOp>(loc, x.getType(), x);
+  Value oneMinusS = binary<cv::SubOp>(b, loc, splat(b, loc, 1.0f), s);
+  Value slope = binary<cv::AddOp>(b, loc, s, binary<cv::MulOp>(b, loc, y, oneMinusS));
+  grads[0] = binary<cv::MulOp>(b, loc, dy, slope);
+  return success();
+}
+
+/// d erf(x) = 2/sqrt(pi) e^(-x^2) dy.
+LogicalResult erfGradients(cv::ErfOp op, OpBuilder &b, Value dy, ArrayRef<bool> wanted,
+                           OperandGradients &grads) {
+  if (!wanted[0])
+    return success();
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  Value gauss = b.create<cv::ExpOp>(
+      loc, b.create<cv::NegOp>(loc, binary<cv::MulOp>(b, loc, x, x)).getResult());
+  grads[0] = binary<cv::MulOp>(b, loc, dy,
+                               binary<cv::MulOp>(b, loc, gauss,
+                                                 splat(b, loc, 2.0f / std::sqrt(M_PI))));
+  return success();
+}
+
+/// y = x Phi(x): dx = dy (Phi(x) + x phi(x)), Phi(x) = (1 + erf(x / sqrt 2)) / 2,
+/// phi(x) = e^(-x^2 / 2) / sqrt(2 pi).
+LogicalResult geluGradients(cv::GeluOp op, OpBuilder &b, Value dy, ArrayRef<bool> wanted,
+                            OperandGradients &grads) {
+  if (!wanted[0])
+    return success();
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  Value erf = b.create<cv::ErfOp>(loc, binary<cv::MulOp>(b, loc, x, splat(b, loc, M_SQRT1_2)))
+                  .getResult();
+  Value cdf = binary<cv::MulOp>(b, loc, binary<cv::AddOp>(b, loc, erf, splat(b, loc, 1.0f)),
+                                splat(b, loc, 0.5f));
+  Value halfSquare = binary<cv::MulOp>(b, loc, binary<cv::MulOp>(b, loc, x, x),
+                                       splat(b, loc, -0.5f));
+  Value pdf = binary<cv::MulOp>(b, loc, b.create<cv::ExpOp>(loc, halfSquare).getResult(),
+                                splat(b, loc, 1.0f / std::sqrt(2.0f * M_PI)));
+  grads[0] = binary<cv::MulOp>(b, loc, dy,
+                               binary<cv::AddOp>(b, loc, cdf, binary<cv::MulOp>(b, loc, x, pdf)));
+  return success();
+}
+
+/// y = x t with t = tanh(softplus(x)): dx = dy (t + x (1 - t^2) sigmoid(x)).
+LogicalResult mishGradients(cv::MishOp op, OpBuilder &b, Value dy, ArrayRef<bool> wanted,
+                            OperandGradients &grads) {
+  if (!wanted[0])
+    return success();
+  Location loc = op.getLoc();
+  Value x = op.getInput();
+  Value t = b.create<cv::TanhOp>(loc, b.create<cv::SoftplusOp>(loc, x).getResult()).getResult();
+  Value sech2 = binary<cv::SubOp>(b, loc, splat(b, loc, 1.0f), binary<cv::MulOp>(b, loc, t, t));
+  Value sigmoid = b.create<cv::SigmoidOp>(loc, x).getResult();
+  Value slope = binary<cv::AddOp>(
+      b, loc, t, binary<cv::MulOp>(b, loc, x, binary<cv::MulOp>(b, loc, sech2, sigmoid)));
+  grads[0] = binary<cv::MulOp>(b, loc, dy, slope);
+  return success();
+}
+
 } // namespace
 
 void registerElementwiseGradients(DialectRegistry &registry) {
@@ -124,6 +192,10 @@ void registerElementwiseGradients(DialectRegistry &registry) {
     attachGradients<unaryGradients, cv::NegOp, cv::ExpOp, cv::LogOp, cv::SqrtOp,
                     cv::ReciprocalOp>(ctx);
     attachGradients<hardSwishGradients, cv::HardSwishOp>(ctx);
+    attachGradients<swishGradients, cv::SwishOp>(ctx);
+    attachGradients<erfGradients, cv::ErfOp>(ctx);
+    attachGradients<geluGradients, cv::GeluOp>(ctx);
+    attachGradients<mishGradients, cv::MishOp>(ctx);
   });
 }
 

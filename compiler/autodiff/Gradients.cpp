@@ -15,6 +15,7 @@ void registerGradientInterfaces(DialectRegistry &registry) {
   registerElementwiseGradients(registry);
   registerNormalizationGradients(registry);
   registerShapeGradients(registry);
+  registerResampleGradients(registry);
 }
 
 void addGradientExtension(DialectRegistry &registry, void (*attach)(MLIRContext &)) {

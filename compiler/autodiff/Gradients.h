@@ -65,6 +65,7 @@ void registerPoolGradients(mlir::DialectRegistry &registry);
 void registerElementwiseGradients(mlir::DialectRegistry &registry);
 void registerNormalizationGradients(mlir::DialectRegistry &registry);
 void registerShapeGradients(mlir::DialectRegistry &registry);
+void registerResampleGradients(mlir::DialectRegistry &registry);
 
 // Small builders shared by the rules.
 

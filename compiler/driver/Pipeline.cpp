@@ -42,6 +42,10 @@ LogicalResult attachTarget(ModuleOp module, const CompileOptions &options) {
 OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const CompileOptions &options) {
   StringRef path = options.inputPath;
   StringRef ext = llvm::sys::path::extension(path);
+  if (!options.constantInputs.empty() && ext != ".onnx" && ext != ".onnxtxt") {
+    emitError(UnknownLoc::get(&ctx)) << "--constant-input applies to ONNX models only";
+    return nullptr;
+  }
   if (ext == ".cvm") {
     dsl::DslOptions dslOptions;
     dslOptions.inputShapes = options.inputShapes;
@@ -60,6 +64,7 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const CompileOptions &options)
   if (ext == ".onnx" || ext == ".onnxtxt") {
     onnx_frontend::ImportOptions importOptions;
     importOptions.inputShapes = options.inputShapes;
+    importOptions.constantInputs = options.constantInputs;
     importOptions.reportAll = options.checkOnly;
     return onnx_frontend::importOnnxModel(path, ctx, importOptions);
   }
@@ -112,6 +117,10 @@ const OptionalPass kOptionalPasses[] = {
        bottleneck.maxError = o.bottleneckMaxError;
        return createCvLowRankBottleneck(bottleneck);
      }},
+    // After the epilogues fuse (each phase takes them), before the layout
+    // and Winograd passes, which then take the phases like any convolution.
+    {"cv-decompose-conv-transpose", 2,
+     [](const CompileOptions &, ModuleOp) { return createCvDecomposeConvTranspose(); }},
     // The channel block comes from the module's cv.target.
     {"cv-block-layout", 2, [](const CompileOptions &, ModuleOp) { return createCvBlockLayout(); }},
     // Before pool fusion, which then joins pools only to the convolutions
@@ -120,9 +129,12 @@ const OptionalPass kOptionalPasses[] = {
     // 550 ms, all direct 844 ms (loaded machine, medians).
     {"cv-winograd", 2,
      [](const CompileOptions &o, ModuleOp module) {
+       CvWinogradOptions winograd;
+       winograd.tile = o.winogradTile;
        // Measured: a tuning database's times of both forms choose.
-       return o.tuningDb && module ? createCvWinograd(makeWinogradDecider(tuningLookup(module, o)))
-                                   : createCvWinograd();
+       return createCvWinograd(winograd, o.tuningDb && module
+                                             ? makeWinogradDecider(tuningLookup(module, o))
+                                             : WinogradDecider());
      }},
     {"cv-fuse-pool", 2, [](const CompileOptions &, ModuleOp) { return createCvFusePool(); }},
     {"cv-merge-sibling-conv1x1", 2,

@@ -225,7 +225,14 @@ FailureOr<Kernel> buildToBlocked(cv::ToBlockedOp op, const KernelContext &contex
   int block = static_cast<int>(op.getBlock());
   Var lane("lane"), x("x"), y("y"), blk("blk"), n("n");
   Func result("to_blocked");
-  result(lane, x, y, blk, n) = input(x, y, blk * block + lane, n);
+  int channels = dimOf(op.getInput(), 1);
+  Expr c = blk * block + lane;
+  // A last block past the channels is padded with zeros (read clamped).
+  result(lane, x, y, blk, n) = channels % block == 0
+                                   ? input(x, y, c, n)
+                                   : Halide::select(c < channels,
+                                                    input(x, y, Halide::min(c, channels - 1), n),
+                                                    0.0f);
   Var task("task");
   result.vectorize(lane, block).fuse(blk, n, task);
   parallelInGroups(result, task, point.get("group"));

@@ -56,18 +56,13 @@ FailureOr<Kernel> buildUnary(Operation *op, const KernelContext &context,
           .Case([&](cv::ReciprocalOp) { return 1.0f / x; })
           .Case([&](cv::FloorOp) { return Halide::floor(x); })
           .Case([&](cv::CeilOp) { return Halide::ceil(x); })
+          .Case([&](cv::ErfOp) { return Halide::erf(x); })
           // Stable for large x: log(1 + e^x) = max(x, 0) + log(1 + e^-|x|).
           .Case([&](cv::SoftplusOp) {
             return Halide::max(x, 0.0f) + Halide::log(1.0f + Halide::exp(-Halide::abs(x)));
           })
           .Case([&](cv::EluOp o) {
             return Halide::select(x >= 0.0f, x, f32(o.getAlpha()) * (Halide::exp(x) - 1.0f));
-          })
-          .Case([&](cv::HardSwishOp) {
-            return x * Halide::clamp(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
-          })
-          .Case([&](cv::HardSigmoidOp o) {
-            return Halide::clamp(f32(o.getAlpha()) * x + f32(o.getBeta()), 0.0f, 1.0f);
           })
           .Default([](Operation *) { return Expr(); });
   if (!y.defined())
@@ -93,10 +88,34 @@ FailureOr<Kernel> buildBinary(Operation *op, const KernelContext &context,
                .Case([&](cv::MinOp) { return Halide::min(a, b); })
                .Case([&](cv::PReluOp) { return Halide::select(a >= 0.0f, a, a * b); })
                .Case([&](cv::PowOp) { return Halide::pow(a, b); })
+               .Case([&](cv::CompareOp o) {
+                 Expr holds;
+                 switch (o.getKind()) {
+                 case cv::CompareKind::equal: holds = a == b; break;
+                 case cv::CompareKind::less: holds = a < b; break;
+                 case cv::CompareKind::greater: holds = a > b; break;
+                 case cv::CompareKind::less_equal: holds = a <= b; break;
+                 case cv::CompareKind::greater_equal: holds = a >= b; break;
+                 }
+                 return Halide::select(holds, 1.0f, 0.0f);
+               })
                .Default([](Operation *) { return Expr(); });
   if (!y.defined())
     return op->emitOpError() << "has no binary lowering";
   return finishPointwise(kernel, resultName(op), vars, y, point);
+}
+
+FailureOr<Kernel> buildWhere(cv::WhereOp op, const KernelContext &context,
+                             const SchedulePoint &point) {
+  std::vector<int64_t> shape = halideShape(op.getOutput());
+  std::vector<Var> vars = makeVars(shape.size());
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam c = kernel.input(op.getCondition(), "condition");
+  Halide::ImageParam l = kernel.input(op.getLhs(), "lhs"), r = kernel.input(op.getRhs(), "rhs");
+  Expr y = Halide::select(c(broadcastIndex(halideShape(op.getCondition()), shape, vars)) != 0.0f,
+                          l(broadcastIndex(halideShape(op.getLhs()), shape, vars)),
+                          r(broadcastIndex(halideShape(op.getRhs()), shape, vars)));
+  return finishPointwise(kernel, "where", vars, y, point);
 }
 
 FailureOr<Kernel> buildConcat(cv::ConcatOp op, const KernelContext &context,
@@ -157,6 +176,12 @@ FailureOr<Kernel> buildActivationBackward(cv::ActivationBackwardOp op,
   case cv::Activation::sigmoid:
     dx = dy * y * (1.0f - y);
     break;
+  case cv::Activation::hard_sigmoid:
+  case cv::Activation::hard_swish:
+  case cv::Activation::swish:
+  case cv::Activation::gelu:
+  case cv::Activation::mish:
+    return op.emitOpError() << "has no derivative from its result alone";
   }
   return finishPointwise(kernel, "activation_backward", vars, dx, point);
 }
@@ -213,9 +238,11 @@ void registerElementwiseKernels(DialectRegistry &registry) {
     attachKernels<resultSpace, buildUnary, cv::ReluOp, cv::TanhOp, cv::SigmoidOp, cv::AbsOp,
                   cv::NegOp, cv::ExpOp, cv::LogOp, cv::SqrtOp, cv::ReciprocalOp, cv::FloorOp,
                   cv::CeilOp, cv::SoftplusOp, cv::ClipOp, cv::LeakyReluOp, cv::EluOp,
-                  cv::HardSigmoidOp, cv::HardSwishOp>(ctx);
+                  cv::HardSigmoidOp, cv::HardSwishOp, cv::SwishOp, cv::ErfOp, cv::GeluOp,
+                  cv::MishOp>(ctx);
     attachKernels<resultSpace, buildBinary, cv::AddOp, cv::SubOp, cv::MulOp, cv::DivOp,
-                  cv::MaxOp, cv::MinOp, cv::PReluOp, cv::PowOp>(ctx);
+                  cv::MaxOp, cv::MinOp, cv::PReluOp, cv::PowOp, cv::CompareOp>(ctx);
+    attachKernels<resultSpace, buildWhere, cv::WhereOp>(ctx);
     attachKernels<resultSpace, buildConcat, cv::ConcatOp>(ctx);
     attachKernels<resultSpace, buildActivationBackward, cv::ActivationBackwardOp>(ctx);
     attachKernels<resultSpace, buildDropoutMask, cv::DropoutMaskOp>(ctx);

@@ -2,6 +2,8 @@
 #include "Epilogue.h"
 #include "VectorMath.h"
 
+#include <cmath>
+
 namespace cvc::halide {
 
 Expr applyActivation(cv::Activation kind, llvm::ArrayRef<float> args, Expr x) {
@@ -18,6 +20,21 @@ Expr applyActivation(cv::Activation kind, llvm::ArrayRef<float> args, Expr x) {
     return vectorTanh(x);
   case cv::Activation::sigmoid:
     return vectorSigmoid(x);
+  case cv::Activation::hard_sigmoid:
+    return Halide::clamp(args[0] * x + args[1], 0.0f, 1.0f);
+  case cv::Activation::hard_swish:
+    return x * Halide::clamp(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
+  case cv::Activation::swish:
+    return x * vectorSigmoid(x);
+  case cv::Activation::gelu:
+    return 0.5f * x * (1.0f + Halide::erf(x * static_cast<float>(M_SQRT1_2)));
+  case cv::Activation::mish: {
+    // tanh(softplus(x)) = ((1 + e^x)^2 - 1) / ((1 + e^x)^2 + 1), exact in
+    // floats while e^x is far from overflow; large x gives 1.
+    Expr e = vectorExp(Halide::min(x, 20.0f));
+    Expr s = (1.0f + e) * (1.0f + e);
+    return x * Halide::select(x > 20.0f, 1.0f, (s - 1.0f) / (s + 1.0f));
+  }
   }
   return x;
 }

@@ -203,7 +203,9 @@ void addKernelExtension(mlir::DialectRegistry &registry, void (*attach)(mlir::ML
 // One per family file.
 void registerConvKernels(mlir::DialectRegistry &registry);
 void registerConvBackwardKernels(mlir::DialectRegistry &registry);
+void registerConvTransposeKernels(mlir::DialectRegistry &registry);
 void registerBlockedConvKernels(mlir::DialectRegistry &registry);
+void registerDepthwiseKernels(mlir::DialectRegistry &registry);
 void registerWinogradKernels(mlir::DialectRegistry &registry);
 void registerDenseKernels(mlir::DialectRegistry &registry);
 void registerGemmKernels(mlir::DialectRegistry &registry);
@@ -212,6 +214,7 @@ void registerShapeKernels(mlir::DialectRegistry &registry);
 void registerPoolKernels(mlir::DialectRegistry &registry);
 void registerNormalizeKernels(mlir::DialectRegistry &registry);
 void registerReduceKernels(mlir::DialectRegistry &registry);
+void registerResampleKernels(mlir::DialectRegistry &registry);
 void registerLossKernels(mlir::DialectRegistry &registry);
 
 } // namespace cvc::halide

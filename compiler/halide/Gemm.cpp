@@ -110,11 +110,95 @@ FailureOr<Kernel> buildGemm(cv::MatMulOp op, const KernelContext &context,
   return kernel.finish(result, macs);
 }
 
+// cv.batch_matmul: out[..., m, n] = sum_k lhs[..., m, k] rhs[..., k, n]. The
+// register tile is `columns` vectors along n by `rows` rows of m; each
+// reduction step loads the rhs vectors once and broadcasts one lhs value
+// per row. Tiles of rows and the batch run in parallel.
+//
+// Schedule space ("tiled"): vector, columns, rows.
+
+ScheduleSpace batchMatMulSpace(cv::BatchMatMulOp op, const KernelContext &context) {
+  auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
+  int64_t m = out.getDimSize(out.getRank() - 2), n = out.getDimSize(out.getRank() - 1);
+  ScheduleSpace space;
+  ScheduleAlgorithm &tiled = space.addAlgorithm("tiled");
+  tiled.add("vector", vectorWidthsFor(n, context));
+  tiled.add("columns", {1, 2, 3, 4});
+  tiled.add("rows", rangeUpTo(std::min<int64_t>(m, 8)));
+  tiled.constraint = [n](const SchedulePoint &p) -> std::string {
+    if (p.get("vector") * p.get("columns") > n)
+      return "vector x columns exceeds the row";
+    if (p.get("columns") * p.get("rows") > 24)
+      return "columns x rows exceeds 24 accumulators";
+    return "";
+  };
+  int64_t vector = vectorWidthFor(n, context);
+  int64_t columns = std::clamp<int64_t>(n / vector, 1, 2);
+  space.defaultPoint = SchedulePoint("tiled")
+                           .set("vector", vector)
+                           .set("columns", columns)
+                           .set("rows", std::min<int64_t>(m, columns == 2 ? 6 : 8));
+  addAutoscheduleAlgorithm(space);
+  return space;
+}
+
+FailureOr<Kernel> buildBatchMatMul(cv::BatchMatMulOp op, const KernelContext &context,
+                                   const SchedulePoint &point) {
+  std::vector<int64_t> outShape = halideShape(op.getOutput());
+  std::vector<int64_t> lhsShape = halideShape(op.getLhs()), rhsShape = halideShape(op.getRhs());
+  int rank = static_cast<int>(outShape.size());
+  int k = static_cast<int>(lhsShape[0]);
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam lhs = kernel.input(op.getLhs(), "lhs"), rhs = kernel.input(op.getRhs(), "rhs");
+  std::vector<Var> vars = makeVars(rank); // x0 = n, x1 = m, then the batch
+  RDom r(0, k, "rk");
+  // An operand's batch dimensions align at the innermost; extent 1 broadcasts.
+  auto index = [&](const std::vector<int64_t> &shape, Expr inner, Expr outer) {
+    std::vector<Expr> at = {inner, outer};
+    for (size_t d = 2; d < shape.size(); ++d)
+      at.push_back(shape[d] == 1 ? Expr(0) : Expr(vars[d]));
+    return at;
+  };
+  Func acc("batch_matmul_acc");
+  acc(vars) = 0.0f;
+  acc(vars) += lhs(index(lhsShape, r, vars[1])) * rhs(index(rhsShape, vars[0], r));
+  Func result("batch_matmul");
+  result(vars) = acc(vars);
+  uint64_t macs = 1;
+  for (int64_t d : outShape)
+    macs *= d < 0 ? 1 : static_cast<uint64_t>(d);
+  macs *= k;
+  if (isAutoscheduled(point))
+    return kernel.finish(result, macs);
+
+  int vector = point.getInt("vector"), columns = point.getInt("columns"),
+      rows = point.getInt("rows");
+  Var no("no"), ni("ni"), mo("mo"), mi("mi"), task("task");
+  result.split(vars[0], no, ni, vector * columns, TailStrategy::ShiftInwards)
+      .split(vars[1], mo, mi, rows, TailStrategy::ShiftInwards)
+      .reorder(ni, mi, no, mo)
+      .vectorize(ni, vector);
+  Var outer = mo;
+  for (int d = 2; d < rank; ++d) {
+    result.fuse(outer, vars[d], task);
+    outer = task;
+  }
+  result.parallel(outer);
+  acc.compute_at(result, no).vectorize(vars[0], vector).unroll(vars[0]).unroll(vars[1]);
+  acc.update()
+      .reorder(vars[0], vars[1], r)
+      .vectorize(vars[0], vector)
+      .unroll(vars[0])
+      .unroll(vars[1]);
+  return kernel.finish(result, macs);
+}
+
 } // namespace
 
 void registerGemmKernels(DialectRegistry &registry) {
   addKernelExtension(registry, [](MLIRContext &ctx) {
     attachKernels<gemmSpace, buildGemm, cv::MatMulOp>(ctx);
+    attachKernels<batchMatMulSpace, buildBatchMatMul, cv::BatchMatMulOp>(ctx);
   });
 }
 

@@ -13,7 +13,9 @@ namespace cvc::halide {
 void registerKernelInterfaces(DialectRegistry &registry) {
   registerConvKernels(registry);
   registerConvBackwardKernels(registry);
+  registerConvTransposeKernels(registry);
   registerBlockedConvKernels(registry);
+  registerDepthwiseKernels(registry);
   registerWinogradKernels(registry);
   registerDenseKernels(registry);
   registerGemmKernels(registry);
@@ -22,6 +24,7 @@ void registerKernelInterfaces(DialectRegistry &registry) {
   registerPoolKernels(registry);
   registerNormalizeKernels(registry);
   registerReduceKernels(registry);
+  registerResampleKernels(registry);
   registerLossKernels(registry);
 }
 

@@ -64,11 +64,55 @@ FailureOr<Kernel> buildReduce(cv::ReduceOp op, const KernelContext &context,
   return kernel.finish(result, 0);
 }
 
+ScheduleSpace argReduceSpace(cv::ArgReduceOp op, const KernelContext &context) {
+  std::vector<int64_t> shape = halideShape(op.getOutput());
+  ScheduleSpace space;
+  space.addAlgorithm("reduce").add("vector", guardedVectorWidths(context));
+  space.defaultPoint = SchedulePoint("reduce").set("vector", vectorWidthFor(shape[0], context));
+  return space;
+}
+
+/// A walk along the axis keeping the best value and its index: a later
+/// index takes over only when strictly better (first index on ties), or
+/// also when equal with select_last_index.
+FailureOr<Kernel> buildArgReduce(cv::ArgReduceOp op, const KernelContext &context,
+                                 const SchedulePoint &point) {
+  std::vector<int64_t> inShape = halideShape(op.getInput());
+  int rank = static_cast<int>(inShape.size());
+  int h = rank - 1 - static_cast<int>(op.getAxis());
+  KernelBuilder kernel(op, context);
+  Halide::ImageParam input = kernel.input(op.getInput(), "input");
+  std::vector<Var> vars = makeVars(rank);
+  std::vector<Expr> index = asExprs(vars);
+  RDom r(0, static_cast<int>(inShape[h]), "r");
+  index[h] = r;
+  Expr x = input(index);
+  bool max = op.getKind() == cv::ReduceKind::max, last = op.getSelectLastIndex();
+  Func best("arg_reduce_best");
+  best(vars) = {Halide::cast<float>(0), max ? Halide::Float(32).min() : Halide::Float(32).max()};
+  Expr better = max ? (last ? x >= best(vars)[1] : x > best(vars)[1])
+                    : (last ? x <= best(vars)[1] : x < best(vars)[1]);
+  // NaN compares false: the first value seeds the walk so one is kept.
+  better = better || r == 0;
+  best(vars) = {Halide::select(better, Halide::cast<float>(r), best(vars)[0]),
+                Halide::select(better, x, best(vars)[1])};
+  Func result("arg_reduce");
+  result(vars) = best(vars)[0];
+  int vector = point.getInt("vector");
+  if (vector > 1)
+    result.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
+  if (rank >= 2)
+    result.parallel(vars.back());
+  best.compute_at(result, vars[0]);
+  return kernel.finish(result, 0);
+}
+
 } // namespace
 
 void registerReduceKernels(DialectRegistry &registry) {
   addKernelExtension(registry, [](MLIRContext &ctx) {
     attachKernels<reduceSpace, buildReduce, cv::ReduceOp>(ctx);
+    attachKernels<argReduceSpace, buildArgReduce, cv::ArgReduceOp>(ctx);
   });
 }
 

@@ -24,6 +24,24 @@ using namespace cvc;
 
 namespace {
 
+/// The output channel weight element `i` (row-major) belongs to: the
+/// leading dimension, except for a transposed convolution, whose weight is
+/// [C, M/groups, kh, kw].
+template <typename LayerOp> int64_t outputChannelOf(LayerOp layer, int64_t i) {
+  auto shape = llvm::cast<RankedTensorType>(layer.getWeight().getType()).getShape();
+  if constexpr (std::is_same_v<LayerOp, cv::ConvTranspose2DOp>) {
+    int64_t window = shape[2] * shape[3], perGroup = shape[1];
+    int64_t c = i / (perGroup * window), m = (i / window) % perGroup;
+    int64_t group = c / (shape[0] / layer.getGroups());
+    return group * perGroup + m;
+  } else {
+    int64_t perChannel = 1;
+    for (size_t d = 1; d < shape.size(); ++d)
+      perChannel *= shape[d];
+    return i / perChannel;
+  }
+}
+
 template <typename LayerOp> struct FoldBatchNormInto : public OpRewritePattern<cv::BatchNormOp> {
   using OpRewritePattern<cv::BatchNormOp>::OpRewritePattern;
 
@@ -44,16 +62,16 @@ template <typename LayerOp> struct FoldBatchNormInto : public OpRewritePattern<c
       return rewriter.notifyMatchFailure(bn, "weights or statistics are not constant");
 
     size_t channels = scale->size();
-    size_t perChannel = weight->size() / channels;
     std::vector<float> newBias(channels);
+    std::vector<double> factor(channels);
     double epsilon = bn.getEpsilon().convertToDouble();
     for (size_t c = 0; c < channels; ++c) {
-      double s = (*scale)[c] / std::sqrt(static_cast<double>((*variance)[c]) + epsilon);
-      for (size_t i = 0; i < perChannel; ++i)
-        (*weight)[c * perChannel + i] = static_cast<float>((*weight)[c * perChannel + i] * s);
+      factor[c] = (*scale)[c] / std::sqrt(static_cast<double>((*variance)[c]) + epsilon);
       double b = bias ? (*bias)[c] : 0.0;
-      newBias[c] = static_cast<float>((b - (*mean)[c]) * s + (*shift)[c]);
+      newBias[c] = static_cast<float>((b - (*mean)[c]) * factor[c] + (*shift)[c]);
     }
+    for (size_t i = 0; i < weight->size(); ++i)
+      (*weight)[i] = static_cast<float>((*weight)[i] * factor[outputChannelOf(layer, i)]);
 
     rewriter.setInsertionPoint(layer);
     std::string name = constantName(layer.getWeight(), "layer");
@@ -83,5 +101,6 @@ struct CvFoldBatchNormPass : public cvc::impl::CvFoldBatchNormBase<CvFoldBatchNo
 
 void cvc::populateFoldBatchNormPatterns(RewritePatternSet &patterns) {
   patterns.add<FoldBatchNormInto<cv::Conv2DOp>, FoldBatchNormInto<cv::FullyConnectedOp>,
-               FoldBatchNormInto<cv::MatMulOp>>(patterns.getContext());
+               FoldBatchNormInto<cv::MatMulOp>, FoldBatchNormInto<cv::ConvTranspose2DOp>>(
+      patterns.getContext());
 }

@@ -152,9 +152,12 @@ struct CvFuseEpiloguePass : public cvc::impl::CvFuseEpilogueBase<CvFuseEpilogueP
 void cvc::populateFuseEpiloguePatterns(RewritePatternSet &patterns) {
   // Bias before residual: a constant addend is a bias whatever its shape.
   patterns.add<FuseBiasAdd<cv::Conv2DOp>, FuseBiasAdd<cv::FullyConnectedOp>,
-               FuseBiasAdd<cv::MatMulOp>>(patterns.getContext(), /*benefit=*/2);
+               FuseBiasAdd<cv::MatMulOp>, FuseBiasAdd<cv::ConvTranspose2DOp>>(
+      patterns.getContext(), /*benefit=*/2);
+  // A transposed convolution takes no residual: its decomposition into
+  // phases (cv-decompose-conv-transpose) would have to split it.
   patterns.add<FuseResidualAdd<cv::Conv2DOp>, FuseResidualAdd<cv::FullyConnectedOp>,
                FuseResidualAdd<cv::MatMulOp>, FuseActivation<cv::Conv2DOp>,
-               FuseActivation<cv::FullyConnectedOp>, FuseActivation<cv::MatMulOp>>(
-      patterns.getContext());
+               FuseActivation<cv::FullyConnectedOp>, FuseActivation<cv::MatMulOp>,
+               FuseActivation<cv::ConvTranspose2DOp>>(patterns.getContext());
 }

@@ -43,6 +43,15 @@ inline cv::FullyConnectedOp rebuildLayer(mlir::PatternRewriter &rewriter,
       rewriter.getDenseF32ArrayAttr(parts.activationArgs));
 }
 
+inline cv::ConvTranspose2DOp rebuildLayer(mlir::PatternRewriter &rewriter,
+                                          cv::ConvTranspose2DOp op, const LayerParts &parts) {
+  return rewriter.create<cv::ConvTranspose2DOp>(
+      op.getLoc(), op.getType(), op.getInput(), parts.weight, parts.bias, parts.residual,
+      cv::ActivationAttr::get(op.getContext(), parts.activation),
+      rewriter.getDenseF32ArrayAttr(parts.activationArgs), op.getStridesAttr(), op.getPadsAttr(),
+      op.getDilationsAttr(), op.getGroupsAttr(), op.getOutputPaddingAttr());
+}
+
 inline cv::MatMulOp rebuildLayer(mlir::PatternRewriter &rewriter, cv::MatMulOp op,
                                 const LayerParts &parts) {
   return rewriter.create<cv::MatMulOp>(

@@ -53,6 +53,19 @@ std::string ExportContext::floatScalar(llvm::StringRef base, float value) {
   return t.name();
 }
 
+std::string ExportContext::innerNode(const std::string &type,
+                                     const std::vector<std::string> &inputs,
+                                     const std::string &suffix) {
+  std::string out = unique(baseName(op) + "_" + suffix);
+  onnx::NodeProto &n = *graph.add_node();
+  n.set_op_type(type);
+  n.set_name(out);
+  for (const std::string &in : inputs)
+    n.add_input(in);
+  n.add_output(out);
+  return out;
+}
+
 void setInts(onnx::NodeProto &n, llvm::StringRef name, llvm::ArrayRef<int64_t> values) {
   onnx::AttributeProto &a = *n.add_attribute();
   a.set_name(name.str());

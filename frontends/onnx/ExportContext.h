@@ -53,6 +53,11 @@ public:
 
   std::string intInitializer(llvm::StringRef base, llvm::ArrayRef<int64_t> values);
   std::string floatScalar(llvm::StringRef base, float value);
+
+  /// A node of `type` ahead of the op's own (a subgraph writing the op as
+  /// several ONNX nodes); returns its output's name.
+  std::string innerNode(const std::string &type, const std::vector<std::string> &inputs,
+                        const std::string &suffix);
 };
 
 void setInts(onnx::NodeProto &n, llvm::StringRef name, llvm::ArrayRef<int64_t> values);

@@ -75,6 +75,11 @@ const onnx::TensorProto *ImportContext::tensorAttr(llvm::StringRef name) const {
   return a && a->has_t() ? &a->t() : nullptr;
 }
 
+const onnx::GraphProto *ImportContext::graphAttr(llvm::StringRef name) const {
+  const auto *a = attr(name);
+  return a && a->has_g() ? &a->g() : nullptr;
+}
+
 FailureOr<int64_t> ImportContext::axisAttr(llvm::StringRef name, int64_t def, int64_t rank,
                                           bool allowRank) const {
   int64_t given = intAttr(name, def);
@@ -182,6 +187,35 @@ void ImportContext::setOutputInts(size_t i, std::vector<int64_t> v,
     return;
   intShapes[node->output(i)] = shape ? *shape : std::vector<int64_t>{static_cast<int64_t>(v.size())};
   intValues[node->output(i)] = std::move(v);
+}
+
+bool ImportContext::alias(size_t i, const std::string &from) {
+  if (static_cast<int>(i) >= node->output_size() || node->output(i).empty())
+    return true;
+  const std::string &to = node->output(i);
+  bool bound = false;
+  if (auto it = values.find(from); it != values.end()) {
+    values[to] = it->second;
+    bound = true;
+  }
+  if (auto it = intValues.find(from); it != intValues.end()) {
+    intValues[to] = it->second;
+    intShapes[to] = intShapes[from];
+    bound = true;
+  }
+  if (auto it = floatValues.find(from); it != floatValues.end()) {
+    floatValues[to] = it->second;
+    bound = true;
+  }
+  if (auto it = initializers.find(from); it != initializers.end()) {
+    initializers[to] = it->second;
+    bound = true;
+  }
+  if (auto it = unsupportedValues.find(from); it != unsupportedValues.end()) {
+    unsupportedValues[to] = it->second;
+    bound = true;
+  }
+  return bound;
 }
 
 std::vector<int64_t> ImportContext::intShape(size_t i) const {

@@ -52,6 +52,7 @@ public:
   std::string stringAttr(llvm::StringRef name, llvm::StringRef def) const;
   std::vector<int64_t> intsAttr(llvm::StringRef name) const;
   const onnx::TensorProto *tensorAttr(llvm::StringRef name) const;
+  const onnx::GraphProto *graphAttr(llvm::StringRef name) const;
 
   /// Integer attribute `name` (default `def`) as an axis of a rank-`rank`
   /// tensor, negative values counting from the end; `rank` itself is allowed
@@ -80,6 +81,9 @@ public:
                      std::optional<std::vector<int64_t>> shape = std::nullopt);
   /// The shape of integer input `i` (set when it is an integer constant).
   std::vector<int64_t> intShape(size_t i) const;
+  /// Binds output `i` of the current node to whatever the value named
+  /// `from` is bound to (a subgraph's output); false when it is unbound.
+  bool alias(size_t i, const std::string &from);
 
   /// Creates a weight constant from host data.
   mlir::Value makeConstant(const FloatConstant &constant, llvm::StringRef name);

@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "cvc/onnx/Import.h"
 #include "cvc/tensorio/OnnxModel.h"
+#include "cvc/tensorio/TensorFile.h"
+#include "cvc/tensorio/TensorProto.h"
 #include "ImportContext.h"
 #include "OpTable.h"
 
@@ -19,6 +21,7 @@
 #include <onnx/checker.h>
 #include <onnx/shape_inference/implementation.h>
 
+#include <deque>
 #include <set>
 
 using namespace mlir;
@@ -115,6 +118,80 @@ FailureOr<RankedTensorType> inputType(MLIRContext &ctx, llvm::StringRef file,
   return RankedTensorType::get(dims, Float32Type::get(&ctx));
 }
 
+/// --constant-input: each named input becomes an initializer holding the
+/// file's tensor (kept alive in `storage`), checked against the input's
+/// declared element type and shape.
+LogicalResult bindConstantInputs(MLIRContext &ctx, llvm::StringRef path,
+                                 const onnx::GraphProto &graph, const ImportOptions &options,
+                                 ImportContext &ic, std::deque<onnx::TensorProto> &storage) {
+  for (const auto &[name, file] : options.constantInputs) {
+    const onnx::ValueInfoProto *declared = nullptr;
+    for (const auto &input : graph.input())
+      if (input.name() == name)
+        declared = &input;
+    if (!declared || ic.initializers.count(name) || ic.intValues.count(name))
+      return fileError(ctx, path, "--constant-input names '" + name +
+                                      "', which is not a model input");
+    if (!declared->type().has_tensor_type())
+      return fileError(ctx, path, "--constant-input " + name +
+                                      ": the input is not a tensor (a sequence, map or optional "
+                                      "input); that is not supported");
+    onnx::TensorProto &proto = storage.emplace_back();
+    std::string error;
+    if (llvm::StringRef(file).ends_with(".npy")) {
+      tensorio::Tensor t;
+      if (!tensorio::readNpy(file, t, error))
+        return fileError(ctx, path, "--constant-input " + name + ": " + error);
+      tensorio::encodeTensor(t, proto);
+    } else if (!tensorio::readTensorProto(file, proto, error)) {
+      return fileError(ctx, path, "--constant-input " + name + ": " + error);
+    }
+    if (proto.data_location() == onnx::TensorProto::EXTERNAL)
+      return fileError(ctx, path, "--constant-input " + name + ": " + file +
+                                      " keeps its data in another file; that is not supported");
+    const onnx::TypeProto::Tensor &type = declared->type().tensor_type();
+    if (!isIntTensor(proto) && proto.data_type() != onnx::TensorProto::FLOAT &&
+        proto.data_type() != onnx::TensorProto::DOUBLE)
+      return fileError(ctx, path, "--constant-input " + name + ": element type " +
+                                      onnx::TensorProto::DataType_Name(
+                                          static_cast<onnx::TensorProto::DataType>(
+                                              proto.data_type())) +
+                                      " is not supported");
+    if (type.elem_type() != proto.data_type())
+      return fileError(ctx, path, "--constant-input " + name + ": the input is declared " +
+                                      onnx::TensorProto::DataType_Name(
+                                          static_cast<onnx::TensorProto::DataType>(
+                                              type.elem_type())) +
+                                      " but " + file + " holds " +
+                                      onnx::TensorProto::DataType_Name(
+                                          static_cast<onnx::TensorProto::DataType>(
+                                              proto.data_type())));
+    std::vector<int64_t> dims(proto.dims().begin(), proto.dims().end());
+    bool matches = !type.has_shape() || type.shape().dim_size() == proto.dims_size();
+    for (int i = 0; matches && type.has_shape() && i < type.shape().dim_size(); ++i)
+      if (type.shape().dim(i).has_dim_value() && type.shape().dim(i).dim_value() != dims[i])
+        matches = false;
+    if (!matches)
+      return fileError(ctx, path, "--constant-input " + name + ": " + file + " holds a " +
+                                      shapeText(dims) +
+                                      " tensor, which the input's declared shape does not allow");
+    proto.set_name(name);
+    if (isIntTensor(proto)) {
+      std::optional<int64_t> count = tensorio::elementCount(dims);
+      std::vector<int64_t> values = readIntTensor(proto);
+      if (!count || static_cast<int64_t>(values.size()) != *count)
+        return fileError(ctx, path, "--constant-input " + name + ": " + file + " holds " +
+                                        std::to_string(values.size()) + " values for a " +
+                                        shapeText(dims) + " tensor");
+      ic.intValues[name] = std::move(values);
+      ic.intShapes[name] = dims;
+    } else {
+      ic.initializers[name] = &proto;
+    }
+  }
+  return success();
+}
+
 } // namespace
 
 LogicalResult readOnnxModel(MLIRContext &ctx, llvm::StringRef path, onnx::ModelProto &model) {
@@ -189,6 +266,10 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
     } else
       ic.initializers[init.name()] = &init;
   }
+
+  std::deque<onnx::TensorProto> constantInputs;
+  if (failed(bindConstantInputs(ctx, path, graph, options, ic, constantInputs)))
+    return nullptr;
 
   // Values that a refused input or node would have produced (reportAll mode).
   std::set<std::string> poisoned;

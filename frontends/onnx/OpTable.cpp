@@ -38,12 +38,15 @@ const OnnxOpTable &onnxOpTable() {
   static const OnnxOpTable table = [] {
     OnnxOpTable t;
     addConstantOps(t);
+    addControlOps(t);
     addConvOps(t);
     addDenseOps(t);
     addElementwiseOps(t);
     addNormalizationOps(t);
     addPoolOps(t);
+    addRearrangeOps(t);
     addReduceOps(t);
+    addResampleOps(t);
     addShapeOps(t);
     return t;
   }();

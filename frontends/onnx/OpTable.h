@@ -59,6 +59,14 @@ public:
                 std::move(exportNode), opset});
   }
 
+  /// Ops `OpT` that no single ONNX type writes (Swish is Sigmoid and Mul)
+  /// export with `exportNode`, which writes its nodes itself.
+  template <typename OpT> OnnxOpTable &exportsAsGraph(ExportFn exportNode) {
+    // "=" cannot begin an ONNX op type, so no node imports by this entry.
+    return add({"=" + OpT::getOperationName().str(), nullptr, OpT::getOperationName().str(),
+                nullptr, std::move(exportNode)});
+  }
+
   const OnnxOpRule *importRule(llvm::StringRef type) const;
   const OnnxOpRule *exportRule(mlir::Operation *op) const;
 
@@ -73,12 +81,15 @@ const OnnxOpTable &onnxOpTable();
 
 // One per family file under ops/.
 void addConstantOps(OnnxOpTable &table);
+void addControlOps(OnnxOpTable &table);
 void addConvOps(OnnxOpTable &table);
 void addDenseOps(OnnxOpTable &table);
 void addElementwiseOps(OnnxOpTable &table);
 void addNormalizationOps(OnnxOpTable &table);
 void addPoolOps(OnnxOpTable &table);
+void addRearrangeOps(OnnxOpTable &table);
 void addReduceOps(OnnxOpTable &table);
+void addResampleOps(OnnxOpTable &table);
 void addShapeOps(OnnxOpTable &table);
 
 } // namespace cvc::onnx_frontend

@@ -160,6 +160,10 @@ bool readTensorProtoFile(const std::string &path, Tensor &out, std::string &erro
   return true;
 }
 
+bool readTensorProto(const std::string &path, onnx::TensorProto &out, std::string &error) {
+  return readProtoFile(path, out, "an ONNX TensorProto file", error);
+}
+
 bool readTensorFile(const std::string &path, Tensor &out, std::string &error) {
   auto endsWith = [&](const char *suffix) {
     size_t n = std::strlen(suffix);

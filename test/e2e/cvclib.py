@@ -83,6 +83,22 @@ def run_model(so_path, inputs, workdir, iterations=1, warmup=0, threads=0):
     return outputs, median
 
 
+def run_ort(onnx_path, x, workdir):
+    """ONNX Runtime's first output for the single input `x` (bench/ort_run.js,
+    the npm package scripts/setup.sh installs)."""
+    root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+    x_path = os.path.join(workdir, "ort_in.npy")
+    out_path = os.path.join(workdir, "ort_out.npy")
+    np.save(x_path, np.ascontiguousarray(x, dtype=np.float32))
+    proc = subprocess.run(["node", os.path.join(root, "bench", "ort_run.js"), onnx_path,
+                           "--input", x_path, "--output", out_path, "--iterations", "1",
+                           "--warmup", "0", "--min-iterations", "1"],
+                          capture_output=True, text=True)
+    if proc.returncode != 0:
+        raise Failure(f"ONNX Runtime failed on {onnx_path}:\n{proc.stderr[-2000:]}")
+    return np.load(out_path)
+
+
 def compare(name, got, ref, atol, rtol, rel_l2=None):
     got = np.asarray(got, dtype=np.float64)
     ref = np.asarray(ref, dtype=np.float64)

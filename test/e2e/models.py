@@ -63,9 +63,12 @@ class AlexNet(nn.Module):
     """Krizhevsky et al. 2012, with local response normalisation and the
     two-way grouped convolutions of the original two-GPU split; 227x227x3."""
 
-    def __init__(self, classes=1000):
+    def __init__(self, classes=1000, stock_lrn=False):
         super().__init__()
-        lrn = lambda: LRN(5, alpha=1e-4, beta=0.75, k=2.0)
+        # stock_lrn: PyTorch's own nn.LocalResponseNorm, which torch.onnx
+        # writes as a decomposition behind an If (not as ONNX LRN).
+        lrn = ((lambda: nn.LocalResponseNorm(5, alpha=1e-4, beta=0.75, k=2.0)) if stock_lrn
+               else (lambda: LRN(5, alpha=1e-4, beta=0.75, k=2.0)))
         self.features = nn.Sequential(
             nn.Conv2d(3, 96, 11, stride=4), nn.ReLU(), lrn(), nn.MaxPool2d(3, 2),
             nn.Conv2d(96, 256, 5, padding=2, groups=2), nn.ReLU(), lrn(), nn.MaxPool2d(3, 2),
@@ -106,9 +109,15 @@ def calibrate_batchnorm(model, input_shape, batches=4, batch_size=8, seed=0):
 TORCHVISION = {
     "resnet18": lambda: torchvision.models.resnet18(),
     "resnet50": lambda: torchvision.models.resnet50(),
+    "resnet152": lambda: torchvision.models.resnet152(),
     "googlenet": lambda: torchvision.models.googlenet(aux_logits=False, init_weights=True),
     "squeezenet1_1": lambda: torchvision.models.squeezenet1_1(),
     "alexnet": lambda: torchvision.models.alexnet(),
+    # The families after the case studies (bench/ only): inverted residuals,
+    # depthwise MBConv with squeeze-and-excitation and Swish, dense blocks.
+    "mobilenet_v2": lambda: torchvision.models.mobilenet_v2(),
+    "efficientnet_b0": lambda: torchvision.models.efficientnet_b0(),
+    "densenet121": lambda: torchvision.models.densenet121(),
 }
 
 

@@ -32,6 +32,18 @@ OPS = {
     "hard_swish": ("%k = cv.constant dense<6.0> : tensor<1xf32>\n"
                    "  %s = cv.mul %c, %k : (tensor<?x4x6x6xf32>, tensor<1xf32>) -> tensor<?x4x6x6xf32>\n"
                    "  %o = cv.hard_swish %s : tensor<?x4x6x6xf32>", "4x6x6"),
+    # Scaled so that the convolution's outputs reach the curved parts.
+    "swish_gelu_mish_erf": (
+        "%k = cv.constant dense<3.0> : tensor<1xf32>\n"
+        "  %s = cv.mul %c, %k : (tensor<?x4x6x6xf32>, tensor<1xf32>) -> tensor<?x4x6x6xf32>\n"
+        "  %a = cv.swish %s : tensor<?x4x6x6xf32>\n"
+        "  %g = cv.gelu %s : tensor<?x4x6x6xf32>\n"
+        "  %m = cv.mish %s : tensor<?x4x6x6xf32>\n"
+        "  %e = cv.erf %c : tensor<?x4x6x6xf32>\n"
+        "  %p = cv.add %a, %g : (tensor<?x4x6x6xf32>, tensor<?x4x6x6xf32>) -> tensor<?x4x6x6xf32>\n"
+        "  %q = cv.add %m, %e : (tensor<?x4x6x6xf32>, tensor<?x4x6x6xf32>) -> tensor<?x4x6x6xf32>\n"
+        "  %o = cv.add %p, %q : (tensor<?x4x6x6xf32>, tensor<?x4x6x6xf32>) -> tensor<?x4x6x6xf32>",
+        "4x6x6"),
     "neg_exp": ("%n = cv.neg %c : tensor<?x4x6x6xf32>\n  %o = cv.exp %n : tensor<?x4x6x6xf32>",
                 "4x6x6"),
     "log_sqrt_reciprocal": (

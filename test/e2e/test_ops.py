@@ -143,6 +143,21 @@ class HardSwishBlock(nn.Module):
         return self.act(self.conv(x) * 4.0)
 
 
+class DecomposedActivations(nn.Module):
+    """Activations ONNX 1.12 has no op for, as PyTorch writes them: SiLU as
+    Sigmoid and Mul, GELU as Div, Erf, Add, Mul, Mul, Mish as Softplus, Tanh
+    and Mul (cvc recognises each as one op, fused into the convolution before
+    it where there is one), and Erf itself; over [-6, 6] and beyond."""
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv2d(3, 4, 3, padding=1)
+
+    def forward(self, x):
+        h = self.conv(x) * 3.0
+        return torch.cat([F.silu(h), F.gelu(h), F.mish(h), torch.erf(h), F.gelu(x * 4.0),
+                          F.mish(x * 10.0), F.silu(x * 10.0)], dim=1)
+
+
 def test():
     torch.manual_seed(0)
     cvclib.check_against_torch("classifier", Classifier(), (37,), batches=(1, 3, 4, 5, 16),
@@ -155,7 +170,8 @@ def test():
                                  (4, 5, 5)),
                                 ("first_layers", FirstLayers(), (3, 45, 45)),
                                 ("grayscale_first_layer", GrayscaleFirstLayer(), (1, 28, 28)),
-                                ("tanh_sigmoid_range", TanhSigmoidRange(), (3, 16, 16))]:
+                                ("tanh_sigmoid_range", TanhSigmoidRange(), (3, 16, 16)),
+                                ("decomposed_activations", DecomposedActivations(), (3, 9, 9))]:
         cvclib.check_against_torch(name, module.eval(), shape, batches=(1, 3), opsets=(11, 13),
                                    tol=cvclib.SHALLOW, count_parameters=False)
     cvclib.check_against_torch("hard_swish", HardSwishBlock().eval(), (3, 9, 9), batches=(1, 3),

@@ -55,6 +55,11 @@ cl::opt<OptLevel> optLevel(cl::desc("Optimisation level"), cl::init(O2),
 cl::list<std::string> inputShapes("input-shape",
                                   cl::desc("Fix the shape of a model input, e.g. x=1,3,224,224"),
                                   cl::value_desc("name=d0,d1,..."), cl::cat(cvcCategory));
+cl::list<std::string> constantInputs(
+    "constant-input",
+    cl::desc("Fix a model input to the tensor in FILE (.pb TensorProto of any element type, or "
+             "float32 .npy) at compile time: scales, shapes or masks a model takes as inputs"),
+    cl::value_desc("name=FILE"), cl::cat(cvcCategory));
 cl::opt<std::string> modelName("name", cl::desc("Model name recorded in the library"),
                                cl::cat(cvcCategory));
 cl::opt<std::string> target("target",
@@ -87,6 +92,11 @@ cl::opt<double> bottleneckMaxError(
     "bottleneck-max-error",
     cl::desc("Leave layers whose relative output error would exceed this (default 0.05)"),
     cl::init(0.05), cl::cat(cvcCategory));
+cl::opt<long> winogradTile(
+    "winograd-tile",
+    cl::desc("Output tile m of cv-winograd's F(m x m, 3x3), 2 to 6 (default 4): smaller tiles "
+             "save fewer multiplications and round less"),
+    cl::init(4), cl::cat(cvcCategory));
 cl::opt<bool> keepAuxOutputs(
     "keep-aux-outputs",
     cl::desc("Keep the training-only auxiliary outputs (GoogLeNet's auxiliary classifiers), "
@@ -130,23 +140,6 @@ cl::opt<bool> train("train",
 
 cl::opt<bool> printWeights("print-weights", cl::desc("Print weights in --emit=mlir output"),
                            cl::cat(cvcCategory));
-
-bool parseInputShape(StringRef spec, CompileOptions &options) {
-  auto [name, dims] = spec.rsplit('=');
-  if (name.empty() || dims.empty() || !spec.contains('='))
-    return false;
-  std::vector<int64_t> shape;
-  SmallVector<StringRef> parts;
-  dims.split(parts, ',');
-  for (StringRef p : parts) {
-    int64_t d;
-    if (p.trim().getAsInteger(10, d) || d < 1)
-      return false;
-    shape.push_back(d);
-  }
-  options.inputShapes[name.str()] = shape;
-  return true;
-}
 
 /// Prints each diagnostic as "cvc: error: ...", prefixed by file:line:col
 /// when the location points into a text file the user wrote.
@@ -306,6 +299,11 @@ int main(int argc, char **argv) {
     return 1;
   }
   options.bottleneckMaxError = bottleneckMaxError;
+  if (winogradTile < 2 || winogradTile > 6) {
+    errs() << "cvc: error: --winograd-tile must be 2 to 6, got " << winogradTile << "\n";
+    return 1;
+  }
+  options.winogradTile = winogradTile;
   if (tuningDb.empty() && (tuningThreads.getNumOccurrences() || tuningBatch.getNumOccurrences() ||
                            noWarmStart)) {
     errs() << "cvc: error: --tuning-threads, --tuning-batch and --no-warm-start need --tuning-db\n";
@@ -348,12 +346,26 @@ int main(int argc, char **argv) {
       }
       into->insert(name);
     }
-  for (const std::string &spec : inputShapes)
-    if (!parseInputShape(spec, options)) {
+  for (const std::string &spec : inputShapes) {
+    auto shape = cvc::tools::parseInputShape(spec);
+    if (!shape) {
       errs() << "cvc: error: bad --input-shape '" << spec
              << "': expected NAME=d0,d1,... with positive integers\n";
       return 1;
     }
+    options.inputShapes[shape->first] = shape->second;
+  }
+  for (const std::string &spec : constantInputs) {
+    size_t eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size()) {
+      errs() << "cvc: error: bad --constant-input '" << spec << "': expected NAME=FILE\n";
+      return 1;
+    }
+    if (!options.constantInputs.emplace(spec.substr(0, eq), spec.substr(eq + 1)).second) {
+      errs() << "cvc: error: --constant-input names '" << spec.substr(0, eq) << "' twice\n";
+      return 1;
+    }
+  }
   if (check && (!outputPath.empty() || emit.getNumOccurrences())) {
     errs() << "cvc: error: 'cvc check' writes nothing; drop -o and --emit\n";
     return 1;

@@ -21,11 +21,11 @@ LogicalResult ToBlockedOp::inferReturnTypes(MLIRContext *, std::optional<Locatio
   int64_t block = adaptor.getBlock();
   if (!input || input.getRank() != 4 || input.isDynamicDim(1))
     return emitOptionalError(loc, "expects an NCHW input with static channels");
-  if (block < 1 || input.getDimSize(1) % block != 0)
-    return emitOptionalError(loc, "channels (", input.getDimSize(1),
-                             ") must be a multiple of the block (", block, ")");
-  inferred.push_back(RankedTensorType::get({input.getDimSize(0), input.getDimSize(1) / block,
-                                            input.getDimSize(2), input.getDimSize(3), block},
+  if (block < 1)
+    return emitOptionalError(loc, "block must be positive, got ", block);
+  int64_t blocks = (input.getDimSize(1) + block - 1) / block;
+  inferred.push_back(RankedTensorType::get({input.getDimSize(0), blocks, input.getDimSize(2),
+                                            input.getDimSize(3), block},
                                            input.getElementType()));
   return success();
 }
@@ -42,10 +42,14 @@ LogicalResult FromBlockedOp::inferReturnTypes(MLIRContext *, std::optional<Locat
   auto input = rankedOrNull(adaptor.getInput().getType());
   if (!input || input.getRank() != 5 || input.isDynamicDim(1) || input.isDynamicDim(4))
     return emitOptionalError(loc, "expects a blocked [N, C/b, H, W, b] input");
-  inferred.push_back(RankedTensorType::get({input.getDimSize(0),
-                                            input.getDimSize(1) * input.getDimSize(4),
-                                            input.getDimSize(2), input.getDimSize(3)},
-                                           input.getElementType()));
+  int64_t lanes = input.getDimSize(1) * input.getDimSize(4);
+  int64_t channels = adaptor.getChannels() ? static_cast<int64_t>(*adaptor.getChannels()) : lanes;
+  if (channels > lanes || channels <= lanes - input.getDimSize(4))
+    return emitOptionalError(loc, "'channels' (", channels, ") must leave less than one block ",
+                             "of padding in ", shapeString(input.getShape()));
+  inferred.push_back(RankedTensorType::get(
+      {input.getDimSize(0), channels, input.getDimSize(2), input.getDimSize(3)},
+      input.getElementType()));
   return success();
 }
 
@@ -104,6 +108,40 @@ LogicalResult BlockedConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Loc
   }
   inferred.push_back(RankedTensorType::get(
       {input.getDimSize(0), weight.getDimSize(0), outH, outW, block}, input.getElementType()));
+  return success();
+}
+
+LogicalResult DepthwiseConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                  Adaptor adaptor,
+                                                  SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  auto weight = rankedOrNull(adaptor.getWeight().getType());
+  if (!input || !weight || input.getRank() != 5 || weight.getRank() != 4 ||
+      !weight.hasStaticShape() || input.isDynamicDim(1) || input.isDynamicDim(4))
+    return emitOptionalError(loc, "expects a blocked [N, C/b, H, W, b] input and a static "
+                                  "[C/b, kh, kw, b] weight");
+  if (weight.getDimSize(0) != input.getDimSize(1) || weight.getDimSize(3) != input.getDimSize(4))
+    return emitOptionalError(loc, "weight ", shapeString(weight.getShape()),
+                             " does not hold one window per channel of the input ",
+                             shapeString(input.getShape()));
+  if (failed(checkArrayLength(loc, "strides", adaptor.getStrides(), 2, 1)) ||
+      failed(checkArrayLength(loc, "pads", adaptor.getPads(), 4, 0)) ||
+      failed(checkArrayLength(loc, "dilations", adaptor.getDilations(), 2, 1)))
+    return failure();
+  int64_t channels = input.getDimSize(1) * input.getDimSize(4);
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = rankedOrNull(bias.getType());
+    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != channels)
+      return emitOptionalError(loc, "bias must be a [", channels, "] tensor");
+  }
+  int64_t kernel[2] = {weight.getDimSize(1), weight.getDimSize(2)};
+  int64_t outH, outW;
+  if (failed(inferSpatial(loc, input, kernel, adaptor.getStrides(), adaptor.getPads(),
+                          adaptor.getDilations(), /*ceilMode=*/false, outH, outW)))
+    return failure();
+  inferred.push_back(RankedTensorType::get(
+      {input.getDimSize(0), input.getDimSize(1), outH, outW, input.getDimSize(4)},
+      input.getElementType()));
   return success();
 }
 

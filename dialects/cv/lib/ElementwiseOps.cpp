@@ -5,8 +5,10 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/PatternMatch.h"
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <array>
 #include <cmath>
 
 using namespace mlir;
@@ -26,6 +28,14 @@ std::optional<std::pair<Activation, SmallVector<float, 2>>> cvc::cv::activationO
       .Case([](LeakyReluOp o) {
         return Result{Activation::leaky_relu, {o.getAlpha().convertToFloat()}};
       })
+      .Case([](HardSigmoidOp o) {
+        return Result{Activation::hard_sigmoid,
+                      {o.getAlpha().convertToFloat(), o.getBeta().convertToFloat()}};
+      })
+      .Case([](HardSwishOp) { return Result{Activation::hard_swish, {}}; })
+      .Case([](SwishOp) { return Result{Activation::swish, {}}; })
+      .Case([](GeluOp) { return Result{Activation::gelu, {}}; })
+      .Case([](MishOp) { return Result{Activation::mish, {}}; })
       .Default([](Operation *) { return std::nullopt; });
 }
 
@@ -70,7 +80,31 @@ CV_BINARY_INFER(PowOp)
 CV_BINARY_INFER(SubOp)
 CV_BINARY_INFER(MulOp)
 CV_BINARY_INFER(DivOp)
+CV_BINARY_INFER(CompareOp)
 #undef CV_BINARY_INFER
+
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                        Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  SmallVector<Type, 1> values;
+  if (failed(inferBroadcast(loc, adaptor.getLhs(), adaptor.getRhs(), values)))
+    return failure();
+  auto condition = rankedOrNull(adaptor.getCondition().getType());
+  auto both = llvm::cast<RankedTensorType>(values[0]);
+  if (!condition)
+    return emitOptionalError(loc, "the condition must be a ranked tensor");
+  int64_t rank = std::max(condition.getRank(), both.getRank());
+  SmallVector<int64_t> shape(rank);
+  for (int64_t i = 0; i < rank; ++i) {
+    int64_t ci = i - (rank - condition.getRank()), vi = i - (rank - both.getRank());
+    int64_t a = ci >= 0 ? condition.getDimSize(ci) : 1, b = vi >= 0 ? both.getDimSize(vi) : 1;
+    if (a != b && a != 1 && b != 1)
+      return emitOptionalError(loc, "the condition ", shapeString(condition.getShape()),
+                               " does not broadcast against ", shapeString(both.getShape()));
+    shape[i] = a == 1 ? b : a;
+  }
+  inferred.push_back(RankedTensorType::get(shape, both.getElementType()));
+  return success();
+}
 
 /// f applied with numpy broadcasting to two constants of static shape.
 template <typename F>
@@ -140,8 +174,199 @@ OpFoldResult PReluOp::fold(FoldAdaptor a) {
                     [](float x, float slope) { return x >= 0.0f ? x : slope * x; });
 }
 
+//===----------------------------------------------------------------------===//
+// MulOp
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// The two operands of a commutative op, in both orders.
+template <typename OpT> std::array<std::pair<Value, Value>, 2> bothOrders(OpT op) {
+  return {std::pair{op.getLhs(), op.getRhs()}, std::pair{op.getRhs(), op.getLhs()}};
+}
+
+/// Whether `v` is a constant whose every element is within 1e-5 relative of
+/// `expected` (exporters write sqrt(2) to a few digits).
+bool isSplatNear(Value v, double expected) {
+  auto values = readFloatConstant(v);
+  if (!values || values->empty())
+    return false;
+  return llvm::all_of(*values, [&](float x) {
+    return std::fabs(x - expected) <= 1e-5 * std::fabs(expected);
+  });
+}
+
+/// x * sigmoid(x), in either order: Swish (SiLU), as exporters write it.
+struct MulBySigmoidIsSwish : public OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp mul, PatternRewriter &rewriter) const override {
+    for (auto [x, s] : bothOrders(mul)) {
+      auto sigmoid = s.getDefiningOp<SigmoidOp>();
+      if (sigmoid && sigmoid.getInput() == x && x.getType() == mul.getType()) {
+        rewriter.replaceOpWithNewOp<SwishOp>(mul, mul.getType(), x);
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
+/// x * tanh(softplus(x)): Mish, as exporters write it.
+struct MulByTanhSoftplusIsMish : public OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp mul, PatternRewriter &rewriter) const override {
+    for (auto [x, t] : bothOrders(mul)) {
+      auto tanh = t.getDefiningOp<TanhOp>();
+      auto softplus = tanh ? tanh.getInput().getDefiningOp<SoftplusOp>() : SoftplusOp();
+      if (softplus && softplus.getInput() == x && x.getType() == mul.getType()) {
+        rewriter.replaceOpWithNewOp<MishOp>(mul, mul.getType(), x);
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
+/// (x * (erf(x / sqrt(2)) + 1)) * 0.5, with the constants on either side and
+/// the division written as a multiplication by 1 / sqrt(2): GELU, as PyTorch
+/// exports nn.GELU before ONNX has an op for it.
+struct ErfFormIsGelu : public OpRewritePattern<MulOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(MulOp mul, PatternRewriter &rewriter) const override {
+    for (auto [product, half] : bothOrders(mul)) {
+      auto inner = product.getDefiningOp<MulOp>();
+      if (!inner || !isSplatNear(half, 0.5))
+        continue;
+      for (auto [x, plusOne] : bothOrders(inner)) {
+        auto add = plusOne.getDefiningOp<AddOp>();
+        if (!add)
+          continue;
+        for (auto [e, one] : bothOrders(add)) {
+          auto erf = e.getDefiningOp<ErfOp>();
+          if (!erf || !isSplatNear(one, 1.0))
+            continue;
+          Value arg = erf.getInput();
+          bool scaled = false;
+          if (auto div = arg.getDefiningOp<DivOp>())
+            scaled = div.getLhs() == x && isSplatNear(div.getRhs(), std::sqrt(2.0));
+          if (auto byInverse = arg.getDefiningOp<MulOp>())
+            for (auto [v, c] : bothOrders(byInverse))
+              scaled |= v == x && isSplatNear(c, 1.0 / std::sqrt(2.0));
+          if (scaled && x.getType() == mul.getType()) {
+            rewriter.replaceOpWithNewOp<GeluOp>(mul, mul.getType(), x);
+            return success();
+          }
+        }
+      }
+    }
+    return failure();
+  }
+};
+
+} // namespace
+
+void MulOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  results.add<MulBySigmoidIsSwish, MulByTanhSoftplusIsMish, ErfFormIsGelu>(context);
+}
+
+//===----------------------------------------------------------------------===//
+// DivOp
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// `v` through any chain of reshapes.
+Value throughReshapes(Value v) {
+  while (auto reshape = v.getDefiningOp<ReshapeOp>())
+    v = reshape.getInput();
+  return v;
+}
+
+/// The single value of a constant with every element equal.
+std::optional<float> splatValue(Value v) {
+  auto values = readFloatConstant(v);
+  if (!values || values->empty() ||
+      llvm::any_of(*values, [&](float x) { return x != values->front(); }))
+    return std::nullopt;
+  return values->front();
+}
+
+/// x / (k + alpha * avg(x^2))^beta with the average over a window of
+/// channels: PyTorch's LocalResponseNorm as torch.onnx writes it (x^2 with
+/// a unit axis inserted, zero-padded along the channels, a [size, 1, 1]
+/// 3-D AveragePool, which cvc imports as a pooling along one axis, the unit
+/// axis squeezed). ONNX's LRN pads a window of `size` channels by
+/// (size - 1) / 2 before and the rest after; PyTorch's by size / 2 before,
+/// which is the same for the odd sizes networks use. An even size stays
+/// decomposed (and exact).
+struct DecomposedLrnIsLrn : public OpRewritePattern<DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(DivOp div, PatternRewriter &rewriter) const override {
+    Value x = div.getLhs();
+    auto type = llvm::dyn_cast<RankedTensorType>(x.getType());
+    auto pow = div.getRhs().getDefiningOp<PowOp>();
+    if (!type || type.getRank() != 4 || type != div.getType() || !pow)
+      return failure();
+    std::optional<float> beta = splatValue(pow.getRhs());
+    auto add = pow.getLhs().getDefiningOp<AddOp>();
+    if (!beta || !add)
+      return failure();
+    for (auto [scaled, k] : bothOrders(add)) {
+      std::optional<float> bias = splatValue(k);
+      auto mul = scaled.getDefiningOp<MulOp>();
+      if (!bias || !mul)
+        continue;
+      for (auto [average, a] : bothOrders(mul)) {
+        std::optional<float> alpha = splatValue(a);
+        if (!alpha || average.getType() != type)
+          continue;
+        auto pool = throughReshapes(average).getDefiningOp<AvgPool2DOp>();
+        if (!pool || pool.getKernel().size() != 2 || pool.getKernel()[1] != 1 ||
+            llvm::any_of(pool.getStrides(), [](int64_t s) { return s != 1; }) ||
+            llvm::any_of(pool.getPads(), [](int64_t p) { return p != 0; }))
+          continue;
+        int64_t size = pool.getKernel()[0];
+        auto pad = throughReshapes(pool.getInput()).getDefiningOp<PadOp>();
+        if (!pad || pad.getMode() != PadMode::constant || !pad.getValue().isZero())
+          continue;
+        auto padded = llvm::cast<RankedTensorType>(pad.getInput().getType());
+        // [N, 1, C, H, W], padded along the channels (axis 2) alone.
+        ArrayRef<int64_t> pads = pad.getPads();
+        if (padded.getRank() != 5 || padded.getDimSize(1) != 1 ||
+            padded.getDimSize(2) != type.getDimSize(1) || pads.size() != 10)
+          continue;
+        bool channelsOnly = true;
+        for (int64_t i = 0; i < 5; ++i)
+          if (i != 2 && (pads[i] != 0 || pads[i + 5] != 0))
+            channelsOnly = false;
+        if (!channelsOnly || pads[2] != (size - 1) / 2 || pads[2] + pads[7] != size - 1)
+          continue;
+        auto square = throughReshapes(pad.getInput()).getDefiningOp<MulOp>();
+        if (!square || square.getLhs() != x || square.getRhs() != x)
+          continue;
+        rewriter.replaceOpWithNewOp<LRNOp>(div, type, x, rewriter.getI64IntegerAttr(size),
+                                           rewriter.getF32FloatAttr(*alpha),
+                                           rewriter.getF32FloatAttr(*beta),
+                                           rewriter.getF32FloatAttr(*bias));
+        return success();
+      }
+    }
+    return failure();
+  }
+};
+
+} // namespace
+
+void DivOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  results.add<DecomposedLrnIsLrn>(context);
+}
+
 LogicalResult ActivationBackwardOp::verify() {
   Activation a = getActivation();
+  if (a == Activation::hard_sigmoid || a == Activation::hard_swish || a == Activation::swish ||
+      a == Activation::gelu || a == Activation::mish)
+    return emitOpError() << "activation '" << stringifyActivation(a)
+                         << "' has no derivative determined by its result alone";
   size_t expected = activationArgCount(a);
   if (getActivationArgs().size() != expected)
     return emitOpError() << "activation '" << stringifyActivation(a) << "' takes " << expected

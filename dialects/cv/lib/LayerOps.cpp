@@ -20,6 +20,80 @@ using namespace cvc::cv::detail;
 // Conv2DOp
 //===----------------------------------------------------------------------===//
 
+LogicalResult BatchMatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                              Adaptor adaptor,
+                                              SmallVectorImpl<Type> &inferred) {
+  auto lhs = rankedOrNull(adaptor.getLhs().getType());
+  auto rhs = rankedOrNull(adaptor.getRhs().getType());
+  if (!lhs || !rhs || lhs.getRank() < 2 || rhs.getRank() < 2)
+    return emitOptionalError(loc, "operands must be ranked tensors of rank 2 or more");
+  int64_t m = lhs.getDimSize(lhs.getRank() - 2), k = lhs.getDimSize(lhs.getRank() - 1);
+  int64_t k2 = rhs.getDimSize(rhs.getRank() - 2), n = rhs.getDimSize(rhs.getRank() - 1);
+  if (ShapedType::isDynamic(m) || ShapedType::isDynamic(k) || ShapedType::isDynamic(n) || k != k2)
+    return emitOptionalError(loc, "matrices ", shapeString(lhs.getShape()), " and ",
+                             shapeString(rhs.getShape()), " do not multiply (static M, K, N)");
+  int64_t rank = std::max(lhs.getRank(), rhs.getRank());
+  SmallVector<int64_t> shape(rank);
+  for (int64_t i = 0; i < rank - 2; ++i) {
+    int64_t li = i - (rank - lhs.getRank()), ri = i - (rank - rhs.getRank());
+    int64_t a = li >= 0 ? lhs.getDimSize(li) : 1, b = ri >= 0 ? rhs.getDimSize(ri) : 1;
+    if (a != b && a != 1 && b != 1)
+      return emitOptionalError(loc, "batch dimensions of ", shapeString(lhs.getShape()), " and ",
+                               shapeString(rhs.getShape()), " do not broadcast");
+    shape[i] = a == 1 ? b : a;
+  }
+  shape[rank - 2] = m;
+  shape[rank - 1] = n;
+  inferred.push_back(RankedTensorType::get(shape, lhs.getElementType()));
+  return success();
+}
+
+LogicalResult ConvTranspose2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                                  Adaptor adaptor,
+                                                  SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  auto weight = rankedOrNull(adaptor.getWeight().getType());
+  if (!input || !weight || input.getRank() != 4 || weight.getRank() != 4 ||
+      !weight.hasStaticShape() || input.isDynamicDim(1) || input.isDynamicDim(2) ||
+      input.isDynamicDim(3))
+    return emitOptionalError(loc, "expects a rank-4 NCHW input and a static [C, M/groups, kh, kw] "
+                                  "weight");
+  if (failed(checkArrayLength(loc, "strides", adaptor.getStrides(), 2, 1)) ||
+      failed(checkArrayLength(loc, "pads", adaptor.getPads(), 4, 0)) ||
+      failed(checkArrayLength(loc, "dilations", adaptor.getDilations(), 2, 1)) ||
+      failed(checkArrayLength(loc, "output_padding", adaptor.getOutputPadding(), 2, 0)))
+    return failure();
+  int64_t groups = adaptor.getGroups();
+  int64_t channels = input.getDimSize(1);
+  if (groups < 1 || channels % groups != 0)
+    return emitOptionalError(loc, "'groups' (", groups, ") must divide the input channels (",
+                             channels, ")");
+  if (weight.getDimSize(0) != channels)
+    return emitOptionalError(loc, "weight ", shapeString(weight.getShape()), " must have the "
+                             "input's ", channels, " channels first");
+  int64_t outChannels = weight.getDimSize(1) * groups;
+  if (Value bias = adaptor.getBias()) {
+    auto biasType = rankedOrNull(bias.getType());
+    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != outChannels)
+      return emitOptionalError(loc, "bias must be a [", outChannels, "] tensor");
+  }
+  SmallVector<int64_t, 4> shape = {input.getDimSize(0), outChannels};
+  for (int i = 0; i < 2; ++i) {
+    int64_t stride = adaptor.getStrides()[i], dilation = adaptor.getDilations()[i];
+    int64_t extra = adaptor.getOutputPadding()[i];
+    if (extra >= std::max(stride, dilation))
+      return emitOptionalError(loc, "'output_padding' ", extra, " must be below the stride (",
+                               stride, ") or the dilation (", dilation, ")");
+    int64_t out = (input.getDimSize(2 + i) - 1) * stride - adaptor.getPads()[i] -
+                  adaptor.getPads()[i + 2] + dilation * (weight.getDimSize(2 + i) - 1) + extra + 1;
+    if (out < 1)
+      return emitOptionalError(loc, "the pads leave no output along spatial axis ", i);
+    shape.push_back(out);
+  }
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
 LogicalResult Conv2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                          Adaptor adaptor,
                                          SmallVectorImpl<Type> &inferred) {

@@ -165,6 +165,26 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   return success();
 }
 
+LogicalResult ArgReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                            Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  if (!input)
+    return emitOptionalError(loc, "the operand must be a ranked tensor");
+  if (adaptor.getKind() != ReduceKind::max && adaptor.getKind() != ReduceKind::min)
+    return emitOptionalError(loc, "'kind' must be max or min");
+  int64_t axis = adaptor.getAxis();
+  if (axis < 0 || axis >= input.getRank())
+    return emitOptionalError(loc, "axis ", axis, " is out of range for rank ", input.getRank());
+  if (input.isDynamicDim(axis))
+    return emitOptionalError(loc, "reducing over the dynamic batch is not supported");
+  if (input.getDimSize(axis) > (int64_t(1) << 24))
+    return emitOptionalError(loc, "an axis longer than 2^24 has indices a float cannot hold");
+  SmallVector<int64_t> shape(input.getShape());
+  shape[axis] = 1;
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
 LogicalResult PadOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                       Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
   auto input = rankedOrNull(adaptor.getInput().getType());

@@ -78,7 +78,15 @@ LogicalResult inferSpatial(std::optional<Location> loc, RankedTensorType input,
 }
 
 size_t activationArgCount(Activation activation) {
-  return activation == Activation::clip ? 2 : activation == Activation::leaky_relu ? 1 : 0;
+  switch (activation) {
+  case Activation::clip:
+  case Activation::hard_sigmoid:
+    return 2;
+  case Activation::leaky_relu:
+    return 1;
+  default:
+    return 0;
+  }
 }
 
 LogicalResult verifyEpilogue(Operation *op) {

@@ -134,6 +134,19 @@ LogicalResult importGemm(ImportContext &ic) {
 LogicalResult importMatMul(ImportContext &ic) {
   if (failed(ic.checkAttrs({})))
     return failure();
+  // Batched (either operand of rank 3 or more): cv.batch_matmul, whose
+  // batch dimensions broadcast.
+  {
+    auto lhs = ic.input(0), rhs = ic.input(1);
+    if (failed(lhs) || failed(rhs))
+      return failure();
+    int64_t lr = llvm::cast<RankedTensorType>(lhs->getType()).getRank();
+    int64_t rr = llvm::cast<RankedTensorType>(rhs->getType()).getRank();
+    if (lr < 2 || rr < 2)
+      return ic.fail("a vector (rank-1) operand is not supported");
+    if (lr > 2 || rr > 2)
+      return ic.bind(0, ic.create<cv::BatchMatMulOp>(*lhs, *rhs));
+  }
   auto a = matrixInput(ic);
   if (failed(a))
     return failure();
@@ -169,7 +182,7 @@ LogicalResult exportFullyConnected(ExportContext &ex) {
 void addDenseOps(OnnxOpTable &t) {
   // cv.fully_connected's weight is [out, in]: Gemm with transB.
   t.maps<cv::FullyConnectedOp>("Gemm", importGemm, exportFullyConnected);
-  t.imports("MatMul", importMatMul);
+  t.maps<cv::BatchMatMulOp>("MatMul", importMatMul, exportPlain);
 }
 
 } // namespace cvc::onnx_frontend

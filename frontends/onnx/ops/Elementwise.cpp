@@ -4,6 +4,7 @@
 #include "ImportContext.h"
 #include "IntTensor.h"
 
+#include <cmath>
 #include <limits>
 
 using namespace mlir;
@@ -167,6 +168,41 @@ template <typename OpT> LogicalResult exportAlpha(ExportContext &ex) {
   return success();
 }
 
+/// The op's result, by a last node of `type`.
+LogicalResult finishGraph(ExportContext &ex, const std::string &type,
+                          std::vector<std::string> inputs) {
+  ex.type = type;
+  ex.node(std::move(inputs));
+  return success();
+}
+
+// The activations ONNX 1.12 has no op for, written as PyTorch writes them.
+
+/// Swish (nn.SiLU): x * Sigmoid(x).
+LogicalResult exportSwish(ExportContext &ex) {
+  std::string x = ex.nameOf(ex.op->getOperand(0));
+  return finishGraph(ex, "Mul", {x, ex.innerNode("Sigmoid", {x}, "sigmoid")});
+}
+
+/// GELU: (x * (Erf(x / sqrt(2)) + 1)) * 0.5.
+LogicalResult exportGelu(ExportContext &ex) {
+  std::string x = ex.nameOf(ex.op->getOperand(0));
+  std::string base = ExportContext::baseName(ex.op);
+  std::string scaled =
+      ex.innerNode("Div", {x, ex.floatScalar(base + "_sqrt2", std::sqrt(2.0f))}, "div");
+  std::string erf = ex.innerNode("Erf", {scaled}, "erf");
+  std::string plusOne = ex.innerNode("Add", {erf, ex.floatScalar(base + "_one", 1.0f)}, "add");
+  std::string product = ex.innerNode("Mul", {x, plusOne}, "mul");
+  return finishGraph(ex, "Mul", {product, ex.floatScalar(base + "_half", 0.5f)});
+}
+
+/// Mish (nn.Mish): x * Tanh(Softplus(x)).
+LogicalResult exportMish(ExportContext &ex) {
+  std::string x = ex.nameOf(ex.op->getOperand(0));
+  std::string softplus = ex.innerNode("Softplus", {x}, "softplus");
+  return finishGraph(ex, "Mul", {x, ex.innerNode("Tanh", {softplus}, "tanh")});
+}
+
 LogicalResult exportHardSigmoid(ExportContext &ex) {
   auto op = llvm::cast<cv::HardSigmoidOp>(ex.op);
   onnx::NodeProto &n = ex.node();
@@ -200,6 +236,10 @@ void addElementwiseOps(OnnxOpTable &t) {
   t.maps<cv::CeilOp>("Ceil", importUnary<cv::CeilOp>, exportPlain);
   t.maps<cv::SoftplusOp>("Softplus", importUnary<cv::SoftplusOp>, exportPlain);
   t.mapsSince<cv::HardSwishOp>(14, "HardSwish", importUnary<cv::HardSwishOp>, exportPlain);
+  t.maps<cv::ErfOp>("Erf", importUnary<cv::ErfOp>, exportPlain);
+  t.exportsAsGraph<cv::SwishOp>(exportSwish);
+  t.exportsAsGraph<cv::GeluOp>(exportGelu);
+  t.exportsAsGraph<cv::MishOp>(exportMish);
   t.maps<cv::ClipOp>("Clip", importClip, exportClip);
   t.maps<cv::LeakyReluOp>(
       "LeakyRelu",

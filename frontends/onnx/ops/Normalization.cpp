@@ -107,9 +107,112 @@ LogicalResult exportBatchNorm(ExportContext &ex) {
   return success();
 }
 
+/// (x - mean) / sqrt(var + epsilon) over `axes` (kept as extent 1, so the
+/// statistics broadcast back), from cv's reductions and arithmetic.
+FailureOr<Value> standardize(ImportContext &ic, Value x, ArrayRef<int64_t> axes, float epsilon) {
+  OpBuilder &b = ic.builder;
+  auto mean = cv::ReduceKindAttr::get(b.getContext(), cv::ReduceKind::mean);
+  auto m = ic.create<cv::ReduceOp>(x, mean, b.getDenseI64ArrayAttr(axes));
+  if (failed(m))
+    return failure();
+  auto centred = ic.create<cv::SubOp>(x, *m);
+  if (failed(centred))
+    return failure();
+  auto squares = ic.create<cv::MulOp>(*centred, *centred);
+  if (failed(squares))
+    return failure();
+  auto variance = ic.create<cv::ReduceOp>(*squares, mean, b.getDenseI64ArrayAttr(axes));
+  if (failed(variance))
+    return failure();
+  FloatConstant eps{{1}, {epsilon}};
+  auto shifted = ic.create<cv::AddOp>(*variance, ic.makeConstant(eps, "epsilon"));
+  if (failed(shifted))
+    return failure();
+  auto root = ic.create<cv::SqrtOp>(*shifted);
+  if (failed(root))
+    return failure();
+  return ic.create<cv::DivOp>(*centred, *root);
+}
+
+/// y * scale + bias, each a constant of `shape` when given.
+LogicalResult scaleAndShift(ImportContext &ic, Value y, size_t scaleInput, size_t biasInput,
+                            ArrayRef<int64_t> shape) {
+  for (size_t i : {scaleInput, biasInput}) {
+    if (!ic.hasInput(i))
+      continue;
+    std::optional<FloatConstant> c = ic.floatConstant(i);
+    if (!c)
+      return ic.fail("a scale or bias computed at run time is not supported");
+    int64_t count = 1;
+    for (int64_t d : shape)
+      count *= d;
+    if (static_cast<int64_t>(c->data.size()) != count)
+      return ic.fail("scale or bias holds " + std::to_string(c->data.size()) + " values, not " +
+                     std::to_string(count));
+    c->shape.assign(shape.begin(), shape.end());
+    Value v = ic.makeConstant(*c, ic.node->input(i));
+    auto next = i == scaleInput ? ic.create<cv::MulOp>(y, v) : ic.create<cv::AddOp>(y, v);
+    if (failed(next))
+      return failure();
+    y = *next;
+  }
+  ic.setOutput(0, y);
+  return success();
+}
+
+/// Per image and channel over the pixels; scale and bias per channel.
+LogicalResult importInstanceNorm(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"epsilon"})))
+    return failure();
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  if (type.getRank() < 3 || type.isDynamicDim(1))
+    return ic.fail("an input that is not [N, C, ...] with static channels is not supported");
+  SmallVector<int64_t> axes;
+  for (int64_t d = 2; d < type.getRank(); ++d)
+    axes.push_back(d);
+  auto y = standardize(ic, *x, axes, ic.floatAttr("epsilon", 1e-5f));
+  if (failed(y))
+    return failure();
+  SmallVector<int64_t> shape(type.getRank() - 1, 1);
+  shape[0] = type.getDimSize(1);
+  return scaleAndShift(ic, *y, 1, 2, shape);
+}
+
+/// Over the axes from `axis` on (opset 17); scale and bias of their shape.
+LogicalResult importLayerNorm(ImportContext &ic) {
+  if (failed(ic.checkAttrs({"axis", "epsilon", "stash_type"})))
+    return failure();
+  for (int i = 1; i < ic.node->output_size(); ++i)
+    if (!ic.node->output(i).empty())
+      return ic.fail("the Mean and InvStdDev outputs are not supported");
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  auto axis = ic.axisAttr("axis", -1, type.getRank());
+  if (failed(axis))
+    return failure();
+  if (*axis == 0)
+    return ic.fail("normalising over the batch dimension is not supported");
+  SmallVector<int64_t> axes, shape;
+  for (int64_t d = *axis; d < type.getRank(); ++d) {
+    axes.push_back(d);
+    shape.push_back(type.getDimSize(d));
+  }
+  auto y = standardize(ic, *x, axes, ic.floatAttr("epsilon", 1e-5f));
+  if (failed(y))
+    return failure();
+  return scaleAndShift(ic, *y, 1, 2, shape);
+}
+
 } // namespace
 
 void addNormalizationOps(OnnxOpTable &t) {
+  t.imports("InstanceNormalization", importInstanceNorm);
+  t.imports("LayerNormalization", importLayerNorm);
   t.maps<cv::LRNOp>("LRN", importLRN, exportLRN);
   t.maps<cv::SoftmaxOp>("Softmax", importSoftmaxFamily<cv::SoftmaxOp>,
                         exportAxisOp<cv::SoftmaxOp>);

@@ -8,6 +8,56 @@ using namespace mlir;
 namespace cvc::onnx_frontend {
 namespace {
 
+/// A 3-D window whose last two extents, strides and pads are 1, 1 and 0
+/// pools along the first spatial axis alone, as PyTorch's decomposed
+/// LocalResponseNorm does over channels: [N, C, D, H, W] is pooled as
+/// [N, C, D, H*W] with a [k, 1] window and reshaped back.
+template <typename OpT> LogicalResult importPoolAlongOneAxis(ImportContext &ic, bool isMax) {
+  std::vector<int64_t> kernel = ic.intsAttr("kernel_shape");
+  std::vector<int64_t> strides = ic.hasAttr("strides") ? ic.intsAttr("strides")
+                                                       : std::vector<int64_t>{1, 1, 1};
+  std::vector<int64_t> pads =
+      ic.hasAttr("pads") ? ic.intsAttr("pads") : std::vector<int64_t>(6, 0);
+  std::string autoPad = ic.stringAttr("auto_pad", "NOTSET");
+  if (kernel.size() != 3 || kernel[1] != 1 || kernel[2] != 1 || strides.size() != 3 ||
+      strides[1] != 1 || strides[2] != 1 || pads.size() != 6 || pads[1] || pads[2] || pads[4] ||
+      pads[5] || (autoPad != "NOTSET" && autoPad != "VALID"))
+    return ic.fail("3-D pooling is not supported except along the first spatial axis (a "
+                   "window of [k, 1, 1], strides [s, 1, 1], no padding on the others)");
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  if (type.getRank() != 5)
+    return ic.fail("a 3-D window over a rank-" + std::to_string(type.getRank()) + " input");
+  OpBuilder &b = ic.builder;
+  auto flat = RankedTensorType::get(
+      {type.getDimSize(0), type.getDimSize(1), type.getDimSize(2),
+       type.getDimSize(3) * type.getDimSize(4)},
+      type.getElementType());
+  Value merged = b.create<cv::ReshapeOp>(ic.loc(), flat, *x);
+  auto kernel2 = b.getDenseI64ArrayAttr({kernel[0], 1});
+  auto strides2 = b.getDenseI64ArrayAttr({strides[0], 1});
+  auto pads2 = b.getDenseI64ArrayAttr({pads[0], 0, pads[3], 0});
+  bool ceil = ic.intAttr("ceil_mode", 0) != 0;
+  FailureOr<Value> pooled;
+  if constexpr (std::is_same_v<OpT, cv::MaxPool2DOp>)
+    pooled = ic.create<cv::MaxPool2DOp>(merged, kernel2, strides2, pads2, b.getBoolAttr(ceil));
+  else
+    pooled = ic.create<cv::AvgPool2DOp>(merged, kernel2, strides2, pads2, b.getBoolAttr(ceil),
+                                        b.getBoolAttr(ic.intAttr("count_include_pad", 0) != 0));
+  if (failed(pooled))
+    return failure();
+  (void)isMax;
+  auto pooledType = llvm::cast<RankedTensorType>(pooled->getType());
+  auto back = RankedTensorType::get({type.getDimSize(0), type.getDimSize(1),
+                                     pooledType.getDimSize(2), type.getDimSize(3),
+                                     type.getDimSize(4)},
+                                    type.getElementType());
+  ic.setOutput(0, b.create<cv::ReshapeOp>(ic.loc(), back, *pooled));
+  return success();
+}
+
 template <typename OpT> LogicalResult importPool(ImportContext &ic, bool isMax) {
   if (isMax) {
     if (failed(ic.checkAttrs({"auto_pad", "ceil_mode", "dilations", "kernel_shape", "pads",
@@ -22,6 +72,8 @@ template <typename OpT> LogicalResult importPool(ImportContext &ic, bool isMax) 
                                    "pads", "strides"}))) {
     return failure();
   }
+  if (ic.intsAttr("kernel_shape").size() == 3)
+    return importPoolAlongOneAxis<OpT>(ic, isMax);
   auto x = nchwInput(ic);
   if (failed(x))
     return failure();

@@ -60,6 +60,33 @@ LogicalResult importReduce(ImportContext &ic, cv::ReduceKind kind) {
   return success();
 }
 
+/// ArgMax / ArgMin: float32 indices (cv computes in float32).
+LogicalResult importArgReduce(ImportContext &ic, cv::ReduceKind kind) {
+  if (failed(ic.checkAttrs({"axis", "keepdims", "select_last_index"})))
+    return failure();
+  auto x = ic.input(0);
+  if (failed(x))
+    return failure();
+  auto type = llvm::cast<RankedTensorType>(x->getType());
+  auto axis = ic.axisAttr("axis", 0, type.getRank());
+  if (failed(axis))
+    return failure();
+  OpBuilder &b = ic.builder;
+  auto reduced = ic.create<cv::ArgReduceOp>(*x, cv::ReduceKindAttr::get(b.getContext(), kind),
+                                            b.getI64IntegerAttr(*axis),
+                                            b.getBoolAttr(ic.intAttr("select_last_index", 0)));
+  if (failed(reduced) || ic.intAttr("keepdims", 1))
+    return ic.bind(0, reduced);
+  SmallVector<int64_t> shape(type.getShape());
+  shape.erase(shape.begin() + *axis);
+  auto y = b.create<cv::ReshapeOp>(ic.loc(), RankedTensorType::get(shape, b.getF32Type()),
+                                   *reduced);
+  if (failed(ic.verifyCreated(y)))
+    return failure();
+  ic.setOutput(0, y.getOutput());
+  return success();
+}
+
 } // namespace
 
 namespace {
@@ -96,6 +123,8 @@ void addReduceOps(OnnxOpTable &t) {
                        ofKind(cv::ReduceKind::max));
   t.maps<cv::ReduceOp>("ReduceMin", reduction(cv::ReduceKind::min), exportReduce,
                        ofKind(cv::ReduceKind::min));
+  t.imports("ArgMax", [](ImportContext &ic) { return importArgReduce(ic, cv::ReduceKind::max); });
+  t.imports("ArgMin", [](ImportContext &ic) { return importArgReduce(ic, cv::ReduceKind::min); });
 }
 
 } // namespace cvc::onnx_frontend

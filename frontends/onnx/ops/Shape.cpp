@@ -290,6 +290,40 @@ LogicalResult importConcat(ImportContext &ic) {
     ic.setOutputInts(0, joined.values, joined.shape);
     return success();
   }
+  // Float constants joined (Resize's scales as [1, 1] ++ [2, 2] when the
+  // exporter does not fold) stay compile-time values for their consumers.
+  bool allFloats = true;
+  for (int i = 0; i < ic.node->input_size(); ++i)
+    allFloats &= ic.floatConstant(i).has_value();
+  if (allFloats && ic.node->input_size() > 0) {
+    std::vector<FloatConstant> parts;
+    for (int i = 0; i < ic.node->input_size(); ++i)
+      parts.push_back(*ic.floatConstant(i));
+    int64_t rank = static_cast<int64_t>(parts.front().shape.size());
+    FailureOr<int64_t> axis = ic.axisAttr("axis", 0, rank);
+    if (failed(axis))
+      return failure();
+    FloatConstant joined{parts.front().shape, {}};
+    joined.shape[*axis] = 0;
+    for (const FloatConstant &p : parts) {
+      for (int64_t d = 0; d < rank; ++d)
+        if (static_cast<int64_t>(p.shape.size()) != rank ||
+            (d != *axis && p.shape[d] != parts.front().shape[d]))
+          return ic.fail("operand shapes differ outside the concatenation axis");
+      joined.shape[*axis] += p.shape[*axis];
+    }
+    int64_t outer = 1;
+    for (int64_t d = 0; d < *axis; ++d)
+      outer *= joined.shape[d];
+    for (int64_t o = 0; o < outer; ++o)
+      for (const FloatConstant &p : parts) {
+        size_t run = outer ? p.data.size() / outer : 0;
+        joined.data.insert(joined.data.end(), p.data.begin() + o * run,
+                           p.data.begin() + (o + 1) * run);
+      }
+    ic.floatValues[ic.node->output(0)] = std::move(joined);
+    return success();
+  }
   SmallVector<Value> inputs;
   for (int i = 0; i < ic.node->input_size(); ++i) {
     auto v = ic.input(i);
@@ -413,8 +447,10 @@ FailureOr<AxisInput> inputAlongStaticAxis(ImportContext &ic, llvm::StringRef ref
 
 /// Gather of activations with constant indices: one slice per index, joined
 /// by a concat (a scalar index also drops the axis).
+/// Gathers `indices` along the node's axis; the gathered axis then takes
+/// `indexShape` (nothing for a scalar index: the axis goes).
 LogicalResult gatherActivation(ImportContext &ic, const std::vector<int64_t> &indices,
-                               bool scalar) {
+                               const std::vector<int64_t> &indexShape) {
   auto in = inputAlongStaticAxis(ic, "gathering along the dynamic batch dimension");
   if (failed(in))
     return failure();
@@ -438,10 +474,11 @@ LogicalResult gatherActivation(ImportContext &ic, const std::vector<int64_t> &in
   FailureOr<Value> joined = parts.front();
   if (parts.size() > 1)
     joined = ic.create<cv::ConcatOp>(parts, ic.builder.getI64IntegerAttr(axis), UnitAttr());
-  if (failed(joined) || !scalar)
+  if (failed(joined) || indexShape.size() == 1)
     return ic.bind(0, joined);
   std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
   shape.erase(shape.begin() + axis);
+  shape.insert(shape.begin() + axis, indexShape.begin(), indexShape.end());
   return emitReshape(ic, *joined, shape);
 }
 
@@ -455,11 +492,9 @@ LogicalResult importGather(ImportContext &ic) {
   if (!indices)
     return ic.fail("computed (non-constant) gather indices are not supported");
   if (!data) {
-    // The index tensor's rank decides whether the axis stays.
-    int64_t indexRank = static_cast<int64_t>(ic.intShape(1).size());
-    if (indexRank > 1)
-      return ic.fail("multi-dimensional gather indices are not supported");
-    return gatherActivation(ic, *indices, indexRank == 0);
+    // The index tensor's shape replaces the axis: a scalar drops it, a
+    // vector keeps it, more dimensions insert theirs.
+    return gatherActivation(ic, *indices, ic.intShape(1));
   }
   std::vector<int64_t> out;
   for (int64_t i : *indices) {

@@ -127,3 +127,19 @@ func.func @pool_relu(%x: tensor<1x3x8x8xf32>) -> tensor<1x3x4x4xf32> {
   %r = cv.relu %p : tensor<1x3x4x4xf32>
   return %r : tensor<1x3x4x4xf32>
 }
+
+// -----
+
+// Swish, hard swish and hard sigmoid are epilogues too.
+// CHECK-LABEL: func @conv_swish
+func.func @conv_swish(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> (tensor<?x4x6x6xf32>, tensor<?x4x6x6xf32>) {
+  // CHECK: cv.conv2d %{{.*}}, %{{.*}} {activation = #cv<activation swish>}
+  // CHECK: cv.conv2d %{{.*}}, %{{.*}} {activation = #cv<activation hard_sigmoid>, activation_args = array<f32: 2.000000e-01, 5.000000e-01>}
+  // CHECK-NOT: cv.swish
+  // CHECK-NOT: cv.hard_sigmoid
+  %c = cv.conv2d %x, %w : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<?x4x6x6xf32>
+  %s = cv.swish %c : tensor<?x4x6x6xf32>
+  %d = cv.conv2d %x, %w : (tensor<?x3x8x8xf32>, tensor<4x3x3x3xf32>) -> tensor<?x4x6x6xf32>
+  %h = cv.hard_sigmoid %d : tensor<?x4x6x6xf32>
+  return %s, %h : tensor<?x4x6x6xf32>, tensor<?x4x6x6xf32>
+}

@@ -84,6 +84,14 @@ const Case kCases[] = {
      R"(func.func @f(%x: tensor<2x4x8x8x16xf32>, %w: tensor<4x32x3x3x16xf32>) -> tensor<2x4x8x8x16xf32> {
        %y = cv.conv2d_blocked %x, %w {pads = array<i64: 1, 1, 1, 1>, groups = 2} : (tensor<2x4x8x8x16xf32>, tensor<4x32x3x3x16xf32>) -> tensor<2x4x8x8x16xf32>
        return %y : tensor<2x4x8x8x16xf32> })"},
+    {"depthwise_blocked_stride2_swish",
+     R"(func.func @f(%x: tensor<2x2x9x10x16xf32>, %w: tensor<2x3x3x16xf32>, %b: tensor<32xf32>) -> tensor<2x2x5x5x16xf32> {
+       %y = cv.depthwise_conv2d_blocked %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, activation = #cv<activation swish>} : (tensor<2x2x9x10x16xf32>, tensor<2x3x3x16xf32>, tensor<32xf32>) -> tensor<2x2x5x5x16xf32>
+       return %y : tensor<2x2x5x5x16xf32> })"},
+    {"depthwise_blocked_5x5_residual",
+     R"(func.func @f(%x: tensor<2x1x7x11x16xf32>, %w: tensor<1x5x5x16xf32>, %r: tensor<2x1x7x11x16xf32>) -> tensor<2x1x7x11x16xf32> {
+       %y = cv.depthwise_conv2d_blocked %x, %w residual %r {pads = array<i64: 2, 2, 2, 2>, activation = #cv<activation clip>, activation_args = array<f32: 0.0, 6.0>} : (tensor<2x1x7x11x16xf32>, tensor<1x5x5x16xf32>, tensor<2x1x7x11x16xf32>) -> tensor<2x1x7x11x16xf32>
+       return %y : tensor<2x1x7x11x16xf32> })"},
     {"winograd",
      R"(func.func @f(%x: tensor<2x2x10x10x16xf32>, %u: tensor<36x2x32x16xf32>, %b: tensor<32xf32>) -> tensor<2x2x10x10x16xf32> {
        %y = cv.conv2d_winograd %x, %u, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<2x2x10x10x16xf32>, tensor<36x2x32x16xf32>, tensor<32xf32>) -> tensor<2x2x10x10x16xf32>
@@ -96,6 +104,18 @@ const Case kCases[] = {
      R"(func.func @f(%x: tensor<?x32x5x7xf32>) -> tensor<?x2x5x7x16xf32> {
        %y = cv.to_blocked %x {block = 16} : (tensor<?x32x5x7xf32>) -> tensor<?x2x5x7x16xf32>
        return %y : tensor<?x2x5x7x16xf32> })"},
+    {"to_blocked_padded",
+     R"(func.func @f(%x: tensor<?x24x5x7xf32>) -> tensor<?x2x5x7x16xf32> {
+       %y = cv.to_blocked %x {block = 16} : (tensor<?x24x5x7xf32>) -> tensor<?x2x5x7x16xf32>
+       return %y : tensor<?x2x5x7x16xf32> })"},
+    {"from_blocked_padded",
+     R"(func.func @f(%x: tensor<2x2x5x7x16xf32>) -> tensor<2x24x5x7xf32> {
+       %y = cv.from_blocked %x {channels = 24} : (tensor<2x2x5x7x16xf32>) -> tensor<2x24x5x7xf32>
+       return %y : tensor<2x24x5x7xf32> })"},
+    {"swish",
+     R"(func.func @f(%x: tensor<?x3x5x7xf32>) -> tensor<?x3x5x7xf32> {
+       %y = cv.swish %x : tensor<?x3x5x7xf32>
+       return %y : tensor<?x3x5x7xf32> })"},
     {"from_blocked",
      R"(func.func @f(%x: tensor<2x2x5x7x16xf32>) -> tensor<2x32x5x7xf32> {
        %y = cv.from_blocked %x : (tensor<2x2x5x7x16xf32>) -> tensor<2x32x5x7xf32>

@@ -43,6 +43,7 @@ include "cv/ops/Pool.td"
 include "cv/ops/Normalization.td"
 include "cv/ops/Elementwise.td"
 include "cv/ops/Shape.td"
+include "cv/ops/Resample.td"
 include "cv/ops/Loss.td"
 
 #endif // CV_OPS_TD

@@ -258,3 +258,63 @@ func.func @blocked_conv_group_channels(%x: tensor<1x4x8x8x16xf32>, %w: tensor<2x
   %y = cv.conv2d_blocked %x, %w {groups = 2} : (tensor<1x4x8x8x16xf32>, tensor<2x64x3x3x16xf32>) -> tensor<1x2x6x6x16xf32>
   return %y : tensor<1x2x6x6x16xf32>
 }
+
+// -----
+
+func.func @depthwise_weight(%x: tensor<1x2x8x8x16xf32>, %w: tensor<1x3x3x16xf32>) -> tensor<1x2x6x6x16xf32> {
+  // expected-error@+2 {{weight [1,3,3,16] does not hold one window per channel of the input [1,2,8,8,16]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.depthwise_conv2d_blocked %x, %w : (tensor<1x2x8x8x16xf32>, tensor<1x3x3x16xf32>) -> tensor<1x2x6x6x16xf32>
+  return %y : tensor<1x2x6x6x16xf32>
+}
+
+// -----
+
+func.func @from_blocked_channels(%x: tensor<1x2x8x8x16xf32>) -> tensor<1x8x8x8xf32> {
+  // expected-error@+2 {{'channels' (8) must leave less than one block of padding in [1,2,8,8,16]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.from_blocked %x {channels = 8} : (tensor<1x2x8x8x16xf32>) -> tensor<1x8x8x8xf32>
+  return %y : tensor<1x8x8x8xf32>
+}
+
+// -----
+
+func.func @activation_backward_swish(%y: tensor<4xf32>, %dy: tensor<4xf32>) -> tensor<4xf32> {
+  // expected-error@+1 {{activation 'swish' has no derivative determined by its result alone}}
+  %dx = cv.activation_backward %y, %dy {activation = #cv<activation swish>} : tensor<4xf32>
+  return %dx : tensor<4xf32>
+}
+
+// -----
+
+func.func @conv_transpose_output_padding(%x: tensor<1x4x5x5xf32>, %w: tensor<4x2x3x3xf32>) -> tensor<1x2x12x12xf32> {
+  // expected-error@+2 {{'output_padding' 2 must be below the stride (2) or the dilation (1)}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv_transpose2d %x, %w {strides = array<i64: 2, 2>, output_padding = array<i64: 2, 2>} : (tensor<1x4x5x5xf32>, tensor<4x2x3x3xf32>) -> tensor<1x2x12x12xf32>
+  return %y : tensor<1x2x12x12xf32>
+}
+
+// -----
+
+func.func @resize_channels(%x: tensor<1x4x5x5xf32>) -> tensor<1x8x10x10xf32> {
+  // expected-error@+1 {{resizes only the spatial dimensions}}
+  %y = cv.resize %x {mode = 0 : i64, coordinate_mode = 3 : i64, scales = array<f64: 2.0, 2.0>} : (tensor<1x4x5x5xf32>) -> tensor<1x8x10x10xf32>
+  return %y : tensor<1x8x10x10xf32>
+}
+
+// -----
+
+func.func @resize_backward_cubic(%dy: tensor<1x4x10x10xf32>) -> tensor<1x4x5x5xf32> {
+  // expected-error@+1 {{has no gradient for cubic interpolation}}
+  %dx = cv.resize_backward %dy {mode = 2 : i64, coordinate_mode = 0 : i64, scales = array<f64: 2.0, 2.0>} : (tensor<1x4x10x10xf32>) -> tensor<1x4x5x5xf32>
+  return %dx : tensor<1x4x5x5xf32>
+}
+
+// -----
+
+func.func @batch_matmul_k(%a: tensor<2x3x4xf32>, %b: tensor<5x6xf32>) -> tensor<2x3x6xf32> {
+  // expected-error@+2 {{do not multiply}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.batch_matmul %a, %b : (tensor<2x3x4xf32>, tensor<5x6xf32>) -> tensor<2x3x6xf32>
+  return %y : tensor<2x3x6xf32>
+}

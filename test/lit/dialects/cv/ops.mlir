@@ -89,6 +89,20 @@ func.func @winograd(%x: tensor<?x2x7x9x16xf32>, %u: tensor<36x1x32x16xf32>, %b: 
   return %y : tensor<?x1x5x9x16xf32>
 }
 
+// Depthwise in NCHW[b]c, a padded last block and its end, and Swish.
+// CHECK-LABEL: func @depthwise_padded_swish
+func.func @depthwise_padded_swish(%x: tensor<?x24x9x9xf32>, %w: tensor<2x5x5x16xf32>, %b: tensor<32xf32>) -> tensor<?x24x5x5xf32> {
+  // CHECK: %[[B:.*]] = cv.to_blocked %{{.*}} {block = 16 : i64} : (tensor<?x24x9x9xf32>) -> tensor<?x2x9x9x16xf32>
+  %xb = cv.to_blocked %x {block = 16} : (tensor<?x24x9x9xf32>) -> tensor<?x2x9x9x16xf32>
+  // CHECK: %[[D:.*]] = cv.depthwise_conv2d_blocked %[[B]], %{{.*}}, %{{.*}} {activation = #cv<activation swish>, pads = array<i64: 2, 2, 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x2x9x9x16xf32>, tensor<2x5x5x16xf32>, tensor<32xf32>) -> tensor<?x2x5x5x16xf32>
+  %d = cv.depthwise_conv2d_blocked %xb, %w, %b {activation = #cv<activation swish>, pads = array<i64: 2, 2, 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x2x9x9x16xf32>, tensor<2x5x5x16xf32>, tensor<32xf32>) -> tensor<?x2x5x5x16xf32>
+  // CHECK: %[[F:.*]] = cv.from_blocked %[[D]] {channels = 24 : i64} : (tensor<?x2x5x5x16xf32>) -> tensor<?x24x5x5xf32>
+  %y = cv.from_blocked %d {channels = 24} : (tensor<?x2x5x5x16xf32>) -> tensor<?x24x5x5xf32>
+  // CHECK: cv.swish %[[F]] : tensor<?x24x5x5xf32>
+  %s = cv.swish %y : tensor<?x24x5x5xf32>
+  return %s : tensor<?x24x5x5xf32>
+}
+
 // The channel-blocked convolution, from a blocked input and from an NCHW one.
 // CHECK-LABEL: func @blocked_conv
 func.func @blocked_conv(%x: tensor<?x3x8x8xf32>) -> tensor<?x32x4x4xf32> {
@@ -108,4 +122,24 @@ func.func @hard_swish(%x: tensor<?x16x7x7xf32>) -> tensor<?x16x7x7xf32> {
   // CHECK: cv.hard_swish %{{.*}} : tensor<?x16x7x7xf32>
   %y = cv.hard_swish %x : tensor<?x16x7x7xf32>
   return %y : tensor<?x16x7x7xf32>
+}
+
+// The ops of decoders, detectors and attention-like blocks.
+// CHECK-LABEL: func @decoder_ops
+func.func @decoder_ops(%x: tensor<?x8x4x4xf32>, %w: tensor<8x4x3x3xf32>, %a: tensor<?x2x16x8xf32>, %b: tensor<8x16xf32>) -> (tensor<?x4x8x8xf32>, tensor<?x8x12x6xf32>, tensor<?x8x4x4xf32>, tensor<?x2x16x16xf32>, tensor<?x1x4x4xf32>) {
+  // CHECK: cv.conv_transpose2d %{{.*}}, %{{.*}} {activation = #cv<activation gelu>, output_padding = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x8x4x4xf32>, tensor<8x4x3x3xf32>) -> tensor<?x4x8x8xf32>
+  %t = cv.conv_transpose2d %x, %w {activation = #cv<activation gelu>, output_padding = array<i64: 1, 1>, pads = array<i64: 1, 1, 1, 1>, strides = array<i64: 2, 2>} : (tensor<?x8x4x4xf32>, tensor<8x4x3x3xf32>) -> tensor<?x4x8x8xf32>
+  // CHECK: cv.resize %{{.*}} {coordinate_mode = 0 : i64, mode = 2 : i64, scales = array<f64: 3.000000e+00, 1.500000e+00>} : (tensor<?x8x4x4xf32>) -> tensor<?x8x12x6xf32>
+  %r = cv.resize %x {mode = 2 : i64, coordinate_mode = 0 : i64, scales = array<f64: 3.0, 1.5>} : (tensor<?x8x4x4xf32>) -> tensor<?x8x12x6xf32>
+  // CHECK: cv.compare %{{.*}}, %{{.*}} {kind = 2 : i64}
+  // CHECK: cv.where
+  %m = cv.compare %x, %x {kind = 2 : i64} : (tensor<?x8x4x4xf32>, tensor<?x8x4x4xf32>) -> tensor<?x8x4x4xf32>
+  %e = cv.erf %x : tensor<?x8x4x4xf32>
+  %g = cv.mish %e : tensor<?x8x4x4xf32>
+  %s = cv.where %m, %g, %x : (tensor<?x8x4x4xf32>, tensor<?x8x4x4xf32>, tensor<?x8x4x4xf32>) -> tensor<?x8x4x4xf32>
+  // CHECK: cv.batch_matmul %{{.*}}, %{{.*}} : (tensor<?x2x16x8xf32>, tensor<8x16xf32>) -> tensor<?x2x16x16xf32>
+  %p = cv.batch_matmul %a, %b : (tensor<?x2x16x8xf32>, tensor<8x16xf32>) -> tensor<?x2x16x16xf32>
+  // CHECK: cv.arg_reduce %{{.*}} {axis = 1 : i64, kind = 2 : i64} : (tensor<?x8x4x4xf32>) -> tensor<?x1x4x4xf32>
+  %i = cv.arg_reduce %s {kind = 2 : i64, axis = 1 : i64} : (tensor<?x8x4x4xf32>) -> tensor<?x1x4x4xf32>
+  return %t, %r, %s, %p, %i : tensor<?x4x8x8xf32>, tensor<?x8x12x6xf32>, tensor<?x8x4x4xf32>, tensor<?x2x16x16xf32>, tensor<?x1x4x4xf32>
 }

@@ -29,6 +29,8 @@ struct CompileOptions {
   int optLevel = 2;
   /// --input-shape NAME=d0,d1,...: fixes symbolic dimensions of model inputs.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// --constant-input NAME=FILE: model inputs fixed at compile time.
+  std::map<std::string, std::string> constantInputs;
   std::string modelName;            ///< defaults to the input file's stem
   /// --target: "host", a Halide target string, or empty for the module's
   /// own cv.target (an .mlir input) and else the host.
@@ -44,6 +46,8 @@ struct CompileOptions {
   int64_t bottleneckRank = 0;
   double bottleneckEnergy = 0.0;
   double bottleneckMaxError = 0.05; ///< refuse layers whose relative error exceeds this
+  /// cv-winograd's output tile m of F(m x m, 3x3) (2 to 6).
+  int64_t winogradTile = 4;
   /// --train: add @train_step (cv-build-train-step) with these settings.
   bool train = false;
   autodiff::TrainingOptions training;

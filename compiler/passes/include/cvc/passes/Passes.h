@@ -41,8 +41,9 @@ cv::BlockedConv2DOp buildDirectConv(mlir::OpBuilder &b, cv::WinogradConv2DOp con
 /// Winograd, false to stay direct, std::nullopt to let min-size decide.
 using WinogradDecider =
     std::function<std::optional<bool>(cv::BlockedConv2DOp direct, cv::WinogradConv2DOp winograd)>;
-/// cv-winograd with its default options and a decider.
-std::unique_ptr<mlir::Pass> createCvWinograd(WinogradDecider decide);
+/// cv-winograd with these options and a decider (which may be null).
+std::unique_ptr<mlir::Pass> createCvWinograd(const CvWinogradOptions &options,
+                                             WinogradDecider decide);
 
 /// Batch norms into the convolution or fully connected layer they follow.
 void populateFoldBatchNormPatterns(mlir::RewritePatternSet &patterns);

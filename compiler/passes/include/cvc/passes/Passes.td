@@ -74,6 +74,32 @@ def CvFuseEpilogue : Pass<"cv-fuse-epilogue", "mlir::func::FuncOp"> {
   let dependentDialects = ["cvc::cv::CvDialect"];
 }
 
+def CvDecomposeConvTranspose : Pass<"cv-decompose-conv-transpose", "mlir::func::FuncOp"> {
+  let summary = "Compute a transposed convolution as one convolution per output phase";
+  let description = [{
+    With stride s, output pixel q·s + r receives only the taps k with
+    k ≡ r + pad (mod s): each of the s_h·s_w output phases is an ordinary
+    stride-1 convolution of the input with a sub-kernel (those taps,
+    reversed, input and output channels swapped per group), and the phases
+    interleave. A `cv.conv_transpose2d` with constant weights, dilation 1,
+    every phase having taps and no negative padding becomes those
+    convolutions (bias and activation in each, so the blocked and Winograd
+    kernels take them), a concat of their outputs, a reshape, a transpose
+    that interleaves the phases and, when the output is not a whole number
+    of phases, a slice. The masked direct kernel would spend
+    (s² - 1) / s² of its multiply-adds on taps that do not land. Others are
+    left to it.
+
+    ```mlir
+    %y = cv.conv_transpose2d %x, %w {strides = array<i64: 2, 2>} : (tensor<?x8x4x4xf32>, tensor<8x4x2x2xf32>) -> tensor<?x4x8x8xf32>
+    // becomes four 1x1 convolutions [?, 4, 4, 4], concatenated, reshaped
+    // to [?, 2, 2, 4, 4, 4], transposed to [?, 4, 4, 2, 4, 2], reshaped to
+    // [?, 4, 8, 8].
+    ```
+  }];
+  let dependentDialects = ["cvc::cv::CvDialect"];
+}
+
 def CvConv1x1ToMatmul : Pass<"cv-conv1x1-to-matmul", "mlir::func::FuncOp"> {
   let summary = "Rewrite stride-1 unpadded 1x1 convolutions as matrix products over pixels";
   let description = [{

@@ -13,9 +13,17 @@ include "cv/ops/Layers.td"
 def Cv_ToBlockedOp : Cv_Op<"to_blocked", [Pure, InferTypeOpAdaptor]> {
   let summary = "NCHW to the channel-blocked NCHW[b]c layout.";
   let description = [{
-    `[N, C, H, W]` becomes `[N, C/b, H, W, b]`: element (n, c, h, w) moves to
-    (n, c / b, h, w, c % b), so that b consecutive channels of one pixel are
-    one vector. C must be a multiple of `block`.
+    `[N, C, H, W]` becomes `[N, ceil(C/b), H, W, b]`: element (n, c, h, w)
+    moves to (n, c / b, h, w, c % b), so that b consecutive channels of one
+    pixel are one vector. When C is not a multiple of `block` the last block
+    is padded: its lanes past C are written as zeros.
+
+    Blocked ops treat padding lanes as unspecified finite values: a blocked
+    convolution gives them zero weights, so whatever they hold (a depthwise
+    or elementwise op computes on them like on any lane) adds nothing to a
+    real channel, and `cv.from_blocked` drops them. This is what lets a
+    network whose channel counts do not divide by the block (24, 40, 80,
+    112) stay blocked.
 
     ```mlir
     %y = cv.to_blocked %x {block = 16} : (tensor<?x64x56x56xf32>) -> tensor<?x4x56x56x16xf32>
@@ -30,13 +38,16 @@ def Cv_ToBlockedOp : Cv_Op<"to_blocked", [Pure, InferTypeOpAdaptor]> {
 def Cv_FromBlockedOp : Cv_Op<"from_blocked", [Pure, InferTypeOpAdaptor]> {
   let summary = "The channel-blocked NCHW[b]c layout back to NCHW.";
   let description = [{
-    The inverse of `cv.to_blocked`: `[N, C/b, H, W, b]` becomes `[N, C, H, W]`.
+    The inverse of `cv.to_blocked`: `[N, C/b, H, W, b]` becomes `[N, C, H, W]`,
+    with C = `channels` when set (the last block's lanes past it are
+    padding and dropped), else every lane.
 
     ```mlir
     %y = cv.from_blocked %x : (tensor<?x4x56x56x16xf32>) -> tensor<?x64x56x56xf32>
+    %z = cv.from_blocked %w {channels = 24 : i64} : (tensor<?x2x28x28x16xf32>) -> tensor<?x24x28x28xf32>
     ```
   }];
-  let arguments = (ins Cv_Tensor:$input);
+  let arguments = (ins Cv_Tensor:$input, OptionalAttr<I64Attr>:$channels);
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
   let hasFolder = 1;
@@ -73,6 +84,33 @@ def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
       DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$max_pool,
       DefaultValuedAttr<I64Attr, "1">:$groups));
+}
+
+def Cv_DepthwiseConv2DOp : Cv_LayerOp<"depthwise_conv2d_blocked"> {
+  let summary = "Depthwise 2-D convolution in the channel-blocked NCHW[b]c layout.";
+  let description = [{
+    What `cv.conv2d` computes with `groups` equal to the channel count and one
+    output channel per group (MobileNets' and EfficientNets' depthwise
+    layers): channel c of the result is channel c of the input convolved
+    with its own kh x kw window. In NCHW[b]c the b channels of a pixel are
+    one vector, so the kernel multiplies and adds whole vectors of channels,
+    each lane its own channel, whatever the image width.
+
+    `input` is `[N, C/b, H, W, b]`; `weight` is `[C/b, kh, kw, b]` (channel c's
+    window at `[c / b, i, j, c % b]`, laid out at compile time); the optional
+    `bias` is `[C]`; the result is `[N, C/b, Ho, Wo, b]`. Strides, pads,
+    dilations and the fused epilogue are those of `cv.conv2d`.
+
+    ```mlir
+    %y = cv.depthwise_conv2d_blocked %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>}
+        : (tensor<?x2x56x56x16xf32>, tensor<2x3x3x16xf32>, tensor<32xf32>) -> tensor<?x2x28x28x16xf32>
+    ```
+  }];
+  let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),
+      Cv_EpilogueArgs,
+      (ins DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations));
 }
 
 def Cv_WinogradConv2DOp : Cv_LayerOp<"conv2d_winograd"> {

@@ -60,6 +60,52 @@ def Cv_HardSwishOp : Cv_UnaryOp<"hard_swish", "x * max(0, min(1, x / 6 + 1 / 2))
   }];
 }
 
+def Cv_SwishOp : Cv_UnaryOp<"swish", "x * sigmoid(x)."> {
+  let description = [{
+    Swish, or SiLU (PyTorch's nn.SiLU, EfficientNets' activation), which
+    exporters write as a Sigmoid and a Mul of its input: canonicalisation
+    turns `cv.mul %x, (cv.sigmoid %x)` into it, so that it is one pass over
+    the data, or none when a layer's epilogue takes it.
+
+    ```mlir
+    %y = cv.swish %x : tensor<?x32x112x112xf32>
+    ```
+  }];
+}
+
+def Cv_ErfOp : Cv_UnaryOp<"erf", "The error function."> {
+  let description = [{
+    ONNX Erf; GELU's building block.
+
+    ```mlir
+    %y = cv.erf %x : tensor<?x64x768xf32>
+    ```
+  }];
+}
+
+def Cv_GeluOp : Cv_UnaryOp<"gelu", "x * (1 + erf(x / sqrt(2))) / 2."> {
+  let description = [{
+    The Gaussian error linear unit (PyTorch's nn.GELU), which ONNX before
+    opset 20 has no op for: exporters write Div, Erf, Add, Mul, Mul, which
+    canonicalisation turns into this op.
+
+    ```mlir
+    %y = cv.gelu %x : tensor<?x64x56x56xf32>
+    ```
+  }];
+}
+
+def Cv_MishOp : Cv_UnaryOp<"mish", "x * tanh(softplus(x))."> {
+  let description = [{
+    Mish (PyTorch's nn.Mish, YOLOv4's activation), which exporters write as
+    Softplus, Tanh and Mul; canonicalisation turns that into this op.
+
+    ```mlir
+    %y = cv.mish %x : tensor<?x32x208x208xf32>
+    ```
+  }];
+}
+
 /// A unary activation with float parameters.
 class Cv_ParamUnaryOp<string mnemonic, string what, dag params> : Cv_Op<mnemonic,
     [Pure, SameOperandsAndResultType, Elementwise]> {
@@ -109,8 +155,49 @@ def Cv_MinOp : Cv_BinaryOp<"min", "Elementwise minimum", [Commutative]>;
 def Cv_PReluOp : Cv_BinaryOp<"prelu", "Parametric ReLU: x if x >= 0 else slope * x">;
 def Cv_PowOp : Cv_BinaryOp<"pow", "Elementwise power">;
 def Cv_SubOp : Cv_BinaryOp<"sub", "Elementwise subtraction">;
-def Cv_MulOp : Cv_BinaryOp<"mul", "Elementwise multiplication", [Commutative]>;
-def Cv_DivOp : Cv_BinaryOp<"div", "Elementwise division">;
+def Cv_MulOp : Cv_BinaryOp<"mul", "Elementwise multiplication", [Commutative]> {
+  let hasCanonicalizer = 1;
+}
+def Cv_DivOp : Cv_BinaryOp<"div", "Elementwise division"> {
+  let hasCanonicalizer = 1;
+}
+
+def Cv_CompareKind : I64EnumAttr<"CompareKind", "comparison", [
+    I64EnumAttrCase<"equal", 0>, I64EnumAttrCase<"less", 1>, I64EnumAttrCase<"greater", 2>,
+    I64EnumAttrCase<"less_equal", 3>, I64EnumAttrCase<"greater_equal", 4>]> {
+  let cppNamespace = "::cvc::cv";
+}
+
+def Cv_CompareOp : Cv_Op<"compare", [Pure, InferTypeOpAdaptor]> {
+  let summary = "1.0 where the comparison holds, 0.0 elsewhere, with numpy broadcasting.";
+  let description = [{
+    ONNX's Equal, Less, Greater, LessOrEqual and GreaterOrEqual on float
+    tensors, as a float mask (cv computes in float32): what a `cv.where`
+    selects by.
+
+    ```mlir
+    %m = cv.compare %a, %b {kind = 2 : i64} : (tensor<?x80x52x52xf32>, tensor<1xf32>) -> tensor<?x80x52x52xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$lhs, Cv_Tensor:$rhs, Cv_CompareKind:$kind);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
+
+def Cv_WhereOp : Cv_Op<"where", [Pure, InferTypeOpAdaptor]> {
+  let summary = "lhs where the condition is non-zero, rhs elsewhere, with numpy broadcasting.";
+  let description = [{
+    ONNX Where; the condition is a float mask (a `cv.compare`, or a constant
+    mask of 0 and 1).
+
+    ```mlir
+    %y = cv.where %m, %a, %b : (tensor<?x1x8x8xf32>, tensor<?x16x8x8xf32>, tensor<1xf32>) -> tensor<?x16x8x8xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$condition, Cv_Tensor:$lhs, Cv_Tensor:$rhs);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$condition `,` $lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
+}
 
 def Cv_ActivationBackwardOp : Cv_Op<"activation_backward",
     [Pure, SameOperandsAndResultType]> {

@@ -13,7 +13,9 @@ include "cv/CvInterfaces.td"
 def Cv_Activation : I32EnumAttr<"Activation", "activation applied in a layer's epilogue", [
     I32EnumAttrCase<"none", 0>, I32EnumAttrCase<"relu", 1>, I32EnumAttrCase<"clip", 2>,
     I32EnumAttrCase<"leaky_relu", 3>, I32EnumAttrCase<"tanh", 4>,
-    I32EnumAttrCase<"sigmoid", 5>]> {
+    I32EnumAttrCase<"sigmoid", 5>, I32EnumAttrCase<"hard_sigmoid", 6>,
+    I32EnumAttrCase<"hard_swish", 7>, I32EnumAttrCase<"swish", 8>, I32EnumAttrCase<"gelu", 9>,
+    I32EnumAttrCase<"mish", 10>]> {
   let cppNamespace = "::cvc::cv";
   let genSpecializedAttr = 0;
 }
@@ -21,7 +23,8 @@ def Cv_ActivationAttr : EnumAttr<Cv_Dialect, Cv_Activation, "activation">;
 
 // The epilogue a layer applies to its accumulators before storing them:
 // y = activation(acc + bias + residual). `activation_args` holds [min, max]
-// for clip and [alpha] for leaky_relu, nothing otherwise. Set by the
+// for clip, [alpha] for leaky_relu and [alpha, beta] for hard_sigmoid,
+// nothing otherwise. Set by the
 // epilogue fusion pass; frontends emit plain layers.
 defvar Cv_EpilogueArgs = (ins Optional<Cv_Tensor>:$residual,
     DefaultValuedAttr<Cv_ActivationAttr, "::cvc::cv::Activation::none">:$activation,
@@ -58,6 +61,34 @@ def Cv_Conv2DOp : Cv_LayerOp<"conv2d"> {
       DefaultValuedAttr<I64Attr, "1">:$groups));
 }
 
+def Cv_ConvTranspose2DOp : Cv_LayerOp<"conv_transpose2d"> {
+  let summary = "Transposed 2-D convolution (ONNX ConvTranspose), NCHW input, [C, M/groups, kh, kw] weight.";
+  let description = [{
+    The adjoint of `cv.conv2d` with the same strides, pads, dilations and
+    groups: each input pixel scatters its weighted window into the result,
+    which is what decoders (U-Net, FPN, GAN generators) upsample with. The
+    weight is laid out as ONNX's, input channels first; with `groups = g`
+    the result has `M = weight[1] * g` channels. The result is
+    `(in - 1) * stride - pad_begin - pad_end + dilation * (k - 1) +
+    output_padding + 1` pixels per axis; `output_padding` (below the stride
+    or the dilation) resolves which of the input sizes that a stride maps
+    to the same output the result has. Bias and the fused epilogue are those
+    of `cv.conv2d`.
+
+    ```mlir
+    %y = cv.conv_transpose2d %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, output_padding = array<i64: 1, 1>}
+        : (tensor<?x64x16x16xf32>, tensor<64x32x3x3xf32>, tensor<32xf32>) -> tensor<?x32x32x32xf32>
+    ```
+  }];
+  let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),
+      Cv_EpilogueArgs,
+      (ins DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
+      DefaultValuedAttr<I64Attr, "1">:$groups,
+      DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0}">:$output_padding));
+}
+
 def Cv_FullyConnectedOp : Cv_LayerOp<"fully_connected"> {
   let summary = "Fully connected layer: x · Wᵀ + b.";
   let description = [{
@@ -91,6 +122,23 @@ def Cv_MatMulOp : Cv_LayerOp<"matmul"> {
   }];
   let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),
       Cv_EpilogueArgs);
+}
+
+def Cv_BatchMatMulOp : Cv_Op<"batch_matmul", [Pure, InferTypeOpAdaptor]> {
+  let summary = "Matrix products over leading batch dimensions that broadcast (ONNX MatMul).";
+  let description = [{
+    `lhs` is `[..., M, K]` and `rhs` `[..., K, N]`; their leading dimensions
+    broadcast like numpy's (a 2-D operand is shared by every batch), and the
+    result is `[..., M, N]`. Both may be activations (attention-like
+    products) or one a constant.
+
+    ```mlir
+    %y = cv.batch_matmul %a, %b : (tensor<?x8x64x32xf32>, tensor<?x8x32x64xf32>) -> tensor<?x8x64x64xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$lhs, Cv_Tensor:$rhs);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
 }
 
 defvar Cv_ConvAttrs = (ins

@@ -117,6 +117,24 @@ def Cv_ReduceOp : Cv_Op<"reduce", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
+def Cv_ArgReduceOp : Cv_Op<"arg_reduce", [Pure, InferTypeOpAdaptor]> {
+  let summary = "The index of the largest or smallest value along an axis, as a float.";
+  let description = [{
+    ONNX ArgMax and ArgMin (`kind` max or min; segmentation heads' last op):
+    the axis stays with extent 1, and ties go to the first index, or the
+    last with `select_last_index`. The index is a float32 (cv computes in
+    float32; indices up to 2^24 are exact).
+
+    ```mlir
+    %y = cv.arg_reduce %x {kind = 2 : i64, axis = 1 : i64} : (tensor<?x21x512x512xf32>) -> tensor<?x1x512x512xf32>
+    ```
+  }];
+  let arguments = (ins Cv_Tensor:$input, Cv_ReduceKind:$kind, I64Attr:$axis,
+                   DefaultValuedAttr<BoolAttr, "false">:$select_last_index);
+  let results = (outs Cv_Tensor:$output);
+  let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+}
+
 def Cv_ExpandOp : Cv_Op<"expand", [Pure]> {
   let summary = "Broadcasts a tensor to the result's shape (numpy rules).";
   let description = [{

@@ -16,6 +16,10 @@ namespace cvc::onnx_frontend {
 struct ImportOptions {
   /// --input-shape overrides: input name -> full shape (fixes symbolic dims).
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// --constant-input: input name -> a .pb (TensorProto) or .npy file. The
+  /// input becomes an initializer with that value: shapes, scales and masks
+  /// a model takes as inputs but that are fixed where it is deployed.
+  std::map<std::string, std::string> constantInputs;
   /// Go on after a problem to report every one in the model (`cvc check`):
   /// nodes that depend on a refused node are skipped, not reported again.
   bool reportAll = false;

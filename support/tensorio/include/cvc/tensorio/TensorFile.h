@@ -11,6 +11,10 @@
 
 #include <string>
 
+namespace onnx {
+class TensorProto;
+}
+
 namespace cvc::tensorio {
 
 /// Reads a float32, C-order .npy file (format 1.0, 2.0 or 3.0).
@@ -22,6 +26,9 @@ bool writeNpy(const std::string &path, const Tensor &tensor, std::string &error)
 /// Reads a TensorProto .pb file (float32, or float64 narrowed; external
 /// data relative to the file's folder).
 bool readTensorProtoFile(const std::string &path, Tensor &out, std::string &error);
+
+/// Reads a TensorProto .pb file as it is (any element type; nothing decoded).
+bool readTensorProto(const std::string &path, onnx::TensorProto &out, std::string &error);
 
 /// readNpy or readTensorProtoFile, by the file's extension.
 bool readTensorFile(const std::string &path, Tensor &out, std::string &error);

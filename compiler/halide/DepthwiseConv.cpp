@@ -1,0 +1,126 @@
+//===- DepthwiseConv.cpp - depthwise convolution in NCHW[b]c ------------===//
+//
+// Each channel has its own kh x kw window, so there is no reduction over
+// channels: with the b channels of a pixel in one vector, an output vector
+// is kh·kw multiply-adds of an input vector by a weight vector, every lane
+// its own channel. The register tile is `columns` output pixels of a row:
+// each weight vector, loaded once per tap, serves all of them, and with a
+// stride of 1 neighbouring pixels share their input vectors too. The whole
+// window is unrolled. A task is `row_tile` output rows of one channel
+// block; the zero-padded input rows it reads are materialised per task, so
+// the inner loop loads without bounds tests.
+//
+// Unlike a dense convolution this is bound by memory, not arithmetic: every
+// input vector is used kh·kw times at most, so the schedule is about
+// keeping the input rows of a task in L1 and its output stores streaming.
+//
+// Schedule space ("depthwise"):
+//   columns   output pixels per register tile (<= 16 and the row width)
+//   row_tile  output rows per parallel task
+//   padded_at where the zero-padded input is materialised: task (the rows
+//             a task reads) or row (one output row's input rows at a time)
+//
+//===----------------------------------------------------------------------===//
+#include "Epilogue.h"
+#include "Family.h"
+
+using namespace mlir;
+
+namespace cvc::halide {
+namespace {
+
+enum PaddedAt : int64_t { kPaddedPerTask = 0, kPaddedPerRow = 1 };
+
+ScheduleSpace depthwiseSpace(cv::DepthwiseConv2DOp op, const KernelContext &) {
+  auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
+  int64_t outH = out.getDimSize(2), outW = out.getDimSize(3);
+  ScheduleSpace space;
+  ScheduleAlgorithm &depthwise = space.addAlgorithm("depthwise");
+  depthwise.add("columns", rangeUpTo(std::min<int64_t>(outW, 16)));
+  depthwise.add("row_tile", powersOfTwoUpTo(std::min<int64_t>(outH, 8)));
+  depthwise.add("padded_at", {kPaddedPerTask, kPaddedPerRow}, {"task", "row"});
+
+  // 8 accumulators of the 32 AVX-512 registers leave room for the weight
+  // vectors of a 3x3 window (9) and the input vectors a stride-1 row
+  // shares; 2 rows per task halve the tasks of large maps.
+  int64_t columns = std::min<int64_t>(outW, 8);
+  // The last tile of a row is shifted inwards: prefer the width from 5 to
+  // 8 that recomputes the fewest pixels.
+  auto computed = [&](int64_t c) { return (outW + c - 1) / c * c; };
+  for (int64_t c = 7; c >= 5 && outW > 8; --c)
+    if (computed(c) < computed(columns))
+      columns = c;
+  space.defaultPoint = SchedulePoint("depthwise")
+                           .set("columns", columns)
+                           .set("row_tile", std::min<int64_t>(outH, 2))
+                           .set("padded_at", kPaddedPerTask);
+  addAutoscheduleAlgorithm(space);
+  return space;
+}
+
+FailureOr<Kernel> buildDepthwise(cv::DepthwiseConv2DOp op, const KernelContext &context,
+                                 const SchedulePoint &point) {
+  auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
+  auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
+  auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
+  int block = static_cast<int>(in.getDimSize(4));
+  int inH = static_cast<int>(in.getDimSize(2)), inW = static_cast<int>(in.getDimSize(3));
+  int kH = static_cast<int>(w.getDimSize(1)), kW = static_cast<int>(w.getDimSize(2));
+  int blocks = static_cast<int>(out.getDimSize(1));
+  int outH = static_cast<int>(out.getDimSize(2)), outW = static_cast<int>(out.getDimSize(3));
+  auto strides = op.getStrides(), pads = op.getPads(), dilations = op.getDilations();
+
+  KernelBuilder kernel(op, context);
+  LayerInputs layer = layerInputs(kernel, op);
+  Halide::ImageParam input = layer.input, weight = layer.weight, bias = layer.bias;
+
+  Var lane("lane"), x("x"), y("y"), cb("cb"), n("n");
+  bool hasPadding = llvm::any_of(pads, [](int64_t v) { return v != 0; });
+  Func padded = hasPadding ? Halide::BoundaryConditions::constant_exterior(
+                                 input, 0.0f, {Halide::Range(), {0, inW}, {0, inH}})
+                           : Func(input);
+  RDom r(0, kW, 0, kH, "r");
+  Expr inX = x * static_cast<int>(strides[1]) - static_cast<int>(pads[1]) +
+             r.x * static_cast<int>(dilations[1]);
+  Expr inY = y * static_cast<int>(strides[0]) - static_cast<int>(pads[0]) +
+             r.y * static_cast<int>(dilations[0]);
+  Func acc("depthwise_acc");
+  acc(lane, x, y, cb, n) = op.getBias() ? bias(cb * block + lane) : Expr(0.0f);
+  acc(lane, x, y, cb, n) += weight(lane, r.x, r.y, cb) * padded(lane, inX, inY, cb, n);
+  Func result("depthwise");
+  result(lane, x, y, cb, n) =
+      applyEpilogue(op, acc(lane, x, y, cb, n), {lane, x, y, cb, n}, kernel);
+  uint64_t macs = static_cast<uint64_t>(blocks) * block * outH * outW * kH * kW;
+  if (isAutoscheduled(point))
+    return kernel.finish(result, macs);
+
+  int columns = point.getInt("columns"), rowTile = point.getInt("row_tile");
+  Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), task("task");
+  result.split(x, xo, xi, columns, TailStrategy::ShiftInwards)
+      .split(y, yo, yi, rowTile, TailStrategy::ShiftInwards)
+      .reorder(lane, xi, xo, yi, yo, cb, n)
+      .vectorize(lane, block)
+      .fuse(yo, cb, task)
+      .fuse(task, n, task)
+      .parallel(task);
+  acc.compute_at(result, xo).vectorize(lane, block).unroll(x);
+  acc.update().reorder(lane, x, r.x, r.y, n).vectorize(lane, block).unroll(x).unroll(r.x).unroll(
+      r.y);
+  if (hasPadding) {
+    Halide::LoopLevel at = point.get("padded_at") == kPaddedPerRow
+                               ? Halide::LoopLevel(result, yi)
+                               : Halide::LoopLevel(result, task);
+    padded.compute_at(at).vectorize(padded.args()[0], block);
+  }
+  return kernel.finish(result, macs);
+}
+
+} // namespace
+
+void registerDepthwiseKernels(DialectRegistry &registry) {
+  addKernelExtension(registry, [](MLIRContext &ctx) {
+    attachKernels<depthwiseSpace, buildDepthwise, cv::DepthwiseConv2DOp>(ctx);
+  });
+}
+
+} // namespace cvc::halide
