@@ -7,9 +7,8 @@
 // reductions scheduled like the forward convolution, a tile of channels x a
 // vector of columns accumulating in registers across the whole reduction.
 //
-// The input gradient reads, for each input position, every output position
-// whose window covered it. With stride s only one tap in s lands on an
-// output position; here the others are masked.
+// The input gradient is a transposed convolution of the output gradient,
+// in gather form (TransposedGather.h).
 //
 // The weight gradient reduces over the batch and all output positions. Its
 // innermost reduction (output columns) is split into vector lanes summed at
@@ -19,6 +18,7 @@
 //===----------------------------------------------------------------------===//
 #include "Family.h"
 #include "StagedConv.h"
+#include "TransposedGather.h"
 
 using namespace mlir;
 
@@ -79,39 +79,14 @@ FailureOr<Kernel> buildInputGrad(cv::Conv2DBackwardInputOp op, const KernelConte
   KernelBuilder kernel(op, context);
   Halide::ImageParam dy = kernel.input(op.getOutputGrad(), "output_grad");
   Halide::ImageParam weight = kernel.input(op.getWeight(), "weight");
-  Func dyPadded = Halide::BoundaryConditions::constant_exterior(dy, 0.0f,
-                                                                {{0, g.outW}, {0, g.outH}});
-  Var x("x"), y("y"), c("c"), n("n");
-  RDom r(0, g.kW, 0, g.kH, 0, g.outPerGroup(), "r");
-  Expr tx = x + g.padL - r.x * g.dilW, ty = y + g.padT - r.y * g.dilH;
-  Expr outC = (c / g.inPerGroup()) * g.outPerGroup() + r.z;
-  Expr read = dyPadded(tx / g.strideW, ty / g.strideH, outC, n);
-  // Halide's division floors and its modulo is never negative, so a tap
-  // that does not land on an output column is exactly one with a remainder.
-  if (g.strideW > 1)
-    read = Halide::select(tx % g.strideW == 0, read, 0.0f);
-  if (g.strideH > 1)
-    read = Halide::select(ty % g.strideH == 0, read, 0.0f);
-  Func acc("conv_bwd_input_acc");
-  acc(x, y, c, n) = 0.0f;
-  acc(x, y, c, n) += weight(r.x, r.y, c % g.inPerGroup(), outC) * read;
+  GatherGeometry gather{g.outC, g.outH,    g.outW,    g.inC,  g.inH,  g.inW,  g.kH,   g.kW,
+                        g.groups, g.strideH, g.strideW, g.dilH, g.dilW, g.padT, g.padL};
+  TransposedGather t =
+      defineTransposedGather(dy, weight, gather, std::nullopt, "conv_bwd_input_acc");
   Func result("conv_bwd_input");
-  result(x, y, c, n) = acc(x, y, c, n);
-
-  int vector = point.getInt("vector");
-  int channelTile = point.getInt("channel_tile");
-  Var xo("xo"), xi("xi"), co("co"), ci("ci"), tile("tile");
-  result.split(x, xo, xi, vector, TailStrategy::ShiftInwards)
-      .split(c, co, ci, channelTile)
-      .reorder(xi, ci, xo, y, co, n)
-      .vectorize(xi)
-      .fuse(y, co, tile)
-      .fuse(tile, n, tile)
-      .parallel(tile);
-  acc.compute_at(result, xo).vectorize(x).unroll(c);
-  acc.update().reorder(x, c, r.z, r.x, r.y, n).vectorize(x).unroll(c);
-  dyPadded.compute_at(result, tile).vectorize(dyPadded.args()[0], vectorWidthFor(g.outW, context),
-                                              TailStrategy::GuardWithIf);
+  result(t.x, t.y, t.c, t.n) = t.acc(t.x, t.y, t.c, t.n);
+  scheduleTransposedGather(result, t, point.getInt("vector"), point.getInt("channel_tile"),
+                           vectorWidthFor(g.outW, context));
   uint64_t macs = static_cast<uint64_t>(g.inC) * g.inH * g.inW * g.outPerGroup() * g.kH * g.kW;
   return kernel.finish(result, macs);
 }

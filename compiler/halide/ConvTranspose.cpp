@@ -1,11 +1,7 @@
 //===- ConvTranspose.cpp - cv.conv_transpose2d in NCHW ------------------===//
 //
-// Gather form, as the convolution's input gradient: each output position
-// reads, for every tap, the input position whose window put that tap on
-// it; with stride s only one tap in s lands on an input pixel, and the
-// others are masked. Scheduled like the direct convolution: a vector of
-// output columns by a tile of output channels accumulates in registers
-// across the whole reduction (a group's input channels and the window).
+// Gather form, the same computation as the convolution's input gradient
+// (TransposedGather.h), with the fused epilogue.
 //
 // Transposed convolutions with constant weights and no dilation are
 // rewritten before lowering (cv-decompose-conv-transpose) into one
@@ -21,19 +17,14 @@
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
 #include "Family.h"
+#include "TransposedGather.h"
 
 using namespace mlir;
 
 namespace cvc::halide {
 namespace {
 
-struct TransposeGeometry {
-  int inC, inH, inW, outC, outH, outW, kH, kW, groups, strideH, strideW, dilH, dilW, padT, padL;
-  int inPerGroup() const { return inC / groups; }
-  int outPerGroup() const { return outC / groups; }
-};
-
-TransposeGeometry geometryOf(cv::ConvTranspose2DOp op) {
+GatherGeometry geometryOf(cv::ConvTranspose2DOp op) {
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
   auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
   auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
@@ -46,62 +37,36 @@ TransposeGeometry geometryOf(cv::ConvTranspose2DOp op) {
 }
 
 ScheduleSpace convTransposeSpace(cv::ConvTranspose2DOp op, const KernelContext &context) {
-  TransposeGeometry g = geometryOf(op);
+  GatherGeometry g = geometryOf(op);
   ScheduleSpace space;
   ScheduleAlgorithm &gather = space.addAlgorithm("gather");
-  gather.add("vector", vectorWidthsFor(g.outW, context));
-  gather.add("channel_tile", divisorsUpTo(g.outPerGroup(), 16));
+  gather.add("vector", vectorWidthsFor(g.dstW, context));
+  gather.add("channel_tile", divisorsUpTo(g.dstPerGroup(), 16));
   space.defaultPoint = SchedulePoint("gather")
-                           .set("vector", vectorWidthFor(g.outW, context))
-                           .set("channel_tile", largestDivisorAtMost(g.outPerGroup(), 8));
+                           .set("vector", vectorWidthFor(g.dstW, context))
+                           .set("channel_tile", largestDivisorAtMost(g.dstPerGroup(), 8));
   addAutoscheduleAlgorithm(space);
   return space;
 }
 
 FailureOr<Kernel> buildConvTranspose(cv::ConvTranspose2DOp op, const KernelContext &context,
                                      const SchedulePoint &point) {
-  TransposeGeometry g = geometryOf(op);
+  GatherGeometry g = geometryOf(op);
   KernelBuilder kernel(op, context);
   LayerInputs layer = layerInputs(kernel, op);
   Halide::ImageParam input = layer.input, weight = layer.weight, bias = layer.bias;
-  Func padded = Halide::BoundaryConditions::constant_exterior(input, 0.0f,
-                                                              {{0, g.inW}, {0, g.inH}});
-  Var x("x"), y("y"), c("c"), n("n");
-  // r.z: the input channel within the output channel's group.
-  RDom r(0, g.kW, 0, g.kH, 0, g.inPerGroup(), "r");
-  Expr tx = x + g.padL - r.x * g.dilW, ty = y + g.padT - r.y * g.dilH;
-  Expr inC = (c / g.outPerGroup()) * g.inPerGroup() + r.z;
-  Expr read = padded(tx / g.strideW, ty / g.strideH, inC, n);
-  // Halide's division floors and its modulo is never negative: a tap that
-  // lands between input pixels is exactly one with a remainder.
-  if (g.strideW > 1)
-    read = Halide::select(tx % g.strideW == 0, read, 0.0f);
-  if (g.strideH > 1)
-    read = Halide::select(ty % g.strideH == 0, read, 0.0f);
-  Func acc("conv_transpose_acc");
-  acc(x, y, c, n) = op.getBias() ? bias(c) : Expr(0.0f);
-  acc(x, y, c, n) += weight(r.x, r.y, c % g.outPerGroup(), inC) * read;
+  TransposedGather t = defineTransposedGather(input, weight, g,
+                                              op.getBias() ? std::optional<Func>(bias) : std::nullopt,
+                                              "conv_transpose_acc");
   Func result("conv_transpose");
-  result(x, y, c, n) = applyEpilogue(op, acc(x, y, c, n), {x, y, c, n}, kernel);
+  result(t.x, t.y, t.c, t.n) =
+      applyEpilogue(op, t.acc(t.x, t.y, t.c, t.n), {t.x, t.y, t.c, t.n}, kernel);
   // Only the taps that land count as multiply-adds.
-  uint64_t macs = static_cast<uint64_t>(g.inC) * g.inH * g.inW * g.outPerGroup() * g.kH * g.kW;
+  uint64_t macs = static_cast<uint64_t>(g.srcC) * g.srcH * g.srcW * g.dstPerGroup() * g.kH * g.kW;
   if (isAutoscheduled(point))
     return kernel.finish(result, macs);
-
-  int vector = point.getInt("vector");
-  int channelTile = point.getInt("channel_tile");
-  Var xo("xo"), xi("xi"), co("co"), ci("ci"), tile("tile");
-  result.split(x, xo, xi, vector, TailStrategy::ShiftInwards)
-      .split(c, co, ci, channelTile)
-      .reorder(xi, ci, xo, y, co, n)
-      .vectorize(xi)
-      .fuse(y, co, tile)
-      .fuse(tile, n, tile)
-      .parallel(tile);
-  acc.compute_at(result, xo).vectorize(x).unroll(c);
-  acc.update().reorder(x, c, r.z, r.x, r.y, n).vectorize(x).unroll(c);
-  padded.compute_at(result, tile).vectorize(padded.args()[0], vectorWidthFor(g.inW, context),
-                                            TailStrategy::GuardWithIf);
+  scheduleTransposedGather(result, t, point.getInt("vector"), point.getInt("channel_tile"),
+                           vectorWidthFor(g.srcW, context));
   return kernel.finish(result, macs);
 }
 

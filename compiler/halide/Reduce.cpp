@@ -7,8 +7,9 @@ namespace cvc::halide {
 namespace {
 
 /// "reduce vector=V": the kept innermost dimension in vectors (guarded),
-/// the outermost in parallel.
-ScheduleSpace reduceSpace(cv::ReduceOp op, const KernelContext &context) {
+/// the outermost in parallel (cv.reduce and cv.arg_reduce).
+template <typename OpT>
+ScheduleSpace reduceSpace(OpT op, const KernelContext &context) {
   std::vector<int64_t> shape = halideShape(op.getOutput());
   ScheduleSpace space;
   space.addAlgorithm("reduce").add("vector", guardedVectorWidths(context));
@@ -64,14 +65,6 @@ FailureOr<Kernel> buildReduce(cv::ReduceOp op, const KernelContext &context,
   return kernel.finish(result, 0);
 }
 
-ScheduleSpace argReduceSpace(cv::ArgReduceOp op, const KernelContext &context) {
-  std::vector<int64_t> shape = halideShape(op.getOutput());
-  ScheduleSpace space;
-  space.addAlgorithm("reduce").add("vector", guardedVectorWidths(context));
-  space.defaultPoint = SchedulePoint("reduce").set("vector", vectorWidthFor(shape[0], context));
-  return space;
-}
-
 /// A walk along the axis keeping the best value and its index: a later
 /// index takes over only when strictly better (first index on ties), or
 /// also when equal with select_last_index.
@@ -111,8 +104,8 @@ FailureOr<Kernel> buildArgReduce(cv::ArgReduceOp op, const KernelContext &contex
 
 void registerReduceKernels(DialectRegistry &registry) {
   addKernelExtension(registry, [](MLIRContext &ctx) {
-    attachKernels<reduceSpace, buildReduce, cv::ReduceOp>(ctx);
-    attachKernels<argReduceSpace, buildArgReduce, cv::ArgReduceOp>(ctx);
+    attachKernels<reduceSpace<cv::ReduceOp>, buildReduce, cv::ReduceOp>(ctx);
+    attachKernels<reduceSpace<cv::ArgReduceOp>, buildArgReduce, cv::ArgReduceOp>(ctx);
   });
 }
 

@@ -121,23 +121,9 @@ LogicalResult importConvTranspose(ImportContext &ic) {
 
 namespace {
 
-LogicalResult exportConvTranspose(ExportContext &ex) {
-  auto conv = llvm::cast<cv::ConvTranspose2DOp>(ex.op);
-  if (failed(checkPlainLayer(ex, conv)))
-    return failure();
-  auto weight = llvm::cast<RankedTensorType>(conv.getWeight().getType());
-  onnx::NodeProto &n = ex.node();
-  setInts(n, "kernel_shape", {weight.getDimSize(2), weight.getDimSize(3)});
-  setInts(n, "strides", conv.getStrides());
-  setInts(n, "pads", conv.getPads());
-  setInts(n, "dilations", conv.getDilations());
-  setInt(n, "group", conv.getGroups());
-  setInts(n, "output_padding", conv.getOutputPadding());
-  return success();
-}
-
-LogicalResult exportConv(ExportContext &ex) {
-  auto conv = llvm::cast<cv::Conv2DOp>(ex.op);
+/// The node with the attributes Conv and ConvTranspose share.
+template <typename OpT>
+FailureOr<onnx::NodeProto *> exportConvNode(ExportContext &ex, OpT conv) {
   if (failed(checkPlainLayer(ex, conv)))
     return failure();
   auto weight = llvm::cast<RankedTensorType>(conv.getWeight().getType());
@@ -148,7 +134,20 @@ LogicalResult exportConv(ExportContext &ex) {
   setInts(n, "pads", conv.getPads());
   setInts(n, "dilations", conv.getDilations());
   setInt(n, "group", conv.getGroups());
+  return &n;
+}
+
+LogicalResult exportConvTranspose(ExportContext &ex) {
+  auto conv = llvm::cast<cv::ConvTranspose2DOp>(ex.op);
+  FailureOr<onnx::NodeProto *> n = exportConvNode(ex, conv);
+  if (failed(n))
+    return failure();
+  setInts(**n, "output_padding", conv.getOutputPadding());
   return success();
+}
+
+LogicalResult exportConv(ExportContext &ex) {
+  return success(succeeded(exportConvNode(ex, llvm::cast<cv::Conv2DOp>(ex.op))));
 }
 
 } // namespace

@@ -1,4 +1,4 @@
-// RUN: cvc-opt --split-input-file --cv-winograd %s | FileCheck %s
+// RUN: cvc-opt --split-input-file --cv-winograd="tile=4" %s | FileCheck %s
 // RUN: cvc-opt --split-input-file --cv-winograd="tile=2 min-size=2" %s | FileCheck %s --check-prefix=TILE2
 
 // A padded 3x3 convolution with bias, residual and relu: the weights

@@ -46,8 +46,9 @@ struct CompileOptions {
   int64_t bottleneckRank = 0;
   double bottleneckEnergy = 0.0;
   double bottleneckMaxError = 0.05; ///< refuse layers whose relative error exceeds this
-  /// cv-winograd's output tile m of F(m x m, 3x3) (2 to 6).
-  int64_t winogradTile = 4;
+  /// cv-winograd's output tile m of F(m x m, 3x3) (2 to 6); README's
+  /// "Winograd and accuracy" says why 2.
+  int64_t winogradTile = 2;
   /// --train: add @train_step (cv-build-train-step) with these settings.
   bool train = false;
   autodiff::TrainingOptions training;

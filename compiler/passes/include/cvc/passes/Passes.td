@@ -252,7 +252,8 @@ def CvWinograd : Pass<"cv-winograd", "mlir::func::FuncOp"> {
     ```
   }];
   let options = [
-    Option<"tile", "tile", "int64_t", "4", "Output tile per axis (2 to 6)">,
+    Option<"tile", "tile", "int64_t", "2",
+           "Output tile per axis (2 to 6): larger tiles multiply less and round more">,
     Option<"minSize", "min-size", "int64_t", "5",
            "Smallest output height and width computed by Winograd (a 4x4 map is one tile: no gain)">
   ];
