@@ -297,6 +297,8 @@ private:
   LogicalResult planConstant(cv::ConstantOp constant) {
     int t = addTensor(constant, TensorKind::Weight, "const" + std::to_string(tensorOf.size()));
     PlannedTensor &tensor = plan.tensors[t];
+    if (auto padding = constant->getAttrOfType<IntegerAttr>("cv.padding"))
+      tensor.padding = padding.getInt();
     if (mlir::failed(readWeight(constant, tensor)))
       return failure();
     placeInBlob(plan, tensor);

@@ -83,7 +83,7 @@ PlanFigures measurePlan(const ModelPlan &plan) {
         weights.insert(root(plan, t));
   }
   for (int w : weights)
-    f.parameters += elements(plan.tensors[w]);
+    f.parameters += elements(plan.tensors[w]) - plan.tensors[w].padding;
   blocks = plan::arenaBlocks(plan);
   for (const arena::Block &block : blocks)
     f.separateBytes += (block.size + arena::kAlignment - 1) / arena::kAlignment * arena::kAlignment;
@@ -123,7 +123,7 @@ void printSummary(llvm::raw_ostream &os, const ModelPlan &plan, const PlanFigure
     for (int t : k.args) {
       int r = root(plan, t);
       if (plan.tensors[r].kind == TensorKind::Weight && counted.insert(r).second)
-        params += elements(plan.tensors[r]);
+        params += elements(plan.tensors[r]) - plan.tensors[r].padding;
     }
     std::string label = llvm::StringRef(k.ops).starts_with("cv.") ? k.ops.substr(3) : k.ops;
     os << llvm::format("%4zu  %-36s %-18s %14s %12s  %s\n", i, label.c_str(),

@@ -45,17 +45,21 @@ template <typename OpT> struct ResizeParams {
 };
 
 /// The input coordinate output position `o` samples along an axis of `in`
-/// positions resized by `scale` (ONNX's formulas; the resized length is
-/// in * scale, not rounded, as the specification's reference computes it).
-template <typename P> double inputCoordinate(const P &p, int o, int in, double scale) {
-  double x = o, resized = in * scale;
+/// positions resized by `scale` to `out` (ONNX's formulas, with the resized
+/// length the output's, as the specification's text, ONNX Runtime and
+/// PyTorch take it; ONNX's reference code takes in * scale unrounded, which
+/// differs for align_corners when that is not a whole number). A single
+/// pytorch_half_pixel output samples -0.5, as the reference does (the edge
+/// clamp makes that the first pixel for nearest and linear).
+template <typename P> double inputCoordinate(const P &p, int o, int in, int out, double scale) {
+  double x = o;
   switch (p.coordinates) {
   case cv::CoordinateMode::half_pixel:
     return (x + 0.5) / scale - 0.5;
   case cv::CoordinateMode::pytorch_half_pixel:
-    return resized == 1.0 ? -0.5 : (x + 0.5) / scale - 0.5;
+    return out == 1 ? -0.5 : (x + 0.5) / scale - 0.5;
   case cv::CoordinateMode::align_corners:
-    return resized == 1.0 ? 0.0 : x * (in - 1) / (resized - 1);
+    return out == 1 ? 0.0 : x * (in - 1) / (out - 1);
   case cv::CoordinateMode::asymmetric:
     return x / scale;
   case cv::CoordinateMode::tf_half_pixel_for_nn:
@@ -96,7 +100,7 @@ AxisTaps axisTaps(const P &p, int in, int out, double scale, const std::string &
   AxisTaps t{Halide::Buffer<int32_t>(taps, out, name + "_index"),
              Halide::Buffer<float>(taps, out, name + "_weight"), in};
   for (int o = 0; o < out; ++o) {
-    double x = inputCoordinate(p, o, in, scale);
+    double x = inputCoordinate(p, o, in, out, scale);
     double first = std::floor(x), frac = x - first;
     std::vector<double> w(taps);
     std::vector<int64_t> at(taps);

@@ -40,6 +40,17 @@ RankedTensorType blockedType(RankedTensorType t, int64_t block) {
 /// Whether an NCHW type's channels leave padding in their last block.
 bool isPadded(RankedTensorType nchw, int64_t block) { return nchw.getDimSize(1) % block != 0; }
 
+/// A constant holding a layer's parameters laid out in blocks; `padding`
+/// of its elements are zeros filling the last channel block, which
+/// `cvc --summary` does not count as parameters.
+Value blockedConstant(PatternRewriter &rewriter, Location loc, ArrayRef<int64_t> shape,
+                      ArrayRef<float> values, const std::string &name, int64_t padding) {
+  Value v = cv::createFloatConstant(rewriter, loc, shape, values, name);
+  if (padding > 0)
+    v.getDefiningOp()->setAttr("cv.padding", rewriter.getI64IntegerAttr(padding));
+  return v;
+}
+
 /// `blocked` back to `nchw`, dropping the last block's padding.
 Value fromBlocked(PatternRewriter &rewriter, Location loc, RankedTensorType nchw, Value blocked) {
   int64_t block = llvm::cast<RankedTensorType>(blocked.getType()).getDimSize(4);
@@ -94,17 +105,17 @@ struct BlockConvolution : public OpRewritePattern<cv::Conv2DOp> {
               (*weights)[(o * cg + ci) * window + k];
 
     Location loc = conv.getLoc();
-    Value weight = cv::createFloatConstant(
+    Value weight = blockedConstant(
         rewriter, loc, {mp / block, cp, wType.getDimSize(2), wType.getDimSize(3), block}, blocked,
-        constantName(conv.getWeight(), "conv") + ".blocked");
+        constantName(conv.getWeight(), "conv") + ".blocked", (mp * cp - m * cg) * window);
     Value bias = conv.getBias();
     if (bias && mp != m) {
       auto values = cv::readFloatConstant(bias);
       if (!values)
         return rewriter.notifyMatchFailure(conv, "a padded layer's bias is not constant");
       values->resize(mp, 0.0f);
-      bias = cv::createFloatConstant(rewriter, loc, {mp}, *values,
-                                     constantName(conv.getBias(), "conv") + ".padded");
+      bias = blockedConstant(rewriter, loc, {mp}, *values,
+                             constantName(conv.getBias(), "conv") + ".padded", mp - m);
     }
     Value input = blockedInput ? toBlocked(rewriter, loc, conv.getInput(), block)
                                : conv.getInput();
@@ -153,17 +164,17 @@ struct BlockDepthwise : public OpRewritePattern<cv::Conv2DOp> {
       for (int64_t k = 0; k < window; ++k)
         blocked[((ch / block) * window + k) * block + ch % block] = (*weights)[ch * window + k];
     Location loc = conv.getLoc();
-    Value weight = cv::createFloatConstant(
+    Value weight = blockedConstant(
         rewriter, loc, {cp / block, wType.getDimSize(2), wType.getDimSize(3), block}, blocked,
-        constantName(conv.getWeight(), "conv") + ".blocked");
+        constantName(conv.getWeight(), "conv") + ".blocked", (cp - c) * window);
     Value bias = conv.getBias();
     if (bias && cp != c) {
       auto values = cv::readFloatConstant(bias);
       if (!values)
         return rewriter.notifyMatchFailure(conv, "a padded layer's bias is not constant");
       values->resize(cp, 0.0f);
-      bias = cv::createFloatConstant(rewriter, loc, {cp}, *values,
-                                     constantName(conv.getBias(), "conv") + ".padded");
+      bias = blockedConstant(rewriter, loc, {cp}, *values,
+                             constantName(conv.getBias(), "conv") + ".padded", cp - c);
     }
     Value residual =
         conv.getResidual() ? toBlocked(rewriter, loc, conv.getResidual(), block) : Value();
@@ -301,10 +312,11 @@ struct HoistThroughBatchNorm : public OpRewritePattern<cv::BatchNormOp> {
     }
     Location loc = bn.getLoc();
     std::string name = constantName(bn.getScale(), "batch_norm");
-    Value sc = cv::createFloatConstant(rewriter, loc, {1, blocks, 1, 1, block}, s,
-                                       name + ".blocked_scale");
-    Value sh = cv::createFloatConstant(rewriter, loc, {1, blocks, 1, 1, block}, t,
-                                       name + ".blocked_shift");
+    int64_t padding = blocks * block - static_cast<int64_t>(scale->size());
+    Value sc = blockedConstant(rewriter, loc, {1, blocks, 1, 1, block}, s,
+                               name + ".blocked_scale", padding);
+    Value sh = blockedConstant(rewriter, loc, {1, blocks, 1, 1, block}, t,
+                               name + ".blocked_shift", padding);
     Value scaled = rewriter.create<cv::MulOp>(loc, blockedIn, from.getInput(), sc);
     Value shifted = rewriter.create<cv::AddOp>(loc, blockedIn, scaled, sh);
     rewriter.replaceOp(bn, fromBlocked(rewriter, loc,

@@ -35,6 +35,8 @@ struct PlannedTensor {
   int alias = -1;            ///< root tensor whose storage this one views
   int64_t viewOffset = 0;    ///< views: first element's offset in the root
   std::vector<int64_t> viewStrides; ///< strided views: element strides; empty = dense
+  /// weights: zeros that fill a last channel block (`cv.padding`), not parameters
+  int64_t padding = 0;
   llvm::ArrayRef<char> data; ///< weights: bytes (owned by the module or `ownedData`)
   std::vector<char> ownedData;
 };
