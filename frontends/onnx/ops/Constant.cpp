@@ -76,7 +76,7 @@ LogicalResult importCast(ImportContext &ic) {
   if (auto ints = ic.intConstant(0)) {
     if (to != onnx::TensorProto::INT64 && to != onnx::TensorProto::INT32)
       return ic.fail("casting integer tensors to a non-integer type is not supported");
-    ic.setOutputInts(0, *ints);
+    ic.setOutputInts(0, *ints, ic.intShape(0));
     return success();
   }
   if (to != onnx::TensorProto::FLOAT)

@@ -205,7 +205,7 @@ LogicalResult importIdentity(ImportContext &ic) {
   if (auto it = ic.values.find(in); it != ic.values.end()) {
     ic.setOutput(0, it->second);
   } else if (auto ints = ic.intConstant(0)) {
-    ic.setOutputInts(0, *ints);
+    ic.setOutputInts(0, *ints, ic.intShape(0));
   } else if (auto floats = ic.floatConstant(0)) {
     // Exporters alias shared initializers through Identity; keep them
     // compile-time constants so that layers can still treat them as weights.
