@@ -104,13 +104,42 @@ struct Buffers {
   Halide::Buffer<> output;
 };
 
-/// What a kernel finds in the caches when a model runs it: its weights were
-/// last touched a whole inference ago (gone from the caches once a model's
-/// weights outgrow them), its activations were just written by the layer
-/// before. So before each timed run the caches are flushed by writing a
-/// buffer of twice the last-level cache, then the activation inputs are
-/// read back in; timing a kernel over and over with everything hot made
-/// weight-bound layers look several times faster than in the model.
+/// The activation inputs read back, a slice per thread of the pool.
+struct ReadBack {
+  const Buffers *buffers;
+  int slices;
+  std::vector<float> sums;
+};
+
+int readSlice(void *, int slice, uint8_t *closure) {
+  auto *r = reinterpret_cast<ReadBack *>(closure);
+  float sum = 0;
+  for (size_t i = 0; i < r->buffers->inputs.size(); ++i) {
+    if (r->buffers->weights[i])
+      continue;
+    const auto &input = r->buffers->inputs[i];
+    const char *p = static_cast<const char *>(input.data());
+    size_t bytes = input.size_in_bytes();
+    size_t begin = bytes * slice / r->slices / 64 * 64, end = bytes * (slice + 1) / r->slices;
+    for (size_t at = begin; at < end; at += 64)
+      sum += p[at];
+  }
+  r->sums[slice] = sum;
+  return 0;
+}
+
+/// What a kernel finds when a model runs it: its weights were last touched
+/// a whole inference ago (gone from the caches once a model's weights
+/// outgrow them), its activations were just written by the layer before,
+/// on every thread, whose workers are therefore still awake. So before each
+/// timed run the caches are flushed by writing a buffer of twice the
+/// last-level cache, then the activation inputs are read back in by a
+/// parallel loop on the pool. Timing a kernel over and over with everything
+/// hot made weight-bound layers look several times faster than in the
+/// model; timing it after a flush on one thread, with the pool's workers
+/// asleep, made small parallel kernels (7x7 layout conversions, channel
+/// scales) pay a wake-up the model never pays, and 3-5x slower than a
+/// serial point that then lost in the model.
 class CacheState {
 public:
   void prepare(const Buffers &b) {
@@ -118,16 +147,13 @@ public:
       flush.assign(std::max<uint64_t>(2 * halide::lastLevelCacheBytes(), 16u << 20), 0);
     for (size_t i = 0; i < flush.size(); i += 64)
       flush[i] = static_cast<char>(flush[i] + 1);
+    cvc::runtime::ThreadPool *pool = cvc::runtime::ThreadPool::current();
+    ReadBack r{&b, pool ? pool->threadCount() : 1, {}};
+    r.sums.assign(r.slices, 0.0f);
+    halide_do_par_for(nullptr, readSlice, 0, r.slices, reinterpret_cast<uint8_t *>(&r));
     volatile float sink = 0;
-    float sum = 0;
-    for (size_t i = 0; i < b.inputs.size(); ++i) {
-      if (b.weights[i])
-        continue;
-      const char *p = static_cast<const char *>(b.inputs[i].data());
-      for (size_t at = 0; at < b.inputs[i].size_in_bytes(); at += 64)
-        sum += p[at];
-    }
-    sink = sum;
+    for (float s : r.sums)
+      sink = sink + s;
     (void)sink;
   }
 

@@ -396,19 +396,28 @@ void Tuner::profile() {
     // Candidates get 30 times the default's compile time, within [20 s, 180 s].
     k.test.compileTimeout = std::clamp(30 * t.compileSeconds, 20.0, 180.0);
   }
-  // Shares of the model's time: its planned kernels'. A twin (not in the
-  // plan) is searched as long as its partner.
+  // Shares of the model's time: its planned kernels'. A twin (the other
+  // algorithm, not in the plan) gets its partner's share scaled by how far
+  // it starts behind: a form twice as slow at its default must become twice
+  // as fast before it matters (measured: a direct 3x3 beside its Winograd
+  // form took as much time as the Winograd search and never won).
   double total = 0;
   for (const TunableKernel &k : kernels)
     if (!k.twin)
       total += k.uses * k.defaultMs;
-  std::map<std::string, double> shares;
+  std::map<std::string, const TunableKernel *> planned;
   for (TunableKernel &k : kernels)
-    if (!k.twin)
-      shares[k.signature] = k.share = total > 0 ? k.uses * k.defaultMs / total : 0;
+    if (!k.twin) {
+      k.share = total > 0 ? k.uses * k.defaultMs / total : 0;
+      planned[k.signature] = &k;
+    }
   for (TunableKernel &k : kernels)
-    if (k.twin)
-      k.share = shares[k.partner];
+    if (k.twin) {
+      const TunableKernel *partner = planned[k.partner];
+      double behind = partner && k.defaultMs > 0 ? std::min(1.0, partner->defaultMs / k.defaultMs)
+                                                 : 1.0;
+      k.share = partner ? partner->share * behind : 0;
+    }
   std::stable_sort(kernels.begin(), kernels.end(),
                    [](const TunableKernel &a, const TunableKernel &b) { return a.share > b.share; });
   progress.say("cvc-tune: profile done in " + duration(secondsSince(start)) +
