@@ -88,11 +88,8 @@ LogicalResult BlockedConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Loc
                              nchwInput ? "NCHW" : "blocked", " input ",
                              shapeString(input.getShape()), " in ", groups, " group(s)");
   int64_t outChannels = weight.getDimSize(0) * block;
-  if (Value bias = adaptor.getBias()) {
-    auto biasType = rankedOrNull(bias.getType());
-    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != outChannels)
-      return emitOptionalError(loc, "bias must be a [", outChannels, "] tensor");
-  }
+  if (failed(checkBias(loc, adaptor.getBias(), outChannels)))
+    return failure();
   int64_t kernel[2] = {weight.getDimSize(2), weight.getDimSize(3)};
   int64_t outH, outW;
   if (failed(inferSpatial(loc, input, kernel, adaptor.getStrides(), adaptor.getPads(),
@@ -129,11 +126,8 @@ LogicalResult DepthwiseConv2DOp::inferReturnTypes(MLIRContext *, std::optional<L
       failed(checkArrayLength(loc, "dilations", adaptor.getDilations(), 2, 1)))
     return failure();
   int64_t channels = input.getDimSize(1) * input.getDimSize(4);
-  if (Value bias = adaptor.getBias()) {
-    auto biasType = rankedOrNull(bias.getType());
-    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != channels)
-      return emitOptionalError(loc, "bias must be a [", channels, "] tensor");
-  }
+  if (failed(checkBias(loc, adaptor.getBias(), channels)))
+    return failure();
   int64_t kernel[2] = {weight.getDimSize(1), weight.getDimSize(2)};
   int64_t outH, outW;
   if (failed(inferSpatial(loc, input, kernel, adaptor.getStrides(), adaptor.getPads(),
@@ -168,11 +162,8 @@ LogicalResult WinogradConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Lo
                              block, "] transform of a filter for the blocked input ",
                              shapeString(input.getShape()), " with tile ", tile);
   int64_t outChannels = weight.getDimSize(1) * block;
-  if (Value bias = adaptor.getBias()) {
-    auto biasType = rankedOrNull(bias.getType());
-    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != outChannels)
-      return emitOptionalError(loc, "bias must be a [", outChannels, "] tensor");
-  }
+  if (failed(checkBias(loc, adaptor.getBias(), outChannels)))
+    return failure();
   int64_t kernel[2] = {3, 3}, unit[2] = {1, 1};
   int64_t outH, outW;
   if (failed(inferSpatial(loc, input, kernel, unit, adaptor.getPads(), unit,

@@ -72,11 +72,8 @@ LogicalResult ConvTranspose2DOp::inferReturnTypes(MLIRContext *, std::optional<L
     return emitOptionalError(loc, "weight ", shapeString(weight.getShape()), " must have the "
                              "input's ", channels, " channels first");
   int64_t outChannels = weight.getDimSize(1) * groups;
-  if (Value bias = adaptor.getBias()) {
-    auto biasType = rankedOrNull(bias.getType());
-    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != outChannels)
-      return emitOptionalError(loc, "bias must be a [", outChannels, "] tensor");
-  }
+  if (failed(checkBias(loc, adaptor.getBias(), outChannels)))
+    return failure();
   SmallVector<int64_t, 4> shape = {input.getDimSize(0), outChannels};
   for (int i = 0; i < 2; ++i) {
     int64_t stride = adaptor.getStrides()[i], dilation = adaptor.getDilations()[i];
@@ -161,11 +158,8 @@ LogicalResult FullyConnectedOp::inferReturnTypes(MLIRContext *, std::optional<Lo
                              " has ", input.getDimSize(1), " features but weight ",
                              shapeString(weight.getShape()), " expects ", weight.getDimSize(1));
   int64_t m = weight.getDimSize(0);
-  if (Value bias = adaptor.getBias()) {
-    auto biasType = rankedOrNull(bias.getType());
-    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != m)
-      return emitOptionalError(loc, "bias must be a [", m, "] tensor");
-  }
+  if (failed(checkBias(loc, adaptor.getBias(), m)))
+    return failure();
   inferred.push_back(
       RankedTensorType::get({input.getDimSize(0), m}, input.getElementType()));
   return success();
@@ -188,11 +182,8 @@ LogicalResult MatMulOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
                              input.getDimSize(1), " but weight ", shapeString(weight.getShape()),
                              " expects ", weight.getDimSize(1));
   int64_t m = weight.getDimSize(0);
-  if (Value bias = adaptor.getBias()) {
-    auto biasType = rankedOrNull(bias.getType());
-    if (!biasType || biasType.getRank() != 1 || biasType.getDimSize(0) != m)
-      return emitOptionalError(loc, "bias must be a [", m, "] tensor");
-  }
+  if (failed(checkBias(loc, adaptor.getBias(), m)))
+    return failure();
   inferred.push_back(RankedTensorType::get({input.getDimSize(0), m, input.getDimSize(2)},
                                            input.getElementType()));
   return success();

@@ -77,6 +77,15 @@ LogicalResult inferSpatial(std::optional<Location> loc, RankedTensorType input,
   return success();
 }
 
+LogicalResult checkBias(std::optional<Location> loc, Value bias, int64_t channels) {
+  if (!bias)
+    return success();
+  auto type = rankedOrNull(bias.getType());
+  if (!type || type.getRank() != 1 || type.getDimSize(0) != channels)
+    return emitOptionalError(loc, "bias must be a [", channels, "] tensor");
+  return success();
+}
+
 size_t activationArgCount(Activation activation) {
   switch (activation) {
   case Activation::clip:

@@ -21,6 +21,10 @@ mlir::LogicalResult checkArrayLength(std::optional<mlir::Location> loc, llvm::St
                                      int64_t minValue);
 
 mlir::RankedTensorType rankedOrNull(mlir::Type t);
+
+/// An optional layer bias is a [channels] tensor.
+mlir::LogicalResult checkBias(std::optional<mlir::Location> loc, mlir::Value bias,
+                              int64_t channels);
 mlir::RankedTensorType typeOf(mlir::Value v);
 
 /// The NCHW spatial output extents of a window (convolution or pooling).
