@@ -54,6 +54,8 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const CompileOptions &options)
                                                        : dsl::WeightInit::Auto;
     dslOptions.seed = options.seed;
     dslOptions.weightsPath = options.weightsPath;
+    if (options.maxElements > 0)
+      dslOptions.maxElements = options.maxElements;
     return dsl::importCvmModel(path, ctx, dslOptions);
   }
   if (!options.weightsPath.empty()) {
@@ -66,6 +68,8 @@ OwningOpRef<ModuleOp> loadModel(MLIRContext &ctx, const CompileOptions &options)
     importOptions.inputShapes = options.inputShapes;
     importOptions.constantInputs = options.constantInputs;
     importOptions.reportAll = options.checkOnly;
+    if (options.maxElements > 0)
+      importOptions.limits.maxElements = options.maxElements;
     return onnx_frontend::importOnnxModel(path, ctx, importOptions);
   }
   if (ext == ".mlir") {

@@ -103,7 +103,8 @@ OwningOpRef<ModuleOp> importCvmModel(llvm::StringRef path, MLIRContext &ctx,
     }
   }
   WeightInit init = options.init == WeightInit::Auto ? chooseInit(loaded.programs) : options.init;
-  WeightSource weights(init, options.seed, std::move(file), options.weightsPath);
+  WeightSource weights(init, options.seed, std::move(file), options.weightsPath,
+                       options.maxElements);
 
   OpBuilder builder(&ctx);
   OwningOpRef<ModuleOp> module(ModuleOp::create(FileLineColLoc::get(&ctx, path, 0, 0)));
@@ -113,6 +114,8 @@ OwningOpRef<ModuleOp> importCvmModel(llvm::StringRef path, MLIRContext &ctx,
   for (size_t i = 1; i < loaded.programs.size(); ++i)
     imported.push_back(loaded.programs[i].get());
   if (failed(buildModel(state, *module, *loaded.programs.front(), imported, options.inputShapes)))
+    return nullptr;
+  if (failed(cv::verifyTensorSizes(*module, options.maxElements)))
     return nullptr;
   return module;
 }

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Weights.h"
+#include "cvc/tensorio/Tensor.h"
 
 #include <algorithm>
 #include <cmath>
@@ -45,9 +46,14 @@ std::string shapeText(const std::vector<int64_t> &shape) {
 
 mlir::LogicalResult WeightSource::get(const TensorRequest &request, std::vector<float> &values,
                                       std::string &error) {
-  int64_t count = 1;
-  for (int64_t d : request.shape)
-    count *= d;
+  std::optional<int64_t> checked = tensorio::elementCount(request.shape, maxElements);
+  if (!checked) {
+    error = "weight '" + request.name + "' " + shapeText(request.shape) +
+            " is more than the limit of " + std::to_string(maxElements) +
+            " elements (--max-elements)";
+    return mlir::failure();
+  }
+  const int64_t count = *checked;
   if (file) {
     if (!file->contains(request.name)) {
       error = "weight '" + request.name + "' " + shapeText(request.shape) + " is missing from '" +

@@ -34,8 +34,9 @@ struct TensorRequest {
 class WeightSource {
 public:
   WeightSource(WeightInit init, uint64_t seed, std::unique_ptr<tensorio::NamedTensors> file,
-               std::string filePath)
-      : init(init), seed(seed), file(std::move(file)), filePath(std::move(filePath)) {}
+               std::string filePath, int64_t maxElements)
+      : init(init), seed(seed), file(std::move(file)), filePath(std::move(filePath)),
+        maxElements(maxElements) {}
 
   /// The tensor's values; on failure `error` names the tensor and why (a
   /// missing tensor, or both shapes when they differ).
@@ -50,6 +51,7 @@ private:
   uint64_t seed;
   std::unique_ptr<tensorio::NamedTensors> file;
   std::string filePath;
+  int64_t maxElements;
   std::vector<std::string> used;
 };
 

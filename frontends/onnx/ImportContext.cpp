@@ -39,6 +39,16 @@ LogicalResult ImportContext::fail(const llvm::Twine &reason) const {
   return emitError(loc()) << nodeLabel() << ": " << reason;
 }
 
+FailureOr<int64_t> ImportContext::foldedCount(const std::vector<int64_t> &shape) const {
+  std::optional<int64_t> count = tensorio::elementCount(shape, maxElements);
+  if (!count) {
+    (void)fail("a " + tensorio::shapeText(shape) + " tensor is more than the limit of " +
+               std::to_string(maxElements) + " elements (--max-elements)");
+    return failure();
+  }
+  return *count;
+}
+
 const onnx::AttributeProto *ImportContext::attr(llvm::StringRef name) const {
   for (const auto &a : node->attribute())
     if (a.name() == name)

@@ -40,6 +40,12 @@ public:
   std::string modelDir;
   int64_t opset;
   const onnx::NodeProto *node = nullptr; ///< the node being imported
+  /// ImportLimits::maxElements: bounds every tensor folded at compile time.
+  int64_t maxElements = int64_t(1) << 31;
+
+  /// The element count of a tensor the importer is about to fold or
+  /// allocate; fails (reported for the node) past `maxElements`.
+  mlir::FailureOr<int64_t> foldedCount(const std::vector<int64_t> &shape) const;
 
   /// Reports an error about the current node and returns failure().
   mlir::LogicalResult fail(const llvm::Twine &reason) const;

@@ -15,6 +15,10 @@
 
 namespace cvc::onnx_frontend {
 
+/// Integer tensors folded at compile time are shapes, axes and indices:
+/// a few values each. A model asking for more is refused before the fold.
+constexpr int64_t kMaxFoldedIntegers = int64_t(1) << 24;
+
 struct IntTensor {
   std::vector<int64_t> values;
   std::vector<int64_t> shape;

@@ -1,9 +1,13 @@
 //===- OnnxImporter.cpp - load, validate and import an ONNX model -------===//
 //
 // Loading is defensive: a truncated, hostile or merely unsupported file must
-// end in a message naming the file (and node), never a crash. The ONNX
-// checker and shape inference run first so that problems in the model itself
-// are reported in ONNX's own terms before cvc's.
+// end in a message naming the file (and node), never a crash. cvc's own
+// checks (Validate.h) run first, then the ONNX checker, so that problems in
+// the model itself are reported in ONNX's terms before cvc's. ONNX's shape
+// inference is not run: nothing here reads its results (every cv op infers
+// its own shape as it is built, and reports a mismatch for its node), and
+// on hostile files it crashes (a null ConvTranspose weight shape, a zero
+// stride), which no check in front of it can rule out for every op.
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/onnx/Import.h"
@@ -12,6 +16,7 @@
 #include "cvc/tensorio/TensorProto.h"
 #include "ImportContext.h"
 #include "OpTable.h"
+#include "Validate.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinAttributes.h"
@@ -19,7 +24,6 @@
 #include "llvm/Support/Path.h"
 
 #include <onnx/checker.h>
-#include <onnx/shape_inference/implementation.h>
 
 #include <deque>
 #include <set>
@@ -192,6 +196,31 @@ LogicalResult bindConstantInputs(MLIRContext &ctx, llvm::StringRef path,
   return success();
 }
 
+/// onnx::checker::check_model as ONNX 1.12 runs it for a ModelProto, but
+/// with the model's folder set: given only the proto, the checker looks for
+/// external-data files in the working directory, refusing a model whose
+/// weights sit beside it unless cvc runs from that folder.
+void checkModel(const onnx::ModelProto &model, const std::string &modelDir) {
+  namespace checker = onnx::checker;
+  if (!model.ir_version())
+    throw std::runtime_error("the model does not set an ir_version");
+  if (model.ir_version() > onnx::Version::IR_VERSION)
+    throw std::runtime_error("its ir_version " + std::to_string(model.ir_version()) +
+                             " is newer than the checker's " +
+                             std::to_string(onnx::Version::IR_VERSION));
+  checker::CheckerContext context;
+  context.set_ir_version(static_cast<int>(model.ir_version()));
+  context.set_model_dir(modelDir.empty() ? "." : modelDir);
+  std::unordered_map<std::string, int> opsets;
+  for (const auto &entry : model.opset_import())
+    opsets[entry.domain()] = static_cast<int>(entry.version());
+  context.set_opset_imports(opsets);
+  checker::LexicalScopeContext scope;
+  checker::check_graph(model.graph(), context, scope);
+  if (model.ir_version() >= 8)
+    checker::check_model_local_functions(model, context, scope);
+}
+
 } // namespace
 
 LogicalResult readOnnxModel(MLIRContext &ctx, llvm::StringRef path, onnx::ModelProto &model) {
@@ -203,11 +232,21 @@ LogicalResult readOnnxModel(MLIRContext &ctx, llvm::StringRef path, onnx::ModelP
 
 OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
                                       const ImportOptions &options) {
-  ctx.loadDialect<cv::CvDialect, func::FuncDialect>();
-  std::string file = path.str();
   onnx::ModelProto model;
   if (failed(readOnnxModel(ctx, path, model)))
     return nullptr;
+  return importOnnxModel(model, path, ctx, options);
+}
+
+OwningOpRef<ModuleOp> importOnnxModel(onnx::ModelProto &model, llvm::StringRef path,
+                                      MLIRContext &ctx, const ImportOptions &options) {
+  ctx.loadDialect<cv::CvDialect, func::FuncDialect>();
+  std::string file = path.str();
+  std::string invalid;
+  if (!validateModelProto(model, file, options.limits, invalid)) {
+    emitError(FileLineColLoc::get(&ctx, file, 0, 0)) << invalid;
+    return nullptr;
+  }
 
   int64_t opset = -1;
   for (const auto &entry : model.opset_import())
@@ -221,7 +260,7 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
   }
 
   try {
-    onnx::checker::check_model(model);
+    checkModel(model, llvm::sys::path::parent_path(path).str());
   } catch (const std::exception &e) {
     (void)fileError(ctx, path, std::string("the ONNX checker rejects the model: ") + e.what());
     return nullptr;
@@ -246,18 +285,12 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
   if (unsupported && !options.reportAll)
     return nullptr;
 
-  try {
-    onnx::shape_inference::InferShapes(model);
-  } catch (const std::exception &e) {
-    (void)fileError(ctx, path, std::string("ONNX shape inference fails: ") + e.what());
-    return nullptr;
-  }
-
   OpBuilder builder(&ctx);
   auto module = ModuleOp::create(FileLineColLoc::get(&ctx, file, 0, 0));
   OwningOpRef<ModuleOp> owner(module);
   module->setAttr("cv.source", builder.getStringAttr(llvm::sys::path::filename(path)));
   ImportContext ic(builder, file, llvm::sys::path::parent_path(path).str(), opset);
+  ic.maxElements = options.limits.maxElements;
 
   for (const auto &init : graph.initializer()) {
     if (isIntTensor(init)) {
@@ -367,6 +400,10 @@ OwningOpRef<ModuleOp> importOnnxModel(llvm::StringRef path, MLIRContext &ctx,
     results.push_back(it->second);
     resultTypes.push_back(type);
   }
+  // The cv ops' own shape rules may produce what ONNX's did not (Expand to
+  // a folded shape): nothing downstream may plan a tensor past the limit.
+  if (failed(cv::verifyTensorSizes(func, options.limits.maxElements)))
+    return nullptr;
   builder.create<func::ReturnOp>(module.getLoc(), results);
   func.setFunctionType(builder.getFunctionType(argTypes, resultTypes));
   for (auto [i, output] : llvm::enumerate(graph.output()))

@@ -57,9 +57,24 @@ bool readExternal(const onnx::TensorProto &proto, const std::string &modelDir, i
     error = "tensor '" + name + "' names an invalid external data location '" + location + "'";
     return false;
   }
-  std::string path = (std::filesystem::path(modelDir) / location).string();
+  namespace fs = std::filesystem;
+  std::string path = (fs::path(modelDir.empty() ? "." : modelDir) / location).string();
   std::error_code ec;
-  uint64_t size = std::filesystem::file_size(path, ec);
+  // Resolved, so that a symbolic link cannot lead out of the folder either.
+  fs::path real = fs::canonical(path, ec), folder;
+  if (!ec)
+    folder = fs::canonical(modelDir.empty() ? "." : modelDir, ec);
+  if (ec) {
+    error = "cannot read external data '" + path + "' of tensor '" + name + "': " + ec.message();
+    return false;
+  }
+  auto [end, inside] = std::mismatch(folder.begin(), folder.end(), real.begin(), real.end());
+  if (end != folder.end() || !fs::is_regular_file(real)) {
+    error = "external data '" + location + "' of tensor '" + name +
+            "' is not a file inside the model's folder";
+    return false;
+  }
+  uint64_t size = fs::file_size(real, ec);
   if (ec) {
     error = "cannot read external data '" + path + "' of tensor '" + name + "': " + ec.message();
     return false;
@@ -73,7 +88,7 @@ bool readExternal(const onnx::TensorProto &proto, const std::string &modelDir, i
   out.data.resize(static_cast<size_t>(bytes / (isDouble ? 8 : 4)));
   std::vector<char> staged(isDouble ? static_cast<size_t>(bytes) : 0);
   char *into = isDouble ? staged.data() : reinterpret_cast<char *>(out.data.data());
-  std::ifstream in(path, std::ios::binary);
+  std::ifstream in(real, std::ios::binary);
   if (!in.seekg(offset) || !in.read(into, bytes)) {
     error = "cannot read external data '" + path + "' of tensor '" + name + "'";
     return false;

@@ -83,6 +83,74 @@ def test():
                               input_shape=("N", 1, "H", "W"))
         expect_failure([cvc, symbolic, "-o", out], out, "--input-shape", "'H'")
 
+        # Hostile numbers are refused before anything reads or allocates by them
+        # (issue 20's crashes: a zero stride reached ONNX's shape inference and
+        # died of SIGFPE; dims claiming 10^11 elements ended in an abort).
+        def hostile(name, mutate):
+            m = onnx.load(good)
+            mutate(m)
+            path = os.path.join(work, name + ".onnx")
+            onnx.save(m, path)
+            return path
+
+        def conv_attr(m, key, values):
+            node = next(n for n in m.graph.node if n.op_type == "Conv")
+            for a in node.attribute:
+                if a.name == key:
+                    del a.ints[:]
+                    a.ints.extend(values)
+            return node
+
+        for key, values, needle in (("strides", [0, 1], "'strides' holds 0"),
+                                    ("pads", [-1, 0, 0, 0], "'pads' holds -1"),
+                                    ("kernel_shape", [1 << 62, 5], "'kernel_shape' holds")):
+            path = hostile("attr_" + key, lambda m: conv_attr(m, key, values))
+            expect_failure([cvc, path, "-o", out], out, os.path.basename(path), "(Conv)", needle)
+
+        def claim_dims(m, dims):
+            w = max(m.graph.initializer, key=lambda t: len(t.raw_data))
+            del w.dims[:]
+            w.dims.extend(dims)
+
+        path = hostile("dims_huge", lambda m: claim_dims(m, [100000, 1000, 1000, 1]))
+        expect_failure([cvc, path, "-o", out], out, "dims_huge.onnx", "more than the limit",
+                       "--max-elements")
+        path = hostile("dims_short", lambda m: claim_dims(m, [7, 3]))
+        expect_failure([cvc, path, "-o", out], out, "dims_short.onnx", "bytes of data")
+
+        # External data must stay inside the model's folder: an absolute path,
+        # `..` and a symbolic link that leads out are all refused.
+        outside = tempfile.mkdtemp(prefix="cvc-outside-")
+        secret = os.path.join(outside, "weights.bin")
+        w0 = max(onnx.load(good).graph.initializer, key=lambda t: len(t.raw_data))
+        open(secret, "wb").write(w0.raw_data)
+        os.symlink(secret, os.path.join(work, "link.bin"))
+
+        def external(location):
+            def mutate(m):
+                w = max(m.graph.initializer, key=lambda t: len(t.raw_data))
+                w.ClearField("raw_data")
+                w.data_location = TensorProto.EXTERNAL
+                kv = w.external_data.add()
+                kv.key, kv.value = "location", location
+            return mutate
+
+        for name, location in (("absolute", secret), ("dotdot", "../" + os.path.relpath(
+                secret, os.path.dirname(work))), ("symlink", "link.bin")):
+            path = hostile("external_" + name, external(location))
+            expect_failure([cvc, path, "-o", out], out, "external_" + name, "model's folder")
+
+        # ... while weights kept beside the model load whatever the working folder.
+        beside = os.path.join(work, "beside")
+        os.mkdir(beside)
+        onnx.save(onnx.load(good), os.path.join(beside, "lenet.onnx"), save_as_external_data=True,
+                  location="lenet.weights", size_threshold=0)
+        proc = subprocess.run([cvc, os.path.join(beside, "lenet.onnx"), "-o", out],
+                              capture_output=True, text=True, cwd="/")
+        if proc.returncode != 0:
+            raise cvclib.Failure(f"a model with external data beside it failed:\n{proc.stderr}")
+        os.remove(out)
+
         # The same model compiles once the user fixes the symbolic dimensions.
         fixed = os.path.join(work, "fixed.so")
         proc = subprocess.run([cvc, symbolic, "--input-shape", "x=1,1,8,8", "-o", fixed],

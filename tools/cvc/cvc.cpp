@@ -60,6 +60,11 @@ cl::list<std::string> constantInputs(
     cl::desc("Fix a model input to the tensor in FILE (.pb TensorProto of any element type, or "
              "float32 .npy) at compile time: scales, shapes or masks a model takes as inputs"),
     cl::value_desc("name=FILE"), cl::cat(cvcCategory));
+cl::opt<long> maxElements(
+    "max-elements",
+    cl::desc("Refuse a model in which any one tensor (declared, inferred, folded or initialised at "
+             "compile time) has more elements than this (default 2^31)"),
+    cl::init(0), cl::cat(cvcCategory));
 cl::opt<std::string> modelName("name", cl::desc("Model name recorded in the library"),
                                cl::cat(cvcCategory));
 cl::opt<std::string> target("target",
@@ -271,6 +276,11 @@ int main(int argc, char **argv) {
   options.verbose = verbose;
   options.elideWeights = !printWeights;
   options.checkOnly = check;
+  if (maxElements < 0) {
+    errs() << "cvc: error: --max-elements must be positive\n";
+    return 1;
+  }
+  options.maxElements = maxElements;
   options.keepAuxOutputs = keepAuxOutputs;
   if (weightInit != "auto" && weightInit != "he" && weightInit != "xavier") {
     errs() << "cvc: error: bad --init '" << weightInit << "': expected auto, he or xavier\n";

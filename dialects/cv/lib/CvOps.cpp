@@ -65,6 +65,34 @@ LogicalResult cvc::cv::inferAndVerify(Operation *op, std::string &message) {
   return mlir::verify(op);
 }
 
+LogicalResult cvc::cv::verifyTensorSizes(Operation *root, int64_t maxElements) {
+  WalkResult walked = root->walk([&](Operation *op) {
+    for (Type t : op->getResultTypes()) {
+      auto shaped = llvm::dyn_cast<RankedTensorType>(t);
+      if (!shaped)
+        continue;
+      int64_t count = 1;
+      bool over = false;
+      for (int64_t d : shaped.getShape()) {
+        if (ShapedType::isDynamic(d) || d == 0)
+          continue;
+        if (count > maxElements / d) {
+          over = true;
+          break;
+        }
+        count *= d;
+      }
+      if (over || count > maxElements) {
+        op->emitError() << "a " << t << " result is more than the limit of " << maxElements
+                        << " elements (--max-elements)";
+        return WalkResult::interrupt();
+      }
+    }
+    return WalkResult::advance();
+  });
+  return failure(walked.wasInterrupted());
+}
+
 #include "cv/CvEnums.cpp.inc"
 #include "cv/CvInterfaces.cpp.inc"
 

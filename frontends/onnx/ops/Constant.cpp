@@ -6,6 +6,7 @@
 //===----------------------------------------------------------------------===//
 #include "OpTable.h"
 #include "ImportContext.h"
+#include "IntTensor.h"
 
 using namespace mlir;
 
@@ -100,16 +101,19 @@ LogicalResult importConstantOfShape(ImportContext &ic) {
   auto shape = ic.intConstant(0);
   if (!shape)
     return ic.fail("a computed shape is not supported");
-  int64_t count = 1;
-  for (int64_t d : *shape) {
+  for (int64_t d : *shape)
     if (d < 0)
       return ic.fail("a shape with a dynamic dimension is not supported");
-    count *= d;
-  }
+  FailureOr<int64_t> count = ic.foldedCount(*shape);
+  if (failed(count))
+    return failure();
   const onnx::TensorProto *value = ic.tensorAttr("value");
   if (value && isIntTensor(*value)) {
+    if (*count > kMaxFoldedIntegers)
+      return ic.fail("an integer tensor of " + std::to_string(*count) +
+                     " values is too large to fold at compile time");
     std::vector<int64_t> v = readIntTensor(*value);
-    ic.setOutputInts(0, std::vector<int64_t>(count, v.empty() ? 0 : v[0]));
+    ic.setOutputInts(0, std::vector<int64_t>(*count, v.empty() ? 0 : v[0]));
     return success();
   }
   float fill = 0.0f;
@@ -120,7 +124,7 @@ LogicalResult importConstantOfShape(ImportContext &ic) {
       return ic.fail(error.empty() ? "the value must hold one element" : error);
     fill = c.data[0];
   }
-  ic.floatValues[ic.node->output(0)] = FloatConstant{*shape, std::vector<float>(count, fill)};
+  ic.floatValues[ic.node->output(0)] = FloatConstant{*shape, std::vector<float>(*count, fill)};
   return success();
 }
 

@@ -183,10 +183,11 @@ LogicalResult importRange(ImportContext &ic) {
   if (s == kDyn || l == kDyn)
     return ic.fail("a Range over the dynamic batch is not supported");
   std::vector<int64_t> values;
-  for (int64_t v = s; d > 0 ? v < l : v > l; v += d) {
-    if (values.size() >= (1u << 24))
-      return ic.fail("a Range of more than 2^24 values");
-    values.push_back(v);
+  // 128-bit, so that stepping past a limit near the int64 range cannot wrap.
+  for (__int128 v = s; d > 0 ? v < l : v > l; v += d) {
+    if (static_cast<int64_t>(values.size()) >= kMaxFoldedIntegers)
+      return ic.fail("a Range of more than " + std::to_string(kMaxFoldedIntegers) + " values");
+    values.push_back(static_cast<int64_t>(v));
   }
   ic.setOutputInts(0, values);
   return success();

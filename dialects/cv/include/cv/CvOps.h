@@ -58,6 +58,12 @@ ConstantOp createFloatConstant(mlir::OpBuilder &builder, mlir::Location loc,
 /// their own location (an ONNX node, a line of a .cvm file).
 mlir::LogicalResult inferAndVerify(mlir::Operation *op, std::string &message);
 
+/// Fails, with an error at the first offending op, when a result of any op
+/// under `root` has more than `maxElements` elements (dynamic extents
+/// count as 1): the frontends' bound on what an untrusted model may make
+/// later stages plan or allocate.
+mlir::LogicalResult verifyTensorSizes(mlir::Operation *root, int64_t maxElements);
+
 } // namespace cvc::cv
 
 #endif // CV_CVOPS_H

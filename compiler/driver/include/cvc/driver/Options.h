@@ -31,6 +31,9 @@ struct CompileOptions {
   std::map<std::string, std::vector<int64_t>> inputShapes;
   /// --constant-input NAME=FILE: model inputs fixed at compile time.
   std::map<std::string, std::string> constantInputs;
+  /// --max-elements: the most elements any one tensor of an imported model
+  /// may have (declared, inferred or folded); 0 keeps the importer's default.
+  int64_t maxElements = 0;
   std::string modelName;            ///< defaults to the input file's stem
   /// --target: "host", a Halide target string, or empty for the module's
   /// own cv.target (an .mlir input) and else the host.

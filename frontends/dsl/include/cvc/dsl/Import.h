@@ -30,6 +30,9 @@ struct DslOptions {
   /// (`<layer>.weight`, `.bias`, `.running_mean`, `.running_var`), replace
   /// the initialised weights; every weight must be found, with its shape.
   std::string weightsPath;
+  /// The most elements of any one tensor (a weight to initialise, an
+  /// activation to plan): bounds what an untrusted program can ask for.
+  int64_t maxElements = int64_t(1) << 31;
 };
 
 /// Reads a .cvm model (and the files it imports) and builds a module holding

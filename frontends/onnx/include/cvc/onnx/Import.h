@@ -11,7 +11,23 @@
 #include <string>
 #include <vector>
 
+namespace onnx {
+class ModelProto;
+}
+
 namespace cvc::onnx_frontend {
+
+/// Bounds on what an untrusted model may ask for, checked before anything
+/// is allocated or handed to ONNX's own checker and shape inference.
+struct ImportLimits {
+  /// Elements of any one tensor, declared, inferred or folded (--max-elements).
+  /// 2^31 float32 values are 8 GiB: above any CNN's largest tensor.
+  int64_t maxElements = int64_t(1) << 31;
+  /// Nodes in the model, subgraphs included.
+  int64_t maxNodes = int64_t(1) << 20;
+  /// Subgraphs (If branches) inside subgraphs.
+  int maxSubgraphDepth = 16;
+};
 
 struct ImportOptions {
   /// --input-shape overrides: input name -> full shape (fixes symbolic dims).
@@ -23,6 +39,7 @@ struct ImportOptions {
   /// Go on after a problem to report every one in the model (`cvc check`):
   /// nodes that depend on a refused node are skipped, not reported again.
   bool reportAll = false;
+  ImportLimits limits;
 };
 
 /// Reads a binary .onnx (or textual ONNX when the path ends in .onnxtxt) and
@@ -33,6 +50,13 @@ struct ImportOptions {
 /// type is reported, one diagnostic each. Messages are self-contained:
 /// "<file>: node '<name>' (<OpType>): <reason>". Returns null on failure.
 mlir::OwningOpRef<mlir::ModuleOp> importOnnxModel(llvm::StringRef path, mlir::MLIRContext &ctx,
+                                                  const ImportOptions &options);
+
+/// The same for a model already parsed (the fuzzing entry); `path` names it
+/// in messages and its folder holds any external data. `model` is consumed:
+/// shape inference writes into it.
+mlir::OwningOpRef<mlir::ModuleOp> importOnnxModel(onnx::ModelProto &model, llvm::StringRef path,
+                                                  mlir::MLIRContext &ctx,
                                                   const ImportOptions &options);
 
 } // namespace cvc::onnx_frontend
