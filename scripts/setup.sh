@@ -10,6 +10,7 @@ packages=(
   libhalide14-0-dev
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   libgtest-dev
+  clang-19 libfuzzer-19-dev libclang-rt-19-dev
   python3 python3-numpy python3-torch python3-torchvision python3-onnx
   dataset-fashion-mnist zlib1g-dev libpng-dev
   nodejs

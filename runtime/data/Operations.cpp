@@ -30,8 +30,12 @@ public:
     auto it = params.find(key);
     if (it == params.end())
       return fallback;
-    if (!(it->second >= lo && it->second <= hi))
+    if (!(it->second >= lo && it->second <= hi)) {
       fail(key + "=" + text(it->second) + " is out of range [" + text(lo) + ", " + text(hi) + "]");
+      // The op is refused by finish(); until then callers convert what this
+      // returns (to int, say), which an out-of-range value must not reach.
+      return lo;
+    }
     return it->second;
   }
   float required(const std::string &key, float lo, float hi) {

@@ -56,7 +56,8 @@ struct Reader {
     if (!u64(n) || (bytes.size() - pos) / sizeof(float) < n)
       return false;
     v.resize(n);
-    std::memcpy(v.data(), bytes.data() + pos, n * sizeof(float));
+    if (n) // an empty vector's data() may be null, which memcpy must not get
+      std::memcpy(v.data(), bytes.data() + pos, n * sizeof(float));
     pos += n * sizeof(float);
     return true;
   }
