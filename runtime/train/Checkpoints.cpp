@@ -35,6 +35,15 @@ std::string nameList(const std::vector<std::string> &names) {
 
 bool Trainer::startUp(const cvc_train_options &o, Position &at, std::string &error) {
   at = Position{};
+  // A run killed while writing leaves the temporary file the checkpoint is
+  // written to before its rename (Checkpoint.h); the checkpoint itself is
+  // whole, and the temporary is never read.
+  if (o.checkpoint && *o.checkpoint) {
+    std::string partial = std::string(o.checkpoint) + ".tmp";
+    if (std::remove(partial.c_str()) == 0 && o.progress)
+      std::fprintf(stderr, "cvc-train: removed '%s', a checkpoint write cut short\n",
+                   partial.c_str());
+  }
   if (o.resume && !resume(o, at, error))
     return false;
   if (o.init_from && *o.init_from) {

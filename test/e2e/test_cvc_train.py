@@ -75,6 +75,43 @@ def read_checkpoint(path):
     return states, tensors
 
 
+def kill_and_resume(model, common, checkpoint, kills):
+    """Runs cvc-train on `model`, killing it `kills` times at random moments
+    and resuming, then lets it finish. Returns counts of what the kills hit."""
+    import random
+    import signal
+    import time
+    rng = random.Random(11)
+    args = [cvclib.tool("cvc-train"), model, *common, "--checkpoint", checkpoint,
+            "--checkpoint-every", "1"]
+    start = time.time()
+    subprocess.run(args, check=True, capture_output=True)
+    whole_run = time.time() - start
+    os.remove(checkpoint)
+    counts = {"during_write": 0, "before_first": 0, "runs": 0}
+    for kill in range(kills + 1):
+        resume = ["--resume"] if os.path.exists(checkpoint) else []
+        proc = subprocess.Popen(args + resume, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        counts["runs"] += 1
+        if kill < kills:
+            time.sleep(rng.uniform(0.02, whole_run))
+            proc.send_signal(signal.SIGKILL)
+        _, err = proc.communicate()
+        if kill == kills and proc.returncode != 0:
+            raise cvclib.Failure(f"the last resumed run failed ({proc.returncode}):\n{err[-2000:]}")
+        if proc.returncode not in (0, -signal.SIGKILL):
+            raise cvclib.Failure(f"a resumed run failed ({proc.returncode}):\n{err[-2000:]}")
+        if proc.returncode == -signal.SIGKILL and os.path.exists(checkpoint + ".tmp"):
+            counts["during_write"] += 1
+        if proc.returncode == -signal.SIGKILL and not os.path.exists(checkpoint):
+            counts["before_first"] += 1
+        if os.path.exists(checkpoint):
+            read_checkpoint(checkpoint)  # whole after every kill
+    if os.path.exists(checkpoint + ".tmp"):
+        raise cvclib.Failure(f"{checkpoint}.tmp outlived the run after the kills")
+    return counts
+
+
 def read_checkpoint_states(path):
     return read_checkpoint(path)[0]
 
@@ -232,6 +269,22 @@ def test():
             print(f"  resumed vs uninterrupted, state {name}: max difference {diff:.3e}")
             if diff != 0.0:
                 raise cvclib.Failure(f"resuming changed state {name} (max difference {diff})")
+
+        # Real kills: SIGKILL at random moments of a run that checkpoints
+        # every step (so that many land inside a checkpoint write), resumed
+        # each time until it finishes; it must end with exactly the states
+        # of the uninterrupted run, and no temporary file may outlive the
+        # next start. CVC_KILLS sets the number of kills (50 for the
+        # reliability figures; 8 in the test command).
+        kills = int(os.environ.get("CVC_KILLS", "8"))
+        killed = kill_and_resume(path("lenet.so"), common, path("killed.ckpt"), kills)
+        killed_states = read_checkpoint_states(path("killed.ckpt"))
+        for name in whole:
+            if not np.array_equal(whole[name], killed_states[name]):
+                raise cvclib.Failure(f"{kills} kills and resumes changed state {name}")
+        print(f"  {kills} SIGKILLs ({killed['during_write']} during a checkpoint write, "
+              f"{killed['before_first']} before the first checkpoint), {killed['runs']} runs: "
+              f"the same states as the uninterrupted run")
 
         # A diverging run stops and leaves the checkpoint as it was.
         before = open(path("whole.ckpt"), "rb").read()
