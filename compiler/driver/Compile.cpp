@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/driver/Driver.h"
+#include "cvc/driver/RuntimeCache.h"
 #include "cvc/driver/ModelPlan.h"
 #include "cvc/driver/Summary.h"
 #include "cvc/driver/Toolchain.h"
@@ -155,10 +156,11 @@ LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) 
   auto kernelStart = Clock::now();
   if (failed(compileFunctions(module, plan, target, temp.path, options.verbose, sources)))
     return failure();
-  std::string runtimeObject = temp.path + "/halide_runtime.o";
-  if (failed(halide::compileRuntime(runtimeObject, target, error)))
+  FailureOr<std::string> runtimeObject =
+      halideRuntimeObject(target, temp.path, options.verbose, error);
+  if (failed(runtimeObject))
     return fail(module, "compiling the Halide runtime: " + error);
-  sources.push_back(runtimeObject);
+  sources.push_back(*runtimeObject);
   if (options.verbose)
     llvm::errs() << "cvc: compiled " << plan.functions.size() << " kernels in "
                  << secondsSince(kernelStart) << " s\n";

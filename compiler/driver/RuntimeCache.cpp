@@ -1,0 +1,98 @@
+//===- RuntimeCache.cpp - the Halide runtime object, compiled once -------===//
+//
+// Every model.so links the Halide runtime for its target. Compiling it takes
+// about a second (LLVM code generation of the whole runtime), longer than
+// all the kernels of a small model, and the object depends only on the
+// target and on the Halide library. So it is kept in a cache folder, keyed
+// by both, and written there atomically (a temporary file renamed into
+// place), so that concurrent compiles and kills never leave a partial one.
+//
+//===----------------------------------------------------------------------===//
+#include "cvc/driver/RuntimeCache.h"
+
+#include "cvc/halide/Lowering.h"
+
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/Path.h"
+#include "llvm/Support/Process.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <Halide.h>
+#include <dlfcn.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+namespace cvc {
+namespace {
+
+uint64_t fnv1a(const std::string &bytes) {
+  uint64_t hash = 1469598103934665603ull;
+  for (unsigned char c : bytes) {
+    hash ^= c;
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
+/// The Halide library this process runs: its path, size and modification
+/// time, so that an updated libHalide never reuses an old runtime.
+std::string halideLibraryIdentity() {
+  Dl_info info;
+  if (!dladdr(reinterpret_cast<void *>(&Halide::get_host_target), &info) ||
+      !info.dli_fname)
+    return "unknown";
+  struct stat st;
+  if (::stat(info.dli_fname, &st) != 0)
+    return info.dli_fname;
+  return std::string(info.dli_fname) + ":" + std::to_string(st.st_size) + ":" +
+         std::to_string(st.st_mtime);
+}
+
+} // namespace
+
+std::string runtimeCacheFolder() {
+  if (std::optional<std::string> dir = llvm::sys::Process::GetEnv("CVC_CACHE_DIR"))
+    return *dir == "off" ? "" : *dir;
+  llvm::SmallString<256> path;
+  if (std::optional<std::string> xdg = llvm::sys::Process::GetEnv("XDG_CACHE_HOME"); xdg && !xdg->empty())
+    path = *xdg;
+  else if (std::optional<std::string> home = llvm::sys::Process::GetEnv("HOME"); home && !home->empty())
+    llvm::sys::path::append(path, *home, ".cache");
+  else
+    return "";
+  llvm::sys::path::append(path, "cvc");
+  return path.str().str();
+}
+
+mlir::FailureOr<std::string> halideRuntimeObject(const Halide::Target &target,
+                                                 const std::string &scratchDir, bool verbose,
+                                                 std::string &error) {
+  std::string folder = runtimeCacheFolder();
+  if (!folder.empty() && !llvm::sys::fs::create_directories(folder)) {
+    char name[64];
+    std::snprintf(name, sizeof(name), "halide-runtime-%016llx.o",
+                  static_cast<unsigned long long>(
+                      fnv1a(target.to_string() + "|" + halideLibraryIdentity())));
+    llvm::SmallString<256> cached(folder);
+    llvm::sys::path::append(cached, name);
+    uint64_t size = 0;
+    if (!llvm::sys::fs::file_size(cached, size) && size > 0)
+      return cached.str().str();
+    std::string temporary =
+        cached.str().str() + ".tmp-" + std::to_string(::getpid());
+    if (succeeded(halide::compileRuntime(temporary, target, error)) &&
+        !llvm::sys::fs::rename(temporary, cached))
+      return cached.str().str();
+    llvm::sys::fs::remove(temporary);
+    if (verbose)
+      llvm::errs() << "cvc: cannot keep the Halide runtime in '" << folder
+                   << "' (set CVC_CACHE_DIR); compiling it for this model only\n";
+    error.clear();
+  }
+  std::string object = scratchDir + "/halide_runtime.o";
+  if (failed(halide::compileRuntime(object, target, error)))
+    return mlir::failure();
+  return object;
+}
+
+} // namespace cvc
