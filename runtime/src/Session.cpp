@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 #include "KernelAllocator.h"
 #include "cvc/status/Status.h"
+#include "PlanCheck.h"
 #include "ThreadPool.h"
 
 #include "cvc/arena_layout.hpp"
@@ -410,6 +411,11 @@ cvc_status cvc_model_get(const cvc_model **out_model) {
   if (generatedModel.plan->version != CVC_PLAN_VERSION) {
     *out_model = nullptr;
     return makeStatus(CVC_INTERNAL, "the model's plan version does not match its runtime");
+  }
+  static const std::string damage = cvc::runtime::checkPlan(*generatedModel.plan);
+  if (!damage.empty()) {
+    *out_model = nullptr;
+    return makeStatus(CVC_INTERNAL, "the model's plan is damaged (is model.so intact?): " + damage);
   }
   *out_model = &generatedModel;
   return nullptr;

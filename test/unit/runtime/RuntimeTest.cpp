@@ -174,6 +174,51 @@ TEST(Runtime, ConcurrentRunsOnOneSessionAreSerialisedAndCorrect) {
     EXPECT_EQ(mismatches[t], 0) << "thread " << t;
 }
 
+/// Runs per thread of the stress tests: CVC_STRESS_RUNS (10,000 for the
+/// reliability figures), else a few hundred.
+int stressRuns() {
+  const char *env = std::getenv("CVC_STRESS_RUNS");
+  return env && std::atoi(env) > 0 ? std::atoi(env) : 2000;
+}
+
+TEST(Runtime, EightThreadsOwnAndSharedSessionsGiveBitIdenticalOutputs) {
+  Model m(workDir() / "lenet.so");
+  ASSERT_NE(m.session, nullptr);
+  constexpr int kThreads = 8;
+  std::vector<cvc_session *> own(kThreads / 2, nullptr);
+  for (cvc_session *&s : own)
+    ASSERT_EQ(m.lib.take(m.lib.cvc_session_create(m.model, nullptr, &s)), "");
+  std::vector<std::vector<float>> inputs, expected(kThreads);
+  for (int t = 0; t < kThreads; ++t) {
+    inputs.push_back(randomImages(1 + t % 3, 100 + t));
+    ASSERT_EQ(m.run(inputs[t], 1 + t % 3, expected[t]), "");
+  }
+  const int runs = stressRuns();
+  std::vector<int> mismatches(kThreads, 0);
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t)
+    threads.emplace_back([&, t] {
+      // Threads 0-3 each run on a session of their own, 4-7 on m's shared one.
+      cvc_session *session = t < kThreads / 2 ? own[t] : m.session;
+      const int64_t batch = 1 + t % 3;
+      std::vector<float> logits(batch * 10);
+      cvc_tensor in{inputs[t].data(), CVC_FLOAT32, 4, {batch, 1, 32, 32}};
+      cvc_tensor out{logits.data(), CVC_FLOAT32, 2, {batch, 10}};
+      for (int r = 0; r < runs; ++r) {
+        std::fill(logits.begin(), logits.end(), NAN);
+        if (!m.lib.take(m.lib.cvc_session_run(session, &in, 1, &out, 1)).empty() ||
+            std::memcmp(logits.data(), expected[t].data(), logits.size() * sizeof(float)) != 0)
+          ++mismatches[t];
+      }
+    });
+  for (auto &th : threads)
+    th.join();
+  for (int t = 0; t < kThreads; ++t)
+    EXPECT_EQ(mismatches[t], 0) << "thread " << t << " of " << runs << " runs";
+  for (cvc_session *s : own)
+    m.lib.cvc_session_free(s);
+}
+
 TEST(Runtime, TwoCopiesLoadSideBySideAndExportOnlyTheAbi) {
   fs::copy_file(workDir() / "lenet.so", workDir() / "copy.so",
                 fs::copy_options::overwrite_existing);
@@ -358,6 +403,37 @@ TEST(Runtime, WeightsComputedAtLoadTimeGiveTheConvolution) {
       EXPECT_EQ(p.seconds, 0.0) << "the weight transform ran with the model";
   }
   EXPECT_TRUE(winograd);
+}
+
+TEST(Runtime, ThreeModelLibrariesRunAtOnceInOneProcess) {
+  fs::copy_file(workDir() / "lenet.so", workDir() / "third.so",
+                fs::copy_options::overwrite_existing);
+  Model a(workDir() / "lenet.so"), b(workDir() / "third.so"), w(winogradModel());
+  ASSERT_TRUE(a.session && b.session && w.session);
+  std::vector<float> images = randomImages(2, 7), la, lb;
+  ASSERT_EQ(a.run(images, 2, la), "");
+  ASSERT_EQ(b.run(images, 2, lb), "");
+  ASSERT_EQ(la, lb);
+  const int runs = std::max(1, stressRuns() / 10);
+  int mismatches[3] = {0, 0, 0};
+  std::thread ta([&] {
+    std::vector<float> l;
+    for (int r = 0; r < runs; ++r)
+      mismatches[0] += a.run(images, 2, l) != "" || l != la;
+  });
+  std::thread tb([&] {
+    std::vector<float> l;
+    for (int r = 0; r < runs; ++r)
+      mismatches[1] += b.run(images, 2, l) != "" || l != lb;
+  });
+  std::thread tw([&] {
+    for (int r = 0; r < runs / 10 + 1; ++r)
+      expectConvolutionOfOnes(w.lib, w.session);
+  });
+  ta.join();
+  tb.join();
+  tw.join();
+  EXPECT_EQ(mismatches[0] + mismatches[1], 0);
 }
 
 TEST(Runtime, SessionsShareTheWeightsComputedAtLoadTime) {

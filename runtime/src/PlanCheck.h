@@ -1,0 +1,22 @@
+//===- PlanCheck.h - is a model.so's plan consistent? -----------*- C++ -*-===//
+#ifndef CVC_RUNTIME_PLANCHECK_H
+#define CVC_RUNTIME_PLANCHECK_H
+
+#include "cvc/plan.h"
+
+#include <string>
+
+namespace cvc::runtime {
+
+/// Why `plan` cannot be run safely, or "" when it can: every index within
+/// its table, every kernel range within the kernels, every weight, state,
+/// prepared and slice extent within the bytes that hold it (a view: its
+/// root, not yet its offset and strides within it), every shape within
+/// rank and element limits. A model.so whose read-only data was
+/// damaged on disk is refused by cvc_model_get with this message instead of
+/// sending a kernel to read or write outside its buffers.
+std::string checkPlan(const cvc_plan &plan);
+
+} // namespace cvc::runtime
+
+#endif // CVC_RUNTIME_PLANCHECK_H

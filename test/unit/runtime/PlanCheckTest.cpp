@@ -1,0 +1,124 @@
+//===- PlanCheckTest.cpp - damaged plans are refused, intact ones pass ---===//
+//
+// A small plan of every tensor kind: accepted as written, then each field
+// that indexes or sizes something damaged in turn, each refused with a
+// message naming what is wrong. Real plans (every model the tests compile)
+// pass through cvc_model_get's check in every other test.
+//
+//===----------------------------------------------------------------------===//
+#include "PlanCheck.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <functional>
+
+using cvc::runtime::checkPlan;
+
+namespace {
+
+int kernelFn(void **) { return 0; }
+
+struct SmallPlan {
+  // input x [?,4], weight w [4,4] at byte 16, activation h, output y,
+  // state "parameters" (20 floats, initialised from byte 0), prepared p.
+  cvc_plan_tensor tensors[6] = {};
+  int32_t args0[3] = {0, 1, 2}, args1[2] = {2, 3}, args2[2] = {1, 5};
+  cvc_plan_kernel kernels[3] = {};
+  int32_t inputs[1] = {0}, outputs[1] = {3};
+  cvc_plan_entry entries[1] = {};
+  cvc_plan_state states[1] = {};
+  cvc_plan_slice slices[1] = {};
+  unsigned char weights[96] = {};
+  cvc_plan plan = {};
+
+  SmallPlan() {
+    auto tensor = [&](int i, const char *name, int kind, std::initializer_list<int64_t> dims,
+                      uint64_t offset) {
+      cvc_plan_tensor &t = tensors[i];
+      t.name = name;
+      t.kind = kind;
+      t.rank = static_cast<int32_t>(dims.size());
+      int d = 0;
+      for (int64_t v : dims)
+        t.dims[d++] = v;
+      t.offset = offset;
+      t.first_use = t.last_use = -1;
+      t.alias = -1;
+    };
+    tensor(0, "x", CVC_TENSOR_INPUT, {-1, 4}, 0);
+    tensor(1, "w", CVC_TENSOR_WEIGHT, {4, 4}, 16);
+    tensor(2, "h", CVC_TENSOR_ACTIVATION, {-1, 4}, 0);
+    tensors[2].first_use = 0;
+    tensors[2].last_use = 1;
+    tensor(3, "y", CVC_TENSOR_OUTPUT, {-1, 4}, 0);
+    tensor(4, "parameters", CVC_TENSOR_STATE, {20}, 0);
+    tensor(5, "p", CVC_TENSOR_PREPARED, {4, 4}, 0);
+    kernels[0] = {"k0", "cv.dense", kernelFn, 3, args0, 0, "", "default"};
+    kernels[1] = {"k1", "cv.relu", kernelFn, 2, args1, 0, "", "default"};
+    kernels[2] = {"k2", "cv.winograd_weights", kernelFn, 2, args2, 0, "", "default"};
+    entries[0] = {"main", 0, 2, 1, inputs, 1, outputs};
+    states[0] = {"parameters", 20, 0};
+    slices[0] = {"w", 0, 4, 2, {4, 4}};
+    plan.version = CVC_PLAN_VERSION;
+    plan.model_name = "small";
+    plan.target = "host";
+    plan.tensor_count = 6;
+    plan.tensors = tensors;
+    plan.kernel_count = 3;
+    plan.kernels = kernels;
+    plan.entry_count = 1;
+    plan.entries = entries;
+    plan.state_count = 1;
+    plan.states = states;
+    plan.slice_count = 1;
+    plan.slices = slices;
+    plan.weights = weights;
+    plan.weights_size = sizeof(weights);
+    plan.prepare = {"prepare", 2, 1, 0, nullptr, 0, nullptr};
+    plan.prepared_size = 64;
+  }
+};
+
+TEST(PlanCheck, AnIntactPlanPasses) {
+  SmallPlan p;
+  EXPECT_EQ(checkPlan(p.plan), "");
+}
+
+TEST(PlanCheck, EachDamageIsRefusedNamingIt) {
+  struct Damage {
+    const char *what;
+    std::function<void(SmallPlan &)> apply;
+    const char *expected;
+  };
+  const Damage damages[] = {
+      {"kernel argument", [](SmallPlan &p) { p.args0[1] = 6; }, "kernel 0 (k0) reads a tensor outside the plan"},
+      {"negative argument", [](SmallPlan &p) { p.args1[0] = -3; }, "kernel 1 (k1) reads a tensor outside the plan"},
+      {"argument count", [](SmallPlan &p) { p.kernels[0].arg_count = 1 << 30; }, "kernel 0 has 1073741824 arguments"},
+      {"kernel function", [](SmallPlan &p) { p.kernels[2].fn = nullptr; }, "kernel 2 is incomplete"},
+      {"entry range", [](SmallPlan &p) { p.entries[0].kernel_count = 4; }, "entry 0 names kernels outside the plan"},
+      {"entry output", [](SmallPlan &p) { p.outputs[0] = 99; }, "entry 0 names a tensor outside the plan"},
+      {"prepare range", [](SmallPlan &p) { p.plan.prepare.first_kernel = -1; }, "the prepare range names kernels outside the plan"},
+      {"weight offset", [](SmallPlan &p) { p.tensors[1].offset = 40; }, "tensor 1 'w' lies outside the weights"},
+      {"weight offset overflow", [](SmallPlan &p) { p.tensors[1].offset = UINT64_MAX - 8; }, "tensor 1 'w' lies outside the weights"},
+      {"weight dims", [](SmallPlan &p) { p.tensors[1].dims[0] = 1 << 20; }, "tensor 1 'w' lies outside the weights"},
+      {"negative extent", [](SmallPlan &p) { p.tensors[1].dims[1] = -1; }, "tensor 1 'w' has an invalid shape"},
+      {"rank", [](SmallPlan &p) { p.tensors[2].rank = 99; }, "tensor 2 'h' has an invalid shape"},
+      {"kind", [](SmallPlan &p) { p.tensors[2].kind = 17; }, "tensor 2 'h' has an unknown kind 17"},
+      {"liveness", [](SmallPlan &p) { p.tensors[2].last_use = 1000; }, "tensor 2 'h' has an invalid liveness"},
+      {"alias", [](SmallPlan &p) { p.tensors[3].alias = 77; }, "tensor 3 'y' is a view of no valid tensor"},
+      {"state index", [](SmallPlan &p) { p.tensors[4].offset = 3; }, "tensor 4 'parameters' lies outside its state"},
+      {"state size", [](SmallPlan &p) { p.states[0].size = 1000; }, "state 'parameters' is initialised from outside the weights"},
+      {"slice", [](SmallPlan &p) { p.slices[0].offset = 10; }, "slice 0 lies outside its state"},
+      {"prepared", [](SmallPlan &p) { p.tensors[5].offset = 8; }, "tensor 5 'p' lies outside the prepared block"},
+      {"table", [](SmallPlan &p) { p.plan.kernels = nullptr; }, "a table is missing"},
+      {"count", [](SmallPlan &p) { p.plan.entry_count = 0; }, "its table sizes are invalid"},
+  };
+  for (const Damage &d : damages) {
+    SmallPlan p;
+    d.apply(p);
+    EXPECT_EQ(checkPlan(p.plan), d.expected) << d.what;
+  }
+}
+
+} // namespace
