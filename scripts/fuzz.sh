@@ -5,8 +5,9 @@
 #                                     regression input, in the normal build
 #   scripts/fuzz.sh --smoke [SECONDS] builds the leaf targets and their unit
 #                                     tests with Clang, ASan and UBSan, runs
-#                                     the unit tests and each fuzzer for
-#                                     SECONDS (default 8)
+#                                     the unit tests and each fuzzer for a
+#                                     fixed number of runs from a fixed seed,
+#                                     about SECONDS each (default 8)
 #   scripts/fuzz.sh [--time SECONDS] [--jobs N] [TARGET...]
 #                                     long runs: every target (or those
 #                                     named) with ASan and UBSan for SECONDS
@@ -64,26 +65,29 @@ configure_fuzz_build() {
 }
 
 # Runs one libFuzzer engine on a fresh copy of its seeds; prints its counts.
+# With a sixth argument N, a fixed number of runs from a fixed seed instead
+# of a time: the same inputs every time, as a test must be.
 run_fuzzer() {
-  local bin=$1 name=$2 seconds=$3 corpus=$4 crashes=$5
+  local bin=$1 name=$2 seconds=$3 corpus=$4 crashes=$5 runs=${6:-}
   mkdir -p "$corpus" "$crashes"
   local log="$crashes/../$name.log"
   local -a seeds
   mapfile -t seeds < <(seed_dirs "$name" "$(dirname "$corpus")/..")
   # -rss_limit_mb bounds what a hostile input may make a reader allocate.
   if ! ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=1 \
-      "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
+      "$bin" ${runs:+-runs=$runs -seed=1} -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
       -print_final_stats=1 -artifact_prefix="$crashes/" "$corpus" "${seeds[@]}" >"$log" 2>&1; then
     echo "fuzz: $name FOUND A PROBLEM; input in $crashes, log $log:" >&2
     grep -E "ERROR|SUMMARY|runtime error|Test unit written" "$log" | head -20 >&2
     return 1
   fi
-  local runs
-  runs=$(grep -oE "stat::number_of_executed_units: *[0-9]+" "$log" | grep -oE "[0-9]+$" || echo "?")
+  local executed
+  executed=$(grep -oE "stat::number_of_executed_units: *[0-9]+" "$log" | grep -oE "[0-9]+$" || echo "?")
   local cov
   cov=$(grep -oE "cov: [0-9]+" "$log" | tail -1 || true)
   printf "fuzz: %-13s %10s runs in %ss, %s, corpus %s files, no crash\n" \
-    "$name" "$runs" "$seconds" "${cov:-cov: ?}" "$(ls "$corpus" | wc -l)"
+    "$name" "$executed" "$(grep -oE "Done [0-9]+ runs in [0-9]+ second" "$log" | grep -oE "in [0-9]+" | cut -c4- || echo "$seconds")" \
+    "${cov:-cov: ?}" "$(ls "$corpus" | wc -l)"
 }
 
 mode=long seconds=600
@@ -125,8 +129,13 @@ case $mode in
     done
     work=$(mktemp -d)
     trap 'rm -rf "$work"' EXIT
+    # A fixed number of runs from a fixed seed, about $seconds s each on a
+    # 2-core machine (the time is only a bound): the same inputs every time.
+    declare -A smoke_runs=([tensor_file]=20000 [checkpoint]=20000 [augment_spec]=30000
+                           [dataset]=8000 [tuning_db]=12000)
     for name in "${leaf[@]}"; do
-      run_fuzzer "$build/bin/cvc-fuzz-$name" "$name" "$seconds" "$work/corpus/$name" "$build/crashes/$name"
+      run_fuzzer "$build/bin/cvc-fuzz-$name" "$name" 120 "$work/corpus/$name" \
+        "$build/crashes/$name" $((smoke_runs[$name] * seconds))
     done ;;
   long)
     build="${CVC_FUZZ_BUILD_DIR:-$root/build-fuzz}"

@@ -6,6 +6,8 @@
 // target and on the Halide library. So it is kept in a cache folder, keyed
 // by both, and written there atomically (a temporary file renamed into
 // place), so that concurrent compiles and kills never leave a partial one.
+// The folder must be this user's alone: what it holds is linked into every
+// model.so this user compiles.
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/driver/RuntimeCache.h"
@@ -18,6 +20,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <Halide.h>
+#include <cstdio>
 #include <dlfcn.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -64,31 +67,63 @@ std::string runtimeCacheFolder() {
   return path.str().str();
 }
 
+/// A folder only this user can write: an object found there is linked into
+/// every model.so, so nobody else may be able to plant one.
+static bool privateFolder(const std::string &folder) {
+  if (llvm::sys::fs::create_directories(folder, /*IgnoreExisting=*/true,
+                                        llvm::sys::fs::perms::owner_all))
+    return false;
+  struct stat st;
+  return ::lstat(folder.c_str(), &st) == 0 && S_ISDIR(st.st_mode) && st.st_uid == ::geteuid() &&
+         (st.st_mode & (S_IWGRP | S_IWOTH)) == 0;
+}
+
+/// An object file cvc wrote: a regular file owned by this user that starts
+/// as ELF does (a cut-short write never gets this far, see below).
+static bool usableObject(const std::string &path) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode) || st.st_uid != ::geteuid() ||
+      st.st_size < 64)
+    return false;
+  char magic[4] = {};
+  FILE *f = std::fopen(path.c_str(), "rb");
+  if (!f)
+    return false;
+  size_t n = std::fread(magic, 1, 4, f);
+  std::fclose(f);
+  return n == 4 && magic[0] == 0x7f && magic[1] == 'E' && magic[2] == 'L' && magic[3] == 'F';
+}
+
 mlir::FailureOr<std::string> halideRuntimeObject(const Halide::Target &target,
                                                  const std::string &scratchDir, bool verbose,
                                                  std::string &error) {
   std::string folder = runtimeCacheFolder();
-  if (!folder.empty() && !llvm::sys::fs::create_directories(folder)) {
+  if (!folder.empty() && privateFolder(folder)) {
     char name[64];
     std::snprintf(name, sizeof(name), "halide-runtime-%016llx.o",
                   static_cast<unsigned long long>(
                       fnv1a(target.to_string() + "|" + halideLibraryIdentity())));
     llvm::SmallString<256> cached(folder);
     llvm::sys::path::append(cached, name);
-    uint64_t size = 0;
-    if (!llvm::sys::fs::file_size(cached, size) && size > 0)
+    if (usableObject(cached.str().str()))
       return cached.str().str();
-    std::string temporary =
-        cached.str().str() + ".tmp-" + std::to_string(::getpid());
-    if (succeeded(halide::compileRuntime(temporary, target, error)) &&
-        !llvm::sys::fs::rename(temporary, cached))
-      return cached.str().str();
-    llvm::sys::fs::remove(temporary);
-    if (verbose)
-      llvm::errs() << "cvc: cannot keep the Halide runtime in '" << folder
-                   << "' (set CVC_CACHE_DIR); compiling it for this model only\n";
+    // Compiled under a unique name, then renamed: concurrent compiles each
+    // write their own and the last rename wins, with identical bytes.
+    llvm::SmallString<256> temporary;
+    int fd = -1;
+    if (!llvm::sys::fs::createUniqueFile(cached + ".tmp-%%%%%%%%", fd, temporary)) {
+      ::close(fd);
+      if (succeeded(halide::compileRuntime(temporary.str().str(), target, error)) &&
+          !llvm::sys::fs::rename(temporary, cached))
+        return cached.str().str();
+      llvm::sys::fs::remove(temporary);
+    }
     error.clear();
   }
+  if (verbose && !folder.empty())
+    llvm::errs() << "cvc: cannot keep the Halide runtime in '" << folder
+                 << "' (not a folder of this user's alone; set CVC_CACHE_DIR); compiling it for "
+                    "this model only\n";
   std::string object = scratchDir + "/halide_runtime.o";
   if (failed(halide::compileRuntime(object, target, error)))
     return mlir::failure();

@@ -190,15 +190,13 @@ private:
       return true;
     std::vector<int64_t> dims;
     for (const auto &d : v.type().tensor_type().shape().dim()) {
-      if (!d.has_dim_value())
+      // Some converters write -1 for an unknown extent: as a dim_param.
+      if (!d.has_dim_value() || d.dim_value() < 0)
         continue;
-      if (d.dim_value() < 0)
-        return fail("value '" + v.name() + "' is declared with the negative extent " +
-                    std::to_string(d.dim_value()));
       dims.push_back(d.dim_value());
     }
     if (!tensorio::elementCount(dims, limits.maxElements))
-      return fail("value '" + v.name() + "' is declared with shape " + tensorio::shapeText(dims) +
+      return fail("value '" + v.name() + "' is declared with extents " + tensorio::shapeText(dims) +
                   ", more than the limit of " + std::to_string(limits.maxElements) +
                   " elements (--max-elements)");
     return true;

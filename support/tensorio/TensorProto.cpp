@@ -21,6 +21,8 @@ int64_t parseCount(const std::string &text) {
 
 /// Little-endian elements of `bytes` (4 or 8 bytes each) into `out`.
 void narrow(const char *bytes, bool isDouble, std::vector<float> &out) {
+  if (out.empty()) // data() may be null then, which memcpy must not get
+    return;
   if (!isDouble) {
     std::memcpy(out.data(), bytes, out.size() * sizeof(float));
     return;
@@ -52,8 +54,10 @@ bool readExternal(const onnx::TensorProto &proto, const std::string &modelDir, i
     }
   }
   // Only files beside the model: an untrusted model must not read others.
-  if (location.empty() || std::filesystem::path(location).is_absolute() ||
-      location.find("..") != std::string::npos) {
+  bool escapes = location.empty() || std::filesystem::path(location).is_absolute();
+  for (const auto &part : std::filesystem::path(location))
+    escapes |= part == "..";
+  if (escapes) {
     error = "tensor '" + name + "' names an invalid external data location '" + location + "'";
     return false;
   }

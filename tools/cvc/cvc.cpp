@@ -63,7 +63,7 @@ cl::list<std::string> constantInputs(
 cl::opt<long> maxElements(
     "max-elements",
     cl::desc("Refuse a model in which any one tensor (declared, inferred, folded or initialised at "
-             "compile time) has more elements than this (default 2^31)"),
+             "compile time) has more elements than this (0: the default, 2^31)"),
     cl::init(0), cl::cat(cvcCategory));
 cl::opt<std::string> modelName("name", cl::desc("Model name recorded in the library"),
                                cl::cat(cvcCategory));
@@ -277,7 +277,7 @@ int main(int argc, char **argv) {
   options.elideWeights = !printWeights;
   options.checkOnly = check;
   if (maxElements < 0) {
-    errs() << "cvc: error: --max-elements must be positive\n";
+    errs() << "cvc: error: --max-elements must not be negative\n";
     return 1;
   }
   options.maxElements = maxElements;

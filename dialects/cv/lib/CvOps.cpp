@@ -74,7 +74,11 @@ LogicalResult cvc::cv::verifyTensorSizes(Operation *root, int64_t maxElements) {
       int64_t count = 1;
       bool over = false;
       for (int64_t d : shaped.getShape()) {
-        if (ShapedType::isDynamic(d) || d == 0)
+        if (d == 0) { // holds nothing, however large the other extents
+          count = 0;
+          break;
+        }
+        if (ShapedType::isDynamic(d))
           continue;
         if (count > maxElements / d) {
           over = true;

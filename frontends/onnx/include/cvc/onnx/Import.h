@@ -18,7 +18,7 @@ class ModelProto;
 namespace cvc::onnx_frontend {
 
 /// Bounds on what an untrusted model may ask for, checked before anything
-/// is allocated or handed to ONNX's own checker and shape inference.
+/// is allocated or handed to ONNX's checker.
 struct ImportLimits {
   /// Elements of any one tensor, declared, inferred or folded (--max-elements).
   /// 2^31 float32 values are 8 GiB: above any CNN's largest tensor.
@@ -53,8 +53,7 @@ mlir::OwningOpRef<mlir::ModuleOp> importOnnxModel(llvm::StringRef path, mlir::ML
                                                   const ImportOptions &options);
 
 /// The same for a model already parsed (the fuzzing entry); `path` names it
-/// in messages and its folder holds any external data. `model` is consumed:
-/// shape inference writes into it.
+/// in messages and its folder holds any external data.
 mlir::OwningOpRef<mlir::ModuleOp> importOnnxModel(onnx::ModelProto &model, llvm::StringRef path,
                                                   mlir::MLIRContext &ctx,
                                                   const ImportOptions &options);
