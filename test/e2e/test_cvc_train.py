@@ -93,8 +93,16 @@ def kill_and_resume(model, common, checkpoint, kills):
         resume = ["--resume"] if os.path.exists(checkpoint) else []
         proc = subprocess.Popen(args + resume, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         counts["runs"] += 1
-        if kill < kills:
+        if kill < kills and kill % 2:
             time.sleep(rng.uniform(0.02, whole_run))
+            proc.send_signal(signal.SIGKILL)
+        elif kill < kills:
+            # Every other kill aims at a checkpoint write: as soon as the
+            # temporary file appears (the write under way, before its rename).
+            deadline = time.time() + whole_run + 5
+            while not os.path.exists(checkpoint + ".tmp") and proc.poll() is None and \
+                    time.time() < deadline:
+                pass
             proc.send_signal(signal.SIGKILL)
         _, err = proc.communicate()
         if kill == kills and proc.returncode != 0:
@@ -271,7 +279,7 @@ def test():
                 raise cvclib.Failure(f"resuming changed state {name} (max difference {diff})")
 
         # Real kills: SIGKILL at random moments of a run that checkpoints
-        # every step (so that many land inside a checkpoint write), resumed
+        # every step, half of them as a checkpoint write starts, resumed
         # each time until it finishes; it must end with exactly the states
         # of the uninterrupted run, and no temporary file may outlive the
         # next start. CVC_KILLS sets the number of kills (50 for the
