@@ -170,6 +170,8 @@ private:
       do {
         const Token &d = peek();
         if (d.kind == TokenKind::Integer) {
+          if (d.text.size() > 18) // std::stoll would throw past int64
+            return sources.error(d.range, "dimension '" + d.text + "' is too large");
           s.dims.push_back(Dim{d.range, "", std::stoll(d.text)});
         } else if (d.kind == TokenKind::Identifier) {
           s.dims.push_back(Dim{d.range, d.text, 0});

@@ -238,10 +238,27 @@ std::vector<int64_t> ImportContext::intShape(size_t i) const {
 LogicalResult ImportContext::verifyCreated(Operation *op) {
   // The cv ops phrase their own shape errors; prefix them with the node.
   std::string message;
-  if (succeeded(cv::inferAndVerify(op, message)))
-    return success();
-  op->erase();
-  return fail(message.empty() ? std::string("invalid shapes or attributes") : message);
+  if (failed(cv::inferAndVerify(op, message))) {
+    op->erase();
+    return fail(message.empty() ? std::string("invalid shapes or attributes") : message);
+  }
+  // Bounded as soon as it exists, so that the importer's own arithmetic on
+  // the shapes of cv values (Flatten's and Reshape's products) cannot overflow.
+  for (Type t : op->getResultTypes()) {
+    auto shaped = llvm::dyn_cast<RankedTensorType>(t);
+    if (!shaped)
+      continue;
+    std::vector<int64_t> dims;
+    for (int64_t d : shaped.getShape())
+      if (!ShapedType::isDynamic(d))
+        dims.push_back(d);
+    if (!tensorio::elementCount(dims, maxElements)) {
+      op->erase();
+      return fail("its result " + tensorio::shapeText(dims) + " is more than the limit of " +
+                  std::to_string(maxElements) + " elements (--max-elements)");
+    }
+  }
+  return success();
 }
 
 FailureOr<Value> ImportContext::inferResult(Operation *op) {

@@ -47,10 +47,13 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
 // ReshapeOp
 //===----------------------------------------------------------------------===//
 
+/// The product of `dims`, or -1 when it overflows int64 (a hostile shape
+/// must make the check fail, not wrap around to a match).
 static int64_t staticProduct(ArrayRef<int64_t> dims) {
   int64_t n = 1;
   for (int64_t d : dims)
-    n *= d;
+    if (__builtin_mul_overflow(n, d, &n))
+      return -1;
   return n;
 }
 
@@ -68,8 +71,9 @@ LogicalResult ReshapeOp::verify() {
   if (inDyn != outDyn)
     return emitOpError() << "a dynamic batch dimension must stay the leading dimension: "
                          << shapeString(inShape) << " -> " << shapeString(outShape);
-  if (inDyn ? staticProduct(inShape.drop_front()) != staticProduct(outShape.drop_front())
-            : staticProduct(inShape) != staticProduct(outShape))
+  int64_t inCount = staticProduct(inDyn ? inShape.drop_front() : inShape);
+  int64_t outCount = staticProduct(outDyn ? outShape.drop_front() : outShape);
+  if (inCount < 0 || outCount < 0 || inCount != outCount)
     return emitOpError() << "cannot reshape " << shapeString(inShape) << " to "
                          << shapeString(outShape) << ": element counts differ";
   return success();

@@ -145,8 +145,9 @@ LogicalResult scaleAndShift(ImportContext &ic, Value y, size_t scaleInput, size_
       return ic.fail("a scale or bias computed at run time is not supported");
     int64_t count = 1;
     for (int64_t d : shape)
-      count *= d;
-    if (static_cast<int64_t>(c->data.size()) != count)
+      if (__builtin_mul_overflow(count, d, &count))
+        count = -1;
+    if (count < 0 || static_cast<int64_t>(c->data.size()) != count)
       return ic.fail("scale or bias holds " + std::to_string(c->data.size()) + " values, not " +
                      std::to_string(count));
     c->shape.assign(shape.begin(), shape.end());

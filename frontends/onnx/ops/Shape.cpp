@@ -127,6 +127,13 @@ LogicalResult importReshape(ImportContext &ic) {
                                       : "invalid target dimension " + std::to_string(shape[i]));
     }
   }
+  // The target's extents come from the file: bounded before any product.
+  std::vector<int64_t> extents;
+  for (int64_t d : shape)
+    if (d > 0)
+      extents.push_back(d);
+  if (failed(ic.foldedCount(extents)))
+    return failure();
   // A dynamic batch must stay the leading dimension: either copied (0) or
   // inferred (-1) with the remaining dimensions fixed.
   if (dynamicBatch) {
