@@ -73,12 +73,15 @@ LogicalResult cvc::cv::verifyTensorSizes(Operation *root, int64_t maxElements) {
         continue;
       int64_t count = 1;
       bool over = false;
+      bool empty = llvm::is_contained(shaped.getShape(), 0);
       for (int64_t d : shaped.getShape()) {
-        if (d == 0) { // holds nothing, however large the other extents
-          count = 0;
+        if (ShapedType::isDynamic(d))
+          continue;
+        if (d > maxElements) { // even beside a 0: arithmetic on it must not overflow
+          over = true;
           break;
         }
-        if (ShapedType::isDynamic(d))
+        if (empty)
           continue;
         if (count > maxElements / d) {
           over = true;

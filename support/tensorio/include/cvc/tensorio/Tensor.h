@@ -24,8 +24,8 @@ struct Tensor {
 /// untrusted extents, so that none overflows.
 constexpr int64_t kMaxElements = int64_t(1) << 40;
 
-/// The product of `shape`, or nullopt when an extent is negative or the
-/// product exceeds `limit`.
+/// The product of `shape`, or nullopt when an extent is negative or above
+/// `limit`, or the product exceeds `limit`.
 std::optional<int64_t> elementCount(const std::vector<int64_t> &shape,
                                     int64_t limit = kMaxElements);
 
