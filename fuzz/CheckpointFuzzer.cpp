@@ -12,22 +12,14 @@
 #include <cstring>
 #include <vector>
 
-// A checkpoint ends in an FNV-1a hash of the rest, which a random input
-// almost never matches: the target writes the right one, so that the
-// fuzzer explores the parser behind the check (the check has unit tests).
-uint64_t fnv1a(const uint8_t *bytes, size_t n) {
-  uint64_t hash = 1469598103934665603ull;
-  for (size_t i = 0; i < n; ++i) {
-    hash ^= bytes[i];
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
+// A checkpoint ends in a checksum of the rest, which a random input almost
+// never matches: the target writes the right one, so that the fuzzer
+// explores the parser behind the check (the check has unit tests).
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   std::vector<uint8_t> bytes(data, data + size);
   if (size >= 16) {
-    uint64_t hash = fnv1a(bytes.data(), size - 8);
+    uint64_t hash =
+        cvc::tensorio::checkpointChecksum(reinterpret_cast<const char *>(bytes.data()), size - 8);
     std::memcpy(bytes.data() + size - 8, &hash, 8);
   }
   std::string path = cvc::fuzz::writeScratch("fuzz.ckpt", bytes.data(), bytes.size());

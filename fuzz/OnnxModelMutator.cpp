@@ -57,6 +57,27 @@ float hostileFloat(Rng &rng) {
   return values[pick(rng, std::size(values))];
 }
 
+using Ints = google::protobuf::RepeatedField<int64_t>;
+
+/// One value of `values` (an attribute's ints, a tensor's dims) made
+/// hostile, or one added to an empty list.
+void changeOne(Rng &rng, Ints &values) {
+  if (values.empty()) {
+    values.Add(hostileInt(rng, 0));
+    return;
+  }
+  int i = static_cast<int>(pick(rng, values.size()));
+  values.Set(i, hostileInt(rng, values.Get(i)));
+}
+
+/// The list one shorter or one longer: ranks that disagree.
+void resize(Rng &rng, Ints &values) {
+  if (!values.empty() && pick(rng, 2))
+    values.RemoveLast();
+  else
+    values.Add(hostileInt(rng, 1));
+}
+
 struct Model {
   onnx::ModelProto &proto;
   std::vector<onnx::NodeProto *> nodes;
@@ -125,16 +146,10 @@ void mutateAttribute(Rng &rng, onnx::NodeProto &n) {
     a.set_i(hostileInt(rng, a.i()));
     break;
   case 1:
-    if (a.ints_size())
-      a.set_ints(pick(rng, a.ints_size()), hostileInt(rng, a.ints(pick(rng, a.ints_size()))));
-    else
-      a.add_ints(hostileInt(rng, 0));
+    changeOne(rng, *a.mutable_ints());
     break;
   case 2:
-    if (a.ints_size() && pick(rng, 2))
-      a.mutable_ints()->RemoveLast();
-    else
-      a.add_ints(hostileInt(rng, 1));
+    resize(rng, *a.mutable_ints());
     break;
   case 3:
     a.set_f(hostileFloat(rng));
@@ -152,14 +167,10 @@ void mutateAttribute(Rng &rng, onnx::NodeProto &n) {
 void mutateTensor(Rng &rng, onnx::TensorProto &t) {
   switch (pick(rng, 6)) {
   case 0:
-    if (t.dims_size())
-      t.set_dims(pick(rng, t.dims_size()), hostileInt(rng, t.dims(pick(rng, t.dims_size()))));
+    changeOne(rng, *t.mutable_dims());
     break;
   case 1:
-    if (t.dims_size() && pick(rng, 2))
-      t.mutable_dims()->RemoveLast();
-    else
-      t.add_dims(hostileInt(rng, 1));
+    resize(rng, *t.mutable_dims());
     break;
   case 2:
     t.set_data_type(static_cast<int32_t>(pick(rng, 18)));

@@ -18,6 +18,7 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Process.h"
 #include "llvm/Support/raw_ostream.h"
+#include "llvm/Support/xxhash.h"
 
 #include <Halide.h>
 #include <cstdio>
@@ -27,15 +28,6 @@
 
 namespace cvc {
 namespace {
-
-uint64_t fnv1a(const std::string &bytes) {
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
 
 /// The Halide library this process runs: its path, size and modification
 /// time, so that an updated libHalide never reuses an old runtime.
@@ -102,7 +94,7 @@ mlir::FailureOr<std::string> halideRuntimeObject(const Halide::Target &target,
     char name[64];
     std::snprintf(name, sizeof(name), "halide-runtime-%016llx.o",
                   static_cast<unsigned long long>(
-                      fnv1a(target.to_string() + "|" + halideLibraryIdentity())));
+                      llvm::xxh3_64bits(target.to_string() + "|" + halideLibraryIdentity())));
     llvm::SmallString<256> cached(folder);
     llvm::sys::path::append(cached, name);
     if (usableObject(cached.str().str()))

@@ -67,6 +67,16 @@ private:
     next();
     return true;
   }
+  /// An integer token's value; an error at it (naming it as `what`) past 18
+  /// digits, where std::stoll would throw.
+  FailureOr<int64_t> integerValue(const Token &t, llvm::StringRef what) const {
+    if (t.text.size() > 18) {
+      (void)sources.error(t.range, what.str() + " '" + t.text + "' is too large");
+      return failure();
+    }
+    return std::stoll(t.text);
+  }
+
   LogicalResult unexpected(const llvm::Twine &expected) const {
     const Token &t = peek();
     std::string found = t.kind == TokenKind::Newline || t.kind == TokenKind::End
@@ -170,9 +180,10 @@ private:
       do {
         const Token &d = peek();
         if (d.kind == TokenKind::Integer) {
-          if (d.text.size() > 18) // std::stoll would throw past int64
-            return sources.error(d.range, "dimension '" + d.text + "' is too large");
-          s.dims.push_back(Dim{d.range, "", std::stoll(d.text)});
+          FailureOr<int64_t> extent = integerValue(d, "dimension");
+          if (failed(extent))
+            return failure();
+          s.dims.push_back(Dim{d.range, "", *extent});
         } else if (d.kind == TokenKind::Identifier) {
           s.dims.push_back(Dim{d.range, d.text, 0});
         } else {
@@ -348,11 +359,14 @@ private:
     e->range = t.range;
     switch (t.kind) {
     case TokenKind::Integer:
+    {
       e->kind = Expr::Kind::Integer;
-      if (t.text.size() > 18)
-        return sources.error(t.range, "integer '" + t.text + "' is too large");
-      e->integer = std::stoll(t.text);
+      FailureOr<int64_t> value = integerValue(t, "integer");
+      if (failed(value))
+        return failure();
+      e->integer = *value;
       break;
+    }
     case TokenKind::Float:
       e->kind = Expr::Kind::Float;
       e->number = std::strtod(t.text.c_str(), nullptr);

@@ -40,7 +40,8 @@ public:
   std::string modelDir;
   int64_t opset;
   const onnx::NodeProto *node = nullptr; ///< the node being imported
-  /// ImportLimits::maxElements: bounds every tensor folded at compile time.
+  /// ImportLimits::maxElements: bounds every tensor folded at compile time
+  /// and every cv op's results (verifyCreated, which each op passes through).
   int64_t maxElements = int64_t(1) << 31;
 
   /// The element count of a tensor the importer is about to fold or

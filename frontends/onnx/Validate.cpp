@@ -11,11 +11,11 @@
 #include "ImportContext.h"
 
 #include "cvc/tensorio/Tensor.h"
+#include "cvc/tensorio/TensorProto.h"
 
 #include <onnx/onnx_pb.h>
 
 #include <cmath>
-#include <filesystem>
 
 namespace cvc::onnx_frontend {
 namespace {
@@ -175,11 +175,7 @@ private:
     for (const auto &kv : t.external_data())
       if (kv.key() == "location")
         location = kv.value();
-    std::filesystem::path p(location);
-    bool escapes = location.empty() || p.is_absolute() || p.has_root_name();
-    for (const auto &part : p)
-      escapes |= part == "..";
-    if (escapes)
+    if (!tensorio::isLocalDataLocation(location))
       return fail(what + " names external data at '" + location +
                   "'; only files inside the model's folder may be read");
     return true;

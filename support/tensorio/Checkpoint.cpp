@@ -22,15 +22,6 @@ namespace {
 constexpr char kMagic[8] = {'C', 'V', 'C', 'C', 'K', 'P', 'T', '2'};
 constexpr char kMagicFormat1[8] = {'C', 'V', 'C', 'C', 'K', 'P', 'T', '1'};
 
-uint64_t fnv1a(const std::string &bytes) {
-  uint64_t hash = 1469598103934665603ull;
-  for (unsigned char c : bytes) {
-    hash ^= c;
-    hash *= 1099511628211ull;
-  }
-  return hash;
-}
-
 void putU64(std::string &out, uint64_t v) { out.append(reinterpret_cast<const char *>(&v), 8); }
 
 struct Reader {
@@ -65,6 +56,15 @@ struct Reader {
 
 } // namespace
 
+uint64_t checkpointChecksum(const char *bytes, size_t size) {
+  uint64_t hash = 1469598103934665603ull;
+  for (size_t i = 0; i < size; ++i) {
+    hash ^= static_cast<unsigned char>(bytes[i]);
+    hash *= 1099511628211ull;
+  }
+  return hash;
+}
+
 Tensor Checkpoint::tensor(const Slice &slice) const {
   Tensor t;
   t.shape = slice.shape;
@@ -95,7 +95,7 @@ bool writeCheckpoint(const std::string &path, const Checkpoint &c, std::string &
     for (int64_t d : t.shape)
       putU64(bytes, static_cast<uint64_t>(d));
   }
-  putU64(bytes, fnv1a(bytes));
+  putU64(bytes, checkpointChecksum(bytes.data(), bytes.size()));
 
   std::string temporary = path + ".tmp";
   int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
@@ -145,7 +145,7 @@ bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error) 
   uint64_t stored;
   std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
   std::string body = bytes.substr(0, bytes.size() - 8);
-  if (fnv1a(body) != stored)
+  if (checkpointChecksum(body.data(), body.size()) != stored)
     return corrupt("truncated or corrupted (checksum mismatch)");
   Reader r{body, sizeof(kMagic)};
   uint64_t count;

@@ -54,10 +54,7 @@ bool readExternal(const onnx::TensorProto &proto, const std::string &modelDir, i
     }
   }
   // Only files beside the model: an untrusted model must not read others.
-  bool escapes = location.empty() || std::filesystem::path(location).is_absolute();
-  for (const auto &part : std::filesystem::path(location))
-    escapes |= part == "..";
-  if (escapes) {
+  if (!isLocalDataLocation(location)) {
     error = "tensor '" + name + "' names an invalid external data location '" + location + "'";
     return false;
   }
@@ -103,6 +100,16 @@ bool readExternal(const onnx::TensorProto &proto, const std::string &modelDir, i
 }
 
 } // namespace
+
+bool isLocalDataLocation(const std::string &location) {
+  std::filesystem::path p(location);
+  if (location.empty() || p.is_absolute() || p.has_root_name())
+    return false;
+  for (const auto &part : p)
+    if (part == "..")
+      return false;
+  return true;
+}
 
 bool decodeTensor(const onnx::TensorProto &proto, const std::string &modelDir, Tensor &out,
                   std::string &error) {

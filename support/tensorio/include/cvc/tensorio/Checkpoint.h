@@ -56,6 +56,9 @@ bool writeCheckpoint(const std::string &path, const Checkpoint &checkpoint, std:
 /// Reads and checks a checkpoint (format 1 or 2); `error` names the file.
 bool readCheckpoint(const std::string &path, Checkpoint &checkpoint, std::string &error);
 
+/// The checksum a checkpoint file ends with: FNV-1a of every byte before it.
+uint64_t checkpointChecksum(const char *bytes, size_t size);
+
 } // namespace cvc::tensorio
 
 #endif // CVC_TENSORIO_CHECKPOINT_H

@@ -29,6 +29,11 @@ namespace cvc::tensorio {
 bool decodeTensor(const onnx::TensorProto &proto, const std::string &modelDir, Tensor &out,
                   std::string &error);
 
+/// True for an external-data location that names a file under the model's
+/// folder by its form: relative, not empty, without a `..` component.
+/// decodeTensor also resolves symbolic links before it reads.
+bool isLocalDataLocation(const std::string &location);
+
 /// The values of an INT64, INT32 or BOOL tensor (shapes, axes, pads, flags),
 /// from raw_data or the typed fields; a trailing partial element of raw
 /// data is ignored.
