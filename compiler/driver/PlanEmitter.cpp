@@ -7,9 +7,12 @@
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/driver/ModelPlan.h"
+#include "cvc/plan_checksum.hpp"
 
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <algorithm>
 
 namespace cvc::driver {
 namespace {
@@ -28,82 +31,190 @@ std::string cString(llvm::StringRef s) {
   return out + "\"";
 }
 
-template <typename T> std::string cList(const std::vector<T> &values) {
+/// Calls `piece(bytes, size)` on the weight blob's contents in order: the
+/// zeros that align each weight, then its bytes. One walk for the file
+/// and its checksum.
+template <typename Piece> void forEachBlobPiece(const ModelPlan &plan, Piece piece) {
+  static const char zeros[64] = {};
+  uint64_t pos = 0;
+  for (const PlannedTensor &t : plan.tensors) {
+    if (t.kind != TensorKind::Weight || t.alias >= 0)
+      continue;
+    for (; pos < t.offset; pos += std::min<uint64_t>(t.offset - pos, sizeof(zeros)))
+      piece(zeros, std::min<uint64_t>(t.offset - pos, sizeof(zeros)));
+    piece(t.data.data(), t.data.size());
+    pos += t.data.size();
+  }
+}
+
+uint64_t weightsChecksum(const ModelPlan &plan) {
+  checksum::Checksum64 sum;
+  forEachBlobPiece(plan, [&](const char *bytes, uint64_t size) { sum.update(bytes, size); });
+  return sum.finish();
+}
+
+/// The plan as the runtime will see it (plan.h structs), in the compiler's
+/// memory: what the C source spells out and what the checksums cover, so
+/// that both come from one mapping. Names point into `model`.
+struct PlanImage {
+  explicit PlanImage(const ModelPlan &model) {
+    for (const PlannedTensor &t : model.tensors) {
+      cvc_plan_tensor x = {};
+      x.name = t.name.c_str();
+      x.kind = static_cast<int32_t>(t.kind);
+      x.rank = static_cast<int32_t>(t.dims.size());
+      std::copy(t.dims.begin(), t.dims.end(), x.dims);
+      x.offset = t.offset;
+      x.first_use = t.firstUse, x.last_use = t.lastUse, x.alias = t.alias;
+      x.view_offset = t.viewOffset;
+      std::copy(t.viewStrides.begin(), t.viewStrides.end(), x.strides);
+      tensors.push_back(x);
+    }
+    for (const PlannedKernel &k : model.kernels) {
+      args.emplace_back(k.args.begin(), k.args.end());
+      kernels.push_back({k.name.c_str(), k.ops.c_str(), nullptr,
+                         static_cast<int32_t>(k.args.size()), nullptr, k.macsPerImage,
+                         k.schedule.c_str(), k.scheduleSource.c_str()});
+    }
+    for (const PlannedEntry &e : model.entries)
+      entries.push_back(entry(e));
+    for (const PlannedState &state : model.states)
+      states.push_back({state.name.c_str(), static_cast<uint64_t>(state.size),
+                        state.initTensor >= 0 ? model.tensors[state.initTensor].offset
+                                              : UINT64_MAX});
+    for (const PlannedSlice &slice : model.slices) {
+      cvc_plan_slice x = {slice.name.c_str(), slice.state, static_cast<uint64_t>(slice.offset),
+                          static_cast<int32_t>(slice.dims.size()), {}};
+      std::copy(slice.dims.begin(), slice.dims.end(), x.dims);
+      slices.push_back(x);
+    }
+    // Pointers last: the vectors no longer grow.
+    for (size_t k = 0; k < kernels.size(); ++k)
+      kernels[k].args = args[k].data();
+    for (size_t e = 0; e < entries.size(); ++e) {
+      entries[e].inputs = lists[2 * e].data();
+      entries[e].outputs = lists[2 * e + 1].data();
+    }
+    plan.version = CVC_PLAN_VERSION;
+    plan.model_name = model.modelName.c_str();
+    plan.target = model.target.c_str();
+    plan.tensor_count = static_cast<int32_t>(tensors.size());
+    plan.tensors = tensors.data();
+    plan.kernel_count = static_cast<int32_t>(kernels.size());
+    plan.kernels = kernels.data();
+    plan.entry_count = static_cast<int32_t>(entries.size());
+    plan.entries = entries.data();
+    plan.state_count = static_cast<int32_t>(states.size());
+    plan.states = states.data();
+    plan.slice_count = static_cast<int32_t>(slices.size());
+    plan.slices = slices.data();
+    plan.weights_size = model.weightsSize;
+    plan.macs_per_image = model.macsPerImage;
+    plan.prepare = {"prepare", model.prepare.firstKernel, model.prepare.kernelCount, 0, nullptr, 0,
+                    nullptr};
+    plan.prepared_size = model.preparedSize;
+    plan.weights_checksum = weightsChecksum(model);
+    plan.plan_checksum = checksum::planChecksum(plan);
+  }
+
+  cvc_plan plan = {};
+  std::vector<cvc_plan_tensor> tensors;
+  std::vector<std::vector<int32_t>> args, lists; // kernels' arguments; entries' inputs, outputs
+  std::vector<cvc_plan_kernel> kernels;
+  std::vector<cvc_plan_entry> entries;
+  std::vector<cvc_plan_state> states;
+  std::vector<cvc_plan_slice> slices;
+
+private:
+  cvc_plan_entry entry(const PlannedEntry &e) {
+    lists.emplace_back(e.inputs.begin(), e.inputs.end());
+    lists.emplace_back(e.outputs.begin(), e.outputs.end());
+    return {e.name.c_str(), e.firstKernel, e.kernelCount, static_cast<int32_t>(e.inputs.size()),
+            nullptr, static_cast<int32_t>(e.outputs.size()), nullptr};
+  }
+};
+
+template <typename T> std::string cArray(const T *values, int64_t count) {
   std::string out;
-  for (size_t i = 0; i < values.size(); ++i)
+  for (int64_t i = 0; i < count; ++i)
     out += (i ? ", " : "") + std::to_string(values[i]);
   return out.empty() ? "0" : out;
 }
 
+std::string cCount(uint64_t value) { return std::to_string(value) + "ull"; }
+
 } // namespace
 
-std::string emitPlanSource(const ModelPlan &plan) {
+std::string emitPlanSource(const ModelPlan &model) {
+  PlanImage image(model);
+  const cvc_plan &plan = image.plan;
   std::string text;
   llvm::raw_string_ostream os(text);
-  os << "/* Generated by cvc for model " << cString(plan.modelName) << ". Do not edit. */\n"
+  os << "/* Generated by cvc for model " << cString(plan.model_name) << ". Do not edit. */\n"
      << "#include \"cvc/plan.h\"\n#include <stdint.h>\n\n"
      << "extern const unsigned char cvcgen_weights[];\n";
-  for (const CompiledFunction &f : plan.functions)
+  for (const CompiledFunction &f : model.functions)
     os << "int " << f.symbol << "_argv(void **args);\n";
 
   os << "\nstatic const cvc_plan_tensor tensors[] = {\n";
-  for (const PlannedTensor &t : plan.tensors) {
-    std::vector<int64_t> dims = t.dims;
-    os << "  {" << cString(t.name) << ", " << static_cast<int>(t.kind) << ", " << dims.size()
-       << ", {" << cList(dims) << "}, " << t.offset << "ull, " << t.firstUse << ", "
-       << t.lastUse << ", " << t.alias << ", " << t.viewOffset << "ll, {"
-       << (t.viewStrides.empty() ? std::string("0") : cList(t.viewStrides)) << "}},\n";
-  }
+  for (const cvc_plan_tensor &t : image.tensors)
+    os << "  {" << cString(t.name) << ", " << t.kind << ", " << t.rank << ", {"
+       << cArray(t.dims, t.rank) << "}, " << cCount(t.offset) << ", " << t.first_use << ", "
+       << t.last_use << ", " << t.alias << ", " << t.view_offset << "ll, {"
+       << cArray(t.strides, t.rank) << "}},\n";
   os << "};\n\n";
 
-  for (size_t k = 0; k < plan.kernels.size(); ++k)
-    os << "static const int32_t args" << k << "[] = {" << cList(plan.kernels[k].args) << "};\n";
+  for (size_t k = 0; k < image.kernels.size(); ++k)
+    os << "static const int32_t args" << k << "[] = {"
+       << cArray(image.kernels[k].args, image.kernels[k].arg_count) << "};\n";
   os << "\nstatic const cvc_plan_kernel kernels[] = {\n";
-  for (size_t k = 0; k < plan.kernels.size(); ++k) {
-    const PlannedKernel &kernel = plan.kernels[k];
+  for (size_t k = 0; k < image.kernels.size(); ++k) {
+    const cvc_plan_kernel &kernel = image.kernels[k];
     os << "  {" << cString(kernel.name) << ", " << cString(kernel.ops) << ", "
-       << plan.functions[kernel.function].symbol << "_argv, " << kernel.args.size() << ", args"
-       << k << ", " << kernel.macsPerImage << "ull, " << cString(kernel.schedule) << ", "
-       << cString(kernel.scheduleSource) << "},\n";
+       << model.functions[model.kernels[k].function].symbol << "_argv, " << kernel.arg_count
+       << ", args" << k << ", " << cCount(kernel.macs_per_image) << ", "
+       << cString(kernel.schedule) << ", " << cString(kernel.schedule_source) << "},\n";
   }
-  if (plan.kernels.empty())
+  if (image.kernels.empty())
     os << "  {0}\n";
   os << "};\n\n";
 
-  for (size_t e = 0; e < plan.entries.size(); ++e)
-    os << "static const int32_t inputs" << e << "[] = {" << cList(plan.entries[e].inputs)
-       << "};\nstatic const int32_t outputs" << e << "[] = {" << cList(plan.entries[e].outputs)
-       << "};\n";
+  for (size_t e = 0; e < image.entries.size(); ++e) {
+    const cvc_plan_entry &entry = image.entries[e];
+    os << "static const int32_t inputs" << e << "[] = {"
+       << cArray(entry.inputs, entry.input_count) << "};\nstatic const int32_t outputs" << e
+       << "[] = {" << cArray(entry.outputs, entry.output_count) << "};\n";
+  }
   os << "static const cvc_plan_entry entries[] = {\n";
-  for (size_t e = 0; e < plan.entries.size(); ++e) {
-    const PlannedEntry &entry = plan.entries[e];
-    os << "  {" << cString(entry.name) << ", " << entry.firstKernel << ", " << entry.kernelCount
-       << ", " << entry.inputs.size() << ", inputs" << e << ", " << entry.outputs.size()
+  for (size_t e = 0; e < image.entries.size(); ++e) {
+    const cvc_plan_entry &entry = image.entries[e];
+    os << "  {" << cString(entry.name) << ", " << entry.first_kernel << ", " << entry.kernel_count
+       << ", " << entry.input_count << ", inputs" << e << ", " << entry.output_count
        << ", outputs" << e << "},\n";
   }
   os << "};\n\nstatic const cvc_plan_state states[] = {\n";
-  for (const PlannedState &state : plan.states)
-    os << "  {" << cString(state.name) << ", " << state.size << "ull, "
-       << (state.initTensor >= 0 ? std::to_string(plan.tensors[state.initTensor].offset) + "ull"
-                                 : std::string("UINT64_MAX"))
+  for (const cvc_plan_state &state : image.states)
+    os << "  {" << cString(state.name) << ", " << cCount(state.size) << ", "
+       << (state.init_offset == UINT64_MAX ? std::string("UINT64_MAX") : cCount(state.init_offset))
        << "},\n";
-  if (plan.states.empty())
+  if (image.states.empty())
     os << "  {0}\n";
   os << "};\n\nstatic const cvc_plan_slice slices[] = {\n";
-  for (const PlannedSlice &slice : plan.slices)
-    os << "  {" << cString(slice.name) << ", " << slice.state << ", " << slice.offset << "ull, "
-       << slice.dims.size() << ", {" << cList(slice.dims) << "}},\n";
-  if (plan.slices.empty())
+  for (const cvc_plan_slice &slice : image.slices)
+    os << "  {" << cString(slice.name) << ", " << slice.state << ", " << cCount(slice.offset)
+       << ", " << slice.rank << ", {" << cArray(slice.dims, slice.rank) << "}},\n";
+  if (image.slices.empty())
     os << "  {0}\n";
   os << "};\n\n"
      << "const cvc_plan cvcgen_plan = {\n"
-     << "  CVC_PLAN_VERSION, " << cString(plan.modelName) << ", " << cString(plan.target)
-     << ",\n  " << plan.tensors.size() << ", tensors, " << plan.kernels.size() << ", kernels,\n  "
-     << plan.entries.size() << ", entries, " << plan.states.size() << ", states, "
-     << plan.slices.size() << ", slices,\n  "
-     << "cvcgen_weights, " << plan.weightsSize << "ull, " << plan.macsPerImage << "ull,\n  "
-     << "{\"prepare\", " << plan.prepare.firstKernel << ", " << plan.prepare.kernelCount
-     << ", 0, 0, 0, 0}, " << plan.preparedSize << "ull\n};\n";
+     << "  CVC_PLAN_VERSION, " << cString(plan.model_name) << ", " << cString(plan.target)
+     << ",\n  " << plan.tensor_count << ", tensors, " << plan.kernel_count << ", kernels,\n  "
+     << plan.entry_count << ", entries, " << plan.state_count << ", states, "
+     << plan.slice_count << ", slices,\n  "
+     << "cvcgen_weights, " << cCount(plan.weights_size) << ", " << cCount(plan.macs_per_image)
+     << ",\n  {\"prepare\", " << plan.prepare.first_kernel << ", " << plan.prepare.kernel_count
+     << ", 0, 0, 0, 0}, " << cCount(plan.prepared_size) << ",\n  "
+     << cCount(plan.weights_checksum) << ", " << cCount(plan.plan_checksum) << "\n};\n";
   return text;
 }
 
@@ -116,15 +227,7 @@ mlir::LogicalResult writeWeights(const ModelPlan &plan, const std::string &binPa
       error = "cannot write " + binPath + ": " + ec.message();
       return mlir::failure();
     }
-    uint64_t pos = 0;
-    for (const PlannedTensor &t : plan.tensors) {
-      if (t.kind != TensorKind::Weight || t.alias >= 0)
-        continue;
-      for (; pos < t.offset; ++pos)
-        bin << '\0';
-      bin.write(t.data.data(), t.data.size());
-      pos += t.data.size();
-    }
+    forEachBlobPiece(plan, [&](const char *bytes, uint64_t size) { bin.write(bytes, size); });
     bin.close();
     if (bin.has_error()) {
       error = "cannot write " + binPath + ": " + bin.error().message();

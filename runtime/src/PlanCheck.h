@@ -12,9 +12,10 @@ namespace cvc::runtime {
 /// its table, every kernel range within the kernels, every weight, state,
 /// prepared and slice extent within the bytes that hold it (a view: its
 /// root, not yet its offset and strides within it), every shape within
-/// rank and element limits. A model.so whose read-only data was
-/// damaged on disk is refused by cvc_model_get with this message instead of
-/// sending a kernel to read or write outside its buffers.
+/// rank and element limits; then that the plan's and the weights'
+/// checksums match. A model.so whose read-only data was damaged on disk is
+/// refused by cvc_model_get with this message instead of sending a kernel
+/// to read or write outside its buffers or computing with wrong weights.
 std::string checkPlan(const cvc_plan &plan);
 
 } // namespace cvc::runtime

@@ -415,7 +415,7 @@ cvc_status cvc_model_get(const cvc_model **out_model) {
   static const std::string damage = cvc::runtime::checkPlan(*generatedModel.plan);
   if (!damage.empty()) {
     *out_model = nullptr;
-    return makeStatus(CVC_INTERNAL, "the model's plan is damaged (is model.so intact?): " + damage);
+    return makeStatus(CVC_INTERNAL, "model.so is damaged (changed after cvc wrote it?): " + damage);
   }
   *out_model = &generatedModel;
   return nullptr;

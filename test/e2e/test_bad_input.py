@@ -46,6 +46,70 @@ def conv_model(work, name, op_node, input_shape=("N", 1, 8, 8)):
     return path
 
 
+def symbol_file_offset(path, symbol):
+    """Where `symbol` of an ELF file lies in the file: its address, less its
+    section's address, plus the section's file offset (readelf, binutils)."""
+    symbols = subprocess.run(["readelf", "-sW", path], capture_output=True, text=True).stdout
+    sections = subprocess.run(["readelf", "-SW", path], capture_output=True, text=True).stdout
+    for line in symbols.splitlines():
+        fields = line.split()
+        if len(fields) >= 8 and fields[7] == symbol and fields[6].isdigit():
+            address, index = int(fields[1], 16), int(fields[6])
+            for row in sections.splitlines():
+                cells = row.replace("[ ", "[").split()
+                if cells and cells[0] == f"[{index}]":
+                    return address - int(cells[3], 16) + int(cells[4], 16)
+    raise cvclib.Failure(f"{path} has no symbol {symbol}")
+
+
+def damaged_copy(path, into, offset):
+    data = bytearray(open(path, "rb").read())
+    data[offset] ^= 0x10
+    open(into, "wb").write(data)
+    return into
+
+
+def kill_mid_compile(cvc, model, work):
+    """cvc killed (SIGKILL) at moments spread over a compile, then run to the
+    end: the output is absent or whole after every kill, and the run that
+    finishes removes the hidden partial files the killed ones left."""
+    import random
+    import signal
+    import time
+    out = os.path.join(work, "killed.so")
+    start = time.time()
+    subprocess.run([cvc, model, "-o", out], check=True, capture_output=True)
+    whole = time.time() - start
+    os.remove(out)
+    rng = random.Random(20)
+    left = 0
+    for kill in range(6):
+        proc = subprocess.Popen([cvc, model, "-o", out], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(0.0, whole))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        if os.path.exists(out):
+            if proc.returncode != 0:
+                # Killed after the rename: the file must be the whole library.
+                subprocess.run([cvclib.tool("cvc-run"), out], check=True, capture_output=True)
+            os.remove(out)
+        left += len([f for f in os.listdir(work) if f.startswith(".killed.so.partial-")])
+    # The C compiler a killed cvc started to link finishes on its own (a
+    # SIGKILL reaches cvc alone); wait for it, or it could write its
+    # partial file again after the next run removed it.
+    deadline = time.time() + 60
+    while time.time() < deadline and subprocess.run(
+            ["pgrep", "-f", "killed.so.partial-"], capture_output=True).returncode == 0:
+        time.sleep(0.1)
+    subprocess.run([cvc, model, "-o", out], check=True, capture_output=True)
+    stale = [f for f in os.listdir(work) if ".partial" in f]
+    print(f"  6 kills over a {whole:.1f} s compile: {left} partial files seen after them, "
+          f"{len(stale)} left after the next run")
+    if stale:
+        raise cvclib.Failure(f"partial files outlived the next run: {stale}")
+
+
 def test():
     cvc = cvclib.tool("cvc")
     with tempfile.TemporaryDirectory(prefix="cvc-bad-") as work:
@@ -164,6 +228,20 @@ def test():
         np.save(wrong, np.zeros((1, 1, 28, 28), np.float32))
         expect_failure([cvclib.tool("cvc-run"), out, "--input", f"input={wrong}"], None,
                        "input 'input'", "[?,1,32,32]", "[1,1,28,28]")
+
+        kill_mid_compile(cvc, good, work)
+
+        # A model.so damaged on disk is refused when opened, before any
+        # kernel runs: one bit of a weight (the blob's checksum), one bit
+        # of a tensor's extent in the plan (within the extents the plan can
+        # hold, so only the plan's checksum sees it).
+        weights = symbol_file_offset(out, "cvcgen_weights")
+        tensors = symbol_file_offset(out, "tensors")
+        dims2 = tensors + 8 + 4 + 4 + 2 * 8  # cvc_plan_tensor: name, kind, rank, dims[0..]
+        for name, offset, needle in (("weights", weights + 1000, "weights' checksum"),
+                                     ("plan", dims2, "plan's checksum")):
+            damaged = damaged_copy(out, os.path.join(work, f"damaged_{name}.so"), offset)
+            expect_failure([cvclib.tool("cvc-run"), damaged], None, "damaged", needle)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define CVC_PLAN_VERSION 5
+#define CVC_PLAN_VERSION 6
 #define CVC_PLAN_MAX_RANK 8
 
 typedef enum cvc_plan_tensor_kind {
@@ -128,6 +128,10 @@ typedef struct cvc_plan {
    *  not in `entries` (hosts cannot call it). */
   cvc_plan_entry prepare;
   uint64_t prepared_size; /**< bytes of the prepared block */
+  /** Checksums (cvc/plan_checksum.hpp) of the weight blob and of the plan's
+   *  numbers, checked when the model is first opened. */
+  uint64_t weights_checksum;
+  uint64_t plan_checksum;
 } cvc_plan;
 
 /** Defined by the compiler-generated source of each model.so. Internal

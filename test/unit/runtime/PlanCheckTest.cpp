@@ -7,11 +7,14 @@
 //
 //===----------------------------------------------------------------------===//
 #include "PlanCheck.h"
+#include "cvc/plan_checksum.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <algorithm>
 #include <functional>
+#include <vector>
 
 using cvc::runtime::checkPlan;
 
@@ -77,6 +80,15 @@ struct SmallPlan {
     plan.weights_size = sizeof(weights);
     plan.prepare = {"prepare", 2, 1, 0, nullptr, 0, nullptr};
     plan.prepared_size = 64;
+    for (size_t i = 0; i < sizeof(weights); ++i)
+      weights[i] = static_cast<unsigned char>(i * 7 + 1);
+    sign();
+  }
+
+  /// What the compiler does last: the checksums of what it wrote.
+  void sign() {
+    plan.weights_checksum = cvc::checksum::weightsChecksum(weights, sizeof(weights));
+    plan.plan_checksum = cvc::checksum::planChecksum(plan);
   }
 };
 
@@ -119,6 +131,60 @@ TEST(PlanCheck, EachDamageIsRefusedNamingIt) {
     d.apply(p);
     EXPECT_EQ(checkPlan(p.plan), d.expected) << d.what;
   }
+}
+
+// Damage that leaves the plan safe to run is still refused: the checksums
+// cover every number that says where a kernel reads or writes, and every
+// weight byte.
+TEST(PlanCheck, DamageThatIsSafeToRunFailsTheChecksums) {
+  struct Damage {
+    const char *what;
+    std::function<void(SmallPlan &)> apply;
+  };
+  const Damage planDamages[] = {
+      {"argument", [](SmallPlan &p) { p.args1[0] = 0; }},
+      {"extent", [](SmallPlan &p) { p.tensors[1].dims[0] = 2; }},
+      {"liveness", [](SmallPlan &p) { p.tensors[2].last_use = 2; }},
+      {"weight offset", [](SmallPlan &p) { p.tensors[1].offset = 0; }},
+      {"view", [](SmallPlan &p) { p.tensors[3].strides[1] = 1; }},
+      {"entry input", [](SmallPlan &p) { p.inputs[0] = 2; }},
+      {"state init", [](SmallPlan &p) { p.states[0].init_offset = UINT64_MAX; }},
+      {"slice", [](SmallPlan &p) { p.slices[0].offset = 0; }},
+      {"macs", [](SmallPlan &p) { p.kernels[0].macs_per_image = 1; }},
+      {"stored checksum", [](SmallPlan &p) { p.plan.weights_checksum ^= 1; }},
+  };
+  for (const Damage &d : planDamages) {
+    SmallPlan p;
+    d.apply(p);
+    EXPECT_EQ(checkPlan(p.plan), "the plan's checksum does not match the plan") << d.what;
+  }
+  for (size_t byte = 0; byte < sizeof(SmallPlan::weights); ++byte)
+    for (int bit = 0; bit < 8; ++bit) {
+      SmallPlan p;
+      p.weights[byte] ^= static_cast<unsigned char>(1 << bit);
+      EXPECT_EQ(checkPlan(p.plan), "the weights' checksum does not match the weights")
+          << "byte " << byte << " bit " << bit;
+    }
+}
+
+// The compiler hashes the blob piece by piece as it writes it; the runtime
+// in one call.
+TEST(PlanChecksum, PiecesGiveTheSameChecksumAsOneCall) {
+  std::vector<unsigned char> bytes(1000);
+  for (size_t i = 0; i < bytes.size(); ++i)
+    bytes[i] = static_cast<unsigned char>(i * 31 + (i >> 3));
+  const uint64_t whole = cvc::checksum::weightsChecksum(bytes.data(), bytes.size());
+  for (size_t piece : {1, 3, 7, 31, 32, 33, 64, 999}) {
+    cvc::checksum::Checksum64 sum;
+    for (size_t at = 0; at < bytes.size(); at += piece)
+      sum.update(bytes.data() + at, std::min(piece, bytes.size() - at));
+    EXPECT_EQ(sum.finish(), whole) << "pieces of " << piece;
+  }
+  // Lengths that differ only by trailing zeros differ.
+  EXPECT_NE(cvc::checksum::weightsChecksum(bytes.data(), 999), whole);
+  std::vector<unsigned char> zeros(64);
+  EXPECT_NE(cvc::checksum::weightsChecksum(zeros.data(), 32),
+            cvc::checksum::weightsChecksum(zeros.data(), 64));
 }
 
 } // namespace
