@@ -1,8 +1,8 @@
 //===- Compile.cpp - one cvc invocation, from model file to model.so ----===//
 //
 // Everything is built in a private temporary folder and the finished library
-// is renamed onto the requested path, so a failure at any stage (or a kill)
-// never leaves a half-written model.so behind.
+// is renamed onto the requested path (files::AtomicFile), so a failure at
+// any stage (or a kill) never leaves a half-written model.so behind.
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/driver/Driver.h"
@@ -11,6 +11,7 @@
 #include "cvc/driver/Summary.h"
 #include "cvc/driver/Toolchain.h"
 #include "cvc/driver/TuningChooser.h"
+#include "cvc/files/AtomicFile.h"
 #include "cvc/onnx/Export.h"
 #include "cvc/passes/Passes.h"
 
@@ -179,27 +180,20 @@ LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) 
     return fail(module, error);
   sources.push_back(weightsAsm);
 
-  // Link next to the destination so the final rename stays on one file system.
-  llvm::SmallString<256> partial;
   llvm::SmallString<256> outDir(llvm::sys::path::parent_path(options.outputPath));
   if (outDir.empty())
     outDir = ".";
   if (!llvm::sys::fs::is_directory(outDir))
     return fail(module, "output folder '" + outDir.str().str() + "' does not exist");
-  if (auto ec = llvm::sys::fs::createUniqueFile(
-          outDir + "/." + llvm::sys::path::filename(options.outputPath) + ".partial-%%%%%%",
-          partial))
-    return fail(module, "cannot write into '" + outDir.str().str() + "': " + ec.message());
+  files::AtomicFile output(options.outputPath);
+  if (!output.ok())
+    return fail(module, output.error());
   auto linkStart = Clock::now();
-  if (failed(linkSharedLibrary(runtime, sources, partial.str().str(), temp.path + "/link.log",
-                               error))) {
-    llvm::sys::fs::remove(partial);
+  if (failed(linkSharedLibrary(runtime, sources, output.partialPath(), temp.path + "/link.log",
+                               error)))
     return fail(module, error);
-  }
-  if (auto ec = llvm::sys::fs::rename(partial, options.outputPath)) {
-    llvm::sys::fs::remove(partial);
-    return fail(module, "cannot create '" + options.outputPath + "': " + ec.message());
-  }
+  if (!output.commit())
+    return fail(module, output.error());
   if (options.verbose)
     llvm::errs() << "cvc: linked " << options.outputPath << " in " << secondsSince(linkStart)
                  << " s (total " << secondsSince(start) << " s)\n";
@@ -248,18 +242,11 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
     printSummary(llvm::outs(), plan, beforeFigures, written, options.optLevel);
     return success();
   }
-  std::string partial = options.outputPath + ".partial";
-  {
-    std::error_code ec;
-    llvm::raw_fd_ostream os(partial, ec);
-    if (ec)
-      return fail(module, "cannot write '" + options.outputPath + "': " + ec.message());
-    printSummary(os, plan, beforeFigures, written, options.optLevel);
-  }
-  if (auto ec = llvm::sys::fs::rename(partial, options.outputPath)) {
-    llvm::sys::fs::remove(partial);
-    return fail(module, "cannot write '" + options.outputPath + "': " + ec.message());
-  }
+  std::string text, error;
+  llvm::raw_string_ostream os(text);
+  printSummary(os, plan, beforeFigures, written, options.optLevel);
+  if (!files::writeFileAtomically(options.outputPath, text, error))
+    return fail(module, error);
   return success();
 }
 
@@ -312,18 +299,22 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &given) {
       module->print(llvm::outs(), flags);
       return success();
     }
-    std::string partial = options.outputPath + ".partial";
+    // Streamed: the weights printed can be far larger than the model.
+    files::AtomicFile output(options.outputPath);
+    if (!output.ok())
+      return fail(*module, output.error());
     {
-      std::error_code ec;
-      llvm::raw_fd_ostream os(partial, ec);
-      if (ec)
-        return fail(*module, "cannot write '" + options.outputPath + "': " + ec.message());
+      llvm::raw_fd_ostream os(output.fd(), /*shouldClose=*/false);
       module->print(os, flags);
+      os.flush();
+      if (os.has_error()) {
+        std::string message = os.error().message();
+        os.clear_error();
+        return fail(*module, "cannot write '" + options.outputPath + "': " + message);
+      }
     }
-    if (auto ec = llvm::sys::fs::rename(partial, options.outputPath)) {
-      llvm::sys::fs::remove(partial);
-      return fail(*module, "cannot write '" + options.outputPath + "': " + ec.message());
-    }
+    if (!output.commit())
+      return fail(*module, output.error());
     return success();
   }
   return emitSharedLibrary(*module, options);

@@ -11,6 +11,7 @@
 //===----------------------------------------------------------------------===//
 #include "cvc/tune/Measure.h"
 
+#include "cvc/files/AtomicFile.h"
 #include "cvc/halide/Lowering.h"
 
 #include "cv/CvOps.h"
@@ -277,16 +278,6 @@ std::string checkAgainst(const Halide::Buffer<> &out, const std::string &path, d
   return "";
 }
 
-bool writeFileAtomically(const std::string &path, const void *data, size_t size) {
-  std::string partial = path + ".partial";
-  {
-    std::ofstream file(partial, std::ios::binary | std::ios::trunc);
-    if (!file.write(static_cast<const char *>(data), static_cast<std::streamsize>(size)))
-      return false;
-  }
-  return std::rename(partial.c_str(), path.c_str()) == 0;
-}
-
 struct Stats {
   double median, min, p25, p75;
   int runs;
@@ -390,11 +381,14 @@ enum class Role { Reference, Candidate, Compare };
     std::string otherPath = k.referencePath + ".batch" + std::to_string(otherBatch(k.batch));
     if (role == Role::Reference) {
       const Built &b = built[0];
-      if (!writeFileAtomically(k.referencePath, b.timed.output.data(),
-                               b.timed.output.size_in_bytes()) ||
-          (b.other && !writeFileAtomically(otherPath, b.other->output.data(),
-                                           b.other->output.size_in_bytes()))) {
-        say(out, "failed cannot write " + k.referencePath);
+      auto bytesOf = [](const auto &buffer) {
+        return std::string_view(reinterpret_cast<const char *>(buffer.data()),
+                                buffer.size_in_bytes());
+      };
+      std::string error;
+      if (!files::writeFileAtomically(k.referencePath, bytesOf(b.timed.output), error) ||
+          (b.other && !files::writeFileAtomically(otherPath, bytesOf(b.other->output), error))) {
+        say(out, "failed " + oneLine(error));
         _exit(0);
       }
     } else {

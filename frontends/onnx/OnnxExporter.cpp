@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/onnx/Export.h"
+#include "cvc/files/AtomicFile.h"
 
 #include "ExportContext.h"
 #include "OpTable.h"
@@ -134,18 +135,11 @@ LogicalResult exportOnnxModel(ModuleOp module, llvm::StringRef path) {
     return emitError(module.getLoc()) << "the exported ONNX model fails ONNX's checker: "
                                       << e.what();
   }
-  std::string partial = path.str() + ".partial";
-  {
-    std::ofstream out(partial, std::ios::binary);
-    if (!out || !model.SerializeToOstream(&out) || !out.flush()) {
-      llvm::sys::fs::remove(partial);
-      return emitError(module.getLoc()) << "cannot write '" << path << "'";
-    }
-  }
-  if (auto ec = llvm::sys::fs::rename(partial, path)) {
-    llvm::sys::fs::remove(partial);
-    return emitError(module.getLoc()) << "cannot write '" << path << "': " << ec.message();
-  }
+  std::string bytes, error;
+  if (!model.SerializeToString(&bytes))
+    return emitError(module.getLoc()) << "cannot serialise the model for '" << path << "'";
+  if (!files::writeFileAtomically(path.str(), bytes, error))
+    return emitError(module.getLoc()) << error;
   return success();
 }
 

@@ -9,6 +9,7 @@
 //===----------------------------------------------------------------------===//
 #include "Trainer.h"
 
+#include "cvc/files/AtomicFile.h"
 #include "cvc/tensorio/Checkpoint.h"
 
 #include <algorithm>
@@ -35,14 +36,15 @@ std::string nameList(const std::vector<std::string> &names) {
 
 bool Trainer::startUp(const cvc_train_options &o, Position &at, std::string &error) {
   at = Position{};
-  // A run killed while writing leaves the temporary file the checkpoint is
-  // written to before its rename (Checkpoint.h); the checkpoint itself is
-  // whole, and the temporary is never read.
+  // A run killed while writing leaves the hidden partial file the
+  // checkpoint is written to before its rename (files::AtomicFile); the
+  // checkpoint itself is whole, and the partial is never read. Only a dead
+  // writer's partial is removed: another run writing beside it keeps its own.
   if (o.checkpoint && *o.checkpoint) {
-    std::string partial = std::string(o.checkpoint) + ".tmp";
-    if (std::remove(partial.c_str()) == 0 && o.progress)
-      std::fprintf(stderr, "cvc-train: removed '%s', a checkpoint write cut short\n",
-                   partial.c_str());
+    int removed = files::removeStalePartials(o.checkpoint);
+    if (removed && o.progress)
+      std::fprintf(stderr, "cvc-train: removed %d partial file%s of '%s', a checkpoint write cut short\n",
+                   removed, removed == 1 ? "" : "s", o.checkpoint);
   }
   if (o.resume && !resume(o, at, error))
     return false;

@@ -11,6 +11,7 @@
 #include "Trainer.h"
 
 #include "cvc/data.h"
+#include "cvc/files/AtomicFile.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -53,22 +54,18 @@ bool readFeatureCache(const std::string &path, const std::string &key, std::vect
 bool writeFeatureCache(const std::string &path, const std::string &key,
                        const std::vector<float> &features, const std::vector<int32_t> &labels,
                        double seconds, std::string &error) {
-  std::string temporary = path + ".tmp";
-  FILE *f = std::fopen(temporary.c_str(), "wb");
+  files::AtomicFile file(path);
   uint64_t keySize = key.size();
-  bool ok = f && std::fwrite(kFeatureMagic, 1, 8, f) == 8 && std::fwrite(&keySize, 8, 1, f) == 1 &&
-            std::fwrite(key.data(), 1, key.size(), f) == key.size() &&
-            std::fwrite(&seconds, sizeof(double), 1, f) == 1 &&
-            std::fwrite(features.data(), sizeof(float), features.size(), f) == features.size() &&
-            std::fwrite(labels.data(), sizeof(int32_t), labels.size(), f) == labels.size();
-  if (f)
-    ok = std::fclose(f) == 0 && ok;
-  if (!ok || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    error = "cannot write the feature cache '" + path + "'";
-    return false;
-  }
-  return true;
+  auto bytesOf = [](const auto *data, size_t count) {
+    return std::string_view(reinterpret_cast<const char *>(data), count * sizeof(*data));
+  };
+  if (file.write(std::string_view(kFeatureMagic, 8)) && file.write(bytesOf(&keySize, 1)) &&
+      file.write(key) && file.write(bytesOf(&seconds, 1)) &&
+      file.write(bytesOf(features.data(), features.size())) &&
+      file.write(bytesOf(labels.data(), labels.size())) && file.commit())
+    return true;
+  error = "the feature cache: " + file.error();
+  return false;
 }
 
 } // namespace

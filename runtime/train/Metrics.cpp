@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "Metrics.h"
 
+#include "cvc/files/AtomicFile.h"
+
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -149,20 +151,7 @@ bool writePlot(const std::string &path, const std::vector<std::pair<uint64_t, do
   accuracy.line(top5, "#2ca02c", "test top-5", 2);
   svg << "</svg>\n";
 
-  std::string temporary = path + ".tmp";
-  {
-    std::ofstream out(temporary);
-    out << svg.str();
-    if (!out) {
-      error = "cannot write plot '" + path + "'";
-      return false;
-    }
-  }
-  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
-    error = "cannot write plot '" + path + "': " + std::strerror(errno);
-    return false;
-  }
-  return true;
+  return files::writeFileAtomically(path, svg.str(), error);
 }
 
 } // namespace cvc::train

@@ -10,6 +10,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/tensorio/Checkpoint.h"
+#include "cvc/files/AtomicFile.h"
 
 #include <cstdio>
 #include <cstring>
@@ -97,29 +98,8 @@ bool writeCheckpoint(const std::string &path, const Checkpoint &c, std::string &
   }
   putU64(bytes, checkpointChecksum(bytes.data(), bytes.size()));
 
-  std::string temporary = path + ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) {
-    error = "cannot write checkpoint '" + temporary + "': " + std::strerror(errno);
-    return false;
-  }
-  size_t written = 0;
-  while (written < bytes.size()) {
-    ssize_t n = ::write(fd, bytes.data() + written, bytes.size() - written);
-    if (n <= 0) {
-      error = "cannot write checkpoint '" + temporary + "': " + std::strerror(errno);
-      ::close(fd);
-      std::remove(temporary.c_str());
-      return false;
-    }
-    written += static_cast<size_t>(n);
-  }
-  if (::fsync(fd) != 0 || ::close(fd) != 0 || std::rename(temporary.c_str(), path.c_str()) != 0) {
-    error = "cannot commit checkpoint '" + path + "': " + std::strerror(errno);
-    std::remove(temporary.c_str());
-    return false;
-  }
-  return true;
+  // Synced: after a crash or power loss the newest checkpoint is whole.
+  return files::writeFileAtomically(path, bytes, error, /*durable=*/true);
 }
 
 bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error) {

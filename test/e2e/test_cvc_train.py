@@ -11,6 +11,7 @@ Fashion-MNIST, compiled with `cvc --train`.
   into PyTorch and compiled again by cvc, they give the same outputs.
 - The metrics log and the plot are written; bad input is refused.
 """
+import glob
 import json
 import os
 import struct
@@ -75,6 +76,12 @@ def read_checkpoint(path):
     return states, tensors
 
 
+def partials(path):
+    """The hidden files a write of `path` is under way in (files::AtomicFile)."""
+    return glob.glob(os.path.join(os.path.dirname(path) or ".",
+                                  "." + os.path.basename(path) + ".partial-*"))
+
+
 def kill_and_resume(model, common, checkpoint, kills):
     """Runs cvc-train on `model`, killing it `kills` times at random moments
     and resuming, then lets it finish. Returns counts of what the kills hit."""
@@ -100,8 +107,7 @@ def kill_and_resume(model, common, checkpoint, kills):
             # Every other kill aims at a checkpoint write: as soon as the
             # temporary file appears (the write under way, before its rename).
             deadline = time.time() + whole_run + 5
-            while not os.path.exists(checkpoint + ".tmp") and proc.poll() is None and \
-                    time.time() < deadline:
+            while not partials(checkpoint) and proc.poll() is None and time.time() < deadline:
                 pass
             proc.send_signal(signal.SIGKILL)
         _, err = proc.communicate()
@@ -109,14 +115,14 @@ def kill_and_resume(model, common, checkpoint, kills):
             raise cvclib.Failure(f"the last resumed run failed ({proc.returncode}):\n{err[-2000:]}")
         if proc.returncode not in (0, -signal.SIGKILL):
             raise cvclib.Failure(f"a resumed run failed ({proc.returncode}):\n{err[-2000:]}")
-        if proc.returncode == -signal.SIGKILL and os.path.exists(checkpoint + ".tmp"):
+        if proc.returncode == -signal.SIGKILL and partials(checkpoint):
             counts["during_write"] += 1
         if proc.returncode == -signal.SIGKILL and not os.path.exists(checkpoint):
             counts["before_first"] += 1
         if os.path.exists(checkpoint):
             read_checkpoint(checkpoint)  # whole after every kill
-    if os.path.exists(checkpoint + ".tmp"):
-        raise cvclib.Failure(f"{checkpoint}.tmp outlived the run after the kills")
+    if partials(checkpoint):
+        raise cvclib.Failure(f"{partials(checkpoint)} outlived the run after the kills")
     return counts
 
 

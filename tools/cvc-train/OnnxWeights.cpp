@@ -7,6 +7,7 @@
 //===----------------------------------------------------------------------===//
 #include "OnnxWeights.h"
 
+#include "cvc/files/AtomicFile.h"
 #include "cvc/tensorio/OnnxModel.h"
 #include "cvc/tensorio/TensorProto.h"
 
@@ -139,21 +140,12 @@ bool exportOnnxWeights(const std::string &source, const std::string &destination
     error = std::string("the exported model fails the ONNX checker: ") + e.what();
     return false;
   }
-  std::string temporary = destination + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-    if (!out || !model.SerializeToOstream(&out)) {
-      error = "cannot write '" + destination + "'";
-      std::remove(temporary.c_str());
-      return false;
-    }
-  }
-  if (std::rename(temporary.c_str(), destination.c_str()) != 0) {
-    error = "cannot write '" + destination + "': " + std::strerror(errno);
-    std::remove(temporary.c_str());
+  std::string bytes;
+  if (!model.SerializeToString(&bytes)) {
+    error = "cannot serialise the model for '" + destination + "'";
     return false;
   }
-  return true;
+  return files::writeFileAtomically(destination, bytes, error);
 }
 
 } // namespace cvc::train
