@@ -3,17 +3,18 @@
 #
 #   scripts/fuzz.sh --replay          every target over its seeds and every
 #                                     regression input, in the normal build
-#   scripts/fuzz.sh --smoke [SECONDS] builds the leaf targets and their unit
-#                                     tests with Clang, ASan and UBSan, runs
-#                                     the unit tests and each fuzzer for a
-#                                     fixed number of runs from a fixed seed,
-#                                     about SECONDS each (default 8)
-#   scripts/fuzz.sh [--time SECONDS] [--jobs N] [TARGET...]
+#   scripts/fuzz.sh --smoke [SECONDS] builds the leaf targets, their unit
+#                                     tests and the runtime's with Clang, ASan
+#                                     and UBSan, runs the unit tests and each
+#                                     fuzzer for a fixed number of runs from
+#                                     a fixed seed, about SECONDS each
+#                                     (default 8)
+#   scripts/fuzz.sh [--time SECONDS | --runs N] [TARGET...]
 #                                     long runs: every target (or those
 #                                     named) with ASan and UBSan for SECONDS
-#                                     each (default 600), corpus kept in
-#                                     build-fuzz/corpus/TARGET, crashes in
-#                                     build-fuzz/crashes/TARGET
+#                                     each (default 600) or N executions,
+#                                     corpus kept in build-fuzz/corpus/TARGET,
+#                                     crashes in build-fuzz/crashes/TARGET
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 leaf=(tensor_file checkpoint augment_spec dataset tuning_db)
@@ -90,7 +91,7 @@ run_fuzzer() {
     "${cov:-cov: ?}" "$(ls "$corpus" | wc -l)"
 }
 
-mode=long seconds=600
+mode=long seconds=600 runs=
 targets=()
 while (($#)); do
   case $1 in
@@ -98,7 +99,8 @@ while (($#)); do
     --smoke) mode=smoke; seconds=8
       if [[ ${2:-} =~ ^[0-9]+$ ]]; then seconds=$2; shift; fi ;;
     --time) seconds=$2; shift ;;
-    -h|--help) sed -n 2,16p "$0"; exit 0 ;;
+    --runs) runs=$2; seconds=86400; shift ;;
+    -h|--help) sed -n 2,17p "$0"; exit 0 ;;
     *) targets+=("$1") ;;
   esac
   shift
@@ -117,13 +119,20 @@ case $mode in
     done ;;
   smoke)
     build="${CVC_FUZZ_SMOKE_DIR:-$root/build/fuzz-smoke}"
+    normal="${CVC_BUILD_DIR:-$root/build}"
     configure_fuzz_build "$build"
-    cmake --build "$build" --target fuzz-leaf cvc-tensorio-tests cvc-data-tests -- -j"$(nproc)" \
+    # The runtime tests' models are compiled by the normal build's cvc
+    # against this tree's sanitized runtime: the compiler is not built here.
+    cmake "$build" -DCVC_TEST_CVC_DIR="$normal/bin" >/dev/null
+    cmake --build "$build" --target fuzz-leaf cvc-tensorio-tests cvc-data-tests cvc_runtime \
+      cvc-runtime-tests -- -j"$(nproc)" \
       >"$build/build.log" 2>&1 || { tail -40 "$build/build.log" >&2; exit 1; }
     [ -x "$build/bin/cvc-fuzz-tensor_file" ] || { echo "fuzz: smoke build failed" >&2; exit 1; }
-    # The sanitized unit tests of the same libraries.
-    for t in cvc-tensorio-tests cvc-data-tests; do
-      "$build/bin/$t" --gtest_brief=1 >"$build/$t.log" 2>&1 || {
+    # The sanitized unit tests of the same libraries, and of the runtime
+    # inside every model.so (its stress runs fewer than in the normal build).
+    for t in cvc-tensorio-tests cvc-data-tests cvc-runtime-tests; do
+      CVC_RUNTIME_DIR="$build" CVC_STRESS_RUNS=500 \
+        "$build/bin/$t" --gtest_brief=1 >"$build/$t.log" 2>&1 || {
         echo "fuzz: $t fails under ASan/UBSan:" >&2; tail -40 "$build/$t.log" >&2; exit 1; }
       echo "fuzz: $t passes under ASan and UBSan"
     done
@@ -143,6 +152,7 @@ case $mode in
     cmake --build "$build" --target fuzz-all -- -j"$(nproc)"
     ((${#targets[@]})) || targets=("${leaf[@]}" "${frontend[@]}")
     for name in "${targets[@]}"; do
-      run_fuzzer "$build/bin/cvc-fuzz-$name" "$name" "$seconds" "$build/corpus/$name" "$build/crashes/$name"
+      run_fuzzer "$build/bin/cvc-fuzz-$name" "$name" "$seconds" "$build/corpus/$name" \
+        "$build/crashes/$name" $runs
     done ;;
 esac

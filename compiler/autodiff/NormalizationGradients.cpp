@@ -17,7 +17,7 @@ LogicalResult softmaxGradients(cv::SoftmaxOp op, OpBuilder &b, Value dy, ArrayRe
     return success();
   Location loc = op.getLoc();
   Value y = op.getResult();
-  Value dot = reduceSum(b, loc, binary<cv::MulOp>(b, loc, dy, y), {op.getAxis()});
+  Value dot = reduceSum(b, loc, binary<cv::MulOp>(b, loc, dy, y), {static_cast<int64_t>(op.getAxis())});
   grads[0] = binary<cv::MulOp>(b, loc, y, binary<cv::SubOp>(b, loc, dy, dot));
   return success();
 }
@@ -28,7 +28,7 @@ LogicalResult logSoftmaxGradients(cv::LogSoftmaxOp op, OpBuilder &b, Value dy,
   if (!wanted[0])
     return success();
   Location loc = op.getLoc();
-  Value total = reduceSum(b, loc, dy, {op.getAxis()});
+  Value total = reduceSum(b, loc, dy, {static_cast<int64_t>(op.getAxis())});
   grads[0] = binary<cv::SubOp>(
       b, loc, dy, binary<cv::MulOp>(b, loc, b.create<cv::ExpOp>(loc, op.getResult()), total));
   return success();

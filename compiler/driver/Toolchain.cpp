@@ -12,13 +12,19 @@
 #include "llvm/Support/Path.h"
 #include "llvm/Support/Program.h"
 
+#include <cstdlib>
+
 namespace cvc::driver {
 
 static int anchor;
 
 mlir::LogicalResult findRuntime(RuntimeLayout &layout, std::string &error) {
+  // $CVC_RUNTIME_DIR links models with another build's runtime: one built
+  // with ThreadSanitizer (scripts/tsan.sh), with this compiler unchanged.
   std::string exe = llvm::sys::fs::getMainExecutable(nullptr, &anchor);
   llvm::SmallString<256> prefix(llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
+  if (const char *env = std::getenv("CVC_RUNTIME_DIR"); env && *env)
+    prefix = env;
   llvm::SmallString<256> lib(prefix), include(prefix);
   llvm::sys::path::append(lib, "lib");
   llvm::sys::path::append(include, "include");
@@ -28,7 +34,8 @@ mlir::LogicalResult findRuntime(RuntimeLayout &layout, std::string &error) {
   for (const std::string &path :
        {layout.archive, layout.versionScript, layout.includeDir + "/cvc/plan.h"})
     if (!llvm::sys::fs::exists(path)) {
-      error = "the cvc runtime is incomplete: '" + path + "' is missing (is cvc installed with its lib/ and include/ folders?)";
+      error = "the cvc runtime is incomplete: '" + path + "' is missing (is cvc installed with its lib/ and include/ folders?" +
+              (std::getenv("CVC_RUNTIME_DIR") ? " $CVC_RUNTIME_DIR is set)" : ")");
       return mlir::failure();
     }
   return mlir::success();

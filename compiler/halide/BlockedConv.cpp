@@ -42,7 +42,8 @@ struct BlockedShape {
 BlockedShape blockedShapeOf(cv::BlockedConv2DOp op) {
   auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
   ArrayRef<int64_t> pool = op.getMaxPool();
-  return {out.getDimSize(3) * (pool.empty() ? 1 : pool[1]), out.getDimSize(1) / op.getGroups(),
+  const int64_t groups = static_cast<int64_t>(op.getGroups());
+  return {out.getDimSize(3) * (pool.empty() ? 1 : pool[1]), out.getDimSize(1) / groups,
           out.getDimSize(2), !pool.empty()};
 }
 

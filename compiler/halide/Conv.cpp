@@ -36,9 +36,10 @@ ConvShape shapeOf(cv::Conv2DOp op) {
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
   auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
   auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
+  const int64_t groups = static_cast<int64_t>(op.getGroups());
   return {in.getDimSize(0),     in.getDimSize(1),     in.getDimSize(2),      in.getDimSize(3),
           out.getDimSize(1),    out.getDimSize(2),    out.getDimSize(3),     w.getDimSize(2),
-          w.getDimSize(3),      op.getGroups(),       op.getStrides()[0],    op.getStrides()[1],
+          w.getDimSize(3),      groups,               op.getStrides()[0],    op.getStrides()[1],
           op.getDilations()[0], op.getDilations()[1], op.getPads()[0],       op.getPads()[1]};
 }
 

@@ -13,3 +13,9 @@ config.environment["PATH"] = os.pathsep.join(
     [config.cvc_tools_dir, config.llvm_tools_dir, config.environment.get("PATH", os.environ["PATH"])])
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%cvc_src", config.cvc_src_root))
+
+# A sanitized build's run (scripts/sanitize.sh) preloads the sanitizer's
+# runtime and sets its options; the tools under test need both.
+for name in ("LD_PRELOAD", "ASAN_OPTIONS", "UBSAN_OPTIONS", "TSAN_OPTIONS", "CVC_CACHE_DIR"):
+    if name in os.environ:
+        config.environment[name] = os.environ[name]

@@ -10,7 +10,8 @@
 namespace cvc::driver {
 
 /// Where the runtime archive, its headers and the export map live: next to
-/// the cvc executable (<prefix>/bin/cvc -> <prefix>/lib, <prefix>/include).
+/// the cvc executable (<prefix>/bin/cvc -> <prefix>/lib, <prefix>/include),
+/// or under $CVC_RUNTIME_DIR when set.
 struct RuntimeLayout {
   std::string archive;       ///< libcvc_runtime.a
   std::string versionScript; ///< cvc_model.map, exports cvc_* only
