@@ -2,6 +2,7 @@
 #include "cvc/tune/Tuner.h"
 
 #include "cvc/driver/Driver.h"
+#include "cvc/files/TerminalText.h"
 #include "cvc/driver/ModelPlan.h"
 #include "cvc/tune/Database.h"
 #include "cvc/tune/Measure.h"
@@ -215,7 +216,7 @@ LogicalResult Tuner::loadAndPlan() {
     const char *severity = d.getSeverity() == DiagnosticSeverity::Error     ? "error"
                            : d.getSeverity() == DiagnosticSeverity::Warning ? "warning"
                                                                             : "note";
-    llvm::errs() << "cvc-tune: " << severity << ": " << d.str() << "\n";
+    llvm::errs() << "cvc-tune: " << severity << ": " << files::printable(d.str()) << "\n";
     return success();
   });
   module = driver::loadModel(*ctx, o.compile);

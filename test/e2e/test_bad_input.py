@@ -171,6 +171,20 @@ def test():
             path = hostile("attr_" + key, lambda m: conv_attr(m, key, values))
             expect_failure([cvc, path, "-o", out], out, os.path.basename(path), "(Conv)", needle)
 
+        # A node named with terminal escape sequences (clear the screen, set
+        # the window title, a C1 CSI) is named in the message with them
+        # spelled out, never sent to the terminal.
+        def escape_name(m):
+            node = next(n for n in m.graph.node if n.op_type == "Conv")
+            node.name = "evil\x1b[2J\x1b]0;pwned\x07\u009b31m"
+            conv_attr(m, "strides", [0, 1])
+        path = hostile("escapes", escape_name)
+        expect_failure([cvc, path, "-o", out], out, "evil\\x1b[2J\\x1b]0;pwned\\x07\\u009b31m")
+        proc = subprocess.run([cvc, path, "-o", out], capture_output=True)
+        control = [c for c in proc.stderr if (c < 0x20 and c not in (0x0a, 0x09)) or c == 0x7f]
+        if control or b"\xc2\x9b" in proc.stderr:
+            raise cvclib.Failure(f"control characters reached the terminal: {proc.stderr!r}")
+
         def claim_dims(m, dims):
             w = max(m.graph.initializer, key=lambda t: len(t.raw_data))
             del w.dims[:]

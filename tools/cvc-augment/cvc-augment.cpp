@@ -15,6 +15,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "CommandLine.h"
+#include "cvc/files/TerminalText.h"
 #include "cvc/data.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -33,7 +34,7 @@
 namespace {
 
 [[noreturn]] void die(const std::string &message) {
-  std::fprintf(stderr, "cvc-augment: error: %s\n", message.c_str());
+  std::fprintf(stderr, "cvc-augment: error: %s\n", cvc::files::printable(message).c_str());
   std::exit(1);
 }
 

@@ -15,6 +15,7 @@
 #include "CommandLine.h"
 #include "Ensemble.h"
 #include "FmaPeak.h"
+#include "cvc/files/TerminalText.h"
 #include "cvc/host/ModelLibrary.h"
 #include "cvc/tensorio/TensorFile.h"
 
@@ -84,7 +85,7 @@ cl::opt<std::string> softmax("softmax",
 } // namespace flags
 
 [[noreturn]] void die(const std::string &message) {
-  std::fprintf(stderr, "cvc-run: error: %s\n", message.c_str());
+  std::fprintf(stderr, "cvc-run: error: %s\n", cvc::files::printable(message).c_str());
   std::exit(1);
 }
 

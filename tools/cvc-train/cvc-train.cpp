@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "OnnxWeights.h"
+#include "cvc/files/TerminalText.h"
 #include "Trainer.h"
 
 #include "llvm/Support/CommandLine.h"
@@ -137,7 +138,7 @@ int main(int argc, char **argv) {
   std::string error;
   cvc_train_result result;
   if (!trainer.open(modelPath, threads, error) || !trainer.run(o, result, error)) {
-    std::fprintf(stderr, "\ncvc-train: error: %s\n", error.c_str());
+    std::fprintf(stderr, "\ncvc-train: error: %s\n", cvc::files::printable(error).c_str());
     return 1;
   }
   if (!quiet && result.epochs_completed > 0)
@@ -151,7 +152,7 @@ int main(int argc, char **argv) {
     size_t replaced = 0;
     if (!error.empty() ||
         !cvc::train::exportOnnxWeights(onnxSource, exportOnnx, named, replaced, error)) {
-      std::fprintf(stderr, "cvc-train: error: %s\n", error.c_str());
+      std::fprintf(stderr, "cvc-train: error: %s\n", cvc::files::printable(error).c_str());
       return 1;
     }
     if (!quiet)

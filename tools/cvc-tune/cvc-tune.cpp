@@ -15,6 +15,7 @@
 #include "cvc/tune/Tuner.h"
 
 #include "CommandLine.h"
+#include "cvc/files/TerminalText.h"
 
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
@@ -119,7 +120,7 @@ std::optional<double> parseDuration(const std::string &text) {
 }
 
 int fail(const std::string &message) {
-  errs() << "cvc-tune: error: " << message << "\n";
+  errs() << "cvc-tune: error: " << cvc::files::printable(message) << "\n";
   return 1;
 }
 

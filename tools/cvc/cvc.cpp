@@ -11,6 +11,7 @@
 #include "cvc/autodiff/TrainingOptions.h"
 #include "cvc/driver/Driver.h"
 #include "CommandLine.h"
+#include "cvc/files/TerminalText.h"
 
 #include "mlir/IR/AsmState.h"
 #include "mlir/IR/Diagnostics.h"
@@ -158,7 +159,8 @@ void printDiagnostic(mlir::Diagnostic &diag) {
   if (auto loc = dyn_cast<mlir::FileLineColLoc>(diag.getLocation()); loc && loc.getLine() > 0)
     where = (loc.getFilename().str() + ":" + std::to_string(loc.getLine()) + ":" +
              std::to_string(loc.getColumn()) + ": ");
-  errs() << "cvc: " << where << severity << ": " << diag.str() << "\n";
+  errs() << "cvc: " << cvc::files::printable(where) << severity << ": "
+         << cvc::files::printable(diag.str()) << "\n";
   for (mlir::Diagnostic &note : diag.getNotes())
     printDiagnostic(note);
 }
