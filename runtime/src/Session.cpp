@@ -269,6 +269,16 @@ cvc_status cvc_session_s::bind(int64_t newBatch) {
   return nullptr;
 }
 
+/// The element type a C host wrote, read as the integer it is: any value
+/// may arrive, and loading one outside the enum's values into a C++ enum is
+/// undefined behaviour.
+static int32_t elementTypeOf(const cvc_tensor &t) {
+  static_assert(sizeof(t.type) == sizeof(int32_t), "cvc_element_type is an int");
+  int32_t type;
+  std::memcpy(&type, &t.type, sizeof(type));
+  return type;
+}
+
 cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inputs,
                               size_t inputCount, cvc_tensor *outputs, size_t outputCount) {
   std::string what = std::string(entry.name) == "main" ? "the model" : std::string("'") + entry.name + "'";
@@ -289,7 +299,7 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
     std::string label = std::string(role) + " '" + want.name + "'";
     if (!given.data)
       return makeStatus(CVC_INVALID_ARGUMENT, label + ": data pointer is null");
-    if (given.type != CVC_FLOAT32)
+    if (elementTypeOf(given) != CVC_FLOAT32)
       return makeStatus(CVC_INVALID_ARGUMENT, label + ": element type must be CVC_FLOAT32");
     bool ok = given.rank == want.rank;
     for (int i = 0; ok && i < want.rank; ++i) {
