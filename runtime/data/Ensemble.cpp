@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 using cvc::data::invalid;
 
@@ -111,8 +112,13 @@ cvc_status cvc_ensemble_create(size_t image_count, size_t class_count, cvc_ensem
                                cvc_ensemble **out_ensemble) {
   if (!out_ensemble || !image_count || !class_count)
     return invalid("cvc_ensemble_create: needs at least one image and one class");
-  if (softmax != CVC_SOFTMAX_AUTO && softmax != CVC_SOFTMAX_ALWAYS && softmax != CVC_SOFTMAX_NEVER)
-    return invalid("cvc_ensemble_create: unknown softmax mode " + std::to_string(int(softmax)));
+  // Read as the integer a C host passed: a value outside the enum's would be
+  // undefined behaviour to load as the C++ enum.
+  int32_t mode;
+  static_assert(sizeof(softmax) == sizeof(mode), "cvc_ensemble_softmax is an int");
+  std::memcpy(&mode, &softmax, sizeof(mode));
+  if (mode != CVC_SOFTMAX_AUTO && mode != CVC_SOFTMAX_ALWAYS && mode != CVC_SOFTMAX_NEVER)
+    return invalid("cvc_ensemble_create: unknown softmax mode " + std::to_string(mode));
   *out_ensemble = new cvc_ensemble_s{image_count, class_count, softmax, 0,
                                      std::vector<double>(image_count * class_count, 0.0)};
   return nullptr;
