@@ -35,9 +35,12 @@ common="halt_on_error=1:allow_user_poisoning=0"
 jobs="${CVC_TEST_JOBS:-$(nproc)}"
 start=$SECONDS
 
+# Both parts run whatever the first gives; the script fails if either did.
+status=0
 # The unit tests are sanitized programs themselves, and report leaks too.
 ASAN_OPTIONS="detect_leaks=1:$common" \
-  ctest --test-dir "$build" --output-on-failure --timeout 3000 --parallel "$jobs" -R '^unit\.' "$@"
+  ctest --test-dir "$build" --output-on-failure --timeout 3000 --parallel "$jobs" \
+    -R '^unit\.' "$@" || status=1
 # Elsewhere hosts that are not instrumented (Python, the C hosts the tests
 # build) load sanitized libraries, so the runtime is preloaded into every
 # process; leaks are not reported, since those hosts (and the C compiler
@@ -46,5 +49,9 @@ ASAN_OPTIONS="detect_leaks=1:$common" \
 LD_PRELOAD="$(clang++-19 -print-file-name=libclang_rt.asan-x86_64.so)" \
 ASAN_OPTIONS="detect_leaks=0:$common" \
   ctest --test-dir "$build" --output-on-failure --timeout 3000 --parallel "$jobs" \
-    -E '^(unit\..*|fuzz\.smoke)$' "$@"
+    -E '^(unit\..*|fuzz\.smoke)$' "$@" || status=1
+if ((status)); then
+  echo "sanitize: some tests failed under AddressSanitizer and UBSan ($((SECONDS - start)) s)" >&2
+  exit 1
+fi
 echo "sanitize: the suite passes under AddressSanitizer and UBSan ($((SECONDS - start)) s)"

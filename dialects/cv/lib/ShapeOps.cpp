@@ -3,6 +3,7 @@
 
 #include "cv/CvOps.h"
 
+#include "llvm/Support/MathExtras.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 
@@ -140,9 +141,12 @@ LogicalResult SliceOp::inferReturnTypes(MLIRContext *, std::optional<Location> l
       shape.push_back(ShapedType::kDynamic);
       continue;
     }
-    int64_t last = starts[d] + (sizes[d] - 1) * steps[d];
-    if (sizes[d] < 1 || steps[d] == 0 || starts[d] < 0 || starts[d] >= extent || last < 0 ||
-        last >= extent)
+    // The last index taken, computed only once the start and size are sane
+    // and without overflow: the attributes may come from a hostile file.
+    int64_t span = 0, last = -1;
+    if (sizes[d] < 1 || steps[d] == 0 || starts[d] < 0 || starts[d] >= extent ||
+        llvm::MulOverflow(sizes[d] - 1, steps[d], span) ||
+        llvm::AddOverflow(starts[d], span, last) || last < 0 || last >= extent)
       return emitOptionalError(loc, "slice of dimension ", d, " (start ", starts[d], ", size ",
                                sizes[d], ", step ", steps[d], ") leaves the input ",
                                shapeString(input.getShape()));
