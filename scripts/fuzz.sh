@@ -52,8 +52,12 @@ seed_dirs() {
   esac
 }
 
+# A Clang tree with libFuzzer's coverage, ASan and UBSan; further
+# arguments go to CMake (the smoke tree is built -O1 with line tables only:
+# it runs seconds, and builds in every test run).
 configure_fuzz_build() {
   local dir=$1
+  shift
   if [ ! -f "$dir/build.ninja" ]; then
     command -v clang++-19 >/dev/null || {
       echo "fuzz: clang++-19 is missing; run scripts/setup.sh" >&2
@@ -61,7 +65,7 @@ configure_fuzz_build() {
     }
     cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
       -DCMAKE_C_COMPILER=clang-19 -DCMAKE_CXX_COMPILER=clang++-19 \
-      -DCVC_FUZZ=ON -DCVC_SANITIZE=address,undefined >/dev/null
+      -DCVC_FUZZ=ON -DCVC_SANITIZE=address,undefined "$@" >/dev/null
   fi
 }
 
@@ -120,7 +124,8 @@ case $mode in
   smoke)
     build="${CVC_FUZZ_SMOKE_DIR:-$root/build/fuzz-smoke}"
     normal="${CVC_BUILD_DIR:-$root/build}"
-    configure_fuzz_build "$build"
+    configure_fuzz_build "$build" -DCMAKE_BUILD_TYPE=Release \
+      "-DCMAKE_C_FLAGS_RELEASE=-O1 -DNDEBUG" "-DCMAKE_CXX_FLAGS_RELEASE=-O1 -DNDEBUG"
     # The runtime tests' models are compiled by the normal build's cvc
     # against this tree's sanitized runtime: the compiler is not built here.
     cmake "$build" -DCVC_TEST_CVC_DIR="$normal/bin" >/dev/null
