@@ -33,6 +33,8 @@ export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
 # reports only what its own instrumentation sees.
 common="halt_on_error=1:allow_user_poisoning=0"
 jobs="${CVC_TEST_JOBS:-$(nproc)}"
+# Tests that give a tool a time budget (cvc-tune's) give it more.
+export CVC_TEST_BUDGET_SCALE="${CVC_TEST_BUDGET_SCALE:-12}"
 start=$SECONDS
 
 # Both parts run whatever the first gives; the script fails if either did.

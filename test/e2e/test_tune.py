@@ -43,6 +43,16 @@ func.func @main(%x: tensor<2x3x4x4xf32>) -> tensor<2x3x4x4xf32> {
 """
 
 
+# Budgets (and the kill test's moments) are for the normal build; a
+# sanitized one (scripts/sanitize.sh) compiles and runs several times
+# slower and scales them.
+BUDGET_SCALE = float(os.environ.get("CVC_TEST_BUDGET_SCALE", "1"))
+
+
+def budget(seconds):
+    return f"{round(seconds * BUDGET_SCALE)}s"
+
+
 def tune(model, db, *flags, env=None, check=True):
     proc = subprocess.run([cvclib.tool("cvc-tune"), model, "--db", db, *flags],
                           capture_output=True, text=True, env=env)
@@ -102,7 +112,7 @@ def same_outputs(name, model, work, input_shape, *flags):
 
 def test_database_and_outputs(work):
     db = os.path.join(work, "lenet.db")
-    proc = tune(LENET, db, "--budget", "25s", "--no-model-compare")
+    proc = tune(LENET, db, "--budget", budget(25), "--no-model-compare")
     print(proc.stdout)
     recs, unfinished = records(db)
     tuned = [f for kind, f in recs if kind == "tuned"]
@@ -176,10 +186,10 @@ def test_kills(work):
     rng = random.Random(1)
     lines_before = 0
     for attempt in range(4):
-        proc = subprocess.Popen([cvclib.tool("cvc-tune"), LENET, "--db", db, "--budget", "60s",
+        proc = subprocess.Popen([cvclib.tool("cvc-tune"), LENET, "--db", db, "--budget", budget(60),
                                  "--no-model-compare"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(1.0, 6.0))
+        time.sleep(rng.uniform(1.0, 6.0) * BUDGET_SCALE)
         kids = children_of(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -195,7 +205,7 @@ def test_kills(work):
         lines_before = len(recs)
     if lines_before == 0:
         raise cvclib.Failure("no trial was recorded before the kills")
-    resumed = tune(LENET, db, "--budget", "8s", "--no-model-compare")
+    resumed = tune(LENET, db, "--budget", budget(8), "--no-model-compare")
     print(resumed.stderr)
     if "resuming after" not in resumed.stderr:
         raise cvclib.Failure("the run after the kills did not resume from the trials")
@@ -208,7 +218,7 @@ def test_wrong_and_crashing_candidates(work):
     model = os.path.join(work, "tanh.mlir")
     with open(model, "w") as f:
         f.write(TANH_MLIR)
-    flags = ["--strategy", "random", "--budget", "30s", "--timing-seconds", "0.02",
+    flags = ["--strategy", "random", "--budget", budget(30), "--timing-seconds", "0.02",
              "--no-model-compare"]
     # Every point of the small space once, to pick two that are not the default.
     survey = os.path.join(work, "survey.db")
@@ -235,7 +245,7 @@ def test_wrong_and_crashing_candidates(work):
 
 def test_training_kernels(work):
     db = os.path.join(work, "train.db")
-    proc = tune(LENET, db, "--train", "--batch", "8", "--budget", "15s")
+    proc = tune(LENET, db, "--train", "--batch", "8", "--budget", budget(15))
     print(proc.stdout[-2500:])
     recs, _ = records(db)
     signatures = {f[4].split(" ")[0] for kind, f in recs}
