@@ -12,6 +12,7 @@
 //===----------------------------------------------------------------------===//
 #include "cvc/driver/RuntimeCache.h"
 
+#include "cvc/files/AtomicFile.h"
 #include "cvc/halide/Lowering.h"
 
 #include "llvm/Support/FileSystem.h"
@@ -99,17 +100,14 @@ mlir::FailureOr<std::string> halideRuntimeObject(const Halide::Target &target,
     llvm::sys::path::append(cached, name);
     if (usableObject(cached.str().str()))
       return cached.str().str();
-    // Compiled under a unique name, then renamed: concurrent compiles each
-    // write their own and the last rename wins, with identical bytes.
-    llvm::SmallString<256> temporary;
-    int fd = -1;
-    if (!llvm::sys::fs::createUniqueFile(cached + ".tmp-%%%%%%%%", fd, temporary)) {
-      ::close(fd);
-      if (succeeded(halide::compileRuntime(temporary.str().str(), target, error)) &&
-          !llvm::sys::fs::rename(temporary, cached))
-        return cached.str().str();
-      llvm::sys::fs::remove(temporary);
-    }
+    // Compiled under a unique name, then renamed (files::AtomicFile):
+    // concurrent compiles each write their own and the last rename wins,
+    // with identical bytes.
+    files::AtomicFile output(cached.str().str());
+    if (output.ok() &&
+        succeeded(halide::compileRuntime(output.partialPath(), target, error)) &&
+        output.commit())
+      return cached.str().str();
     error.clear();
   }
   if (verbose && !folder.empty())

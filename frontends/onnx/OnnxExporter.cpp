@@ -25,7 +25,6 @@
 #include <onnx/checker.h>
 #include <onnx/onnx_pb.h>
 
-#include <fstream>
 
 using namespace mlir;
 

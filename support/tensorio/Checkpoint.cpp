@@ -14,8 +14,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <fcntl.h>
-#include <unistd.h>
 
 namespace cvc::tensorio {
 namespace {

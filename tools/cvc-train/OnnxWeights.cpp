@@ -17,7 +17,6 @@
 
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <set>
 
 namespace cvc::train {
