@@ -61,17 +61,17 @@ LogicalResult fail(ModuleOp module, const std::string &message) {
 
 /// Compiles the distinct kernels on all cores; Halide compiles independent
 /// pipelines concurrently without shared state.
-LogicalResult compileFunctions(ModuleOp module, const ModelPlan &plan,
+LogicalResult compileFunctions(ModuleOp module, llvm::ArrayRef<const CompiledFunction *> functions,
                                const Halide::Target &target, const std::string &dir,
                                bool verbose, std::vector<std::string> &objects) {
-  size_t n = plan.functions.size();
+  size_t n = functions.size();
   objects.resize(n);
   std::atomic<size_t> next{0}, done{0};
   std::mutex errorMutex;
   std::string firstError;
   auto worker = [&] {
     for (size_t i = next++; i < n; i = next++) {
-      const CompiledFunction &f = plan.functions[i];
+      const CompiledFunction &f = *functions[i];
       std::string object = dir + "/" + f.symbol + ".o";
       std::string error;
       if (failed(halide::compileKernel(f.kernel, f.symbol, object, target, error))) {
@@ -126,23 +126,38 @@ FailureOr<PlannedModel> planModule(ModuleOp module, const CompileOptions &option
   return PlannedModel{std::move(*plan), planOptions.context.target};
 }
 
-LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) {
+LogicalResult emitSharedLibrary(llvm::ArrayRef<ModuleOp> variants, const CompileOptions &options) {
   auto start = Clock::now();
+  ModuleOp module = variants.front();
   RuntimeLayout runtime;
   std::string error;
   if (failed(findRuntime(runtime, error)))
     return fail(module, error);
 
-  FailureOr<PlannedModel> planned = planModule(module, options);
-  if (failed(planned))
-    return failure();
-  const ModelPlan &plan = *planned->plan;
-  const Halide::Target &target = planned->target;
-  if (options.verbose)
-    llvm::errs() << "cvc: planned " << plan.kernels.size() << " kernels ("
-                 << plan.functions.size() << " distinct), "
-                 << llvm::format("%.1f", plan.weightsSize / 1e6) << " MB of weights, in "
-                 << secondsSince(start) << " s\n";
+  std::vector<PlannedModel> planned;
+  std::vector<ModelPlan *> plans;
+  for (ModuleOp variant : variants) {
+    FailureOr<PlannedModel> one = planModule(variant, options);
+    if (failed(one))
+      return failure();
+    planned.push_back(std::move(*one));
+    plans.push_back(planned.back().plan.get());
+  }
+  std::vector<const CompiledFunction *> functions = shareFunctions(plans);
+  shareWeights(plans);
+  std::vector<const ModelPlan *> constPlans(plans.begin(), plans.end());
+  const Halide::Target &target = planned.front().target;
+  if (options.verbose) {
+    size_t kernels = 0;
+    for (const ModelPlan *plan : plans)
+      kernels += plan->kernels.size();
+    llvm::errs() << "cvc: planned " << kernels << " kernels (" << functions.size()
+                 << " distinct)"
+                 << (plans.size() > 1 ? " in " + std::to_string(plans.size()) + " shape variants"
+                                      : std::string())
+                 << ", " << llvm::format("%.1f", plans.front()->weightsSize / 1e6)
+                 << " MB of weights, in " << secondsSince(start) << " s\n";
+  }
 
   TempDir temp;
   temp.keep = options.keepTemps;
@@ -155,7 +170,7 @@ LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) 
 
   std::vector<std::string> sources;
   auto kernelStart = Clock::now();
-  if (failed(compileFunctions(module, plan, target, temp.path, options.verbose, sources)))
+  if (failed(compileFunctions(module, functions, target, temp.path, options.verbose, sources)))
     return failure();
   FailureOr<std::string> runtimeObject =
       halideRuntimeObject(target, temp.path, options.verbose, error);
@@ -163,7 +178,7 @@ LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) 
     return fail(module, "compiling the Halide runtime: " + error);
   sources.push_back(*runtimeObject);
   if (options.verbose)
-    llvm::errs() << "cvc: compiled " << plan.functions.size() << " kernels in "
+    llvm::errs() << "cvc: compiled " << functions.size() << " kernels in "
                  << secondsSince(kernelStart) << " s\n";
 
   std::string planPath = temp.path + "/plan.c";
@@ -172,11 +187,11 @@ LogicalResult emitSharedLibrary(ModuleOp module, const CompileOptions &options) 
     llvm::raw_fd_ostream os(planPath, ec);
     if (ec)
       return fail(module, "cannot write " + planPath + ": " + ec.message());
-    os << emitPlanSource(plan);
+    os << emitPlanSource(constPlans);
   }
   sources.push_back(planPath);
   std::string weightsAsm = temp.path + "/weights.S";
-  if (failed(writeWeights(plan, temp.path + "/weights.bin", weightsAsm, error)))
+  if (failed(writeWeights(constPlans, temp.path + "/weights.bin", weightsAsm, error)))
     return fail(module, error);
   sources.push_back(weightsAsm);
 
@@ -216,8 +231,10 @@ LogicalResult runPipeline(MLIRContext &ctx, ModuleOp module, const CompileOption
   return pm.run(module);
 }
 
-/// `cvc --summary`: plans the model as imported (-O0) and after the pipeline.
-LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOptions &options) {
+/// `cvc --summary`: plans the model as imported (-O0) and after the
+/// pipeline, and prints the table to `os`.
+LogicalResult printModelSummary(MLIRContext &ctx, ModuleOp module, const CompileOptions &options,
+                                llvm::raw_ostream &os) {
   OwningOpRef<ModuleOp> unoptimized = module.clone();
   CompileOptions o0 = options;
   o0.optLevel = 0;
@@ -237,33 +254,37 @@ LogicalResult emitSummary(MLIRContext &ctx, ModuleOp module, const CompileOption
   auto planned = planModule(module, options);
   if (failed(planned))
     return failure();
-  const ModelPlan &plan = *planned->plan;
-  if (options.outputPath == "-") {
-    printSummary(llvm::outs(), plan, beforeFigures, written, options.optLevel);
-    return success();
-  }
-  std::string text, error;
-  llvm::raw_string_ostream os(text);
-  printSummary(os, plan, beforeFigures, written, options.optLevel);
-  if (!files::writeFileAtomically(options.outputPath, text, error))
-    return fail(module, error);
+  printSummary(os, *planned->plan, beforeFigures, written, options.optLevel);
   return success();
 }
 
-} // namespace
+/// Writes `text` to options.outputPath ("-": stdout), atomically.
+LogicalResult writeText(Location loc, const CompileOptions &options, const std::string &text) {
+  if (options.outputPath == "-") {
+    llvm::outs() << text;
+    return success();
+  }
+  std::string error;
+  if (!files::writeFileAtomically(options.outputPath, text, error))
+    return emitError(loc) << error;
+  return success();
+}
 
-LogicalResult compile(MLIRContext &ctx, const CompileOptions &given) {
+/// The model imported, its cv.target attached, the tuning database opened
+/// once (kept in `options` for the passes and the planner).
+OwningOpRef<ModuleOp> loadForCompile(MLIRContext &ctx, CompileOptions &options) {
   auto start = Clock::now();
-  CompileOptions options = given;
   OwningOpRef<ModuleOp> module = loadModel(ctx, options);
   if (!module || failed(attachTarget(*module, options)))
-    return failure();
+    return nullptr;
   if (!options.tuningDbPath.empty() && !options.tuningDb) {
     std::string error;
     std::optional<tune::TuningDatabase> database =
         tune::TuningDatabase::open(options.tuningDbPath, error);
-    if (!database)
-      return fail(*module, error);
+    if (!database) {
+      (void)fail(*module, error);
+      return nullptr;
+    }
     for (const std::string &warning : database->warnings())
       emitWarning(module->getLoc()) << warning;
     options.tuningDb = std::make_shared<const tune::TuningDatabase>(std::move(*database));
@@ -271,9 +292,96 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &given) {
   if (options.verbose)
     llvm::errs() << "cvc: imported " << options.inputPath << " in " << secondsSince(start)
                  << " s\n";
+  return module;
+}
 
+/// "x=1,3,224,224 y=..." for a variant's shapes.
+std::string shapesText(const std::map<std::string, std::vector<int64_t>> &shapes) {
+  std::string text;
+  for (const auto &[name, dims] : shapes) {
+    text += (text.empty() ? "" : " ") + name + "=";
+    for (size_t i = 0; i < dims.size(); ++i)
+      text += (i ? "," : "") + std::to_string(dims[i]);
+  }
+  return text;
+}
+
+/// `cvc` with several shapes for an input: the model is imported and
+/// optimised once per variant, and the variants go into one model.so
+/// (or each is checked, or summarised).
+LogicalResult compileVariants(MLIRContext &ctx, const CompileOptions &given) {
+  auto refuse = [&](const std::string &message) {
+    return emitError(UnknownLoc::get(&ctx)) << message;
+  };
+  if (given.emit == EmitKind::Mlir || given.emit == EmitKind::Onnx)
+    return refuse(std::string("--emit=") + (given.emit == EmitKind::Mlir ? "mlir" : "onnx") +
+                  " writes one shape per input; several --input-shape for one input make shape "
+                  "variants, which only a model.so (or --summary) holds");
+  if (given.train)
+    return refuse("--train takes one shape per input; shape variants (several --input-shape for "
+                  "one input) are for inference");
+  CompileOptions options = given;
+  options.shapeVariants.clear();
+  std::vector<OwningOpRef<ModuleOp>> modules;
+  std::string summaries;
+  bool ok = true;
+  for (size_t v = 0; v < given.shapeVariants.size(); ++v) {
+    options.inputShapes = given.shapeVariants[v];
+    if (options.verbose)
+      llvm::errs() << "cvc: shape variant " << v << ": " << shapesText(options.inputShapes)
+                   << "\n";
+    OwningOpRef<ModuleOp> module = loadForCompile(ctx, options);
+    if (!module) {
+      ok = false;
+      if (options.checkOnly)
+        continue;
+      return failure();
+    }
+    if (options.emit == EmitKind::Summary) {
+      llvm::raw_string_ostream os(summaries);
+      os << (v ? "\n" : "") << "Shape variant " << v << ": " << shapesText(options.inputShapes)
+         << "\n\n";
+      if (failed(printModelSummary(ctx, *module, options, os)))
+        return failure();
+      continue;
+    }
+    if (failed(runPipeline(ctx, *module, options))) {
+      ok = false;
+      if (options.checkOnly)
+        continue;
+      return failure();
+    }
+    modules.push_back(std::move(module));
+  }
+  if (!ok)
+    return failure();
   if (options.emit == EmitKind::Summary)
-    return emitSummary(ctx, *module, options);
+    return writeText(UnknownLoc::get(&ctx), options, summaries);
+  if (options.checkOnly)
+    return success();
+  std::vector<ModuleOp> variants;
+  for (OwningOpRef<ModuleOp> &module : modules)
+    variants.push_back(*module);
+  return emitSharedLibrary(variants, options);
+}
+
+} // namespace
+
+LogicalResult compile(MLIRContext &ctx, const CompileOptions &given) {
+  if (given.shapeVariants.size() > 1)
+    return compileVariants(ctx, given);
+  CompileOptions options = given;
+  OwningOpRef<ModuleOp> module = loadForCompile(ctx, options);
+  if (!module)
+    return failure();
+
+  if (options.emit == EmitKind::Summary) {
+    std::string text;
+    llvm::raw_string_ostream os(text);
+    if (failed(printModelSummary(ctx, *module, options, os)))
+      return failure();
+    return writeText(module->getLoc(), options, text);
+  }
 
   if (options.emit == EmitKind::Onnx) {
     // The model as written, less the training-only outputs unless kept.
@@ -317,7 +425,7 @@ LogicalResult compile(MLIRContext &ctx, const CompileOptions &given) {
       return fail(*module, output.error());
     return success();
   }
-  return emitSharedLibrary(*module, options);
+  return emitSharedLibrary({*module}, options);
 }
 
 } // namespace cvc::driver

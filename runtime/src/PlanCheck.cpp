@@ -12,6 +12,7 @@
 #include "cvc/plan_checksum.hpp"
 
 #include <cstdint>
+#include <cstring>
 
 namespace cvc::runtime {
 namespace {
@@ -45,6 +46,8 @@ std::string tensorName(const cvc_plan &plan, int t) {
 }
 
 std::string checkRange(const cvc_plan &plan, const cvc_plan_entry &e, const std::string &what) {
+  if (!e.name)
+    return what + " has no name";
   if (e.first_kernel < 0 || e.kernel_count < 0 || e.first_kernel > plan.kernel_count ||
       e.kernel_count > plan.kernel_count - e.first_kernel)
     return what + " names kernels outside the plan";
@@ -64,7 +67,7 @@ std::string checkRange(const cvc_plan &plan, const cvc_plan_entry &e, const std:
 
 } // namespace
 
-std::string checkPlan(const cvc_plan &plan) {
+std::string checkPlan(const cvc_plan &plan, bool verifyWeights) {
   if (plan.tensor_count < 0 || plan.kernel_count < 0 || plan.entry_count < 1 ||
       plan.state_count < 0 || plan.slice_count < 0)
     return "its table sizes are invalid";
@@ -116,6 +119,8 @@ std::string checkPlan(const cvc_plan &plan) {
   for (int t = 0; t < plan.tensor_count; ++t) {
     const cvc_plan_tensor &tensor = plan.tensors[t];
     int64_t count = perImageElements(tensor);
+    if (!tensor.name)
+      return tensorName(plan, t) + " has no name";
     if (count < 0)
       return tensorName(plan, t) + " has an invalid shape";
     if (tensor.first_use < -1 || tensor.first_use > plan.kernel_count || tensor.last_use < -1 ||
@@ -158,8 +163,58 @@ std::string checkPlan(const cvc_plan &plan) {
   // Safe to run; now whether it is what the compiler wrote.
   if (checksum::planChecksum(plan) != plan.plan_checksum)
     return "the plan's checksum does not match the plan";
-  if (checksum::weightsChecksum(plan.weights, plan.weights_size) != plan.weights_checksum)
+  if (verifyWeights &&
+      checksum::weightsChecksum(plan.weights, plan.weights_size) != plan.weights_checksum)
     return "the weights' checksum does not match the weights";
+  return "";
+}
+
+namespace {
+
+/// Why variant `v`'s entries differ from variant 0's as a host sees them.
+std::string compareEntries(const cvc_plan &first, const cvc_plan &other) {
+  if (other.entry_count != first.entry_count)
+    return "they have different entry points";
+  for (int e = 0; e < first.entry_count; ++e) {
+    const cvc_plan_entry &a = first.entries[e], &b = other.entries[e];
+    if (std::strcmp(a.name, b.name) != 0 || a.input_count != b.input_count ||
+        a.output_count != b.output_count)
+      return std::string("entry '") + a.name + "' differs";
+    for (int i = 0; i < a.input_count + a.output_count; ++i) {
+      bool input = i < a.input_count;
+      int j = input ? i : i - a.input_count;
+      const cvc_plan_tensor &x = first.tensors[input ? a.inputs[j] : a.outputs[j]];
+      const cvc_plan_tensor &y = other.tensors[input ? b.inputs[j] : b.outputs[j]];
+      if (std::strcmp(x.name, y.name) != 0 || x.rank != y.rank)
+        return std::string(input ? "input" : "output") + " '" + x.name + "' differs";
+    }
+  }
+  return "";
+}
+
+} // namespace
+
+std::string checkVariants(const cvc_plan *const *plans, int32_t count) {
+  if (!plans || count < 1 || count > 4096)
+    return "its count of plans is invalid";
+  for (int32_t v = 0; v < count; ++v) {
+    if (!plans[v])
+      return "a plan is missing";
+    const cvc_plan &plan = *plans[v];
+    bool sharedBlob = v > 0 && plan.weights == plans[0]->weights &&
+                      plan.weights_size == plans[0]->weights_size &&
+                      plan.weights_checksum == plans[0]->weights_checksum;
+    std::string error = checkPlan(plan, !sharedBlob);
+    if (!error.empty())
+      return count > 1 ? "shape variant " + std::to_string(v) + ": " + error : error;
+    if (count == 1)
+      break;
+    std::string differs = plan.state_count || plan.slice_count
+                              ? std::string("one has states")
+                              : compareEntries(*plans[0], plan);
+    if (!differs.empty())
+      return "its shape variants 0 and " + std::to_string(v) + " disagree: " + differs;
+  }
   return "";
 }
 

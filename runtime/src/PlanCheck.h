@@ -16,7 +16,15 @@ namespace cvc::runtime {
 /// checksums match. A model.so whose read-only data was damaged on disk is
 /// refused by cvc_model_get with this message instead of sending a kernel
 /// to read or write outside its buffers or computing with wrong weights.
-std::string checkPlan(const cvc_plan &plan);
+/// `verifyWeights` false skips the weights' checksum: a variant whose blob
+/// is one already verified.
+std::string checkPlan(const cvc_plan &plan, bool verifyWeights = true);
+
+/// checkPlan for each of a model's `count` plans (its shape variants), the
+/// shared blob's checksum once, then that the variants agree on what a
+/// host sees: entries, their inputs' and outputs' names and ranks, and no
+/// states. "" when all is well.
+std::string checkVariants(const cvc_plan *const *plans, int32_t count);
 
 } // namespace cvc::runtime
 

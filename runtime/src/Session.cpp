@@ -49,15 +49,9 @@
 
 using cvc::runtime::makeStatus;
 
-struct cvc_model_s {
-  const cvc_plan *plan;
-};
-
 namespace {
 
 constexpr size_t kAlignment = cvc::arena::kAlignment;
-
-cvc_model_s generatedModel{&cvcgen_plan};
 
 thread_local std::string halideMessage;
 
@@ -79,14 +73,14 @@ void adviseWholePages(const void *begin, size_t bytes, int advice) {
     madvise(reinterpret_cast<void *>(first), last - first, advice);
 }
 
-/// The prepared block of the model in this library (each model.so has its
-/// own runtime), shared by its sessions: computed when a session is created
-/// and none holds it, freed with the last session holding it.
+/// The prepared block of one plan of the model in this library (each
+/// model.so has its own runtime), shared by its sessions: computed when a
+/// session is created and none holds it, freed with the last session
+/// holding it.
 struct SharedPrepared {
   std::mutex mutex; ///< held while the block is computed: one computes, the others wait
   std::weak_ptr<void> block;
 };
-SharedPrepared sharedPrepared;
 
 void captureHalideError(void *, const char *message) {
   halideMessage = message ? message : "";
@@ -118,27 +112,107 @@ int availableCores() {
 
 } // namespace
 
-struct cvc_session_s {
+/// A span of the library's plans: the whole model (every shape variant),
+/// or one variant (cvc_model_variant).
+struct cvc_model_s {
+  const cvc_plan *const *plans;
+  int32_t count;
+  int32_t first;             ///< index of plans[0] among the library's plans
+  SharedPrepared *prepared;  ///< one per plan of the span
+  const cvc_plan &plan() const { return *plans[0]; }
+};
+
+namespace {
+
+/// The model of this library, checked once per process: the whole model,
+/// then (with several variants) one handle per variant.
+struct GeneratedModel {
+  std::unique_ptr<SharedPrepared[]> prepared;
+  std::vector<cvc_model_s> handles;
+  cvc_status_code code = CVC_OK;
+  std::string error;
+
+  GeneratedModel() {
+    int32_t count = cvcgen_plan_count;
+    if (count < 1 || count > 4096) {
+      fail(CVC_INTERNAL, "model.so is damaged (changed after cvc wrote it?): its count of plans "
+                         "is invalid");
+      return;
+    }
+    for (int32_t v = 0; v < count; ++v)
+      if (!cvcgen_plans[v] || cvcgen_plans[v]->version != CVC_PLAN_VERSION) {
+        fail(CVC_INTERNAL, "the model's plan version does not match its runtime");
+        return;
+      }
+    std::string damage = cvc::runtime::checkVariants(cvcgen_plans, count);
+    if (!damage.empty()) {
+      fail(CVC_INTERNAL, "model.so is damaged (changed after cvc wrote it?): " + damage);
+      return;
+    }
+    prepared.reset(new SharedPrepared[count]);
+    handles.push_back({cvcgen_plans, count, 0, prepared.get()});
+    for (int32_t v = 0; count > 1 && v < count; ++v)
+      handles.push_back({cvcgen_plans + v, 1, v, prepared.get() + v});
+  }
+
+  void fail(cvc_status_code c, std::string message) {
+    code = c;
+    error = std::move(message);
+  }
+};
+
+const GeneratedModel &generatedModel() {
+  static const GeneratedModel model;
+  return model;
+}
+
+/// One variant's plan as a session runs it: its buffers and arena offsets
+/// (laid out for one batch), its prepared block, its last profile.
+struct Binding {
   const cvc_plan *plan = nullptr;
-  std::mutex mutex;
+  SharedPrepared *shared = nullptr;
   int64_t batch = -1; ///< batch the buffers and offsets are laid out for
   std::vector<halide_buffer_t> buffers;
   std::vector<std::array<halide_dimension_t, CVC_PLAN_MAX_RANK>> dims;
   std::vector<uint64_t> offsets; ///< arena offset of each activation root
+  int64_t profiledBatch = 0;
+  std::vector<double> seconds;
+  std::vector<int32_t> threadsUsed; ///< per kernel, in the last profiled run
+  /// The PREPARED tensors, computed by the prepare kernels; shared with
+  /// the model's other sessions.
+  std::shared_ptr<void> preparedBlock;
+  void *prepared = nullptr;
+};
+
+/// Whether `given` has the shape of plan tensor `want` (any batch >= 1
+/// where it is dynamic).
+bool matchesShape(const cvc_tensor &given, const cvc_plan_tensor &want) {
+  if (given.rank != want.rank)
+    return false;
+  for (int i = 0; i < want.rank; ++i)
+    if (want.dims[i] >= 0 ? given.dims[i] != want.dims[i]
+                          : given.dims[i] < 1 || given.dims[i] > INT32_MAX)
+      return false;
+  return true;
+}
+
+} // namespace
+
+struct cvc_session_s {
+  /// Variant 0's plan: states, entries and names are the same in every variant.
+  const cvc_plan *plan = nullptr;
+  std::mutex mutex;
+  /// One per variant of the model the session was created on.
+  std::vector<Binding> bindings;
+  size_t current = 0; ///< the binding last run (profiles report it)
+  /// The variants' activations take turns in one arena (runs are serialised).
   void *arena = nullptr;
   size_t arenaSize = 0;
   /// The kernels' threads: this session's alone.
   std::unique_ptr<cvc::runtime::ThreadPool> pool;
   bool profiling = false;
-  int64_t profiledBatch = 0;
-  std::vector<double> seconds;
-  std::vector<int32_t> threadsUsed; ///< per kernel, in the last profiled run
   /// One buffer per plan state, kept across runs (training).
   std::vector<float *> states;
-  /// The PREPARED tensors, computed by the prepare kernels; shared with
-  /// the model's other sessions.
-  std::shared_ptr<void> preparedBlock;
-  void *prepared = nullptr;
 
   ~cvc_session_s() {
     std::free(arena);
@@ -149,14 +223,18 @@ struct cvc_session_s {
   /// Allocates the states and sets their initial values.
   cvc_status initStates();
 
-  /// Shares the model's prepared block, or allocates it and runs the
-  /// prepare kernels into it.
-  cvc_status prepare();
+  /// Shares the model's prepared block of `b`'s plan, or allocates it and
+  /// runs the prepare kernels into it.
+  cvc_status prepare(Binding &b);
 
-  /// Lays out the buffers and the arena for `newBatch`.
-  cvc_status bind(int64_t newBatch);
-  cvc_status run(const cvc_plan_entry &entry, const cvc_tensor *inputs, size_t inputCount,
-                 cvc_tensor *outputs, size_t outputCount);
+  /// Lays out `b`'s buffers and the arena for `newBatch`.
+  cvc_status bind(Binding &b, int64_t newBatch);
+  cvc_status run(Binding &b, const cvc_plan_entry &entry, const cvc_tensor *inputs,
+                 size_t inputCount, cvc_tensor *outputs, size_t outputCount);
+
+  /// Runs entry `entry` of the variant whose shapes `inputs` match.
+  cvc_status runEntry(size_t entry, const cvc_tensor *inputs, size_t inputCount,
+                      cvc_tensor *outputs, size_t outputCount);
 };
 
 cvc_status cvc_session_s::initStates() {
@@ -193,34 +271,37 @@ static void releasePreparedInputs(const cvc_plan &plan, int k) {
   }
 }
 
-cvc_status cvc_session_s::prepare() {
+cvc_status cvc_session_s::prepare(Binding &b) {
+  const cvc_plan *plan = b.plan;
   if (plan->prepare.kernel_count == 0)
     return nullptr;
-  std::lock_guard<std::mutex> lock(sharedPrepared.mutex);
-  if ((preparedBlock = sharedPrepared.block.lock())) {
-    prepared = preparedBlock.get();
+  std::lock_guard<std::mutex> lock(b.shared->mutex);
+  if ((b.preparedBlock = b.shared->block.lock())) {
+    b.prepared = b.preparedBlock.get();
     return nullptr;
   }
   size_t bytes = alignedSize(plan->prepared_size);
-  prepared = std::aligned_alloc(kAlignment, bytes);
+  void *prepared = std::aligned_alloc(kAlignment, bytes);
   if (!prepared)
     return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate " + std::to_string(bytes) +
                                              " bytes for the weights computed at load time");
-  preparedBlock = std::shared_ptr<void>(prepared, std::free);
+  b.preparedBlock = std::shared_ptr<void>(prepared, std::free);
+  b.prepared = prepared;
 #ifdef MADV_HUGEPAGE
   // Hundreds of MB written once: 2 MB pages fault 512 times less often.
   adviseWholePages(prepared, bytes, MADV_HUGEPAGE);
 #endif
-  if (cvc_status s = run(plan->prepare, nullptr, 0, nullptr, 0)) {
-    preparedBlock.reset();
-    prepared = nullptr;
+  if (cvc_status s = run(b, plan->prepare, nullptr, 0, nullptr, 0)) {
+    b.preparedBlock.reset();
+    b.prepared = nullptr;
     return s;
   }
-  sharedPrepared.block = preparedBlock;
+  b.shared->block = b.preparedBlock;
   return nullptr;
 }
 
-cvc_status cvc_session_s::bind(int64_t newBatch) {
+cvc_status cvc_session_s::bind(Binding &b, int64_t newBatch) {
+  const cvc_plan *plan = b.plan;
   int count = plan->tensor_count;
   std::vector<int> roots;
   std::vector<cvc::arena::Block> blocks;
@@ -247,25 +328,25 @@ cvc_status cvc_session_s::bind(int64_t newBatch) {
     arena = grown;
     arenaSize = total;
   }
-  this->offsets = std::move(offsets);
-  buffers.assign(count, halide_buffer_t{});
-  dims.resize(count);
+  b.offsets = std::move(offsets);
+  b.buffers.assign(count, halide_buffer_t{});
+  b.dims.resize(count);
   for (int t = 0; t < count; ++t) {
     const cvc_plan_tensor &tensor = plan->tensors[t];
-    halide_buffer_t &b = buffers[t];
-    b.type = halide_type_t(halide_type_float, 32, 1);
-    b.dimensions = tensor.rank;
-    b.dim = dims[t].data();
+    halide_buffer_t &buffer = b.buffers[t];
+    buffer.type = halide_type_t(halide_type_float, 32, 1);
+    buffer.dimensions = tensor.rank;
+    buffer.dim = b.dims[t].data();
     bool strided = tensor.strides[0] != 0;
     int32_t stride = 1;
     for (int i = 0; i < tensor.rank; ++i) {
       int64_t extent = tensor.dims[tensor.rank - 1 - i];
       int32_t s = strided ? static_cast<int32_t>(tensor.strides[tensor.rank - 1 - i]) : stride;
-      dims[t][i] = halide_dimension_t(0, static_cast<int32_t>(extent < 0 ? newBatch : extent), s);
-      stride *= dims[t][i].extent;
+      b.dims[t][i] = halide_dimension_t(0, static_cast<int32_t>(extent < 0 ? newBatch : extent), s);
+      stride *= b.dims[t][i].extent;
     }
   }
-  batch = newBatch;
+  b.batch = newBatch;
   return nullptr;
 }
 
@@ -279,8 +360,9 @@ static int32_t elementTypeOf(const cvc_tensor &t) {
   return type;
 }
 
-cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inputs,
+cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc_tensor *inputs,
                               size_t inputCount, cvc_tensor *outputs, size_t outputCount) {
+  const cvc_plan *plan = b.plan;
   std::string what = std::string(entry.name) == "main" ? "the model" : std::string("'") + entry.name + "'";
   if (inputCount != static_cast<size_t>(entry.input_count))
     return makeStatus(CVC_INVALID_ARGUMENT, what + " takes " + std::to_string(entry.input_count) +
@@ -330,7 +412,7 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
       return s;
   // An entry without a dynamic batch (a training step) keeps the bound one.
   if (runBatch < 0)
-    runBatch = batch > 0 ? batch : 1;
+    runBatch = b.batch > 0 ? b.batch : 1;
   // Kernels index buffers with 32-bit integers.
   for (int t = 0; t < plan->tensor_count; ++t)
     if (hasDynamicBatch(plan->tensors[t]) && elementCount(plan->tensors[t], runBatch) > INT32_MAX)
@@ -338,8 +420,8 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
                         "batch " + std::to_string(runBatch) + " is too large: tensor '" +
                             plan->tensors[t].name + "' would exceed 2^31-1 elements");
 
-  if (runBatch != batch)
-    if (cvc_status s = bind(runBatch))
+  if (runBatch != b.batch)
+    if (cvc_status s = bind(b, runBatch))
       return s;
 
   int count = plan->tensor_count;
@@ -349,11 +431,11 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
     if (tensor.kind == CVC_TENSOR_WEIGHT)
       storage[t] = const_cast<unsigned char *>(plan->weights) + tensor.offset;
     else if (tensor.kind == CVC_TENSOR_ACTIVATION && tensor.alias < 0)
-      storage[t] = static_cast<char *>(arena) + offsets[t];
+      storage[t] = static_cast<char *>(arena) + b.offsets[t];
     else if (tensor.kind == CVC_TENSOR_STATE)
       storage[t] = states[tensor.offset];
     else if (tensor.kind == CVC_TENSOR_PREPARED && tensor.alias < 0)
-      storage[t] = static_cast<char *>(prepared) + tensor.offset;
+      storage[t] = static_cast<char *>(b.prepared) + tensor.offset;
   }
   for (size_t i = 0; i < inputCount; ++i)
     storage[entry.inputs[i]] = inputs[i].data;
@@ -362,7 +444,7 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
   for (int t = 0; t < count; ++t) {
     const cvc_plan_tensor &tensor = plan->tensors[t];
     int root = tensor.alias >= 0 ? tensor.alias : t;
-    buffers[t].host = static_cast<uint8_t *>(storage[root]) +
+    b.buffers[t].host = static_cast<uint8_t *>(storage[root]) +
                       (tensor.alias >= 0 ? tensor.view_offset * sizeof(float) : 0);
   }
 
@@ -370,15 +452,15 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
   cvc::runtime::installKernelAllocator();
   cvc::runtime::ScopedPool onOwnThreads(*pool);
   if (profiling) {
-    seconds.assign(plan->kernel_count, 0.0);
-    threadsUsed.assign(plan->kernel_count, 0);
+    b.seconds.assign(plan->kernel_count, 0.0);
+    b.threadsUsed.assign(plan->kernel_count, 0);
     (void)pool->takeParticipants();
     // MACs are per image: a static-batch entry (a training step) runs its
     // first input's batch.
-    profiledBatch = runBatch;
+    b.profiledBatch = runBatch;
     if (entry.input_count > 0 && !hasDynamicBatch(plan->tensors[entry.inputs[0]]) &&
         plan->tensors[entry.inputs[0]].rank > 0)
-      profiledBatch = plan->tensors[entry.inputs[0]].dims[0];
+      b.profiledBatch = plan->tensors[entry.inputs[0]].dims[0];
   }
   void *argv[16];
   std::vector<void *> bigArgv;
@@ -390,13 +472,13 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
       args = bigArgv.data();
     }
     for (int a = 0; a < kernel.arg_count; ++a)
-      args[a] = &buffers[kernel.args[a]];
+      args[a] = &b.buffers[kernel.args[a]];
     auto start = std::chrono::steady_clock::now();
     halideMessage.clear();
     int rc = kernel.fn(args);
     if (profiling) {
-      seconds[k] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-      threadsUsed[k] = pool->takeParticipants();
+      b.seconds[k] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      b.threadsUsed[k] = pool->takeParticipants();
     }
     if (rc == 0 && &entry == &plan->prepare)
       releasePreparedInputs(*plan, k);
@@ -411,6 +493,52 @@ cvc_status cvc_session_s::run(const cvc_plan_entry &entry, const cvc_tensor *inp
   return nullptr;
 }
 
+/// "x [1,3,224,224]" for each input of entry `entry` of `plan`.
+static std::string entryShapes(const cvc_plan &plan, size_t entry) {
+  const cvc_plan_entry &e = plan.entries[entry];
+  std::string text;
+  for (int i = 0; i < e.input_count; ++i) {
+    const cvc_plan_tensor &t = plan.tensors[e.inputs[i]];
+    text += (i ? ", " : "") + std::string(t.name) + " " + shapeText(t.dims, t.rank);
+  }
+  return text;
+}
+
+cvc_status cvc_session_s::runEntry(size_t entry, const cvc_tensor *inputs, size_t inputCount,
+                                   cvc_tensor *outputs, size_t outputCount) {
+  // One variant, a wrong count or a null array: the variant's own checks
+  // name the problem.
+  size_t chosen = 0;
+  if (bindings.size() > 1 && inputs &&
+      inputCount == static_cast<size_t>(plan->entries[entry].input_count)) {
+    chosen = bindings.size();
+    for (size_t v = 0; v < bindings.size() && chosen == bindings.size(); ++v) {
+      const cvc_plan &p = *bindings[v].plan;
+      const cvc_plan_entry &e = p.entries[entry];
+      bool all = true;
+      for (size_t i = 0; all && i < inputCount; ++i)
+        all = matchesShape(inputs[i], p.tensors[e.inputs[i]]);
+      if (all)
+        chosen = v;
+    }
+    if (chosen == bindings.size()) {
+      std::string given;
+      for (size_t i = 0; i < inputCount; ++i)
+        given += (i ? ", " : "") +
+                 std::string(plan->tensors[plan->entries[entry].inputs[i]].name) + " " +
+                 shapeText(inputs[i].dims, std::max(0, std::min(inputs[i].rank, CVC_MAX_RANK)));
+      std::string compiled;
+      for (size_t v = 0; v < bindings.size(); ++v)
+        compiled += (v ? "; " : "") + entryShapes(*bindings[v].plan, entry);
+      return makeStatus(CVC_INVALID_ARGUMENT, "no shape variant of the model matches the inputs (" +
+                                                  given + "); it was compiled for: " + compiled);
+    }
+  }
+  Binding &b = bindings[chosen];
+  current = chosen;
+  return run(b, b.plan->entries[entry], inputs, inputCount, outputs, outputCount);
+}
+
 extern "C" {
 
 uint32_t cvc_abi_version(void) { return CVC_ABI_VERSION; }
@@ -418,46 +546,57 @@ uint32_t cvc_abi_version(void) { return CVC_ABI_VERSION; }
 cvc_status cvc_model_get(const cvc_model **out_model) {
   if (!out_model)
     return makeStatus(CVC_INVALID_ARGUMENT, "out_model is null");
-  if (generatedModel.plan->version != CVC_PLAN_VERSION) {
+  const GeneratedModel &generated = generatedModel();
+  if (generated.code != CVC_OK) {
     *out_model = nullptr;
-    return makeStatus(CVC_INTERNAL, "the model's plan version does not match its runtime");
+    return makeStatus(generated.code, generated.error);
   }
-  static const std::string damage = cvc::runtime::checkPlan(*generatedModel.plan);
-  if (!damage.empty()) {
-    *out_model = nullptr;
-    return makeStatus(CVC_INTERNAL, "model.so is damaged (changed after cvc wrote it?): " + damage);
-  }
-  *out_model = &generatedModel;
+  *out_model = &generated.handles[0];
   return nullptr;
 }
 
-const char *cvc_model_name(const cvc_model *model) { return model ? model->plan->model_name : ""; }
-const char *cvc_model_target(const cvc_model *model) { return model ? model->plan->target : ""; }
+size_t cvc_model_variant_count(const cvc_model *model) { return model ? model->count : 0; }
+
+cvc_status cvc_model_variant(const cvc_model *model, size_t variant,
+                             const cvc_model **out_variant) {
+  if (!model || !out_variant)
+    return makeStatus(CVC_INVALID_ARGUMENT, "model and out_variant must not be null");
+  if (variant >= static_cast<size_t>(model->count))
+    return makeStatus(CVC_INVALID_ARGUMENT, "variant " + std::to_string(variant) +
+                                                " is out of range (the model has " +
+                                                std::to_string(model->count) + ")");
+  *out_variant = model->count == 1 ? model
+                                   : &generatedModel().handles[1 + model->first + variant];
+  return nullptr;
+}
+
+const char *cvc_model_name(const cvc_model *model) { return model ? model->plan().model_name : ""; }
+const char *cvc_model_target(const cvc_model *model) { return model ? model->plan().target : ""; }
 size_t cvc_model_input_count(const cvc_model *model) { return cvc_model_entry_input_count(model, 0); }
 size_t cvc_model_output_count(const cvc_model *model) {
   return cvc_model_entry_output_count(model, 0);
 }
 uint64_t cvc_model_macs_per_image(const cvc_model *model) {
-  return model ? model->plan->macs_per_image : 0;
+  return model ? model->plan().macs_per_image : 0;
 }
 
 static bool validEntry(const cvc_model *model, size_t entry) {
-  return model && entry < static_cast<size_t>(model->plan->entry_count);
+  return model && entry < static_cast<size_t>(model->plan().entry_count);
 }
 
 size_t cvc_model_entry_count(const cvc_model *model) {
-  return model ? model->plan->entry_count : 0;
+  return model ? model->plan().entry_count : 0;
 }
 
 const char *cvc_model_entry_name(const cvc_model *model, size_t entry) {
-  return validEntry(model, entry) ? model->plan->entries[entry].name : "";
+  return validEntry(model, entry) ? model->plan().entries[entry].name : "";
 }
 
 cvc_status cvc_model_find_entry(const cvc_model *model, const char *name, size_t *out_entry) {
   if (!model || !name || !out_entry)
     return makeStatus(CVC_INVALID_ARGUMENT, "model, name and out_entry must not be null");
-  for (int e = 0; e < model->plan->entry_count; ++e)
-    if (std::strcmp(model->plan->entries[e].name, name) == 0) {
+  for (int e = 0; e < model->plan().entry_count; ++e)
+    if (std::strcmp(model->plan().entries[e].name, name) == 0) {
       *out_entry = static_cast<size_t>(e);
       return nullptr;
     }
@@ -469,11 +608,11 @@ cvc_status cvc_model_find_entry(const cvc_model *model, const char *name, size_t
 }
 
 size_t cvc_model_entry_input_count(const cvc_model *model, size_t entry) {
-  return validEntry(model, entry) ? model->plan->entries[entry].input_count : 0;
+  return validEntry(model, entry) ? model->plan().entries[entry].input_count : 0;
 }
 
 size_t cvc_model_entry_output_count(const cvc_model *model, size_t entry) {
-  return validEntry(model, entry) ? model->plan->entries[entry].output_count : 0;
+  return validEntry(model, entry) ? model->plan().entries[entry].output_count : 0;
 }
 
 static cvc_status tensorInfo(const cvc_model *model, size_t entry, size_t index, bool input,
@@ -483,18 +622,28 @@ static cvc_status tensorInfo(const cvc_model *model, size_t entry, size_t index,
   if (!validEntry(model, entry))
     return makeStatus(CVC_INVALID_ARGUMENT, "entry index " + std::to_string(entry) +
                                                 " is out of range");
-  const cvc_plan_entry &e = model->plan->entries[entry];
+  const cvc_plan_entry &e = model->plan().entries[entry];
   size_t count = input ? e.input_count : e.output_count;
   if (index >= count)
     return makeStatus(CVC_INVALID_ARGUMENT, std::string(input ? "input" : "output") + " index " +
                                                 std::to_string(index) + " is out of range (" +
                                                 std::to_string(count) + ")");
-  const cvc_plan_tensor &t = model->plan->tensors[input ? e.inputs[index] : e.outputs[index]];
+  const cvc_plan_tensor &t = model->plan().tensors[input ? e.inputs[index] : e.outputs[index]];
   out_info->name = t.name;
   out_info->type = CVC_FLOAT32;
   out_info->rank = t.rank;
   for (int i = 0; i < CVC_MAX_RANK; ++i)
     out_info->dims[i] = i < t.rank ? t.dims[i] : 0;
+  // The variants agree on names and ranks (checked when loaded); -1 where
+  // their extents differ.
+  for (int32_t v = 1; v < model->count; ++v) {
+    const cvc_plan &p = *model->plans[v];
+    const cvc_plan_entry &ev = p.entries[entry];
+    const cvc_plan_tensor &tv = p.tensors[input ? ev.inputs[index] : ev.outputs[index]];
+    for (int i = 0; i < t.rank; ++i)
+      if (tv.dims[i] != out_info->dims[i])
+        out_info->dims[i] = -1;
+  }
   return nullptr;
 }
 
@@ -518,31 +667,31 @@ cvc_status cvc_model_entry_output_info(const cvc_model *model, size_t entry, siz
 }
 
 size_t cvc_model_state_count(const cvc_model *model) {
-  return model ? model->plan->state_count : 0;
+  return model ? model->plan().state_count : 0;
 }
 
 cvc_status cvc_model_state_info(const cvc_model *model, size_t index, cvc_state_info *out_info) {
   if (!model || !out_info)
     return makeStatus(CVC_INVALID_ARGUMENT, "model and out_info must not be null");
-  if (index >= static_cast<size_t>(model->plan->state_count))
+  if (index >= static_cast<size_t>(model->plan().state_count))
     return makeStatus(CVC_INVALID_ARGUMENT, "state index " + std::to_string(index) +
                                                 " is out of range");
-  out_info->name = model->plan->states[index].name;
-  out_info->elements = model->plan->states[index].size;
+  out_info->name = model->plan().states[index].name;
+  out_info->elements = model->plan().states[index].size;
   return nullptr;
 }
 
 size_t cvc_model_slice_count(const cvc_model *model) {
-  return model ? model->plan->slice_count : 0;
+  return model ? model->plan().slice_count : 0;
 }
 
 cvc_status cvc_model_slice_info(const cvc_model *model, size_t index, cvc_slice_info *out_info) {
   if (!model || !out_info)
     return makeStatus(CVC_INVALID_ARGUMENT, "model and out_info must not be null");
-  if (index >= static_cast<size_t>(model->plan->slice_count))
+  if (index >= static_cast<size_t>(model->plan().slice_count))
     return makeStatus(CVC_INVALID_ARGUMENT, "slice index " + std::to_string(index) +
                                                 " is out of range");
-  const cvc_plan_slice &slice = model->plan->slices[index];
+  const cvc_plan_slice &slice = model->plan().slices[index];
   out_info->name = slice.name;
   out_info->state = slice.state;
   out_info->offset = slice.offset;
@@ -568,16 +717,22 @@ cvc_status cvc_session_create(const cvc_model *model, const cvc_session_options 
   cvc_session *session = new (std::nothrow) cvc_session;
   if (!session)
     return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate a session");
-  session->plan = model->plan;
+  session->plan = model->plans[0];
   if (threads == 0)
     threads = availableCores();
   cvc_status status = nullptr;
   try {
     // First: the prepare kernels run on it.
     session->pool = std::make_unique<cvc::runtime::ThreadPool>(threads);
+    for (int32_t v = 0; v < model->count; ++v) {
+      Binding b;
+      b.plan = model->plans[v];
+      b.shared = &model->prepared[v];
+      session->bindings.push_back(std::move(b));
+    }
     status = session->initStates();
-    if (!status)
-      status = session->prepare();
+    for (size_t v = 0; !status && v < session->bindings.size(); ++v)
+      status = session->prepare(session->bindings[v]);
   } catch (const std::bad_alloc &) {
     status = makeStatus(CVC_OUT_OF_MEMORY, "out of memory while creating the session");
   } catch (const std::system_error &e) {
@@ -608,8 +763,7 @@ cvc_status cvc_session_run_entry(cvc_session *session, size_t entry, const cvc_t
                                                 " is out of range");
   std::lock_guard<std::mutex> lock(session->mutex);
   try {
-    return session->run(session->plan->entries[entry], inputs, input_count, outputs,
-                        output_count);
+    return session->runEntry(entry, inputs, input_count, outputs, output_count);
   } catch (const std::bad_alloc &) {
     return makeStatus(CVC_OUT_OF_MEMORY, "out of memory while running the model");
   }
@@ -656,23 +810,24 @@ void cvc_session_set_profiling(cvc_session *session, int enabled) {
 }
 
 size_t cvc_session_kernel_count(const cvc_session *session) {
-  return session ? session->plan->kernel_count : 0;
+  return session ? session->bindings[session->current].plan->kernel_count : 0;
 }
 
 cvc_status cvc_session_kernel_profile(const cvc_session *session, size_t index,
                                       cvc_kernel_profile *out_profile) {
   if (!session || !out_profile)
     return makeStatus(CVC_INVALID_ARGUMENT, "session and out_profile must not be null");
-  if (index >= static_cast<size_t>(session->plan->kernel_count))
+  const Binding &b = session->bindings[session->current];
+  if (index >= static_cast<size_t>(b.plan->kernel_count))
     return makeStatus(CVC_INVALID_ARGUMENT, "kernel index out of range");
-  const cvc_plan_kernel &k = session->plan->kernels[index];
+  const cvc_plan_kernel &k = b.plan->kernels[index];
   out_profile->name = k.name;
   out_profile->ops = k.ops;
   out_profile->schedule = k.schedule;
   out_profile->schedule_source = k.schedule_source;
-  out_profile->seconds = index < session->seconds.size() ? session->seconds[index] : 0.0;
-  out_profile->threads = index < session->threadsUsed.size() ? session->threadsUsed[index] : 0;
-  out_profile->macs = k.macs_per_image * static_cast<uint64_t>(std::max<int64_t>(session->profiledBatch, 1));
+  out_profile->seconds = index < b.seconds.size() ? b.seconds[index] : 0.0;
+  out_profile->threads = index < b.threadsUsed.size() ? b.threadsUsed[index] : 0;
+  out_profile->macs = k.macs_per_image * static_cast<uint64_t>(std::max<int64_t>(b.profiledBatch, 1));
   return nullptr;
 }
 

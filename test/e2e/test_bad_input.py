@@ -250,7 +250,7 @@ def test():
         # of a tensor's extent in the plan (within the extents the plan can
         # hold, so only the plan's checksum sees it).
         weights = symbol_file_offset(out, "cvcgen_weights")
-        tensors = symbol_file_offset(out, "tensors")
+        tensors = symbol_file_offset(out, "tensors_v0")
         dims2 = tensors + 8 + 4 + 4 + 2 * 8  # cvc_plan_tensor: name, kind, rank, dims[0..]
         for name, offset, needle in (("weights", weights + 1000, "weights' checksum"),
                                      ("plan", dims2, "plan's checksum")):

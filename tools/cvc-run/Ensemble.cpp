@@ -96,6 +96,9 @@ void open(Member &m, const EnsembleOptions &o) {
   m.check(m.lib.cvc_model_get(&m.model));
   if (m.lib.cvc_model_input_count(m.model) != 1 || m.lib.cvc_model_output_count(m.model) < 1)
     throw Fail{m.path + ": an ensemble member needs one input and at least one output"};
+  if (size_t variants = m.lib.cvc_model_variant_count(m.model); variants > 1)
+    throw Fail{m.path + ": it holds " + std::to_string(variants) +
+               " shape variants; an ensemble member is compiled for one input shape"};
   m.check(m.lib.cvc_model_input_info(m.model, 0, &m.in));
   m.check(m.lib.cvc_model_output_info(m.model, 0, &m.out));
   if (m.in.rank != 4 || m.out.rank != 2 || m.out.dims[1] < 1)

@@ -28,6 +28,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <map>
+#include <optional>
 #include <random>
 #include <string>
 #include <sys/stat.h>
@@ -72,6 +73,10 @@ cl::opt<double> peak("peak", cl::desc("--profile's FMA peak in GFLOP/s (default:
 cl::opt<std::string> entryName("entry", cl::desc("The entry point to run (default main)"),
                                cl::init("main"), cl::value_desc("main|train_step|features"),
                                cl::cat(category));
+cl::opt<long> variant("variant",
+                      cl::desc("A model compiled for several input shapes: the shape variant to run "
+                               "(default: the one the --input files match, else 0)"),
+                      cl::init(-1), cl::value_desc("N"), cl::cat(category));
 cl::OptionCategory ensembleCategory("cvc-run ensembles (several models, or --crops)");
 cl::opt<unsigned> crops("crops", cl::desc("Standard crops per image, averaged: 1, 5 or 10"),
                         cl::init(0), cl::value_desc("1|5|10"), cl::cat(ensembleCategory));
@@ -105,6 +110,7 @@ struct Options {
   std::string outputDir;
   bool print = false, profile = false;
   std::string entry = "main"; ///< the entry point to run, e.g. train_step
+  long variant = -1;          ///< shape variant; -1: the one the inputs match
 };
 
 /// The parsed command line, checked.
@@ -170,6 +176,10 @@ Options parse(int argc, char **argv) {
   o.print = print;
   o.profile = profile;
   o.entry = entryName;
+  if (variant.getNumOccurrences()) {
+    requireAtLeast(variant, 0);
+    o.variant = variant;
+  }
   return o;
 }
 
@@ -180,6 +190,35 @@ double median(std::vector<double> v) {
 }
 
 } // namespace
+
+/// The first shape variant of `model` whose inputs of `entry` the given
+/// files fit (any batch where it is dynamic); none: the whole model, whose
+/// run then says which shapes it takes.
+std::optional<size_t> chooseVariant(ModelLibrary &lib, const cvc_model *model, size_t entry,
+                     const std::map<std::string, Tensor> &given) {
+  size_t variants = lib.cvc_model_variant_count(model);
+  for (size_t v = 0; v < variants; ++v) {
+    const cvc_model *one = nullptr;
+    if (!lib.take(lib.cvc_model_variant(model, v, &one)).empty())
+      return std::nullopt;
+    bool fits = true;
+    for (size_t i = 0; fits && i < lib.cvc_model_entry_input_count(one, entry); ++i) {
+      cvc_tensor_info info;
+      if (!lib.take(lib.cvc_model_entry_input_info(one, entry, i, &info)).empty())
+        return std::nullopt;
+      auto file = given.find(info.name);
+      if (file == given.end())
+        continue;
+      const std::vector<int64_t> &shape = file->second.shape;
+      fits = shape.size() == static_cast<size_t>(info.rank);
+      for (int d = 0; fits && d < info.rank; ++d)
+        fits = info.dims[d] < 0 || info.dims[d] == shape[d];
+    }
+    if (fits)
+      return v;
+  }
+  return std::nullopt;
+}
 
 /// Several models or crops: the ensemble path of Ensemble.cpp.
 int runEnsemble(const Options &o) {
@@ -220,12 +259,24 @@ int main(int argc, char **argv) {
   const cvc_model *model = nullptr;
   if (std::string e = lib.take(lib.cvc_model_get(&model)); !e.empty())
     die(e);
-  std::printf("model %s (target %s), %.2f MMAC per image\n", lib.cvc_model_name(model),
-              lib.cvc_model_target(model), lib.cvc_model_macs_per_image(model) / 1e6);
-
   size_t entry = 0;
   if (std::string e = lib.take(lib.cvc_model_find_entry(model, o.entry.c_str(), &entry)); !e.empty())
     die(e);
+  std::map<std::string, Tensor> given;
+  for (const auto &[name, path] : o.inputs)
+    if (!cvc::tensorio::readTensorFile(path, given[name], error))
+      die(error);
+  if (size_t variants = lib.cvc_model_variant_count(model); variants > 1 || o.variant > 0) {
+    std::optional<size_t> chosen = o.variant >= 0 ? std::optional<size_t>(o.variant)
+                                                  : chooseVariant(lib, model, entry, given);
+    if (chosen) {
+      if (std::string e = lib.take(lib.cvc_model_variant(model, *chosen, &model)); !e.empty())
+        die(e);
+      std::printf("shape variant %zu of %zu\n", *chosen, variants);
+    }
+  }
+  std::printf("model %s (target %s), %.2f MMAC per image\n", lib.cvc_model_name(model),
+              lib.cvc_model_target(model), lib.cvc_model_macs_per_image(model) / 1e6);
   size_t nIn = lib.cvc_model_entry_input_count(model, entry),
          nOut = lib.cvc_model_entry_output_count(model, entry);
   std::vector<Tensor> inputs(nIn), outputs(nOut);
@@ -244,10 +295,8 @@ int main(int argc, char **argv) {
     std::vector<int64_t> declared(info.dims, info.dims + info.rank);
     std::printf("input  %s %s\n", info.name, cvc::tensorio::shapeText(declared).c_str());
     Tensor &t = inputs[i];
-    auto given = o.inputs.find(info.name);
-    if (given != o.inputs.end()) {
-      if (!cvc::tensorio::readTensorFile(given->second, t, error))
-        die(error);
+    if (auto file = given.find(info.name); file != given.end()) {
+      t = std::move(file->second);
       unused.erase(info.name);
     } else {
       t.shape = declared;

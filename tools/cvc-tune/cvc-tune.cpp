@@ -194,6 +194,10 @@ int main(int argc, char **argv) {
     if (!shape)
       return fail("bad --input-shape '" + spec +
                   "': expected NAME=d0,d1,... with positive integers");
+    if (o.compile.inputShapes.count(shape->first))
+      return fail("--input-shape names '" + shape->first +
+                  "' twice: cvc-tune tunes one shape per run (run it once per shape with the same "
+                  "--db; `cvc --tuning-db` then serves every shape variant)");
     o.compile.inputShapes[shape->first] = shape->second;
     o.cvcFlags.push_back("--input-shape=" + spec);
   }

@@ -18,10 +18,13 @@
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Pass/PassManager.h"
 #include "mlir/Support/Timing.h"
+#include "llvm/ADT/STLExtras.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <map>
 
 using namespace llvm;
 using cvc::driver::CompileOptions;
@@ -359,14 +362,48 @@ int main(int argc, char **argv) {
       }
       into->insert(name);
     }
+  // An input given several shapes makes shape variants: the i-th shape of
+  // each such input, with the one shape of the others, is variant i.
+  std::map<std::string, std::vector<std::vector<int64_t>>> shapesOf;
+  size_t variants = 1;
+  std::string variedInput;
   for (const std::string &spec : inputShapes) {
     auto shape = cvc::tools::parseInputShape(spec);
     if (!shape) {
-      errs() << "cvc: error: bad --input-shape '" << spec
+      errs() << "cvc: error: bad --input-shape '" << cvc::files::printable(spec)
              << "': expected NAME=d0,d1,... with positive integers\n";
       return 1;
     }
-    options.inputShapes[shape->first] = shape->second;
+    std::vector<std::vector<int64_t>> &shapes = shapesOf[shape->first];
+    if (llvm::is_contained(shapes, shape->second)) {
+      errs() << "cvc: error: --input-shape gives '" << cvc::files::printable(shape->first)
+             << "' the same shape twice\n";
+      return 1;
+    }
+    shapes.push_back(shape->second);
+  }
+  for (const auto &[name, shapes] : shapesOf) {
+    if (shapes.size() == 1)
+      continue;
+    if (variants > 1 && shapes.size() != variants) {
+      errs() << "cvc: error: --input-shape gives '" << cvc::files::printable(variedInput) << "' "
+             << variants << " shapes and '" << cvc::files::printable(name) << "' "
+             << shapes.size()
+             << "; inputs given several shapes need as many each (the i-th of each make shape "
+                "variant i)\n";
+      return 1;
+    }
+    variants = shapes.size();
+    variedInput = name;
+  }
+  for (size_t v = 0; v < variants; ++v) {
+    std::map<std::string, std::vector<int64_t>> shapes;
+    for (const auto &[name, list] : shapesOf)
+      shapes[name] = list.size() == 1 ? list[0] : list[v];
+    if (variants == 1)
+      options.inputShapes = std::move(shapes);
+    else
+      options.shapeVariants.push_back(std::move(shapes));
   }
   for (const std::string &spec : constantInputs) {
     size_t eq = spec.find('=');

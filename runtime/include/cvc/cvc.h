@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /** Bumped whenever a function or struct below changes incompatibly. */
-#define CVC_ABI_VERSION 5
+#define CVC_ABI_VERSION 6
 
 /** Largest rank a model tensor may have. */
 #define CVC_MAX_RANK 8
@@ -58,7 +58,8 @@ typedef struct cvc_tensor_info {
   const char *name;       /**< owned by the model, valid while it is loaded */
   cvc_element_type type;
   int32_t rank;
-  /** Extents; -1 marks a dynamic dimension (only the batch, dims[0]). */
+  /** Extents; -1 marks a dynamic dimension: the batch (dims[0]), and in a
+   *  model with several shape variants any extent in which they differ. */
   int64_t dims[CVC_MAX_RANK];
 } cvc_tensor_info;
 
@@ -110,8 +111,29 @@ CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_input_info(const cvc_model *model, 
                                                         cvc_tensor_info *out_info);
 CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_output_info(const cvc_model *model, size_t index,
                                                          cvc_tensor_info *out_info);
-/** Multiply-accumulates of one inference of one image (batch 1). */
+/** Multiply-accumulates of one inference of one image (batch 1); of the
+ *  first variant when the model has several. */
 CVC_EXPORT uint64_t cvc_model_macs_per_image(const cvc_model *model);
+
+/*===-------------------------------------------------------------------===*
+ * Shape variants. A model compiled with several shapes for an input
+ * (`cvc --input-shape x=1,3,480,640 --input-shape x=1,3,640,480`) holds one
+ * plan per shape set, a variant; each run takes the variant its inputs'
+ * shapes match (any other shape is refused, naming the shapes compiled).
+ * The model's info functions report -1 for the extents in which variants
+ * differ. cvc_model_variant gives a model handle limited to one variant:
+ * its info functions report that variant's shapes, and a session created
+ * on it prepares and runs that variant alone (a session on the whole model
+ * prepares every variant when it is created).
+ *===-------------------------------------------------------------------===*/
+
+/** Number of shape variants: 1 for a model compiled with one shape per
+ *  input, and for a handle from cvc_model_variant. */
+CVC_EXPORT size_t cvc_model_variant_count(const cvc_model *model);
+/** The model limited to variant `variant` (0 is the first shape given);
+ *  static like the model. */
+CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_variant(const cvc_model *model, size_t variant,
+                                                     const cvc_model **out_variant);
 
 /** Sensible defaults: all cores. */
 CVC_EXPORT void cvc_session_options_init(cvc_session_options *out_options);
@@ -202,7 +224,9 @@ CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_read_state(cvc_session *session, 
 CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_write_state(cvc_session *session, size_t index,
                                                            const float *data, uint64_t count);
 
-/** Per-kernel profile of the session's last run, for `cvc-run --profile`. */
+/** Per-kernel profile of the session's last run, for `cvc-run --profile`
+ *  (with several shape variants: the kernels of the variant last run, or
+ *  of the first before any run). */
 typedef struct cvc_kernel_profile {
   const char *name;  /**< kernel name, e.g. "conv2d_3" */
   const char *ops;   /**< the cv ops it computes, e.g. "cv.conv2d" */

@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define CVC_PLAN_VERSION 6
+#define CVC_PLAN_VERSION 7
 #define CVC_PLAN_MAX_RANK 8
 
 typedef enum cvc_plan_tensor_kind {
@@ -134,9 +134,14 @@ typedef struct cvc_plan {
   uint64_t plan_checksum;
 } cvc_plan;
 
-/** Defined by the compiler-generated source of each model.so. Internal
- *  symbols avoid the `cvc_` prefix, which the export list reserves for cvc.h. */
-extern const cvc_plan cvcgen_plan;
+/** Defined by the compiler-generated source of each model.so: one plan per
+ *  shape variant (`cvc --input-shape` given several shapes for an input),
+ *  in the order given; one for most models. Variants have the same entries,
+ *  inputs and outputs (names and ranks) and no states, and share one weight
+ *  blob. Internal symbols avoid the `cvc_` prefix, which the export list
+ *  reserves for cvc.h. */
+extern const cvc_plan *const cvcgen_plans[];
+extern const int32_t cvcgen_plan_count;
 
 #ifdef __cplusplus
 }

@@ -17,6 +17,7 @@
 #include <vector>
 
 using cvc::runtime::checkPlan;
+using cvc::runtime::checkVariants;
 
 namespace {
 
@@ -165,6 +166,63 @@ TEST(PlanCheck, DamageThatIsSafeToRunFailsTheChecksums) {
       EXPECT_EQ(checkPlan(p.plan), "the weights' checksum does not match the weights")
           << "byte " << byte << " bit " << bit;
     }
+}
+
+/// SmallPlan without states, as a shape variant is (its tensor 4 an activation).
+struct VariantPlan : SmallPlan {
+  explicit VariantPlan(const unsigned char *sharedWeights = nullptr) {
+    plan.state_count = plan.slice_count = 0;
+    tensors[4].kind = CVC_TENSOR_ACTIVATION;
+    if (sharedWeights)
+      plan.weights = sharedWeights;
+    sign();
+  }
+};
+
+// A model.so with shape variants: each plan is checked, the shared blob's
+// checksum once, and the variants must agree on what a host sees.
+TEST(PlanCheck, ShapeVariantsMustAgreeOnWhatAHostSees) {
+  struct Case {
+    const char *what;
+    std::function<void(VariantPlan &)> apply;
+    const char *expected;
+  };
+  const Case cases[] = {
+      {"intact, other extents", [](VariantPlan &p) { p.tensors[0].dims[1] = 8; }, ""},
+      {"input name", [](VariantPlan &p) { p.tensors[0].name = "z"; },
+       "its shape variants 0 and 1 disagree: input 'x' differs"},
+      {"output rank", [](VariantPlan &p) { p.tensors[3].rank = 3; },
+       "its shape variants 0 and 1 disagree: output 'y' differs"},
+      {"entry name", [](VariantPlan &p) { p.entries[0].name = "train_step"; },
+       "its shape variants 0 and 1 disagree: entry 'main' differs"},
+      {"states", [](VariantPlan &p) {
+         p.plan.state_count = 1;
+         p.tensors[4].kind = CVC_TENSOR_STATE;
+       }, "its shape variants 0 and 1 disagree: one has states"},
+      {"damaged variant", [](VariantPlan &p) { p.tensors[1].offset = 1000; },
+       "shape variant 1: tensor 1 'w' lies outside the weights"},
+      {"checksum", [](VariantPlan &p) { p.kernels[0].macs_per_image = 7; },
+       "shape variant 1: the plan's checksum does not match the plan"},
+  };
+  for (const Case &c : cases) {
+    VariantPlan first;
+    VariantPlan second(first.weights);
+    c.apply(second);
+    if (std::string(c.what) != "checksum")
+      second.sign();
+    const cvc_plan *plans[] = {&first.plan, &second.plan};
+    EXPECT_EQ(checkVariants(plans, 2), c.expected) << c.what;
+  }
+  VariantPlan only;
+  const cvc_plan *one[] = {&only.plan};
+  EXPECT_EQ(checkVariants(one, 1), "");
+  EXPECT_EQ(checkVariants(one, 0), "its count of plans is invalid");
+  // The shared blob is verified once, through the first variant.
+  VariantPlan first, second(first.weights);
+  first.weights[5] ^= 1;
+  const cvc_plan *damaged[] = {&first.plan, &second.plan};
+  EXPECT_EQ(checkVariants(damaged, 2),
+            "shape variant 0: the weights' checksum does not match the weights");
 }
 
 // The compiler hashes the blob piece by piece as it writes it; the runtime

@@ -40,9 +40,11 @@ std::vector<std::string> optionalPassNames();
 void buildPassPipeline(mlir::PassManager &pm, const CompileOptions &options,
                        mlir::ModuleOp module = {});
 
-/// Lowers the module's @main to Halide kernels, compiles them and links the
-/// model.so at `options.outputPath` atomically.
-mlir::LogicalResult emitSharedLibrary(mlir::ModuleOp module, const CompileOptions &options);
+/// Lowers the modules' entry points to Halide kernels, compiles them and
+/// links the model.so at `options.outputPath` atomically: one module, or
+/// one per shape variant (their kernels and weights in common stored once).
+mlir::LogicalResult emitSharedLibrary(llvm::ArrayRef<mlir::ModuleOp> variants,
+                                      const CompileOptions &options);
 
 /// Runs the whole pipeline for one invocation of `cvc`.
 mlir::LogicalResult compile(mlir::MLIRContext &ctx, const CompileOptions &options);

@@ -123,13 +123,27 @@ struct PlanOptions {
 mlir::FailureOr<std::unique_ptr<ModelPlan>> planModel(mlir::ModuleOp module,
                                                       const PlanOptions &options);
 
-/// Writes the plan as C source defining `cvcgen_plan`; the weight blob is
-/// referenced through the symbol defined by writeWeights().
-std::string emitPlanSource(const ModelPlan &plan);
+/// Shape variants (several plans of one model in one library): gives a
+/// later plan's function that is identical to an earlier one's (signature
+/// and schedule) the earlier symbol, and the others a symbol of their own;
+/// returns the distinct functions, the ones to compile.
+std::vector<const CompiledFunction *> shareFunctions(llvm::ArrayRef<ModelPlan *> plans);
 
-/// Writes the weight blob to `binPath` and an assembly file that embeds it.
-mlir::LogicalResult writeWeights(const ModelPlan &plan, const std::string &binPath,
-                                 const std::string &asmPath, std::string &error);
+/// Shape variants: places the later plans' weights after the first plan's
+/// in one blob, a tensor whose bytes are already there pointing at them;
+/// every plan's weightsSize becomes the blob's.
+void shareWeights(llvm::ArrayRef<ModelPlan *> plans);
+
+/// Writes the plans (one per shape variant, usually one) as C source
+/// defining `cvcgen_plans` and `cvcgen_plan_count`; the weight blob is
+/// referenced through the symbol defined by writeWeights().
+std::string emitPlanSource(llvm::ArrayRef<const ModelPlan *> plans);
+
+/// Writes the plans' weight blob to `binPath` and an assembly file that
+/// embeds it.
+mlir::LogicalResult writeWeights(llvm::ArrayRef<const ModelPlan *> plans,
+                                 const std::string &binPath, const std::string &asmPath,
+                                 std::string &error);
 
 } // namespace cvc::driver
 

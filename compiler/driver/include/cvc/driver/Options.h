@@ -29,6 +29,12 @@ struct CompileOptions {
   int optLevel = 2;
   /// --input-shape NAME=d0,d1,...: fixes symbolic dimensions of model inputs.
   std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// Shape variants: --input-shape given several shapes for an input.
+  /// Each entry is one variant's inputShapes (the i-th shape of every input
+  /// given several, the one shape of the others); the model.so holds a plan
+  /// per variant and each run takes the one its shapes match. Empty, or at
+  /// least two; inputShapes is then unused.
+  std::vector<std::map<std::string, std::vector<int64_t>>> shapeVariants;
   /// --constant-input NAME=FILE: model inputs fixed at compile time.
   std::map<std::string, std::string> constantInputs;
   /// --max-elements: the most elements any one tensor of an imported model
