@@ -378,7 +378,10 @@ int main(int argc, char **argv) {
     }
   }
   double med = median(times);
-  int64_t images = batch > 0 ? batch : o.batch;
+  // A model compiled for a fixed batch runs the first input's.
+  int64_t images = batch > 0 ? batch
+                   : !inputs.empty() && !inputs[0].shape.empty() ? inputs[0].shape[0]
+                                                                 : o.batch;
   std::printf("batch %lld, %ld runs: median %.3f ms, min %.3f ms, max %.3f ms, %.1f images/s\n",
               static_cast<long long>(images), o.iterations, med,
               *std::min_element(times.begin(), times.end()),
