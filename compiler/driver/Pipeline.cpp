@@ -148,6 +148,9 @@ const OptionalPass kOptionalPasses[] = {
     // of one value are made once.
     {"canonicalize", 2, [](const CompileOptions &, ModuleOp) { return createCanonicalizerPass(); }},
     {"cse", 2, [](const CompileOptions &, ModuleOp) { return createCSEPass(); }},
+    // After cv-winograd, whose kernels read their input as stored, and the
+    // canonicalisation that leaves one layout conversion per value.
+    {"cv-fuse-prologue", 2, [](const CompileOptions &, ModuleOp) { return createCvFusePrologue(); }},
     // Last: it relies on the exact producers of each concat operand.
     {"cv-in-place-concat", 2, [](const CompileOptions &, ModuleOp) { return createCvInPlaceConcat(); }},
 };

@@ -1,6 +1,8 @@
 //===- Family.cpp - tensors as Halide params, the pointwise schedule ----===//
 #include "Family.h"
 
+#include "llvm/ADT/StringExtras.h"
+
 using namespace mlir;
 
 namespace cvc::halide {
@@ -113,6 +115,16 @@ Kernel KernelBuilder::finish(Halide::Func result, Value output, std::string labe
 
 std::string opLabel(Operation *op) {
   std::string label = op->getName().getStringRef().str();
+  if (auto blocked = llvm::dyn_cast<cv::BlockedConv2DOp>(op); blocked && blocked.hasPrologue()) {
+    std::vector<std::string> parts;
+    if (blocked.getPrologueScale())
+      parts.push_back("scale");
+    if (blocked.getPrologueShift())
+      parts.push_back("shift");
+    if (blocked.getPrologueActivation() != cv::Activation::none)
+      parts.push_back(cv::stringifyActivation(blocked.getPrologueActivation()).str());
+    label += "+prologue(" + llvm::join(parts, ",") + ")";
+  }
   if (auto layer = llvm::dyn_cast<cv::EpilogueOpInterface>(op)) {
     if (layer.getResidual())
       label += "+residual";

@@ -122,10 +122,11 @@ struct BlockConvolution : public OpRewritePattern<cv::Conv2DOp> {
     Value residual =
         conv.getResidual() ? toBlocked(rewriter, loc, conv.getResidual(), block) : Value();
     auto result = rewriter.create<cv::BlockedConv2DOp>(
-        loc, blockedType(outType, block), input, weight, bias, residual,
+        loc, blockedType(outType, block), input, weight, bias, Value(), Value(), residual,
         conv.getActivationAttr(), conv.getActivationArgsAttr(), conv.getStridesAttr(),
         conv.getPadsAttr(), conv.getDilationsAttr(), rewriter.getDenseI64ArrayAttr({}),
-        rewriter.getI64IntegerAttr(groups));
+        rewriter.getI64IntegerAttr(groups),
+        cv::ActivationAttr::get(rewriter.getContext(), cv::Activation::none));
     rewriter.replaceOp(conv, fromBlocked(rewriter, loc, outType, result.getOutput()));
     return success();
   }

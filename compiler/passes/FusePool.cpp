@@ -40,9 +40,10 @@ struct FuseMaxPoolIntoBlockedConv : public OpRewritePattern<cvc::cv::MaxPool2DOp
       return rewriter.notifyMatchFailure(pool, "windows overlap, are padded or partial");
     auto fused = rewriter.create<cvc::cv::BlockedConv2DOp>(
         conv.getLoc(), pool.getType(), conv.getInput(), conv.getWeight(), conv.getBias(),
-        conv.getResidual(), conv.getActivationAttr(), conv.getActivationArgsAttr(),
-        conv.getStridesAttr(), conv.getPadsAttr(), conv.getDilationsAttr(),
-        rewriter.getDenseI64ArrayAttr(kernel), conv.getGroupsAttr());
+        conv.getPrologueScale(), conv.getPrologueShift(), conv.getResidual(),
+        conv.getActivationAttr(), conv.getActivationArgsAttr(), conv.getStridesAttr(),
+        conv.getPadsAttr(), conv.getDilationsAttr(), rewriter.getDenseI64ArrayAttr(kernel),
+        conv.getGroupsAttr(), conv.getPrologueActivationAttr());
     rewriter.replaceOp(pool, fused.getOutput());
     rewriter.eraseOp(conv);
     return success();

@@ -53,6 +53,9 @@ std::string cvc::winogradIneligibility(cv::BlockedConv2DOp conv) {
   // Winograd kernel has no pooled variant.
   if (!conv.getMaxPool().empty())
     return "has a fused max pool";
+  // Its input transform reads tiles of the input as stored.
+  if (conv.hasPrologue())
+    return "has a fused prologue";
   // Constant weights only: the transform is then computed once, when a
   // session is created. Trainable weights (views of training states)
   // change every step and stay with the direct convolution.
@@ -76,9 +79,10 @@ cv::BlockedConv2DOp cvc::buildDirectConv(OpBuilder &b, cv::WinogradConv2DOp conv
     return nullptr;
   return b.create<cv::BlockedConv2DOp>(
       conv.getLoc(), conv.getType(), conv.getInput(), transform.getWeight(), conv.getBias(),
-      conv.getResidual(), conv.getActivationAttr(), conv.getActivationArgsAttr(),
-      b.getDenseI64ArrayAttr({1, 1}), conv.getPadsAttr(), b.getDenseI64ArrayAttr({1, 1}),
-      b.getDenseI64ArrayAttr({}), b.getI64IntegerAttr(1));
+      Value(), Value(), conv.getResidual(), conv.getActivationAttr(),
+      conv.getActivationArgsAttr(), b.getDenseI64ArrayAttr({1, 1}), conv.getPadsAttr(),
+      b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({}), b.getI64IntegerAttr(1),
+      cv::ActivationAttr::get(b.getContext(), cv::Activation::none));
 }
 
 namespace {

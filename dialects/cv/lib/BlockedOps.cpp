@@ -7,6 +7,8 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "cv/Winograd.h"
 
+#include <tuple>
+
 using namespace mlir;
 using namespace cvc::cv;
 using namespace cvc::cv::detail;
@@ -90,6 +92,26 @@ LogicalResult BlockedConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Loc
   int64_t outChannels = weight.getDimSize(0) * block;
   if (failed(checkBias(loc, adaptor.getBias(), outChannels)))
     return failure();
+  // The prologue: per-channel [1 or N, C/b, 1, 1, b] scale, [1, C/b, 1, 1, b] shift.
+  bool prologue = adaptor.getPrologueScale() || adaptor.getPrologueShift() ||
+                  adaptor.getPrologueActivation() != Activation::none;
+  if (prologue && nchwInput)
+    return emitOptionalError(loc, "a prologue needs a blocked input");
+  for (auto [value, what, perImage] : {std::tuple{adaptor.getPrologueScale(), "prologue_scale", true},
+                                       std::tuple{adaptor.getPrologueShift(), "prologue_shift", false}}) {
+    if (!value)
+      continue;
+    auto type = rankedOrNull(value.getType());
+    bool ok = type && type.getRank() == 5 && type.getDimSize(1) == input.getDimSize(1) &&
+              type.getDimSize(2) == 1 && type.getDimSize(3) == 1 && type.getDimSize(4) == block;
+    if (ok && type.getDimSize(0) != 1)
+      ok = perImage && type.getDimSize(0) == input.getDimSize(0);
+    if (!ok)
+      return emitOptionalError(loc, "'", what, "' must be [", perImage ? "1 or N" : "1", ", ",
+                               input.getDimSize(1), ", 1, 1, ", block, "] for the input ",
+                               shapeString(input.getShape()), ", got ",
+                               type ? shapeString(type.getShape()) : std::string("unranked"));
+  }
   int64_t kernel[2] = {weight.getDimSize(2), weight.getDimSize(3)};
   int64_t outH, outW;
   if (failed(inferSpatial(loc, input, kernel, adaptor.getStrides(), adaptor.getPads(),

@@ -231,6 +231,31 @@ def CvFusePool : Pass<"cv-fuse-pool", "mlir::func::FuncOp"> {
   }];
 }
 
+def CvFusePrologue : Pass<"cv-fuse-prologue", "mlir::func::FuncOp"> {
+  let summary = "Apply per-channel scales, shifts and a ReLU before a blocked convolution as it reads its input";
+  let description = [{
+    A `cv.conv2d_blocked` with a blocked input produced by `relu(x * s + t)`
+    (any of the three; each read by the next alone) takes them as its
+    prologue: `s` a per-channel `[1, C/b, 1, 1, b]` scale, or per image
+    `[N, C/b, 1, 1, b]` (squeeze-and-excitation), `t` a per-channel shift
+    (an inference batch norm after a concat or before a ReLU, which cannot
+    fold into the weights), and the ReLU. The convolution then reads `x`.
+    Left alone: convolutions with an NCHW input or a prologue already,
+    element-wise operands that are not per channel (a residual), and values
+    something else also reads. Runs after `cv-winograd`, whose convolutions
+    keep their input as stored.
+
+    ```mlir
+    %a = cv.mul %x, %s : (tensor<?x4x56x56x16xf32>, tensor<1x4x1x1x16xf32>) -> tensor<?x4x56x56x16xf32>
+    %b = cv.add %a, %t : (tensor<?x4x56x56x16xf32>, tensor<1x4x1x1x16xf32>) -> tensor<?x4x56x56x16xf32>
+    %r = cv.relu %b : tensor<?x4x56x56x16xf32>
+    %y = cv.conv2d_blocked %r, %w : ...                                  // becomes
+    %y = cv.conv2d_blocked %x, %w prologue_scale %s prologue_shift %t
+        {prologue_activation = #cv<activation relu>} : ...
+    ```
+  }];
+}
+
 def CvWinograd : Pass<"cv-winograd", "mlir::func::FuncOp"> {
   let summary = "Compute stride-1 3x3 blocked convolutions by Winograd's F(m x m, 3x3)";
   let description = [{

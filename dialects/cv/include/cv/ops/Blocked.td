@@ -70,20 +70,45 @@ def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
     max pooling over disjoint kh x kw windows (stride = window, no padding,
     partial windows dropped), computed tile by tile in the same kernel.
 
+    The optional prologue (set by `--cv-fuse-prologue`, blocked input only)
+    is applied to the input as the convolution reads it: each input element
+    x of channel c and image n becomes `prologue_activation(x ·
+    prologue_scale[n, c] + prologue_shift[c])` — an inference batch norm
+    and ReLU before the convolution (pre-activation blocks), or
+    squeeze-and-excitation's channel-wise scale. `prologue_scale` is
+    `[1 or N, C/b, 1, 1, b]` (per image when N), `prologue_shift` is
+    `[1, C/b, 1, 1, b]`; either may be absent. Padding stays zero: it pads
+    the prologue's result, as it padded the tensor the prologue replaced.
+
     ```mlir
     %y = cv.conv2d_blocked %x, %w, %b {pads = array<i64: 1, 1, 1, 1>}
         : (tensor<?x4x56x56x16xf32>, tensor<4x64x3x3x16xf32>, tensor<64xf32>) -> tensor<?x4x56x56x16xf32>
     %z = cv.conv2d_blocked %rgb, %w1 {pads = array<i64: 3, 3, 3, 3>, strides = array<i64: 2, 2>}
         : (tensor<?x3x224x224xf32>, tensor<4x3x7x7x16xf32>) -> tensor<?x4x112x112x16xf32>
+    %p = cv.conv2d_blocked %x, %w2 prologue_scale %s prologue_shift %t
+        {prologue_activation = #cv<activation relu>}
+        : (tensor<?x4x56x56x16xf32>, tensor<8x64x1x1x16xf32>, tensor<1x4x1x1x16xf32>, tensor<1x4x1x1x16xf32>) -> tensor<?x8x56x56x16xf32>
     ```
   }];
-  let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),
+  let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias,
+      Optional<Cv_Tensor>:$prologue_scale, Optional<Cv_Tensor>:$prologue_shift),
       Cv_EpilogueArgs,
       (ins DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$strides,
       DefaultValuedAttr<DenseI64ArrayAttr, "{0, 0, 0, 0}">:$pads,
       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
       DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$max_pool,
-      DefaultValuedAttr<I64Attr, "1">:$groups));
+      DefaultValuedAttr<I64Attr, "1">:$groups,
+      DefaultValuedAttr<Cv_ActivationAttr, "::cvc::cv::Activation::none">:$prologue_activation));
+  let assemblyFormat = "$input `,` $weight (`,` $bias^)? (`prologue_scale` $prologue_scale^)? "
+                       "(`prologue_shift` $prologue_shift^)? (`residual` $residual^)? attr-dict "
+                       "`:` functional-type(operands, results)";
+  let extraClassDeclaration = [{
+    /// Whether the input is transformed as it is read.
+    bool hasPrologue() {
+      return getPrologueScale() || getPrologueShift() ||
+             getPrologueActivation() != ::cvc::cv::Activation::none;
+    }
+  }];
 }
 
 def Cv_DepthwiseConv2DOp : Cv_LayerOp<"depthwise_conv2d_blocked"> {
