@@ -12,6 +12,9 @@
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 
+#include <algorithm>
+#include <optional>
+
 using namespace mlir;
 
 namespace cvc::driver::plan {
@@ -23,11 +26,42 @@ std::vector<int64_t> planDims(RankedTensorType type) {
   return dims;
 }
 
+/// When every operand of `concat` already writes consecutive ranges of one
+/// in-place concat (the longest of a dense block's chain), the view of
+/// `concat` in that buffer.
+std::optional<ConcatSlot> prefixSlot(cv::ConcatOp concat, const InPlaceConcats &planned) {
+  std::optional<ConcatSlot> view;
+  int64_t axis = concat.getAxis(), next = 0;
+  for (Value in : concat.getInputs()) {
+    auto slot = planned.slots.find(in);
+    if (slot == planned.slots.end() || (view && slot->second.concat != view->concat) ||
+        (view && slot->second.offset != next))
+      return std::nullopt;
+    if (!view)
+      view = slot->second;
+    next = slot->second.offset +
+           llvm::cast<RankedTensorType>(in.getType()).getDimSize(axis) * slot->second.strides[axis];
+  }
+  return view;
+}
+
 InPlaceConcats planInPlaceConcats(func::FuncOp func) {
   InPlaceConcats result;
+  // The longest concats first: a dense block's shorter ones then find
+  // their operands in its buffer and become views of it.
+  std::vector<cv::ConcatOp> concats;
   func.walk([&](cv::ConcatOp concat) {
-    if (!concat.getInPlace())
-      return;
+    if (concat.getInPlace())
+      concats.push_back(concat);
+  });
+  std::stable_sort(concats.begin(), concats.end(), [](cv::ConcatOp a, cv::ConcatOp b) {
+    return a.getInputs().size() > b.getInputs().size();
+  });
+  for (cv::ConcatOp concat : concats) {
+    if (std::optional<ConcatSlot> view = prefixSlot(concat, result)) {
+      result.slots[concat.getOutput()] = *view;
+      continue;
+    }
     std::vector<int64_t> dims = planDims(llvm::cast<RankedTensorType>(concat.getType()));
     std::vector<int64_t> strides = denseStrides(dims);
     int64_t axis = concat.getAxis(), offset = 0;
@@ -48,7 +82,7 @@ InPlaceConcats planInPlaceConcats(func::FuncOp func) {
       }
       offset += inDims[axis] * strides[axis];
     }
-  });
+  }
   return result;
 }
 

@@ -4,13 +4,17 @@
 // operand is computed by a kernel for this concat alone, that kernel can
 // write its result straight into its channel range of the concat's buffer
 // (a strided view the planner lays out), and the concat copies nothing.
-// This pass decides where that is legal and marks the concat `in_place`.
+// The same holds for a dense block's growing concats, whose operands every
+// later concat takes again: the longest one's buffer holds them all and
+// the shorter ones are its prefixes. This pass decides where that is legal
+// and marks the concats `in_place`.
 //
 //===----------------------------------------------------------------------===//
 #include "cv/CvOps.h"
 #include "cvc/passes/Passes.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/SetVector.h"
 
 namespace cvc {
 #define GEN_PASS_DEF_CVINPLACECONCAT
@@ -59,6 +63,39 @@ bool writableInPlace(Value operand, cvc::cv::ConcatOp concat) {
   return computedByKernel(operand);
 }
 
+/// A dense block (DenseNet): concat k takes the features of layers 0..k,
+/// so each feature is an operand of every later concat. With one buffer
+/// for the longest concat (the root), each feature written at its range
+/// once, every shorter one is a prefix of it, a view. The concats of the
+/// chain `root` ends (root included), or none when it is not the longest
+/// of one: its operands distinct kernel results read only by concats along
+/// the same axis whose operands are a prefix of its own.
+llvm::SmallVector<cvc::cv::ConcatOp> prefixChain(cvc::cv::ConcatOp root,
+                                                 const llvm::DenseSet<Value> &returned) {
+  auto inputs = root.getInputs();
+  if (root.getAxis() < 1 || returned.contains(root.getOutput()) || root.getInPlace())
+    return {};
+  llvm::SetVector<Operation *> members;
+  for (Value in : inputs) {
+    if (!computedByKernel(in) || llvm::count(inputs, in) != 1)
+      return {};
+    for (Operation *user : in.getUsers()) {
+      auto concat = llvm::dyn_cast<cvc::cv::ConcatOp>(user);
+      if (!concat || concat.getAxis() != root.getAxis() || concat.getInPlace() ||
+          concat.getInputs().size() > inputs.size() || returned.contains(concat.getOutput()) ||
+          !std::equal(concat.getInputs().begin(), concat.getInputs().end(), inputs.begin()))
+        return {};
+      members.insert(concat);
+    }
+  }
+  if (members.size() < 2)
+    return {};
+  llvm::SmallVector<cvc::cv::ConcatOp> chain;
+  for (Operation *member : members)
+    chain.push_back(llvm::cast<cvc::cv::ConcatOp>(member));
+  return chain;
+}
+
 struct CvInPlaceConcatPass : public cvc::impl::CvInPlaceConcatBase<CvInPlaceConcatPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
@@ -66,6 +103,12 @@ struct CvInPlaceConcatPass : public cvc::impl::CvInPlaceConcatBase<CvInPlaceConc
     func.walk([&](func::ReturnOp ret) { returned.insert(ret.getOperands().begin(),
                                                         ret.getOperands().end()); });
     func.walk([&](cvc::cv::ConcatOp concat) {
+      for (cvc::cv::ConcatOp member : prefixChain(concat, returned))
+        member.setInPlace(true);
+    });
+    func.walk([&](cvc::cv::ConcatOp concat) {
+      if (concat.getInPlace())
+        return;
       // The batch cannot be split; a returned result lives in the caller's
       // buffer, which the planner does not slice.
       if (concat.getAxis() < 1 || returned.contains(concat.getOutput()))

@@ -112,6 +112,11 @@ CASES = [
     ("mbconv_swish_se_24_to_80_k5", lambda: MBConv(24, 80, 5, 2, expand=6), (24, 14, 14)),
     ("mbconv_swish_se_112", lambda: MBConv(112, 112, 5, 1, expand=2), (112, 7, 7)),
     ("dense_block", lambda: DenseBlock(24, 12, 4), (24, 10, 10)),
+    # After a stem, in whole channel blocks: the growing concats share one
+    # buffer (the shorter ones views of the longest), the batch norms and
+    # ReLUs become the 1x1 convolutions' prologues.
+    ("dense_block_blocked", lambda: nn.Sequential(nn.Conv2d(16, 32, 3, padding=1),
+                                                  DenseBlock(32, 16, 3)), (16, 8, 8)),
 ]
 
 

@@ -86,3 +86,50 @@ func.func @channels_twice(%x: tensor<2x3x4x4xf32>) -> tensor<2x6x4x4xf32> {
   %s = cv.sigmoid %c : tensor<2x6x4x4xf32>
   return %s : tensor<2x6x4x4xf32>
 }
+
+// -----
+
+// A dense block: every concat takes the features of the layers before it.
+// All become in place: the longest holds every feature, the others are its
+// prefixes.
+// CHECK-LABEL: func @dense_block
+func.func @dense_block(%x: tensor<?x1x4x4x4xf32>, %w: tensor<1x4x1x1x4xf32>, %w2: tensor<1x8x1x1x4xf32>, %w3: tensor<1x12x1x1x4xf32>) -> tensor<?x3x4x4x4xf32> {
+  // CHECK: cv.concat %{{.*}} {axis = 1 : i64, in_place}
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64, in_place}
+  // CHECK: cv.concat %{{.*}}, %{{.*}}, %{{.*}} {axis = 1 : i64, in_place}
+  %f0 = cv.relu %x : tensor<?x1x4x4x4xf32>
+  %c1 = cv.concat %f0 {axis = 1} : (tensor<?x1x4x4x4xf32>) -> tensor<?x1x4x4x4xf32>
+  %f1 = cv.conv2d_blocked %c1, %w : (tensor<?x1x4x4x4xf32>, tensor<1x4x1x1x4xf32>) -> tensor<?x1x4x4x4xf32>
+  %c2 = cv.concat %f0, %f1 {axis = 1} : (tensor<?x1x4x4x4xf32>, tensor<?x1x4x4x4xf32>) -> tensor<?x2x4x4x4xf32>
+  %f2 = cv.conv2d_blocked %c2, %w2 : (tensor<?x2x4x4x4xf32>, tensor<1x8x1x1x4xf32>) -> tensor<?x1x4x4x4xf32>
+  %c3 = cv.concat %f0, %f1, %f2 {axis = 1} : (tensor<?x1x4x4x4xf32>, tensor<?x1x4x4x4xf32>, tensor<?x1x4x4x4xf32>) -> tensor<?x3x4x4x4xf32>
+  %y = cv.relu %c3 : tensor<?x3x4x4x4xf32>
+  return %y : tensor<?x3x4x4x4xf32>
+}
+
+// -----
+
+// Left alone: a feature another op reads too, concats whose operands are
+// not a prefix of the longest's (another order), and a chain whose shorter
+// concat is returned.
+// CHECK-LABEL: func @not_dense_chains
+func.func @not_dense_chains(%x: tensor<1x2x4x4xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x4x4x4xf32>) {
+  // CHECK-NOT: in_place
+  %a = cv.relu %x : tensor<1x2x4x4xf32>
+  %b = cv.tanh %x : tensor<1x2x4x4xf32>
+  %c1 = cv.concat %a {axis = 1} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %c2 = cv.concat %a, %b {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %s = cv.sigmoid %a : tensor<1x2x4x4xf32>
+  %d = cv.abs %x : tensor<1x2x4x4xf32>
+  %e = cv.neg %x : tensor<1x2x4x4xf32>
+  %c3 = cv.concat %d, %e {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %c4 = cv.concat %e, %d {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %f = cv.exp %x : tensor<1x2x4x4xf32>
+  %g = cv.floor %x : tensor<1x2x4x4xf32>
+  %c5 = cv.concat %f {axis = 1} : (tensor<1x2x4x4xf32>) -> tensor<1x2x4x4xf32>
+  %c6 = cv.concat %f, %g {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %r6 = cv.relu %c6 : tensor<1x4x4x4xf32>
+  %r3 = cv.relu %c3 : tensor<1x4x4x4xf32>
+  %r4 = cv.relu %c4 : tensor<1x4x4x4xf32>
+  return %c2, %s, %r3, %r4, %c5, %r6 : tensor<1x4x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x4x4x4xf32>
+}
