@@ -1,8 +1,8 @@
 //===- ThreadPool.cpp - a session's threads for the kernels' parallel loops ===//
 //
-// A parallel loop is a job: its iterations are claimed one at a time from an
-// atomic counter by the thread that posted it and by whichever workers are
-// idle, newest job first, so a loop nested inside another's iteration is
+// A parallel loop is a job: its iterations are claimed in shrinking chunks
+// from an atomic counter by the thread that posted it and by whichever
+// workers are idle, newest job first, so a loop nested inside another's iteration is
 // finished before the outer loop's remaining iterations are taken up. The
 // posting thread works on its own job only and then waits for the workers
 // still inside it, so no thread ever waits on work queued behind itself.
@@ -116,18 +116,29 @@ ThreadPool::Job *ThreadPool::findJob() {
 
 void ThreadPool::work(Job &job, int index) {
   bool counted = false;
+  // Guided self-scheduling: each claim takes a share of what is left, so a
+  // loop of N iterations costs O(threads · log N) claims, not N. A claim
+  // moves the counter's cache line between cores, which on a 2-vCPU
+  // virtual machine cost more than a small iteration: MobileNetV2's layers
+  // of some 300 iterations ran slower on 2 threads than on 1.
+  const int64_t spread = 2 * threadCount();
   while (job.status.load(std::memory_order_relaxed) == 0) {
-    int64_t i = job.next.fetch_add(1, std::memory_order_relaxed);
-    if (i >= job.end)
-      break;
+    int64_t first = job.next.load(std::memory_order_relaxed), chunk;
+    do {
+      if (first >= job.end)
+        return;
+      chunk = std::max<int64_t>(1, (job.end - first) / spread);
+    } while (!job.next.compare_exchange_weak(first, first + chunk, std::memory_order_relaxed));
     if (!counted) {
       participants[index / 64].fetch_or(uint64_t(1) << (index % 64), std::memory_order_relaxed);
       counted = true;
     }
-    if (int rc = job.task(job.userContext, static_cast<int>(i), job.closure)) {
-      int none = 0;
-      job.status.compare_exchange_strong(none, rc);
-    }
+    for (int64_t i = first; i < first + chunk && job.status.load(std::memory_order_relaxed) == 0;
+         ++i)
+      if (int rc = job.task(job.userContext, static_cast<int>(i), job.closure)) {
+        int none = 0;
+        job.status.compare_exchange_strong(none, rc);
+      }
   }
 }
 
