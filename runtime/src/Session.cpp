@@ -37,6 +37,7 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
@@ -204,7 +205,8 @@ struct cvc_session_s {
   std::mutex mutex;
   /// One per variant of the model the session was created on.
   std::vector<Binding> bindings;
-  size_t current = 0; ///< the binding last run (profiles report it)
+  /// The binding last run (profiles report it); read without the mutex.
+  std::atomic<size_t> current{0};
   /// The variants' activations take turns in one arena (runs are serialised).
   void *arena = nullptr;
   size_t arenaSize = 0;
