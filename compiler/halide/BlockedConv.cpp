@@ -97,9 +97,20 @@ ScheduleSpace blockedConvSpace(cv::BlockedConv2DOp op, const KernelContext &) {
     if (computed(c) < computed(columns))
       columns = c;
   point.set("columns", columns);
-  // A row per task, consecutive tasks along the rows: what was measured
-  // before the tile and order were parameters.
-  point.set("row_tile", 1).set("task_order", kRowsInner);
+  // A row per task. Consecutive tasks share the smaller operand, which
+  // then stays in cache while the other streams through once: the weights
+  // (the next rows of one block tile) or the input rows (the next block
+  // tiles of one row). On 2 threads the wrong order made both cores stream
+  // the larger one: ResNet-50's 28x28 1x1 layers (256 KB of weights, 1.6 MB
+  // of input) ran 1.9x faster with blocks inner, its 7x7 ones (8 MB, 200 KB)
+  // 1.4x faster with rows inner.
+  auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
+  auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
+  int64_t perImage = 1;
+  for (int64_t i = 1; i < in.getRank(); ++i)
+    perImage *= in.getDimSize(i);
+  bool weightsSmaller = w.getNumElements() < perImage;
+  point.set("row_tile", 1).set("task_order", weightsSmaller ? kBlocksInner : kRowsInner);
   // Per row: on DenseNet-121's 1x1 layers the per-tile prologue cost
   // about 7% of their time, recomputed for each of 4 block tiles.
   if (op.hasPrologue() && !hasPaddingOf(op))
