@@ -39,7 +39,8 @@ std::vector<const CompiledFunction *> shareFunctions(llvm::ArrayRef<ModelPlan *>
 }
 
 void shareWeights(llvm::ArrayRef<ModelPlan *> plans) {
-  if (plans.empty())
+  // One plan keeps its blob as laid out, unhashed.
+  if (plans.size() < 2)
     return;
   uint64_t size = plans[0]->weightsSize;
   // Every weight tensor in the blob so far, by a hash of its bytes.

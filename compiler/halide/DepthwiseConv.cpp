@@ -116,7 +116,7 @@ FailureOr<Kernel> buildDepthwise(cv::DepthwiseConv2DOp op, const KernelContext &
   // thread spends claiming it from another core: grouped, a task covers
   // about 16K outputs (MobileNetV2 batch 1 on 2 threads: its depthwise
   // layers took 2-4x their 1-thread time ungrouped).
-  int64_t group = point.has("group") ? point.get("group") : 1;
+  int64_t group = point.get("group");
   parallelInGroups(result, task, group);
   Var taskLevel = group > 1 ? Var(task.name() + "_i") : task;
   acc.compute_at(result, xo).vectorize(lane, block).unroll(x);

@@ -185,6 +185,12 @@ struct Binding {
   void *prepared = nullptr;
 };
 
+/// A caller tensor's shape as text; its rank as the caller wrote it may
+/// be anything.
+std::string givenShapeText(const cvc_tensor &given) {
+  return shapeText(given.dims, std::max(0, std::min(given.rank, CVC_MAX_RANK)));
+}
+
 /// Whether `given` has the shape of plan tensor `want` (any batch >= 1
 /// where it is dynamic).
 bool matchesShape(const cvc_tensor &given, const cvc_plan_tensor &want) {
@@ -385,17 +391,10 @@ cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc
       return makeStatus(CVC_INVALID_ARGUMENT, label + ": data pointer is null");
     if (elementTypeOf(given) != CVC_FLOAT32)
       return makeStatus(CVC_INVALID_ARGUMENT, label + ": element type must be CVC_FLOAT32");
-    bool ok = given.rank == want.rank;
-    for (int i = 0; ok && i < want.rank; ++i) {
-      if (want.dims[i] >= 0)
-        ok = given.dims[i] == want.dims[i];
-      else
-        ok = given.dims[i] >= 1 && given.dims[i] <= INT32_MAX;
-    }
-    if (!ok)
+    if (!matchesShape(given, want))
       return makeStatus(CVC_INVALID_ARGUMENT,
                         label + ": expected shape " + shapeText(want.dims, want.rank) + ", got " +
-                            shapeText(given.dims, std::max(0, std::min(given.rank, CVC_MAX_RANK))));
+                            givenShapeText(given));
     if (hasDynamicBatch(want)) {
       if (runBatch >= 0 && given.dims[0] != runBatch)
         return makeStatus(CVC_INVALID_ARGUMENT,
@@ -528,7 +527,7 @@ cvc_status cvc_session_s::runEntry(size_t entry, const cvc_tensor *inputs, size_
       for (size_t i = 0; i < inputCount; ++i)
         given += (i ? ", " : "") +
                  std::string(plan->tensors[plan->entries[entry].inputs[i]].name) + " " +
-                 shapeText(inputs[i].dims, std::max(0, std::min(inputs[i].rank, CVC_MAX_RANK)));
+                 givenShapeText(inputs[i]);
       std::string compiled;
       for (size_t v = 0; v < bindings.size(); ++v)
         compiled += (v ? "; " : "") + entryShapes(*bindings[v].plan, entry);

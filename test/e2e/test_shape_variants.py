@@ -19,7 +19,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from cvclib import SHALLOW, Checks, Failure, compare, compile_model, run_model, tool
-from trainlib import MAX_RANK, Tensor, TensorInfo
+from trainlib import MAX_RANK, Model, Tensor, TensorInfo
 
 SHAPES = [(2, 3, 32, 48), (2, 3, 64, 40), (1, 3, 24, 24)]
 
@@ -55,34 +55,23 @@ def shape_flag(shape):
     return "--input-shape=image=" + ",".join(map(str, shape))
 
 
-class CModel:
-    """The C ABI of a model.so through ctypes, variants included."""
+class CModel(Model):
+    """trainlib's ctypes model.so, with the shape-variant functions and
+    runs that report a refusal instead of raising it."""
 
     def __init__(self, path):
-        self.lib = lib = ctypes.CDLL(path)
-        vp, size = ctypes.c_void_p, ctypes.c_size_t
-        lib.cvc_status_message.restype = ctypes.c_char_p
-        lib.cvc_status_message.argtypes = [vp]
-        lib.cvc_status_free.argtypes = [vp]
-        for name in ["cvc_model_get", "cvc_model_variant", "cvc_session_create",
-                     "cvc_model_input_info", "cvc_model_output_info", "cvc_session_run"]:
+        super().__init__(path)
+        lib, vp, size = self.lib, ctypes.c_void_p, ctypes.c_size_t
+        for name in ["cvc_model_variant", "cvc_model_input_info", "cvc_model_output_info",
+                     "cvc_session_run"]:
             getattr(lib, name).restype = vp
         lib.cvc_model_variant_count.restype = size
         lib.cvc_model_variant_count.argtypes = [vp]
         lib.cvc_model_variant.argtypes = [vp, size, vp]
         lib.cvc_model_input_info.argtypes = [vp, size, vp]
         lib.cvc_model_output_info.argtypes = [vp, size, vp]
-        lib.cvc_session_create.argtypes = [vp, vp, vp]
         lib.cvc_session_free.argtypes = [vp]
         lib.cvc_session_run.argtypes = [vp, vp, size, vp, size]
-        self.model = vp()
-        self.check(lib.cvc_model_get(ctypes.byref(self.model)))
-
-    def check(self, status):
-        if status:
-            message = self.lib.cvc_status_message(status).decode()
-            self.lib.cvc_status_free(status)
-            raise Failure(message)
 
     def status_message(self, status):
         message = self.lib.cvc_status_message(status).decode() if status else ""
@@ -91,19 +80,19 @@ class CModel:
 
     def variant(self, index):
         handle = ctypes.c_void_p()
-        self.check(self.lib.cvc_model_variant(self.model, index, ctypes.byref(handle)))
+        self._check(self.lib.cvc_model_variant(self.model, index, ctypes.byref(handle)))
         return handle
 
     def info(self, model, output=False):
         info = TensorInfo()
         fn = self.lib.cvc_model_output_info if output else self.lib.cvc_model_input_info
-        self.check(fn(model, 0, ctypes.byref(info)))
+        self._check(fn(model, 0, ctypes.byref(info)))
         return [info.dims[d] for d in range(info.rank)]
 
-    def session(self, model):
+    def open_session(self, model):
         session = ctypes.c_void_p()
         options = (ctypes.c_int32 * 1)(0)
-        self.check(self.lib.cvc_session_create(model, options, ctypes.byref(session)))
+        self._check(self.lib.cvc_session_create(model, options, ctypes.byref(session)))
         return session
 
     def run(self, session, x, out_shapes):
@@ -173,7 +162,7 @@ def main():
                           m.info(m.model) == [-1, 3, -1, -1] and
                           m.info(m.model, True) == [-1, 4, -1, -1],
                           f"input {m.info(m.model)}, output {m.info(m.model, True)}")
-            whole = m.session(m.model)
+            whole = m.open_session(m.model)
             for v, shape in enumerate(SHAPES):
                 handle = m.variant(v)
                 checks.record(f"variant {v} reports its shape", m.info(handle) == list(shape),
@@ -196,7 +185,7 @@ def main():
             checks.record("an unlisted shape is refused, naming the shapes compiled",
                           "no shape variant" in error and "[2,3,32,48]" in error and
                           "[1,3,24,24]" in error, error)
-            first = m.session(m.variant(0))
+            first = m.open_session(m.variant(0))
             error, _ = m.run(first, np.zeros(SHAPES[1], np.float32),
                              [(2, 4, 64, 40), (2, 5)])
             checks.record("a session on one variant runs that variant alone",
