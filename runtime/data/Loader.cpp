@@ -13,7 +13,7 @@ Loader::Loader(std::shared_ptr<const Dataset> datasetIn, std::shared_ptr<const P
                const cvc_loader_options &optionsIn, Shape outShapeIn)
     : dataset(std::move(datasetIn)), pipeline(std::move(pipelineIn)), options(optionsIn),
       outShape(outShapeIn) {
-  size_t n = dataset->count(), b = size_t(options.batch_size);
+  size_t n = dataset->count(), b = size_t(options.batch_size) * size_t(options.shard_count);
   batches = options.drop_last ? n / b : (n + b - 1) / b;
   slots.resize(size_t(std::max(1, options.queue_depth)));
   order = std::make_shared<const std::vector<uint32_t>>(orderOf(0));
@@ -60,7 +60,7 @@ void Loader::produce(const std::vector<uint32_t> &o, uint64_t epochNumber, size_
                      Batch &out, std::vector<float> &work) const {
   auto start = Clock::now();
   size_t batchSize = size_t(options.batch_size);
-  size_t first = number * batchSize;
+  size_t first = (number * size_t(options.shard_count) + size_t(options.shard_index)) * batchSize;
   out.count = std::min(batchSize, o.size() - first);
   size_t inSize = dataset->imageSize(), size = outShape.size();
   out.images.resize(out.count * size);

@@ -12,6 +12,7 @@ void cvc_loader_options_init(cvc_loader_options *o) {
   o->shuffle = 1;
   o->threads = 2;
   o->queue_depth = 4;
+  o->shard_count = 1;
   for (int c = 0; c < 3; ++c)
     o->std[c] = 1.0f;
 }
@@ -31,6 +32,11 @@ cvc_status cvc_loader_create(const cvc_dataset *dataset, const cvc_loader_option
   for (float s : o.std)
     if (!(s > 0.0f))
       return invalid("cvc_loader_create: every std must be positive");
+  if (o.shard_count < 1 || o.shard_index < 0 || o.shard_index >= o.shard_count)
+    return invalid("cvc_loader_create: shard_index must be in 0..shard_count-1 (shard " +
+                   std::to_string(o.shard_index) + " of " + std::to_string(o.shard_count) + ")");
+  if (o.shard_count > 1 && !o.drop_last)
+    return invalid("cvc_loader_create: sharding needs drop_last (every shard's batches are full)");
 
   std::shared_ptr<const Dataset> d = dataset->dataset;
   if (d->count() == 0)

@@ -227,6 +227,13 @@ typedef struct cvc_loader_options {
   /** After augmentation, per channel: (x - mean) / std (default 0 and 1). */
   float mean[3];
   float std[3];
+  /** Data-parallel training: this loader is shard `shard_index` of
+   *  `shard_count` (default 0 of 1). Batch k of shard r holds images
+   *  [(k * shard_count + r) * batch_size, +batch_size) of the epoch's order,
+   *  so the shards' batch k together are batch k of one loader whose batch
+   *  is shard_count * batch_size. More than one shard needs drop_last. */
+  int32_t shard_count;
+  int32_t shard_index;
 } cvc_loader_options;
 
 CVC_EXPORT void cvc_loader_options_init(cvc_loader_options *out_options);

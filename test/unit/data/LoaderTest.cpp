@@ -102,6 +102,52 @@ TEST(Loader, SameBatchesForAnyThreadCount) {
   EXPECT_FALSE(runs[0][0] == runs[0][7]); // epoch 1 is shuffled differently
 }
 
+TEST(Loader, ShardsSplitTheBatchesOfOneLoaderWithTheirSummedBatch) {
+  // Data-parallel ranks: shard r's batch k is the r-th part of batch k of a
+  // loader whose batch is all the shards' together, augmentation included.
+  auto ds = fashionSubset(30); // 300 images: 3 full batches of 2 x 48
+  cvc_augment_pipeline *augment = nullptr;
+  ASSERT_EQ(take(cvc_augment_pipeline_create("mirror,crop:size=24,pad=2", &augment)), "");
+  cvc_loader_options whole = options(2, augment);
+  whole.batch_size = 96;
+  whole.drop_last = 1;
+  Loader one(ds.get(), whole);
+  ASSERT_EQ(take(cvc_loader_start_epoch(one.loader, 1, 0)), "");
+  std::vector<Batch> reference = one.drain();
+  ASSERT_EQ(reference.size(), 3u);
+  for (int shard = 0; shard < 2; ++shard) {
+    cvc_loader_options o = options(shard + 1, augment);
+    o.drop_last = 1;
+    o.shard_count = 2;
+    o.shard_index = shard;
+    Loader part(ds.get(), o);
+    EXPECT_EQ(cvc_loader_batch_count(part.loader), 3u);
+    ASSERT_EQ(take(cvc_loader_start_epoch(part.loader, 1, 1)), ""); // resumed at batch 1
+    std::vector<Batch> got = part.drain();
+    ASSERT_EQ(got.size(), 2u);
+    for (size_t k = 0; k < got.size(); ++k) {
+      const Batch &ref = reference[k + 1];
+      size_t imageSize = ref.images.size() / 96;
+      Batch expected{std::vector<float>(ref.images.begin() + shard * 48 * imageSize,
+                                        ref.images.begin() + (shard + 1) * 48 * imageSize),
+                     std::vector<int32_t>(ref.labels.begin() + shard * 48,
+                                          ref.labels.begin() + (shard + 1) * 48)};
+      EXPECT_TRUE(got[k] == expected) << "shard " << shard << ", batch " << k + 1;
+    }
+  }
+  cvc_loader_options bad = options(0);
+  bad.shard_count = 2;
+  bad.shard_index = 1;
+  cvc_loader *loader = nullptr;
+  EXPECT_NE(take(cvc_loader_create(ds.get(), &bad, &loader)).find("needs drop_last"),
+            std::string::npos);
+  bad.drop_last = 1;
+  bad.shard_index = 2;
+  EXPECT_NE(take(cvc_loader_create(ds.get(), &bad, &loader)).find("shard_index"),
+            std::string::npos);
+  cvc_augment_pipeline_free(augment);
+}
+
 TEST(Loader, ResumeAtEpochAndBatchEqualsAnUninterruptedRun) {
   auto ds = fashionSubset(30);
   cvc_augment_pipeline *augment = nullptr;
