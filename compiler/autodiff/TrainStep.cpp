@@ -1,6 +1,7 @@
 //===- TrainStep.cpp - forward, loss, reverse sweep and update as @train_step ===//
 #include "cvc/autodiff/TrainStep.h"
 
+#include "DataParallelEntries.h"
 #include "Gradients.h"
 #include "Optimizers.h"
 #include "StateLayout.h"
@@ -367,6 +368,7 @@ LogicalResult TrainStepBuilder::build() {
     results.push_back(value);
     resultNames.push_back({name, true});
   }
+  Value newStatistics;
   if (trainTensors.statisticCount) {
     // Statistics in layout order; a statistic no batch norm updated keeps its value.
     for (size_t i = 0; i < trainTensors.slices.size(); ++i) {
@@ -376,9 +378,10 @@ LogicalResult TrainStepBuilder::build() {
       Value updated = newStatistic.lookup(views[i]);
       flatStats.push_back(reshape(b, loc, updated ? updated : views[i], {1, slice.size()}));
     }
-    results.push_back(flatStats.size() == 1
-                          ? flatStats.front()
-                          : b.create<cv::ConcatOp>(loc, flatStats, 1).getResult());
+    newStatistics = flatStats.size() == 1
+                        ? flatStats.front()
+                        : b.create<cv::ConcatOp>(loc, flatStats, 1).getResult();
+    results.push_back(newStatistics);
     resultNames.push_back({"statistics", true});
   }
   if (options.exportGradients) {
@@ -397,6 +400,9 @@ LogicalResult TrainStepBuilder::build() {
     if (nameAndState.second)
       train.setResultAttr(i, kStateAttr, StringAttr::get(ctx, nameAndState.first));
   }
+  if (failed(addDataParallelEntries(module, {train, loss, logits, gradient, newStatistics},
+                                    options)))
+    return failure();
   recordStates(trainTensors);
   rewriteMain(tensors);
   return success();

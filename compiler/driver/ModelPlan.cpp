@@ -83,7 +83,7 @@ FailureOr<std::unique_ptr<ModelPlan>> planModel(ModuleOp module, const PlanOptio
     return failure();
   plan::FunctionCache functions;
   std::vector<PlannedKernel> loadTimeKernels;
-  for (StringRef name : {"main", "train_step", "features"}) {
+  for (StringRef name : {"main", "train_step", "features", "train_gradients", "apply_gradients"}) {
     auto func = module.lookupSymbol<func::FuncOp>(name);
     if (!func)
       continue;

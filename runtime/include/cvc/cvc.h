@@ -169,6 +169,14 @@ CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_run(cvc_session *session, const c
  * "step", the 1-based step count); outputs are "loss" ([1]) and
  * "logits". It updates the session's states (parameters, optimizer slots,
  * batch-norm statistics) in place; "main" then infers with them.
+ * The same step comes in two halves too, for hosts that combine gradients
+ * between them (data-parallel training averages them across processes):
+ * "train_gradients" takes train_step's inputs but the optimizer's scalars
+ * (dropout models keep "step") and returns "loss", "logits" and
+ * "gradients" ([1, P], P = the "parameters" state's elements, in its
+ * layout), updating only the batch-norm statistics; "apply_gradients" takes
+ * "gradients" and the optimizer's scalars and updates the parameters and
+ * optimizer slots as train_step would have.
  *===-------------------------------------------------------------------===*/
 
 CVC_EXPORT size_t cvc_model_entry_count(const cvc_model *model);

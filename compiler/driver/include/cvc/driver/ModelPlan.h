@@ -92,7 +92,8 @@ struct ModelPlan {
   std::vector<PlannedTensor> tensors;
   std::vector<PlannedKernel> kernels;
   std::vector<CompiledFunction> functions;
-  /// "main" first; when training "train_step", and "features" when only the head trains
+  /// "main" first; when training "train_step", "features" when only the head trains,
+  /// then train_step in two halves, "train_gradients" and "apply_gradients"
   std::vector<PlannedEntry> entries;
   /// The load-time kernels, run once per session when it is created: ops
   /// that read only weights (a Winograd weight transform), whose results

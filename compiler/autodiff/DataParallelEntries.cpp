@@ -1,0 +1,143 @@
+//===- DataParallelEntries.cpp - @train_gradients and @apply_gradients ---===//
+#include "DataParallelEntries.h"
+
+#include "Optimizers.h"
+
+#include "mlir/IR/IRMapping.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+#include "llvm/ADT/BitVector.h"
+
+using namespace mlir;
+
+namespace cvc::autodiff {
+namespace {
+
+constexpr const char *kStateAttr = "cv.state";
+constexpr const char *kNameAttr = "cv.name";
+
+struct NamedResult {
+  Value value;
+  StringRef name;
+  bool state;
+};
+
+/// Ends `f` with `results`, naming each (and marking state updates).
+void setResults(func::FuncOp f, ArrayRef<NamedResult> results) {
+  Block &body = f.getBody().front();
+  auto ret = llvm::cast<func::ReturnOp>(body.getTerminator());
+  OpBuilder b(ret);
+  SmallVector<Value> values;
+  SmallVector<Type> types;
+  for (const NamedResult &r : results) {
+    values.push_back(r.value);
+    types.push_back(r.value.getType());
+  }
+  b.create<func::ReturnOp>(ret.getLoc(), values);
+  ret.erase();
+  f.setType(FunctionType::get(f.getContext(), body.getArgumentTypes(), types));
+  f.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
+  MLIRContext *ctx = f.getContext();
+  for (auto [i, r] : llvm::enumerate(results)) {
+    f.setResultAttr(i, kNameAttr, StringAttr::get(ctx, r.name));
+    if (r.state)
+      f.setResultAttr(i, kStateAttr, StringAttr::get(ctx, r.name));
+  }
+}
+
+int argumentNamed(func::FuncOp f, StringRef name) {
+  for (unsigned i = 0; i < f.getNumArguments(); ++i)
+    if (auto n = f.getArgAttrOfType<StringAttr>(i, kNameAttr); n && n.getValue() == name)
+      return static_cast<int>(i);
+  return -1;
+}
+
+/// train_step up to the gradient: the update is cut off, and the scalars
+/// and slots only it read leave the signature.
+LogicalResult addTrainGradients(ModuleOp module, const TrainStepValues &step,
+                                const TrainingOptions &options) {
+  IRMapping map;
+  func::FuncOp train = step.train;
+  func::FuncOp f = train.clone(map);
+  f.setName("train_gradients");
+  module.push_back(f);
+  SmallVector<NamedResult> results = {{map.lookup(step.loss), "loss", false},
+                                      {map.lookup(step.logits), "logits", false},
+                                      {map.lookup(step.gradient), "gradients", false}};
+  if (step.statistics)
+    results.push_back({map.lookup(step.statistics), "statistics", true});
+  setResults(f, results);
+  Block &body = f.getBody().front();
+  // The update is now dead: erased from the end, users before producers.
+  for (Operation *op = body.getTerminator()->getPrevNode(); op;) {
+    Operation *previous = op->getPrevNode();
+    if (isOpTriviallyDead(op))
+      op->erase();
+    op = previous;
+  }
+  llvm::BitVector unused(f.getNumArguments());
+  std::vector<std::string> onlyUpdate = optimizerScalarNames(options);
+  onlyUpdate.push_back("step"); // Adam's; dropout's masks keep it in use
+  for (const std::string &slot : optimizerSlotNames(options))
+    onlyUpdate.push_back(slot);
+  for (const std::string &name : onlyUpdate)
+    if (int i = argumentNamed(f, name); i >= 0 && f.getArgument(i).use_empty())
+      unused.set(i);
+  f.eraseArguments(unused);
+  for (const std::string &name : optimizerSlotNames(options))
+    if (argumentNamed(f, name) >= 0)
+      return f.emitError() << "@train_gradients still reads the optimizer slot '" << name << "'";
+  return success();
+}
+
+/// The optimizer's update of train_step, on a gradient the caller passes.
+LogicalResult addApplyGradients(ModuleOp module, const TrainStepValues &step,
+                                const TrainingOptions &options) {
+  func::FuncOp train = step.train;
+  MLIRContext *ctx = module.getContext();
+  Location loc = train.getLoc();
+  SmallVector<std::string> names = {"gradients"};
+  SmallVector<Type> types = {step.gradient.getType()};
+  std::vector<std::string> scalars = optimizerScalarNames(options), slots = optimizerSlotNames(options);
+  SmallVector<std::string> stateNames = {"parameters"};
+  stateNames.append(slots.begin(), slots.end());
+  for (const std::string &name : scalars)
+    names.push_back(name);
+  size_t firstState = names.size();
+  names.append(stateNames.begin(), stateNames.end());
+  for (size_t i = 1; i < names.size(); ++i) {
+    int index = argumentNamed(train, names[i]);
+    if (index < 0)
+      return train.emitError() << "@train_step has no argument '" << names[i] << "'";
+    types.push_back(train.getArgument(index).getType());
+  }
+  auto f = func::FuncOp::create(loc, "apply_gradients", FunctionType::get(ctx, types, {}));
+  Block *body = f.addEntryBlock();
+  for (auto [i, name] : llvm::enumerate(names)) {
+    f.setArgAttr(i, kNameAttr, StringAttr::get(ctx, name));
+    if (i >= firstState)
+      f.setArgAttr(i, kStateAttr, StringAttr::get(ctx, name));
+  }
+  OpBuilder b = OpBuilder::atBlockEnd(body);
+  ValueRange args = body->getArguments();
+  OptimizerUpdate update =
+      emitOptimizerUpdate(b, loc, options, args[firstState], args[0],
+                          args.slice(1, scalars.size()), args.drop_front(firstState + 1));
+  b.create<func::ReturnOp>(loc, ValueRange{});
+  SmallVector<NamedResult> results = {{update.parameters, "parameters", true}};
+  for (auto [value, name] : llvm::zip(update.slots, slots))
+    results.push_back({value, name, true});
+  setResults(f, results);
+  module.push_back(f);
+  return success();
+}
+
+} // namespace
+
+LogicalResult addDataParallelEntries(ModuleOp module, const TrainStepValues &step,
+                                     const TrainingOptions &options) {
+  if (failed(addTrainGradients(module, step, options)))
+    return failure();
+  return addApplyGradients(module, step, options);
+}
+
+} // namespace cvc::autodiff
