@@ -14,6 +14,7 @@ packages=(
   python3 python3-numpy python3-torch python3-torchvision python3-onnx
   dataset-fashion-mnist zlib1g-dev libpng-dev
   nodejs
+  libopenmpi-dev openmpi-bin openssh-client
 )
 
 missing=()

@@ -64,16 +64,18 @@ private:
 class FeatureSource : public BatchSource {
 public:
   FeatureSource(std::vector<float> features, std::vector<int32_t> labels, size_t rowSize,
-                int64_t batch, uint64_t seed)
+                int64_t batch, uint64_t seed, Shard shard)
       : features(std::move(features)), labels(std::move(labels)), rowSize(rowSize), batch(batch),
-        seed(seed), order(this->labels.size()) {}
-  size_t batchCount() const override { return labels.size() / static_cast<size_t>(batch); }
+        seed(seed), shard(shard), order(this->labels.size()) {}
+  size_t batchCount() const override {
+    return labels.size() / (static_cast<size_t>(batch) * static_cast<size_t>(shard.count));
+  }
   size_t sampleSize() const override { return rowSize; }
   bool startEpoch(uint64_t epoch, uint64_t firstBatch, std::string &) override {
     std::iota(order.begin(), order.end(), 0);
     std::mt19937_64 rng(seed * 0x9E3779B97F4A7C15ull + epoch);
     std::shuffle(order.begin(), order.end(), rng);
-    position = firstBatch * static_cast<size_t>(batch);
+    position = (firstBatch * shard.count + shard.index) * static_cast<size_t>(batch);
     return true;
   }
   bool next(float *samples, int32_t *out, std::string &error) override {
@@ -86,7 +88,7 @@ public:
       std::memcpy(samples + i * rowSize, features.data() + row * rowSize, rowSize * sizeof(float));
       out[i] = labels[row];
     }
-    position += batch;
+    position += static_cast<size_t>(batch) * shard.count; // past the other shards' parts
     return true;
   }
   double waitSeconds() const override { return 0.0; }
@@ -97,6 +99,7 @@ private:
   size_t rowSize;
   int64_t batch;
   uint64_t seed;
+  Shard shard;
   std::vector<size_t> order;
   size_t position = 0;
 };
@@ -105,7 +108,7 @@ private:
 
 std::unique_ptr<BatchSource> makeLoaderSource(const cvc_dataset *dataset,
                                               const cvc_train_options &o, int64_t batch,
-                                              std::string &error) {
+                                              Shard shard, std::string &error) {
   cvc_augment_pipeline *augment = nullptr;
   if (o.augment && *o.augment)
     if (cvc_status s = cvc_augment_pipeline_create(o.augment, &augment)) {
@@ -118,6 +121,8 @@ std::unique_ptr<BatchSource> makeLoaderSource(const cvc_dataset *dataset,
   options.seed = o.seed;
   options.threads = o.loader_threads;
   options.drop_last = 1; // train_step has a static batch
+  options.shard_count = shard.count;
+  options.shard_index = shard.index;
   options.augment = augment;
   for (int c = 0; c < 3; ++c) {
     options.mean[c] = o.mean;
@@ -135,9 +140,9 @@ std::unique_ptr<BatchSource> makeLoaderSource(const cvc_dataset *dataset,
 
 std::unique_ptr<BatchSource> makeFeatureSource(std::vector<float> features,
                                                std::vector<int32_t> labels, size_t rowSize,
-                                               int64_t batch, uint64_t seed) {
+                                               int64_t batch, uint64_t seed, Shard shard) {
   return std::make_unique<FeatureSource>(std::move(features), std::move(labels), rowSize, batch,
-                                         seed);
+                                         seed, shard);
 }
 
 } // namespace cvc::train

@@ -21,6 +21,13 @@ namespace cvc::train {
 /// The message of a libcvc_data status, which it frees ("" for success).
 std::string takeStatus(cvc_status status);
 
+/// Which part of each global batch a data-parallel rank trains on: batch k
+/// of shard r is the r-th `batch`-sized part of batch k of one process whose
+/// batch is count * `batch`.
+struct Shard {
+  int index = 0, count = 1;
+};
+
 class BatchSource {
 public:
   virtual ~BatchSource() = default;
@@ -38,12 +45,12 @@ public:
 /// Batches of `dataset` from the loader, normalised and augmented as `options` say.
 std::unique_ptr<BatchSource> makeLoaderSource(const cvc_dataset *dataset,
                                               const cvc_train_options &options, int64_t batch,
-                                              std::string &error);
+                                              Shard shard, std::string &error);
 
 /// Batches of cached features: `features` holds `labels.size()` rows.
 std::unique_ptr<BatchSource> makeFeatureSource(std::vector<float> features,
                                                std::vector<int32_t> labels, size_t rowSize,
-                                               int64_t batch, uint64_t seed);
+                                               int64_t batch, uint64_t seed, Shard shard);
 
 } // namespace cvc::train
 

@@ -14,6 +14,7 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstring>
 #include <map>
 
 namespace cvc::train {
@@ -36,6 +37,35 @@ std::string nameList(const std::vector<std::string> &names) {
 
 bool Trainer::startUp(const cvc_train_options &o, Position &at, std::string &error) {
   at = Position{};
+  // Rank 0 alone reads files, so ranks on machines without shared storage
+  // start from the same states.
+  if (comm->rank() == 0 && !startFromFiles(o, at, error))
+    return false;
+  return !distributed() || shareStart(at, error);
+}
+
+bool Trainer::shareStart(Position &at, std::string &error) {
+  uint64_t position[3] = {at.epoch, at.batch, at.step};
+  if (!comm->broadcast(position, sizeof(position), 0, "sharing where training starts", error))
+    return false;
+  at = Position{position[0], position[1], position[2]};
+  std::vector<std::vector<float>> states;
+  if (!readStates(states, error))
+    return false;
+  for (size_t i = 0; i < states.size(); ++i) {
+    if (!comm->broadcast(states[i].data(), states[i].size() * sizeof(float), 0,
+                         "sharing rank 0's states", error))
+      return false;
+    if (comm->rank() != 0)
+      if (cvc_status s = lib.cvc_session_write_state(session, i, states[i].data(), states[i].size())) {
+        error = lib.take(s);
+        return false;
+      }
+  }
+  return true;
+}
+
+bool Trainer::startFromFiles(const cvc_train_options &o, Position &at, std::string &error) {
   // A run killed while writing leaves the hidden partial file the
   // checkpoint is written to before its rename (files::AtomicFile); the
   // checkpoint itself is whole, and the partial is never read. Only a dead
@@ -172,8 +202,45 @@ bool Trainer::initialiseFrom(const std::string &path, bool progress, std::string
   return true;
 }
 
+bool Trainer::checkRanksAgree(std::string &error) {
+  std::vector<std::vector<float>> states;
+  if (!readStates(states, error))
+    return false;
+  for (size_t i = 0; i < states.size(); ++i) {
+    cvc_state_info info;
+    (void)lib.take(lib.cvc_model_state_info(model, i, &info));
+    // Each rank normalises with its own batch's statistics, so their
+    // running averages differ unless they are averaged.
+    if (std::strcmp(info.name, "statistics") == 0 && !averageStatistics)
+      continue;
+    uint64_t hash = 0xcbf29ce484222325ull, rank0 = 0;
+    const auto *words = reinterpret_cast<const uint32_t *>(states[i].data());
+    for (size_t k = 0; k < states[i].size(); ++k)
+      hash = (hash ^ words[k]) * 0x100000001b3ull;
+    rank0 = hash;
+    if (!comm->broadcast(&rank0, sizeof(rank0), 0, "comparing the ranks' weights", error))
+      return false;
+    double differing = rank0 != hash;
+    if (!comm->sum(&differing, 1, "comparing the ranks' weights", error))
+      return false;
+    if (differing > 0) {
+      error = "the ranks' state '" + std::string(info.name) + "' differs on " +
+              std::to_string(static_cast<int>(differing)) + " of " +
+              std::to_string(comm->size()) + " ranks from rank 0's: data-parallel training "
+              "lost its consistency";
+      return false;
+    }
+  }
+  return true;
+}
+
 bool Trainer::saveCheckpoint(const cvc_train_options &o, const Position &at, std::string &error) {
-  if (!o.checkpoint)
+  // Every rank must hold the same weights (they apply the same update to
+  // the same averaged gradients): checked wherever a checkpoint may be
+  // written, before rank 0 writes its states as everyone's.
+  if (distributed() && !checkRanksAgree(error))
+    return false;
+  if (!o.checkpoint || comm->rank() != 0)
     return true;
   Checkpoint c;
   c.model = lib.cvc_model_name(model);

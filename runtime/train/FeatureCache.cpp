@@ -117,7 +117,7 @@ std::unique_ptr<BatchSource> Trainer::cachedFeatures(const cvc_dataset *dataset,
                    rows, featureSeconds, path.c_str());
   }
   return makeFeatureSource(std::move(features), std::move(labels), static_cast<size_t>(rowSize),
-                           batch, o.seed);
+                           batch, o.seed, shard());
 }
 
 } // namespace cvc::train

@@ -15,6 +15,7 @@
 #include "cvc/data.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstring>
 
 namespace cvc::train {
@@ -38,6 +39,13 @@ cvc_tensor tensorOf(float *data, const cvc_tensor_info &info, int64_t batch) {
 
 double secondsSince(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+Trainer::Trainer() = default;
+
+void Trainer::setCommunicator(Communicator *communicator, bool average) {
+  comm = communicator;
+  averageStatistics = average;
 }
 
 Trainer::~Trainer() {
@@ -77,6 +85,13 @@ bool Trainer::open(const std::string &path, int threads, std::string &error) {
   }
   if (!describe("train_step", trainIo, error) || !describe("main", mainIo, error)) {
     error = modelPath + ": " + error;
+    return false;
+  }
+  if (distributed() &&
+      (!describe("train_gradients", gradientsIo, error) || !describe("apply_gradients", applyIo, error))) {
+    error = modelPath + ": " + error +
+            " (data-parallel training runs train_step in two halves, which cvc --train "
+            "writes since this version: recompile the model)";
     return false;
   }
   size_t features;
@@ -135,15 +150,16 @@ std::map<std::string, tensorio::Tensor> Trainer::tensors(std::string &error) {
 }
 
 bool Trainer::describeStep(StepIo &step, std::string &error) const {
-  step.samples = &trainIo.inputs.at(0);
+  const EntryIo &io = stepEntry();
+  step.samples = &io.inputs.at(0);
   step.batch = step.samples->dims[0];
   const cvc_tensor_info *logits = nullptr;
-  for (size_t i = 0; i < trainIo.outputs.size(); ++i) {
-    if (std::strcmp(trainIo.outputs[i].name, "loss") == 0)
+  for (size_t i = 0; i < io.outputs.size(); ++i) {
+    if (std::strcmp(io.outputs[i].name, "loss") == 0)
       step.lossIndex = static_cast<int>(i);
-    if (std::strcmp(trainIo.outputs[i].name, "logits") == 0) {
+    if (std::strcmp(io.outputs[i].name, "logits") == 0) {
       step.logitsIndex = static_cast<int>(i);
-      logits = &trainIo.outputs[i];
+      logits = &io.outputs[i];
     }
   }
   if (step.lossIndex < 0 || !logits) {
@@ -207,7 +223,7 @@ bool Trainer::openData(const cvc_train_options &o, const StepIo &step, Data &dat
                   "layers)");
     data.source = cachedFeatures(data.train.p, o, step.batch, step.samples->dims[1], error);
   } else {
-    data.source = makeLoaderSource(data.train.p, o, step.batch, error);
+    data.source = makeLoaderSource(data.train.p, o, step.batch, shard(), error);
   }
   if (!data.source)
     return false;
@@ -222,7 +238,9 @@ bool Trainer::openData(const cvc_train_options &o, const StepIo &step, Data &dat
     data.batchesPerEpoch = std::min(data.batchesPerEpoch, o.max_batches_per_epoch);
   if (data.batchesPerEpoch == 0)
     return fail(std::string("the data set '") + o.train_data +
-                "' has fewer images than one batch (" + std::to_string(step.batch) + ")");
+                "' has fewer images than one batch (" + std::to_string(step.batch) +
+                (distributed() ? " per rank on " + std::to_string(comm->size()) + " ranks" : "") +
+                ")");
   return true;
 }
 
@@ -232,6 +250,13 @@ bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::str
   Data data;
   if (!describeStep(step, error) || !openData(o, step, data, error))
     return false;
+  if (distributed() && o.progress)
+    std::fprintf(stderr,
+                 "cvc-train: data-parallel on %d ranks: %lld images per rank and step, %lld in "
+                 "all; %lld steps per epoch\n",
+                 comm->size(), static_cast<long long>(step.batch),
+                 static_cast<long long>(step.batch * comm->size()),
+                 static_cast<long long>(data.batchesPerEpoch));
   LearningRateSchedule schedule;
   schedule.base = o.learning_rate;
   schedule.warmupSteps = o.warmup_steps;

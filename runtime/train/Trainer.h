@@ -8,11 +8,19 @@
 //   TrainingLoop.cpp   the epochs: steps, progress, evaluation, metrics
 // TrainApi.cpp is train.h's C functions over it.
 //
+// Data-parallel (a Communicator of several ranks): each rank trains its
+// shard of every global batch with "train_gradients", the gradients are
+// averaged across ranks, and every rank applies the same update with
+// "apply_gradients", so all ranks keep the same weights. Rank 0 alone reads
+// the checkpoint it starts from (and broadcasts it) and writes checkpoints,
+// metrics and the plot.
+//
 //===----------------------------------------------------------------------===//
 #ifndef CVC_TRAIN_TRAINER_H
 #define CVC_TRAIN_TRAINER_H
 
 #include "BatchSource.h"
+#include "Communicator.h"
 #include "LearningRate.h"
 #include "cvc/host/ModelLibrary.h"
 #include "cvc/tensorio/Tensor.h"
@@ -28,7 +36,13 @@ namespace cvc::train {
 
 class Trainer {
 public:
+  Trainer();
   ~Trainer();
+  /// Trains data-parallel over `communicator`'s ranks (before open(); the
+  /// caller keeps it alive). `averageStatistics`: batch norms' running
+  /// statistics are averaged across ranks after every step, instead of each
+  /// rank keeping its own (rank 0's are checkpointed).
+  void setCommunicator(Communicator *communicator, bool averageStatistics);
   /// Loads the model and checks that it can train; false with `error`.
   bool open(const std::string &modelPath, int threads, std::string &error);
   /// Runs the loop of train.h.
@@ -45,8 +59,9 @@ private:
     size_t entry = 0;
     std::vector<cvc_tensor_info> inputs, outputs;
   };
-  /// What train_step reads and writes: the samples first (images, or
-  /// features when only the head trains), then labels and scalars by name.
+  /// What a step reads and writes (train_step's, or train_gradients' when
+  /// data-parallel): the samples first (images, or features when only the
+  /// head trains), then labels and scalars by name.
   struct StepIo {
     const cvc_tensor_info *samples = nullptr;
     int64_t batch = 0;
@@ -67,6 +82,10 @@ private:
   bool describe(const char *name, EntryIo &io, std::string &error);
   bool readStates(std::vector<std::vector<float>> &states, std::string &error);
   bool describeStep(StepIo &step, std::string &error) const;
+  bool distributed() const { return comm->size() > 1; }
+  Shard shard() const { return {comm->rank(), comm->size()}; }
+  /// The entry whose inputs and outputs a step fills.
+  const EntryIo &stepEntry() const { return distributed() ? gradientsIo : trainIo; }
   bool openData(const cvc_train_options &o, const StepIo &step, Data &data, std::string &error);
 
   // FeatureCache.cpp.
@@ -80,9 +99,15 @@ private:
   /// Where the run starts: the checkpoint's position and states when
   /// resuming, else step 0, from `init_from`'s tensors when it is given.
   bool startUp(const cvc_train_options &o, Position &at, std::string &error);
+  bool startFromFiles(const cvc_train_options &o, Position &at, std::string &error);
   bool resume(const cvc_train_options &o, Position &at, std::string &error);
   /// Sets the model's tensors from a checkpoint's, matched by name and shape.
   bool initialiseFrom(const std::string &checkpointPath, bool progress, std::string &error);
+  /// Rank 0's position and states to every rank.
+  bool shareStart(Position &at, std::string &error);
+  /// Fails unless every rank's parameters and optimizer slots (and averaged
+  /// statistics) are bit-identical to rank 0's.
+  bool checkRanksAgree(std::string &error);
   /// Writes the session's states at `at` to o.checkpoint (when given).
   bool saveCheckpoint(const cvc_train_options &o, const Position &at, std::string &error);
 
@@ -95,8 +120,11 @@ private:
   host::ModelLibrary lib;
   const cvc_model *model = nullptr;
   cvc_session *session = nullptr;
-  EntryIo trainIo, mainIo, featuresIo;
+  EntryIo trainIo, mainIo, featuresIo, gradientsIo, applyIo;
   bool hasFeatures = false;
+  std::unique_ptr<Communicator> local = makeLocalCommunicator();
+  Communicator *comm = local.get();
+  bool averageStatistics = false;
   std::string modelPath;
 };
 

@@ -6,6 +6,11 @@
 // of the metrics log and the plot. A run stopped after a given step (the
 // tests' stand-in for a kill) saves its checkpoint there.
 //
+// Data-parallel, a step is train_gradients, the gradients' average across
+// ranks, then apply_gradients; the loss and accuracy are summed over the
+// ranks every step, so that all ranks see the same loss (and stop together
+// when it diverges), and the test set is split between them.
+//
 //===----------------------------------------------------------------------===//
 #include "Trainer.h"
 
@@ -17,6 +22,7 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <map>
 
 namespace cvc::train {
 namespace {
@@ -46,8 +52,9 @@ void score(const float *logits, int classes, int label, double &loss, int &top1,
 
 /// What one epoch has trained so far.
 struct EpochTotals {
-  double lossSum = 0.0, rate = 0.0;
-  int64_t correct = 0, seen = 0;
+  double lossSum = 0.0, rate = 0.0; ///< lossSum: of the steps' mean losses
+  int64_t steps = 0, correct = 0, seen = 0; ///< seen: images, all ranks'
+
   uint64_t firstBatch = 0; ///< where the epoch started (a resumed one, mid-way)
   Clock::time_point start = Clock::now();
   double lastPrint = -1.0;
@@ -67,13 +74,20 @@ struct Trainer::Loop {
   cvc_train_result &result;
   std::string &error;
 
-  // The buffers of one step: samples and integer labels from the source,
-  // train_step's other inputs (labels and scalars) and its outputs.
-  std::vector<float> samples;
+  // The buffers of one step by tensor name, shared by the entries a step
+  // runs (train_gradients' "gradients" output is apply_gradients' input).
+  struct Call {
+    size_t entry = 0;
+    std::vector<cvc_tensor> inputs, outputs;
+  };
+  std::map<std::string, std::vector<float>> buffers;
+  Call stepCall, applyCall; ///< applyCall: data-parallel only
   std::vector<int32_t> labelInts;
-  std::vector<std::vector<float>> inputData, outputData;
-  std::vector<cvc_tensor> inputs, outputs;
-  float *labels = nullptr, *learningRate = nullptr, *stepCount = nullptr;
+  float *samples = nullptr, *labels = nullptr, *learningRate = nullptr, *stepCount = nullptr;
+  float *gradients = nullptr;
+  size_t gradientCount = 0;
+  int statisticsState = -1; ///< averaged across ranks when asked
+  std::vector<float> statistics;
 
   std::vector<std::pair<uint64_t, double>> stepLosses; ///< for the plot
   int epochsRun = 0;
@@ -85,6 +99,11 @@ struct Trainer::Loop {
     return false;
   }
   bool allocate();
+  /// The buffers of `io`'s tensors (created on first use) as a call's tensors.
+  bool bind(const EntryIo &io, Call &call);
+  bool runCall(Call &call);
+  /// Data-parallel: the gradients averaged, then the update applied.
+  bool averageAndApply();
   /// Trains batch `at.batch` and moves `at` past it.
   bool trainBatch(EpochTotals &totals);
   void printProgress(EpochTotals &totals);
@@ -97,41 +116,87 @@ struct Trainer::Loop {
   void report();
 };
 
-bool Trainer::Loop::allocate() {
-  const EntryIo &io = trainer.trainIo;
-  const int64_t batch = step.batch;
-  samples.resize(static_cast<size_t>(elements(*step.samples, batch)));
-  labelInts.resize(batch);
-  inputData.resize(io.inputs.size());
-  inputs.resize(io.inputs.size());
-  for (size_t i = 1; i < io.inputs.size(); ++i)
-    inputData[i].resize(elements(io.inputs[i], batch));
-  outputData.resize(io.outputs.size());
-  outputs.resize(io.outputs.size());
-  for (size_t i = 0; i < io.outputs.size(); ++i) {
-    outputData[i].resize(elements(io.outputs[i], batch));
-    outputs[i] = tensorOf(outputData[i].data(), io.outputs[i], batch);
+bool Trainer::Loop::bind(const EntryIo &io, Call &call) {
+  call.entry = io.entry;
+  for (int output = 0; output < 2; ++output) {
+    const std::vector<cvc_tensor_info> &infos = output ? io.outputs : io.inputs;
+    std::vector<cvc_tensor> &tensors = output ? call.outputs : call.inputs;
+    for (const cvc_tensor_info &info : infos) {
+      size_t n = static_cast<size_t>(elements(info, step.batch));
+      std::vector<float> &buffer = buffers[info.name];
+      if (buffer.empty())
+        buffer.resize(n);
+      if (buffer.size() != n)
+        return fail(std::string("the step's entries disagree on the size of '") + info.name + "'");
+      tensors.push_back(tensorOf(buffer.data(), info, step.batch));
+    }
   }
-  inputs[0] = tensorOf(samples.data(), *step.samples, batch);
-  for (size_t i = 1; i < io.inputs.size(); ++i)
-    inputs[i] = tensorOf(inputData[i].data(), io.inputs[i], batch);
-  auto inputNamed = [&](const char *name) -> float * {
-    for (size_t i = 1; i < io.inputs.size(); ++i)
-      if (std::strcmp(io.inputs[i].name, name) == 0)
-        return inputData[i].data();
-    return nullptr;
+  return true;
+}
+
+bool Trainer::Loop::allocate() {
+  if (!bind(trainer.stepEntry(), stepCall) ||
+      (trainer.distributed() && !bind(trainer.applyIo, applyCall)))
+    return false;
+  labelInts.resize(step.batch);
+  auto named = [&](const char *name) -> float * {
+    auto it = buffers.find(name);
+    return it == buffers.end() ? nullptr : it->second.data();
   };
-  labels = inputNamed("labels");
-  learningRate = inputNamed("learning_rate");
-  stepCount = inputNamed("step");
+  samples = named(step.samples->name);
+  labels = named("labels");
+  learningRate = named("learning_rate");
+  stepCount = named("step");
   if (!labels || !learningRate)
     return fail("train_step lacks its 'labels' or 'learning_rate' input");
+  if (trainer.distributed()) {
+    gradients = named("gradients");
+    if (!gradients)
+      return fail("train_gradients has no 'gradients' output");
+    gradientCount = buffers["gradients"].size();
+    for (size_t i = 0; i < trainer.lib.cvc_model_state_count(trainer.model); ++i) {
+      cvc_state_info info;
+      if (cvc_status s = trainer.lib.cvc_model_state_info(trainer.model, i, &info))
+        return fail(trainer.lib.take(s));
+      if (std::strcmp(info.name, "statistics") == 0 && trainer.averageStatistics) {
+        statisticsState = static_cast<int>(i);
+        statistics.resize(info.elements);
+      }
+    }
+  }
   return true;
+}
+
+bool Trainer::Loop::runCall(Call &call) {
+  if (cvc_status s = trainer.lib.cvc_session_run_entry(trainer.session, call.entry,
+                                                       call.inputs.data(), call.inputs.size(),
+                                                       call.outputs.data(), call.outputs.size()))
+    return fail(trainer.lib.take(s));
+  return true;
+}
+
+bool Trainer::Loop::averageAndApply() {
+  Communicator &comm = *trainer.comm;
+  if (!comm.average(gradients, gradientCount, "averaging the gradients", error))
+    return false;
+  if (statisticsState >= 0) {
+    auto &lib = trainer.lib;
+    size_t n = statistics.size();
+    if (cvc_status s = lib.cvc_session_read_state(trainer.session, statisticsState,
+                                                  statistics.data(), n))
+      return fail(lib.take(s));
+    if (!comm.average(statistics.data(), n, "averaging the batch-norm statistics", error))
+      return false;
+    if (cvc_status s = lib.cvc_session_write_state(trainer.session, statisticsState,
+                                                   statistics.data(), n))
+      return fail(lib.take(s));
+  }
+  return runCall(applyCall);
 }
 
 bool Trainer::Loop::trainBatch(EpochTotals &totals) {
   const int64_t batch = step.batch;
-  if (!data.source->next(samples.data(), labelInts.data(), error))
+  if (!data.source->next(samples, labelInts.data(), error))
     return false;
   for (int64_t i = 0; i < batch; ++i) {
     if (labelInts[i] < 0 || labelInts[i] >= step.classes)
@@ -144,12 +209,21 @@ bool Trainer::Loop::trainBatch(EpochTotals &totals) {
   if (stepCount)
     *stepCount = static_cast<float>(at.step + 1);
   auto stepStart = Clock::now();
-  if (cvc_status s = trainer.lib.cvc_session_run_entry(trainer.session, trainer.trainIo.entry,
-                                                       inputs.data(), inputs.size(),
-                                                       outputs.data(), outputs.size()))
-    return fail(trainer.lib.take(s));
+  if (!runCall(stepCall) || (trainer.distributed() && !averageAndApply()))
+    return false;
+  const float *logits = static_cast<const float *>(stepCall.outputs[step.logitsIndex].data);
+  int64_t correct = 0;
+  for (int64_t i = 0; i < batch; ++i) {
+    const float *row = logits + i * step.classes;
+    correct += std::max_element(row, row + step.classes) - row == labelInts[i];
+  }
+  double lossAndCorrect[2] = {*static_cast<const float *>(stepCall.outputs[step.lossIndex].data),
+                              static_cast<double>(correct)};
+  if (!trainer.comm->sum(lossAndCorrect, 2, "summing the loss", error))
+    return false;
   trainSeconds += secondsSince(stepStart);
-  double loss = outputData[step.lossIndex][0];
+  const int ranks = trainer.comm->size();
+  double loss = lossAndCorrect[0] / ranks;
   if (!std::isfinite(loss))
     return fail("the loss became " + std::to_string(loss) + " at epoch " +
                 std::to_string(at.epoch + 1) + ", batch " + std::to_string(at.batch + 1) +
@@ -161,20 +235,17 @@ bool Trainer::Loop::trainBatch(EpochTotals &totals) {
                 ". Try a lower learning rate.");
   ++at.step;
   ++at.batch;
-  trainedImages += batch;
+  trainedImages += batch * ranks;
   totals.lossSum += loss;
+  ++totals.steps;
   stepLosses.push_back({at.step, loss});
-  const float *logits = outputData[step.logitsIndex].data();
-  for (int64_t i = 0; i < batch; ++i) {
-    const float *row = logits + i * step.classes;
-    totals.correct += std::max_element(row, row + step.classes) - row == labelInts[i];
-  }
-  totals.seen += batch;
+  totals.correct += static_cast<int64_t>(lossAndCorrect[1]);
+  totals.seen += batch * ranks;
   return true;
 }
 
 void Trainer::Loop::printProgress(EpochTotals &totals) {
-  const int64_t batch = step.batch, batches = data.batchesPerEpoch;
+  const int64_t batch = step.batch * trainer.comm->size(), batches = data.batchesPerEpoch;
   double elapsed = secondsSince(totals.start);
   if (!o.progress || (elapsed - totals.lastPrint <= 0.25 && at.batch != static_cast<uint64_t>(batches)))
     return;
@@ -190,7 +261,7 @@ void Trainer::Loop::printProgress(EpochTotals &totals) {
                static_cast<unsigned long long>(at.epoch + 1), o.epochs, filled,
                "##############################", 30 - filled, "",
                static_cast<unsigned long long>(at.batch), static_cast<long long>(batches),
-               totals.lossSum / std::max<double>(totals.seen / batch, 1),
+               totals.lossSum / std::max<int64_t>(totals.steps, 1),
                100.0 * totals.correct / std::max<int64_t>(totals.seen, 1),
                done * batch / std::max(elapsed, 1e-9), clockText(left).c_str());
 }
@@ -206,7 +277,10 @@ bool Trainer::Loop::evaluate(EpochMetrics &m) {
   std::vector<int32_t> evalLabels(evalBatch);
   double testLoss = 0.0;
   int top1 = 0, top5 = 0;
-  for (size_t first = 0; first < total; first += evalBatch) {
+  // Data-parallel, each rank scores every size-th chunk.
+  const size_t rank = static_cast<size_t>(trainer.comm->rank());
+  const size_t ranks = static_cast<size_t>(trainer.comm->size());
+  for (size_t first = rank * evalBatch; first < total; first += evalBatch * ranks) {
     size_t n = std::min(evalBatch, total - first);
     evalImages.resize(n * data.imageDims[0] * data.imageDims[1] * data.imageDims[2]);
     if (cvc_status s = cvc_dataset_read(data.test.p, first, n, evalImages.data(), evalLabels.data()))
@@ -221,6 +295,12 @@ bool Trainer::Loop::evaluate(EpochMetrics &m) {
     for (size_t i = 0; i < n; ++i)
       score(evalLogits.data() + i * step.classes, step.classes, evalLabels[i], testLoss, top1, top5);
   }
+  double sums[3] = {testLoss, static_cast<double>(top1), static_cast<double>(top5)};
+  if (!trainer.comm->sum(sums, 3, "summing the test scores", error))
+    return false;
+  testLoss = sums[0];
+  top1 = static_cast<int>(sums[1]);
+  top5 = static_cast<int>(sums[2]);
   m.testLoss = testLoss / std::max<size_t>(total, 1);
   m.testTop1 = static_cast<double>(top1) / std::max<size_t>(total, 1);
   m.testTop5 = static_cast<double>(top5) / std::max<size_t>(total, 1);
@@ -228,11 +308,10 @@ bool Trainer::Loop::evaluate(EpochMetrics &m) {
 }
 
 bool Trainer::Loop::finishEpoch(const EpochTotals &totals) {
-  const int64_t batch = step.batch;
   EpochMetrics m;
   m.epoch = at.epoch + 1;
   m.step = at.step;
-  m.trainLoss = totals.lossSum / std::max<double>(totals.seen / batch, 1);
+  m.trainLoss = totals.lossSum / std::max<int64_t>(totals.steps, 1);
   m.trainAccuracy = static_cast<double>(totals.correct) / std::max<int64_t>(totals.seen, 1);
   m.learningRate = totals.rate;
   m.seconds = secondsSince(totals.start);
@@ -247,9 +326,10 @@ bool Trainer::Loop::finishEpoch(const EpochTotals &totals) {
                  m.testLoss, 100 * m.testTop1, 100 * m.testTop5, m.seconds, m.imagesPerSecond);
   if (!trainer.saveCheckpoint(o, Position{at.epoch + 1, 0, at.step}, error))
     return false;
-  if (o.metrics && !appendMetrics(o.metrics, m, error))
+  const bool writes = trainer.comm->rank() == 0; // the other ranks' figures are the same
+  if (writes && o.metrics && !appendMetrics(o.metrics, m, error))
     return false;
-  if (o.plot) {
+  if (writes && o.plot) {
     std::vector<EpochMetrics> history =
         o.metrics ? readMetrics(o.metrics) : std::vector<EpochMetrics>{m};
     if (!writePlot(o.plot, stepLosses, history, error))
@@ -299,6 +379,11 @@ bool Trainer::Loop::run() {
 
 void Trainer::Loop::report() {
   result.steps = static_cast<int64_t>(at.step);
+  if (trainer.distributed() && o.progress)
+    std::fprintf(stderr,
+                 "cvc-train: the %d ranks held bit-identical weights at every checkpoint and "
+                 "epoch end\n",
+                 trainer.comm->size());
   if (data.cachedFeatures && o.progress && epochsRun > 0 && trainer.featureSeconds > 0) {
     // Without the cache, each epoch would at least run the frozen network
     // forward over the training set again (its layers need no backward).

@@ -2,8 +2,10 @@
 //
 //   cvc lenet.onnx --train --train-batch 64 -o lenet.so
 //   cvc-train lenet.so --data fashion-mnist:train --test fashion-mnist:test --epochs 5
+//   mpirun -np 4 cvc-train lenet.so ...      # data-parallel: 4 x 64 images per step
 //
 //===----------------------------------------------------------------------===//
+#include "Communicator.h"
 #include "OnnxWeights.h"
 #include "cvc/files/TerminalText.h"
 #include "Trainer.h"
@@ -83,11 +85,25 @@ cl::opt<int64_t> stopAfter("stop-after-steps", cl::desc("Stop as if killed after
                            cl::init(0), cl::Hidden, cl::cat(category));
 cl::opt<bool> quiet("q", cl::desc("No progress output"), cl::cat(category));
 
+cl::OptionCategory distributedCategory("data-parallel training (under mpirun)");
+cl::opt<double> rankTimeout("rank-timeout",
+                            cl::desc("Seconds a rank waits for the others before it ends the "
+                                     "job (default 300)"),
+                            cl::init(300.0), cl::cat(distributedCategory));
+cl::opt<double> bucketMb("bucket-mb",
+                         cl::desc("Gradients are averaged in buckets of this many MB (default 25)"),
+                         cl::init(25.0), cl::cat(distributedCategory));
+cl::opt<bool> averageStatistics(
+    "average-batch-norm-statistics",
+    cl::desc("Average batch norms' running statistics across ranks after every step (default: "
+             "each rank keeps its own; rank 0's are checkpointed)"),
+    cl::cat(distributedCategory));
+
 } // namespace
 
 int main(int argc, char **argv) {
   InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions({&category});
+  cl::HideUnrelatedOptions({&category, &distributedCategory});
   cl::ParseCommandLineOptions(argc, argv, "cvc-train: train a model compiled with cvc --train\n");
   if (!exportOnnx.empty() && onnxSource.empty()) {
     std::fprintf(stderr, "cvc-train: error: --export-onnx needs --onnx-source\n");
@@ -133,14 +149,39 @@ int main(int argc, char **argv) {
     std::fprintf(stderr, "cvc-train: error: --epochs must be >= 1, --lr >= 0, --std > 0\n");
     return 1;
   }
+  if (!(rankTimeout > 0) || !(bucketMb > 0) || bucketMb > 4096) {
+    std::fprintf(stderr, "cvc-train: error: --rank-timeout must be > 0 and --bucket-mb in (0, 4096]\n");
+    return 1;
+  }
 
   cvc::train::Trainer trainer;
   std::string error;
+  // Under an MPI launcher, this process is one rank of a data-parallel run.
+  std::unique_ptr<cvc::train::Communicator> ranks;
+  if (cvc::train::launchedByMpiLauncher()) {
+    cvc::train::MpiSettings settings;
+    settings.timeoutSeconds = rankTimeout;
+    settings.bucketBytes = static_cast<size_t>(bucketMb * (1 << 20));
+    ranks = cvc::train::makeMpiCommunicator(&argc, &argv, settings, error);
+    if (!ranks) {
+      std::fprintf(stderr, "cvc-train: error: %s\n", error.c_str());
+      return 1;
+    }
+    trainer.setCommunicator(ranks.get(), averageStatistics);
+    if (ranks->rank() != 0)
+      o.progress = 0; // rank 0 speaks for all
+  }
+  const bool distributed = ranks && ranks->size() > 1;
+  const bool speaks = !ranks || ranks->rank() == 0;
   cvc_train_result result;
   if (!trainer.open(modelPath, threads, error) || !trainer.run(o, result, error)) {
+    if (distributed) // no rank may wait for this one
+      ranks->abort(cvc::files::printable(error));
     std::fprintf(stderr, "\ncvc-train: error: %s\n", cvc::files::printable(error).c_str());
     return 1;
   }
+  if (!speaks)
+    return 0;
   if (!quiet && result.epochs_completed > 0)
     std::printf("trained %d epochs, %lld steps: %.0f images/s in the steps, waited %.2f s for "
                 "data; test top-1 %.2f%%, top-5 %.2f%%\n",

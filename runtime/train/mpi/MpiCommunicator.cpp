@@ -1,0 +1,189 @@
+//===- MpiCommunicator.cpp - the Communicator over MPI_COMM_WORLD -------===//
+//
+// Gradients are averaged as a reduce-scatter followed by an allgather (the
+// bandwidth-optimal "ring" allreduce): each slice of a bucket is summed on
+// one rank only and its bytes copied to the others, so every rank ends with
+// the same bits whatever order MPI sums in. Buckets are all in flight at
+// once, each starting its allgather as soon as its reduce-scatter is done.
+//
+// MPI's blocking calls cannot time out, and a rank that hangs (stopped,
+// deadlocked, on a dead machine whose launcher has not noticed) would hold
+// the others forever. Every operation is therefore non-blocking and polled
+// against --rank-timeout.
+//
+//===----------------------------------------------------------------------===//
+#include "../Communicator.h"
+
+#include <mpi.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <thread>
+#include <vector>
+
+namespace cvc::train {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+class MpiCommunicator : public Communicator {
+public:
+  explicit MpiCommunicator(const MpiSettings &settings) : settings(settings) {
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank_);
+    MPI_Comm_size(MPI_COMM_WORLD, &size_);
+    // Failures come back as codes, so that the message can say what failed.
+    MPI_Comm_set_errhandler(MPI_COMM_WORLD, MPI_ERRORS_RETURN);
+  }
+  ~MpiCommunicator() override { MPI_Finalize(); }
+
+  int rank() const override { return rank_; }
+  int size() const override { return size_; }
+
+  bool average(float *data, size_t count, const char *what, std::string &error) override;
+
+  bool sum(double *values, size_t count, const char *what, std::string &error) override {
+    MPI_Request request;
+    return check(MPI_Iallreduce(MPI_IN_PLACE, values, static_cast<int>(count), MPI_DOUBLE,
+                                MPI_SUM, MPI_COMM_WORLD, &request),
+                 what, error) &&
+           waitFor(what, error, [&] { return test(request); });
+  }
+
+  bool broadcast(void *data, size_t bytes, int root, const char *what,
+                 std::string &error) override {
+    const size_t piece = size_t(1) << 30; // MPI counts are ints
+    for (size_t at = 0; at < bytes; at += piece) {
+      MPI_Request request;
+      int n = static_cast<int>(std::min(piece, bytes - at));
+      if (!check(MPI_Ibcast(static_cast<char *>(data) + at, n, MPI_BYTE, root, MPI_COMM_WORLD,
+                            &request),
+                 what, error) ||
+          !waitFor(what, error, [&] { return test(request); }))
+        return false;
+    }
+    return true;
+  }
+
+  [[noreturn]] void abort(const std::string &message) override {
+    // On a line of its own, after whatever progress line rank 0 was drawing.
+    std::fprintf(stderr, "\ncvc-train: rank %d of %d: error: %s\n", rank_, size_, message.c_str());
+    std::fflush(stderr);
+    MPI_Abort(MPI_COMM_WORLD, 1);
+    std::_Exit(1);
+  }
+
+private:
+  static bool test(MPI_Request &request) {
+    int done = 0;
+    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    return done != 0;
+  }
+
+  bool check(int code, const char *what, std::string &error) const {
+    if (code == MPI_SUCCESS)
+      return true;
+    char text[MPI_MAX_ERROR_STRING];
+    int length = 0;
+    MPI_Error_string(code, text, &length);
+    error = std::string("MPI failed while ") + what + ": " + std::string(text, length);
+    return false;
+  }
+
+  /// Polls `step` (which also drives MPI's progress) until it says done,
+  /// or fails once the timeout has passed.
+  template <typename Step> bool waitFor(const char *what, std::string &error, Step step) {
+    auto start = Clock::now();
+    for (int polls = 0;; ++polls) {
+      if (step())
+        return true;
+      double waited = std::chrono::duration<double>(Clock::now() - start).count();
+      if (waited > settings.timeoutSeconds) {
+        error = "rank " + std::to_string(rank_) + " waited " +
+                std::to_string(static_cast<int>(waited)) + " s for the other ranks while " + what +
+                ": a rank has died or hangs (the limit is --rank-timeout)";
+        return false;
+      }
+      // Spin briefly (transfers between processes on one machine take
+      // microseconds), then leave the core to the other ranks.
+      if (polls > 2000)
+        std::this_thread::sleep_for(std::chrono::microseconds(50));
+    }
+  }
+
+  MpiSettings settings;
+  int rank_ = 0, size_ = 1;
+};
+
+bool MpiCommunicator::average(float *data, size_t count, const char *what, std::string &error) {
+  if (size_ == 1 || count == 0)
+    return true;
+  const size_t ranks = static_cast<size_t>(size_);
+  size_t perBucket = std::clamp<size_t>(settings.bucketBytes / sizeof(float), ranks, size_t(1) << 28);
+  struct Bucket {
+    size_t begin = 0, length = 0, slice = 0;
+    std::vector<float> whole, mine; // padded to ranks * slice
+    MPI_Request request = MPI_REQUEST_NULL;
+    int stage = 0; // 0: reduce-scatter in flight, 1: allgather in flight, 2: done
+  };
+  std::vector<Bucket> buckets((count + perBucket - 1) / perBucket);
+  for (size_t b = 0; b < buckets.size(); ++b) {
+    Bucket &k = buckets[b];
+    k.begin = b * perBucket;
+    k.length = std::min(perBucket, count - k.begin);
+    k.slice = (k.length + ranks - 1) / ranks;
+    k.whole.assign(k.slice * ranks, 0.0f);
+    std::copy(data + k.begin, data + k.begin + k.length, k.whole.begin());
+    k.mine.resize(k.slice);
+    if (!check(MPI_Ireduce_scatter_block(k.whole.data(), k.mine.data(), static_cast<int>(k.slice),
+                                         MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &k.request),
+               what, error))
+      return false;
+  }
+  const float n = static_cast<float>(ranks);
+  bool failed = false;
+  bool done = waitFor(what, error, [&] {
+    size_t finished = 0;
+    for (Bucket &k : buckets) {
+      if (k.stage == 2 || !test(k.request)) {
+        finished += k.stage == 2;
+        continue;
+      }
+      if (k.stage == 0) {
+        for (float &v : k.mine)
+          v /= n;
+        if (!check(MPI_Iallgather(k.mine.data(), static_cast<int>(k.slice), MPI_FLOAT,
+                                  k.whole.data(), static_cast<int>(k.slice), MPI_FLOAT,
+                                  MPI_COMM_WORLD, &k.request),
+                   what, error)) {
+          failed = true;
+          return true;
+        }
+        k.stage = 1;
+      } else {
+        std::copy(k.whole.begin(), k.whole.begin() + k.length, data + k.begin);
+        k.stage = 2;
+        ++finished;
+      }
+    }
+    return finished == buckets.size();
+  });
+  return done && !failed;
+}
+
+} // namespace
+
+std::unique_ptr<Communicator> makeMpiCommunicator(int *argc, char ***argv,
+                                                  const MpiSettings &settings,
+                                                  std::string &error) {
+  int provided = 0;
+  // Only the main thread calls MPI; the loader's threads never do.
+  if (MPI_Init_thread(argc, argv, MPI_THREAD_FUNNELED, &provided) != MPI_SUCCESS) {
+    error = "MPI_Init failed";
+    return nullptr;
+  }
+  return std::make_unique<MpiCommunicator>(settings);
+}
+
+} // namespace cvc::train
