@@ -4,6 +4,7 @@
     /usr/bin/python3 bench/run.py [--models lenet5,resnet18] [--batches 1,16]
         [--threads 1,all] [--iterations N] [--seconds S] [--out bench/results]
         [--cvc-variant 'tuned=--tuning-db=bench/tuning.db --tuning-batch={batch}']
+        [--tune 3m]
 
 For each model: export ONNX once with fixed weights, compile it with
 build/bin/cvc (timing the compile, sizing model.so), check that cvc's output
@@ -18,6 +19,13 @@ Each --cvc-variant NAME=[@CVC] FLAGS adds a runtime: the model compiled
 again with those cvc flags (by another cvc binary when @CVC is given, e.g.
 an older build), checked and timed like cvc; {batch} in the flags is the
 batch being timed, so a tuning database's entries for that batch are used.
+
+--tune BUDGET first runs cvc-tune on each model at each batch (at the largest
+thread count, BUDGET per run, one database per batch in OUT) and adds two
+variants: "tuned" (each batch compiled with its own batch's database) and
+"warm" (every batch compiled with the first batch's database only, so larger
+batches take warm starts from kernels tuned at another batch: what a database
+gives shapes it never saw).
 
 Writes OUT/results.md (also printed) and OUT/results.json; progress goes to
 stderr. bench/README.md explains every column.
@@ -167,6 +175,27 @@ class Bench:
         self.variants = {v.runtime: v for v in args.variants}
         self.runtimes = ("ort", "cvc", *self.variants, "torch")
 
+    def tune(self, name, onnx_path):
+        """cvc-tune at every batch into OUT/tuning-b<batch>.db: seconds and its last lines."""
+        out = {}
+        for batch in self.args.batches:
+            db = tuning_db(self.args, batch)
+            log(f"[{name}] tuning at batch {batch} for {self.args.tune}")
+            start = time.time()
+            proc = subprocess.run(
+                [cvclib.tool("cvc-tune"), onnx_path, "--db", db, "--budget", self.args.tune,
+                 "--batch", str(batch), "--threads", str(max(self.args.threads)),
+                 "--no-model-compare"], capture_output=True, text=True)
+            seconds = time.time() - start
+            summary = [l.strip() for l in proc.stdout.splitlines()
+                       if l.startswith("kernels summed") or " candidates measured" in l]
+            out[str(batch)] = {"seconds": seconds, "status": "ok" if proc.returncode == 0
+                               else "cvc-tune failed: " + proc.stderr.strip()[-200:],
+                               "summary": "; ".join(summary[-2:])}
+            log(f"[{name}] tuned at batch {batch} in {seconds:.0f} s: "
+                f"{out[str(batch)]['summary'] or out[str(batch)]['status']}")
+        return out
+
     def so_of(self, runtime, files, batch):
         """The model.so a cvc runtime times at `batch`."""
         if runtime == "cvc":
@@ -216,6 +245,8 @@ class Bench:
             result["so_bytes"] = os.path.getsize(files["so"])
             log(f"[{name}] compiled in {result['compile_s']:.1f} s, "
                 f"model.so {result['so_bytes'] / 1e6:.1f} MB")
+        if a.tune and result["status"] == "ok":
+            result["tune"] = self.tune(name, files["onnx"])
         result["variant_status"] = {}
         for runtime, v in self.variants.items():
             try:
@@ -451,6 +482,19 @@ def markdown(report):
                                 f"{ort / mine:.2f}×" if mine and ort else "—"]
                     lines.append("| " + " | ".join(row) + " |")
         lines.append("")
+    tuned = [m for m in report["models"] if "tune" in m]
+    if tuned:
+        lines += ["## Tuning", "",
+                  f"`cvc-tune --budget {s['tune']} --batch B --threads "
+                  f"{max(s['threads'])} --no-model-compare` per model and batch, one database "
+                  "per batch; its summary of the kernels it tuned (default → tuned, as "
+                  "confirmed in its interleaved rounds).", "",
+                  "| model | batch | tuning (s) | cvc-tune's summary |", "|---|---:|---:|---|"]
+        for model in tuned:
+            for batch, t in model["tune"].items():
+                lines.append(f"| {model['name']} | {batch} | {t['seconds']:.0f} | "
+                             f"{t['summary'] or t['status']} |")
+        lines.append("")
     lines += ["## Model, compile and memory", "",
               "Peak RSS: the largest resident set of the runtime's whole process over the "
               "thread settings (cvc: a small C host; ORT: Node.js; PyTorch: Python), weights "
@@ -473,6 +517,19 @@ def markdown(report):
 
 
 # ---------------------------------------------------------------------------- main
+
+def tuning_db(args, batch):
+    return os.path.join(os.path.abspath(args.out), f"tuning-b{batch}.db")
+
+
+def tuning_variants(args):
+    """The variants --tune adds: each batch's own database, and the first batch's alone."""
+    threads = f"--tuning-threads={max(args.threads)}"
+    own = tuning_db(args, "{batch}")
+    first = tuning_db(args, args.batches[0])
+    return [Variant(f"tuned=--tuning-db={own} --tuning-batch={{batch}} {threads}"),
+            Variant(f"warm=--tuning-db={first} --tuning-batch={{batch}} {threads}")]
+
 
 def thread_counts(text):
     cores = len(os.sched_getaffinity(0))
@@ -497,6 +554,9 @@ def main():
     p.add_argument("--keep", help="keep the ONNX files, model.so files and inputs in this folder")
     p.add_argument("--cvc-variant", action="append", default=[], metavar="NAME=[@CVC] FLAGS",
                    help="also time the model compiled with these cvc flags ({batch}: the batch)")
+    p.add_argument("--tune", metavar="BUDGET",
+                   help="cvc-tune each model at each batch for BUDGET first (e.g. 3m), then "
+                        "time the tuned and warm-started variants too")
     a = p.parse_args()
     try:
         a.variants = [Variant(spec) for spec in a.cvc_variant]
@@ -510,6 +570,11 @@ def main():
         p.error("--rounds must be at least 1")
     a.batches = sorted({int(b) for b in a.batches.split(",")})
     a.threads = thread_counts(a.threads)
+    if a.tune:
+        for batch in a.batches:  # a fresh database per run: the tuning times are this run's
+            if os.path.exists(tuning_db(a, batch)):
+                p.error(f"{tuning_db(a, batch)} exists; move it away or choose another --out")
+        a.variants += tuning_variants(a)
     try:
         cvclib.tool("cvc")
     except cvclib.Failure as e:
@@ -533,7 +598,7 @@ def main():
             "machine": {"cpu": cpu_name(), "cores": os.cpu_count(), "peak": peak},
             "settings": {**{k: getattr(a, k) for k in ("models", "batches", "threads",
                                                       "iterations", "min_iterations", "seconds",
-                                                      "warmup", "rounds")},
+                                                      "warmup", "rounds", "tune")},
                          "variants": [{"name": v.name, "flags": v.flags, "cvc": v.cvc}
                                       for v in a.variants]},
             "versions": {"cvc": subprocess.run(["git", "describe", "--always", "--dirty"],
