@@ -8,7 +8,10 @@
 //
 // Every rank must come out of average() with the same bytes, so that all
 // ranks apply the same update and keep bit-identical weights: an allreduce
-// whose ranks sum in different orders would let them drift apart.
+// whose ranks sum in different orders would let them drift apart. Every
+// rank calls the same operations in the same order. An implementation may
+// end the job itself when an exchange fails or times out (MPI's does: its
+// operations in flight still hold the caller's buffers).
 //
 //===----------------------------------------------------------------------===//
 #ifndef CVC_TRAIN_COMMUNICATOR_H

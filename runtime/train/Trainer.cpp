@@ -94,6 +94,17 @@ bool Trainer::open(const std::string &path, int threads, std::string &error) {
             "writes since this version: recompile the model)";
     return false;
   }
+  // train_gradients reads the step count only to draw dropout masks, from
+  // (layer, step, element): every rank would draw the same masks for its
+  // part of the batch.
+  if (distributed())
+    for (const cvc_tensor_info &input : gradientsIo.inputs)
+      if (std::strcmp(input.name, "step") == 0) {
+        error = modelPath + ": data-parallel training of a model with dropout is not supported "
+                            "yet: every rank would draw the same dropout masks (train it in one "
+                            "process)";
+        return false;
+      }
   size_t features;
   hasFeatures = lib.cvc_model_find_entry(model, "features", &features) == nullptr &&
                 describe("features", featuresIo, error);
@@ -244,6 +255,42 @@ bool Trainer::openData(const cvc_train_options &o, const StepIo &step, Data &dat
   return true;
 }
 
+bool Trainer::checkSetupAgrees(const cvc_train_options &o, const StepIo &step, const Data &data,
+                               std::string &error) {
+  // What every rank must see alike for the ranks' exchanges to pair up:
+  // steps per epoch, test images, the step's shapes and the run's length.
+  double mine[] = {static_cast<double>(data.batchesPerEpoch),
+                   data.test.p ? static_cast<double>(cvc_dataset_count(data.test.p)) : -1.0,
+                   static_cast<double>(o.max_test_images),
+                   static_cast<double>(step.batch),
+                   static_cast<double>(step.classes),
+                   static_cast<double>(o.epochs),
+                   static_cast<double>(o.seed),
+                   static_cast<double>(data.source->sampleSize()),
+                   static_cast<double>(lib.cvc_model_state_count(model))};
+  const char *names[] = {"steps per epoch", "test images", "--max-test", "batch", "classes",
+                         "--epochs", "--seed", "sample size", "states"};
+  constexpr size_t n = sizeof(mine) / sizeof(mine[0]);
+  double rank0[n];
+  std::copy(mine, mine + n, rank0);
+  if (!comm->broadcast(rank0, sizeof(rank0), 0, "comparing the ranks' settings", error))
+    return false;
+  double differ[n];
+  for (size_t i = 0; i < n; ++i)
+    differ[i] = rank0[i] != mine[i];
+  if (!comm->sum(differ, n, "comparing the ranks' settings", error))
+    return false;
+  for (size_t i = 0; i < n; ++i)
+    if (differ[i] > 0) {
+      error = std::string("the ranks disagree on the ") + names[i] + " (rank " +
+              std::to_string(comm->rank()) + ": " + std::to_string(static_cast<long long>(mine[i])) +
+              ", rank 0: " + std::to_string(static_cast<long long>(rank0[i])) +
+              "): every rank must run the same command on the same data";
+      return false;
+    }
+  return true;
+}
+
 bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::string &error) {
   result = cvc_train_result{};
   StepIo step;
@@ -262,6 +309,8 @@ bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::str
   schedule.warmupSteps = o.warmup_steps;
   if (!parseSchedule(o.schedule ? o.schedule : "constant", data.batchesPerEpoch,
                      data.batchesPerEpoch * o.epochs, schedule, error))
+    return false;
+  if (distributed() && !checkSetupAgrees(o, step, data, error))
     return false;
   Position at;
   if (!startUp(o, at, error))

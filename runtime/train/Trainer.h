@@ -87,6 +87,10 @@ private:
   /// The entry whose inputs and outputs a step fills.
   const EntryIo &stepEntry() const { return distributed() ? gradientsIo : trainIo; }
   bool openData(const cvc_train_options &o, const StepIo &step, Data &data, std::string &error);
+  /// Data-parallel: fails unless every rank sees the same steps per epoch,
+  /// test set, shapes and run length as rank 0.
+  bool checkSetupAgrees(const cvc_train_options &o, const StepIo &step, const Data &data,
+                        std::string &error);
 
   // FeatureCache.cpp.
   /// The frozen network's features of every training image, from the cache

@@ -86,12 +86,13 @@ struct Trainer::Loop {
   float *samples = nullptr, *labels = nullptr, *learningRate = nullptr, *stepCount = nullptr;
   float *gradients = nullptr;
   size_t gradientCount = 0;
-  int statisticsState = -1; ///< averaged across ranks when asked
+  int statisticsState = -1; ///< the batch norms' running statistics (-1: none)
   std::vector<float> statistics;
 
   std::vector<std::pair<uint64_t, double>> stepLosses; ///< for the plot
   int epochsRun = 0;
-  double trainSeconds = 0.0; ///< in train_step alone
+  double trainSeconds = 0.0; ///< in train_step alone (data-parallel: and the exchanges)
+  double communicationSeconds = 0.0; ///< in the exchanges with the other ranks
   int64_t trainedImages = 0;
 
   bool fail(const std::string &message) {
@@ -109,6 +110,8 @@ struct Trainer::Loop {
   void printProgress(EpochTotals &totals);
   /// The test set's loss, top-1 and top-5 with "main", into `m`.
   bool evaluate(EpochMetrics &m);
+  /// evaluate() with the session's states as they are.
+  bool scoreTestSet(EpochMetrics &m);
   /// Evaluates, checkpoints, logs and plots the epoch that `totals` trained.
   bool finishEpoch(const EpochTotals &totals);
   bool run();
@@ -158,7 +161,7 @@ bool Trainer::Loop::allocate() {
       cvc_state_info info;
       if (cvc_status s = trainer.lib.cvc_model_state_info(trainer.model, i, &info))
         return fail(trainer.lib.take(s));
-      if (std::strcmp(info.name, "statistics") == 0 && trainer.averageStatistics) {
+      if (std::strcmp(info.name, "statistics") == 0) {
         statisticsState = static_cast<int>(i);
         statistics.resize(info.elements);
       }
@@ -177,9 +180,12 @@ bool Trainer::Loop::runCall(Call &call) {
 
 bool Trainer::Loop::averageAndApply() {
   Communicator &comm = *trainer.comm;
-  if (!comm.average(gradients, gradientCount, "averaging the gradients", error))
+  auto start = Clock::now();
+  bool averaged = comm.average(gradients, gradientCount, "averaging the gradients", error);
+  communicationSeconds += secondsSince(start);
+  if (!averaged)
     return false;
-  if (statisticsState >= 0) {
+  if (statisticsState >= 0 && trainer.averageStatistics) {
     auto &lib = trainer.lib;
     size_t n = statistics.size();
     if (cvc_status s = lib.cvc_session_read_state(trainer.session, statisticsState,
@@ -219,8 +225,10 @@ bool Trainer::Loop::trainBatch(EpochTotals &totals) {
   }
   double lossAndCorrect[2] = {*static_cast<const float *>(stepCall.outputs[step.lossIndex].data),
                               static_cast<double>(correct)};
+  auto sumStart = Clock::now();
   if (!trainer.comm->sum(lossAndCorrect, 2, "summing the loss", error))
     return false;
+  communicationSeconds += secondsSince(sumStart);
   trainSeconds += secondsSince(stepStart);
   const int ranks = trainer.comm->size();
   double loss = lossAndCorrect[0] / ranks;
@@ -267,6 +275,29 @@ void Trainer::Loop::printProgress(EpochTotals &totals) {
 }
 
 bool Trainer::Loop::evaluate(EpochMetrics &m) {
+  // Ranks with batch-norm statistics of their own score with rank 0's (the
+  // model the checkpoint holds), then take their own back.
+  if (statisticsState < 0 || !trainer.distributed() || trainer.averageStatistics)
+    return scoreTestSet(m);
+  auto &lib = trainer.lib;
+  size_t n = statistics.size();
+  std::vector<float> own(n);
+  if (cvc_status s = lib.cvc_session_read_state(trainer.session, statisticsState, own.data(), n))
+    return fail(lib.take(s));
+  statistics = own;
+  if (!trainer.comm->broadcast(statistics.data(), n * sizeof(float), 0,
+                               "sharing rank 0's batch-norm statistics", error))
+    return false;
+  if (cvc_status s = lib.cvc_session_write_state(trainer.session, statisticsState,
+                                                 statistics.data(), n))
+    return fail(lib.take(s));
+  bool scored = scoreTestSet(m);
+  if (cvc_status s = lib.cvc_session_write_state(trainer.session, statisticsState, own.data(), n))
+    return fail(lib.take(s));
+  return scored;
+}
+
+bool Trainer::Loop::scoreTestSet(EpochMetrics &m) {
   // "main", batch by batch (its batch is dynamic).
   const EntryIo &io = trainer.mainIo;
   size_t total = cvc_dataset_count(data.test.p);
@@ -397,6 +428,7 @@ void Trainer::Loop::report() {
   result.seconds = trainSeconds;
   result.images_per_second = trainedImages / std::max(trainSeconds, 1e-9);
   result.loader_wait_seconds = data.source->waitSeconds();
+  result.communication_seconds = communicationSeconds;
 }
 
 bool Trainer::trainEpochs(const cvc_train_options &o, const StepIo &step, Data &data,

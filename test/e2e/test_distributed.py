@@ -6,14 +6,16 @@ this machine's two cores):
   STEPS steps of SGD with momentum and weight decay, and of Adam, within
   float32 reassociation (each rank sums its own 32 samples; BOUND below);
   the ranks' weights are bit-identical to each other (cvc-train compares
-  them at every checkpoint and epoch end, and says so);
+  them at every checkpoint and epoch end, and says so), and gradients
+  exchanged in many buckets at once give the same bits as in one;
 - stopped after a step and resumed (--resume), and killed with SIGKILL in
   one rank mid-epoch and resumed, 2 ranks end with exactly the states of
   an uninterrupted 2-rank run;
 - a rank killed mid-epoch ends the job with mpirun's message, and a rank
   that hangs (SIGSTOP) ends it with cvc-train's after --rank-timeout;
 - a batch-norm network with --average-batch-norm-statistics keeps its
-  statistics identical on the ranks too.
+  statistics identical on the ranks too;
+- a model with dropout is refused (every rank would draw the same masks).
 """
 import os
 import shutil
@@ -125,6 +127,14 @@ def equivalence(work, optimizer):
           f"(bound {BOUND[optimizer]:g})")
     if moved == 0 or diff > BOUND[optimizer] * moved:
         raise cvclib.Failure(f"{optimizer}: 2 ranks differ from 1 process by {diff:.3e}")
+    # Gradients in many small buckets (LeNet's 0.24 MB in 5), whose
+    # exchanges are in flight together: the same sums, so the same bits.
+    buckets = os.path.join(work, f"{optimizer}_buckets.ckpt")
+    finish(mpirun(2, so[32], *COMMON, "--epochs", "1", "--lr", lr, "--checkpoint", buckets,
+                  "--bucket-mb", "0.05"), f"2 ranks, {optimizer}, small buckets")
+    if not np.array_equal(read_checkpoint(buckets)[0]["parameters"], p2):
+        raise cvclib.Failure(f"{optimizer}: 0.05 MB buckets changed the result")
+    print(f"  {optimizer}: 0.05 MB buckets give the same bits as one bucket")
     return so[32]
 
 
@@ -225,7 +235,10 @@ def averaged_statistics(work):
     stats = read_checkpoint(ckpt)[0]["statistics"]
     # Rank 0's own statistics, without the average, are another run's.
     own = os.path.join(work, "bn_own.ckpt")
-    finish(mpirun(2, so, *COMMON, "--epochs", "1", "--lr", "0.05", "--checkpoint", own),
+    # With a test set: every rank scores its share with rank 0's statistics.
+    common = [a for a in COMMON if a != "--test="]
+    finish(mpirun(2, so, *common, "--epochs", "1", "--lr", "0.05", "--checkpoint", own,
+                  "--test", "fashion-mnist:test", "--max-test", "600"),
            "batch-norm net, 2 ranks, own statistics")
     own_stats = read_checkpoint(own)[0]["statistics"]
     diff = float(np.max(np.abs(stats - own_stats)))
@@ -233,6 +246,32 @@ def averaged_statistics(work):
           f"rank 0's own differ from the average by up to {diff:.3e}")
     if diff == 0:
         raise cvclib.Failure("averaging the statistics changed nothing")
+
+
+class DropoutNet(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.fc1, self.fc2 = nn.Linear(784, 32), nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.fc2(nn.functional.dropout(torch.relu(self.fc1(torch.flatten(x, 1))), 0.5,
+                                              self.training))
+
+
+def refusals(work):
+    """What data-parallel training cannot do yet is refused with a message."""
+    onnx_path, so = os.path.join(work, "dropout.onnx"), os.path.join(work, "dropout.so")
+    net = DropoutNet()
+    net.train()
+    torch.onnx.export(net, torch.randn(1, 1, 28, 28), onnx_path, input_names=["input"],
+                      output_names=["output"], dynamic_axes={"input": {0: "b"}, "output": {0: "b"}},
+                      training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False)
+    cvclib.compile_model(onnx_path, so, "--train", "--train-batch", "8")
+    proc = mpirun(2, so, *COMMON, "--epochs", "1")
+    _, err = proc.communicate(timeout=120)
+    if proc.returncode == 0 or "model with dropout is not supported" not in err:
+        raise cvclib.Failure(f"dropout not refused ({proc.returncode}):\n{err[-2000:]}")
+    print("  a model with dropout: refused (every rank would draw the same masks)")
 
 
 def test():
@@ -247,6 +286,7 @@ def test():
         kill_and_resume(work, so)
         hang(work, so)
         averaged_statistics(work)
+        refusals(work)
 
 
 if __name__ == "__main__":

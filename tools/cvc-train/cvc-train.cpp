@@ -13,6 +13,7 @@
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/InitLLVM.h"
 
+#include <algorithm>
 #include <cstdio>
 #include <unistd.h>
 
@@ -182,12 +183,19 @@ int main(int argc, char **argv) {
   }
   if (!speaks)
     return 0;
-  if (!quiet && result.epochs_completed > 0)
+  if (!quiet && result.epochs_completed > 0) {
     std::printf("trained %d epochs, %lld steps: %.0f images/s in the steps, waited %.2f s for "
                 "data; test top-1 %.2f%%, top-5 %.2f%%\n",
                 result.epochs_completed, static_cast<long long>(result.steps),
                 result.images_per_second, result.loader_wait_seconds, 100 * result.test_top1,
                 100 * result.test_top5);
+    if (distributed)
+      std::printf("%d ranks: %.1f ms per step, %.1f ms of it (%.0f%%) exchanging with the other "
+                  "ranks\n",
+                  ranks->size(), 1e3 * result.seconds / std::max<int64_t>(result.steps, 1),
+                  1e3 * result.communication_seconds / std::max<int64_t>(result.steps, 1),
+                  100 * result.communication_seconds / std::max(result.seconds, 1e-9));
+  }
   if (!exportOnnx.empty()) {
     std::map<std::string, cvc::tensorio::Tensor> named = trainer.tensors(error);
     size_t replaced = 0;

@@ -69,6 +69,10 @@ typedef struct cvc_train_result {
   double seconds;           /**< wall time of the training steps */
   double images_per_second;
   double loader_wait_seconds; /**< time the step waited for data */
+  /** Data-parallel: the part of `seconds` spent exchanging with the other
+   *  ranks (averaging gradients, summing the loss), waiting for the slowest
+   *  rank included; 0 for one process. */
+  double communication_seconds;
 } cvc_train_result;
 
 CVC_EXPORT void cvc_train_options_init(cvc_train_options *out_options);

@@ -3,13 +3,17 @@
 // Gradients are averaged as a reduce-scatter followed by an allgather (the
 // bandwidth-optimal "ring" allreduce): each slice of a bucket is summed on
 // one rank only and its bytes copied to the others, so every rank ends with
-// the same bits whatever order MPI sums in. Buckets are all in flight at
-// once, each starting its allgather as soon as its reduce-scatter is done.
+// the same bits whatever order MPI sums in. Every bucket's reduce-scatter
+// is posted at once; allgathers follow in bucket order (MPI requires every
+// rank to start its collectives in one order, non-blocking ones included),
+// each as soon as its reduce-scatter and those before it are done.
 //
 // MPI's blocking calls cannot time out, and a rank that hangs (stopped,
 // deadlocked, on a dead machine whose launcher has not noticed) would hold
 // the others forever. Every operation is therefore non-blocking and polled
-// against --rank-timeout.
+// against --rank-timeout. A failure or a timeout ends the job on the spot
+// (MPI_Abort): returning would free buffers that operations still in flight
+// may write to, and no rank could go on anyway.
 //
 //===----------------------------------------------------------------------===//
 #include "../Communicator.h"
@@ -43,25 +47,23 @@ public:
 
   bool average(float *data, size_t count, const char *what, std::string &error) override;
 
-  bool sum(double *values, size_t count, const char *what, std::string &error) override {
+  bool sum(double *values, size_t count, const char *what, std::string &) override {
     MPI_Request request;
-    return check(MPI_Iallreduce(MPI_IN_PLACE, values, static_cast<int>(count), MPI_DOUBLE,
-                                MPI_SUM, MPI_COMM_WORLD, &request),
-                 what, error) &&
-           waitFor(what, error, [&] { return test(request); });
+    check(MPI_Iallreduce(MPI_IN_PLACE, values, static_cast<int>(count), MPI_DOUBLE, MPI_SUM,
+                         MPI_COMM_WORLD, &request),
+          what);
+    waitFor(what, [&] { return test(request, what); });
+    return true;
   }
 
-  bool broadcast(void *data, size_t bytes, int root, const char *what,
-                 std::string &error) override {
+  bool broadcast(void *data, size_t bytes, int root, const char *what, std::string &) override {
     const size_t piece = size_t(1) << 30; // MPI counts are ints
     for (size_t at = 0; at < bytes; at += piece) {
       MPI_Request request;
       int n = static_cast<int>(std::min(piece, bytes - at));
-      if (!check(MPI_Ibcast(static_cast<char *>(data) + at, n, MPI_BYTE, root, MPI_COMM_WORLD,
-                            &request),
-                 what, error) ||
-          !waitFor(what, error, [&] { return test(request); }))
-        return false;
+      check(MPI_Ibcast(static_cast<char *>(data) + at, n, MPI_BYTE, root, MPI_COMM_WORLD, &request),
+            what);
+      waitFor(what, [&] { return test(request, what); });
     }
     return true;
   }
@@ -75,36 +77,34 @@ public:
   }
 
 private:
-  static bool test(MPI_Request &request) {
+  /// Whether `request` is done; a failed one ends the job.
+  bool test(MPI_Request &request, const char *what) {
     int done = 0;
-    MPI_Test(&request, &done, MPI_STATUS_IGNORE);
+    check(MPI_Test(&request, &done, MPI_STATUS_IGNORE), what);
     return done != 0;
   }
 
-  bool check(int code, const char *what, std::string &error) const {
+  void check(int code, const char *what) {
     if (code == MPI_SUCCESS)
-      return true;
+      return;
     char text[MPI_MAX_ERROR_STRING];
     int length = 0;
     MPI_Error_string(code, text, &length);
-    error = std::string("MPI failed while ") + what + ": " + std::string(text, length);
-    return false;
+    abort(std::string("MPI failed while ") + what + ": " + std::string(text, length));
   }
 
-  /// Polls `step` (which also drives MPI's progress) until it says done,
-  /// or fails once the timeout has passed.
-  template <typename Step> bool waitFor(const char *what, std::string &error, Step step) {
+  /// Polls `step` (which also drives MPI's progress) until it says done;
+  /// ends the job once the timeout has passed.
+  template <typename Step> void waitFor(const char *what, Step step) {
     auto start = Clock::now();
     for (int polls = 0;; ++polls) {
       if (step())
-        return true;
+        return;
       double waited = std::chrono::duration<double>(Clock::now() - start).count();
-      if (waited > settings.timeoutSeconds) {
-        error = "rank " + std::to_string(rank_) + " waited " +
-                std::to_string(static_cast<int>(waited)) + " s for the other ranks while " + what +
-                ": a rank has died or hangs (the limit is --rank-timeout)";
-        return false;
-      }
+      if (waited > settings.timeoutSeconds)
+        abort("rank " + std::to_string(rank_) + " waited " +
+              std::to_string(static_cast<int>(waited)) + " s for the other ranks while " + what +
+              ": a rank has died or hangs (the limit is --rank-timeout)");
       // Spin briefly (transfers between processes on one machine take
       // microseconds), then leave the core to the other ranks.
       if (polls > 2000)
@@ -116,7 +116,7 @@ private:
   int rank_ = 0, size_ = 1;
 };
 
-bool MpiCommunicator::average(float *data, size_t count, const char *what, std::string &error) {
+bool MpiCommunicator::average(float *data, size_t count, const char *what, std::string &) {
   if (size_ == 1 || count == 0)
     return true;
   const size_t ranks = static_cast<size_t>(size_);
@@ -125,7 +125,6 @@ bool MpiCommunicator::average(float *data, size_t count, const char *what, std::
     size_t begin = 0, length = 0, slice = 0;
     std::vector<float> whole, mine; // padded to ranks * slice
     MPI_Request request = MPI_REQUEST_NULL;
-    int stage = 0; // 0: reduce-scatter in flight, 1: allgather in flight, 2: done
   };
   std::vector<Bucket> buckets((count + perBucket - 1) / perBucket);
   for (size_t b = 0; b < buckets.size(); ++b) {
@@ -136,40 +135,33 @@ bool MpiCommunicator::average(float *data, size_t count, const char *what, std::
     k.whole.assign(k.slice * ranks, 0.0f);
     std::copy(data + k.begin, data + k.begin + k.length, k.whole.begin());
     k.mine.resize(k.slice);
-    if (!check(MPI_Ireduce_scatter_block(k.whole.data(), k.mine.data(), static_cast<int>(k.slice),
-                                         MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &k.request),
-               what, error))
-      return false;
+    check(MPI_Ireduce_scatter_block(k.whole.data(), k.mine.data(), static_cast<int>(k.slice),
+                                    MPI_FLOAT, MPI_SUM, MPI_COMM_WORLD, &k.request),
+          what);
   }
   const float n = static_cast<float>(ranks);
-  bool failed = false;
-  bool done = waitFor(what, error, [&] {
-    size_t finished = 0;
-    for (Bucket &k : buckets) {
-      if (k.stage == 2 || !test(k.request)) {
-        finished += k.stage == 2;
-        continue;
-      }
-      if (k.stage == 0) {
-        for (float &v : k.mine)
-          v /= n;
-        if (!check(MPI_Iallgather(k.mine.data(), static_cast<int>(k.slice), MPI_FLOAT,
-                                  k.whole.data(), static_cast<int>(k.slice), MPI_FLOAT,
-                                  MPI_COMM_WORLD, &k.request),
-                   what, error)) {
-          failed = true;
-          return true;
-        }
-        k.stage = 1;
-      } else {
+  size_t gathering = 0, finished = 0; // buckets whose allgather is posted / done
+  std::vector<bool> done(buckets.size(), false);
+  waitFor(what, [&] {
+    // Allgathers start in bucket order, each once its reduce-scatter is done.
+    while (gathering < buckets.size() && test(buckets[gathering].request, what)) {
+      Bucket &k = buckets[gathering++];
+      for (float &v : k.mine)
+        v /= n;
+      check(MPI_Iallgather(k.mine.data(), static_cast<int>(k.slice), MPI_FLOAT, k.whole.data(),
+                           static_cast<int>(k.slice), MPI_FLOAT, MPI_COMM_WORLD, &k.request),
+            what);
+    }
+    for (size_t b = 0; b < gathering; ++b)
+      if (!done[b] && test(buckets[b].request, what)) {
+        Bucket &k = buckets[b];
         std::copy(k.whole.begin(), k.whole.begin() + k.length, data + k.begin);
-        k.stage = 2;
+        done[b] = true;
         ++finished;
       }
-    }
     return finished == buckets.size();
   });
-  return done && !failed;
+  return true;
 }
 
 } // namespace
