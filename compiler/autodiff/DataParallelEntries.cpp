@@ -1,6 +1,7 @@
 //===- DataParallelEntries.cpp - @train_gradients and @apply_gradients ---===//
 #include "DataParallelEntries.h"
 
+#include "Gradients.h"
 #include "Optimizers.h"
 
 #include "mlir/IR/IRMapping.h"
@@ -60,9 +61,18 @@ LogicalResult addTrainGradients(ModuleOp module, const TrainStepValues &step,
   func::FuncOp f = train.clone(map);
   f.setName("train_gradients");
   module.push_back(f);
+  // The flat gradient leaves as [P] through a view: returned as is, the
+  // concat of every parameter's gradient could not be built in place (a
+  // result lives in the caller's buffer) and took a 62-way select per
+  // element, 300 ms of ResNet-18's 640 ms step; the view's copy out is one
+  // pass over P floats.
+  Value gradient = map.lookup(step.gradient);
+  int64_t count = llvm::cast<RankedTensorType>(gradient.getType()).getNumElements();
+  OpBuilder b(f.getBody().front().getTerminator());
+  Value flat = reshape(b, gradient.getLoc(), gradient, {count});
   SmallVector<NamedResult> results = {{map.lookup(step.loss), "loss", false},
                                       {map.lookup(step.logits), "logits", false},
-                                      {map.lookup(step.gradient), "gradients", false}};
+                                      {flat, "gradients", false}};
   if (step.statistics)
     results.push_back({map.lookup(step.statistics), "statistics", true});
   setResults(f, results);
@@ -96,7 +106,9 @@ LogicalResult addApplyGradients(ModuleOp module, const TrainStepValues &step,
   MLIRContext *ctx = module.getContext();
   Location loc = train.getLoc();
   SmallVector<std::string> names = {"gradients"};
-  SmallVector<Type> types = {step.gradient.getType()};
+  auto gradientType = llvm::cast<RankedTensorType>(step.gradient.getType());
+  SmallVector<Type> types = {
+      RankedTensorType::get({gradientType.getNumElements()}, gradientType.getElementType())};
   std::vector<std::string> scalars = optimizerScalarNames(options), slots = optimizerSlotNames(options);
   SmallVector<std::string> stateNames = {"parameters"};
   stateNames.append(slots.begin(), slots.end());
@@ -119,8 +131,9 @@ LogicalResult addApplyGradients(ModuleOp module, const TrainStepValues &step,
   }
   OpBuilder b = OpBuilder::atBlockEnd(body);
   ValueRange args = body->getArguments();
+  Value gradient = reshape(b, loc, args[0], gradientType.getShape());
   OptimizerUpdate update =
-      emitOptimizerUpdate(b, loc, options, args[firstState], args[0],
+      emitOptimizerUpdate(b, loc, options, args[firstState], gradient,
                           args.slice(1, scalars.size()), args.drop_front(firstState + 1));
   b.create<func::ReturnOp>(loc, ValueRange{});
   SmallVector<NamedResult> results = {{update.parameters, "parameters", true}};

@@ -4,8 +4,8 @@
 // computing them and applying them, which one fused @train_step does not
 // allow. Beside it, the module gets
 //   @train_gradients: train_step's inputs but the optimizer's scalars ->
-//       loss, logits, gradients [1, P]; batch-norm statistics update in place;
-//   @apply_gradients: gradients [1, P], the optimizer's scalars -> the
+//       loss, logits, gradients [P]; batch-norm statistics update in place;
+//   @apply_gradients: gradients [P], the optimizer's scalars -> the
 //       parameters and optimizer slots, updated in place.
 // Their kernels are train_step's (the plan shares kernels by signature), so
 // they cost little more than their own planning.

@@ -173,8 +173,8 @@ CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_run(cvc_session *session, const c
  * between them (data-parallel training averages them across processes):
  * "train_gradients" takes train_step's inputs but the optimizer's scalars
  * (dropout models keep "step") and returns "loss", "logits" and
- * "gradients" ([1, P], P = the "parameters" state's elements, in its
- * layout), updating only the batch-norm statistics; "apply_gradients" takes
+ * "gradients" ([P], P = the "parameters" state's elements, in its layout),
+ * updating only the batch-norm statistics; "apply_gradients" takes
  * "gradients" and the optimizer's scalars and updates the parameters and
  * optimizer slots as train_step would have.
  *===-------------------------------------------------------------------===*/

@@ -8,14 +8,16 @@
 // CHECK-LABEL: func.func @train_step
 // CHECK-LABEL: func.func @train_gradients
 // CHECK-SAME: (%{{.*}}: tensor<4x6xf32> {cv.name = "x"}, %[[L:[a-z0-9]+]]: tensor<4xf32> {cv.name = "labels"}, %{{.*}}: tensor<1x21xf32> {cv.name = "parameters", cv.state = "parameters"})
-// CHECK-SAME: -> (tensor<1xf32> {cv.name = "loss"}, tensor<4x3xf32> {cv.name = "logits"}, tensor<1x21xf32> {cv.name = "gradients"})
+// CHECK-SAME: -> (tensor<1xf32> {cv.name = "loss"}, tensor<4x3xf32> {cv.name = "logits"}, tensor<21xf32> {cv.name = "gradients"})
 // CHECK: cv.softmax_cross_entropy_backward
 // CHECK: %[[G:.*]] = cv.concat
 // CHECK-NOT: cv.sub
-// CHECK: return %{{.*}}, %{{.*}}, %[[G]]
+// CHECK: %[[FLAT:.*]] = cv.reshape %[[G]] : (tensor<1x21xf32>) -> tensor<21xf32>
+// CHECK: return %{{.*}}, %{{.*}}, %[[FLAT]]
 // CHECK-LABEL: func.func @apply_gradients
-// CHECK-SAME: (%[[AG:[a-z0-9]+]]: tensor<1x21xf32> {cv.name = "gradients"}, %[[LR:[a-z0-9]+]]: tensor<1xf32> {cv.name = "learning_rate"}, %[[P:[a-z0-9]+]]: tensor<1x21xf32> {cv.name = "parameters", cv.state = "parameters"}, %[[M:[a-z0-9]+]]: tensor<1x21xf32> {cv.name = "momentum", cv.state = "momentum"})
+// CHECK-SAME: (%[[AGF:[a-z0-9]+]]: tensor<21xf32> {cv.name = "gradients"}, %[[LR:[a-z0-9]+]]: tensor<1xf32> {cv.name = "learning_rate"}, %[[P:[a-z0-9]+]]: tensor<1x21xf32> {cv.name = "parameters", cv.state = "parameters"}, %[[M:[a-z0-9]+]]: tensor<1x21xf32> {cv.name = "momentum", cv.state = "momentum"})
 // CHECK-SAME: -> (tensor<1x21xf32> {cv.name = "parameters", cv.state = "parameters"}, tensor<1x21xf32> {cv.name = "momentum", cv.state = "momentum"})
+// CHECK: %[[AG:.*]] = cv.reshape %[[AGF]] : (tensor<21xf32>) -> tensor<1x21xf32>
 // CHECK: %[[SCALED:.*]] = cv.mul %[[M]]
 // CHECK: %[[NEWM:.*]] = cv.add %[[SCALED]], %[[AG]]
 // CHECK: %[[STEP:.*]] = cv.mul %[[LR]], %[[NEWM]]
@@ -43,7 +45,7 @@ func.func @main(%x: tensor<?x6xf32> {cv.name = "x"}) -> tensor<?x3xf32> {
 // CHECK-LABEL: func.func @train_gradients
 // CHECK-SAME: {cv.name = "step"}
 // CHECK-SAME: {cv.name = "statistics", cv.state = "statistics"}
-// CHECK-SAME: -> (tensor<1xf32> {cv.name = "loss"}, tensor<4x2xf32> {cv.name = "logits"}, tensor<1x4xf32> {cv.name = "gradients"}, tensor<1x4xf32> {cv.name = "statistics", cv.state = "statistics"})
+// CHECK-SAME: -> (tensor<1xf32> {cv.name = "loss"}, tensor<4x2xf32> {cv.name = "logits"}, tensor<4xf32> {cv.name = "gradients"}, tensor<1x4xf32> {cv.name = "statistics", cv.state = "statistics"})
 // CHECK: cv.dropout_mask
 // CHECK-LABEL: func.func @apply_gradients
 // CHECK-NOT: statistics
