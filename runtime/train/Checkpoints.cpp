@@ -202,10 +202,9 @@ bool Trainer::initialiseFrom(const std::string &path, bool progress, std::string
   return true;
 }
 
-bool Trainer::checkRanksAgree(std::string &error) {
-  std::vector<std::vector<float>> states;
-  if (!readStates(states, error))
-    return false;
+bool Trainer::checkRanksAgree(const std::vector<std::vector<float>> &states,
+                              std::string &error) {
+  std::vector<uint64_t> hashes(states.size(), 0), rank0;
   for (size_t i = 0; i < states.size(); ++i) {
     cvc_state_info info;
     (void)lib.take(lib.cvc_model_state_info(model, i, &info));
@@ -213,34 +212,40 @@ bool Trainer::checkRanksAgree(std::string &error) {
     // running averages differ unless they are averaged.
     if (std::strcmp(info.name, "statistics") == 0 && !averageStatistics)
       continue;
-    uint64_t hash = 0xcbf29ce484222325ull, rank0 = 0;
+    uint64_t &hash = hashes[i] = 0xcbf29ce484222325ull;
     const auto *words = reinterpret_cast<const uint32_t *>(states[i].data());
     for (size_t k = 0; k < states[i].size(); ++k)
       hash = (hash ^ words[k]) * 0x100000001b3ull;
-    rank0 = hash;
-    if (!comm->broadcast(&rank0, sizeof(rank0), 0, "comparing the ranks' weights", error))
-      return false;
-    double differing = rank0 != hash;
-    if (!comm->sum(&differing, 1, "comparing the ranks' weights", error))
-      return false;
-    if (differing > 0) {
+  }
+  std::vector<double> differing;
+  if (!compareWithRank0(hashes, rank0, differing, "comparing the ranks' weights", error))
+    return false;
+  for (size_t i = 0; i < states.size(); ++i)
+    if (differing[i] > 0) {
+      cvc_state_info info;
+      (void)lib.take(lib.cvc_model_state_info(model, i, &info));
       error = "the ranks' state '" + std::string(info.name) + "' differs on " +
-              std::to_string(static_cast<int>(differing)) + " of " +
+              std::to_string(static_cast<int>(differing[i])) + " of " +
               std::to_string(comm->size()) + " ranks from rank 0's: data-parallel training "
               "lost its consistency";
       return false;
     }
-  }
   return true;
 }
 
 bool Trainer::saveCheckpoint(const cvc_train_options &o, const Position &at, std::string &error) {
+  const bool writes = o.checkpoint && comm->rank() == 0; // every rank holds the same weights
+  if (!writes && !distributed())
+    return true;
+  std::vector<std::vector<float>> states;
+  if (!readStates(states, error))
+    return false;
   // Every rank must hold the same weights (they apply the same update to
   // the same averaged gradients): checked wherever a checkpoint may be
   // written, before rank 0 writes its states as everyone's.
-  if (distributed() && !checkRanksAgree(error))
+  if (distributed() && !checkRanksAgree(states, error))
     return false;
-  if (!o.checkpoint || comm->rank() != 0)
+  if (!writes)
     return true;
   Checkpoint c;
   c.model = lib.cvc_model_name(model);
@@ -248,9 +253,6 @@ bool Trainer::saveCheckpoint(const cvc_train_options &o, const Position &at, std
   c.epoch = at.epoch;
   c.batch = at.batch;
   c.step = at.step;
-  std::vector<std::vector<float>> states;
-  if (!readStates(states, error))
-    return false;
   for (size_t i = 0; i < states.size(); ++i) {
     cvc_state_info info;
     (void)lib.take(lib.cvc_model_state_info(model, i, &info));

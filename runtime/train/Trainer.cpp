@@ -259,36 +259,42 @@ bool Trainer::checkSetupAgrees(const cvc_train_options &o, const StepIo &step, c
                                std::string &error) {
   // What every rank must see alike for the ranks' exchanges to pair up:
   // steps per epoch, test images, the step's shapes and the run's length.
-  double mine[] = {static_cast<double>(data.batchesPerEpoch),
-                   data.test.p ? static_cast<double>(cvc_dataset_count(data.test.p)) : -1.0,
-                   static_cast<double>(o.max_test_images),
-                   static_cast<double>(step.batch),
-                   static_cast<double>(step.classes),
-                   static_cast<double>(o.epochs),
-                   static_cast<double>(o.seed),
-                   static_cast<double>(data.source->sampleSize()),
-                   static_cast<double>(lib.cvc_model_state_count(model))};
+  std::vector<uint64_t> mine = {
+      static_cast<uint64_t>(data.batchesPerEpoch),
+      data.test.p ? static_cast<uint64_t>(cvc_dataset_count(data.test.p)) : UINT64_MAX,
+      static_cast<uint64_t>(o.max_test_images),
+      static_cast<uint64_t>(step.batch),
+      static_cast<uint64_t>(step.classes),
+      static_cast<uint64_t>(o.epochs),
+      o.seed,
+      data.source->sampleSize(),
+      lib.cvc_model_state_count(model)};
   const char *names[] = {"steps per epoch", "test images", "--max-test", "batch", "classes",
                          "--epochs", "--seed", "sample size", "states"};
-  constexpr size_t n = sizeof(mine) / sizeof(mine[0]);
-  double rank0[n];
-  std::copy(mine, mine + n, rank0);
-  if (!comm->broadcast(rank0, sizeof(rank0), 0, "comparing the ranks' settings", error))
+  std::vector<uint64_t> rank0;
+  std::vector<double> differing;
+  if (!compareWithRank0(mine, rank0, differing, "comparing the ranks' settings", error))
     return false;
-  double differ[n];
-  for (size_t i = 0; i < n; ++i)
-    differ[i] = rank0[i] != mine[i];
-  if (!comm->sum(differ, n, "comparing the ranks' settings", error))
-    return false;
-  for (size_t i = 0; i < n; ++i)
-    if (differ[i] > 0) {
+  for (size_t i = 0; i < mine.size(); ++i)
+    if (differing[i] > 0) {
       error = std::string("the ranks disagree on the ") + names[i] + " (rank " +
-              std::to_string(comm->rank()) + ": " + std::to_string(static_cast<long long>(mine[i])) +
-              ", rank 0: " + std::to_string(static_cast<long long>(rank0[i])) +
-              "): every rank must run the same command on the same data";
+              std::to_string(comm->rank()) + ": " + std::to_string(mine[i]) + ", rank 0: " +
+              std::to_string(rank0[i]) + "): every rank must run the same command on the same data";
       return false;
     }
   return true;
+}
+
+bool Trainer::compareWithRank0(const std::vector<uint64_t> &mine, std::vector<uint64_t> &rank0,
+                               std::vector<double> &differing, const char *what,
+                               std::string &error) {
+  rank0 = mine;
+  if (!comm->broadcast(rank0.data(), rank0.size() * sizeof(uint64_t), 0, what, error))
+    return false;
+  differing.resize(mine.size());
+  for (size_t i = 0; i < mine.size(); ++i)
+    differing[i] = rank0[i] != mine[i];
+  return comm->sum(differing.data(), differing.size(), what, error);
 }
 
 bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::string &error) {

@@ -91,6 +91,10 @@ private:
   /// test set, shapes and run length as rank 0.
   bool checkSetupAgrees(const cvc_train_options &o, const StepIo &step, const Data &data,
                         std::string &error);
+  /// Rank 0's `mine` into `rank0`, and for each value the number of ranks
+  /// whose own differs from rank 0's.
+  bool compareWithRank0(const std::vector<uint64_t> &mine, std::vector<uint64_t> &rank0,
+                        std::vector<double> &differing, const char *what, std::string &error);
 
   // FeatureCache.cpp.
   /// The frozen network's features of every training image, from the cache
@@ -111,7 +115,7 @@ private:
   bool shareStart(Position &at, std::string &error);
   /// Fails unless every rank's parameters and optimizer slots (and averaged
   /// statistics) are bit-identical to rank 0's.
-  bool checkRanksAgree(std::string &error);
+  bool checkRanksAgree(const std::vector<std::vector<float>> &states, std::string &error);
   /// Writes the session's states at `at` to o.checkpoint (when given).
   bool saveCheckpoint(const cvc_train_options &o, const Position &at, std::string &error);
 

@@ -138,6 +138,19 @@ def equivalence(work, optimizer):
     return so[32]
 
 
+def signal_rank(proc, pid, sig, what):
+    """Sends `sig` to one rank of the job `proc` and waits for the job to
+    end: (seconds it took, mpirun's stderr)."""
+    start = time.time()
+    os.kill(pid, sig)
+    try:
+        _, err = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        raise cvclib.Failure(f"the job hung with {what}")
+    return time.time() - start, err
+
+
 def kill_and_resume(work, so):
     args = [so, *COMMON, "--lr", "0.01", "--epochs", str(KILL_EPOCHS)]
     whole = os.path.join(work, "whole.ckpt")
@@ -156,14 +169,8 @@ def kill_and_resume(work, so):
     killed = os.path.join(work, "killed.ckpt")
     proc = mpirun(2, *args, "--checkpoint", killed, "--checkpoint-every", "3")
     pids = wait_for_ranks(proc, 2, killed)
-    start = time.time()
-    os.kill(pids[1], signal.SIGKILL)
-    try:
-        _, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise cvclib.Failure("the job hung after a rank was killed")
-    print(f"  rank 1 killed: the job ended in {time.time() - start:.1f} s, exit {proc.returncode}")
+    seconds, err = signal_rank(proc, pids[1], signal.SIGKILL, "a killed rank")
+    print(f"  rank 1 killed: the job ended in {seconds:.1f} s, exit {proc.returncode}")
     if proc.returncode == 0:
         raise cvclib.Failure("the job finished before rank 1 was killed: lengthen KILL_EPOCHS")
     said = [l for l in err.splitlines() if "signal 9" in l]
@@ -181,19 +188,14 @@ def hang(work, so):
     proc = mpirun(2, so, *COMMON, "--lr", "0.01", "--epochs", "50", "--rank-timeout", "3",
                   "--checkpoint", ckpt, "--checkpoint-every", "1")
     pids = wait_for_ranks(proc, 2, ckpt)  # training is under way
-    start = time.time()
-    os.kill(pids[1], signal.SIGSTOP)
     try:
-        _, err = proc.communicate(timeout=60)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        raise cvclib.Failure("the job hung with a stopped rank")
+        seconds, err = signal_rank(proc, pids[1], signal.SIGSTOP, "a stopped rank")
     finally:
         try:
             os.kill(pids[1], signal.SIGKILL)
         except ProcessLookupError:
             pass
-    print(f"  rank 1 stopped: the job ended in {time.time() - start:.1f} s, exit {proc.returncode}")
+    print(f"  rank 1 stopped: the job ended in {seconds:.1f} s, exit {proc.returncode}")
     if proc.returncode == 0 or "a rank has died or hangs" not in err:
         raise cvclib.Failure(f"no timeout message for the stopped rank ({proc.returncode}):\n"
                              f"{err[-2000:]}")

@@ -90,10 +90,12 @@ cl::OptionCategory distributedCategory("data-parallel training (under mpirun)");
 cl::opt<double> rankTimeout("rank-timeout",
                             cl::desc("Seconds a rank waits for the others before it ends the "
                                      "job (default 300)"),
-                            cl::init(300.0), cl::cat(distributedCategory));
+                            cl::init(cvc::train::MpiSettings{}.timeoutSeconds),
+                            cl::cat(distributedCategory));
 cl::opt<double> bucketMb("bucket-mb",
                          cl::desc("Gradients are averaged in buckets of this many MB (default 25)"),
-                         cl::init(25.0), cl::cat(distributedCategory));
+                         cl::init(cvc::train::MpiSettings{}.bucketBytes / double(1 << 20)),
+                         cl::cat(distributedCategory));
 cl::opt<bool> averageStatistics(
     "average-batch-norm-statistics",
     cl::desc("Average batch norms' running statistics across ranks after every step (default: "
