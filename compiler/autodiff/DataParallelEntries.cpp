@@ -3,6 +3,7 @@
 
 #include "Gradients.h"
 #include "Optimizers.h"
+#include "StateLayout.h"
 
 #include "mlir/IR/IRMapping.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
@@ -12,9 +13,6 @@ using namespace mlir;
 
 namespace cvc::autodiff {
 namespace {
-
-constexpr const char *kStateAttr = "cv.state";
-constexpr const char *kNameAttr = "cv.name";
 
 struct NamedResult {
   Value value;
@@ -43,13 +41,6 @@ void setResults(func::FuncOp f, ArrayRef<NamedResult> results) {
     if (r.state)
       f.setResultAttr(i, kStateAttr, StringAttr::get(ctx, r.name));
   }
-}
-
-int argumentNamed(func::FuncOp f, StringRef name) {
-  for (unsigned i = 0; i < f.getNumArguments(); ++i)
-    if (auto n = f.getArgAttrOfType<StringAttr>(i, kNameAttr); n && n.getValue() == name)
-      return static_cast<int>(i);
-  return -1;
 }
 
 /// train_step up to the gradient: the update is cut off, and the scalars

@@ -15,6 +15,13 @@ using namespace mlir;
 
 namespace cvc::autodiff {
 
+int argumentNamed(func::FuncOp func, StringRef name) {
+  for (unsigned i = 0; i < func.getNumArguments(); ++i)
+    if (auto n = func.getArgAttrOfType<StringAttr>(i, kNameAttr); n && n.getValue() == name)
+      return static_cast<int>(i);
+  return -1;
+}
+
 int64_t StateSlice::size() const {
   int64_t n = 1;
   for (int64_t d : shape)

@@ -11,6 +11,14 @@
 
 namespace cvc::autodiff {
 
+/// The attributes naming an entry's arguments and results, and marking
+/// those that are session states.
+constexpr const char *kNameAttr = "cv.name";
+constexpr const char *kStateAttr = "cv.state";
+
+/// The index of `func`'s argument named `name`, or -1.
+int argumentNamed(mlir::func::FuncOp func, llvm::StringRef name);
+
 /// Where a constant of the inference graph goes when the model trains.
 enum class StateRole { Parameter, Statistic };
 

@@ -16,8 +16,6 @@ using namespace mlir;
 namespace cvc::autodiff {
 namespace {
 
-constexpr const char *kStateAttr = "cv.state";
-constexpr const char *kNameAttr = "cv.name";
 constexpr const char *kAuxWeightAttr = "cv.aux_loss_weight";
 
 RankedTensorType flatType(MLIRContext *ctx, int64_t n) {
@@ -277,10 +275,8 @@ LogicalResult TrainStepBuilder::build() {
       train.setArgAttr(index, kStateAttr, StringAttr::get(ctx, name));
   }
   auto argNamed = [&](StringRef name) -> Value {
-    for (unsigned i = 0; i < train.getNumArguments(); ++i)
-      if (auto n = train.getArgAttrOfType<StringAttr>(i, kNameAttr); n && n.getValue() == name)
-        return train.getArgument(i);
-    return Value();
+    int i = argumentNamed(train, name);
+    return i < 0 ? Value() : train.getArgument(i);
   };
   Value parameters = argNamed("parameters"), statistics = argNamed("statistics");
 
