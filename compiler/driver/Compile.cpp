@@ -204,8 +204,9 @@ LogicalResult emitSharedLibrary(llvm::ArrayRef<ModuleOp> variants, const Compile
   if (!output.ok())
     return fail(module, output.error());
   auto linkStart = Clock::now();
-  if (failed(linkSharedLibrary(runtime, sources, output.partialPath(), temp.path + "/link.log",
-                               error)))
+  if (failed(linkSharedLibrary(runtime, sources, output.partialPath(),
+                               llvm::sys::path::filename(options.outputPath).str(),
+                               temp.path + "/link.log", error)))
     return fail(module, error);
   if (!output.commit())
     return fail(module, output.error());

@@ -25,9 +25,17 @@ mlir::LogicalResult findRuntime(RuntimeLayout &layout, std::string &error) {
   llvm::SmallString<256> prefix(llvm::sys::path::parent_path(llvm::sys::path::parent_path(exe)));
   if (const char *env = std::getenv("CVC_RUNTIME_DIR"); env && *env)
     prefix = env;
-  llvm::SmallString<256> lib(prefix), include(prefix);
-  llvm::sys::path::append(lib, "lib");
+  llvm::SmallString<256> include(prefix);
   llvm::sys::path::append(include, "include");
+  // The build tree has the runtime in lib/; an installed tree in the
+  // library folder of its platform (lib/x86_64-linux-gnu under /usr).
+  llvm::SmallString<256> lib(prefix);
+  llvm::sys::path::append(lib, "lib");
+  llvm::SmallString<256> installedLib(prefix);
+  llvm::sys::path::append(installedLib, CVC_INSTALL_LIBDIR);
+  if (!llvm::sys::fs::exists(lib + "/libcvc_runtime.a") &&
+      llvm::sys::fs::exists(installedLib + "/libcvc_runtime.a"))
+    lib = installedLib;
   layout.archive = (lib + "/libcvc_runtime.a").str();
   layout.versionScript = (lib + "/cvc_model.map").str();
   layout.includeDir = include.str().str();
@@ -43,8 +51,8 @@ mlir::LogicalResult findRuntime(RuntimeLayout &layout, std::string &error) {
 
 mlir::LogicalResult linkSharedLibrary(const RuntimeLayout &runtime,
                                       const std::vector<std::string> &sources,
-                                      const std::string &outputPath, const std::string &logPath,
-                                      std::string &error) {
+                                      const std::string &outputPath, const std::string &soname,
+                                      const std::string &logPath, std::string &error) {
   std::string cc = "cc";
   if (const char *env = std::getenv("CVC_CC"); env && *env)
     cc = env;
@@ -54,7 +62,7 @@ mlir::LogicalResult linkSharedLibrary(const RuntimeLayout &runtime,
     return mlir::failure();
   }
   std::vector<std::string> args = {*program, "-shared", "-fPIC", "-O2", "-o", outputPath,
-                                   "-I" + runtime.includeDir};
+                                   "-Wl,-soname," + soname, "-I" + runtime.includeDir};
   args.insert(args.end(), sources.begin(), sources.end());
   for (const char *a : {"-Wl,--gc-sections", "-Wl,-O1", "-Wl,-z,noexecstack", "-Wl,--as-needed"})
     args.push_back(a);

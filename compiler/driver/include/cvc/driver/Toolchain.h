@@ -21,12 +21,14 @@ struct RuntimeLayout {
 /// Finds the runtime beside the running executable, or explains what is missing.
 mlir::LogicalResult findRuntime(RuntimeLayout &layout, std::string &error);
 
-/// Compiles and links `sources` (C, assembly, objects) into a shared library.
-/// The C compiler is $CVC_CC, or `cc`.
+/// Compiles and links `sources` (C, assembly, objects) into a shared library
+/// named `soname` (the final file's name, so that a program linked with it,
+/// as cvc_add_model's are, records that name and finds it on its run path;
+/// `outputPath` may be a temporary name). The C compiler is $CVC_CC, or `cc`.
 mlir::LogicalResult linkSharedLibrary(const RuntimeLayout &runtime,
                                       const std::vector<std::string> &sources,
-                                      const std::string &outputPath, const std::string &logPath,
-                                      std::string &error);
+                                      const std::string &outputPath, const std::string &soname,
+                                      const std::string &logPath, std::string &error);
 
 } // namespace cvc::driver
 
