@@ -11,7 +11,7 @@ packages=(
   libonnx-dev libprotobuf-dev protobuf-compiler libonnx-testdata
   libgtest-dev
   clang-19 libfuzzer-19-dev libclang-rt-19-dev
-  python3 python3-numpy python3-torch python3-torchvision python3-onnx
+  python3 python3-dev python3-numpy python3-torch python3-torchvision python3-onnx pybind11-dev
   dataset-fashion-mnist zlib1g-dev libpng-dev
   nodejs
   libopenmpi-dev openmpi-bin openssh-client
