@@ -7,7 +7,7 @@ prefix alone, with no cvc variable in the environment:
 - C++ (examples/cpp_host): find_package(cvc), cvc_add_model, cvc.hpp and
   libcvc_data; its scores against PyTorch on Fashion-MNIST test images;
 - C (examples/c_host) with pkg-config, and a C program linked with the
-  static libcvc_train.a and libcvc_data.a;
+  static libcvc_train.a and libcvc_data.a alone, then with the shared ones;
 - Python (examples/python and the installed module in this process):
   scores equal the C++ host's bit for bit on the same model.so, wrong
   shapes and dtypes raise ValueError naming the tensor, the GIL is
@@ -302,6 +302,15 @@ def test():
         print(f"  static C host: {out}")
         if not out.startswith("10000 images;") or "nonexistent.so" not in out:
             raise cvclib.Failure("the static libraries did not work")
+
+        # The same program on the shared libraries, through pkg-config.
+        shared_host = os.path.join(work, "shared-host")
+        run(["cc", source, *run(["pkg-config", "--cflags", "--libs", "cvc-train"], env).split(),
+             f"-Wl,-rpath,{lib}", "-o", shared_host], env)
+        if "libcvc_train.so" not in run(["readelf", "-d", shared_host], env):
+            raise cvclib.Failure("the shared host does not use libcvc_train.so")
+        if run([shared_host], env).strip() != out:
+            raise cvclib.Failure("the shared libraries answer otherwise than the static ones")
 
         # Python: the example script, then the module in this process.
         script_scores = os.path.join(work, "python.npy")
