@@ -43,6 +43,25 @@ void setResults(func::FuncOp f, ArrayRef<NamedResult> results) {
   }
 }
 
+/// Dropout masks in @train_gradients count their elements from the first
+/// sample of the caller's part of a larger batch, a "sample_offset" input
+/// after "step": data-parallel ranks then draw the masks of one process
+/// running the whole batch, and no two ranks draw the same.
+void addSampleOffset(func::FuncOp f) {
+  SmallVector<cv::DropoutMaskOp> masks;
+  f.walk([&](cv::DropoutMaskOp mask) { masks.push_back(mask); });
+  if (masks.empty())
+    return;
+  MLIRContext *ctx = f.getContext();
+  Type scalar = masks.front().getStep().getType();
+  unsigned index = static_cast<unsigned>(argumentNamed(f, "step")) + 1;
+  auto attrs = DictionaryAttr::get(
+      ctx, {NamedAttribute(StringAttr::get(ctx, kNameAttr), StringAttr::get(ctx, "sample_offset"))});
+  f.insertArgument(index, scalar, attrs, f.getLoc());
+  for (cv::DropoutMaskOp mask : masks)
+    mask.getSampleOffsetMutable().assign(f.getArgument(index));
+}
+
 /// train_step up to the gradient: the update is cut off, and the scalars
 /// and slots only it read leave the signature.
 LogicalResult addTrainGradients(ModuleOp module, const TrainStepValues &step,
@@ -87,6 +106,7 @@ LogicalResult addTrainGradients(ModuleOp module, const TrainStepValues &step,
   for (const std::string &name : optimizerSlotNames(options))
     if (argumentNamed(f, name) >= 0)
       return f.emitError() << "@train_gradients still reads the optimizer slot '" << name << "'";
+  addSampleOffset(f);
   return success();
 }
 

@@ -288,7 +288,7 @@ LogicalResult TrainStepBuilder::build() {
   for (auto [index, dropout] : llvm::enumerate(dropouts)) {
     OpBuilder b(dropout);
     Value mask = b.create<cv::DropoutMaskOp>(dropout.getLoc(), dropout.getType(), argNamed("step"),
-                                             dropout.getRatioAttr(),
+                                             /*sample_offset=*/Value(), dropout.getRatioAttr(),
                                              b.getI64IntegerAttr(static_cast<int64_t>(index)));
     Value dropped = b.create<cv::MulOp>(dropout.getLoc(), dropout.getInput(), mask);
     dropout.getOutput().replaceAllUsesWith(dropped);

@@ -200,6 +200,13 @@ FailureOr<Kernel> buildDropoutMask(cv::DropoutMaskOp op, const KernelContext &co
     index += u32(vars[d]) * u32(Expr(static_cast<int>(stride)));
     stride *= shape[d];
   }
+  // Samples before this part of the batch (the batch is the outermost
+  // dimension, Halide's last): `stride` is now the whole mask's elements.
+  if (op.getSampleOffset()) {
+    Halide::ImageParam offsetParam = kernel.input(op.getSampleOffset(), "sample_offset");
+    int64_t perSample = stride / shape.back();
+    index += u32(Halide::cast<int>(offsetParam(0))) * u32(Expr(static_cast<int>(perSample)));
+  }
   Expr step = u32(Halide::cast<int>(stepParam(0)));
   uint32_t seed = static_cast<uint32_t>(op.getSeed() + 1);
   // The hash of the op's description (a murmur3 finaliser).

@@ -94,17 +94,22 @@ bool Trainer::open(const std::string &path, int threads, std::string &error) {
             "writes since this version: recompile the model)";
     return false;
   }
-  // train_gradients reads the step count only to draw dropout masks, from
-  // (layer, step, element): every rank would draw the same masks for its
-  // part of the batch.
-  if (distributed())
-    for (const cvc_tensor_info &input : gradientsIo.inputs)
-      if (std::strcmp(input.name, "step") == 0) {
-        error = modelPath + ": data-parallel training of a model with dropout is not supported "
-                            "yet: every rank would draw the same dropout masks (train it in one "
-                            "process)";
-        return false;
-      }
+  // train_gradients reads the step count only to draw dropout masks; a
+  // model.so from before they took each rank's sample offset would draw
+  // the same masks on every rank.
+  if (distributed()) {
+    bool step = false, offset = false;
+    for (const cvc_tensor_info &input : gradientsIo.inputs) {
+      step = step || std::strcmp(input.name, "step") == 0;
+      offset = offset || std::strcmp(input.name, "sample_offset") == 0;
+    }
+    if (step && !offset) {
+      error = modelPath + ": its dropout masks would be the same on every rank (train_gradients "
+                          "has no 'sample_offset' input, which cvc --train writes since this "
+                          "version): recompile the model";
+      return false;
+    }
+  }
   size_t features;
   hasFeatures = lib.cvc_model_find_entry(model, "features", &features) == nullptr &&
                 describe("features", featuresIo, error);

@@ -84,6 +84,8 @@ struct Trainer::Loop {
   Call stepCall, applyCall; ///< applyCall: data-parallel only
   std::vector<int32_t> labelInts;
   float *samples = nullptr, *labels = nullptr, *learningRate = nullptr, *stepCount = nullptr;
+  // train_gradients of a dropout model: this rank's first sample in the global batch.
+  float *sampleOffset = nullptr;
   float *gradients = nullptr;
   size_t gradientCount = 0;
   int statisticsState = -1; ///< the batch norms' running statistics (-1: none)
@@ -150,6 +152,9 @@ bool Trainer::Loop::allocate() {
   labels = named("labels");
   learningRate = named("learning_rate");
   stepCount = named("step");
+  sampleOffset = named("sample_offset");
+  if (sampleOffset)
+    *sampleOffset = static_cast<float>(trainer.comm->rank() * step.batch);
   if (!labels || !learningRate)
     return fail("train_step lacks its 'labels' or 'learning_rate' input");
   if (trainer.distributed()) {

@@ -15,7 +15,8 @@ this machine's two cores):
   that hangs (SIGSTOP) ends it with cvc-train's after --rank-timeout;
 - a batch-norm network with --average-batch-norm-statistics keeps its
   statistics identical on the ranks too;
-- a model with dropout is refused (every rank would draw the same masks).
+- a model with dropout: 2 ranks equal 1 process at the global batch, the
+  masks included (each rank draws those of its own samples).
 """
 import os
 import shutil
@@ -260,20 +261,36 @@ class DropoutNet(nn.Module):
                                               self.training))
 
 
-def refusals(work):
-    """What data-parallel training cannot do yet is refused with a message."""
-    onnx_path, so = os.path.join(work, "dropout.onnx"), os.path.join(work, "dropout.so")
+def dropout_equivalence(work):
+    """Each rank draws the dropout masks of its own samples of the global
+    batch: 2 ranks x 8 equal 1 process x 16, masks included (with the masks
+    of samples 0-7 on both ranks they would not)."""
+    onnx_path = os.path.join(work, "dropout.onnx")
+    torch.manual_seed(0)
     net = DropoutNet()
     net.train()
     torch.onnx.export(net, torch.randn(1, 1, 28, 28), onnx_path, input_names=["input"],
                       output_names=["output"], dynamic_axes={"input": {0: "b"}, "output": {0: "b"}},
                       training=torch.onnx.TrainingMode.TRAINING, do_constant_folding=False)
-    cvclib.compile_model(onnx_path, so, "--train", "--train-batch", "8")
-    proc = mpirun(2, so, *COMMON, "--epochs", "1")
-    _, err = proc.communicate(timeout=120)
-    if proc.returncode == 0 or "model with dropout is not supported" not in err:
-        raise cvclib.Failure(f"dropout not refused ({proc.returncode}):\n{err[-2000:]}")
-    print("  a model with dropout: refused (every rank would draw the same masks)")
+    so = {}
+    for batch in (8, 16):
+        so[batch] = os.path.join(work, f"dropout_{batch}.so")
+        cvclib.compile_model(onnx_path, so[batch], "--train", "--train-batch", str(batch),
+                             "--momentum", "0.9")
+    two, one, initial = (os.path.join(work, f"dropout_{n}.ckpt")
+                         for n in ("2ranks", "1proc", "initial"))
+    finish(mpirun(2, so[8], *COMMON, "--epochs", "1", "--lr", "0.05", "--checkpoint", two),
+           "dropout net, 2 ranks")
+    train_alone(so[16], *COMMON, "--epochs", "1", "--lr", "0.05", "--checkpoint", one)
+    train_alone(so[16], "--max-batches", "1", *COMMON[2:], "--epochs", "1", "--lr", "0",
+                "--checkpoint", initial)
+    p2, p1 = read_checkpoint(two)[0]["parameters"], read_checkpoint(one)[0]["parameters"]
+    moved = float(np.max(np.abs(p1 - read_checkpoint(initial)[0]["parameters"])))
+    diff = float(np.max(np.abs(p2 - p1)))
+    print(f"  dropout: |2 ranks x 8 - 1 process x 16| max {diff:.3e}, largest parameter change "
+          f"{moved:.3e}: relative {diff / moved:.2e} (bound {BOUND['sgd']:g})")
+    if moved == 0 or diff > BOUND["sgd"] * moved:
+        raise cvclib.Failure(f"dropout: 2 ranks differ from 1 process by {diff:.3e}")
 
 
 def test():
@@ -288,7 +305,7 @@ def test():
         kill_and_resume(work, so)
         hang(work, so)
         averaged_statistics(work)
-        refusals(work)
+        dropout_equivalence(work)
 
 
 if __name__ == "__main__":

@@ -83,6 +83,10 @@ LogicalResult LogSoftmaxOp::verify() {
 LogicalResult DropoutMaskOp::verify() {
   if (typeOf(getStep()).getShape() != ArrayRef<int64_t>{1})
     return emitOpError() << "the step is a [1] tensor";
+  if (getSampleOffset() && typeOf(getSampleOffset()).getShape() != ArrayRef<int64_t>{1})
+    return emitOpError() << "the sample offset is a [1] tensor";
+  if (getSampleOffset() && typeOf(getMask()).getRank() == 0)
+    return emitOpError() << "a sample offset needs a mask with a batch dimension";
   if (!typeOf(getMask()).hasStaticShape())
     return emitOpError() << "the mask must have a static shape";
   float ratio = getRatio().convertToFloat();

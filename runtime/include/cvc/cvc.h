@@ -172,7 +172,9 @@ CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_run(cvc_session *session, const c
  * The same step comes in two halves too, for hosts that combine gradients
  * between them (data-parallel training averages them across processes):
  * "train_gradients" takes train_step's inputs but the optimizer's scalars
- * (dropout models keep "step") and returns "loss", "logits" and
+ * (dropout models keep "step", and take "sample_offset": the index of the
+ * first of the caller's samples in the global batch, so that the masks are
+ * those of one run over the whole batch) and returns "loss", "logits" and
  * "gradients" ([P], P = the "parameters" state's elements, in its layout),
  * updating only the batch-norm statistics; "apply_gradients" takes
  * "gradients" and the optimizer's scalars and updates the parameters and

@@ -41,12 +41,16 @@ func.func @main(%x: tensor<?x6xf32> {cv.name = "x"}) -> tensor<?x3xf32> {
 // -----
 
 // Batch norms update their running statistics in @train_gradients, where
-// the batch is seen; dropout keeps the step count there for its masks.
+// the batch is seen; dropout keeps the step count there for its masks, and
+// takes the caller's first sample in the global batch, which @train_step
+// (one process, the whole batch) does not.
+// CHECK-LABEL: func.func @train_step
+// CHECK: cv.dropout_mask %{{[a-z0-9]+}} {
 // CHECK-LABEL: func.func @train_gradients
-// CHECK-SAME: {cv.name = "step"}
+// CHECK-SAME: %[[STEPC:[a-z0-9]+]]: tensor<1xf32> {cv.name = "step"}, %[[OFFSET:[a-z0-9]+]]: tensor<1xf32> {cv.name = "sample_offset"}
 // CHECK-SAME: {cv.name = "statistics", cv.state = "statistics"}
 // CHECK-SAME: -> (tensor<1xf32> {cv.name = "loss"}, tensor<4x2xf32> {cv.name = "logits"}, tensor<4xf32> {cv.name = "gradients"}, tensor<1x4xf32> {cv.name = "statistics", cv.state = "statistics"})
-// CHECK: cv.dropout_mask
+// CHECK: cv.dropout_mask %[[STEPC]], %[[OFFSET]] {
 // CHECK-LABEL: func.func @apply_gradients
 // CHECK-NOT: statistics
 // CHECK: return

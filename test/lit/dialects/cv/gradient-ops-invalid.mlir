@@ -65,3 +65,11 @@ func.func @dropout_ratio(%s: tensor<1xf32>) {
   %m = cv.dropout_mask %s {ratio = 1.0 : f32, seed = 0} : (tensor<1xf32>) -> tensor<4x4xf32>
   return
 }
+
+// -----
+
+func.func @dropout_offset_shape(%s: tensor<1xf32>, %o: tensor<2xf32>) {
+  // expected-error@+1 {{the sample offset is a [1] tensor}}
+  %m = cv.dropout_mask %s, %o {ratio = 0.5 : f32, seed = 0} : (tensor<1xf32>, tensor<2xf32>) -> tensor<4x4xf32>
+  return
+}

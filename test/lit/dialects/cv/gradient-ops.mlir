@@ -32,5 +32,7 @@ func.func @gradients(%x: tensor<8x1x28x28xf32>, %w: tensor<6x1x5x5xf32>,
   %lrn = cv.lrn_backward %dy, %dy {size = 5, alpha = 1.0e-4 : f32, beta = 0.75 : f32, bias = 2.0 : f32} : tensor<8x6x28x28xf32>
   // CHECK: cv.dropout_mask %{{.*}} {ratio = 5.000000e-01 : f32, seed = 3 : i64}
   %d = cv.dropout_mask %s {ratio = 0.5 : f32, seed = 3} : (tensor<1xf32>) -> tensor<8x10xf32>
+  // CHECK: cv.dropout_mask %{{.*}}, %{{.*}} {ratio = 5.000000e-01 : f32, seed = 3 : i64} : (tensor<1xf32>, tensor<1xf32>) -> tensor<8x10xf32>
+  %ro = cv.dropout_mask %s, %s {ratio = 0.5 : f32, seed = 3} : (tensor<1xf32>, tensor<1xf32>) -> tensor<8x10xf32>
   return
 }

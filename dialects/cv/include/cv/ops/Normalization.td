@@ -130,13 +130,20 @@ def Cv_DropoutMaskOp : Cv_Op<"dropout_mask", [Pure]> {
         h ^= h >> 16; h *= 0x85EBCA6B; h ^= h >> 13; h *= 0xC2B2AE35; h ^= h >> 16
         mask[i] = h < ratio * 2^32 ? 0 : 1 / (1 - ratio)      (uint32 arithmetic)
 
+    With `sample_offset` (a [1] tensor, k), `i` counts from sample k of a
+    larger batch: i = k * (elements per sample) + the row-major index. A
+    data-parallel rank holding samples [k, k + N) of a global batch then
+    draws the masks one process running the whole batch would.
+
     ```mlir
     %m = cv.dropout_mask %step {ratio = 5.0e-01 : f32, seed = 0} : (tensor<1xf32>) -> tensor<32x4096xf32>
+    %r = cv.dropout_mask %step, %offset {ratio = 5.0e-01 : f32, seed = 0} : (tensor<1xf32>, tensor<1xf32>) -> tensor<32x4096xf32>
     ```
   }];
-  let arguments = (ins Cv_Tensor:$step, F32Attr:$ratio, I64Attr:$seed);
+  let arguments = (ins Cv_Tensor:$step, Optional<Cv_Tensor>:$sample_offset, F32Attr:$ratio,
+      I64Attr:$seed);
   let results = (outs Cv_Tensor:$mask);
-  let assemblyFormat = "$step attr-dict `:` functional-type(operands, results)";
+  let assemblyFormat = "$step (`,` $sample_offset^)? attr-dict `:` functional-type(operands, results)";
   let hasVerifier = 1;
 }
 
