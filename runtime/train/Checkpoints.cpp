@@ -90,6 +90,40 @@ bool Trainer::startFromFiles(const cvc_train_options &o, Position &at, std::stri
   return true;
 }
 
+bool Trainer::continueMidEpoch(const Checkpoint &checkpoint, Position &at, bool progress,
+                               std::string &error) {
+  // Format 2 checkpoints do not say; and at an epoch's end any run continues.
+  if (checkpoint.imagesPerStep == 0 || at.batch == 0 ||
+      checkpoint.imagesPerStep == imagesPerStep)
+    return true;
+  // The epoch's order is the same for every batch and rank count: the run
+  // continues at the first image the checkpoint's had not trained, which
+  // must begin one of this run's steps.
+  const uint64_t done = checkpoint.batch * checkpoint.imagesPerStep;
+  auto runText = [](uint64_t images, uint64_t ranks) {
+    return std::to_string(images) + " images per step" +
+           (ranks > 1 ? " on " + std::to_string(ranks) + " ranks" : "");
+  };
+  if (done % imagesPerStep != 0) {
+    error = "the checkpoint's run (" + runText(checkpoint.imagesPerStep, checkpoint.ranks) +
+            ") stopped after " + std::to_string(done) + " images of epoch " +
+            std::to_string(at.epoch + 1) + ", which this run's steps (" +
+            runText(imagesPerStep, static_cast<uint64_t>(comm->size())) +
+            ") do not end at: resume with a batch and rank count whose product divides " +
+            std::to_string(done) + ", or from a checkpoint written at an epoch's end";
+    return false;
+  }
+  at.batch = done / imagesPerStep;
+  if (progress)
+    std::fprintf(stderr,
+                 "cvc-train: the checkpoint's run trained %s, this one %s: continuing after "
+                 "image %llu of the epoch, at batch %llu\n",
+                 runText(checkpoint.imagesPerStep, checkpoint.ranks).c_str(),
+                 runText(imagesPerStep, static_cast<uint64_t>(comm->size())).c_str(),
+                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(at.batch));
+  return true;
+}
+
 bool Trainer::resume(const cvc_train_options &o, Position &at, std::string &error) {
   auto fail = [&](const std::string &message) {
     error = message;
@@ -122,6 +156,8 @@ bool Trainer::resume(const cvc_train_options &o, Position &at, std::string &erro
   at.epoch = checkpoint.epoch;
   at.batch = checkpoint.batch;
   at.step = checkpoint.step;
+  if (!continueMidEpoch(checkpoint, at, o.progress, error))
+    return false;
   if (o.progress)
     std::fprintf(stderr, "cvc-train: resuming at epoch %llu, batch %llu (step %llu)\n",
                  static_cast<unsigned long long>(at.epoch + 1),
@@ -253,6 +289,8 @@ bool Trainer::saveCheckpoint(const cvc_train_options &o, const Position &at, std
   c.epoch = at.epoch;
   c.batch = at.batch;
   c.step = at.step;
+  c.imagesPerStep = imagesPerStep;
+  c.ranks = static_cast<uint64_t>(comm->size());
   for (size_t i = 0; i < states.size(); ++i) {
     cvc_state_info info;
     (void)lib.take(lib.cvc_model_state_info(model, i, &info));

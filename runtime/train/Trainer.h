@@ -23,6 +23,7 @@
 #include "Communicator.h"
 #include "LearningRate.h"
 #include "cvc/host/ModelLibrary.h"
+#include "cvc/tensorio/Checkpoint.h"
 #include "cvc/tensorio/Tensor.h"
 #include "cvc/train.h"
 
@@ -109,6 +110,10 @@ private:
   bool startUp(const cvc_train_options &o, Position &at, std::string &error);
   bool startFromFiles(const cvc_train_options &o, Position &at, std::string &error);
   bool resume(const cvc_train_options &o, Position &at, std::string &error);
+  /// A checkpoint written mid-epoch by a run with another batch or rank
+  /// count: `at.batch` becomes this run's step at the same image, or fails.
+  bool continueMidEpoch(const tensorio::Checkpoint &checkpoint, Position &at, bool progress,
+                        std::string &error);
   /// Sets the model's tensors from a checkpoint's, matched by name and shape.
   bool initialiseFrom(const std::string &checkpointPath, bool progress, std::string &error);
   /// Rank 0's position and states to every rank.
@@ -134,6 +139,10 @@ private:
   Communicator *comm = local.get();
   bool averageStatistics = false;
   std::string modelPath;
+  /// Images one step trains, every rank's together; checkpoints record it,
+  /// so that a run with another batch or rank count resumes at the image
+  /// the checkpoint stopped at.
+  uint64_t imagesPerStep = 0;
 };
 
 /// Releases a data-library object on every exit path.

@@ -1,12 +1,13 @@
 //===- Checkpoint.cpp - a training run's state on disk ------------------===//
 //
-// Format (little-endian): "CVCCKPT2", then u64 seed, epoch, batch, step,
-// the model name and each state as (u64 length, bytes) strings and (u64
-// count, float32 values); then the tensor table, a u64 count of (name, u64
-// state, u64 offset, u64 rank, rank x i64 dims); and a trailing FNV-1a hash
-// of everything before it, so that a truncated or corrupted file is refused
-// rather than loaded. Format 1 ("CVCCKPT1") had no tensor table; it is
-// still read.
+// Format (little-endian): "CVCCKPT3", then u64 seed, epoch, batch, step,
+// images per step, ranks, the model name and each state as (u64 length,
+// bytes) strings and (u64 count, float32 values); then the tensor table, a
+// u64 count of (name, u64 state, u64 offset, u64 rank, rank x i64 dims);
+// and a trailing FNV-1a hash of everything before it, so that a truncated
+// or corrupted file is refused rather than loaded. Format 2 ("CVCCKPT2")
+// lacked the images per step and ranks, format 1 ("CVCCKPT1") the tensor
+// table too; both are still read.
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/tensorio/Checkpoint.h"
@@ -18,8 +19,8 @@
 namespace cvc::tensorio {
 namespace {
 
-constexpr char kMagic[8] = {'C', 'V', 'C', 'C', 'K', 'P', 'T', '2'};
-constexpr char kMagicFormat1[8] = {'C', 'V', 'C', 'C', 'K', 'P', 'T', '1'};
+constexpr char kMagic[8] = {'C', 'V', 'C', 'C', 'K', 'P', 'T', '3'};
+constexpr size_t kVersionByte = 7;
 
 void putU64(std::string &out, uint64_t v) { out.append(reinterpret_cast<const char *>(&v), 8); }
 
@@ -74,7 +75,7 @@ Tensor Checkpoint::tensor(const Slice &slice) const {
 
 bool writeCheckpoint(const std::string &path, const Checkpoint &c, std::string &error) {
   std::string bytes(kMagic, sizeof(kMagic));
-  for (uint64_t v : {c.seed, c.epoch, c.batch, c.step})
+  for (uint64_t v : {c.seed, c.epoch, c.batch, c.step, c.imagesPerStep, c.ranks})
     putU64(bytes, v);
   putU64(bytes, c.model.size());
   bytes += c.model;
@@ -115,11 +116,11 @@ bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error) 
     error = "checkpoint '" + path + "' is " + what;
     return false;
   };
-  bool format1 = bytes.size() >= sizeof(kMagic) &&
-                 std::memcmp(bytes.data(), kMagicFormat1, sizeof(kMagic)) == 0;
   if (bytes.size() < sizeof(kMagic) + 8 ||
-      (!format1 && std::memcmp(bytes.data(), kMagic, sizeof(kMagic)) != 0))
+      std::memcmp(bytes.data(), kMagic, kVersionByte) != 0 || bytes[kVersionByte] < '1' ||
+      bytes[kVersionByte] > kMagic[kVersionByte])
     return corrupt("not a cvc checkpoint (bad magic)");
+  const int format = bytes[kVersionByte] - '0';
   uint64_t stored;
   std::memcpy(&stored, bytes.data() + bytes.size() - 8, 8);
   std::string body = bytes.substr(0, bytes.size() - 8);
@@ -127,8 +128,13 @@ bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error) 
     return corrupt("truncated or corrupted (checksum mismatch)");
   Reader r{body, sizeof(kMagic)};
   uint64_t count;
-  if (!r.u64(c.seed) || !r.u64(c.epoch) || !r.u64(c.batch) || !r.u64(c.step) ||
-      !r.text(c.model) || !r.u64(count))
+  if (!r.u64(c.seed) || !r.u64(c.epoch) || !r.u64(c.batch) || !r.u64(c.step))
+    return corrupt("truncated");
+  c.imagesPerStep = 0;
+  c.ranks = 1;
+  if (format >= 3 && (!r.u64(c.imagesPerStep) || !r.u64(c.ranks)))
+    return corrupt("truncated");
+  if (!r.text(c.model) || !r.u64(count))
     return corrupt("truncated");
   c.states.clear();
   for (uint64_t i = 0; i < count; ++i) {
@@ -138,7 +144,7 @@ bool readCheckpoint(const std::string &path, Checkpoint &c, std::string &error) 
     c.states.push_back(std::move(s));
   }
   c.tensors.clear();
-  if (format1)
+  if (format == 1)
     return true;
   if (!r.u64(count))
     return corrupt("truncated");

@@ -41,11 +41,11 @@ def cvc_train(*args, expect_ok=True):
 
 def read_checkpoint(path):
     """({state name: float32 array}, {tensor name: float32 array}) of a cvc
-    checkpoint (Checkpoint.cpp's format 2)."""
+    checkpoint (Checkpoint.cpp's format 3)."""
     data = open(path, "rb").read()
-    if data[:8] != b"CVCCKPT2":
+    if data[:8] != b"CVCCKPT3":
         raise cvclib.Failure(f"{path} is not a checkpoint")
-    pos = 8 + 4 * 8
+    pos = 8 + 6 * 8
     (n,) = struct.unpack_from("<Q", data, pos)
     pos += 8 + n
     (count,) = struct.unpack_from("<Q", data, pos)

@@ -11,6 +11,9 @@ this machine's two cores):
 - stopped after a step and resumed (--resume), and killed with SIGKILL in
   one rank mid-epoch and resumed, 2 ranks end with exactly the states of
   an uninterrupted 2-rank run;
+- a checkpoint 2 ranks x 32 wrote mid-epoch resumes in 1 process at
+  batch 64 (reaching its weights) and at batch 32 (at the same image), and
+  is refused by 3 ranks, whose steps do not end there;
 - a rank killed mid-epoch ends the job with mpirun's message, and a rank
   that hangs (SIGSTOP) ends it with cvc-train's after --rank-timeout;
 - a batch-norm network with --average-batch-norm-statistics keeps its
@@ -21,6 +24,7 @@ this machine's two cores):
 import os
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import tempfile
@@ -136,7 +140,66 @@ def equivalence(work, optimizer):
     if not np.array_equal(read_checkpoint(buckets)[0]["parameters"], p2):
         raise cvclib.Failure(f"{optimizer}: 0.05 MB buckets changed the result")
     print(f"  {optimizer}: 0.05 MB buckets give the same bits as one bucket")
-    return so[32]
+    return so, one
+
+
+def checkpoint_position(path):
+    """(epoch, batch, step, images per step, ranks) of a checkpoint (format 3)."""
+    data = open(path, "rb").read()
+    return struct.unpack_from("<5Q", data, 16)
+
+
+def resume_with_other_ranks(work, so, one):
+    """A checkpoint written mid-epoch resumes with another batch or rank
+    count at the image where it stopped, or is refused when that image does
+    not begin one of the new run's steps."""
+    args = [*COMMON, "--epochs", "1", "--lr", LEARNING_RATE["sgd"]]
+    mixed = os.path.join(work, "mixed.ckpt")
+
+    def stop_two_ranks(steps):
+        finish(mpirun(2, so[32], *args, "--checkpoint", mixed, "--checkpoint-every", "5",
+                      "--stop-after-steps", str(steps)), f"2 ranks stopped after step {steps}")
+
+    def resume_alone(model):
+        proc = subprocess.run([cvclib.tool("cvc-train"), model, *args, "--checkpoint", mixed,
+                               "--resume"], capture_output=True, text=True)
+        if proc.returncode != 0:
+            raise cvclib.Failure(f"1 process did not resume 2 ranks' checkpoint:\n"
+                                 f"{proc.stderr[-2000:]}")
+        return proc.stderr
+
+    # The same 64 images per step: 1 process continues where 2 ranks stopped
+    # and reaches the 1-process run's weights.
+    stop_two_ranks(10)
+    resume_alone(so[64])
+    p_mixed, p_one = read_checkpoint(mixed)[0]["parameters"], read_checkpoint(one)[0]["parameters"]
+    initial = read_checkpoint(os.path.join(work, "sgd_initial.ckpt"))[0]["parameters"]
+    moved = float(np.max(np.abs(p_one - initial)))
+    diff = float(np.max(np.abs(p_mixed - p_one)))
+    print(f"  2 ranks x 32 for 10 steps, resumed by 1 process x 64: |that - 1 process x 64| "
+          f"max {diff:.3e}, relative {diff / moved:.2e} (bound {BOUND['sgd']:g})")
+    if diff > BOUND["sgd"] * moved:
+        raise cvclib.Failure("resuming in 1 process changed the result")
+
+    # 32 images per step: 5 steps of 64 are its batches 0-9.
+    stop_two_ranks(5)
+    if checkpoint_position(mixed) != (0, 5, 5, 64, 2):
+        raise cvclib.Failure(f"the checkpoint says {checkpoint_position(mixed)}")
+    err = resume_alone(so[32])
+    if "continuing after image 320 of the epoch, at batch 10" not in err:
+        raise cvclib.Failure(f"no word of where the run continued:\n{err[-2000:]}")
+    if checkpoint_position(mixed) != (1, 0, 15, 32, 1):
+        raise cvclib.Failure(f"after resuming at batch 10 of 20 the checkpoint says "
+                             f"{checkpoint_position(mixed)}, not 10 more steps")
+    print("  2 ranks x 32 stopped after 5 steps, resumed by 1 process x 32 at batch 10: "
+          "10 more steps to the epoch's end")
+
+    # 96 images per step do not end at image 320.
+    stop_two_ranks(5)
+    _, err = mpirun(3, so[32], *args, "--checkpoint", mixed, "--resume").communicate(timeout=120)
+    if "do not end at" not in err:
+        raise cvclib.Failure(f"3 ranks resumed a checkpoint their steps do not fit:\n{err[-2000:]}")
+    print("  3 ranks x 32 refused it: 320 images are not a whole number of their steps")
 
 
 def signal_rank(proc, pid, sig, what):
@@ -300,10 +363,11 @@ def test():
         torch.manual_seed(0)
         model = models.LeNet5Modern()
         cvclib.export(model, torch.randn(1, 1, 28, 28), os.path.join(work, "lenet.onnx"))
-        so = equivalence(work, "sgd")
+        so, one = equivalence(work, "sgd")
         equivalence(work, "adam")
-        kill_and_resume(work, so)
-        hang(work, so)
+        resume_with_other_ranks(work, so, one)
+        kill_and_resume(work, so[32])
+        hang(work, so[32])
         averaged_statistics(work)
         dropout_equivalence(work)
 

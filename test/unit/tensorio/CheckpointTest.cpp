@@ -1,6 +1,7 @@
 //===- CheckpointTest.cpp - the checkpoint format on disk ---------------===//
 //
-// Round trip of states and the tensor table (and a slice's values); format-1 files still read; a
+// Round trip of states, the run's shape and the tensor table (and a slice's
+// values); format-1 and format-2 files still read; a
 // damaged or hostile file is refused with a message, never read past its
 // end or into a tensor that lies outside its state.
 //
@@ -35,6 +36,8 @@ Checkpoint sample() {
   c.epoch = 2;
   c.batch = 3;
   c.step = 40;
+  c.imagesPerStep = 64;
+  c.ranks = 2;
   c.states = {{"parameters", {1, 2, 3, 4, 5, 6, 7}}, {"momentum", {0, 0, 0, 0, 0, 0, 0}}};
   c.tensors = {{"fc.weight", 0, 0, {2, 3}}, {"fc.bias", 0, 6, {1}}};
   return c;
@@ -75,6 +78,8 @@ TEST(Checkpoint, RoundTripKeepsStatesAndTensorTable) {
   ASSERT_TRUE(readCheckpoint(path, back, error)) << error;
   EXPECT_EQ(back.model, "net");
   EXPECT_EQ(back.step, 40u);
+  EXPECT_EQ(back.imagesPerStep, 64u);
+  EXPECT_EQ(back.ranks, 2u);
   ASSERT_EQ(back.states.size(), 2u);
   EXPECT_EQ(back.states[0].values, sample().states[0].values);
   ASSERT_EQ(back.tensors.size(), 2u);
@@ -89,21 +94,52 @@ TEST(Checkpoint, RoundTripKeepsStatesAndTensorTable) {
   std::remove(path.c_str());
 }
 
+/// `c` written, then rewritten as an older format: without the images per
+/// step and ranks (format 2), and without the (empty, 8-byte) tensor table
+/// too (format 1).
+std::string olderFormat(const Checkpoint &c, char version) {
+  std::string path = tempPath("older");
+  std::string error;
+  EXPECT_TRUE(writeCheckpoint(path, c, error)) << error;
+  std::string bytes = readBytes(path);
+  std::remove(path.c_str());
+  std::string body = bytes.substr(0, bytes.size() - 8);
+  body.erase(8 + 4 * 8, 2 * 8);
+  if (version == '1')
+    body.resize(body.size() - 8);
+  body[7] = version;
+  return sealed(body);
+}
+
+TEST(Checkpoint, ReadsFormatTwoWithoutTheRunsShape) {
+  std::string path = tempPath("v2");
+  std::string error;
+  writeBytes(path, olderFormat(sample(), '2'));
+  Checkpoint back;
+  ASSERT_TRUE(readCheckpoint(path, back, error)) << error;
+  EXPECT_EQ(back.step, 40u);
+  EXPECT_EQ(back.imagesPerStep, 0u); // unknown
+  EXPECT_EQ(back.ranks, 1u);
+  EXPECT_EQ(back.tensors.size(), 2u);
+  std::remove(path.c_str());
+}
+
 TEST(Checkpoint, ReadsFormatOneWithoutTensorTable) {
   std::string path = tempPath("v1");
   std::string error;
   Checkpoint c = sample();
   c.tensors.clear();
-  ASSERT_TRUE(writeCheckpoint(path, c, error)) << error;
-  // Format 1 is format 2 without the (here empty, 8-byte) table.
-  std::string bytes = readBytes(path);
-  std::string body = bytes.substr(0, bytes.size() - 16);
-  body[7] = '1';
-  writeBytes(path, sealed(body));
+  writeBytes(path, olderFormat(c, '1'));
   Checkpoint back;
   ASSERT_TRUE(readCheckpoint(path, back, error)) << error;
   EXPECT_EQ(back.states.size(), 2u);
   EXPECT_TRUE(back.tensors.empty());
+  // A version after this reader's is not a checkpoint it knows.
+  std::string bytes = readBytes(path);
+  bytes[7] = '4';
+  writeBytes(path, sealed(bytes.substr(0, bytes.size() - 8)));
+  EXPECT_FALSE(readCheckpoint(path, back, error));
+  EXPECT_NE(error.find("bad magic"), std::string::npos) << error;
   std::remove(path.c_str());
 }
 

@@ -30,6 +30,12 @@ struct Checkpoint {
   uint64_t epoch = 0;         ///< the epoch in progress
   uint64_t batch = 0;         ///< batches of it already trained
   uint64_t step = 0;          ///< global step (batches trained in all)
+  /// Images each step trained, every rank's together (format 3; 0 when
+  /// the file does not say): the images of the epoch already trained are
+  /// batch * imagesPerStep, whatever the batch and rank count of a run
+  /// that resumes it.
+  uint64_t imagesPerStep = 0;
+  uint64_t ranks = 1;         ///< processes of the run (format 3)
   struct State {
     std::string name;
     std::vector<float> values;
@@ -53,7 +59,7 @@ struct Checkpoint {
 /// Writes `checkpoint` to a temporary file beside `path`, syncs it and
 /// renames it over `path`.
 bool writeCheckpoint(const std::string &path, const Checkpoint &checkpoint, std::string &error);
-/// Reads and checks a checkpoint (format 1 or 2); `error` names the file.
+/// Reads and checks a checkpoint (format 1, 2 or 3); `error` names the file.
 bool readCheckpoint(const std::string &path, Checkpoint &checkpoint, std::string &error);
 
 /// The checksum a checkpoint file ends with: FNV-1a of every byte before it.
