@@ -398,7 +398,7 @@ FailureOr<Value> ModelBuilder::applyStep(const Step &step, const std::string &la
   if (frame.values.count(step.callee))
     return error(step.range, "'" + step.callee + "' is a value, not a layer",
                  llvm::Twine("a value only at the start of a chain ('") + step.callee +
-                     " -> ...') or as an argument of add/concat");
+                     " -> ...') or as an argument of add, concat or mul");
   std::vector<std::string> known;
   for (const auto &[n, d] : layerTable())
     known.push_back(n);
@@ -433,6 +433,16 @@ FailureOr<Value> ModelBuilder::applyBlock(const Step &step, const BlockDef &bloc
   Frame inner;
   if (failed(bindArgs(step, formals, frame, inner.params, nullptr)))
     return failure();
+  // The input's channel count, for parameters computed from it (DenseNet's
+  // growth, an inverted residual's expansion); a parameter of that name wins.
+  if (auto type = llvm::dyn_cast<RankedTensorType>(input.getType());
+      type && type.getRank() >= 2 && !type.isDynamicDim(1) && !inner.params.count("in_channels")) {
+    ArgValue channels;
+    channels.kind = ArgValue::Kind::Int;
+    channels.integer = type.getDimSize(1);
+    channels.range = block.range;
+    inner.params["in_channels"] = channels;
+  }
   // Defaults are evaluated in the block, so they may use earlier parameters.
   for (const Formal &f : formals)
     if (!inner.params.count(f.name)) {
@@ -680,8 +690,17 @@ FailureOr<ArgValue> ModelBuilder::eval(const Expr &e, const Frame &frame) {
               : op == "<=" ? a <= b : op == ">" ? a > b : a >= b;
     return v;
   }
-  if ((op == "/" || op == "%") && b == 0)
+  if ((op == "/" || op == "//" || op == "%") && b == 0)
     return error(e.items[1]->range, "division by zero");
+  if (op == "//") {
+    if (!ints)
+      return error(e.range, "bad argument type: '//' needs integers");
+    // Floor division, as Python's: -7 // 2 is -4.
+    int64_t x = lhs->integer, y = rhs->integer, q = x / y;
+    v.kind = ArgValue::Kind::Int;
+    v.integer = (x % y != 0 && (x < 0) != (y < 0)) ? q - 1 : q;
+    return v;
+  }
   if (ints && op != "/") {
     v.kind = ArgValue::Kind::Int;
     int64_t x = lhs->integer, y = rhs->integer;

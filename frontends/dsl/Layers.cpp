@@ -329,6 +329,33 @@ template <typename OpT> FailureOr<Value> buildUnary(LayerCall &call) {
   return call.create<OpT>(call.input);
 }
 
+FailureOr<Value> buildRelu6(LayerCall &call) {
+  OpBuilder &b = call.state.builder;
+  return call.create<cv::ClipOp>(call.input, b.getF32FloatAttr(0.0f), b.getF32FloatAttr(6.0f));
+}
+
+/// PyTorch's nn.Hardsigmoid by default (relu6(x + 3) / 6: alpha 1/6);
+/// ONNX's HardSigmoid is alpha=0.2.
+FailureOr<Value> buildHardSigmoid(LayerCall &call) {
+  OpBuilder &b = call.state.builder;
+  return call.create<cv::HardSigmoidOp>(
+      call.input, b.getF32FloatAttr(static_cast<float>(call.number("alpha", 1.0 / 6.0))),
+      b.getF32FloatAttr(static_cast<float>(call.number("beta", 0.5))));
+}
+
+/// Elementwise product with numpy broadcasting: a squeeze-and-excitation
+/// scale [N, C, 1, 1] times the features [N, C, H, W].
+FailureOr<Value> buildMul(LayerCall &call) {
+  Value product = call.values.front().tensor;
+  for (const ArgValue &other : llvm::ArrayRef(call.values).drop_front()) {
+    auto next = call.create<cv::MulOp>(product, other.tensor);
+    if (failed(next))
+      return failure();
+    product = *next;
+  }
+  return product;
+}
+
 FailureOr<Value> buildSoftmax(LayerCall &call) {
   int64_t axis = call.integer("axis", 1);
   if (axis < 0 || axis >= call.inputType().getRank())
@@ -367,6 +394,12 @@ const std::map<std::string, LayerDef> &layerTable() {
       {"relu", {{}, false, buildUnary<cv::ReluOp>}},
       {"tanh", {{}, false, buildUnary<cv::TanhOp>}},
       {"sigmoid", {{}, false, buildUnary<cv::SigmoidOp>}},
+      {"relu6", {{}, false, buildRelu6}},
+      {"swish", {{}, false, buildUnary<cv::SwishOp>}},
+      {"hardswish", {{}, false, buildUnary<cv::HardSwishOp>}},
+      {"hardsigmoid", {{{"alpha", P::Float}, {"beta", P::Float}}, false, buildHardSigmoid}},
+      {"gelu", {{}, false, buildUnary<cv::GeluOp>}},
+      {"mul", {{}, true, buildMul}},
       {"softmax", {{{"axis", P::Int}}, false, buildSoftmax}},
       {"add", {{}, true, buildAdd}},
       {"concat", {{}, true, buildConcat}},

@@ -40,6 +40,7 @@ const char *describe(TokenKind kind) {
   case TokenKind::Minus: return "'-'";
   case TokenKind::Star: return "'*'";
   case TokenKind::Slash: return "'/'";
+  case TokenKind::SlashSlash: return "'//'";
   case TokenKind::Percent: return "'%'";
   case TokenKind::Eq: return "'=='";
   case TokenKind::Ne: return "'!='";
@@ -155,7 +156,10 @@ LogicalResult lex(const SourceSet &sources, int fileIndex, std::vector<Token> &t
     case ';': kind = TokenKind::Semicolon; break;
     case '+': kind = TokenKind::Plus; break;
     case '*': kind = TokenKind::Star; break;
-    case '/': kind = TokenKind::Slash; break;
+    case '/':
+      kind = two('/') ? TokenKind::SlashSlash : TokenKind::Slash;
+      width = two('/') ? 2 : 1;
+      break;
     case '%': kind = TokenKind::Percent; break;
     case '-':
       kind = two('>') ? TokenKind::Arrow : TokenKind::Minus;

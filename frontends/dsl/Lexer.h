@@ -15,7 +15,7 @@ enum class TokenKind {
   KwBlock, KwImport, KwInput, KwOutput, KwIf, KwElse, KwTrue, KwFalse, KwAnd, KwOr, KwNot,
   // Punctuation.
   LParen, RParen, LBracket, RBracket, LBrace, RBrace, Comma, Colon, Semicolon, Assign,
-  Arrow, Plus, Minus, Star, Slash, Percent, Eq, Ne, Lt, Le, Gt, Ge,
+  Arrow, Plus, Minus, Star, Slash, SlashSlash, Percent, Eq, Ne, Lt, Le, Gt, Ge,
   Newline, End,
 };
 

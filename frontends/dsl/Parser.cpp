@@ -217,11 +217,19 @@ private:
     }
     if (failed(parseChain(s.chain)))
       return failure();
-    if (accept(TokenKind::KwIf)) {
+    // A long conditional may break before 'if' and before 'else'.
+    auto continuesWith = [&](TokenKind kind) {
+      if (peek().kind == TokenKind::Newline && peek(1).kind == kind)
+        next();
+      return accept(kind);
+    };
+    if (continuesWith(TokenKind::KwIf)) {
       if (failed(parseExpr(s.condition)))
         return failure();
-      if (failed(expect(TokenKind::KwElse, "after the condition: 'chain if condition else chain'")) ||
-          failed(parseChain(s.otherwise)))
+      if (!continuesWith(TokenKind::KwElse) &&
+          failed(expect(TokenKind::KwElse, "after the condition: 'chain if condition else chain'")))
+        return failure();
+      if (failed(parseChain(s.otherwise)))
         return failure();
     }
     s.range = span(s.range);
@@ -298,7 +306,7 @@ private:
     return expect(TokenKind::RParen, "to close the argument list");
   }
 
-  // Expressions, loosest first: or, and, comparison, + -, * / %, unary, primary.
+  // Expressions, loosest first: or, and, comparison, + -, * / // %, unary, primary.
   LogicalResult parseExpr(std::unique_ptr<Expr> &out) { return parseBinary(out, 0); }
 
   static int precedence(TokenKind kind) {
@@ -308,7 +316,8 @@ private:
     case TokenKind::Eq: case TokenKind::Ne: case TokenKind::Lt: case TokenKind::Le:
     case TokenKind::Gt: case TokenKind::Ge: return 3;
     case TokenKind::Plus: case TokenKind::Minus: return 4;
-    case TokenKind::Star: case TokenKind::Slash: case TokenKind::Percent: return 5;
+    case TokenKind::Star: case TokenKind::Slash: case TokenKind::SlashSlash:
+    case TokenKind::Percent: return 5;
     default: return -1;
     }
   }

@@ -5,8 +5,9 @@
                           written) equals its PyTorch equivalent's exactly
     test_zoo.py run       every model compiles with cvc and runs with cvc-run
                           at batch 2, with finite outputs of the right shape
-                          (ResNet-50 and VGG-16 are compiled by `weights`)
-    test_zoo.py weights   ResNet-50 and VGG-16 with torchvision's weights
+                          (ResNet-50, VGG-16 and MobileNetV2 are compiled by
+                          `weights`)
+    test_zoo.py weights   ResNet-50, VGG-16 and MobileNetV2 with torchvision's weights
                           (exported to ONNX here, loaded by layer name) give
                           PyTorch's outputs within the conformance tolerance
     test_zoo.py onnx      `cvc --emit=onnx` writes models that pass ONNX's
@@ -44,6 +45,7 @@ EQUIVALENTS = {
     "resnet101": TV.resnet101,
     "resnet152": TV.resnet152,
     "googlenet": lambda: TV.googlenet(aux_logits=False, init_weights=True),
+    "mobilenet_v2": TV.mobilenet_v2,
 }
 
 # name: (input shape without the batch, output shape without the batch)
@@ -160,15 +162,18 @@ def test_weights():
     check_weights("resnet50", models.calibrate_batchnorm(resnet, (3, 224, 224)))
     torch.manual_seed(0)
     check_weights("vgg16", distinct_parameters(TV.vgg16()).eval(), batch=1)
+    torch.manual_seed(0)
+    mobilenet = distinct_parameters(TV.mobilenet_v2())
+    check_weights("mobilenet_v2", models.calibrate_batchnorm(mobilenet, (3, 224, 224)))
 
 
 ORT_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
                        "ort_run.js")
 # Models covering every layer the language has: tanh and average pooling,
 # LRN and groups, residual adds and batch norms, concat, dropout and
-# auxiliary heads (dropped for inference).
+# auxiliary heads (dropped for inference), ReLU6 and depthwise convolutions.
 EXPORTED = {"lenet5": (1, 32, 32), "alexnet": (3, 227, 227), "resnet18": (3, 224, 224),
-            "googlenet": (3, 224, 224)}
+            "googlenet": (3, 224, 224), "mobilenet_v2": (3, 224, 224)}
 
 
 def test_onnx():
