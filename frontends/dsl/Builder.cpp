@@ -331,10 +331,11 @@ LogicalResult ModelBuilder::flatten(const Step &step, Frame &frame,
     if (count->kind != ArgValue::Kind::Int)
       return error(step.repeat->range, "bad argument type: a repeat count must be an integer, got " +
                                            describe(*count));
-    if (count->integer < 1 || count->integer > 10000)
+    // 0 is allowed: a block repeating its first layer `n - 1` times, with n = 1.
+    if (count->integer < 0 || count->integer > 10000)
       return error(step.repeat->range, "bad argument: repeat count " +
                                            std::to_string(count->integer),
-                   "a count from 1 to 10000");
+                   "a count from 0 to 10000");
     times = count->integer;
   }
   for (int64_t i = 0; i < times; ++i) {

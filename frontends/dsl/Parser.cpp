@@ -22,7 +22,7 @@ public:
       const Token &t = peek();
       if (t.kind == TokenKind::End)
         return success();
-      if (t.kind == TokenKind::KwImport) {
+      if (t.kind == TokenKind::KwImport && peek(1).kind != TokenKind::Assign) {
         next();
         const Token &path = peek();
         if (path.kind != TokenKind::String)
@@ -33,7 +33,7 @@ public:
           return failure();
         continue;
       }
-      if (t.kind == TokenKind::KwBlock) {
+      if (t.kind == TokenKind::KwBlock && peek(1).kind != TokenKind::Assign) {
         program.blocks.emplace_back();
         if (failed(parseBlock(program.blocks.back())))
           return failure();
@@ -152,7 +152,8 @@ private:
         return sources.error(openRange, "unterminated block '" + block.name +
                                             "': this '{' has no matching '}'",
                              "'}' before the end of the file");
-      if (t.kind == TokenKind::KwBlock || t.kind == TokenKind::KwImport)
+      if ((t.kind == TokenKind::KwBlock || t.kind == TokenKind::KwImport) &&
+          peek(1).kind != TokenKind::Assign)
         return sources.error(t.range, "'" + t.text + "' inside block '" + block.name +
                                           "' (is a '}' missing above?)",
                              "blocks and imports at the top level only");
@@ -165,7 +166,7 @@ private:
   LogicalResult parseStatement(Statement &s) {
     const Token &first = peek();
     s.range = first.range;
-    if (first.kind == TokenKind::KwInput) {
+    if (first.kind == TokenKind::KwInput && peek(1).kind != TokenKind::Assign) {
       s.kind = Statement::Kind::Input;
       next();
       const Token &name = peek();
@@ -196,7 +197,7 @@ private:
       s.range = span(s.range);
       return endOfStatement();
     }
-    if (first.kind == TokenKind::KwOutput) {
+    if (first.kind == TokenKind::KwOutput && peek(1).kind != TokenKind::Assign) {
       s.kind = Statement::Kind::Output;
       next();
       if (peek().kind == TokenKind::Identifier) {
@@ -209,7 +210,7 @@ private:
       s.range = span(s.range);
       return endOfStatement();
     }
-    if (first.kind == TokenKind::Identifier && peek(1).kind == TokenKind::Assign) {
+    if (isName(first) && peek(1).kind == TokenKind::Assign) {
       s.name = first.text;
       s.nameRange = first.range;
       next();
@@ -268,7 +269,7 @@ private:
       step.group = std::move(inner.steps);
       if (failed(expect(TokenKind::RParen, "to close the group of steps")))
         return failure();
-    } else if (t.kind == TokenKind::Identifier) {
+    } else if (isName(t)) {
       step.callee = t.text;
       next();
       if (accept(TokenKind::LParen)) {
@@ -304,6 +305,19 @@ private:
       args.push_back(std::move(arg));
     } while (accept(TokenKind::Comma));
     return expect(TokenKind::RParen, "to close the argument list");
+  }
+
+  /// An identifier, or a keyword that only begins a statement of its own
+  /// (block, import, input, output) where a name must be: PyTorch modules
+  /// use them (torchvision's MBConv.block), and layer names must match.
+  static bool isName(const Token &t) {
+    switch (t.kind) {
+    case TokenKind::Identifier: case TokenKind::KwBlock: case TokenKind::KwImport:
+    case TokenKind::KwInput: case TokenKind::KwOutput:
+      return true;
+    default:
+      return false;
+    }
   }
 
   // Expressions, loosest first: or, and, comparison, + -, * / // %, unary, primary.
@@ -390,6 +404,11 @@ private:
       e->text = t.text;
       break;
     case TokenKind::Identifier:
+    case TokenKind::KwBlock:
+    case TokenKind::KwImport:
+    case TokenKind::KwInput:
+    case TokenKind::KwOutput:
+      // The statement keywords are names elsewhere (isName).
       e->kind = Expr::Kind::Name;
       e->text = t.text;
       break;

@@ -5,9 +5,9 @@
                           written) equals its PyTorch equivalent's exactly
     test_zoo.py run       every model compiles with cvc and runs with cvc-run
                           at batch 2, with finite outputs of the right shape
-                          (ResNet-50, VGG-16 and MobileNetV2 are compiled by
-                          `weights`)
-    test_zoo.py weights   ResNet-50, VGG-16 and MobileNetV2 with torchvision's weights
+                          (those of `weights` are compiled there)
+    test_zoo.py weights   ResNet-50, VGG-16, MobileNetV2 and EfficientNet-B0 with
+                          torchvision's weights
                           (exported to ONNX here, loaded by layer name) give
                           PyTorch's outputs within the conformance tolerance
     test_zoo.py onnx      `cvc --emit=onnx` writes models that pass ONNX's
@@ -46,6 +46,7 @@ EQUIVALENTS = {
     "resnet152": TV.resnet152,
     "googlenet": lambda: TV.googlenet(aux_logits=False, init_weights=True),
     "mobilenet_v2": TV.mobilenet_v2,
+    "efficientnet_b0": TV.efficientnet_b0,
 }
 
 # name: (input shape without the batch, output shape without the batch)
@@ -165,15 +166,20 @@ def test_weights():
     torch.manual_seed(0)
     mobilenet = distinct_parameters(TV.mobilenet_v2())
     check_weights("mobilenet_v2", models.calibrate_batchnorm(mobilenet, (3, 224, 224)))
+    torch.manual_seed(0)
+    efficientnet = distinct_parameters(TV.efficientnet_b0())
+    check_weights("efficientnet_b0", models.calibrate_batchnorm(efficientnet, (3, 224, 224)))
 
 
 ORT_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
                        "ort_run.js")
 # Models covering every layer the language has: tanh and average pooling,
 # LRN and groups, residual adds and batch norms, concat, dropout and
-# auxiliary heads (dropped for inference), ReLU6 and depthwise convolutions.
+# auxiliary heads (dropped for inference), ReLU6 and depthwise convolutions,
+# Swish and squeeze-and-excitation's broadcasting mul.
 EXPORTED = {"lenet5": (1, 32, 32), "alexnet": (3, 227, 227), "resnet18": (3, 224, 224),
-            "googlenet": (3, 224, 224), "mobilenet_v2": (3, 224, 224)}
+            "googlenet": (3, 224, 224), "mobilenet_v2": (3, 224, 224),
+            "efficientnet_b0": (3, 224, 224)}
 
 
 def test_onnx():
