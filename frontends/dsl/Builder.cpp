@@ -496,6 +496,10 @@ LogicalResult ModelBuilder::checkType(const ArgValue &value, ParamType type,
     if (!isInt(value) && !isIntList(2, 4))
       expected = "an integer, [h, w] or [top, left, bottom, right]";
     break;
+  case ParamType::String:
+    if (value.kind != ArgValue::Kind::String)
+      expected = "a string in double quotes";
+    break;
   }
   if (!expected)
     return success();

@@ -47,6 +47,7 @@ enum class ParamType {
   Bool,
   IntPair, ///< n or [h, w]
   Pads,    ///< n, [h, w] or [top, left, bottom, right]
+  String,
 };
 
 struct ParamSpec {

@@ -178,6 +178,91 @@ FailureOr<Value> buildConv(LayerCall &call) {
       b.getDenseI64ArrayAttr(dilation), b.getI64IntegerAttr(groups));
 }
 
+/// PyTorch's ConvTranspose2d: weight [in, out / groups, kh, kw]; the output
+/// is (H - 1) * stride - pad_top - pad_bottom + dilation * (k - 1) + 1 +
+/// output_pad.
+FailureOr<Value> buildConvTranspose(LayerCall &call) {
+  if (failed(call.expectRank(4, "an NCHW input [N, C, H, W]")))
+    return failure();
+  int64_t channels = call.inputType().getDimSize(1), out = call.integer("out", 0);
+  int64_t groups = call.integer("groups", 1);
+  std::array<int64_t, 2> kernel = call.pair("kernel", {1, 1});
+  std::array<int64_t, 2> stride = call.pair("stride", {1, 1});
+  std::array<int64_t, 2> dilation = call.pair("dilation", {1, 1});
+  std::array<int64_t, 2> outputPad = call.pair("output_pad", {0, 0});
+  std::array<int64_t, 4> pads = call.pads("pad");
+  if (out < 1)
+    return call.error(call.rangeOf("out"), "bad argument: " + call.what() +
+                                               " needs at least one output channel");
+  if (groups < 1 || channels % groups != 0 || out % groups != 0)
+    return call.error(call.rangeOf("groups"),
+                      "shape error: " + call.what() + " has " + std::to_string(channels) +
+                          " input and " + std::to_string(out) + " output channels, not both "
+                          "divisible into " + std::to_string(groups) + " groups",
+                      "groups dividing both channel counts");
+  if (failed(checkPositive(call, "stride", stride)) ||
+      failed(checkPositive(call, "dilation", dilation)) ||
+      failed(checkPositive(call, "kernel", kernel)))
+    return failure();
+  for (int i = 0; i < 2; ++i)
+    if (outputPad[i] < 0 || outputPad[i] >= std::max(stride[i], dilation[i]))
+      return call.error(call.rangeOf("output_pad"),
+                        "bad argument: output_pad of " + call.what() + " must be at least 0 and "
+                        "smaller than the stride or the dilation");
+  int64_t fanIn = out / groups * kernel[0] * kernel[1];
+  auto w = call.weight("weight", {channels, out / groups, kernel[0], kernel[1]},
+                       TensorInit::Random, fanIn, channels / groups * kernel[0] * kernel[1]);
+  if (failed(w))
+    return failure();
+  auto bias = optionalBias(call, out);
+  if (failed(bias))
+    return failure();
+  OpBuilder &b = call.state.builder;
+  return call.create<cv::ConvTranspose2DOp>(
+      call.input, *w, *bias, /*residual=*/Value(),
+      cv::ActivationAttr::get(b.getContext(), cv::Activation::none), b.getDenseF32ArrayAttr({}),
+      b.getDenseI64ArrayAttr(stride), b.getDenseI64ArrayAttr(pads),
+      b.getDenseI64ArrayAttr(dilation), b.getI64IntegerAttr(groups),
+      b.getDenseI64ArrayAttr(outputPad));
+}
+
+/// PyTorch's nn.Upsample by an integer factor: "nearest" (ONNX Resize
+/// asymmetric + floor, as PyTorch exports it) or "bilinear" (half-pixel
+/// centres, or align_corners).
+FailureOr<Value> buildUpsample(LayerCall &call) {
+  if (failed(call.expectRank(4, "an NCHW input [N, C, H, W]")))
+    return failure();
+  std::array<int64_t, 2> scale = call.pair("scale", {2, 2});
+  if (failed(checkPositive(call, "scale", scale)))
+    return failure();
+  std::string mode = call.has("mode") ? call.args.at("mode").text : "nearest";
+  bool alignCorners = call.flag("align_corners", false);
+  if (mode != "nearest" && mode != "bilinear")
+    return call.error(call.rangeOf("mode"),
+                      "bad argument: mode '" + mode + "' of " + call.what(),
+                      "\"nearest\" or \"bilinear\"");
+  if (alignCorners && mode != "bilinear")
+    return call.error(call.rangeOf("align_corners"),
+                      "bad argument: align_corners applies to bilinear upsampling only");
+  RankedTensorType type = call.inputType();
+  SmallVector<int64_t> shape(type.getShape());
+  shape[2] *= scale[0];
+  shape[3] *= scale[1];
+  OpBuilder &b = call.state.builder;
+  MLIRContext *ctx = b.getContext();
+  bool nearest = mode == "nearest";
+  auto op = b.create<cv::ResizeOp>(
+      call.loc(), RankedTensorType::get(shape, type.getElementType()), call.input,
+      cv::ResizeModeAttr::get(ctx, nearest ? cv::ResizeMode::nearest : cv::ResizeMode::linear),
+      cv::CoordinateModeAttr::get(ctx, nearest        ? cv::CoordinateMode::asymmetric
+                                       : alignCorners ? cv::CoordinateMode::align_corners
+                                                      : cv::CoordinateMode::half_pixel),
+      cv::NearestModeAttr::get(ctx, cv::NearestMode::floor),
+      b.getDenseF64ArrayAttr({static_cast<double>(scale[0]), static_cast<double>(scale[1])}),
+      b.getF32FloatAttr(-0.75f), b.getBoolAttr(false));
+  return call.finish(op.getOperation());
+}
+
 FailureOr<Value> buildFullyConnected(LayerCall &call) {
   if (failed(call.expectRank(2, "a flat input [N, K]; put 'flatten' before the layer")))
     return failure();
@@ -374,6 +459,14 @@ const std::map<std::string, LayerDef> &layerTable() {
        {{{"out", P::Int, true}, {"kernel", P::IntPair, true}, {"stride", P::IntPair},
          {"pad", P::Pads}, {"groups", P::Int}, {"dilation", P::IntPair}, {"bias", P::Bool}},
         false, buildConv}},
+      {"conv_transpose",
+       {{{"out", P::Int, true}, {"kernel", P::IntPair, true}, {"stride", P::IntPair},
+         {"pad", P::Pads}, {"output_pad", P::IntPair}, {"groups", P::Int},
+         {"dilation", P::IntPair}, {"bias", P::Bool}},
+        false, buildConvTranspose}},
+      {"upsample",
+       {{{"scale", P::IntPair}, {"mode", P::String}, {"align_corners", P::Bool}},
+        false, buildUpsample}},
       {"fc", {{{"out", P::Int, true}, {"bias", P::Bool}}, false, buildFullyConnected}},
       {"batchnorm", {{{"eps", P::Float}}, false, buildBatchNorm}},
       {"maxpool",

@@ -87,6 +87,49 @@ def vgg16():
     return torchvision.models.vgg16()
 
 
+class DoubleConv(nn.Module):
+    """U-Net's two 3x3 convolutions, each with batch norm and ReLU."""
+
+    def __init__(self, cin, cout):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, padding=1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+
+    def forward(self, x):
+        return torch.relu(self.bn2(self.conv2(torch.relu(self.bn1(self.conv1(x))))))
+
+
+class UNet(nn.Module):
+    """U-Net (Ronneberger et al. 2015) with padded convolutions and batch
+    norm, as models/unet.cvm writes it (layer names alike): four 2x2
+    max-pooling steps down, four stride-2 transposed convolutions up, each
+    concatenated with the skip connection of its scale."""
+
+    def __init__(self, channels=3, classes=2):
+        super().__init__()
+        widths = [64, 128, 256, 512, 1024]
+        self.inc = DoubleConv(channels, 64)
+        for i in range(1, 5):
+            setattr(self, f"down{i}", nn.Sequential(nn.MaxPool2d(2),
+                                                    DoubleConv(widths[i - 1], widths[i])))
+        for i in range(1, 5):
+            w = widths[4 - i]
+            setattr(self, f"up{i}", nn.ConvTranspose2d(2 * w, w, 2, stride=2))
+            setattr(self, f"dec{i}", DoubleConv(2 * w, w))
+        self.outc = nn.Conv2d(64, classes, 1)
+
+    def forward(self, x):
+        skips = [self.inc(x)]
+        for i in range(1, 5):
+            skips.append(getattr(self, f"down{i}")(skips[-1]))
+        y = skips.pop()
+        for i in range(1, 5):
+            y = getattr(self, f"dec{i}")(torch.cat([skips.pop(), getattr(self, f"up{i}")(y)], 1))
+        return self.outc(y)
+
+
 def calibrate_batchnorm(model, input_shape, batches=4, batch_size=8, seed=0):
     """Gives every batch-norm layer real statistics — a cumulative average over a
     few training-mode passes on random data — so that a randomly initialised

@@ -7,7 +7,7 @@
                           at batch 2, with finite outputs of the right shape
                           (those of `weights` are compiled there)
     test_zoo.py weights   ResNet-50, VGG-16, MobileNetV2 and EfficientNet-B0 with
-                          torchvision's weights
+                          torchvision's weights, and U-Net with test/e2e/models.py's
                           (exported to ONNX here, loaded by layer name) give
                           PyTorch's outputs within the conformance tolerance
     test_zoo.py onnx      `cvc --emit=onnx` writes models that pass ONNX's
@@ -47,6 +47,7 @@ EQUIVALENTS = {
     "googlenet": lambda: TV.googlenet(aux_logits=False, init_weights=True),
     "mobilenet_v2": TV.mobilenet_v2,
     "efficientnet_b0": TV.efficientnet_b0,
+    "unet": models.UNet,
 }
 
 # name: (input shape without the batch, output shape without the batch)
@@ -123,23 +124,23 @@ def test_run():
             os.remove(so)  # the big ones weigh hundreds of MB
 
 
-def check_weights(name, model, batch=2):
+def check_weights(name, model, batch=2, shape=(3, 224, 224)):
     """Exports `model` (eval mode, batch norms kept, names kept), loads its
     weights into models/<name>.cvm and compares outputs at `batch`."""
     torch.manual_seed(0)
     with tempfile.TemporaryDirectory(prefix="cvc-zoo-") as work:
         onnx_path = os.path.join(work, name + ".onnx")
         start = time.time()
-        cvclib.export(model, torch.randn(1, 3, 224, 224), onnx_path, unfolded=True)
-        print(f"{name}: exported torchvision's weights in {time.time() - start:.1f} s")
-        x = torch.randn(batch, 3, 224, 224)
+        cvclib.export(model, torch.randn(1, *shape), onnx_path, unfolded=True)
+        print(f"{name}: exported PyTorch's weights in {time.time() - start:.1f} s")
+        x = torch.randn(batch, *shape)
         with torch.no_grad():
             ref = model(x).numpy()
         so = os.path.join(work, name + ".so")
         seconds = cvclib.compile_model(cvm(name), so, "--weights", onnx_path)
         print(f"{name}: compiled with the loaded weights in {seconds:.1f} s")
         outs, _ = cvclib.run_model(so, {"x": x.numpy()}, work)
-        cvclib.compare(f"{name}.cvm with torchvision's weights, batch {batch}",
+        cvclib.compare(f"{name}.cvm with PyTorch's weights, batch {batch}",
                        next(iter(outs.values())), ref, **cvclib.CONFORMANCE)
 
 
@@ -157,7 +158,60 @@ def distinct_parameters(model):
     return model
 
 
+LAYERS_CVM = """
+input x: [N, 4, 6, 6]
+up = conv_transpose(6, 3, stride=2, pad=1, output_pad=1)
+near = up -> upsample(2) -> relu6
+smooth = up -> upsample(2, mode="bilinear") -> swish -> gelu
+corners = up -> upsample([2, 2], mode="bilinear", align_corners=true) -> hardswish
+gate = up -> global_avgpool -> hardsigmoid
+scaled = mul(near, gate)
+add(scaled, smooth, corners)
+output
+"""
+
+
+class Layers(torch.nn.Module):
+    """LAYERS_CVM in PyTorch."""
+
+    def __init__(self):
+        super().__init__()
+        self.up = torch.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1)
+
+    def forward(self, x):
+        f = torch.nn.functional
+        up = self.up(x)
+        near = f.relu6(f.interpolate(up, scale_factor=2, mode="nearest"))
+        smooth = f.gelu(f.silu(f.interpolate(up, scale_factor=2, mode="bilinear",
+                                             align_corners=False)))
+        corners = f.hardswish(f.interpolate(up, scale_factor=2, mode="bilinear",
+                                            align_corners=True))
+        gate = f.hardsigmoid(f.adaptive_avg_pool2d(up, 1))
+        return near * gate + smooth + corners
+
+
+def check_layers():
+    """The newer families' layers against PyTorch's: a transposed
+    convolution, upsampling three ways, ReLU6, Swish, GELU, HardSwish,
+    HardSigmoid and a broadcasting mul."""
+    torch.manual_seed(0)
+    model = Layers().eval()
+    with tempfile.TemporaryDirectory(prefix="cvc-zoo-") as work:
+        onnx_path, path = os.path.join(work, "layers.onnx"), os.path.join(work, "layers.cvm")
+        cvclib.export(model, torch.randn(1, 4, 6, 6), onnx_path, unfolded=True)
+        open(path, "w").write(LAYERS_CVM)
+        so = os.path.join(work, "layers.so")
+        cvclib.compile_model(path, so, "--weights", onnx_path)
+        x = torch.randn(3, 4, 6, 6) * 3
+        with torch.no_grad():
+            ref = model(x).numpy()
+        outs, _ = cvclib.run_model(so, {"x": x.numpy()}, work)
+        cvclib.compare("decoder and activation layers vs PyTorch, batch 3",
+                       next(iter(outs.values())), ref, **cvclib.SHALLOW)
+
+
 def test_weights():
+    check_layers()
     torch.manual_seed(0)
     resnet = distinct_parameters(TV.resnet50())
     check_weights("resnet50", models.calibrate_batchnorm(resnet, (3, 224, 224)))
@@ -169,6 +223,11 @@ def test_weights():
     torch.manual_seed(0)
     efficientnet = distinct_parameters(TV.efficientnet_b0())
     check_weights("efficientnet_b0", models.calibrate_batchnorm(efficientnet, (3, 224, 224)))
+    # U-Net has no torchvision model: test/e2e/models.py's, with the same names.
+    torch.manual_seed(0)
+    unet = distinct_parameters(models.UNet())
+    check_weights("unet", models.calibrate_batchnorm(unet, (3, 256, 256), batch_size=2), batch=1,
+                  shape=(3, 256, 256))
 
 
 ORT_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
