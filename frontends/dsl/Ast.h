@@ -67,6 +67,9 @@ struct Statement {
   SourceRange range;
   std::string name; ///< Layers: the value and scope name (`name = ...`); Input/Output: the value
   SourceRange nameRange;
+  /// `name* = ...`: the chain's layers are named name1, name2, ... (PyTorch
+  /// modules added as "name%d" % (i + 1), as DenseNet's denselayer1...).
+  bool countedName = false;
   Chain chain;
   std::unique_ptr<Expr> condition; ///< `chain if condition else otherwise`
   Chain otherwise;

@@ -106,7 +106,10 @@ private:
                               const std::map<std::string, std::vector<int64_t>> &inputShapes);
   LogicalResult buildStatement(const Statement &s, Frame &frame);
   LogicalResult buildOutput(const Statement &s, Frame &frame);
-  FailureOr<Value> buildChain(const Chain &chain, Frame &frame, const std::string &name);
+  /// Layers of a named chain are name.0, name.1, ... (or name when it has
+  /// one), and name1, name2, ... when `counted`.
+  FailureOr<Value> buildChain(const Chain &chain, Frame &frame, const std::string &name,
+                              bool counted = false);
   LogicalResult flatten(const Step &step, Frame &frame, std::vector<const Step *> &flat);
   FailureOr<Value> applyStep(const Step &step, const std::string &label, Value input,
                              Frame &frame);
@@ -312,7 +315,7 @@ LogicalResult ModelBuilder::buildStatement(const Statement &s, Frame &frame) {
     if (!condition->boolean)
       chain = &s.otherwise;
   }
-  auto result = buildChain(*chain, frame, s.name);
+  auto result = buildChain(*chain, frame, s.name, s.countedName);
   if (failed(result))
     return failure();
   frame.current = *result;
@@ -351,7 +354,7 @@ LogicalResult ModelBuilder::flatten(const Step &step, Frame &frame,
 }
 
 FailureOr<Value> ModelBuilder::buildChain(const Chain &chain, Frame &frame,
-                                          const std::string &name) {
+                                          const std::string &name, bool counted) {
   Value value = frame.current;
   auto steps = llvm::ArrayRef(chain.steps);
   const Step &first = steps.front();
@@ -368,6 +371,8 @@ FailureOr<Value> ModelBuilder::buildChain(const Chain &chain, Frame &frame,
     std::string label = frame.prefix;
     if (name.empty())
       label += std::to_string(frame.nextIndex++);
+    else if (counted)
+      label += name + std::to_string(i + 1);
     else
       label += flat.size() == 1 ? name : name + "." + std::to_string(i);
     auto next = applyStep(*step, label, value, frame);

@@ -215,6 +215,14 @@ private:
       s.nameRange = first.range;
       next();
       next();
+    } else if (isName(first) && peek(1).kind == TokenKind::Star &&
+               peek(2).kind == TokenKind::Assign) {
+      s.name = first.text;
+      s.nameRange = first.range;
+      s.countedName = true;
+      next();
+      next();
+      next();
     }
     if (failed(parseChain(s.chain)))
       return failure();

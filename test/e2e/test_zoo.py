@@ -6,7 +6,7 @@
     test_zoo.py run       every model compiles with cvc and runs with cvc-run
                           at batch 2, with finite outputs of the right shape
                           (those of `weights` are compiled there)
-    test_zoo.py weights   ResNet-50, VGG-16, MobileNetV2 and EfficientNet-B0 with
+    test_zoo.py weights   ResNet-50, VGG-16, MobileNetV2, EfficientNet-B0 and DenseNet-121 with
                           torchvision's weights, and U-Net with test/e2e/models.py's
                           (exported to ONNX here, loaded by layer name) give
                           PyTorch's outputs within the conformance tolerance
@@ -47,6 +47,7 @@ EQUIVALENTS = {
     "googlenet": lambda: TV.googlenet(aux_logits=False, init_weights=True),
     "mobilenet_v2": TV.mobilenet_v2,
     "efficientnet_b0": TV.efficientnet_b0,
+    "densenet121": TV.densenet121,
     "unet": models.UNet,
 }
 
@@ -223,6 +224,9 @@ def test_weights():
     torch.manual_seed(0)
     efficientnet = distinct_parameters(TV.efficientnet_b0())
     check_weights("efficientnet_b0", models.calibrate_batchnorm(efficientnet, (3, 224, 224)))
+    torch.manual_seed(0)
+    densenet = distinct_parameters(TV.densenet121())
+    check_weights("densenet121", models.calibrate_batchnorm(densenet, (3, 224, 224)), batch=1)
     # U-Net has no torchvision model: test/e2e/models.py's, with the same names.
     torch.manual_seed(0)
     unet = distinct_parameters(models.UNet())
