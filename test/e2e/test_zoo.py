@@ -2,7 +2,9 @@
 """The model zoo (models/*.cvm).
 
     test_zoo.py params    every model's parameter count (`cvc --summary`, as
-                          written) equals its PyTorch equivalent's exactly
+                          written) equals its PyTorch equivalent's exactly,
+                          and so do its MACs (`--summary -O0` against forward
+                          hooks on PyTorch's convolutions and linear layers)
     test_zoo.py run       every model compiles with cvc and runs with cvc-run
                           at batch 2, with finite outputs of the right shape
                           (those of `weights` are compiled there)
@@ -91,9 +93,59 @@ def check_count(label, path, model, *flags):
         raise cvclib.Failure(f"{label}: cvc counts {got:,} parameters, PyTorch {expected:,}")
 
 
+def torch_macs(model, shape):
+    """Multiply-accumulates of one image through `model`, counted
+    independently of cvc: forward hooks on every convolution, transposed
+    convolution and fully connected layer."""
+    total = [0]
+
+    def conv(m, inputs, out):
+        total[0] += (out.numel() // out.shape[0] * (m.in_channels // m.groups) *
+                     m.kernel_size[0] * m.kernel_size[1])
+
+    def conv_transpose(m, inputs, out):
+        x = inputs[0]
+        total[0] += (x.numel() // x.shape[0] * (m.out_channels // m.groups) *
+                     m.kernel_size[0] * m.kernel_size[1])
+
+    def linear(m, inputs, out):
+        total[0] += m.in_features * m.out_features
+
+    hooks = []
+    for module in model.modules():
+        for kind, hook in ((torch.nn.ConvTranspose2d, conv_transpose), (torch.nn.Conv2d, conv),
+                           (torch.nn.Linear, linear)):
+            if isinstance(module, kind):
+                hooks.append(module.register_forward_hook(hook))
+                break
+    model.eval()
+    with torch.no_grad():
+        model(torch.zeros(1, *shape))
+    for h in hooks:
+        h.remove()
+    return total[0]
+
+
+def check_macs(name, model):
+    """`cvc --summary -O0` (the network as written) against torch_macs."""
+    proc = subprocess.run([cvclib.tool("cvc"), cvm(name), "--summary", "-O0"],
+                          capture_output=True, text=True)
+    m = re.search(r"^total: .* MACs \(([\d,]+)\)", proc.stdout, re.M)
+    if proc.returncode != 0 or not m:
+        raise cvclib.Failure(f"cvc --summary -O0 {name} failed:\n{proc.stdout}{proc.stderr}")
+    got = int(m.group(1).replace(",", ""))
+    shape = RUNS.get(name, ((3, 256, 256) if name == "unet" else (3, 224, 224), None))[0]
+    expected = torch_macs(model, shape)
+    print(f"  {name}: cvc {got:,} MACs, PyTorch's layers {expected:,}")
+    if got != expected:
+        raise cvclib.Failure(f"{name}: cvc counts {got:,} MACs, PyTorch's layers {expected:,}")
+
+
 def test_params():
     for name, make in EQUIVALENTS.items():
-        check_count(name, cvm(name), make())
+        model = make()
+        check_count(name, cvm(name), model)
+        check_macs(name, model)
     check_count("googlenet with auxiliary heads", cvm("googlenet"),
                 TV.googlenet(aux_logits=True, init_weights=True), "--keep-aux-outputs")
 
