@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Builder.h"
+#include "cv/Composite.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -441,6 +442,80 @@ FailureOr<Value> buildMul(LayerCall &call) {
   return product;
 }
 
+/// Standardises over `axes` (cv::buildStandardize), then, when `affine`,
+/// scales and shifts by `<layer>.weight` and `.bias` of `shape`, viewed as
+/// `broadcast` against the input.
+FailureOr<Value> normalize(LayerCall &call, ArrayRef<int64_t> axes, bool affine,
+                           std::vector<int64_t> shape, ArrayRef<int64_t> broadcast) {
+  OpBuilder &b = call.state.builder;
+  std::string message;
+  auto y = cv::buildStandardize(b, call.loc(), call.input, axes,
+                                static_cast<float>(call.number("eps", 1e-5)), message);
+  if (failed(y))
+    return call.error(call.range, "shape error in " + call.what() + ": " + message);
+  if (!affine)
+    return y;
+  Value result = *y;
+  for (auto [suffix, init] : {std::pair{"weight", TensorInit::Ones}, {"bias", TensorInit::Zeros}}) {
+    auto w = call.weight(suffix, shape, init);
+    if (failed(w))
+      return failure();
+    Value v = *w;
+    if (broadcast != ArrayRef<int64_t>(shape))
+      v = b.create<cv::ReshapeOp>(call.loc(), RankedTensorType::get(broadcast, b.getF32Type()), v);
+    auto next = std::string(suffix) == "weight" ? call.create<cv::MulOp>(result, v)
+                                                : call.create<cv::AddOp>(result, v);
+    if (failed(next))
+      return failure();
+    result = *next;
+  }
+  return result;
+}
+
+/// PyTorch's InstanceNorm2d: each image's channel over its pixels;
+/// `affine` adds a per-channel weight and bias (off by default, as there).
+FailureOr<Value> buildInstanceNorm(LayerCall &call) {
+  if (failed(call.expectRank(4, "an NCHW input [N, C, H, W]")))
+    return failure();
+  int64_t channels = call.inputType().getDimSize(1);
+  return normalize(call, {2, 3}, call.flag("affine", false), {channels}, {channels, 1, 1});
+}
+
+/// PyTorch's LayerNorm(x.shape[1:]): each image over all of [C, H, W], with
+/// a weight and bias of that shape.
+FailureOr<Value> buildLayerNorm(LayerCall &call) {
+  if (failed(call.expectRank(4, "an NCHW input [N, C, H, W]")))
+    return failure();
+  RankedTensorType type = call.inputType();
+  std::vector<int64_t> shape(type.getShape().begin() + 1, type.getShape().end());
+  return normalize(call, {1, 2, 3}, call.flag("affine", true), shape, shape);
+}
+
+/// PyTorch's PixelShuffle(r): [N, C r², H, W] -> [N, C, H r, W r] (ONNX's
+/// DepthToSpace in CRD order).
+FailureOr<Value> buildPixelShuffle(LayerCall &call) {
+  if (failed(call.expectRank(4, "an NCHW input [N, C, H, W]")))
+    return failure();
+  RankedTensorType type = call.inputType();
+  int64_t r = call.integer("factor", 0), c = type.getDimSize(1), h = type.getDimSize(2),
+          w = type.getDimSize(3), n = type.getDimSize(0);
+  if (r < 1 || r > 64)
+    return call.error(call.rangeOf("factor"),
+                      "bad argument: the factor of " + call.what() + " must be from 1 to 64");
+  if (c % (r * r) != 0)
+    return call.error(call.rangeOf("factor"),
+                      "shape error: " + call.what() + " needs channels divisible by " +
+                          std::to_string(r * r) + " (factor²); the input has " +
+                          std::to_string(c));
+  std::string message;
+  auto y = cv::buildRearrange(call.state.builder, call.loc(), call.input,
+                              {n, c / (r * r), r, r, h, w}, {0, 1, 4, 2, 5, 3},
+                              {n, c / (r * r), h * r, w * r}, message);
+  if (failed(y))
+    return call.error(call.range, "shape error in " + call.what() + ": " + message);
+  return y;
+}
+
 FailureOr<Value> buildSoftmax(LayerCall &call) {
   int64_t axis = call.integer("axis", 1);
   if (axis < 0 || axis >= call.inputType().getRank())
@@ -469,6 +544,9 @@ const std::map<std::string, LayerDef> &layerTable() {
         false, buildUpsample}},
       {"fc", {{{"out", P::Int, true}, {"bias", P::Bool}}, false, buildFullyConnected}},
       {"batchnorm", {{{"eps", P::Float}}, false, buildBatchNorm}},
+      {"instancenorm", {{{"eps", P::Float}, {"affine", P::Bool}}, false, buildInstanceNorm}},
+      {"layernorm", {{{"eps", P::Float}, {"affine", P::Bool}}, false, buildLayerNorm}},
+      {"pixel_shuffle", {{{"factor", P::Int, true}}, false, buildPixelShuffle}},
       {"maxpool",
        {{{"kernel", P::IntPair, true}, {"stride", P::IntPair}, {"pad", P::Pads},
          {"ceil", P::Bool}},

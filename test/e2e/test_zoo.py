@@ -213,13 +213,16 @@ def distinct_parameters(model):
 
 LAYERS_CVM = """
 input x: [N, 4, 6, 6]
-up = conv_transpose(6, 3, stride=2, pad=1, output_pad=1)
+up = conv_transpose(8, 3, stride=2, pad=1, output_pad=1)
 near = up -> upsample(2) -> relu6
 smooth = up -> upsample(2, mode="bilinear") -> swish -> gelu
 corners = up -> upsample([2, 2], mode="bilinear", align_corners=true) -> hardswish
 gate = up -> global_avgpool -> hardsigmoid
 scaled = mul(near, gate)
 add(scaled, smooth, corners)
+inorm = instancenorm(affine=true)
+pixel_shuffle(2)
+lnorm = layernorm
 output
 """
 
@@ -229,7 +232,14 @@ class Layers(torch.nn.Module):
 
     def __init__(self):
         super().__init__()
-        self.up = torch.nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1, output_padding=1)
+        self.up = torch.nn.ConvTranspose2d(4, 8, 3, stride=2, padding=1, output_padding=1)
+        self.inorm = torch.nn.InstanceNorm2d(8, affine=True)
+        self.lnorm = torch.nn.LayerNorm([2, 48, 48])
+        with torch.no_grad():  # distinct values, so that each loads by its own name
+            for p in (self.inorm.weight, self.lnorm.weight):
+                p.uniform_(0.5, 1.5)
+            for p in (self.inorm.bias, self.lnorm.bias):
+                p.normal_(0.0, 0.1)
 
     def forward(self, x):
         f = torch.nn.functional
@@ -240,13 +250,14 @@ class Layers(torch.nn.Module):
         corners = f.hardswish(f.interpolate(up, scale_factor=2, mode="bilinear",
                                             align_corners=True))
         gate = f.hardsigmoid(f.adaptive_avg_pool2d(up, 1))
-        return near * gate + smooth + corners
+        y = self.inorm(near * gate + smooth + corners)
+        return self.lnorm(f.pixel_shuffle(y, 2))
 
 
 def check_layers():
     """The newer families' layers against PyTorch's: a transposed
     convolution, upsampling three ways, ReLU6, Swish, GELU, HardSwish,
-    HardSigmoid and a broadcasting mul."""
+    HardSigmoid, a broadcasting mul, instance and layer norm, pixel shuffle."""
     torch.manual_seed(0)
     model = Layers().eval()
     with tempfile.TemporaryDirectory(prefix="cvc-zoo-") as work:

@@ -2,6 +2,7 @@
 #include "ExportContext.h"
 #include "OpTable.h"
 #include "ImportContext.h"
+#include "cv/Composite.h"
 
 using namespace mlir;
 
@@ -107,31 +108,13 @@ LogicalResult exportBatchNorm(ExportContext &ex) {
   return success();
 }
 
-/// (x - mean) / sqrt(var + epsilon) over `axes` (kept as extent 1, so the
-/// statistics broadcast back), from cv's reductions and arithmetic.
+/// cv::buildStandardize, its failure reported for the node.
 FailureOr<Value> standardize(ImportContext &ic, Value x, ArrayRef<int64_t> axes, float epsilon) {
-  OpBuilder &b = ic.builder;
-  auto mean = cv::ReduceKindAttr::get(b.getContext(), cv::ReduceKind::mean);
-  auto m = ic.create<cv::ReduceOp>(x, mean, b.getDenseI64ArrayAttr(axes));
-  if (failed(m))
-    return failure();
-  auto centred = ic.create<cv::SubOp>(x, *m);
-  if (failed(centred))
-    return failure();
-  auto squares = ic.create<cv::MulOp>(*centred, *centred);
-  if (failed(squares))
-    return failure();
-  auto variance = ic.create<cv::ReduceOp>(*squares, mean, b.getDenseI64ArrayAttr(axes));
-  if (failed(variance))
-    return failure();
-  FloatConstant eps{{1}, {epsilon}};
-  auto shifted = ic.create<cv::AddOp>(*variance, ic.makeConstant(eps, "epsilon"));
-  if (failed(shifted))
-    return failure();
-  auto root = ic.create<cv::SqrtOp>(*shifted);
-  if (failed(root))
-    return failure();
-  return ic.create<cv::DivOp>(*centred, *root);
+  std::string message;
+  auto y = cv::buildStandardize(ic.builder, ic.loc(), x, axes, epsilon, message);
+  if (failed(y))
+    (void)ic.fail(message);
+  return y;
 }
 
 /// y * scale + bias, each a constant of `shape` when given.

@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 #include "OpTable.h"
 #include "ImportContext.h"
+#include "cv/Composite.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 
@@ -23,13 +24,11 @@ LogicalResult rearrange(ImportContext &ic, ArrayRef<int64_t> split, ArrayRef<int
   auto x = ic.input(0);
   if (failed(x))
     return failure();
-  OpBuilder &b = ic.builder;
-  Type f32 = llvm::cast<RankedTensorType>(x->getType()).getElementType();
-  Value six = b.create<cv::ReshapeOp>(ic.loc(), RankedTensorType::get(split, f32), *x);
-  FailureOr<Value> moved = ic.create<cv::TransposeOp>(six, b.getDenseI64ArrayAttr(perm));
-  if (failed(moved))
-    return failure();
-  ic.setOutput(0, b.create<cv::ReshapeOp>(ic.loc(), RankedTensorType::get(result, f32), *moved));
+  std::string message;
+  auto y = cv::buildRearrange(ic.builder, ic.loc(), *x, split, perm, result, message);
+  if (failed(y))
+    return ic.fail(message);
+  ic.setOutput(0, *y);
   return success();
 }
 
