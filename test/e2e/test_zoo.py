@@ -8,10 +8,12 @@
     test_zoo.py run       every model compiles with cvc and runs with cvc-run
                           at batch 2, with finite outputs of the right shape
                           (those of `weights` are compiled there)
-    test_zoo.py weights   ResNet-50, VGG-16, MobileNetV2, EfficientNet-B0 and DenseNet-121 with
-                          torchvision's weights, and U-Net with test/e2e/models.py's
+    test_zoo.py weights   ResNet-50 and VGG-16 with torchvision's weights
                           (exported to ONNX here, loaded by layer name) give
                           PyTorch's outputs within the conformance tolerance
+    test_zoo.py weights_new  the same for MobileNetV2, EfficientNet-B0 and
+                          DenseNet-121, U-Net with test/e2e/models.py's
+                          weights, and a model of the newer layers
     test_zoo.py onnx      `cvc --emit=onnx` writes models that pass ONNX's
                           checker, ONNX Runtime runs them to cvc's outputs,
                           and their initialisers load back by layer name
@@ -73,24 +75,33 @@ def cvm(name):
     return os.path.join(ZOO, name + ".cvm")
 
 
-def written_parameters(path, *flags):
-    """The 'as written' trainable parameter count of `cvc --summary`."""
-    proc = subprocess.run([cvclib.tool("cvc"), path, "--summary", *flags], capture_output=True,
-                          text=True)
+def summary(path, *flags):
+    """(the 'as written' trainable parameter count, the MACs) of
+    `cvc --summary -O0`: the network as written, before any rewrite."""
+    proc = subprocess.run([cvclib.tool("cvc"), path, "--summary", "-O0", *flags],
+                          capture_output=True, text=True)
     if proc.returncode != 0:
         raise cvclib.Failure(f"cvc --summary {path} failed:\n{proc.stderr}")
-    m = re.search(r"^as written: ([\d,]+) trainable parameters", proc.stdout, re.M)
-    if not m:
-        raise cvclib.Failure(f"no 'as written' line in cvc --summary:\n{proc.stdout}")
-    return int(m.group(1).replace(",", ""))
+    written = re.search(r"^as written: ([\d,]+) trainable parameters", proc.stdout, re.M)
+    macs = re.search(r"^total: .* MACs \(([\d,]+)\)", proc.stdout, re.M)
+    if not written or not macs:
+        raise cvclib.Failure(f"no 'as written' or 'total' line in cvc --summary:\n{proc.stdout}")
+    return int(written.group(1).replace(",", "")), int(macs.group(1).replace(",", ""))
 
 
-def check_count(label, path, model, *flags):
+def check_count(label, path, model, *flags, shape=None):
+    """The parameter count, and with `shape` (one image's) the MACs too."""
     expected = sum(p.numel() for p in model.parameters())
-    got = written_parameters(path, *flags)
+    got, macs = summary(path, *flags)
     print(f"  {label}: cvc {got:,}, PyTorch {expected:,}")
     if got != expected:
         raise cvclib.Failure(f"{label}: cvc counts {got:,} parameters, PyTorch {expected:,}")
+    if shape:
+        expected = torch_macs(model, shape)
+        print(f"  {label}: cvc {macs:,} MACs, PyTorch's layers {expected:,}")
+        if macs != expected:
+            raise cvclib.Failure(f"{label}: cvc counts {macs:,} MACs, PyTorch's layers "
+                                 f"{expected:,}")
 
 
 def torch_macs(model, shape):
@@ -126,26 +137,10 @@ def torch_macs(model, shape):
     return total[0]
 
 
-def check_macs(name, model):
-    """`cvc --summary -O0` (the network as written) against torch_macs."""
-    proc = subprocess.run([cvclib.tool("cvc"), cvm(name), "--summary", "-O0"],
-                          capture_output=True, text=True)
-    m = re.search(r"^total: .* MACs \(([\d,]+)\)", proc.stdout, re.M)
-    if proc.returncode != 0 or not m:
-        raise cvclib.Failure(f"cvc --summary -O0 {name} failed:\n{proc.stdout}{proc.stderr}")
-    got = int(m.group(1).replace(",", ""))
-    shape = RUNS.get(name, ((3, 256, 256) if name == "unet" else (3, 224, 224), None))[0]
-    expected = torch_macs(model, shape)
-    print(f"  {name}: cvc {got:,} MACs, PyTorch's layers {expected:,}")
-    if got != expected:
-        raise cvclib.Failure(f"{name}: cvc counts {got:,} MACs, PyTorch's layers {expected:,}")
-
-
 def test_params():
     for name, make in EQUIVALENTS.items():
-        model = make()
-        check_count(name, cvm(name), model)
-        check_macs(name, model)
+        shape = RUNS.get(name, ((3, 256, 256) if name == "unet" else (3, 224, 224), None))[0]
+        check_count(name, cvm(name), make(), shape=shape)
     check_count("googlenet with auxiliary heads", cvm("googlenet"),
                 TV.googlenet(aux_logits=True, init_weights=True), "--keep-aux-outputs")
 
@@ -275,12 +270,17 @@ def check_layers():
 
 
 def test_weights():
-    check_layers()
     torch.manual_seed(0)
     resnet = distinct_parameters(TV.resnet50())
     check_weights("resnet50", models.calibrate_batchnorm(resnet, (3, 224, 224)))
     torch.manual_seed(0)
     check_weights("vgg16", distinct_parameters(TV.vgg16()).eval(), batch=1)
+
+
+def test_weights_new():
+    """The newer families' layers and networks (e2e.zoo.weights_new, beside
+    the classic networks' test so that the two run side by side)."""
+    check_layers()
     torch.manual_seed(0)
     mobilenet = distinct_parameters(TV.mobilenet_v2())
     check_weights("mobilenet_v2", models.calibrate_batchnorm(mobilenet, (3, 224, 224)))
@@ -289,13 +289,15 @@ def test_weights():
     check_weights("efficientnet_b0", models.calibrate_batchnorm(efficientnet, (3, 224, 224)))
     torch.manual_seed(0)
     densenet = distinct_parameters(TV.densenet121())
-    check_weights("densenet121", models.calibrate_batchnorm(densenet, (3, 224, 224), batch_size=2),
+    check_weights("densenet121",
+                  models.calibrate_batchnorm(densenet, (3, 224, 224), batches=2, batch_size=2),
                   batch=1)
     # U-Net has no torchvision model: test/e2e/models.py's, with the same names.
     torch.manual_seed(0)
     unet = distinct_parameters(models.UNet())
-    check_weights("unet", models.calibrate_batchnorm(unet, (3, 256, 256), batch_size=2), batch=1,
-                  shape=(3, 256, 256))
+    check_weights("unet",
+                  models.calibrate_batchnorm(unet, (3, 256, 256), batches=2, batch_size=2),
+                  batch=1, shape=(3, 256, 256))
 
 
 ORT_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
@@ -351,4 +353,4 @@ def test_onnx():
 
 if __name__ == "__main__":
     cvclib.main({"params": test_params, "run": test_run, "weights": test_weights,
-                "onnx": test_onnx}[sys.argv[1]])
+                 "weights_new": test_weights_new, "onnx": test_onnx}[sys.argv[1]])
