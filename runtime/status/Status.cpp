@@ -5,7 +5,7 @@
 
 namespace cvc::runtime {
 
-static cvc_status_s outOfMemory{CVC_OUT_OF_MEMORY, "out of memory"};
+static cvc_status_s outOfMemory{CVC_OUT_OF_MEMORY, "out of memory", /*isStatic=*/true};
 
 cvc_status makeStatus(cvc_status_code code, std::string message) {
   try {
@@ -24,7 +24,7 @@ cvc_status_code cvc_status_code_of(cvc_status status) { return status ? status->
 const char *cvc_status_message(cvc_status status) { return status ? status->message.c_str() : ""; }
 
 void cvc_status_free(cvc_status status) {
-  if (status && status != &cvc::runtime::outOfMemory)
+  if (status && !status->isStatic)
     delete status;
 }
 

@@ -17,6 +17,10 @@
 struct cvc_status_s {
   cvc_status_code code;
   std::string message;
+  /// The static out-of-memory status: never deleted. A flag rather than an
+  /// address, since every library with a C API has its own copy and a host
+  /// may free one library's status through another's cvc_status_free.
+  bool isStatic = false;
 };
 
 namespace cvc::runtime {
