@@ -61,8 +61,10 @@ mlir::LogicalResult linkSharedLibrary(const RuntimeLayout &runtime,
     error = "cannot find the C compiler '" + cc + "' needed to link the model (set CVC_CC)";
     return mlir::failure();
   }
+  // -Xlinker, not -Wl, which would split a name with a comma in it.
   std::vector<std::string> args = {*program, "-shared", "-fPIC", "-O2", "-o", outputPath,
-                                   "-Wl,-soname," + soname, "-I" + runtime.includeDir};
+                                   "-Xlinker", "-soname", "-Xlinker", soname,
+                                   "-I" + runtime.includeDir};
   args.insert(args.end(), sources.begin(), sources.end());
   for (const char *a : {"-Wl,--gc-sections", "-Wl,-O1", "-Wl,-z,noexecstack", "-Wl,--as-needed"})
     args.push_back(a);
