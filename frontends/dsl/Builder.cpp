@@ -380,6 +380,10 @@ FailureOr<Value> ModelBuilder::buildChain(const Chain &chain, Frame &frame,
       return failure();
     value = *next;
   }
+  if (!value)
+    return error(chain.range, "this chain has no value: no layer (a repeat count of 0?) and "
+                              "nothing before it",
+                 "a layer after 'input x: [N, C, H, W]', or a named value first");
   return value;
 }
 
@@ -440,9 +444,11 @@ FailureOr<Value> ModelBuilder::applyBlock(const Step &step, const BlockDef &bloc
   if (failed(bindArgs(step, formals, frame, inner.params, nullptr)))
     return failure();
   // The input's channel count, for parameters computed from it (DenseNet's
-  // growth, an inverted residual's expansion); a parameter of that name wins.
+  // growth, an inverted residual's expansion); a parameter of that name wins,
+  // given or defaulted.
+  bool declared = llvm::any_of(block.params, [](const Param &p) { return p.name == "in_channels"; });
   if (auto type = llvm::dyn_cast<RankedTensorType>(input.getType());
-      type && type.getRank() >= 2 && !type.isDynamicDim(1) && !inner.params.count("in_channels")) {
+      type && type.getRank() >= 2 && !type.isDynamicDim(1) && !declared) {
     ArgValue channels;
     channels.kind = ArgValue::Kind::Int;
     channels.integer = type.getDimSize(1);
@@ -702,24 +708,37 @@ FailureOr<ArgValue> ModelBuilder::eval(const Expr &e, const Frame &frame) {
   }
   if ((op == "/" || op == "//" || op == "%") && b == 0)
     return error(e.items[1]->range, "division by zero");
-  if (op == "//") {
-    if (!ints)
-      return error(e.range, "bad argument type: '//' needs integers");
-    // Floor division, as Python's: -7 // 2 is -4.
-    int64_t x = lhs->integer, y = rhs->integer, q = x / y;
-    v.kind = ArgValue::Kind::Int;
-    v.integer = (x % y != 0 && (x < 0) != (y < 0)) ? q - 1 : q;
-    return v;
-  }
+  if ((op == "//" || op == "%") && !ints)
+    return error(e.range, "bad argument type: '" + op + "' needs integers");
   if (ints && op != "/") {
+    // Integers from a file: every result checked, so that no expression
+    // overflows (or traps, as INT64_MIN // -1 would).
+    int64_t x = lhs->integer, y = rhs->integer, r = 0;
+    bool overflow = false;
+    if (op == "+")
+      overflow = __builtin_add_overflow(x, y, &r);
+    else if (op == "-")
+      overflow = __builtin_sub_overflow(x, y, &r);
+    else if (op == "*")
+      overflow = __builtin_mul_overflow(x, y, &r);
+    else if (x == INT64_MIN && y == -1)
+      overflow = op == "//";
+    else {
+      // Floor division and its remainder, as Python's: -7 // 2 is -4 and
+      // -7 % 2 is 1, so that (a // b) * b + a % b == a.
+      int64_t q = x / y, m = x % y;
+      bool adjust = m != 0 && (m < 0) != (y < 0);
+      r = op == "//" ? (adjust ? q - 1 : q) : (adjust ? m + y : m);
+    }
+    if (overflow)
+      return error(e.range, "integer overflow: '" + op + "' of " + std::to_string(x) + " and " +
+                                std::to_string(y));
     v.kind = ArgValue::Kind::Int;
-    int64_t x = lhs->integer, y = rhs->integer;
-    v.integer = op == "+" ? x + y : op == "-" ? x - y : op == "*" ? x * y : x % y;
+    v.integer = r;
     return v;
   }
-  if (op == "%")
-    return error(e.range, "bad argument type: '%' needs integers");
-  if (ints && lhs->integer % rhs->integer == 0) {
+  if (ints && !(lhs->integer == INT64_MIN && rhs->integer == -1) &&
+      lhs->integer % rhs->integer == 0) {
     v.kind = ArgValue::Kind::Int;
     v.integer = lhs->integer / rhs->integer;
     return v;

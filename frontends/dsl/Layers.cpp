@@ -210,6 +210,26 @@ FailureOr<Value> buildConvTranspose(LayerCall &call) {
       return call.error(call.rangeOf("output_pad"),
                         "bad argument: output_pad of " + call.what() + " must be at least 0 and "
                         "smaller than the stride or the dilation");
+  // The output extent, (H - 1) * stride - pads + dilation * (k - 1) + 1 +
+  // output_pad, from numbers in the file: checked before the op computes it.
+  RankedTensorType type = call.inputType();
+  for (int64_t pad : pads)
+    if (pad < 0 || pad > (int64_t(1) << 31))
+      return call.error(call.rangeOf("pad"), "bad argument: a pad of " + call.what() + " is " +
+                                                 std::to_string(pad),
+                        "pads from 0 to 2^31");
+  for (int i = 0; i < 2; ++i) {
+    int64_t a = 0, b = 0, extent = 0;
+    bool overflow = __builtin_mul_overflow(type.getDimSize(2 + i) - 1, stride[i], &a) ||
+                    __builtin_mul_overflow(kernel[i] - 1, dilation[i], &b) ||
+                    __builtin_add_overflow(a, b, &extent) ||
+                    __builtin_add_overflow(extent, 1 + outputPad[i] - pads[i] - pads[i + 2], &extent);
+    if (overflow || extent > (int64_t(1) << 31) || extent < 1)
+      return call.error(call.rangeOf("stride"),
+                        "shape error: " + call.what() + " gives an output extent that is " +
+                            (overflow || extent > 0 ? "too large" : "not positive"),
+                        "an output of 1 to 2^31 pixels on a side");
+  }
   int64_t fanIn = out / groups * kernel[0] * kernel[1];
   auto w = call.weight("weight", {channels, out / groups, kernel[0], kernel[1]},
                        TensorInit::Random, fanIn, channels / groups * kernel[0] * kernel[1]);
@@ -247,8 +267,12 @@ FailureOr<Value> buildUpsample(LayerCall &call) {
                       "bad argument: align_corners applies to bilinear upsampling only");
   RankedTensorType type = call.inputType();
   SmallVector<int64_t> shape(type.getShape());
-  shape[2] *= scale[0];
-  shape[3] *= scale[1];
+  for (int i = 0; i < 2; ++i)
+    if (__builtin_mul_overflow(shape[2 + i], scale[i], &shape[2 + i]) ||
+        shape[2 + i] > (int64_t(1) << 31))
+      return call.error(call.rangeOf("scale"), "bad argument: the scale of " + call.what() +
+                                                   " makes an image larger than 2^31 pixels "
+                                                   "on a side");
   OpBuilder &b = call.state.builder;
   MLIRContext *ctx = b.getContext();
   bool nearest = mode == "nearest";
@@ -388,17 +412,22 @@ LogicalResult checkSameShapes(LayerCall &call, int64_t except) {
   return success();
 }
 
+/// `OpT` folded over the values, left to right: add(a, b, c) is (a + b) + c.
+template <typename OpT> FailureOr<Value> foldValues(LayerCall &call) {
+  Value result = call.values.front().tensor;
+  for (const ArgValue &other : llvm::ArrayRef(call.values).drop_front()) {
+    auto next = call.create<OpT>(result, other.tensor);
+    if (failed(next))
+      return failure();
+    result = *next;
+  }
+  return result;
+}
+
 FailureOr<Value> buildAdd(LayerCall &call) {
   if (failed(checkSameShapes(call, -1)))
     return failure();
-  Value sum = call.values.front().tensor;
-  for (const ArgValue &other : llvm::ArrayRef(call.values).drop_front()) {
-    auto next = call.create<cv::AddOp>(sum, other.tensor);
-    if (failed(next))
-      return failure();
-    sum = *next;
-  }
-  return sum;
+  return foldValues<cv::AddOp>(call);
 }
 
 FailureOr<Value> buildConcat(LayerCall &call) {
@@ -427,19 +456,6 @@ FailureOr<Value> buildHardSigmoid(LayerCall &call) {
   return call.create<cv::HardSigmoidOp>(
       call.input, b.getF32FloatAttr(static_cast<float>(call.number("alpha", 1.0 / 6.0))),
       b.getF32FloatAttr(static_cast<float>(call.number("beta", 0.5))));
-}
-
-/// Elementwise product with numpy broadcasting: a squeeze-and-excitation
-/// scale [N, C, 1, 1] times the features [N, C, H, W].
-FailureOr<Value> buildMul(LayerCall &call) {
-  Value product = call.values.front().tensor;
-  for (const ArgValue &other : llvm::ArrayRef(call.values).drop_front()) {
-    auto next = call.create<cv::MulOp>(product, other.tensor);
-    if (failed(next))
-      return failure();
-    product = *next;
-  }
-  return product;
 }
 
 /// Standardises over `axes` (cv::buildStandardize), then, when `affine`,
@@ -570,7 +586,9 @@ const std::map<std::string, LayerDef> &layerTable() {
       {"hardswish", {{}, false, buildUnary<cv::HardSwishOp>}},
       {"hardsigmoid", {{{"alpha", P::Float}, {"beta", P::Float}}, false, buildHardSigmoid}},
       {"gelu", {{}, false, buildUnary<cv::GeluOp>}},
-      {"mul", {{}, true, buildMul}},
+      // Elementwise product with NumPy broadcasting: a squeeze-and-excitation
+      // scale [N, C, 1, 1] times the features [N, C, H, W].
+      {"mul", {{}, true, foldValues<cv::MulOp>}},
       {"softmax", {{{"axis", P::Int}}, false, buildSoftmax}},
       {"add", {{}, true, buildAdd}},
       {"concat", {{}, true, buildConcat}},

@@ -22,7 +22,7 @@ public:
       const Token &t = peek();
       if (t.kind == TokenKind::End)
         return success();
-      if (t.kind == TokenKind::KwImport && peek(1).kind != TokenKind::Assign) {
+      if (t.kind == TokenKind::KwImport && !keywordAsName()) {
         next();
         const Token &path = peek();
         if (path.kind != TokenKind::String)
@@ -33,7 +33,7 @@ public:
           return failure();
         continue;
       }
-      if (t.kind == TokenKind::KwBlock && peek(1).kind != TokenKind::Assign) {
+      if (t.kind == TokenKind::KwBlock && !keywordAsName()) {
         program.blocks.emplace_back();
         if (failed(parseBlock(program.blocks.back())))
           return failure();
@@ -152,8 +152,7 @@ private:
         return sources.error(openRange, "unterminated block '" + block.name +
                                             "': this '{' has no matching '}'",
                              "'}' before the end of the file");
-      if ((t.kind == TokenKind::KwBlock || t.kind == TokenKind::KwImport) &&
-          peek(1).kind != TokenKind::Assign)
+      if ((t.kind == TokenKind::KwBlock || t.kind == TokenKind::KwImport) && !keywordAsName())
         return sources.error(t.range, "'" + t.text + "' inside block '" + block.name +
                                           "' (is a '}' missing above?)",
                              "blocks and imports at the top level only");
@@ -166,7 +165,7 @@ private:
   LogicalResult parseStatement(Statement &s) {
     const Token &first = peek();
     s.range = first.range;
-    if (first.kind == TokenKind::KwInput && peek(1).kind != TokenKind::Assign) {
+    if (first.kind == TokenKind::KwInput && !keywordAsName()) {
       s.kind = Statement::Kind::Input;
       next();
       const Token &name = peek();
@@ -197,7 +196,7 @@ private:
       s.range = span(s.range);
       return endOfStatement();
     }
-    if (first.kind == TokenKind::KwOutput && peek(1).kind != TokenKind::Assign) {
+    if (first.kind == TokenKind::KwOutput && !keywordAsName()) {
       s.kind = Statement::Kind::Output;
       next();
       if (peek().kind == TokenKind::Identifier) {
@@ -315,6 +314,14 @@ private:
     return expect(TokenKind::RParen, "to close the argument list");
   }
 
+  /// True when the statement keyword in front is a name instead: `block =`,
+  /// `block* =` or `block -> ...` (a chain from the value named block).
+  bool keywordAsName() {
+    TokenKind after = peek(1).kind;
+    return after == TokenKind::Assign || after == TokenKind::Arrow ||
+           (after == TokenKind::Star && peek(2).kind == TokenKind::Assign);
+  }
+
   /// An identifier, or a keyword that only begins a statement of its own
   /// (block, import, input, output) where a name must be: PyTorch modules
   /// use them (torchvision's MBConv.block), and layer names must match.
@@ -388,6 +395,13 @@ private:
     const Token &t = peek();
     auto e = std::make_unique<Expr>();
     e->range = t.range;
+    if (isName(t)) { // the statement keywords are names here too
+      e->kind = Expr::Kind::Name;
+      e->text = t.text;
+      next();
+      out = std::move(e);
+      return success();
+    }
     switch (t.kind) {
     case TokenKind::Integer:
     {
@@ -411,15 +425,7 @@ private:
       e->kind = Expr::Kind::String;
       e->text = t.text;
       break;
-    case TokenKind::Identifier:
-    case TokenKind::KwBlock:
-    case TokenKind::KwImport:
-    case TokenKind::KwInput:
-    case TokenKind::KwOutput:
-      // The statement keywords are names elsewhere (isName).
-      e->kind = Expr::Kind::Name;
-      e->text = t.text;
-      break;
+
     case TokenKind::LBracket: {
       next();
       e->kind = Expr::Kind::List;
