@@ -21,15 +21,7 @@
 
 namespace {
 
-/// libcvc_data's statuses as exceptions, like cvc.hpp's.
-void check(cvc_status status) {
-  if (!status)
-    return;
-  std::string message = cvc_status_message(status);
-  cvc_status_code code = cvc_status_code_of(status);
-  cvc_status_free(status);
-  throw cvc::Error(code, message);
-}
+using cvc::check; // libcvc_data's statuses as exceptions
 
 int run(int argc, char **argv) {
   std::string spec = "fashion-mnist:test", scoresPath;

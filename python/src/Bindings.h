@@ -2,7 +2,7 @@
 #ifndef CVC_PYTHON_BINDINGS_H
 #define CVC_PYTHON_BINDINGS_H
 
-#include "cvc/cvc.h"
+#include "cvc/cvc.hpp"
 
 #include <pybind11/pybind11.h>
 
@@ -10,8 +10,8 @@
 
 namespace cvc::python {
 
-/// Raises the status of libcvc_data or libcvc_train (freeing it) as cvc.Error.
-void check(cvc_status status);
+/// Statuses of libcvc_data and libcvc_train, raised as cvc.Error.
+using cvc::check;
 
 /// cvc.Model: a model.so loaded, with a session.
 void bindModel(pybind11::module_ &module);

@@ -125,12 +125,13 @@ public:
     options.threads = threads;
     options.drop_last = dropLast;
     options.augment = augment ? augment->get() : nullptr;
-    if (mean.size() > 3 || std.size() > 3)
-      throw py::value_error("mean and std have one value per channel, at most 3");
-    for (size_t c = 0; c < mean.size(); ++c)
-      options.mean[c] = mean[c];
-    for (size_t c = 0; c < std.size(); ++c)
-      options.std[c] = std[c];
+    // One value for every channel, or one per channel (at most 3).
+    for (auto [given, into] : {std::pair{&mean, options.mean}, {&std, options.std}}) {
+      if (given->size() > 3)
+        throw py::value_error("mean and std take one value, or one per channel (at most 3)");
+      for (size_t c = 0; c < 3 && !given->empty(); ++c)
+        into[c] = (*given)[given->size() == 1 ? 0 : c];
+    }
     cvc_loader *loader = nullptr;
     check(cvc_loader_create(dataset.get(), &options, &loader));
     loader_.reset(loader, LoaderDeleter());

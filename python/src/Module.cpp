@@ -13,19 +13,6 @@
 
 namespace py = pybind11;
 
-namespace cvc::python {
-
-void check(cvc_status status) {
-  if (!status)
-    return;
-  cvc_status_code code = cvc_status_code_of(status);
-  std::string message = cvc_status_message(status);
-  cvc_status_free(status);
-  throw cvc::Error(code, message);
-}
-
-} // namespace cvc::python
-
 PYBIND11_MODULE(_cvc, module) {
   module.doc() = "cvc: compiled convolutional networks (the compiled half of the cvc package)";
   // Failures of cvc calls (the status's message). Wrong shapes and dtypes

@@ -20,6 +20,12 @@ public:
     return keep(op.getOperation());
   }
 
+  /// An op that needs no checking (a constant), erased with the rest on failure.
+  Value track(Operation *op) {
+    built.push_back(op);
+    return op->getResult(0);
+  }
+
   /// An op built with its result type, verified.
   FailureOr<Value> keep(Operation *op) {
     built.push_back(op);
@@ -57,13 +63,10 @@ FailureOr<Value> buildStandardize(OpBuilder &builder, Location loc, Value x,
   auto variance = s.create<ReduceOp>(*squares, mean, builder.getDenseI64ArrayAttr(axes));
   if (failed(variance))
     return failure();
-  Value eps = createFloatConstant(builder, loc, {1}, {epsilon}, "epsilon");
-  auto shifted = s.keep(builder.create<AddOp>(loc, UnrankedTensorType::get(builder.getF32Type()),
-                                              *variance, eps));
-  if (failed(shifted)) {
-    eps.getDefiningOp()->erase();
+  Value eps = s.track(createFloatConstant(builder, loc, {1}, {epsilon}, "epsilon"));
+  auto shifted = s.create<AddOp>(*variance, eps);
+  if (failed(shifted))
     return failure();
-  }
   auto root = s.create<SqrtOp>(*shifted);
   if (failed(root))
     return failure();

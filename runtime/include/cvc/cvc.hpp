@@ -44,6 +44,19 @@ private:
   cvc_status_code code_;
 };
 
+/// Throws a failed status of a library the program links (libcvc_data,
+/// libcvc_train: they export the cvc_status functions) as an Error, after
+/// freeing it; nothing for success. Statuses of a model reached through a
+/// Model go through its own functions (ModelFunctions::check).
+inline void check(cvc_status status) {
+  if (!status)
+    return;
+  cvc_status_code code = cvc_status_code_of(status);
+  std::string message = cvc_status_message(status);
+  cvc_status_free(status);
+  throw Error(code, message.empty() ? "unknown error" : message);
+}
+
 /// Every function of cvc.h, as pointers into one model library. The list is
 /// the ABI's: a library lacking any of them is not a cvc model.
 #define CVC_API_FUNCTIONS(X)                                                                    \
