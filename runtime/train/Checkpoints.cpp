@@ -92,35 +92,45 @@ bool Trainer::startFromFiles(const cvc_train_options &o, Position &at, std::stri
 
 bool Trainer::continueMidEpoch(const Checkpoint &checkpoint, Position &at, bool progress,
                                std::string &error) {
-  // Format 2 checkpoints do not say; and at an epoch's end any run continues.
-  if (checkpoint.imagesPerStep == 0 || at.batch == 0 ||
-      checkpoint.imagesPerStep == imagesPerStep)
+  // Format 2 checkpoints do not say.
+  if (checkpoint.imagesPerStep == 0 || checkpoint.imagesPerStep == imagesPerStep)
     return true;
   // The epoch's order is the same for every batch and rank count: the run
   // continues at the first image the checkpoint's had not trained, which
-  // must begin one of this run's steps.
-  const uint64_t done = checkpoint.batch * checkpoint.imagesPerStep;
+  // must begin one of this run's steps. The numbers come from the file.
   auto runText = [](uint64_t images, uint64_t ranks) {
     return std::to_string(images) + " images per step" +
            (ranks > 1 ? " on " + std::to_string(ranks) + " ranks" : "");
   };
-  if (done % imagesPerStep != 0) {
-    error = "the checkpoint's run (" + runText(checkpoint.imagesPerStep, checkpoint.ranks) +
-            ") stopped after " + std::to_string(done) + " images of epoch " +
-            std::to_string(at.epoch + 1) + ", which this run's steps (" +
-            runText(imagesPerStep, static_cast<uint64_t>(comm->size())) +
-            ") do not end at: resume with a batch and rank count whose product divides " +
-            std::to_string(done) + ", or from a checkpoint written at an epoch's end";
+  const std::string theirs = runText(checkpoint.imagesPerStep, checkpoint.ranks),
+                    ours = runText(imagesPerStep, static_cast<uint64_t>(comm->size()));
+  uint64_t done = 0, epochSteps = 0;
+  if (__builtin_mul_overflow(checkpoint.batch, checkpoint.imagesPerStep, &done) ||
+      done % imagesPerStep != 0) {
+    error = "the checkpoint's run (" + theirs + ") stopped after batch " +
+            std::to_string(checkpoint.batch) + " of epoch " + std::to_string(at.epoch + 1) +
+            ", where this run's steps (" + ours + ") do not end: resume with a batch and rank "
+            "count whose product divides the images trained, or from a checkpoint written at "
+            "an epoch's end";
     return false;
   }
   at.batch = done / imagesPerStep;
+  if (at.batch > batchesPerEpoch ||
+      __builtin_mul_overflow(at.epoch, batchesPerEpoch, &epochSteps) ||
+      __builtin_add_overflow(epochSteps, at.batch, &at.step)) {
+    error = "the checkpoint's position (epoch " + std::to_string(at.epoch + 1) + ", " +
+            std::to_string(done) + " images in) lies beyond this run's epochs of " +
+            std::to_string(batchesPerEpoch) + " steps (" + ours + ")";
+    return false;
+  }
   if (progress)
     std::fprintf(stderr,
                  "cvc-train: the checkpoint's run trained %s, this one %s: continuing after "
-                 "image %llu of the epoch, at batch %llu\n",
-                 runText(checkpoint.imagesPerStep, checkpoint.ranks).c_str(),
-                 runText(imagesPerStep, static_cast<uint64_t>(comm->size())).c_str(),
-                 static_cast<unsigned long long>(done), static_cast<unsigned long long>(at.batch));
+                 "image %llu of epoch %llu, at batch %llu (step %llu)\n",
+                 theirs.c_str(), ours.c_str(), static_cast<unsigned long long>(done),
+                 static_cast<unsigned long long>(at.epoch + 1),
+                 static_cast<unsigned long long>(at.batch),
+                 static_cast<unsigned long long>(at.step));
   return true;
 }
 

@@ -309,6 +309,7 @@ bool Trainer::run(const cvc_train_options &o, cvc_train_result &result, std::str
   if (!describeStep(step, error) || !openData(o, step, data, error))
     return false;
   imagesPerStep = static_cast<uint64_t>(step.batch) * static_cast<uint64_t>(comm->size());
+  batchesPerEpoch = static_cast<uint64_t>(data.batchesPerEpoch);
   if (distributed() && o.progress)
     std::fprintf(stderr,
                  "cvc-train: data-parallel on %d ranks: %lld images per rank and step, %lld in "

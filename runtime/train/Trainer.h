@@ -110,8 +110,10 @@ private:
   bool startUp(const cvc_train_options &o, Position &at, std::string &error);
   bool startFromFiles(const cvc_train_options &o, Position &at, std::string &error);
   bool resume(const cvc_train_options &o, Position &at, std::string &error);
-  /// A checkpoint written mid-epoch by a run with another batch or rank
-  /// count: `at.batch` becomes this run's step at the same image, or fails.
+  /// A checkpoint written by a run with another batch or rank count: `at`
+  /// becomes this run's position at the same image (its batch, and the
+  /// step count this run would have reached, which its learning-rate
+  /// schedule and Adam read), or fails.
   bool continueMidEpoch(const tensorio::Checkpoint &checkpoint, Position &at, bool progress,
                         std::string &error);
   /// Sets the model's tensors from a checkpoint's, matched by name and shape.
@@ -143,6 +145,7 @@ private:
   /// so that a run with another batch or rank count resumes at the image
   /// the checkpoint stopped at.
   uint64_t imagesPerStep = 0;
+  uint64_t batchesPerEpoch = 0; ///< this run's steps per epoch
 };
 
 /// Releases a data-library object on every exit path.

@@ -51,18 +51,19 @@ def elf_files(prefix):
                     yield path
 
 
-def check_self_contained(prefix, env):
-    """Nothing installed names the build tree or the install prefix."""
+def check_self_contained(prefix, installed, env):
+    """Nothing installed names the build tree or where it was installed
+    (`installed`, before the move to `prefix`)."""
     for path in elf_files(prefix):
         dynamic = run(["readelf", "-d", path], env)
         for line in dynamic.splitlines():
-            if ("RPATH" in line or "RUNPATH" in line) and (BUILD in line or prefix in line):
+            if ("RPATH" in line or "RUNPATH" in line) and (BUILD in line or installed in line):
                 raise cvclib.Failure(f"{path} has a run path into {line.strip()}")
     for folder, _, files in os.walk(prefix):
         for name in files:
             if name.endswith((".cmake", ".pc", ".py")):
                 text = open(os.path.join(folder, name)).read()
-                for where in (BUILD, ROOT, prefix):
+                for where in (BUILD, ROOT, installed):
                     if where in text:
                         raise cvclib.Failure(f"{name} names {where}")
 
@@ -230,7 +231,7 @@ def test():
         shutil.move(installed, prefix)
         env = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"),
                "PKG_CONFIG_PATH": os.path.join(prefix, "lib", "pkgconfig")}
-        check_self_contained(prefix, env)
+        check_self_contained(prefix, installed, env)
         site = [os.path.join(folder) for folder, dirs, _ in os.walk(prefix)
                 if folder.endswith("dist-packages")][0]
 
