@@ -12,7 +12,10 @@ an abort or a hang).
 The test command runs a short form (every 10%, 64 positions, 16 random
 damages); `--full` runs the whole sweep of the reliability issue: every 1%,
 every byte of the first 4 KiB and 10,000 random damages (about two hours
-on 2 cores).
+on 2 cores), printing its progress and each file not handled cleanly as
+it is found. `--jobs A:B` runs only jobs A to B-1 of the same list (the
+cuts, then the bytes, then the random damages, always drawn alike), to
+resume a long sweep or re-run part of it.
 """
 import concurrent.futures
 import os
@@ -83,6 +86,10 @@ def test():
                      for _ in range(rng.randrange(1, 9))]
             jobs.append(("random", f"random{i:05d}.onnx", len(data), edits))
 
+        if "--jobs" in sys.argv:
+            first, last = (int(x) for x in sys.argv[sys.argv.index("--jobs") + 1].split(":"))
+            jobs = jobs[first:last]
+            print(f"  jobs {first} to {last - 1}")
         counts = {}
         failures = []
 
@@ -98,10 +105,16 @@ def test():
             return kind, path, verdict, detail
 
         with concurrent.futures.ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-            for kind, path, verdict, detail in pool.map(one, jobs):
+            for done, (kind, path, verdict, detail) in enumerate(pool.map(one, jobs), 1):
                 counts[(kind, verdict)] = counts.get((kind, verdict), 0) + 1
                 if verdict not in ("ok", "refused") or (kind == "cut" and verdict == "ok"):
                     failures.append(f"{os.path.basename(path)}: {verdict}: {detail}")
+                    if full:
+                        print(f"  not handled cleanly: {failures[-1]}", flush=True)
+                if full and done % 250 == 0:
+                    print(f"  {done} of {len(jobs)} damaged files run: " +
+                          ", ".join(f"{k} {v} {n}" for (k, v), n in sorted(counts.items())),
+                          flush=True)
         for kind in ("cut", "byte", "random"):
             print(f"  {kind:6s}: " + ", ".join(f"{v} {n}" for (k, v), n in sorted(counts.items())
                                                if k == kind))
