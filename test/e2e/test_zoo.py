@@ -138,7 +138,7 @@ def torch_macs(model, shape):
 
 def test_params():
     for name, make in EQUIVALENTS.items():
-        shape = RUNS.get(name, ((3, 256, 256) if name == "unet" else (3, 224, 224), None))[0]
+        shape = RUNS.get(name, ((3, 128, 128) if name == "unet" else (3, 224, 224), None))[0]
         check_count(name, cvm(name), make(), shape=shape)
     check_count("googlenet with auxiliary heads", cvm("googlenet"),
                 TV.googlenet(aux_logits=True, init_weights=True), "--keep-aux-outputs")
@@ -295,8 +295,8 @@ def test_weights_new():
     torch.manual_seed(0)
     unet = distinct_parameters(models.UNet())
     check_weights("unet",
-                  models.calibrate_batchnorm(unet, (3, 256, 256), batches=2, batch_size=2),
-                  batch=1, shape=(3, 256, 256))
+                  models.calibrate_batchnorm(unet, (3, 128, 128), batches=2, batch_size=2),
+                  batch=2, shape=(3, 128, 128))
 
 
 ORT_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "bench",
