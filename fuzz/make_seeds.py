@@ -52,20 +52,25 @@ def checkpoint():
     def text(s):
         return u64(len(s)) + s.encode()
 
-    body = b"CVCCKPT2" + u64(7) + u64(1) + u64(3) + u64(20) + text("lenet5")
-    states = [("parameters", np.arange(10, dtype=np.float32)), ("momentum", np.zeros(4, np.float32))]
-    body += u64(len(states))
-    for name, values in states:
-        body += text(name) + u64(values.size) + values.tobytes()
-    tensors = [("conv1.weight", 0, 0, [2, 3]), ("conv1.bias", 0, 6, [4]), ("m", 1, 0, [2, 2])]
-    body += u64(len(tensors))
-    for name, state, offset, shape in tensors:
-        body += text(name) + u64(state) + u64(offset) + u64(len(shape))
-        body += b"".join(u64(d) for d in shape)
-    h = 1469598103934665603
-    for c in body:
-        h = ((h ^ c) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
-    put("checkpoint", "format2.ckpt", body + u64(h))
+    # Format 3 adds images per step and ranks after the step; format 2 is
+    # still read, so both are seeds.
+    for version, run_shape in ((2, b""), (3, u64(64) + u64(2))):
+        body = (b"CVCCKPT%d" % version + u64(7) + u64(1) + u64(3) + u64(20) + run_shape +
+                text("lenet5"))
+        states = [("parameters", np.arange(10, dtype=np.float32)),
+                  ("momentum", np.zeros(4, np.float32))]
+        body += u64(len(states))
+        for name, values in states:
+            body += text(name) + u64(values.size) + values.tobytes()
+        tensors = [("conv1.weight", 0, 0, [2, 3]), ("conv1.bias", 0, 6, [4]), ("m", 1, 0, [2, 2])]
+        body += u64(len(tensors))
+        for name, state, offset, shape in tensors:
+            body += text(name) + u64(state) + u64(offset) + u64(len(shape))
+            body += b"".join(u64(d) for d in shape)
+        h = 1469598103934665603
+        for c in body:
+            h = ((h ^ c) * 1099511628211) & 0xFFFFFFFFFFFFFFFF
+        put("checkpoint", "format%d.ckpt" % version, body + u64(h))
 
 
 def augment_spec():
