@@ -140,29 +140,47 @@ FailureOr<Value> optionalBias(LayerCall &call, int64_t out) {
   return call.weight("bias", {out}, TensorInit::Zeros);
 }
 
-FailureOr<Value> buildConv(LayerCall &call) {
+/// A convolution's arguments (conv and conv_transpose), checked alike: an
+/// NCHW input, output channels, groups dividing both channel counts,
+/// positive strides and dilations.
+struct ConvArgs {
+  int64_t channels = 0, out = 0, groups = 1;
+  std::array<int64_t, 2> kernel{}, stride{}, dilation{};
+  std::array<int64_t, 4> pads{};
+};
+
+FailureOr<ConvArgs> readConvArgs(LayerCall &call) {
   if (failed(call.expectRank(4, "an NCHW input [N, C, H, W]")))
     return failure();
-  RankedTensorType type = call.inputType();
-  int64_t channels = type.getDimSize(1), out = call.integer("out", 0);
-  int64_t groups = call.integer("groups", 1);
-  std::array<int64_t, 2> kernel = call.pair("kernel", {1, 1});
-  std::array<int64_t, 2> stride = call.pair("stride", {1, 1});
-  std::array<int64_t, 2> dilation = call.pair("dilation", {1, 1});
-  std::array<int64_t, 4> pads = call.pads("pad");
-  if (out < 1)
+  ConvArgs a;
+  a.channels = call.inputType().getDimSize(1);
+  a.out = call.integer("out", 0);
+  a.groups = call.integer("groups", 1);
+  a.kernel = call.pair("kernel", {1, 1});
+  a.stride = call.pair("stride", {1, 1});
+  a.dilation = call.pair("dilation", {1, 1});
+  a.pads = call.pads("pad");
+  if (a.out < 1)
     return call.error(call.rangeOf("out"), "bad argument: " + call.what() +
                                                " needs at least one output channel");
-  if (groups < 1 || channels % groups != 0 || out % groups != 0)
+  if (a.groups < 1 || a.channels % a.groups != 0 || a.out % a.groups != 0)
     return call.error(call.rangeOf("groups"),
-                      "shape error: " + call.what() + " has " + std::to_string(channels) +
-                          " input and " + std::to_string(out) + " output channels, not both "
-                          "divisible into " + std::to_string(groups) + " groups",
+                      "shape error: " + call.what() + " has " + std::to_string(a.channels) +
+                          " input and " + std::to_string(a.out) + " output channels, not both "
+                          "divisible into " + std::to_string(a.groups) + " groups",
                       "groups dividing both channel counts");
-  if (failed(checkPositive(call, "stride", stride)) ||
-      failed(checkPositive(call, "dilation", dilation)) ||
-      failed(checkWindow(call, kernel, dilation, pads, "kernel")))
+  if (failed(checkPositive(call, "stride", a.stride)) ||
+      failed(checkPositive(call, "dilation", a.dilation)))
     return failure();
+  return a;
+}
+
+FailureOr<Value> buildConv(LayerCall &call) {
+  auto args = readConvArgs(call);
+  if (failed(args) ||
+      failed(checkWindow(call, args->kernel, args->dilation, args->pads, "kernel")))
+    return failure();
+  auto [channels, out, groups, kernel, stride, dilation, pads] = *args;
   int64_t fanIn = channels / groups * kernel[0] * kernel[1];
   auto w = call.weight("weight", {out, channels / groups, kernel[0], kernel[1]},
                        TensorInit::Random, fanIn, out / groups * kernel[0] * kernel[1]);
@@ -183,28 +201,11 @@ FailureOr<Value> buildConv(LayerCall &call) {
 /// is (H - 1) * stride - pad_top - pad_bottom + dilation * (k - 1) + 1 +
 /// output_pad.
 FailureOr<Value> buildConvTranspose(LayerCall &call) {
-  if (failed(call.expectRank(4, "an NCHW input [N, C, H, W]")))
+  auto args = readConvArgs(call);
+  if (failed(args) || failed(checkPositive(call, "kernel", args->kernel)))
     return failure();
-  int64_t channels = call.inputType().getDimSize(1), out = call.integer("out", 0);
-  int64_t groups = call.integer("groups", 1);
-  std::array<int64_t, 2> kernel = call.pair("kernel", {1, 1});
-  std::array<int64_t, 2> stride = call.pair("stride", {1, 1});
-  std::array<int64_t, 2> dilation = call.pair("dilation", {1, 1});
+  auto [channels, out, groups, kernel, stride, dilation, pads] = *args;
   std::array<int64_t, 2> outputPad = call.pair("output_pad", {0, 0});
-  std::array<int64_t, 4> pads = call.pads("pad");
-  if (out < 1)
-    return call.error(call.rangeOf("out"), "bad argument: " + call.what() +
-                                               " needs at least one output channel");
-  if (groups < 1 || channels % groups != 0 || out % groups != 0)
-    return call.error(call.rangeOf("groups"),
-                      "shape error: " + call.what() + " has " + std::to_string(channels) +
-                          " input and " + std::to_string(out) + " output channels, not both "
-                          "divisible into " + std::to_string(groups) + " groups",
-                      "groups dividing both channel counts");
-  if (failed(checkPositive(call, "stride", stride)) ||
-      failed(checkPositive(call, "dilation", dilation)) ||
-      failed(checkPositive(call, "kernel", kernel)))
-    return failure();
   for (int i = 0; i < 2; ++i)
     if (outputPad[i] < 0 || outputPad[i] >= std::max(stride[i], dilation[i]))
       return call.error(call.rangeOf("output_pad"),
