@@ -240,7 +240,7 @@ LogicalResult printModelSummary(MLIRContext &ctx, ModuleOp module, const Compile
   CompileOptions o0 = options;
   o0.optLevel = 0;
   PassManager before(&ctx);
-  buildPassPipeline(before, o0);
+  buildPassPipeline(before, o0, *unoptimized);
   if (failed(before.run(*unoptimized)))
     return failure();
   auto unoptimizedPlan = planModule(*unoptimized, options);

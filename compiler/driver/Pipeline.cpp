@@ -102,6 +102,9 @@ struct OptionalPass {
   const char *name;
   int level; ///< kNever: only by --enable-pass (or the option that implies it)
   std::unique_ptr<Pass> (*create)(const CompileOptions &, ModuleOp);
+  /// Its ops have CPU kernels only: a GPU target leaves it out unless
+  /// --enable-pass names it (and then the ops it makes are refused, named).
+  bool cpuOnly = false;
 };
 
 constexpr int kNever = 1000;
@@ -126,7 +129,8 @@ const OptionalPass kOptionalPasses[] = {
     {"cv-decompose-conv-transpose", 2,
      [](const CompileOptions &, ModuleOp) { return createCvDecomposeConvTranspose(); }},
     // The channel block comes from the module's cv.target.
-    {"cv-block-layout", 2, [](const CompileOptions &, ModuleOp) { return createCvBlockLayout(); }},
+    {"cv-block-layout", 2, [](const CompileOptions &, ModuleOp) { return createCvBlockLayout(); },
+     /*cpuOnly=*/true},
     // Before pool fusion, which then joins pools only to the convolutions
     // left direct: on VGG-16 (batch 1, 2 threads) Winograd with separate
     // 2x2 pools took 336 ms, direct with fused pools for those five layers
@@ -139,7 +143,8 @@ const OptionalPass kOptionalPasses[] = {
        return createCvWinograd(winograd, o.tuningDb && module
                                              ? makeWinogradDecider(tuningLookup(module, o))
                                              : WinogradDecider());
-     }},
+     },
+     /*cpuOnly=*/true},
     {"cv-fuse-pool", 2, [](const CompileOptions &, ModuleOp) { return createCvFusePool(); }},
     {"cv-merge-sibling-conv1x1", 2,
      [](const CompileOptions &, ModuleOp) { return createCvMergeSiblingConv1x1(); }},
@@ -174,8 +179,11 @@ void buildPassPipeline(PassManager &pm, const CompileOptions &options, ModuleOp 
   // First, so that nothing is spent on heads that only training reads.
   if (!options.keepAuxOutputs)
     fpm.addPass(createCvDropAuxOutputs());
+  cv::TargetAttr target = module ? cv::TargetAttr::of(module) : cv::TargetAttr();
+  bool gpu = target && Halide::Target(target.getHalide().str()).has_gpu_feature();
   for (const OptionalPass &p : kOptionalPasses) {
-    bool wanted = options.optLevel >= p.level || options.enabledPasses.count(p.name);
+    bool wanted = (options.optLevel >= p.level && !(gpu && p.cpuOnly)) ||
+                  options.enabledPasses.count(p.name);
     if (wanted && !options.disabledPasses.count(p.name))
       fpm.addPass(p.create(options, module));
   }

@@ -97,13 +97,16 @@ Halide::Region estimatesOf(mlir::Value v, int batch) {
 
 } // namespace
 
-void addAutoscheduleAlgorithm(ScheduleSpace &space) {
+void addAutoscheduleAlgorithm(ScheduleSpace &space, const KernelContext &context) {
   ScheduleAlgorithm &a = space.addAlgorithm("autoschedule");
   std::vector<int64_t> values;
   std::vector<std::string> labels;
-  for (const SchedulerInfo &s : kSchedulers) {
-    values.push_back(static_cast<int64_t>(values.size()));
-    labels.push_back(s.label);
+  for (int64_t i = 0; i < static_cast<int64_t>(std::size(kSchedulers)); ++i) {
+    // Of Halide 14's three, only Li2018 writes GPU schedules.
+    if (context.gpu() && i != kLi2018)
+      continue;
+    values.push_back(i);
+    labels.push_back(kSchedulers[i].label);
   }
   a.add("scheduler", values, labels);
   // The cost of a load against an arithmetic operation (Halide's generic
@@ -112,6 +115,10 @@ void addAutoscheduleAlgorithm(ScheduleSpace &space) {
 }
 
 bool isAutoscheduled(const SchedulePoint &point) { return point.algorithm() == "autoschedule"; }
+
+SchedulePoint gpuAutoschedulePoint() {
+  return SchedulePoint("autoschedule").set("scheduler", kLi2018).set("balance", 40);
+}
 
 mlir::LogicalResult applyAutoscheduler(Kernel &kernel, const SchedulePoint &point,
                                        const KernelContext &context, std::string &error) {

@@ -57,7 +57,7 @@ bool hasPaddingOf(cv::BlockedConv2DOp op) {
   return llvm::any_of(op.getPads(), [](int64_t v) { return v != 0; });
 }
 
-ScheduleSpace blockedConvSpace(cv::BlockedConv2DOp op, const KernelContext &) {
+ScheduleSpace blockedConvSpace(cv::BlockedConv2DOp op, const KernelContext &context) {
   BlockedShape s = blockedShapeOf(op);
   ScheduleSpace space;
   ScheduleAlgorithm &blocked = space.addAlgorithm("blocked");
@@ -116,7 +116,7 @@ ScheduleSpace blockedConvSpace(cv::BlockedConv2DOp op, const KernelContext &) {
   if (op.hasPrologue() && !hasPaddingOf(op))
     point.set("prologue_at", kPrologueAtRow);
   space.defaultPoint = point;
-  addAutoscheduleAlgorithm(space);
+  addAutoscheduleAlgorithm(space, context);
   return space;
 }
 

@@ -16,10 +16,12 @@
 //           channel_tile   output channels per tile (divides a group's)
 //           row_tile       output rows per tile
 //   staged  see StagedConv.h
+//   gpu_tile  see GpuTile.h (GPU targets)
 //
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
 #include "Family.h"
+#include "GpuTile.h"
 #include "StagedConv.h"
 
 using namespace mlir;
@@ -56,6 +58,11 @@ ScheduleSpace convSpace(cv::Conv2DOp op, const KernelContext &context) {
   ConvShape s = shapeOf(op);
   int64_t perGroup = s.outC / s.groups;
   ScheduleSpace space;
+  if (context.gpu()) {
+    addGpuTileAlgorithm(space, {s.outW, s.outH, perGroup});
+    addAutoscheduleAlgorithm(space, context);
+    return space;
+  }
   ScheduleAlgorithm &direct = space.addAlgorithm("direct");
   direct.add("vector", vectorWidthsFor(s.outW, context));
   direct.add("column_tiles", {1, 2, 3, 4});
@@ -84,7 +91,7 @@ ScheduleSpace convSpace(cv::Conv2DOp op, const KernelContext &context) {
       .set("channel_tile", channelTile)
       .set("row_tile", columnTiles == 1 && s.outH >= 2 ? 2 : 1);
   space.defaultPoint = directPoint;
-  addAutoscheduleAlgorithm(space);
+  addAutoscheduleAlgorithm(space, context);
 
   if (int block = stagedBlockOf(s, context)) {
     LaneConvShape lanes{block, static_cast<int>(s.outC / block), static_cast<int>(s.outW),
@@ -132,6 +139,12 @@ FailureOr<Kernel> buildConv(cv::Conv2DOp op, const KernelContext &context,
   uint64_t macs = static_cast<uint64_t>(s.outC) * s.outH * s.outW * inPerGroup * s.kH * s.kW;
   if (isAutoscheduled(point))
     return kernel.finish(result, macs);
+  if (point.algorithm() == "gpu_tile") {
+    scheduleGpuTile(result, acc, {x, y, c, true, {n}, {r.x, r.y, r.z}}, point);
+    if (s.kW <= 3)
+      acc.update().unroll(r.x);
+    return kernel.finish(result, macs);
+  }
 
   int vector = point.getInt("vector");
   int columns = static_cast<int>(std::min<int64_t>(s.outW, vector * point.get("column_tiles")));

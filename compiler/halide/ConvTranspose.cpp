@@ -45,7 +45,7 @@ ScheduleSpace convTransposeSpace(cv::ConvTranspose2DOp op, const KernelContext &
   space.defaultPoint = SchedulePoint("gather")
                            .set("vector", vectorWidthFor(g.dstW, context))
                            .set("channel_tile", largestDivisorAtMost(g.dstPerGroup(), 8));
-  addAutoscheduleAlgorithm(space);
+  addAutoscheduleAlgorithm(space, context);
   return space;
 }
 

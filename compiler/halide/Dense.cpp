@@ -20,7 +20,7 @@ using namespace mlir;
 namespace cvc::halide {
 namespace {
 
-ScheduleSpace denseSpace(cv::FullyConnectedOp op, const KernelContext &) {
+ScheduleSpace denseSpace(cv::FullyConnectedOp op, const KernelContext &context) {
   int64_t features = llvm::cast<RankedTensorType>(op.getWeight().getType()).getDimSize(0);
   ScheduleSpace space;
   ScheduleAlgorithm &dot = space.addAlgorithm("dot");
@@ -37,7 +37,7 @@ ScheduleSpace denseSpace(cv::FullyConnectedOp op, const KernelContext &) {
   while (features % featureTile)
     --featureTile;
   space.defaultPoint = SchedulePoint("dot").set("feature_tile", featureTile).set("row_tile", 4);
-  addAutoscheduleAlgorithm(space);
+  addAutoscheduleAlgorithm(space, context);
   return space;
 }
 

@@ -33,7 +33,7 @@ namespace {
 
 enum PaddedAt : int64_t { kPaddedPerTask = 0, kPaddedPerRow = 1 };
 
-ScheduleSpace depthwiseSpace(cv::DepthwiseConv2DOp op, const KernelContext &) {
+ScheduleSpace depthwiseSpace(cv::DepthwiseConv2DOp op, const KernelContext &context) {
   auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
   int64_t outH = out.getDimSize(2), outW = out.getDimSize(3);
   ScheduleSpace space;
@@ -64,7 +64,7 @@ ScheduleSpace depthwiseSpace(cv::DepthwiseConv2DOp op, const KernelContext &) {
                            .set("row_tile", rowTile)
                            .set("padded_at", kPaddedPerTask)
                            .set("group", group);
-  addAutoscheduleAlgorithm(space);
+  addAutoscheduleAlgorithm(space, context);
   return space;
 }
 

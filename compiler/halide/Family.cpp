@@ -176,7 +176,18 @@ std::pair<int64_t, int64_t> pointwiseTasks(const std::vector<int64_t> &shape) {
 
 } // namespace
 
+ScheduleSpace gpuPointwiseSpace(const std::vector<int64_t> &shape) {
+  if (shape.empty())
+    return ScheduleSpace::fixed("gpu_single_thread");
+  ScheduleSpace space;
+  space.addAlgorithm("gpu_pointwise").add("threads", {32, 64, 128, 256, 512, 1024});
+  space.defaultPoint = SchedulePoint("gpu_pointwise").set("threads", 256);
+  return space;
+}
+
 ScheduleSpace pointwiseSpace(const std::vector<int64_t> &shape, const KernelContext &context) {
+  if (context.gpu())
+    return gpuPointwiseSpace(shape);
   ScheduleSpace space;
   if (shape.empty()) {
     space = ScheduleSpace::fixed("scalar");
@@ -197,10 +208,32 @@ ScheduleSpace pointwiseSpace(const std::vector<int64_t> &shape, const KernelCont
   return space;
 }
 
-void schedulePointwise(Halide::Func f, const std::vector<Halide::Var> &vars,
-                       const SchedulePoint &point) {
+Halide::Var scheduleGpuPointwise(Halide::Func f, const std::vector<Halide::Var> &vars,
+                                 const SchedulePoint &point) {
+  if (point.algorithm() == "gpu_single_thread") {
+    f.gpu_single_thread();
+    return Halide::Var::outermost();
+  }
+  // One thread per element over the dimensions fused innermost first, so
+  // that neighbouring threads touch neighbouring addresses (coalesced)
+  // whatever the innermost extent: a [N, C, 1, 1] tensor fills warps too.
+  Halide::Var all = vars[0];
+  for (size_t i = 1; i < vars.size(); ++i) {
+    Halide::Var fused("fused" + std::to_string(i));
+    f.fuse(all, vars[i], fused);
+    all = fused;
+  }
+  Halide::Var block("block"), thread("thread");
+  f.gpu_tile(all, block, thread, point.getInt("threads"), TailStrategy::GuardWithIf);
+  return thread;
+}
+
+Halide::Var schedulePointwise(Halide::Func f, const std::vector<Halide::Var> &vars,
+                              const SchedulePoint &point) {
+  if (point.algorithm().rfind("gpu_", 0) == 0)
+    return scheduleGpuPointwise(f, vars, point);
   if (point.algorithm() == "scalar")
-    return;
+    return Halide::Var::outermost();
   int vector = point.getInt("vector");
   if (vector > 1)
     f.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
@@ -211,6 +244,7 @@ void schedulePointwise(Halide::Func f, const std::vector<Halide::Var> &vars,
   } else if (vars.size() == 2) {
     parallelInGroups(f, vars[1], point.get("group"));
   }
+  return vars[0];
 }
 
 Kernel finishPointwise(KernelBuilder &kernel, const std::string &name,

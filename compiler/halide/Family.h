@@ -133,10 +133,13 @@ void parallelInGroups(Halide::Func f, Halide::Var task, int64_t group);
 /// The space of pointwise kernels (elementwise ops, copies, data movement)
 /// over a result of Halide-order `shape`: "pointwise vector=V group=G",
 /// vectorising the innermost dimension and spreading the outer two over
-/// cores in groups.
+/// cores in groups; on a GPU target "gpu_pointwise threads=T".
 ScheduleSpace pointwiseSpace(const std::vector<int64_t> &shape, const KernelContext &context);
-void schedulePointwise(Halide::Func f, const std::vector<Halide::Var> &vars,
-                       const SchedulePoint &point);
+/// On a GPU target's points ("gpu_pointwise threads=T"), a thread per
+/// element. Returns the loop of one element (the innermost variable, or the
+/// GPU thread), where a per-element helper Func is computed.
+Halide::Var schedulePointwise(Halide::Func f, const std::vector<Halide::Var> &vars,
+                              const SchedulePoint &point);
 
 /// The kernel of a pointwise op: result(vars) = value, a Func called
 /// `name`, scheduled at `point` of pointwiseSpace.
@@ -149,11 +152,14 @@ Kernel finishPointwise(KernelBuilder &kernel, const std::string &name,
 //===----------------------------------------------------------------------===//
 
 /// Offers the "autoschedule" algorithm in `space`: scheduler
-/// (mullapudi2016, adams2019, li2018) and balance. The
+/// (mullapudi2016, adams2019, li2018; li2018 alone for a GPU) and balance. The
 /// family's build function must then return `kernel.finish(...)` right
 /// after its algorithm, before any scheduling, when isAutoscheduled(point).
-void addAutoscheduleAlgorithm(ScheduleSpace &space);
+void addAutoscheduleAlgorithm(ScheduleSpace &space, const KernelContext &context);
 bool isAutoscheduled(const SchedulePoint &point);
+/// Li2018 at Halide's default balance: a GPU kernel's schedule where the
+/// family has none of its own.
+SchedulePoint gpuAutoschedulePoint();
 /// Runs the point's autoscheduler on `kernel`'s unscheduled pipeline.
 mlir::LogicalResult applyAutoscheduler(Kernel &kernel, const SchedulePoint &point,
                                        const KernelContext &context, std::string &error);

@@ -9,11 +9,12 @@
 //
 // Schedule space ("gemm"): vector, pixel_vectors (whole vectors within
 // the pixels), channel_tile, tiles_per_block, parallel (pixel_blocks or
-// channel_tiles).
+// channel_tiles); "gpu_tile" on GPU targets (GpuTile.h).
 //
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
 #include "Family.h"
+#include "GpuTile.h"
 
 using namespace mlir;
 
@@ -26,6 +27,12 @@ ScheduleSpace gemmSpace(cv::MatMulOp op, const KernelContext &context) {
   auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
   int64_t m = w.getDimSize(0), k = w.getDimSize(1), n = in.getDimSize(2);
+  if (context.gpu()) {
+    ScheduleSpace space;
+    addGpuTileAlgorithm(space, {n, 1, m});
+    addAutoscheduleAlgorithm(space, context);
+    return space;
+  }
 
   // The default. 3 x 8 = 24 accumulators of the 32 AVX-512 registers; 11
   // loads feed 24 FMAs. Few pixels: fewer, so that shifted tail tiles
@@ -65,7 +72,7 @@ ScheduleSpace gemmSpace(cv::MatMulOp op, const KernelContext &context) {
     return "";
   };
   space.defaultPoint = point;
-  addAutoscheduleAlgorithm(space);
+  addAutoscheduleAlgorithm(space, context);
   return space;
 }
 
@@ -88,6 +95,10 @@ FailureOr<Kernel> buildGemm(cv::MatMulOp op, const KernelContext &context,
   uint64_t macs = static_cast<uint64_t>(m) * k * n;
   if (isAutoscheduled(point))
     return kernel.finish(result, macs);
+  if (point.algorithm() == "gpu_tile") {
+    scheduleGpuTile(result, acc, {px, Var(), ch, false, {b}, {rk}}, point);
+    return kernel.finish(result, macs);
+  }
 
   struct {
     int vector, pixelVectors, channelTile, tilesPerBlock;
@@ -138,7 +149,7 @@ ScheduleSpace batchMatMulSpace(cv::BatchMatMulOp op, const KernelContext &contex
                            .set("vector", vector)
                            .set("columns", columns)
                            .set("rows", std::min<int64_t>(m, columns == 2 ? 6 : 8));
-  addAutoscheduleAlgorithm(space);
+  addAutoscheduleAlgorithm(space, context);
   return space;
 }
 

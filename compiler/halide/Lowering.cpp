@@ -1,5 +1,6 @@
 //===- Lowering.cpp - kernels through the op interface, AOT compilation -===//
 #include "Family.h"
+#include "cvc/halide/GpuPlacement.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "llvm/Support/raw_ostream.h"
@@ -40,11 +41,40 @@ std::string kernelSignature(Operation *op) {
   return text;
 }
 
+namespace {
+
+/// Whether `algorithm` runs its kernel on a GPU: the families' own GPU
+/// schedules are named gpu_*, and Halide's autoschedulers offer a GPU
+/// target only the one that writes GPU schedules.
+bool isGpuAlgorithm(const std::string &algorithm) {
+  return algorithm.rfind("gpu_", 0) == 0 || algorithm == "autoschedule";
+}
+
+/// A GPU target's part of `space`: its GPU algorithms, the family's GPU
+/// default or else Li2018's. A family with no GPU algorithm is refused by
+/// name: no kernel falls back to the host.
+LogicalResult keepGpuAlgorithms(Operation *op, const KernelContext &context, ScheduleSpace &space) {
+  llvm::erase_if(space.algorithms,
+                 [](const ScheduleAlgorithm &a) { return !isGpuAlgorithm(a.name); });
+  if (space.algorithms.empty())
+    return op->emitOpError() << "has no GPU schedule yet (target "
+                             << context.target.to_string() << ")";
+  if (!isGpuAlgorithm(space.defaultPoint.algorithm()))
+    space.defaultPoint = space.find("autoschedule") ? gpuAutoschedulePoint()
+                                                    : SchedulePoint(space.algorithms[0].name);
+  return success();
+}
+
+} // namespace
+
 FailureOr<ScheduleSpace> scheduleSpaceOf(Operation *op, const KernelContext &context) {
   auto kernel = llvm::dyn_cast<HalideKernelOpInterface>(op);
   if (!kernel)
     return op->emitOpError() << "has no Halide lowering";
-  return kernel.getScheduleSpace(context);
+  ScheduleSpace space = kernel.getScheduleSpace(context);
+  if (context.gpu() && failed(keepGpuAlgorithms(op, context, space)))
+    return failure();
+  return space;
 }
 
 FailureOr<Kernel> lowerOp(Operation *op, const KernelContext &context,
@@ -92,13 +122,26 @@ template <typename Fn> LogicalResult guardHalide(Fn &&step, std::string &error) 
 LogicalResult compileKernel(const Kernel &kernel, const std::string &fnName,
                             const std::string &objectPath, const Halide::Target &target,
                             std::string &error) {
-  return guardHalide(
+  bool onDevice = true;
+  LogicalResult compiled = guardHalide(
       [&] {
         Halide::Pipeline pipeline = kernel.pipeline;
-        pipeline.compile_to_object(objectPath, kernel.arguments, fnName,
-                                   target.with_feature(Halide::Target::NoRuntime));
+        Halide::Target kernelTarget = target.with_feature(Halide::Target::NoRuntime);
+        if (!target.has_gpu_feature()) {
+          pipeline.compile_to_object(objectPath, kernel.arguments, fnName, kernelTarget);
+          return;
+        }
+        Halide::Module module = pipeline.compile_to_module(kernel.arguments, fnName, kernelTarget);
+        if (std::string buffers = hostComputedBuffers(module); !buffers.empty()) {
+          error = "its schedule '" + kernel.schedule + "' computes " + buffers +
+                  " on the host, not on the GPU";
+          onDevice = false;
+          return;
+        }
+        module.compile({{Halide::OutputFileType::object, objectPath}});
       },
       error);
+  return success(succeeded(compiled) && onDevice);
 }
 
 LogicalResult compileRuntime(const std::string &objectPath, const Halide::Target &target,

@@ -1,7 +1,8 @@
 //===- Normalize.cpp - softmax, LRN and batch norm as Halide pipelines ---===//
 //
 // Schedule spaces: "softmax vector=V" (guarded), "lrn vector=V" (along
-// rows, at most their width) and the pointwise space for batch norm.
+// rows, at most their width) and the pointwise space for batch norm; on a
+// GPU, the pointwise space for all of them.
 //
 //===----------------------------------------------------------------------===//
 #include "Family.h"
@@ -19,6 +20,8 @@ int64_t softmaxAxis(Operation *op) {
 
 ScheduleSpace softmaxSpace(Operation *op, const KernelContext &context) {
   std::vector<int64_t> shape = halideShape(op->getOperand(0));
+  if (context.gpu())
+    return pointwiseSpace(shape, context);
   ScheduleSpace space;
   space.addAlgorithm("softmax").add("vector", guardedVectorWidths(context));
   space.defaultPoint = SchedulePoint("softmax").set("vector", vectorWidthFor(shape[0], context));
@@ -52,6 +55,15 @@ FailureOr<Kernel> buildSoftmax(Operation *op, const KernelContext &context,
   else
     result(vars) = exps(asExprs(vars)) / sums(reduced);
 
+  if (context.gpu()) {
+    // A thread per row for each reduction, then one per element.
+    for (Func f : {maxima, sums}) {
+      f.compute_root();
+      schedulePointwise(f, vars, point);
+    }
+    schedulePointwise(result, vars, point);
+    return kernel.finish(result, 0);
+  }
   // Rows are short (classifier outputs): compute each stage over the whole
   // slice it needs, vectorised along the innermost dimension.
   int vector = point.getInt("vector");
@@ -105,6 +117,8 @@ Func lrnScale(Func x, const LRNWindow &w, Var vx, Var vy, Var c, Var n) {
 
 template <typename OpT> ScheduleSpace lrnSpace(OpT op, const KernelContext &context) {
   int64_t width = halideShape(op.getInput())[0];
+  if (context.gpu())
+    return pointwiseSpace(halideShape(op.getInput()), context);
   ScheduleSpace space;
   space.addAlgorithm("lrn").add("vector", vectorWidthsFor(width, context));
   space.defaultPoint = SchedulePoint("lrn").set("vector", vectorWidthFor(width, context));
@@ -114,6 +128,11 @@ template <typename OpT> ScheduleSpace lrnSpace(OpT op, const KernelContext &cont
 /// Vectors along rows, a task per (row, image); `perRow` computed per task.
 void scheduleLRN(Func result, const std::vector<Func> &perRow, Var x, Var y, Var c, Var n,
                  const SchedulePoint &point) {
+  if (point.algorithm().rfind("gpu_", 0) == 0) {
+    // The window sums inline: a few channels per element, from cache.
+    schedulePointwise(result, {x, y, c, n}, point);
+    return;
+  }
   int vector = point.getInt("vector");
   Var xo("xo"), xi("xi"), plane("plane");
   result.split(x, xo, xi, vector, Halide::TailStrategy::ShiftInwards)
@@ -183,8 +202,12 @@ FailureOr<Kernel> buildBatchNorm(cv::BatchNormOp op, const KernelContext &contex
   Func result("batch_norm");
   result(vars) = params[0](asExprs(vars)) * factor(c) + shift(c);
   schedulePointwise(result, vars, point);
-  factor.compute_root();
-  shift.compute_root();
+  // On a GPU they stay inline: a square root per element costs less than
+  // two more kernel launches.
+  if (!context.gpu()) {
+    factor.compute_root();
+    shift.compute_root();
+  }
   return kernel.finish(result, 0);
 }
 

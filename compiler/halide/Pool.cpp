@@ -92,12 +92,18 @@ template <typename OpT> ScheduleSpace poolSpace(OpT op, const KernelContext &con
   Window w = windowOf(op);
   PoolVars v = poolVars(op.getInput());
   ScheduleSpace space;
+  if (context.gpu()) {
+    // A thread per output element, its window reduced in registers.
+    space = pointwiseSpace(halideShape(op.getOutput()), context);
+    addAutoscheduleAlgorithm(space, context);
+    return space;
+  }
   int64_t plane = static_cast<int64_t>(w.outW) * w.outH;
   if (v.blocked) {
     int64_t group = defaultTaskGroup(plane * v.lanes);
     space.addAlgorithm("pool_blocked").add("group", taskGroupsFor(-1, group));
     space.defaultPoint = SchedulePoint("pool_blocked").set("group", group);
-    addAutoscheduleAlgorithm(space);
+    addAutoscheduleAlgorithm(space, context);
     return space;
   }
   int64_t group = defaultTaskGroup(plane);
@@ -106,11 +112,15 @@ template <typename OpT> ScheduleSpace poolSpace(OpT op, const KernelContext &con
   pool.add("group", taskGroupsFor(-1, group));
   space.defaultPoint =
       SchedulePoint("pool").set("vector", vectorWidthFor(w.outW, context)).set("group", group);
-  addAutoscheduleAlgorithm(space);
+  addAutoscheduleAlgorithm(space, context);
   return space;
 }
 
 void schedulePool(Func result, const PoolVars &v, const SchedulePoint &point) {
+  if (point.algorithm().rfind("gpu_", 0) == 0) {
+    schedulePointwise(result, v.all, point);
+    return;
+  }
   Var plane("plane");
   if (v.blocked) {
     // One vector of channels per output pixel: every lane useful.

@@ -11,6 +11,8 @@ namespace {
 template <typename OpT>
 ScheduleSpace reduceSpace(OpT op, const KernelContext &context) {
   std::vector<int64_t> shape = halideShape(op.getOutput());
+  if (context.gpu())
+    return pointwiseSpace(shape, context); // a thread per result, reducing serially
   ScheduleSpace space;
   space.addAlgorithm("reduce").add("vector", guardedVectorWidths(context));
   space.defaultPoint = SchedulePoint("reduce").set("vector", vectorWidthFor(shape[0], context));
@@ -57,6 +59,10 @@ FailureOr<Kernel> buildReduce(cv::ReduceOp op, const KernelContext &context,
   }
   Func result("reduce");
   result(vars) = y;
+  if (context.gpu()) {
+    schedulePointwise(result, vars, point);
+    return kernel.finish(result, 0);
+  }
   int vector = point.getInt("vector");
   if (vector > 1)
     result.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);
@@ -91,6 +97,10 @@ FailureOr<Kernel> buildArgReduce(cv::ArgReduceOp op, const KernelContext &contex
                 Halide::select(better, x, best(vars)[1])};
   Func result("arg_reduce");
   result(vars) = best(vars)[0];
+  if (context.gpu()) {
+    best.compute_at(result, schedulePointwise(result, vars, point));
+    return kernel.finish(result, 0);
+  }
   int vector = point.getInt("vector");
   if (vector > 1)
     result.vectorize(vars[0], vector, Halide::TailStrategy::GuardWithIf);

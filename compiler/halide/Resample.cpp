@@ -149,6 +149,8 @@ AxisTaps axisTaps(const P &p, int in, int out, double scale, const std::string &
 ScheduleSpace resizeSpace(Operation *op, const KernelContext &context) {
   auto out = llvm::cast<RankedTensorType>(op->getResult(0).getType());
   int64_t width = out.getDimSize(3);
+  if (context.gpu())
+    return pointwiseSpace(halideShape(op->getResult(0)), context);
   int64_t group = defaultTaskGroup(width);
   ScheduleSpace space;
   ScheduleAlgorithm &resample = space.addAlgorithm("resample");
@@ -181,6 +183,10 @@ FailureOr<Kernel> buildResize(cv::ResizeOp op, const KernelContext &context,
     }
   Func result("resize");
   result(x, y, c, n) = sum;
+  if (context.gpu()) {
+    schedulePointwise(result, {x, y, c, n}, point);
+    return kernel.finish(result, 0);
+  }
   Var row("row");
   result.vectorize(x, point.getInt("vector"), TailStrategy::GuardWithIf)
       .fuse(y, c, row)

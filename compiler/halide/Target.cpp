@@ -3,13 +3,15 @@
 // `--target host` becomes the exact Halide target string (with the features
 // this CPU really has) once, in the driver, and is stored in the module as
 // cv.target: passes read its block size, the lowering its vector width and
-// Halide target. Nothing downstream asks the machine again.
+// Halide target. Nothing downstream asks the machine again. `--target cuda`
+// keeps this CPU for the host side and adds Halide's CUDA backend.
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/halide/Lowering.h"
 
 #include "cv/CvOps.h"
 
+#include <optional>
 #include <thread>
 
 #if defined(__x86_64__) || defined(__i386__)
@@ -46,6 +48,48 @@ Halide::Target hostTarget() {
   return host;
 }
 
+/// The CUDA compute capabilities Halide 14 can name, as target features.
+struct CudaCapability {
+  int version; ///< e.g. 70 for sm_70
+  Halide::Target::Feature feature;
+};
+const CudaCapability kCudaCapabilities[] = {
+    {30, Halide::Target::CUDACapability30}, {32, Halide::Target::CUDACapability32},
+    {35, Halide::Target::CUDACapability35}, {50, Halide::Target::CUDACapability50},
+    {61, Halide::Target::CUDACapability61}, {70, Halide::Target::CUDACapability70},
+    {75, Halide::Target::CUDACapability75}, {80, Halide::Target::CUDACapability80},
+    {86, Halide::Target::CUDACapability86}};
+
+/// Volta: the oldest GPUs current CUDA drivers still support fully; newer
+/// ones (Hopper's sm_90 included) JIT-compile its PTX in the driver.
+constexpr int kDefaultCudaCapability = 70;
+
+/// `cuda` or `cuda-<capability>` (`cuda-86`): this machine's CPU for the
+/// host code, CUDA for the kernels. Anything else starting with "cuda" is
+/// an error naming the capabilities Halide 14 knows.
+std::optional<Halide::Target> cudaTarget(const std::string &name, std::string &error) {
+  if (name != "cuda" && name.rfind("cuda-", 0) != 0)
+    return std::nullopt;
+  int capability = kDefaultCudaCapability;
+  if (name != "cuda") {
+    const std::string digits = name.substr(5);
+    capability = -1;
+    if (!digits.empty() && digits.size() <= 3 &&
+        digits.find_first_not_of("0123456789") == std::string::npos)
+      capability = std::stoi(digits);
+  }
+  std::string known;
+  for (const CudaCapability &c : kCudaCapabilities) {
+    if (c.version == capability)
+      return hostTarget().with_feature(Halide::Target::CUDA).with_feature(c.feature);
+    known += (known.empty() ? "" : ", ") + std::to_string(c.version);
+  }
+  error = "invalid CUDA target '" + name + "': expected 'cuda' (compute capability " +
+          std::to_string(kDefaultCudaCapability) + ") or 'cuda-<capability>' with one of " +
+          known + " (newer GPUs run the newest's code)";
+  return Halide::Target();
+}
+
 } // namespace
 
 FailureOr<cv::TargetAttr> resolveTarget(MLIRContext *ctx, const std::string &name, int64_t cores,
@@ -53,11 +97,15 @@ FailureOr<cv::TargetAttr> resolveTarget(MLIRContext *ctx, const std::string &nam
   Halide::Target target;
   if (name == "host") {
     target = hostTarget();
+  } else if (std::optional<Halide::Target> cuda = cudaTarget(name, error)) {
+    if (!error.empty())
+      return failure();
+    target = *cuda;
   } else if (Halide::Target::validate_target_string(name)) {
     target = Halide::Target(name);
   } else {
-    error = "invalid Halide target '" + name + "' (expected 'host' or a target such as "
-            "x86-64-linux-avx512_skylake)";
+    error = "invalid Halide target '" + name + "' (expected 'host', 'cuda[-<capability>]' or a "
+            "target such as x86-64-linux-avx512_skylake)";
     return failure();
   }
   if (cores <= 0)

@@ -60,7 +60,7 @@ WinogradShape winogradShapeOf(cv::WinogradConv2DOp op) {
 
 enum WinogradParallel : int64_t { kParallelChunks = 0, kParallelGroups = 1 };
 
-ScheduleSpace winogradSpace(cv::WinogradConv2DOp op, const KernelContext &) {
+ScheduleSpace winogradSpace(cv::WinogradConv2DOp op, const KernelContext &context) {
   WinogradShape s = winogradShapeOf(op);
   ScheduleSpace space;
   ScheduleAlgorithm &winograd = space.addAlgorithm("winograd");
@@ -112,7 +112,7 @@ ScheduleSpace winogradSpace(cv::WinogradConv2DOp op, const KernelContext &) {
       .set("block_tile", blockTile)
       .set("parallel", parallelGroups ? kParallelGroups : kParallelChunks);
   space.defaultPoint = point;
-  addAutoscheduleAlgorithm(space);
+  addAutoscheduleAlgorithm(space, context);
   return space;
 }
 

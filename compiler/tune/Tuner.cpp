@@ -222,8 +222,15 @@ LogicalResult Tuner::loadAndPlan() {
   module = driver::loadModel(*ctx, o.compile);
   if (!module || failed(driver::attachTarget(*module, o.compile)))
     return failure();
+  // Candidates are timed by running them, which a GPU target's kernels
+  // cannot do here yet.
+  if (Halide::Target(cv::TargetAttr::of(*module).getHalide().str()).has_gpu_feature())
+    return emitError(module->getLoc())
+           << "cannot tune for target '" << cv::TargetAttr::of(*module).getHalide()
+           << "': candidates are measured by running them, and running GPU kernels is not "
+              "implemented yet";
   PassManager pm(ctx.get());
-  driver::buildPassPipeline(pm, o.compile);
+  driver::buildPassPipeline(pm, o.compile, *module);
   if (failed(pm.run(*module)))
     return failure();
   cv::TargetAttr attr = cv::TargetAttr::of(*module);

@@ -72,8 +72,9 @@ cl::opt<long> maxElements(
 cl::opt<std::string> modelName("name", cl::desc("Model name recorded in the library"),
                                cl::cat(cvcCategory));
 cl::opt<std::string> target("target",
-                            cl::desc("Halide target, or 'host' (default: this machine, or the "
-                                     "cv.target of an .mlir input)"),
+                            cl::desc("'host' (default: this machine, or the cv.target of an "
+                                     ".mlir input), 'cuda' or 'cuda-<capability>' (kernels on an "
+                                     "NVIDIA GPU), or a Halide target string"),
                             cl::cat(cvcCategory));
 cl::opt<bool> keepTemps("keep-temps", cl::desc("Keep the build folder (for debugging)"),
                         cl::cat(cvcCategory));

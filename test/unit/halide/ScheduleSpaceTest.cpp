@@ -5,10 +5,13 @@
 // computes. For one op of each family and algorithm, a few random legal
 // points are JIT-compiled, run on random input and compared with the
 // default point's output (relative 1e-4: points change tiling and the order
-// of vector partial sums, not the arithmetic). Also: the text form of
-// points round-trips, and illegal points are refused naming the parameter.
+// of vector partial sums, not the arithmetic). For a CUDA target the same
+// ops compile (no GPU runs them here) or are refused by name. Also: the
+// text form of points round-trips, and illegal points are refused naming
+// the parameter.
 //
 //===----------------------------------------------------------------------===//
+#include "cvc/halide/GpuPlacement.h"
 #include "cvc/halide/Lowering.h"
 
 #include "cv/CvOps.h"
@@ -18,6 +21,7 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/Parser/Parser.h"
+#include "llvm/Support/FileSystem.h"
 
 #include <gtest/gtest.h>
 
@@ -407,6 +411,93 @@ TEST_F(AutoschedulerTest, EachComputesTheDefaultsOutputAtSeveralBatches) {
       }
     }
   }
+}
+
+/// The same cases for a CUDA target, compiled but not run (no GPU here).
+/// Each either has a GPU schedule, and then its space holds GPU algorithms
+/// only and its default point and one other point of each algorithm
+/// compile to CUDA objects that compute nothing on the host (compileKernel
+/// checks), or is refused at the op as having none.
+class GpuScheduleTest : public ScheduleSpaceTest {
+protected:
+  void SetUp() override {
+    ScheduleSpaceTest::SetUp();
+    std::string error;
+    auto target = cvc::halide::resolveTarget(context.get(), "cuda", 0, error);
+    ASSERT_TRUE(succeeded(target)) << error;
+    kernelContext = cvc::halide::kernelContextFor(*target);
+    ASSERT_TRUE(kernelContext.gpu());
+  }
+};
+
+TEST_P(GpuScheduleTest, CompilesForCudaOrIsRefusedByName) {
+  const Case &c = GetParam();
+  OwningOpRef<ModuleOp> module = parseSourceString<ModuleOp>(c.mlir, context.get());
+  ASSERT_TRUE(module) << "case " << c.name << " does not parse";
+  Operation *op = nullptr;
+  module->lookupSymbol<func::FuncOp>("f").walk([&](cvc::halide::HalideKernelOpInterface k) {
+    if (!op)
+      op = k;
+  });
+  ASSERT_NE(op, nullptr);
+  std::string message;
+  ScopedDiagnosticHandler capture(context.get(), [&](Diagnostic &d) {
+    message = d.str();
+    return success();
+  });
+  FailureOr<cvc::halide::ScheduleSpace> space = cvc::halide::scheduleSpaceOf(op, kernelContext);
+  if (failed(space)) {
+    std::printf("%-36s no GPU schedule: %s\n", c.name, message.c_str());
+    EXPECT_NE(message.find("has no GPU schedule yet"), std::string::npos) << message;
+    return;
+  }
+  for (const cvc::halide::ScheduleAlgorithm &a : space->algorithms)
+    EXPECT_TRUE(a.name.rfind("gpu_", 0) == 0 || a.name == "autoschedule") << c.name << ": " << a.name;
+  ASSERT_EQ(space->check(space->defaultPoint), "") << space->format(space->defaultPoint);
+  std::mt19937 rng(std::hash<std::string>{}(c.name));
+  std::vector<cvc::halide::SchedulePoint> points = samplePoints(*space, 1, rng);
+  points.insert(points.begin(), space->defaultPoint);
+  llvm::SmallString<128> dir;
+  ASSERT_FALSE(llvm::sys::fs::createUniqueDirectory("cvc-gpu-schedule", dir));
+  for (const cvc::halide::SchedulePoint &point : points) {
+    std::string text = space->format(point);
+    FailureOr<cvc::halide::Kernel> kernel = cvc::halide::lowerOp(op, kernelContext, &point);
+    ASSERT_TRUE(succeeded(kernel)) << c.name << " at '" << text << "': " << message;
+    kernel->schedule = text;
+    std::string object = (dir + "/kernel.o").str(), error;
+    EXPECT_TRUE(succeeded(cvc::halide::compileKernel(*kernel, "kernel", object,
+                                                     kernelContext.target, error)))
+        << c.name << " at '" << text << "': " << error;
+    std::printf("%-36s %-60s compiled for CUDA\n", c.name, text.c_str());
+  }
+  llvm::sys::fs::remove_directories(dir);
+}
+
+INSTANTIATE_TEST_SUITE_P(Families, GpuScheduleTest, ::testing::ValuesIn(kCases),
+                         [](const ::testing::TestParamInfo<Case> &info) {
+                           return std::string(info.param.name);
+                         });
+
+/// The check that keeps GPU kernels on the GPU finds a stage left on the
+/// host, by name, and passes the same pipeline once that stage has GPU loops.
+TEST(GpuPlacement, FindsAStageComputedOnTheHost) {
+  Halide::ImageParam input(Halide::Float(32), 1, "input");
+  Halide::Var x("x"), block("block"), thread("thread");
+  Halide::Func stage("host_stage"), result("result");
+  stage(x) = input(x) * 2.0f;
+  result(x) = stage(x) + 1.0f;
+  result.gpu_tile(x, block, thread, 32);
+  stage.compute_root();
+  Halide::Target target = Halide::get_host_target()
+                              .with_feature(Halide::Target::CUDA)
+                              .with_feature(Halide::Target::NoRuntime);
+  std::string found =
+      cvc::halide::hostComputedBuffers(Halide::Pipeline(result).compile_to_module({input}, "f", target));
+  EXPECT_NE(found.find("host_stage"), std::string::npos) << found;
+  stage.gpu_tile(x, block, thread, 32);
+  EXPECT_EQ(cvc::halide::hostComputedBuffers(
+                Halide::Pipeline(result).compile_to_module({input}, "f", target)),
+            "");
 }
 
 TEST(SchedulePointText, RoundTripsAndRefusesIllegalPoints) {

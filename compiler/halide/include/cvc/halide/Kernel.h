@@ -48,6 +48,9 @@ struct KernelContext {
   bool isStrided(mlir::Value value) const {
     return stridedValues && stridedValues->contains(value);
   }
+  /// Whether the kernels run on a GPU (a `--target cuda` model): only the
+  /// GPU algorithms of a schedule space apply then.
+  bool gpu() const { return target.has_gpu_feature(); }
 };
 
 } // namespace cvc::halide

@@ -1,0 +1,74 @@
+//===- GpuTile.cpp - the GPU schedule of a reduction per output element -===//
+#include "GpuTile.h"
+
+namespace cvc::halide {
+
+void addGpuTileAlgorithm(ScheduleSpace &space, const GpuTileShape &shape) {
+  ScheduleAlgorithm &tile = space.addAlgorithm("gpu_tile");
+  tile.add("threads_x", {8, 16, 32, 64, 128});
+  tile.add("threads_y", shape.height > 1 ? std::vector<int64_t>{1, 2, 4, 8, 16}
+                                         : std::vector<int64_t>{1});
+  tile.add("channel_tile", divisorsUpTo(shape.channels, 16));
+  tile.constraint = [](const SchedulePoint &p) -> std::string {
+    int64_t threads = p.get("threads_x") * p.get("threads_y");
+    // Below a warp, lanes idle; beyond 512, registers per thread run short
+    // for the channel tile.
+    if (threads < 32 || threads > 512)
+      return "threads_x x threads_y must be within 32..512";
+    return "";
+  };
+  // 128 threads: a warp along a row where rows are that wide, else a few
+  // rows per block; without rows, up to 128 along the pixels. 4 channels
+  // per thread.
+  int64_t widthPow2 = floorPow2(std::max<int64_t>(shape.width, 1));
+  int64_t threadsX = shape.height > 1 ? std::clamp<int64_t>(widthPow2, 8, 32)
+                                      : std::clamp<int64_t>(widthPow2, 32, 128);
+  int64_t threadsY = shape.height > 1 ? 128 / threadsX : 1;
+  int64_t channelTile = divisorsUpTo(shape.channels, 4).back();
+  space.defaultPoint = SchedulePoint("gpu_tile")
+                           .set("threads_x", threadsX)
+                           .set("threads_y", threadsY)
+                           .set("channel_tile", channelTile);
+}
+
+void scheduleGpuTile(Halide::Func result, Halide::Func acc, const GpuTileLoops &loops,
+                     const SchedulePoint &point) {
+  using Halide::VarOrRVar;
+  Var xo("xo"), xi("xi"), yo("yo"), yi("yi"), co("co"), ci("ci"), tiles("tiles");
+  result.split(loops.x, xo, xi, point.getInt("threads_x"), TailStrategy::GuardWithIf);
+  if (loops.hasRows)
+    result.split(loops.y, yo, yi, point.getInt("threads_y"), TailStrategy::GuardWithIf);
+  result.split(loops.c, co, ci, point.getInt("channel_tile"));
+  // Channel tiles and the batch share the third block dimension.
+  Var blocksZ = co;
+  for (const Var &v : loops.outer) {
+    result.fuse(blocksZ, v, tiles);
+    blocksZ = tiles;
+  }
+  std::vector<VarOrRVar> order = {ci, xi};
+  if (loops.hasRows)
+    order.push_back(yi);
+  order.push_back(xo);
+  if (loops.hasRows)
+    order.push_back(yo);
+  order.push_back(blocksZ);
+  result.reorder(order).unroll(ci);
+  if (loops.hasRows)
+    result.gpu_threads(xi, yi).gpu_blocks(xo, yo, blocksZ);
+  else
+    result.gpu_threads(xi).gpu_blocks(xo, blocksZ);
+
+  // The accumulators of one thread: its channel tile, in registers.
+  acc.compute_at(result, xi).unroll(loops.c);
+  std::vector<VarOrRVar> updateOrder = {loops.c};
+  for (const Halide::RVar &r : loops.reduction)
+    updateOrder.push_back(r);
+  updateOrder.push_back(loops.x);
+  if (loops.hasRows)
+    updateOrder.push_back(loops.y);
+  for (const Var &v : loops.outer)
+    updateOrder.push_back(v);
+  acc.update().reorder(updateOrder).unroll(loops.c);
+}
+
+} // namespace cvc::halide
