@@ -55,6 +55,7 @@ public:
 
   std::string name() const { return model_.name(); }
   std::string target() const { return model_.target(); }
+  std::string device() const { return model_.device(); }
   uint64_t macs() const { return model_.macsPerImage(); }
   std::vector<std::string> entries() const { return model_.entries(); }
 
@@ -211,6 +212,8 @@ void bindModel(py::module_ &module) {
            "Loads model.so; `threads` run its kernels (0: one per core).")
       .def_property_readonly("name", &PyModel::name)
       .def_property_readonly("target", &PyModel::target, "The Halide target of its kernels.")
+      .def_property_readonly("device", &PyModel::device,
+                             "Where its kernels run: 'cpu', or 'cuda' (an NVIDIA GPU).")
       .def_property_readonly("macs_per_image", &PyModel::macs)
       .def_property_readonly("entries", &PyModel::entries)
       .def_property_readonly(

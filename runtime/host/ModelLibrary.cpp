@@ -19,17 +19,8 @@ bool ModelLibrary::open(const std::string &path, std::string &error) {
     error = path + ": cannot load the model library: " + (why ? why : "unknown error");
     return false;
   }
-  std::string missing = resolve(handle);
-  if (!missing.empty()) {
-    error = path + ": not a cvc model library (it does not export " + missing + ")";
-    return false;
-  }
-  if (cvc_abi_version() != CVC_ABI_VERSION) {
-    error = path + ": built for cvc ABI version " + std::to_string(cvc_abi_version()) +
-            ", this program expects " + std::to_string(CVC_ABI_VERSION);
-    return false;
-  }
-  return true;
+  error = bind(handle, path);
+  return error.empty();
 }
 
 } // namespace cvc::host

@@ -20,6 +20,7 @@
 // workers, so two sessions with different thread counts each get theirs.
 //
 //===----------------------------------------------------------------------===//
+#include "CudaDevice.h"
 #include "KernelAllocator.h"
 #include "cvc/status/Status.h"
 #include "PlanCheck.h"
@@ -573,6 +574,11 @@ cvc_status cvc_model_variant(const cvc_model *model, size_t variant,
 
 const char *cvc_model_name(const cvc_model *model) { return model ? model->plan().model_name : ""; }
 const char *cvc_model_target(const cvc_model *model) { return model ? model->plan().target : ""; }
+const char *cvc_model_device(const cvc_model *model) {
+  if (!model)
+    return "";
+  return cvc::runtime::targetUsesCuda(model->plan().target) ? "cuda" : "cpu";
+}
 size_t cvc_model_input_count(const cvc_model *model) { return cvc_model_entry_input_count(model, 0); }
 size_t cvc_model_output_count(const cvc_model *model) {
   return cvc_model_entry_output_count(model, 0);
@@ -703,8 +709,10 @@ cvc_status cvc_model_slice_info(const cvc_model *model, size_t index, cvc_slice_
 }
 
 void cvc_session_options_init(cvc_session_options *out_options) {
-  if (out_options)
+  if (out_options) {
     out_options->num_threads = 0;
+    out_options->device_ordinal = 0;
+  }
 }
 
 cvc_status cvc_session_create(const cvc_model *model, const cvc_session_options *options,
@@ -715,6 +723,19 @@ cvc_status cvc_session_create(const cvc_model *model, const cvc_session_options 
   int threads = options ? options->num_threads : 0;
   if (threads < 0)
     return makeStatus(CVC_INVALID_ARGUMENT, "num_threads must be >= 0");
+  const char *target = model->plans[0]->target;
+  if (cvc::runtime::targetUsesCuda(target)) {
+    if (cvc_status status = cvc::runtime::openCudaDevice(options ? options->device_ordinal : 0,
+                                                         target))
+      return status;
+    // The kernels are compiled for the GPU and the device is there; what
+    // is missing is the session's side: the activation arena and weights
+    // in device memory, and the copies of inputs and outputs.
+    return makeStatus(CVC_UNSUPPORTED,
+                      "this model runs its kernels on an NVIDIA GPU (target " +
+                          std::string(target) +
+                          "); this cvc compiles such models but cannot run them yet");
+  }
   cvc_session *session = new (std::nothrow) cvc_session;
   if (!session)
     return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate a session");

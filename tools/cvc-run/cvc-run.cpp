@@ -1,7 +1,8 @@
 //===- cvc-run.cpp - run and time a compiled model ----------------------===//
 //
 //   cvc-run model.so [--input NAME=FILE.npy|.pb]... [--batch N] [--iterations N]
-//           [--warmup N] [--threads N] [--output-dir DIR] [--print] [--profile] [--seed S]
+//           [--warmup N] [--threads N] [--device N] [--output-dir DIR] [--print] [--profile]
+//           [--seed S]
 //           [--entry main|train_step|features]
 //   cvc-run a.so [b.so...] [--input [NAME=]FILE] [--crops 1|5|10] [--crop-size HxW]
 //           [--softmax auto|always|never] [...]
@@ -59,6 +60,8 @@ cl::opt<long> warmup("warmup", cl::desc("Untimed runs first (default 2)"), cl::i
 cl::opt<long> threads("threads",
                       cl::desc("Threads of the session, the caller's included (0: one per core)"),
                       cl::init(0), cl::value_desc("N"), cl::cat(category));
+cl::opt<long> device("device", cl::desc("CUDA device ordinal of a GPU model (default 0)"),
+                     cl::init(0), cl::value_desc("N"), cl::cat(category));
 cl::opt<long> seed("seed", cl::desc("Seed of the random inputs"), cl::init(0), cl::value_desc("S"),
                    cl::cat(category));
 cl::opt<std::string> outputDir("output-dir", cl::desc("Write each output to DIR/<name>.npy"),
@@ -105,7 +108,7 @@ struct Options {
   std::vector<std::string> models;
   cvc::tools::EnsembleOptions ensemble;
   std::map<std::string, std::string> inputs;
-  long batch = 1, iterations = 10, warmup = 2, threads = 0, seed = 0;
+  long batch = 1, iterations = 10, warmup = 2, threads = 0, device = 0, seed = 0;
   double peak = 0; ///< GFLOP/s for --profile's % of peak; 0: measure it
   std::string outputDir;
   bool print = false, profile = false;
@@ -160,6 +163,7 @@ Options parse(int argc, char **argv) {
   requireAtLeast(iterations, 1);
   requireAtLeast(warmup, 0);
   requireAtLeast(threads, 0);
+  requireAtLeast(device, 0);
   requireAtLeast(seed, 0);
   if (peak.getNumOccurrences() && !(peak > 0)) {
     char given[32];
@@ -170,6 +174,7 @@ Options parse(int argc, char **argv) {
   o.iterations = iterations;
   o.warmup = warmup;
   o.threads = threads;
+  o.device = device;
   o.seed = seed;
   o.peak = peak;
   o.outputDir = outputDir;
@@ -275,8 +280,9 @@ int main(int argc, char **argv) {
       std::printf("shape variant %zu of %zu\n", *chosen, variants);
     }
   }
-  std::printf("model %s (target %s), %.2f MMAC per image\n", lib.cvc_model_name(model),
-              lib.cvc_model_target(model), lib.cvc_model_macs_per_image(model) / 1e6);
+  std::printf("model %s (target %s, device %s), %.2f MMAC per image\n", lib.cvc_model_name(model),
+              lib.cvc_model_target(model), lib.cvc_model_device(model),
+              lib.cvc_model_macs_per_image(model) / 1e6);
   size_t nIn = lib.cvc_model_entry_input_count(model, entry),
          nOut = lib.cvc_model_entry_output_count(model, entry);
   std::vector<Tensor> inputs(nIn), outputs(nOut);
@@ -348,6 +354,7 @@ int main(int argc, char **argv) {
   cvc_session_options options;
   lib.cvc_session_options_init(&options);
   options.num_threads = static_cast<int32_t>(o.threads);
+  options.device_ordinal = static_cast<int32_t>(std::min<long>(o.device, INT32_MAX));
   cvc_session *session = nullptr;
   if (std::string e = lib.take(lib.cvc_session_create(model, &options, &session)); !e.empty())
     die(e);

@@ -25,7 +25,7 @@ extern "C" {
 #endif
 
 /** Bumped whenever a function or struct below changes incompatibly. */
-#define CVC_ABI_VERSION 6
+#define CVC_ABI_VERSION 7
 
 /** Largest rank a model tensor may have. */
 #define CVC_MAX_RANK 8
@@ -47,6 +47,7 @@ typedef enum cvc_status_code {
   CVC_OUT_OF_MEMORY = 2,
   CVC_INTERNAL = 3,         /**< a generated kernel reported an error */
   CVC_UNSUPPORTED = 4,      /**< e.g. the CPU lacks features the model was compiled for */
+  CVC_DEVICE_UNAVAILABLE = 5, /**< a GPU model found no driver, no device, or not the one asked for */
 } cvc_status_code;
 
 typedef enum cvc_element_type {
@@ -87,6 +88,11 @@ typedef struct cvc_session_options {
    * divides the cores between them.
    */
   int32_t num_threads;
+  /**
+   * The GPU a model compiled for one (cvc_model_device) runs on: the CUDA
+   * device ordinal, 0 by default. CPU models ignore it.
+   */
+  int32_t device_ordinal;
 } cvc_session_options;
 
 /** The ABI version this library implements (CVC_ABI_VERSION when built). */
@@ -105,6 +111,9 @@ CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_get(const cvc_model **out_model);
 CVC_EXPORT const char *cvc_model_name(const cvc_model *model);
 /** The Halide target the kernels were compiled for, e.g. "x86-64-linux-avx512". */
 CVC_EXPORT const char *cvc_model_target(const cvc_model *model);
+/** Where the kernels run: "cpu", or "cuda" for a model compiled with
+ *  `cvc --target cuda`, whose sessions need an NVIDIA driver and GPU. */
+CVC_EXPORT const char *cvc_model_device(const cvc_model *model);
 CVC_EXPORT size_t cvc_model_input_count(const cvc_model *model);
 CVC_EXPORT size_t cvc_model_output_count(const cvc_model *model);
 CVC_EXPORT CVC_MUST_USE cvc_status cvc_model_input_info(const cvc_model *model, size_t index,

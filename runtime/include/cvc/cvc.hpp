@@ -61,7 +61,8 @@ inline void check(cvc_status status) {
 /// the ABI's: a library lacking any of them is not a cvc model.
 #define CVC_API_FUNCTIONS(X)                                                                    \
   X(cvc_abi_version) X(cvc_status_code_of) X(cvc_status_message) X(cvc_status_free)            \
-  X(cvc_model_get) X(cvc_model_name) X(cvc_model_target) X(cvc_model_input_count)              \
+  X(cvc_model_get) X(cvc_model_name) X(cvc_model_target) X(cvc_model_device)                   \
+  X(cvc_model_input_count)                                                                     \
   X(cvc_model_output_count) X(cvc_model_input_info) X(cvc_model_output_info)                   \
   X(cvc_model_macs_per_image) X(cvc_session_options_init) X(cvc_session_create)                \
   X(cvc_session_free) X(cvc_session_run) X(cvc_session_set_profiling)                          \
@@ -86,6 +87,20 @@ struct ModelFunctions {
     return #fn;
     CVC_API_FUNCTIONS(CVC_RESOLVE)
 #undef CVC_RESOLVE
+    return "";
+  }
+
+  /// Resolves `handle`'s functions and checks its ABI version: "" when it
+  /// is a model this program can use, else why not (`what` names it). A
+  /// library of another version is reported as such even where it lacks
+  /// functions this version added.
+  std::string bind(void *handle, const std::string &what) {
+    std::string missing = resolve(handle);
+    if (cvc_abi_version && cvc_abi_version() != CVC_ABI_VERSION)
+      return what + ": built for cvc ABI version " + std::to_string(cvc_abi_version()) +
+             ", this program expects " + std::to_string(CVC_ABI_VERSION);
+    if (!missing.empty())
+      return what + ": not a cvc model library (it does not export " + missing + ")";
     return "";
   }
 
@@ -205,6 +220,8 @@ public:
 
   std::string name() const { return api().cvc_model_name(handle()); }
   std::string target() const { return api().cvc_model_target(handle()); }
+  /// "cpu", or "cuda" for a model whose kernels run on an NVIDIA GPU.
+  std::string device() const { return api().cvc_model_device(handle()); }
   uint64_t macsPerImage() const { return api().cvc_model_macs_per_image(handle()); }
 
   std::vector<TensorInfo> inputs(const std::string &entry = "main") const {
@@ -262,16 +279,15 @@ private:
 
   void bind(const std::string &what) {
     if (library_->handle) {
-      std::string missing = library_->api.resolve(library_->handle);
-      if (!missing.empty())
-        throw Error(CVC_INVALID_ARGUMENT,
-                    what + ": not a cvc model library (it does not export " + missing + ")");
-    }
-    uint32_t version = library_->api.cvc_abi_version();
-    if (version != CVC_ABI_VERSION)
+      std::string why = library_->api.bind(library_->handle, what);
+      if (!why.empty())
+        throw Error(library_->api.cvc_abi_version ? CVC_UNSUPPORTED : CVC_INVALID_ARGUMENT, why);
+    } else if (library_->api.cvc_abi_version() != CVC_ABI_VERSION) {
       throw Error(CVC_UNSUPPORTED, what + ": built for cvc ABI version " +
-                                       std::to_string(version) + ", this program expects " +
+                                       std::to_string(library_->api.cvc_abi_version()) +
+                                       ", this program expects " +
                                        std::to_string(CVC_ABI_VERSION));
+    }
     api().check(api().cvc_model_get(&model_));
   }
 
@@ -282,11 +298,13 @@ private:
 /// Scratch memory and threads for running a Model; one per concurrent caller.
 class Session {
 public:
-  /// `threads` as cvc_session_options.num_threads: 0 is one per core.
-  explicit Session(const Model &model, int threads = 0) : model_(model) {
+  /// `threads` as cvc_session_options.num_threads: 0 is one per core;
+  /// `deviceOrdinal` the GPU of a GPU model.
+  explicit Session(const Model &model, int threads = 0, int deviceOrdinal = 0) : model_(model) {
     cvc_session_options options;
     api().cvc_session_options_init(&options);
     options.num_threads = threads;
+    options.device_ordinal = deviceOrdinal;
     api().check(api().cvc_session_create(model_.handle(), &options, &session_));
   }
   ~Session() {

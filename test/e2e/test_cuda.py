@@ -1,0 +1,158 @@
+#!/usr/bin/python3
+"""`cvc --target cuda` on a machine without a GPU (issue 21's compile-only
+checks): networks of every layer family compile for CUDA, model.so holds
+their kernels as PTX for the asked compute capability and none of their
+work on the host (cvc refuses a kernel whose schedule would compute on the
+host), the library loads and names its device, and a session fails with a
+clear status and no crash: without a driver; with a stand-in driver
+library built here, when the driver finds no device, when the ordinal asked
+for is out of range, and when the device is there (running is not
+implemented yet, and says so). Training for CUDA is refused naming the
+ops without a GPU schedule, tuning for CUDA before anything is measured,
+and an unknown capability listing the known ones.
+"""
+import ctypes
+import os
+import re
+import subprocess
+import tempfile
+import time
+
+import torch
+import torchvision
+
+import cvclib
+
+ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
+
+# The .cvm zoo covers convolutions (plain, grouped, depthwise, transposed),
+# pooling, LRN, batch norm, concat, upsampling, activations and the
+# classifier; SqueezeNet comes as PyTorch's ONNX exporter writes it.
+ZOO = ["lenet5", "alexnet", "resnet18", "googlenet", "mobilenet_v2", "unet"]
+
+STAND_IN_DRIVER = r"""
+#include <stdlib.h>
+static int env(const char *name, int fallback) {
+  const char *v = getenv(name);
+  return v ? atoi(v) : fallback;
+}
+int cuInit(unsigned flags) { (void)flags; return env("STAND_IN_CUINIT", 0); }
+int cuDeviceGetCount(int *count) { *count = env("STAND_IN_DEVICES", 1); return 0; }
+int cuGetErrorName(int result, const char **name) {
+  *name = result == 100 ? "CUDA_ERROR_NO_DEVICE" : "CUDA_ERROR_UNKNOWN";
+  return 0;
+}
+"""
+
+
+def ptx_entries(so_path):
+    """The kernel entry points of the PTX text model.so carries."""
+    with open(so_path, "rb") as f:
+        data = f.read()
+    return set(re.findall(rb"\.entry\s+([A-Za-z_][A-Za-z0-9_$]*)", data)), data
+
+
+def run_session(so, env=None, device=0):
+    return subprocess.run([cvclib.tool("cvc-run"), so, "--iterations", "1", "--warmup", "0",
+                           "--device", str(device)],
+                          capture_output=True, text=True, env=env, timeout=120)
+
+
+def test():
+    checks = cvclib.Checks()
+    with tempfile.TemporaryDirectory(prefix="cvc-cuda-") as work:
+        models = [(name, os.path.join(ROOT, "models", f"{name}.cvm")) for name in ZOO]
+        squeeze = cvclib.export(torchvision.models.squeezenet1_1(),
+                                torch.randn(1, 3, 224, 224),
+                                os.path.join(work, "squeezenet1_1.onnx"))
+        models.append(("squeezenet1_1 (ONNX)", squeeze))
+        libraries = {}
+        for name, path in models:
+            so = os.path.join(work, re.sub(r"\W+", "_", name) + ".so")
+            start = time.time()
+            proc = subprocess.run([cvclib.tool("cvc"), path, "-o", so, "--target", "cuda-75"],
+                                  capture_output=True, text=True)
+            elapsed = time.time() - start
+            if proc.returncode != 0:
+                checks.record(f"{name} compiles for cuda-75", False, proc.stderr.strip()[-2000:])
+                continue
+            entries, data = ptx_entries(so)
+            checks.record(f"{name} compiles for cuda-75", True,
+                          f"{elapsed:.1f} s, {len(entries)} PTX kernels")
+            checks.record(f"{name}: PTX for sm_75", b".target sm_75" in data)
+            checks.record(f"{name}: GPU kernels", len(entries) > 0, f"{len(entries)} entries")
+            libraries[name] = so
+
+        so = libraries.get("lenet5")
+        if so is None:
+            raise cvclib.Failure("LeNet-5 did not compile for CUDA: " + ", ".join(checks.failed))
+
+        # The model names its device before any session exists.
+        proc = run_session(so)
+        checks.record("cvc-run prints the device", "device cuda" in proc.stdout,
+                      proc.stdout.strip().splitlines()[0] if proc.stdout.strip() else "no output")
+        try:
+            ctypes.CDLL("libcuda.so.1")
+            has_driver = True
+        except OSError:
+            has_driver = False
+        if has_driver:
+            print("this machine has a CUDA driver: the no-driver case is left out")
+        else:
+            checks.record("no driver: a clear error, exit 1",
+                          proc.returncode == 1 and "no CUDA driver was found" in proc.stderr,
+                          proc.stderr.strip())
+
+        # A stand-in libcuda.so.1 on the library path plays the driver.
+        driver_dir = os.path.join(work, "driver")
+        os.makedirs(driver_dir)
+        source = os.path.join(work, "stand_in_driver.c")
+        with open(source, "w") as f:
+            f.write(STAND_IN_DRIVER)
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", os.path.join(driver_dir, "libcuda.so.1"),
+                        source], check=True)
+
+        def with_driver(**values):
+            env = dict(os.environ, LD_LIBRARY_PATH=driver_dir)
+            env.update({k: str(v) for k, v in values.items()})
+            return env
+
+        proc = run_session(so, with_driver(STAND_IN_CUINIT=100))
+        checks.record("driver without a device: a clear error",
+                      proc.returncode == 1 and
+                      "cuInit failed with CUDA_ERROR_NO_DEVICE (100)" in proc.stderr,
+                      proc.stderr.strip())
+        proc = run_session(so, with_driver(STAND_IN_DEVICES=1), device=2)
+        checks.record("ordinal out of range: a clear error",
+                      proc.returncode == 1 and "device ordinal 2 was asked for, and this machine "
+                      "has 1 CUDA device" in proc.stderr, proc.stderr.strip())
+        proc = run_session(so, with_driver(STAND_IN_DEVICES=2), device=1)
+        checks.record("device present: running is refused as not implemented yet",
+                      proc.returncode == 1 and "cannot run them yet" in proc.stderr,
+                      proc.stderr.strip())
+
+        # What has no GPU schedule yet is refused at compile time, by name.
+        lenet = os.path.join(ROOT, "models", "lenet5.cvm")
+        out = os.path.join(work, "train.so")
+        proc = subprocess.run([cvclib.tool("cvc"), lenet, "-o", out, "--target", "cuda",
+                               "--train"], capture_output=True, text=True)
+        checks.record("--train for cuda: refused naming the op",
+                      proc.returncode == 1 and "has no GPU schedule yet" in proc.stderr
+                      and not os.path.exists(out), proc.stderr.strip()[-400:])
+        proc = subprocess.run([cvclib.tool("cvc"), lenet, "-o", out, "--target", "cuda-99"],
+                              capture_output=True, text=True)
+        checks.record("unknown capability: refused, the known ones listed",
+                      proc.returncode == 1 and "70, 75, 80, 86" in proc.stderr
+                      and not os.path.exists(out), proc.stderr.strip())
+        db = os.path.join(work, "tuning.db")
+        proc = subprocess.run([cvclib.tool("cvc-tune"), lenet, "--db", db, "--target", "cuda",
+                               "--budget", "5s"], capture_output=True, text=True)
+        checks.record("cvc-tune for cuda: refused before measuring",
+                      proc.returncode == 1 and "running GPU kernels is not implemented yet"
+                      in proc.stderr and not os.path.exists(db), proc.stderr.strip())
+    if checks.failed:
+        raise cvclib.Failure("failed: " + ", ".join(checks.failed))
+
+
+if __name__ == "__main__":
+    cvclib.main(test)
