@@ -25,10 +25,11 @@ import cvclib
 
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 
-# The .cvm zoo covers convolutions (plain, grouped, depthwise, transposed),
-# pooling, LRN, batch norm, concat, upsampling, activations and the
-# classifier; SqueezeNet comes as PyTorch's ONNX exporter writes it.
-ZOO = ["lenet5", "alexnet", "resnet18", "googlenet", "mobilenet_v2", "unet"]
+# Convolutions (plain, depthwise, transposed), pooling, batch norm, residual
+# adds, concat, upsampling, activations and classifiers; SqueezeNet as
+# PyTorch's ONNX exporter writes it. (LRN and grouped convolutions, AlexNet's
+# and GoogLeNet's, compile for CUDA in unit.schedules.)
+ZOO = ["lenet5", "resnet18", "mobilenet_v2", "unet"]
 
 STAND_IN_DRIVER = r"""
 #include <stdlib.h>
