@@ -235,6 +235,9 @@ def test():
                               capture_output=True, text=True)
         if proc.returncode != 0 or not os.path.exists(fixed):
             raise cvclib.Failure(f"--input-shape did not fix the model:\n{proc.stderr}")
+        # Its batch is fixed now: another --batch is refused, not ignored.
+        expect_failure([cvclib.tool("cvc-run"), fixed, "--batch", "4"], None,
+                       "--batch 4 does not apply", "fixed batch of 1")
 
         # A wrongly shaped input at run time is refused by the runtime, naming it.
         cvclib.compile_model(good, out)

@@ -109,6 +109,7 @@ struct Options {
   cvc::tools::EnsembleOptions ensemble;
   std::map<std::string, std::string> inputs;
   long batch = 1, iterations = 10, warmup = 2, threads = 0, device = 0, seed = 0;
+  bool batchGiven = false; ///< --batch on the command line
   double peak = 0; ///< GFLOP/s for --profile's % of peak; 0: measure it
   std::string outputDir;
   bool print = false, profile = false;
@@ -171,6 +172,7 @@ Options parse(int argc, char **argv) {
     die(std::string("--peak expects GFLOP/s > 0, got ") + given);
   }
   o.batch = batch;
+  o.batchGiven = batch.getNumOccurrences() > 0;
   o.iterations = iterations;
   o.warmup = warmup;
   o.threads = threads;
@@ -327,6 +329,13 @@ int main(int argc, char **argv) {
   }
   if (!unused.empty())
     die("--input names '" + unused.begin()->first + "', which is not an input of the model");
+  // Every input static: the batch is the compiled one, and a different
+  // --batch would silently not happen.
+  if (o.batchGiven && batch < 0 && nIn > 0 && !inputs[0].shape.empty() &&
+      inputs[0].shape[0] != o.batch)
+    die("--batch " + std::to_string(o.batch) + " does not apply: the model was compiled for a "
+        "fixed batch of " + std::to_string(inputs[0].shape[0]) +
+        " (recompile it with a dynamic batch, or with --input-shape for this one)");
 
   for (size_t i = 0; i < nOut; ++i) {
     cvc_tensor_info info;

@@ -187,10 +187,15 @@ int main(int argc, char **argv) {
     return 0;
   if (!quiet && result.epochs_completed > 0) {
     std::printf("trained %d epochs, %lld steps: %.0f images/s in the steps, waited %.2f s for "
-                "data; test top-1 %.2f%%, top-5 %.2f%%\n",
+                "data; ",
                 result.epochs_completed, static_cast<long long>(result.steps),
-                result.images_per_second, result.loader_wait_seconds, 100 * result.test_top1,
-                100 * result.test_top5);
+                result.images_per_second, result.loader_wait_seconds);
+    // Without a test set there is no accuracy to report, only the loss.
+    if (o.test_data)
+      std::printf("test top-1 %.2f%%, top-5 %.2f%%\n", 100 * result.test_top1,
+                  100 * result.test_top5);
+    else
+      std::printf("last epoch's training loss %.4f (no test set)\n", result.last_loss);
     if (distributed)
       std::printf("%d ranks: %.1f ms per step, %.1f ms of it (%.0f%%) exchanging with the other "
                   "ranks\n",
