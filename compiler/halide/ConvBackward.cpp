@@ -17,6 +17,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "Family.h"
+#include "GpuTile.h"
 #include "StagedConv.h"
 #include "TransposedGather.h"
 
@@ -57,6 +58,10 @@ ConvGeometry weightGradGeometry(cv::Conv2DBackwardWeightOp op) {
 ScheduleSpace inputGradSpace(cv::Conv2DBackwardInputOp op, const KernelContext &context) {
   ConvGeometry g = inputGradGeometry(op);
   ScheduleSpace space;
+  if (context.gpu()) {
+    addGpuTileAlgorithm(space, {g.inW, g.inH, g.inPerGroup()});
+    return space;
+  }
   ScheduleAlgorithm &gather = space.addAlgorithm("gather");
   gather.add("vector", vectorWidthsFor(g.inW, context));
   gather.add("channel_tile", divisorsUpTo(g.inPerGroup(), 16));
@@ -85,15 +90,27 @@ FailureOr<Kernel> buildInputGrad(cv::Conv2DBackwardInputOp op, const KernelConte
       defineTransposedGather(dy, weight, gather, std::nullopt, "conv_bwd_input_acc");
   Func result("conv_bwd_input");
   result(t.x, t.y, t.c, t.n) = t.acc(t.x, t.y, t.c, t.n);
+  uint64_t macs = static_cast<uint64_t>(g.inC) * g.inH * g.inW * g.outPerGroup() * g.kH * g.kW;
+  if (point.algorithm() == "gpu_tile") {
+    scheduleGpuTile(result, t.acc, {t.x, t.y, t.c, true, {t.n}, {t.r.x, t.r.y, t.r.z}}, point);
+    return kernel.finish(result, macs);
+  }
   scheduleTransposedGather(result, t, point.getInt("vector"), point.getInt("channel_tile"),
                            vectorWidthFor(g.outW, context));
-  uint64_t macs = static_cast<uint64_t>(g.inC) * g.inH * g.inW * g.outPerGroup() * g.kH * g.kW;
   return kernel.finish(result, macs);
 }
 
 ScheduleSpace weightGradSpace(cv::Conv2DBackwardWeightOp op, const KernelContext &context) {
   ConvGeometry g = weightGradGeometry(op);
   ScheduleSpace space;
+  // A thread per weight, reducing over the batch and pixels; Li2018, which
+  // may split the reduction across threads (rfactor), is the alternative
+  // (it fails on some shapes: Halide reports a missing split dimension).
+  if (context.gpu()) {
+    space = pointwiseSpace(halideShape(op.getWeightGrad()), context);
+    addAutoscheduleAlgorithm(space, context);
+    return space;
+  }
   ScheduleAlgorithm &lanes = space.addAlgorithm("lanes");
   // Columns past a row's end read zero in dy, so any width is exact.
   lanes.add("lanes", guardedVectorWidths(context));
@@ -116,6 +133,26 @@ FailureOr<Kernel> buildWeightGrad(cv::Conv2DBackwardWeightOp op, const KernelCon
   KernelBuilder kernel(op, context);
   Halide::ImageParam input = kernel.input(op.getInput(), "input");
   Halide::ImageParam dy = kernel.input(op.getOutputGrad(), "output_grad");
+  uint64_t macs = static_cast<uint64_t>(g.outC) * g.outH * g.outW * g.inPerGroup() * g.kH * g.kW;
+  if (context.gpu()) {
+    // The plain reduction: a thread's, or the autoscheduler's to split.
+    Func inPadded = Halide::BoundaryConditions::constant_exterior(input, 0.0f,
+                                                                  {{0, g.inW}, {0, g.inH}});
+    Var kx("kx"), ky("ky"), ci("ci"), co("co");
+    RDom r(0, g.outW, 0, g.outH, 0, dy.dim(3).extent(), "r");
+    Expr term = dy(r.x, r.y, co, r.z) *
+                inPadded(r.x * g.strideW - g.padL + kx * g.dilW, r.y * g.strideH - g.padT + ky * g.dilH,
+                         (co / g.outPerGroup()) * g.inPerGroup() + ci, r.z);
+    Func result("conv_bwd_weight");
+    if (isAutoscheduled(point)) {
+      result(kx, ky, ci, co) = 0.0f;
+      result(kx, ky, ci, co) += term;
+    } else {
+      result(kx, ky, ci, co) = Halide::sum(term);
+      schedulePointwise(result, {kx, ky, ci, co}, point);
+    }
+    return kernel.finish(result, macs);
+  }
   int lanes = point.getInt("lanes");
   int columnSteps = (g.outW + lanes - 1) / lanes;
   // Columns past the end of a row are zero in dy, so whatever the input
@@ -148,7 +185,6 @@ FailureOr<Kernel> buildWeightGrad(cv::Conv2DBackwardWeightOp op, const KernelCon
       .vectorize(lane)
       .unroll(kx)
       .unroll(co);
-  uint64_t macs = static_cast<uint64_t>(g.outC) * g.outH * g.outW * g.inPerGroup() * g.kH * g.kW;
   return kernel.finish(result, macs);
 }
 

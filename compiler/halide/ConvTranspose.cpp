@@ -17,6 +17,7 @@
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
 #include "Family.h"
+#include "GpuTile.h"
 #include "TransposedGather.h"
 
 using namespace mlir;
@@ -39,6 +40,11 @@ GatherGeometry geometryOf(cv::ConvTranspose2DOp op) {
 ScheduleSpace convTransposeSpace(cv::ConvTranspose2DOp op, const KernelContext &context) {
   GatherGeometry g = geometryOf(op);
   ScheduleSpace space;
+  if (context.gpu()) {
+    addGpuTileAlgorithm(space, {g.dstW, g.dstH, g.dstPerGroup()});
+    addAutoscheduleAlgorithm(space, context);
+    return space;
+  }
   ScheduleAlgorithm &gather = space.addAlgorithm("gather");
   gather.add("vector", vectorWidthsFor(g.dstW, context));
   gather.add("channel_tile", divisorsUpTo(g.dstPerGroup(), 16));
@@ -65,6 +71,10 @@ FailureOr<Kernel> buildConvTranspose(cv::ConvTranspose2DOp op, const KernelConte
   uint64_t macs = static_cast<uint64_t>(g.srcC) * g.srcH * g.srcW * g.dstPerGroup() * g.kH * g.kW;
   if (isAutoscheduled(point))
     return kernel.finish(result, macs);
+  if (point.algorithm() == "gpu_tile") {
+    scheduleGpuTile(result, t.acc, {t.x, t.y, t.c, true, {t.n}, {t.r.x, t.r.y, t.r.z}}, point);
+    return kernel.finish(result, macs);
+  }
   scheduleTransposedGather(result, t, point.getInt("vector"), point.getInt("channel_tile"),
                            vectorWidthFor(g.srcW, context));
   return kernel.finish(result, macs);

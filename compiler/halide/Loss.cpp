@@ -52,12 +52,23 @@ Expr smoothedTarget(Expr k, Expr label, float smoothing, int classes) {
   return Halide::select(k == label, 1.0f - smoothing, 0.0f) + smoothing / classes;
 }
 
-ScheduleSpace lossSpace(cv::SoftmaxCrossEntropyOp, const KernelContext &) {
+ScheduleSpace lossSpace(cv::SoftmaxCrossEntropyOp op, const KernelContext &context) {
+  if (context.gpu())
+    return pointwiseSpace(halideShape(op.getLoss()), context);
   return ScheduleSpace::fixed("rows");
 }
 
+/// On a GPU: each row's maximum and log-sum-exp once, a thread per row
+/// (inline they would be recomputed for every class).
+void scheduleGpuRows(const SoftmaxRows &rows, Var n, const SchedulePoint &point) {
+  for (Func f : {rows.max, rows.logSumExp}) {
+    f.compute_root();
+    schedulePointwise(f, {n}, point);
+  }
+}
+
 FailureOr<Kernel> buildLoss(cv::SoftmaxCrossEntropyOp op, const KernelContext &context,
-                            const SchedulePoint &) {
+                            const SchedulePoint &point) {
   KernelBuilder kernel(op, context);
   auto [batch, classes, smoothing, logits, labels] = lossInputs(op, kernel);
   Var n("n"), i("i");
@@ -70,6 +81,12 @@ FailureOr<Kernel> buildLoss(cv::SoftmaxCrossEntropyOp op, const KernelContext &c
   Func result("softmax_cross_entropy");
   result(i) = Halide::sum(sampleLoss(b)) / static_cast<float>(batch);
   sampleLoss.compute_root();
+  if (context.gpu()) {
+    scheduleGpuRows(rows, n, point);
+    schedulePointwise(sampleLoss, {n}, point);
+    schedulePointwise(result, {i}, point);
+    return kernel.finish(result, 0);
+  }
   rows.max.compute_at(sampleLoss, n);
   rows.logSumExp.compute_at(sampleLoss, n);
   return kernel.finish(result, 0);
@@ -77,6 +94,8 @@ FailureOr<Kernel> buildLoss(cv::SoftmaxCrossEntropyOp op, const KernelContext &c
 
 ScheduleSpace lossGradSpace(cv::SoftmaxCrossEntropyBackwardOp op, const KernelContext &context) {
   int64_t classes = llvm::cast<RankedTensorType>(op.getLogits().getType()).getDimSize(1);
+  if (context.gpu())
+    return pointwiseSpace(halideShape(op.getLogits()), context);
   ScheduleSpace space;
   space.addAlgorithm("rows").add("vector", guardedVectorWidths(context));
   space.defaultPoint = SchedulePoint("rows").set("vector", vectorWidthFor(classes, context));
@@ -94,6 +113,11 @@ FailureOr<Kernel> buildLossGrad(cv::SoftmaxCrossEntropyBackwardOp op,
   result(k, n) = scale(0) / static_cast<float>(batch) *
                  (Halide::exp(logits(k, n) - rows.logSumExp(n)) -
                   smoothedTarget(k, rows.label, smoothing, classes));
+  if (context.gpu()) {
+    scheduleGpuRows(rows, n, point);
+    schedulePointwise(result, {k, n}, point);
+    return kernel.finish(result, 0);
+  }
   rows.logSumExp.compute_at(result, n);
   rows.max.compute_at(result, n);
   int vector = point.getInt("vector");

@@ -188,6 +188,8 @@ CoveringWindow coveringWindow(const Window &w, Expr x, Expr y, Expr rx, Expr ry)
 
 /// "gather vector=V group=G" over the input gradient (NCHW).
 ScheduleSpace gatherSpace(Value inputGrad, const KernelContext &context) {
+  if (context.gpu())
+    return pointwiseSpace(halideShape(inputGrad), context);
   int inW = dimOf(inputGrad, 3), inH = dimOf(inputGrad, 2);
   int64_t group = defaultTaskGroup(static_cast<int64_t>(inW) * inH);
   ScheduleSpace space;
@@ -207,7 +209,11 @@ ScheduleSpace avgPoolGradSpace(cv::AvgPool2DBackwardOp op, const KernelContext &
   return gatherSpace(op.getInputGrad(), context);
 }
 
-void scheduleGather(Func result, Var x, Var c, Var n, const SchedulePoint &point) {
+void scheduleGather(Func result, Var x, Var y, Var c, Var n, const SchedulePoint &point) {
+  if (point.algorithm().rfind("gpu_", 0) == 0) {
+    schedulePointwise(result, {x, y, c, n}, point);
+    return;
+  }
   Var xo("xo"), xi("xi"), plane("plane");
   result.split(x, xo, xi, point.getInt("vector"), TailStrategy::ShiftInwards)
       .vectorize(xi)
@@ -241,10 +247,14 @@ FailureOr<Kernel> buildMaxPoolGrad(cv::MaxPool2DBackwardOp op, const KernelConte
   result(x, y, c, n) = Halide::sum(Halide::select(
       cw.covers && winnerIndex(ox, oy, c, n) == y * w.inW + x, dy(ox, oy, c, n), 0.0f));
   winnerIndex.compute_root();
-  winnerIndex.vectorize(x, vectorWidthFor(w.outW, context), TailStrategy::GuardWithIf);
-  Var plane("plane");
-  winnerIndex.fuse(c, n, plane).parallel(plane);
-  scheduleGather(result, x, c, n, point);
+  if (context.gpu()) {
+    schedulePointwise(winnerIndex, {x, y, c, n}, point);
+  } else {
+    winnerIndex.vectorize(x, vectorWidthFor(w.outW, context), TailStrategy::GuardWithIf);
+    Var plane("plane");
+    winnerIndex.fuse(c, n, plane).parallel(plane);
+  }
+  scheduleGather(result, x, y, c, n, point);
   return kernel.finish(result, 0);
 }
 
@@ -263,7 +273,7 @@ FailureOr<Kernel> buildAvgPoolGrad(cv::AvgPool2DBackwardOp op, const KernelConte
   Func result("avg_pool_backward");
   result(x, y, c, n) =
       Halide::sum(Halide::select(cw.covers, dy(ox, oy, c, n) / divisor, 0.0f));
-  scheduleGather(result, x, c, n, point);
+  scheduleGather(result, x, y, c, n, point);
   return kernel.finish(result, 0);
 }
 

@@ -7,8 +7,9 @@ host), the library loads and names its device, and a session fails with a
 clear status and no crash: without a driver; with a stand-in driver
 library built here, when the driver finds no device, when the ordinal asked
 for is out of range, and when the device is there (running is not
-implemented yet, and says so). Training for CUDA is refused naming the
-ops without a GPU schedule, tuning for CUDA before anything is measured,
+implemented yet, and says so). The training step compiles for CUDA as
+well; an op without a GPU schedule (the blocked layout's, when its pass is
+forced) is refused by name, tuning for CUDA before anything is measured,
 and an unknown capability listing the known ones.
 """
 import ctypes
@@ -132,14 +133,27 @@ def test():
                       proc.returncode == 1 and "cannot run them yet" in proc.stderr,
                       proc.stderr.strip())
 
-        # What has no GPU schedule yet is refused at compile time, by name.
+        # The training step compiles for CUDA too (gradients, loss, optimizer).
         lenet = os.path.join(ROOT, "models", "lenet5.cvm")
         out = os.path.join(work, "train.so")
         proc = subprocess.run([cvclib.tool("cvc"), lenet, "-o", out, "--target", "cuda",
                                "--train"], capture_output=True, text=True)
-        checks.record("--train for cuda: refused naming the op",
-                      proc.returncode == 1 and "has no GPU schedule yet" in proc.stderr
-                      and not os.path.exists(out), proc.stderr.strip()[-400:])
+        entries, data = ptx_entries(out) if proc.returncode == 0 else (set(), b"")
+        checks.record("--train for cuda compiles", proc.returncode == 0 and
+                      any(b"conv_bwd_weight" in e for e in entries) and
+                      any(b"softmax_cross_entropy" in e for e in entries),
+                      f"{len(entries)} PTX kernels" if proc.returncode == 0
+                      else proc.stderr.strip()[-400:])
+        # What has no GPU schedule is refused at compile time, by name: the
+        # blocked layout's conversions, when a pass the GPU target leaves
+        # out is asked for.
+        resnet = os.path.join(ROOT, "models", "resnet18.cvm")
+        out = os.path.join(work, "blocked.so")
+        proc = subprocess.run([cvclib.tool("cvc"), resnet, "-o", out, "--target", "cuda",
+                               "--enable-pass=cv-block-layout"], capture_output=True, text=True)
+        checks.record("a CPU-only op for cuda: refused naming it",
+                      proc.returncode == 1 and "_blocked' op has no GPU schedule yet"
+                      in proc.stderr and not os.path.exists(out), proc.stderr.strip()[-400:])
         proc = subprocess.run([cvclib.tool("cvc"), lenet, "-o", out, "--target", "cuda-99"],
                               capture_output=True, text=True)
         checks.record("unknown capability: refused, the known ones listed",
