@@ -350,6 +350,33 @@ private:
     return failure(failed);
   }
 
+  /// When output `t` is the whole of its root activation seen in another
+  /// shape (a flattened in-place concat: the data-parallel gradients, a
+  /// reshaped classifier), the caller's buffer becomes the root and the
+  /// activation a view of it: its producers write the output directly,
+  /// with no copy, and each part is final as soon as its producer is done.
+  void rootAtOutput(int t) {
+    int r = plan.tensors[t].alias;
+    const PlannedTensor &view = plan.tensors[t], &root = plan.tensors[r];
+    auto elements = [](const std::vector<int64_t> &dims) {
+      int64_t n = 1;
+      for (int64_t d : dims)
+        n *= d < 0 ? -1 : d; // the dynamic batch as a sign: same batch, same sign
+      return n;
+    };
+    if (root.kind != TensorKind::Activation || root.alias >= 0 || view.viewOffset != 0 ||
+        !view.viewStrides.empty() || !root.viewStrides.empty() ||
+        elements(view.dims) != elements(root.dims))
+      return;
+    for (PlannedTensor &other : plan.tensors)
+      if (other.alias == r)
+        other.alias = t;
+    plan.tensors[r].alias = t;
+    plan.tensors[r].viewOffset = 0;
+    plan.tensors[t].alias = -1;
+    plan.tensors[t].viewOffset = 0;
+  }
+
   /// Outputs are written straight into the caller's buffers; a result that
   /// updates a state is written into the state's buffer.
   LogicalResult bindOutputs() {
@@ -360,6 +387,8 @@ private:
       if (state && plan.tensors[t].kind == TensorKind::State &&
           plan.tensors[t].offset == static_cast<uint64_t>(states.lookup(state.getValue())))
         continue; // returned unchanged
+      if (!state && plan.tensors[t].kind == TensorKind::Activation && plan.tensors[t].alias >= 0)
+        rootAtOutput(t);
       if (plan.tensors[t].kind != TensorKind::Activation || plan.tensors[t].alias >= 0) {
         // An input, a weight, a view or an output returned twice: copy it
         // into the caller's buffer.

@@ -22,6 +22,7 @@
 //===----------------------------------------------------------------------===//
 #include "CudaDevice.h"
 #include "KernelAllocator.h"
+#include "OutputParts.h"
 #include "cvc/status/Status.h"
 #include "PlanCheck.h"
 #include "ThreadPool.h"
@@ -220,6 +221,9 @@ struct cvc_session_s {
   /// The kernels' threads: this session's alone.
   std::unique_ptr<cvc::runtime::ThreadPool> pool;
   bool profiling = false;
+  /// Told when parts of a run's outputs are final (a data-parallel host).
+  cvc_output_ready_fn outputReady = nullptr;
+  void *outputReadyData = nullptr;
   /// One buffer per plan state, kept across runs (training).
   std::vector<float *> states;
 
@@ -466,6 +470,13 @@ cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc
   }
   void *argv[16];
   std::vector<void *> bigArgv;
+  std::vector<std::vector<cvc::runtime::OutputPart>> parts;
+  if (outputReady && &entry != &plan->prepare)
+    parts = cvc::runtime::outputPartsByKernel(*plan, entry, runBatch);
+  auto announce = [&](size_t position) {
+    for (const cvc::runtime::OutputPart &part : parts[position])
+      outputReady(outputReadyData, part.output, part.first, part.count);
+  };
   for (int k = entry.first_kernel; k < entry.first_kernel + entry.kernel_count; ++k) {
     const cvc_plan_kernel &kernel = plan->kernels[k];
     void **args = argv;
@@ -491,7 +502,11 @@ cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc
                                           "kernel " + kernel.name + " (" + kernel.ops +
                                           ") failed with Halide error " + std::to_string(rc) +
                                           (halideMessage.empty() ? "" : ": " + halideMessage));
+    if (!parts.empty())
+      announce(static_cast<size_t>(k - entry.first_kernel));
   }
+  if (!parts.empty())
+    announce(static_cast<size_t>(entry.kernel_count));
   return nullptr;
 }
 
@@ -822,6 +837,15 @@ cvc_status cvc_session_write_state(cvc_session *session, size_t index, const flo
   std::lock_guard<std::mutex> lock(session->mutex);
   std::memcpy(session->states[index], data, count * sizeof(float));
   return nullptr;
+}
+
+void cvc_session_set_output_ready(cvc_session *session, cvc_output_ready_fn fn,
+                                  void *user_data) {
+  if (!session)
+    return;
+  std::lock_guard<std::mutex> lock(session->mutex);
+  session->outputReady = fn;
+  session->outputReadyData = user_data;
 }
 
 void cvc_session_set_profiling(cvc_session *session, int enabled) {

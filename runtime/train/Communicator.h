@@ -31,6 +31,19 @@ public:
   /// Replaces `count` floats with their mean over the ranks, identical on
   /// every rank. `what` names the data in a timeout's message.
   virtual bool average(float *data, size_t count, const char *what, std::string &error) = 0;
+  /// average() overlapped with the computation of `data`: beginAverage,
+  /// then partReady for each range as it becomes final (each element once,
+  /// every rank in the same order), then finishAverage, which returns with
+  /// average()'s bytes. An implementation may start exchanging a part as
+  /// soon as it is ready; this default waits for finishAverage.
+  virtual bool beginAverage(float *data, size_t count, const char *what, std::string &) {
+    pending = {data, count, what};
+    return true;
+  }
+  virtual void partReady(size_t, size_t) {}
+  virtual bool finishAverage(std::string &error) {
+    return average(pending.data, pending.count, pending.what, error);
+  }
   /// Replaces `count` doubles with their sum over the ranks.
   virtual bool sum(double *values, size_t count, const char *what, std::string &error) = 0;
   /// Copies rank `root`'s `bytes` to every rank.
@@ -39,6 +52,13 @@ public:
   /// Ends every rank's process with `message`, exit status 1: what a rank
   /// does when it cannot go on, so that no other rank waits for it.
   [[noreturn]] virtual void abort(const std::string &message) = 0;
+
+private:
+  struct Pending {
+    float *data = nullptr;
+    size_t count = 0;
+    const char *what = "";
+  } pending;
 };
 
 /// One process: rank 0 of 1; nothing to exchange.

@@ -43,9 +43,10 @@ double secondsSince(std::chrono::steady_clock::time_point start) {
 
 Trainer::Trainer() = default;
 
-void Trainer::setCommunicator(Communicator *communicator, bool average) {
+void Trainer::setCommunicator(Communicator *communicator, bool average, bool overlap) {
   comm = communicator;
   averageStatistics = average;
+  overlapGradients = overlap;
 }
 
 Trainer::~Trainer() {

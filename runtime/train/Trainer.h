@@ -43,7 +43,10 @@ public:
   /// caller keeps it alive). `averageStatistics`: batch norms' running
   /// statistics are averaged across ranks after every step, instead of each
   /// rank keeping its own (rank 0's are checkpointed).
-  void setCommunicator(Communicator *communicator, bool averageStatistics);
+  /// `overlapGradients`: each bucket of gradients is exchanged as soon as
+  /// the backward pass has computed it (false: after the whole pass).
+  void setCommunicator(Communicator *communicator, bool averageStatistics,
+                       bool overlapGradients = true);
   /// Loads the model and checks that it can train; false with `error`.
   bool open(const std::string &modelPath, int threads, std::string &error);
   /// Runs the loop of train.h.
@@ -140,6 +143,7 @@ private:
   std::unique_ptr<Communicator> local = makeLocalCommunicator();
   Communicator *comm = local.get();
   bool averageStatistics = false;
+  bool overlapGradients = true;
   std::string modelPath;
   /// Images one step trains, every rank's together; checkpoints record it,
   /// so that a run with another batch or rank count resumes at the image

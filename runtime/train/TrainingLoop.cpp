@@ -88,6 +88,8 @@ struct Trainer::Loop {
   float *sampleOffset = nullptr;
   float *gradients = nullptr;
   size_t gradientCount = 0;
+  int gradientsOutput = -1; ///< its index among stepCall's outputs
+  bool overlapping = false; ///< the exchange overlaps the backward pass
   int statisticsState = -1; ///< the batch norms' running statistics (-1: none)
   std::vector<float> statistics;
 
@@ -105,6 +107,10 @@ struct Trainer::Loop {
   /// The buffers of `io`'s tensors (created on first use) as a call's tensors.
   bool bind(const EntryIo &io, Call &call);
   bool runCall(Call &call);
+  /// Data-parallel: train_gradients, each part of the gradients handed to
+  /// the exchange as the backward pass completes it when `overlapping`.
+  bool computeGradients();
+  static void gradientPartReady(void *loop, size_t output, size_t first, size_t count);
   /// Data-parallel: the gradients averaged, then the update applied.
   bool averageAndApply();
   /// Trains batch `at.batch` and moves `at` past it.
@@ -162,6 +168,10 @@ bool Trainer::Loop::allocate() {
     if (!gradients)
       return fail("train_gradients has no 'gradients' output");
     gradientCount = buffers["gradients"].size();
+    for (size_t j = 0; j < stepCall.outputs.size(); ++j)
+      if (stepCall.outputs[j].data == gradients)
+        gradientsOutput = static_cast<int>(j);
+    overlapping = trainer.overlapGradients && gradientsOutput >= 0;
     for (size_t i = 0; i < trainer.lib.cvc_model_state_count(trainer.model); ++i) {
       cvc_state_info info;
       if (cvc_status s = trainer.lib.cvc_model_state_info(trainer.model, i, &info))
@@ -183,10 +193,35 @@ bool Trainer::Loop::runCall(Call &call) {
   return true;
 }
 
+/// The session's report of a final part of an output: the gradients'
+/// parts go to the exchange at once.
+void Trainer::Loop::gradientPartReady(void *loop, size_t output, size_t first, size_t count) {
+  auto *self = static_cast<Loop *>(loop);
+  if (static_cast<int>(output) != self->gradientsOutput)
+    return;
+  auto start = Clock::now();
+  self->trainer.comm->partReady(first, count);
+  self->communicationSeconds += secondsSince(start);
+}
+
+bool Trainer::Loop::computeGradients() {
+  if (!overlapping)
+    return runCall(stepCall);
+  Communicator &comm = *trainer.comm;
+  if (!comm.beginAverage(gradients, gradientCount, "averaging the gradients", error))
+    return false;
+  trainer.lib.cvc_session_set_output_ready(trainer.session, &Loop::gradientPartReady, this);
+  bool ran = runCall(stepCall);
+  trainer.lib.cvc_session_set_output_ready(trainer.session, nullptr, nullptr);
+  return ran;
+}
+
 bool Trainer::Loop::averageAndApply() {
   Communicator &comm = *trainer.comm;
   auto start = Clock::now();
-  bool averaged = comm.average(gradients, gradientCount, "averaging the gradients", error);
+  bool averaged = overlapping
+                      ? comm.finishAverage(error)
+                      : comm.average(gradients, gradientCount, "averaging the gradients", error);
   communicationSeconds += secondsSince(start);
   if (!averaged)
     return false;
@@ -220,7 +255,7 @@ bool Trainer::Loop::trainBatch(EpochTotals &totals) {
   if (stepCount)
     *stepCount = static_cast<float>(at.step + 1);
   auto stepStart = Clock::now();
-  if (!runCall(stepCall) || (trainer.distributed() && !averageAndApply()))
+  if (!(trainer.distributed() ? computeGradients() && averageAndApply() : runCall(stepCall)))
     return false;
   const float *logits = static_cast<const float *>(stepCall.outputs[step.logitsIndex].data);
   int64_t correct = 0;

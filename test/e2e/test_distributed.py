@@ -7,7 +7,9 @@ this machine's two cores):
   float32 reassociation (each rank sums its own 32 samples; BOUND below);
   the ranks' weights are bit-identical to each other (cvc-train compares
   them at every checkpoint and epoch end, and says so), and gradients
-  exchanged in many buckets at once give the same bits as in one;
+  exchanged in many buckets at once give the same bits as in one, each
+  bucket exchanged as soon as the backward pass completes it (the
+  default) the same as all after the pass (--no-overlap);
 - stopped after a step and resumed (--resume), and killed with SIGKILL in
   one rank mid-epoch and resumed, 2 ranks end with exactly the states of
   an uninterrupted 2-rank run;
@@ -140,6 +142,14 @@ def equivalence(work, optimizer):
     if not np.array_equal(read_checkpoint(buckets)[0]["parameters"], p2):
         raise cvclib.Failure(f"{optimizer}: 0.05 MB buckets changed the result")
     print(f"  {optimizer}: 0.05 MB buckets give the same bits as one bucket")
+    # Each bucket exchanged once the backward pass has computed it (the
+    # default, above) or all after the pass: the same sums, the same bits.
+    after = os.path.join(work, f"{optimizer}_after_pass.ckpt")
+    finish(mpirun(2, so[32], *COMMON, "--epochs", "1", "--lr", lr, "--checkpoint", after,
+                  "--bucket-mb", "0.05", "--no-overlap"), f"2 ranks, {optimizer}, no overlap")
+    if not np.array_equal(read_checkpoint(after)[0]["parameters"], p2):
+        raise cvclib.Failure(f"{optimizer}: exchanging after the backward pass changed the result")
+    print(f"  {optimizer}: exchanging during and after the backward pass give the same bits")
     return so, one
 
 

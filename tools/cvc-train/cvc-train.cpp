@@ -96,6 +96,10 @@ cl::opt<double> bucketMb("bucket-mb",
                          cl::desc("Gradients are averaged in buckets of this many MB (default 25)"),
                          cl::init(cvc::train::MpiSettings{}.bucketBytes / double(1 << 20)),
                          cl::cat(distributedCategory));
+cl::opt<bool> noOverlap("no-overlap",
+                        cl::desc("Exchange the gradients after the whole backward pass, not each "
+                                 "bucket as soon as it is computed"),
+                        cl::cat(distributedCategory));
 cl::opt<bool> averageStatistics(
     "average-batch-norm-statistics",
     cl::desc("Average batch norms' running statistics across ranks after every step (default: "
@@ -170,7 +174,7 @@ int main(int argc, char **argv) {
       std::fprintf(stderr, "cvc-train: error: %s\n", error.c_str());
       return 1;
     }
-    trainer.setCommunicator(ranks.get(), averageStatistics);
+    trainer.setCommunicator(ranks.get(), averageStatistics, !noOverlap);
     if (ranks->rank() != 0)
       o.progress = 0; // rank 0 speaks for all
   }

@@ -209,6 +209,27 @@ CVC_EXPORT CVC_MUST_USE cvc_status cvc_session_run_entry(cvc_session *session, s
                                                          size_t input_count, cvc_tensor *outputs,
                                                          size_t output_count);
 
+/**
+ * Told, during a run, that elements [first, first + count) of the run's
+ * output `output` (its index among the entry's outputs, counting float32
+ * elements in row-major order) hold their final values: no later kernel of
+ * the run writes them. A data-parallel host starts exchanging a
+ * gradient's part while the backward pass computes the rest.
+ */
+typedef void (*cvc_output_ready_fn)(void *user_data, size_t output, size_t first, size_t count);
+
+/**
+ * Calls `fn` (NULL: nothing) during each later run of the session, on the
+ * thread that called cvc_session_run_entry, after the kernel that completes
+ * each part: every element of every output is reported exactly once per
+ * successful run, the last part before the run returns. A part written by
+ * a kernel whose writes cannot be told apart by ranges (a strided view) is
+ * reported with the rest of its output after the last kernel writing any
+ * of it. `fn` must not call into the session.
+ */
+CVC_EXPORT void cvc_session_set_output_ready(cvc_session *session, cvc_output_ready_fn fn,
+                                             void *user_data);
+
 /*===-------------------------------------------------------------------===*
  * States: flat float32 buffers a session keeps across runs (a model
  * compiled to train: "parameters", optimizer slots such as "momentum",

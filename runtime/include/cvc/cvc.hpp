@@ -71,7 +71,8 @@ inline void check(cvc_status status) {
   X(cvc_model_entry_output_count) X(cvc_model_entry_input_info) X(cvc_model_entry_output_info)  \
   X(cvc_session_run_entry) X(cvc_model_state_count) X(cvc_model_state_info)                    \
   X(cvc_model_slice_count) X(cvc_model_slice_info) X(cvc_session_read_state)                   \
-  X(cvc_session_write_state) X(cvc_model_variant_count) X(cvc_model_variant)
+  X(cvc_session_write_state) X(cvc_model_variant_count) X(cvc_model_variant)                  \
+  X(cvc_session_set_output_ready)
 
 struct ModelFunctions {
 #define CVC_DECLARE(name) decltype(&::name) name = nullptr;

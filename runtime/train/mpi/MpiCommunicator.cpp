@@ -8,9 +8,11 @@
 // reduced at 0.25 GB/s in MPI_Reduce_scatter_block and MPI_Allreduce
 // between two processes of one machine (its messages move at 4.7 GB/s),
 // 190 ms for ResNet-18's 43 MB. Every bucket's ring runs at once (tagged by
-// bucket); allgathers start in bucket order (MPI requires every rank to
-// start its collectives in one order, non-blocking ones included), each as
-// soon as its ring and those before it are done.
+// bucket); allgathers start in the order the buckets started (MPI requires
+// every rank to start its collectives in one order, non-blocking ones
+// included), each as soon as its ring and those before it are done.
+// Overlapped with the backward pass, a bucket starts once the kernels that
+// write its gradients are done, which every rank reaches in the same order.
 //
 // MPI's blocking calls cannot time out, and a rank that hangs (stopped,
 // deadlocked, on a dead machine whose launcher has not noticed) would hold
@@ -28,6 +30,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <thread>
 #include <vector>
 
@@ -50,6 +53,9 @@ public:
   int size() const override { return size_; }
 
   bool average(float *data, size_t count, const char *what, std::string &error) override;
+  bool beginAverage(float *data, size_t count, const char *what, std::string &error) override;
+  void partReady(size_t first, size_t count) override;
+  bool finishAverage(std::string &error) override;
 
   bool sum(double *values, size_t count, const char *what, std::string &) override {
     MPI_Request request;
@@ -118,81 +124,163 @@ private:
     }
   }
 
+  class RingAverage;
+
   MpiSettings settings;
   int rank_ = 0, size_ = 1;
+  std::unique_ptr<RingAverage> ring_; ///< the overlapped average in progress
 };
 
-bool MpiCommunicator::average(float *data, size_t count, const char *what, std::string &) {
-  if (size_ == 1 || count == 0)
-    return true;
-  const size_t ranks = static_cast<size_t>(size_), me = static_cast<size_t>(rank_);
-  const int right = (rank_ + 1) % size_, left = (rank_ + size_ - 1) % size_;
-  // Buckets are tagged by their index: at most kMaxBuckets (MPI guarantees
-  // tags up to 32767).
-  constexpr size_t kMaxBuckets = 32767;
-  size_t perBucket = std::clamp<size_t>(settings.bucketBytes / sizeof(float), ranks, size_t(1) << 28);
-  perBucket = std::max(perBucket, (count + kMaxBuckets - 1) / kMaxBuckets);
+/// One vector being averaged: its buckets, each a ring reduce-scatter then
+/// an allgather. Buckets start when their elements are final (all at once
+/// for average(), as the backward pass completes them for an overlapped
+/// exchange); allgathers start in the order the buckets started, which is
+/// the same on every rank.
+class MpiCommunicator::RingAverage {
+public:
+  RingAverage(MpiCommunicator &comm, float *data, size_t count, const char *what)
+      : comm(comm), data(data), what(what), ranks(static_cast<size_t>(comm.size_)),
+        me(static_cast<size_t>(comm.rank_)), right((comm.rank_ + 1) % comm.size_),
+        left((comm.rank_ + comm.size_ - 1) % comm.size_) {
+    // Buckets are tagged by their index: at most kMaxBuckets (MPI
+    // guarantees tags up to 32767).
+    constexpr size_t kMaxBuckets = 32767;
+    size_t perBucket =
+        std::clamp<size_t>(comm.settings.bucketBytes / sizeof(float), ranks, size_t(1) << 28);
+    perBucket = std::max(perBucket, (count + kMaxBuckets - 1) / kMaxBuckets);
+    buckets.resize((count + perBucket - 1) / perBucket);
+    for (size_t b = 0; b < buckets.size(); ++b) {
+      Bucket &k = buckets[b];
+      k.begin = b * perBucket;
+      k.length = std::min(perBucket, count - k.begin);
+      k.slice = (k.length + ranks - 1) / ranks;
+    }
+    this->perBucket = perBucket;
+  }
+
+  /// Elements [first, first + count) are final; starts the buckets that
+  /// this completes, then gives MPI a chance to progress.
+  void ready(size_t first, size_t count) {
+    size_t end = std::min(first + count, buckets.empty() ? 0 : buckets.back().begin + buckets.back().length);
+    for (size_t b = first / perBucket; first < end && b < buckets.size(); ++b) {
+      Bucket &k = buckets[b];
+      size_t overlap = std::min(end, k.begin + k.length) - std::max(first, k.begin);
+      k.ready += overlap;
+      if (k.ready >= k.length && !k.started)
+        start(b);
+    }
+    poll();
+  }
+
+  /// Starts what is left (in bucket order) and waits for every bucket.
+  void finish() {
+    for (size_t b = 0; b < buckets.size(); ++b)
+      if (!buckets[b].started)
+        start(b);
+    comm.waitFor(what, [&] { return poll(); });
+  }
+
+private:
   struct Bucket {
-    size_t begin = 0, length = 0, slice = 0;
+    size_t begin = 0, length = 0, slice = 0, ready = 0;
     std::vector<float> whole, incoming; // whole: padded to ranks * slice
     MPI_Request send = MPI_REQUEST_NULL, receive = MPI_REQUEST_NULL;
     size_t step = 0; // ring steps done (ranks - 1 in all)
-    bool gathered = false;
+    bool started = false, gathered = false;
   };
-  std::vector<Bucket> buckets((count + perBucket - 1) / perBucket);
+
   // Step s: send slice (me - s - 1) to the right, receive slice (me - s - 2)
   // from the left and add this rank's part; after ranks - 1 steps slice `me`
   // holds every rank's sum.
-  auto sliceAt = [&](size_t step, size_t back) { return (me + ranks * 2 - step - back) % ranks; };
-  auto post = [&](Bucket &k, int tag) {
+  size_t sliceAt(size_t step, size_t back) const { return (me + ranks * 2 - step - back) % ranks; }
+
+  void post(Bucket &k, int tag) {
     float *out = k.whole.data() + sliceAt(k.step, 1) * k.slice;
     int n = static_cast<int>(k.slice);
-    check(MPI_Isend(out, n, MPI_FLOAT, right, tag, MPI_COMM_WORLD, &k.send), what);
-    check(MPI_Irecv(k.incoming.data(), n, MPI_FLOAT, left, tag, MPI_COMM_WORLD, &k.receive), what);
-  };
-  for (size_t b = 0; b < buckets.size(); ++b) {
+    comm.check(MPI_Isend(out, n, MPI_FLOAT, right, tag, MPI_COMM_WORLD, &k.send), what);
+    comm.check(MPI_Irecv(k.incoming.data(), n, MPI_FLOAT, left, tag, MPI_COMM_WORLD, &k.receive),
+               what);
+  }
+
+  void start(size_t b) {
     Bucket &k = buckets[b];
-    k.begin = b * perBucket;
-    k.length = std::min(perBucket, count - k.begin);
-    k.slice = (k.length + ranks - 1) / ranks;
+    k.started = true;
     k.whole.assign(k.slice * ranks, 0.0f);
     std::copy(data + k.begin, data + k.begin + k.length, k.whole.begin());
     k.incoming.resize(k.slice);
-    post(k, static_cast<int>(b));
+    order.push_back(b);
+    if (ranks > 1)
+      post(k, static_cast<int>(b));
   }
-  const float n = static_cast<float>(ranks);
-  size_t gathering = 0, finished = 0; // buckets whose allgather is posted / done
-  waitFor(what, [&] {
-    for (size_t b = gathering; b < buckets.size(); ++b) {
-      Bucket &k = buckets[b];
-      if (k.step == ranks - 1 || !test(k.receive, what) || !test(k.send, what))
+
+  /// Advances every started bucket; whether all buckets are done.
+  bool poll() {
+    const float n = static_cast<float>(ranks);
+    for (size_t i = gathering; i < order.size(); ++i) {
+      Bucket &k = buckets[order[i]];
+      if (k.step == ranks - 1 || !comm.test(k.receive, what) || !comm.test(k.send, what))
         continue;
       float *into = k.whole.data() + sliceAt(k.step, 2) * k.slice;
-      for (size_t i = 0; i < k.slice; ++i)
-        into[i] += k.incoming[i];
+      for (size_t e = 0; e < k.slice; ++e)
+        into[e] += k.incoming[e];
       if (++k.step < ranks - 1)
-        post(k, static_cast<int>(b));
+        post(k, static_cast<int>(order[i]));
     }
-    // Allgathers start in bucket order, each once its ring is done.
-    while (gathering < buckets.size() && buckets[gathering].step == ranks - 1) {
-      Bucket &k = buckets[gathering++];
+    while (gathering < order.size() && buckets[order[gathering]].step == ranks - 1) {
+      Bucket &k = buckets[order[gathering++]];
       float *mine = k.whole.data() + me * k.slice;
-      for (size_t i = 0; i < k.slice; ++i)
-        mine[i] /= n;
-      check(MPI_Iallgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, k.whole.data(),
-                           static_cast<int>(k.slice), MPI_FLOAT, MPI_COMM_WORLD, &k.receive),
-            what);
+      for (size_t e = 0; e < k.slice; ++e)
+        mine[e] /= n;
+      comm.check(MPI_Iallgather(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, k.whole.data(),
+                                static_cast<int>(k.slice), MPI_FLOAT, MPI_COMM_WORLD, &k.receive),
+                 what);
     }
-    for (size_t b = 0; b < gathering; ++b) {
-      Bucket &k = buckets[b];
-      if (!k.gathered && test(k.receive, what)) {
+    for (size_t i = 0; i < gathering; ++i) {
+      Bucket &k = buckets[order[i]];
+      if (!k.gathered && comm.test(k.receive, what)) {
         std::copy(k.whole.begin(), k.whole.begin() + k.length, data + k.begin);
         k.gathered = true;
         ++finished;
       }
     }
     return finished == buckets.size();
-  });
+  }
+
+  MpiCommunicator &comm;
+  float *data;
+  const char *what;
+  const size_t ranks, me;
+  const int right, left;
+  size_t perBucket = 1;
+  std::vector<Bucket> buckets;
+  std::vector<size_t> order; ///< buckets in the order they started
+  size_t gathering = 0, finished = 0; ///< of `order`: allgathers posted; buckets done
+};
+
+bool MpiCommunicator::average(float *data, size_t count, const char *what, std::string &) {
+  if (size_ == 1 || count == 0)
+    return true;
+  RingAverage ring(*this, data, count, what);
+  ring.finish();
+  return true;
+}
+
+bool MpiCommunicator::beginAverage(float *data, size_t count, const char *what, std::string &) {
+  ring_.reset();
+  if (size_ > 1 && count > 0)
+    ring_ = std::make_unique<RingAverage>(*this, data, count, what);
+  return true;
+}
+
+void MpiCommunicator::partReady(size_t first, size_t count) {
+  if (ring_)
+    ring_->ready(first, count);
+}
+
+bool MpiCommunicator::finishAverage(std::string &) {
+  if (ring_)
+    ring_->finish();
+  ring_.reset();
   return true;
 }
 

@@ -591,3 +591,88 @@ TEST(Runtime, FailingToPrepareWeightsIsAnErrorOfSessionCreate) {
   ASSERT_TRUE(WIFEXITED(status)) << "the session create crashed";
   EXPECT_EQ(WEXITSTATUS(status), 0) << "expected an out-of-memory status naming the weights";
 }
+
+/// The training step's gradients, each part reported when final: a
+/// data-parallel host exchanges it while the backward pass goes on. Every
+/// element of every output comes exactly once, the gradients in several
+/// parts, the last layer's first, and each part's values at the time they
+/// are reported are the values the run ends with.
+TEST(Runtime, ReportsEachPartOfTheOutputsWhenItIsFinal) {
+  fs::path so = workDir() / "lenet_train.so";
+  std::string cmd = std::string(CVC_BIN_DIR) + "/cvc " + CVC_TEST_MODEL +
+                    " --train --train-batch 4 -o " + so.string();
+  ASSERT_EQ(std::system(cmd.c_str()), 0) << cmd;
+  Model m(so);
+  ASSERT_NE(m.session, nullptr);
+  size_t entry = 0;
+  ASSERT_EQ(m.lib.take(m.lib.cvc_model_find_entry(m.model, "train_gradients", &entry)), "");
+  size_t nIn = m.lib.cvc_model_entry_input_count(m.model, entry);
+  size_t nOut = m.lib.cvc_model_entry_output_count(m.model, entry);
+  std::vector<std::vector<float>> data(nIn + nOut);
+  std::vector<cvc_tensor> tensors(nIn + nOut);
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> label(0, 9);
+  std::normal_distribution<float> normal;
+  size_t gradients = nOut;
+  for (size_t i = 0; i < nIn + nOut; ++i) {
+    cvc_tensor_info info;
+    bool input = i < nIn;
+    ASSERT_EQ(m.lib.take(input ? m.lib.cvc_model_entry_input_info(m.model, entry, i, &info)
+                               : m.lib.cvc_model_entry_output_info(m.model, entry, i - nIn, &info)),
+              "");
+    int64_t n = 1;
+    for (int d = 0; d < info.rank; ++d)
+      n *= info.dims[d];
+    data[i].resize(n);
+    for (float &v : data[i])
+      v = std::string(info.name) == "labels" ? static_cast<float>(label(rng)) : normal(rng);
+    if (!input && std::string(info.name) == "gradients")
+      gradients = i - nIn;
+    tensors[i] = {data[i].data(), CVC_FLOAT32, info.rank, {}};
+    std::copy(info.dims, info.dims + info.rank, tensors[i].dims);
+  }
+  ASSERT_LT(gradients, nOut);
+
+  struct Report {
+    size_t output, first, count;
+    std::vector<float> values; ///< as they were when reported
+  };
+  struct Seen {
+    std::vector<Report> reports;
+    std::vector<cvc_tensor> *tensors;
+    size_t outputsFrom;
+  } seen{{}, &tensors, nIn};
+  auto record = [](void *user, size_t output, size_t first, size_t count) {
+    auto *s = static_cast<Seen *>(user);
+    const float *values = static_cast<const float *>((*s->tensors)[s->outputsFrom + output].data);
+    s->reports.push_back({output, first, count, std::vector<float>(values + first, values + first + count)});
+  };
+  m.lib.cvc_session_set_output_ready(m.session, record, &seen);
+  ASSERT_EQ(m.lib.take(m.lib.cvc_session_run_entry(m.session, entry, tensors.data(), nIn,
+                                                   tensors.data() + nIn, nOut)),
+            "");
+  m.lib.cvc_session_set_output_ready(m.session, nullptr, nullptr);
+
+  std::vector<std::vector<int>> covered(nOut);
+  for (size_t j = 0; j < nOut; ++j)
+    covered[j].assign(data[nIn + j].size(), 0);
+  size_t gradientParts = 0;
+  for (const Report &r : seen.reports) {
+    ASSERT_LT(r.output, nOut);
+    ASSERT_LE(r.first + r.count, covered[r.output].size());
+    for (size_t e = r.first; e < r.first + r.count; ++e)
+      ++covered[r.output][e];
+    EXPECT_TRUE(std::equal(r.values.begin(), r.values.end(), data[nIn + r.output].begin() + r.first))
+        << "output " << r.output << " [" << r.first << ", +" << r.count << ") changed after it was reported final";
+    gradientParts += r.output == gradients;
+  }
+  for (size_t j = 0; j < nOut; ++j)
+    EXPECT_TRUE(std::all_of(covered[j].begin(), covered[j].end(), [](int c) { return c == 1; }))
+        << "output " << j << " not reported exactly once everywhere";
+  // LeNet-5's ten parameter tensors, the classifier's first.
+  EXPECT_GE(gradientParts, 5u);
+  auto first = std::find_if(seen.reports.begin(), seen.reports.end(),
+                            [&](const Report &r) { return r.output == gradients; });
+  ASSERT_NE(first, seen.reports.end());
+  EXPECT_GT(first->first, data[nIn + gradients].size() / 2) << "the last layer's gradient first";
+}
