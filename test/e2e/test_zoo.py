@@ -17,6 +17,7 @@
     test_zoo.py onnx      `cvc --emit=onnx` writes models that pass ONNX's
                           checker, ONNX Runtime runs them to cvc's outputs,
                           and their initialisers load back by layer name
+                          (LeNet-5, ResNet-18, EfficientNet-B0)
 """
 import os
 import re
@@ -305,6 +306,8 @@ ORT_RUN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "
 # LRN and groups, residual adds and batch norms, concat, dropout and
 # auxiliary heads (dropped for inference), ReLU6 and depthwise convolutions,
 # Swish and squeeze-and-excitation's broadcasting mul.
+# tanh and pooling, batch norms and residuals, depthwise, Swish and SE.
+WEIGHTS_ROUND_TRIP = {"lenet5", "resnet18", "efficientnet_b0"}
 EXPORTED = {"lenet5": (1, 32, 32), "alexnet": (3, 227, 227), "resnet18": (3, 224, 224),
             "googlenet": (3, 224, 224), "mobilenet_v2": (3, 224, 224),
             "efficientnet_b0": (3, 224, 224)}
@@ -336,7 +339,10 @@ def test_onnx():
             ort = np.load(ort_path)
             input_name = model.graph.input[0].name
             results = {}
-            for flags in (("--seed", "7"), ("--weights", onnx_path)):
+            # Loading the export back by layer name: on the models whose
+            # layers differ most (the others only add compile time).
+            loads = (("--weights", onnx_path),) if name in WEIGHTS_ROUND_TRIP else ()
+            for flags in (("--seed", "7"),) + loads:
                 so = os.path.join(work, name + ".so")
                 cvclib.compile_model(cvm(name), so, *flags)
                 outs, _ = cvclib.run_model(so, {input_name: x}, work)
@@ -346,8 +352,9 @@ def test_onnx():
                   f"{[o.name for o in model.graph.output]}")
             cvclib.compare(f"{name}: ONNX Runtime on the export vs cvc", ort, results["--seed"],
                            **cvclib.CONFORMANCE)
-            cvclib.compare(f"{name}: cvc with the export's weights vs seeded", results["--weights"],
-                           results["--seed"], atol=0.0, rtol=1e-6)
+            if "--weights" in results:
+                cvclib.compare(f"{name}: cvc with the export's weights vs seeded",
+                               results["--weights"], results["--seed"], atol=0.0, rtol=1e-6)
 
 
 if __name__ == "__main__":
