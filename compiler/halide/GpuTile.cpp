@@ -17,13 +17,21 @@ void addGpuTileAlgorithm(ScheduleSpace &space, const GpuTileShape &shape) {
       return "threads_x x threads_y must be within 32..512";
     return "";
   };
-  // 128 threads: a warp along a row where rows are that wide, else a few
-  // rows per block; without rows, up to 128 along the pixels. 4 channels
-  // per thread.
-  int64_t widthPow2 = floorPow2(std::max<int64_t>(shape.width, 1));
-  int64_t threadsX = shape.height > 1 ? std::clamp<int64_t>(widthPow2, 8, 32)
-                                      : std::clamp<int64_t>(widthPow2, 32, 128);
-  int64_t threadsY = shape.height > 1 ? 128 / threadsX : 1;
+  // Up to 128 threads: a warp along a row where rows are that wide, else
+  // as many rows as fill the block or the map (a 7x7 map takes 8x8, not
+  // 8x16 threads, half of them idle); without rows, up to 128 along the
+  // pixels. 4 channels per thread.
+  auto ceilPow2 = [](int64_t n) {
+    int64_t p = 1;
+    while (p < n)
+      p *= 2;
+    return p;
+  };
+  int64_t threadsX = shape.height > 1 ? std::clamp<int64_t>(ceilPow2(shape.width), 8, 32)
+                                      : std::clamp<int64_t>(ceilPow2(shape.width), 32, 128);
+  int64_t threadsY =
+      shape.height > 1 ? std::clamp<int64_t>(ceilPow2(shape.height), 32 / threadsX, 128 / threadsX)
+                       : 1;
   int64_t channelTile = divisorsUpTo(shape.channels, 4).back();
   space.defaultPoint = SchedulePoint("gpu_tile")
                            .set("threads_x", threadsX)
