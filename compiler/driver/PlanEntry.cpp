@@ -364,9 +364,9 @@ private:
         n *= d < 0 ? -1 : d; // the dynamic batch as a sign: same batch, same sign
       return n;
     };
-    if (root.kind != TensorKind::Activation || root.alias >= 0 || view.viewOffset != 0 ||
-        !view.viewStrides.empty() || !root.viewStrides.empty() ||
-        elements(view.dims) != elements(root.dims))
+    // (An alias always names a root: `root` itself views nothing.)
+    if (root.kind != TensorKind::Activation || view.viewOffset != 0 ||
+        !view.viewStrides.empty() || elements(view.dims) != elements(root.dims))
       return;
     for (PlannedTensor &other : plan.tensors)
       if (other.alias == r)

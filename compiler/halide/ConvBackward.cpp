@@ -103,14 +103,11 @@ FailureOr<Kernel> buildInputGrad(cv::Conv2DBackwardInputOp op, const KernelConte
 ScheduleSpace weightGradSpace(cv::Conv2DBackwardWeightOp op, const KernelContext &context) {
   ConvGeometry g = weightGradGeometry(op);
   ScheduleSpace space;
-  // A thread per weight, reducing over the batch and pixels; Li2018, which
-  // may split the reduction across threads (rfactor), is the alternative
-  // (it fails on some shapes: Halide reports a missing split dimension).
-  if (context.gpu()) {
-    space = pointwiseSpace(halideShape(op.getWeightGrad()), context);
-    addAutoscheduleAlgorithm(space, context);
-    return space;
-  }
+  // A thread per weight, reducing over the batch and pixels. (Li2018,
+  // which splits such reductions across threads, failed on ResNet-18's
+  // with "could not find split dimension", so it is not offered.)
+  if (context.gpu())
+    return pointwiseSpace(halideShape(op.getWeightGrad()), context);
   ScheduleAlgorithm &lanes = space.addAlgorithm("lanes");
   // Columns past a row's end read zero in dy, so any width is exact.
   lanes.add("lanes", guardedVectorWidths(context));
@@ -135,7 +132,7 @@ FailureOr<Kernel> buildWeightGrad(cv::Conv2DBackwardWeightOp op, const KernelCon
   Halide::ImageParam dy = kernel.input(op.getOutputGrad(), "output_grad");
   uint64_t macs = static_cast<uint64_t>(g.outC) * g.outH * g.outW * g.inPerGroup() * g.kH * g.kW;
   if (context.gpu()) {
-    // The plain reduction: a thread's, or the autoscheduler's to split.
+    // The plain reduction, a thread's per weight.
     Func inPadded = Halide::BoundaryConditions::constant_exterior(input, 0.0f,
                                                                   {{0, g.inW}, {0, g.inH}});
     Var kx("kx"), ky("ky"), ci("ci"), co("co");
@@ -144,13 +141,8 @@ FailureOr<Kernel> buildWeightGrad(cv::Conv2DBackwardWeightOp op, const KernelCon
                 inPadded(r.x * g.strideW - g.padL + kx * g.dilW, r.y * g.strideH - g.padT + ky * g.dilH,
                          (co / g.outPerGroup()) * g.inPerGroup() + ci, r.z);
     Func result("conv_bwd_weight");
-    if (isAutoscheduled(point)) {
-      result(kx, ky, ci, co) = 0.0f;
-      result(kx, ky, ci, co) += term;
-    } else {
-      result(kx, ky, ci, co) = Halide::sum(term);
-      schedulePointwise(result, {kx, ky, ci, co}, point);
-    }
+    result(kx, ky, ci, co) = Halide::sum(term);
+    schedulePointwise(result, {kx, ky, ci, co}, point);
     return kernel.finish(result, macs);
   }
   int lanes = point.getInt("lanes");

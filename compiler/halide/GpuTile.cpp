@@ -53,18 +53,21 @@ void scheduleGpuTile(Halide::Func result, Halide::Func acc, const GpuTileLoops &
     result.fuse(blocksZ, v, tiles);
     blocksZ = tiles;
   }
+  // The fused channel tiles x batch innermost of the block loops, so on
+  // blockIdx.x: it can exceed the 65,535 blocks that y and z allow (a
+  // 1280-channel 1x1 layer at batch 256 has 81,920).
   std::vector<VarOrRVar> order = {ci, xi};
   if (loops.hasRows)
     order.push_back(yi);
+  order.push_back(blocksZ);
   order.push_back(xo);
   if (loops.hasRows)
     order.push_back(yo);
-  order.push_back(blocksZ);
   result.reorder(order).unroll(ci);
   if (loops.hasRows)
-    result.gpu_threads(xi, yi).gpu_blocks(xo, yo, blocksZ);
+    result.gpu_threads(xi, yi).gpu_blocks(blocksZ, xo, yo);
   else
-    result.gpu_threads(xi).gpu_blocks(xo, blocksZ);
+    result.gpu_threads(xi).gpu_blocks(blocksZ, xo);
 
   // The accumulators of one thread: its channel tile, in registers.
   acc.compute_at(result, xi).unroll(loops.c);

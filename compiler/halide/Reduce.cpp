@@ -98,7 +98,11 @@ FailureOr<Kernel> buildArgReduce(cv::ArgReduceOp op, const KernelContext &contex
   Func result("arg_reduce");
   result(vars) = best(vars)[0];
   if (context.gpu()) {
-    best.compute_at(result, schedulePointwise(result, vars, point));
+    Var element = schedulePointwise(result, vars, point);
+    // A scalar result's single GPU thread has no loop to compute it at;
+    // unscheduled, it is computed there anyway.
+    if (!vars.empty() && point.algorithm() != "gpu_single_thread")
+      best.compute_at(result, element);
     return kernel.finish(result, 0);
   }
   int vector = point.getInt("vector");

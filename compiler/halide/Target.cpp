@@ -60,8 +60,9 @@ const CudaCapability kCudaCapabilities[] = {
     {75, Halide::Target::CUDACapability75}, {80, Halide::Target::CUDACapability80},
     {86, Halide::Target::CUDACapability86}};
 
-/// Volta: the oldest GPUs current CUDA drivers still support fully; newer
-/// ones (Hopper's sm_90 included) JIT-compile its PTX in the driver.
+/// Volta's sm_70 PTX: GPUs from Volta on run it (Hopper's sm_90 too, the
+/// driver JIT-compiling it); older ones (Maxwell, Pascal) need cuda-50 or
+/// cuda-61, which sessions on them say.
 constexpr int kDefaultCudaCapability = 70;
 
 /// `cuda` or `cuda-<capability>` (`cuda-86`): this machine's CPU for the
@@ -103,6 +104,23 @@ FailureOr<cv::TargetAttr> resolveTarget(MLIRContext *ctx, const std::string &nam
     target = *cuda;
   } else if (Halide::Target::validate_target_string(name)) {
     target = Halide::Target(name);
+    // The runtime runs CUDA models only (and, for now, refuses to run
+    // them); other GPU APIs would get GPU schedules and then be run as CPU
+    // models, their results left on the device.
+    if (target.has_gpu_feature() && !target.has_feature(Halide::Target::CUDA)) {
+      error = "target '" + name + "' asks for a GPU API other than CUDA, which cvc does not "
+              "support (use 'cuda[-<capability>]')";
+      return failure();
+    }
+    // Without a capability Halide writes sm_20 PTX, which current drivers
+    // do not load.
+    bool hasCapability = false;
+    for (const CudaCapability &c : kCudaCapabilities)
+      hasCapability = hasCapability || target.has_feature(c.feature);
+    if (target.has_feature(Halide::Target::CUDA) && !hasCapability)
+      for (const CudaCapability &c : kCudaCapabilities)
+        if (c.version == kDefaultCudaCapability)
+          target = target.with_feature(c.feature);
   } else {
     error = "invalid Halide target '" + name + "' (expected 'host', 'cuda[-<capability>]' or a "
             "target such as x86-64-linux-avx512_skylake)";

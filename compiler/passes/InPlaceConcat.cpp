@@ -109,8 +109,9 @@ struct CvInPlaceConcatPass : public cvc::impl::CvInPlaceConcatBase<CvInPlaceConc
     func.walk([&](cvc::cv::ConcatOp concat) {
       if (concat.getInPlace())
         return;
-      // The batch cannot be split; a returned result lives in the caller's
-      // buffer, which the planner does not slice.
+      // The batch cannot be split; a returned result is the caller's
+      // buffer, which the planner slices only when a view of it is what is
+      // returned (rootAtOutput).
       if (concat.getAxis() < 1 || returned.contains(concat.getOutput()))
         return;
       if (llvm::all_of(concat.getInputs(), [&](Value v) { return writableInPlace(v, concat); }))

@@ -15,6 +15,7 @@
 
 #include <dlfcn.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <mutex>
 #include <string>
@@ -51,6 +52,13 @@ std::string resultName(void *driver, int result) {
   if (getName && getName(result, &name) == 0 && name)
     return std::string(name) + " (" + std::to_string(result) + ")";
   return "CUDA error " + std::to_string(result);
+}
+
+/// The compute capability a target string names (70 for
+/// "...-cuda_capability_70-..."), or 0.
+int targetCudaCapability(const char *target) {
+  const char *at = target ? std::strstr(target, "cuda_capability_") : nullptr;
+  return at ? std::atoi(at + std::strlen("cuda_capability_")) : 0;
 }
 
 } // namespace
@@ -91,6 +99,25 @@ cvc_status openCudaDevice(int ordinal, const char *target) {
                       what + ": device ordinal " + std::to_string(ordinal) +
                           " was asked for, and this machine has " + std::to_string(count) +
                           " CUDA device" + (count == 1 ? "" : "s"));
+  // PTX for a newer architecture than the device's does not load; say so
+  // now rather than at the first kernel.
+  using DeviceGet = int (*)(int *, int);
+  using GetAttribute = int (*)(int *, int, int);
+  auto deviceGet = reinterpret_cast<DeviceGet>(dlsym(driver.handle, "cuDeviceGet"));
+  auto getAttribute = reinterpret_cast<GetAttribute>(dlsym(driver.handle, "cuDeviceGetAttribute"));
+  constexpr int kCapabilityMajor = 75, kCapabilityMinor = 76; // CUdevice_attribute
+  int device = 0, major = 0, minor = 0;
+  int wanted = targetCudaCapability(target);
+  if (wanted > 0 && deviceGet && getAttribute && deviceGet(&device, ordinal) == 0 &&
+      getAttribute(&major, kCapabilityMajor, device) == 0 &&
+      getAttribute(&minor, kCapabilityMinor, device) == 0 && major * 10 + minor < wanted)
+    return makeStatus(CVC_DEVICE_UNAVAILABLE,
+                      what + ": device " + std::to_string(ordinal) + " has compute capability " +
+                          std::to_string(major) + "." + std::to_string(minor) +
+                          ", older than the " + std::to_string(wanted / 10) + "." +
+                          std::to_string(wanted % 10) +
+                          " it was compiled for (compile it with --target cuda-" +
+                          std::to_string(major) + std::to_string(minor) + " or older)");
   return nullptr;
 }
 

@@ -33,14 +33,20 @@ public:
   virtual bool average(float *data, size_t count, const char *what, std::string &error) = 0;
   /// average() overlapped with the computation of `data`: beginAverage,
   /// then partReady for each range as it becomes final (each element once,
-  /// every rank in the same order), then finishAverage, which returns with
-  /// average()'s bytes. An implementation may start exchanging a part as
-  /// soon as it is ready; this default waits for finishAverage.
-  virtual bool beginAverage(float *data, size_t count, const char *what, std::string &) {
+  /// in any order, every rank in the same order), then finishAverage, which
+  /// returns with average()'s bytes. An implementation may start exchanging
+  /// a part as soon as it is ready; this default waits for finishAverage.
+  /// Parts in flight hold `data`: a computation that fails after
+  /// beginAverage must end the job (abort), not return and go on.
+  virtual bool beginAverage(float *data, size_t count, const char *what, std::string &error) {
+    (void)error;
     pending = {data, count, what};
     return true;
   }
-  virtual void partReady(size_t, size_t) {}
+  virtual void partReady(size_t first, size_t count) {
+    (void)first;
+    (void)count;
+  }
   virtual bool finishAverage(std::string &error) {
     return average(pending.data, pending.count, pending.what, error);
   }

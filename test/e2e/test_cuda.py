@@ -6,7 +6,8 @@ work on the host (cvc refuses a kernel whose schedule would compute on the
 host), the library loads and names its device, and a session fails with a
 clear status and no crash: without a driver; with a stand-in driver
 library built here, when the driver finds no device, when the ordinal asked
-for is out of range, and when the device is there (running is not
+for is out of range, when the device is older than the compute capability
+compiled for, and when the device is there (running is not
 implemented yet, and says so). The training step compiles for CUDA as
 well; an op without a GPU schedule (the blocked layout's, when its pass is
 forced) is refused by name, tuning for CUDA before anything is measured,
@@ -40,6 +41,13 @@ static int env(const char *name, int fallback) {
 }
 int cuInit(unsigned flags) { (void)flags; return env("STAND_IN_CUINIT", 0); }
 int cuDeviceGetCount(int *count) { *count = env("STAND_IN_DEVICES", 1); return 0; }
+int cuDeviceGet(int *device, int ordinal) { *device = ordinal; return 0; }
+int cuDeviceGetAttribute(int *value, int attribute, int device) {
+  (void)device;
+  int capability = env("STAND_IN_CAPABILITY", 90);
+  *value = attribute == 75 ? capability / 10 : capability % 10;
+  return 0;
+}
 int cuGetErrorName(int result, const char **name) {
   *name = result == 100 ? "CUDA_ERROR_NO_DEVICE" : "CUDA_ERROR_UNKNOWN";
   return 0;
@@ -128,6 +136,10 @@ def test():
         checks.record("ordinal out of range: a clear error",
                       proc.returncode == 1 and "device ordinal 2 was asked for, and this machine "
                       "has 1 CUDA device" in proc.stderr, proc.stderr.strip())
+        proc = run_session(so, with_driver(STAND_IN_DEVICES=1, STAND_IN_CAPABILITY=61))
+        checks.record("a device older than the compiled capability: a clear error",
+                      proc.returncode == 1 and "has compute capability 6.1, older than the 7.5"
+                      in proc.stderr and "--target cuda-61" in proc.stderr, proc.stderr.strip())
         proc = run_session(so, with_driver(STAND_IN_DEVICES=2), device=1)
         checks.record("device present: running is refused as not implemented yet",
                       proc.returncode == 1 and "cannot run them yet" in proc.stderr,
@@ -154,6 +166,20 @@ def test():
         checks.record("a CPU-only op for cuda: refused naming it",
                       proc.returncode == 1 and "_blocked' op has no GPU schedule yet"
                       in proc.stderr and not os.path.exists(out), proc.stderr.strip()[-400:])
+        # A Halide target string naming CUDA without a capability gets the
+        # default one (Halide alone would write sm_20 PTX); other GPU APIs
+        # are refused.
+        raw = os.path.join(work, "raw.so")
+        proc = subprocess.run([cvclib.tool("cvc"), lenet, "-o", raw, "--target",
+                               "x86-64-linux-avx2-cuda"], capture_output=True, text=True)
+        checks.record("a Halide CUDA target without a capability: sm_70",
+                      proc.returncode == 0 and b".target sm_70" in ptx_entries(raw)[1],
+                      proc.stderr.strip()[-300:])
+        proc = subprocess.run([cvclib.tool("cvc"), lenet, "-o", out, "--target",
+                               "x86-64-linux-avx2-opencl"], capture_output=True, text=True)
+        checks.record("another GPU API: refused",
+                      proc.returncode == 1 and "GPU API other than CUDA" in proc.stderr
+                      and not os.path.exists(out), proc.stderr.strip())
         proc = subprocess.run([cvclib.tool("cvc"), lenet, "-o", out, "--target", "cuda-99"],
                               capture_output=True, text=True)
         checks.record("unknown capability: refused, the known ones listed",

@@ -225,7 +225,8 @@ typedef void (*cvc_output_ready_fn)(void *user_data, size_t output, size_t first
  * successful run, the last part before the run returns. A part written by
  * a kernel whose writes cannot be told apart by ranges (a strided view) is
  * reported with the rest of its output after the last kernel writing any
- * of it. `fn` must not call into the session.
+ * of it. `fn` must not call into the session, nor throw. A run that fails
+ * after some parts were reported leaves the outputs undefined.
  */
 CVC_EXPORT void cvc_session_set_output_ready(cvc_session *session, cvc_output_ready_fn fn,
                                              void *user_data);

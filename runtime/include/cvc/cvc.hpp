@@ -281,8 +281,10 @@ private:
   void bind(const std::string &what) {
     if (library_->handle) {
       std::string why = library_->api.bind(library_->handle, what);
+      bool otherVersion = library_->api.cvc_abi_version &&
+                          library_->api.cvc_abi_version() != CVC_ABI_VERSION;
       if (!why.empty())
-        throw Error(library_->api.cvc_abi_version ? CVC_UNSUPPORTED : CVC_INVALID_ARGUMENT, why);
+        throw Error(otherVersion ? CVC_UNSUPPORTED : CVC_INVALID_ARGUMENT, why);
     } else if (library_->api.cvc_abi_version() != CVC_ABI_VERSION) {
       throw Error(CVC_UNSUPPORTED, what + ": built for cvc ABI version " +
                                        std::to_string(library_->api.cvc_abi_version()) +

@@ -22,6 +22,7 @@
 // may write to, and no rank could go on anyway.
 //
 //===----------------------------------------------------------------------===//
+#include "../Buckets.h"
 #include "../Communicator.h"
 
 #include <mpi.h>
@@ -141,34 +142,25 @@ public:
   RingAverage(MpiCommunicator &comm, float *data, size_t count, const char *what)
       : comm(comm), data(data), what(what), ranks(static_cast<size_t>(comm.size_)),
         me(static_cast<size_t>(comm.rank_)), right((comm.rank_ + 1) % comm.size_),
-        left((comm.rank_ + comm.size_ - 1) % comm.size_) {
-    // Buckets are tagged by their index: at most kMaxBuckets (MPI
-    // guarantees tags up to 32767).
-    constexpr size_t kMaxBuckets = 32767;
-    size_t perBucket =
-        std::clamp<size_t>(comm.settings.bucketBytes / sizeof(float), ranks, size_t(1) << 28);
-    perBucket = std::max(perBucket, (count + kMaxBuckets - 1) / kMaxBuckets);
-    buckets.resize((count + perBucket - 1) / perBucket);
+        left((comm.rank_ + comm.size_ - 1) % comm.size_),
+        layout(count, elementsPerBucket(comm.settings, count, ranks)) {
+    buckets.resize(layout.size());
     for (size_t b = 0; b < buckets.size(); ++b) {
       Bucket &k = buckets[b];
-      k.begin = b * perBucket;
-      k.length = std::min(perBucket, count - k.begin);
+      k.begin = layout.begin(b);
+      k.length = layout.length(b);
       k.slice = (k.length + ranks - 1) / ranks;
     }
-    this->perBucket = perBucket;
   }
 
   /// Elements [first, first + count) are final; starts the buckets that
   /// this completes, then gives MPI a chance to progress.
   void ready(size_t first, size_t count) {
-    size_t end = std::min(first + count, buckets.empty() ? 0 : buckets.back().begin + buckets.back().length);
-    for (size_t b = first / perBucket; first < end && b < buckets.size(); ++b) {
-      Bucket &k = buckets[b];
-      size_t overlap = std::min(end, k.begin + k.length) - std::max(first, k.begin);
-      k.ready += overlap;
-      if (k.ready >= k.length && !k.started)
+    completed.clear();
+    layout.markReady(first, count, completed);
+    for (size_t b : completed)
+      if (!buckets[b].started)
         start(b);
-    }
     poll();
   }
 
@@ -181,8 +173,17 @@ public:
   }
 
 private:
+  /// Buckets of about `bucketBytes`, at least one element per rank, and at
+  /// most kMaxBuckets of them: they are tagged by their index (MPI
+  /// guarantees tags up to 32767).
+  static size_t elementsPerBucket(const MpiSettings &settings, size_t count, size_t ranks) {
+    constexpr size_t kMaxBuckets = 32767;
+    size_t n = std::clamp<size_t>(settings.bucketBytes / sizeof(float), ranks, size_t(1) << 28);
+    return std::max(n, (count + kMaxBuckets - 1) / kMaxBuckets);
+  }
+
   struct Bucket {
-    size_t begin = 0, length = 0, slice = 0, ready = 0;
+    size_t begin = 0, length = 0, slice = 0;
     std::vector<float> whole, incoming; // whole: padded to ranks * slice
     MPI_Request send = MPI_REQUEST_NULL, receive = MPI_REQUEST_NULL;
     size_t step = 0; // ring steps done (ranks - 1 in all)
@@ -251,7 +252,8 @@ private:
   const char *what;
   const size_t ranks, me;
   const int right, left;
-  size_t perBucket = 1;
+  Buckets layout;                ///< which buckets are complete
+  std::vector<size_t> completed; ///< scratch of ready()
   std::vector<Bucket> buckets;
   std::vector<size_t> order; ///< buckets in the order they started
   size_t gathering = 0, finished = 0; ///< of `order`: allgathers posted; buckets done

@@ -178,6 +178,45 @@ TEST_F(PlanTest, AnEntryMakesViewsOfReshapesAndSharesEqualKernels) {
   EXPECT_EQ(plan.tensors[entry.outputs[0]].name, "features");
 }
 
+// An output that is a whole activation in another shape (data-parallel
+// training's flat gradients: an in-place concat, flattened) becomes the
+// root of its storage: the concat's operands write the caller's buffer,
+// with no copy kernel at the end. A second view of it returned again is a
+// copy: one buffer cannot be two outputs.
+TEST_F(PlanTest, AnOutputViewingAWholeActivationBecomesItsStorage) {
+  auto module = parse(R"(
+    func.func @main(%x: tensor<2x3xf32> {cv.name = "x"}) -> (tensor<12xf32> {cv.name = "flat"}, tensor<12xf32> {cv.name = "again"}) {
+      %a = cv.relu %x : tensor<2x3xf32>
+      %b = cv.tanh %x : tensor<2x3xf32>
+      %c = cv.concat %a, %b {axis = 1, in_place} : (tensor<2x3xf32>, tensor<2x3xf32>) -> tensor<2x6xf32>
+      %f = cv.reshape %c : (tensor<2x6xf32>) -> tensor<12xf32>
+      %g = cv.reshape %c : (tensor<2x6xf32>) -> tensor<12xf32>
+      return %f, %g : tensor<12xf32>, tensor<12xf32>
+    })");
+  ModelPlan plan;
+  plan::FunctionCache functions;
+  std::vector<PlannedKernel> loadTime;
+  ASSERT_TRUE(succeeded(plan::planEntry(plan, module->lookupSymbol<func::FuncOp>("main"),
+                                        options, functions, {}, loadTime)));
+  const PlannedEntry &entry = plan.entries[0];
+  ASSERT_EQ(entry.outputs.size(), 2u);
+  int flat = entry.outputs[0];
+  EXPECT_EQ(plan.tensors[flat].kind, TensorKind::Output);
+  EXPECT_EQ(plan.tensors[flat].alias, -1);
+  // relu and tanh write their ranges of "flat"; "again" is a copy of it.
+  ASSERT_EQ(entry.kernelCount, 3);
+  for (int k = 0; k < 2; ++k) {
+    const PlannedTensor &written = plan.tensors[plan.kernels[k].args.back()];
+    EXPECT_EQ(written.alias, flat) << "kernel " << k;
+    EXPECT_EQ(written.viewOffset, k * 3) << "kernel " << k;
+  }
+  EXPECT_EQ(plan.kernels[2].args.back(), entry.outputs[1]);
+  int copied = plan.kernels[2].args[0];
+  EXPECT_EQ(plan.tensors[copied].alias >= 0 ? plan.tensors[copied].alias : copied, flat);
+  for (const PlannedTensor &t : plan.tensors)
+    EXPECT_TRUE(t.alias < 0 || plan.tensors[t.alias].alias < 0) << "an alias chain at " << t.name;
+}
+
 TEST_F(PlanTest, OpsOnWeightsAloneBecomeLoadTimeKernels) {
   auto module = parse(R"(
     func.func @main(%x: tensor<?x16xf32>) -> tensor<?x16xf32> {
