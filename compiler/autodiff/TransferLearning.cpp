@@ -9,6 +9,8 @@
 //===----------------------------------------------------------------------===//
 #include "TransferLearning.h"
 
+#include "StateLayout.h"
+
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/DialectResourceBlobManager.h"
@@ -122,7 +124,7 @@ void addFeaturesEntry(ModuleOp module, func::FuncOp main) {
   features.setType(FunctionType::get(module.getContext(), features.getArgumentTypes(),
                                      {cut.getType()}));
   features.setAllResultAttrs(ArrayRef<DictionaryAttr>{});
-  features.setResultAttr(0, "cv.name", StringAttr::get(module.getContext(), "features"));
+  features.setResultAttr(0, kNameAttr, StringAttr::get(module.getContext(), "features"));
   eraseDeadOps(features);
 }
 
@@ -131,7 +133,7 @@ void trainFromFeatures(func::FuncOp train) {
   Value cut = head.getInput();
   unsigned index = train.getNumArguments();
   train.insertArgument(index, cut.getType(), {}, cut.getLoc());
-  train.setArgAttr(index, "cv.name", StringAttr::get(train.getContext(), "features"));
+  train.setArgAttr(index, kNameAttr, StringAttr::get(train.getContext(), "features"));
   cut.replaceAllUsesWith(train.getArgument(index));
   // What computed the features is dead now, and so are the inputs it read.
   eraseDeadOps(train);
