@@ -202,10 +202,11 @@ int main(int argc, char **argv) {
       std::printf("last epoch's training loss %.4f (no test set)\n", result.last_loss);
     if (distributed)
       std::printf("%d ranks: %.1f ms per step, %.1f ms of it (%.0f%%) exchanging with the other "
-                  "ranks\n",
+                  "ranks (gradients exchanged %s)\n",
                   ranks->size(), 1e3 * result.seconds / std::max<int64_t>(result.steps, 1),
                   1e3 * result.communication_seconds / std::max<int64_t>(result.steps, 1),
-                  100 * result.communication_seconds / std::max(result.seconds, 1e-9));
+                  100 * result.communication_seconds / std::max(result.seconds, 1e-9),
+                  noOverlap ? "after the backward pass" : "as the backward pass computes them");
   }
   if (!exportOnnx.empty()) {
     std::map<std::string, cvc::tensorio::Tensor> named = trainer.tensors(error);
