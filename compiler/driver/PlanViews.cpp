@@ -47,16 +47,20 @@ std::optional<ConcatSlot> prefixSlot(cv::ConcatOp concat, const InPlaceConcats &
 
 InPlaceConcats planInPlaceConcats(func::FuncOp func) {
   InPlaceConcats result;
-  // The longest concats first: a dense block's shorter ones then find
-  // their operands in its buffer and become views of it.
+  // The longest concats first (by extent along their axis): a dense
+  // block's shorter ones then find their operands in its buffer and become
+  // views of it, and a nested one, already given its range of the outer
+  // one's buffer, lays its operands out inside that range.
   std::vector<cv::ConcatOp> concats;
   func.walk([&](cv::ConcatOp concat) {
     if (concat.getInPlace())
       concats.push_back(concat);
   });
-  std::stable_sort(concats.begin(), concats.end(), [](cv::ConcatOp a, cv::ConcatOp b) {
-    return a.getInputs().size() > b.getInputs().size();
-  });
+  auto extent = [](cv::ConcatOp c) {
+    return llvm::cast<RankedTensorType>(c.getType()).getDimSize(c.getAxis());
+  };
+  std::stable_sort(concats.begin(), concats.end(),
+                   [&](cv::ConcatOp a, cv::ConcatOp b) { return extent(a) > extent(b); });
   for (cv::ConcatOp concat : concats) {
     if (std::optional<ConcatSlot> view = prefixSlot(concat, result)) {
       result.slots[concat.getOutput()] = *view;
@@ -64,7 +68,13 @@ InPlaceConcats planInPlaceConcats(func::FuncOp func) {
     }
     std::vector<int64_t> dims = planDims(llvm::cast<RankedTensorType>(concat.getType()));
     std::vector<int64_t> strides = denseStrides(dims);
+    Value buffer = concat.getOutput();
     int64_t axis = concat.getAxis(), offset = 0;
+    if (auto own = result.slots.find(concat.getOutput()); own != result.slots.end()) {
+      buffer = own->second.concat;
+      offset = own->second.offset;
+      strides = own->second.strides;
+    }
     for (Value in : concat.getInputs()) {
       std::vector<int64_t> inDims = planDims(llvm::cast<RankedTensorType>(in.getType()));
       if (result.slots.count(in)) {
@@ -73,12 +83,12 @@ InPlaceConcats planInPlaceConcats(func::FuncOp func) {
         offset += inDims[axis] * strides[axis];
         continue;
       }
-      result.slots[in] = ConcatSlot{concat.getOutput(), offset, strides};
+      result.slots[in] = ConcatSlot{buffer, offset, strides};
       if (auto reshape = in.getDefiningOp<cv::ReshapeOp>()) {
         std::vector<int64_t> srcDims =
             planDims(llvm::cast<RankedTensorType>(reshape.getInput().getType()));
         if (auto srcStrides = reshapedStrides(inDims, strides, srcDims))
-          result.slots[reshape.getInput()] = ConcatSlot{concat.getOutput(), offset, *srcStrides};
+          result.slots[reshape.getInput()] = ConcatSlot{buffer, offset, *srcStrides};
       }
       offset += inDims[axis] * strides[axis];
     }

@@ -96,6 +96,61 @@ llvm::SmallVector<cvc::cv::ConcatOp> prefixChain(cvc::cv::ConcatOp root,
   return chain;
 }
 
+/// Views and concats read their operand's storage in place, so they cannot
+/// take a strided view of another concat's buffer as they would a tensor
+/// of its own; any other op's kernel reads the view.
+bool readsAsKernel(Operation *user) {
+  return !llvm::isa<cvc::cv::ConcatOp, cvc::cv::ReshapeOp, cvc::cv::SliceOp>(user);
+}
+
+/// A dense block written as each concat taking the previous one and the
+/// new features (concat(concat(x0, x1), x2), as `x = cat(x, f(x))` writes
+/// it): the outermost concat's buffer holds them all, each inner concat is
+/// its prefix, a view that the next layer reads, and each new feature is
+/// written once at its range. The concats nested in `root` (root
+/// included), or none: every inner concat is taken by exactly one concat
+/// of the chain and otherwise read only by kernels; every other operand is
+/// a kernel's result, taken once, otherwise read only by kernels too (the
+/// block's input feeds the first layer as well).
+bool collectNested(cvc::cv::ConcatOp concat, int64_t axis, const llvm::DenseSet<Value> &returned,
+                   llvm::SmallVector<cvc::cv::ConcatOp> &chain) {
+  if (concat.getAxis() != axis || concat.getInPlace() || returned.contains(concat.getOutput()))
+    return false;
+  chain.push_back(concat);
+  auto inputs = concat.getInputs();
+  for (Value in : inputs) {
+    if (llvm::count(inputs, in) != 1 || returned.contains(in))
+      return false;
+    for (Operation *user : in.getUsers()) {
+      if (user == concat.getOperation())
+        continue;
+      if (!readsAsKernel(user))
+        return false;
+    }
+    if (auto inner = in.getDefiningOp<cvc::cv::ConcatOp>()) {
+      if (!collectNested(inner, axis, returned, chain))
+        return false;
+    } else if (!computedByKernel(in)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+llvm::SmallVector<cvc::cv::ConcatOp> nestedChain(cvc::cv::ConcatOp root,
+                                                 const llvm::DenseSet<Value> &returned) {
+  // Only an outermost concat roots a chain: one taken by another concat
+  // is that one's member.
+  if (root.getAxis() < 1 || llvm::any_of(root.getOutput().getUsers(), [](Operation *user) {
+        return llvm::isa<cvc::cv::ConcatOp>(user);
+      }))
+    return {};
+  llvm::SmallVector<cvc::cv::ConcatOp> chain;
+  if (!collectNested(root, root.getAxis(), returned, chain) || chain.size() < 2)
+    return {};
+  return chain;
+}
+
 struct CvInPlaceConcatPass : public cvc::impl::CvInPlaceConcatBase<CvInPlaceConcatPass> {
   void runOnOperation() override {
     func::FuncOp func = getOperation();
@@ -104,6 +159,10 @@ struct CvInPlaceConcatPass : public cvc::impl::CvInPlaceConcatBase<CvInPlaceConc
                                                         ret.getOperands().end()); });
     func.walk([&](cvc::cv::ConcatOp concat) {
       for (cvc::cv::ConcatOp member : prefixChain(concat, returned))
+        member.setInPlace(true);
+    });
+    func.walk([&](cvc::cv::ConcatOp concat) {
+      for (cvc::cv::ConcatOp member : nestedChain(concat, returned))
         member.setInPlace(true);
     });
     func.walk([&](cvc::cv::ConcatOp concat) {

@@ -18,7 +18,8 @@ func.func @branches(%x: tensor<?x4x6x6xf32>, %w: tensor<2x4x1x1xf32>, %m: tensor
 // -----
 
 // Left alone: an operand also used elsewhere; a block argument; a constant;
-// a concat of a concat; a concat along the batch; a returned concat.
+// a concat along the batch; a returned concat. (A concat of a concat is a
+// nested dense block, in place below.)
 // CHECK-LABEL: func @left_alone
 func.func @left_alone(%x: tensor<1x2x4x4xf32>) -> (tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x6x4x4xf32>, tensor<2x2x4x4xf32>, tensor<1x4x4x4xf32>) {
   %k = cv.constant dense<1.0> : tensor<1x2x4x4xf32>
@@ -41,7 +42,7 @@ func.func @left_alone(%x: tensor<1x2x4x4xf32>) -> (tensor<1x4x4x4xf32>, tensor<1
   %g = cv.ceil %x : tensor<1x2x4x4xf32>
   // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64, in_place} :
   %inner = cv.concat %e, %f {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
-  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64} :
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64, in_place} :
   %outer = cv.concat %inner, %g {axis = 1} : (tensor<1x4x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x6x4x4xf32>
   %s3 = cv.sigmoid %outer : tensor<1x6x4x4xf32>
   %h = cv.sqrt %x : tensor<1x2x4x4xf32>
@@ -132,4 +133,62 @@ func.func @not_dense_chains(%x: tensor<1x2x4x4xf32>) -> (tensor<1x4x4x4xf32>, te
   %r3 = cv.relu %c3 : tensor<1x4x4x4xf32>
   %r4 = cv.relu %c4 : tensor<1x4x4x4xf32>
   return %c2, %s, %r3, %r4, %c5, %r6 : tensor<1x4x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x4x4x4xf32>, tensor<1x2x4x4xf32>, tensor<1x4x4x4xf32>
+}
+
+// -----
+
+// A dense block written as `x = cat(x, f(x))`: each concat takes the
+// previous one, which the next layer also reads, and the new features;
+// the block's input feeds the first layer too. All in place: the last
+// concat's buffer holds every feature once.
+// CHECK-LABEL: func @nested_dense_block
+func.func @nested_dense_block(%x: tensor<?x2x4x4xf32>) -> tensor<?x8x4x4xf32> {
+  %x0 = cv.relu %x : tensor<?x2x4x4xf32>
+  %f1 = cv.tanh %x0 : tensor<?x2x4x4xf32>
+  // CHECK: %[[C1:.*]] = cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64, in_place}
+  %c1 = cv.concat %x0, %f1 {axis = 1} : (tensor<?x2x4x4xf32>, tensor<?x2x4x4xf32>) -> tensor<?x4x4x4xf32>
+  %g1 = cv.sigmoid %c1 : tensor<?x4x4x4xf32>
+  %m1 = cv.reduce %g1 {axes = array<i64: 1>, kind = 0 : i64} : (tensor<?x4x4x4xf32>) -> tensor<?x1x4x4xf32>
+  %f2c = cv.add %m1, %x0 : (tensor<?x1x4x4xf32>, tensor<?x2x4x4xf32>) -> tensor<?x2x4x4xf32>
+  // CHECK: %[[C2:.*]] = cv.concat %[[C1]], %{{.*}} {axis = 1 : i64, in_place}
+  %c2 = cv.concat %c1, %f2c {axis = 1} : (tensor<?x4x4x4xf32>, tensor<?x2x4x4xf32>) -> tensor<?x6x4x4xf32>
+  %f3 = cv.neg %x0 : tensor<?x2x4x4xf32>
+  // CHECK: cv.concat %[[C2]], %{{.*}} {axis = 1 : i64, in_place}
+  %c3 = cv.concat %c2, %f3 {axis = 1} : (tensor<?x6x4x4xf32>, tensor<?x2x4x4xf32>) -> tensor<?x8x4x4xf32>
+  %y = cv.relu %c3 : tensor<?x8x4x4xf32>
+  return %y : tensor<?x8x4x4xf32>
+}
+
+// -----
+
+// The outer concats left alone (each inner one, its operands its own, is
+// in place by itself): an inner concat that two concats take (two buffers
+// cannot both hold it), and one that is also reshaped.
+// CHECK-LABEL: func @nested_left_alone
+func.func @nested_left_alone(%x: tensor<1x2x4x4xf32>) -> (tensor<1x6x4x4xf32>, tensor<1x6x4x4xf32>, tensor<1x6x4x4xf32>) {
+  %a = cv.relu %x : tensor<1x2x4x4xf32>
+  %b = cv.tanh %x : tensor<1x2x4x4xf32>
+  %c = cv.abs %x : tensor<1x2x4x4xf32>
+  %d = cv.neg %x : tensor<1x2x4x4xf32>
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64, in_place} :
+  %inner = cv.concat %a, %b {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64} :
+  %one = cv.concat %inner, %c {axis = 1} : (tensor<1x4x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x6x4x4xf32>
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64} :
+  %two = cv.concat %inner, %d {axis = 1} : (tensor<1x4x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x6x4x4xf32>
+  %s1 = cv.sigmoid %one : tensor<1x6x4x4xf32>
+  %s2 = cv.sigmoid %two : tensor<1x6x4x4xf32>
+  %e = cv.exp %x : tensor<1x2x4x4xf32>
+  %f = cv.floor %x : tensor<1x2x4x4xf32>
+  %g = cv.ceil %x : tensor<1x2x4x4xf32>
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64, in_place} :
+  %i2 = cv.concat %e, %f {axis = 1} : (tensor<1x2x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x4x4x4xf32>
+  %r = cv.reshape %i2 : (tensor<1x4x4x4xf32>) -> tensor<1x64xf32>
+  %rr = cv.reshape %r : (tensor<1x64xf32>) -> tensor<1x4x4x4xf32>
+  // CHECK: cv.concat %{{.*}}, %{{.*}} {axis = 1 : i64} :
+  %o2 = cv.concat %i2, %g {axis = 1} : (tensor<1x4x4x4xf32>, tensor<1x2x4x4xf32>) -> tensor<1x6x4x4xf32>
+  %s3 = cv.sigmoid %o2 : tensor<1x6x4x4xf32>
+  %t = cv.add %s3, %s3 : (tensor<1x6x4x4xf32>, tensor<1x6x4x4xf32>) -> tensor<1x6x4x4xf32>
+  %u = cv.sigmoid %rr : tensor<1x4x4x4xf32>
+  return %s1, %s2, %t : tensor<1x6x4x4xf32>, tensor<1x6x4x4xf32>, tensor<1x6x4x4xf32>
 }

@@ -126,6 +126,37 @@ TEST_F(PlanTest, InPlaceConcatOperandsWriteTheirRanges) {
   EXPECT_EQ(concats.duplicates[c][0].second, 36);
 }
 
+// A dense block written as nested concats (x = cat(x, f(x))): the outer
+// concat's buffer holds everything; the inner concat is its prefix and its
+// operands write their ranges of the outer buffer.
+TEST_F(PlanTest, NestedInPlaceConcatsShareTheOutermostBuffer) {
+  auto module = parse(R"(
+    func.func @main(%x: tensor<?x2x3x3xf32>) -> tensor<?x6x3x3xf32> {
+      %a = cv.relu %x : tensor<?x2x3x3xf32>
+      %b = cv.tanh %a : tensor<?x2x3x3xf32>
+      %c1 = cv.concat %a, %b {axis = 1, in_place} : (tensor<?x2x3x3xf32>, tensor<?x2x3x3xf32>) -> tensor<?x4x3x3xf32>
+      %d = cv.sigmoid %x : tensor<?x2x3x3xf32>
+      %c2 = cv.concat %c1, %d {axis = 1, in_place} : (tensor<?x4x3x3xf32>, tensor<?x2x3x3xf32>) -> tensor<?x6x3x3xf32>
+      %y = cv.relu %c2 : tensor<?x6x3x3xf32>
+      return %y : tensor<?x6x3x3xf32>
+    })");
+  auto main = module->lookupSymbol<func::FuncOp>("main");
+  plan::InPlaceConcats concats = plan::planInPlaceConcats(main);
+  std::vector<cv::ConcatOp> cs;
+  main.walk([&](cv::ConcatOp c) { cs.push_back(c); });
+  ASSERT_EQ(cs.size(), 2u);
+  Value c1 = cs[0].getOutput(), c2 = cs[1].getOutput();
+  Value a = cs[0].getInputs()[0], b = cs[0].getInputs()[1], d = cs[1].getInputs()[1];
+  const std::vector<int64_t> outer = {54, 9, 3, 1}; // [N, 6, 3, 3]
+  for (auto [value, offset] : {std::pair<Value, int64_t>{c1, 0}, {a, 0}, {b, 18}, {d, 36}}) {
+    ASSERT_TRUE(concats.slots.count(value));
+    EXPECT_EQ(concats.slots[value].concat, c2);
+    EXPECT_EQ(concats.slots[value].offset, offset);
+    EXPECT_EQ(concats.slots[value].strides, outer);
+  }
+  EXPECT_FALSE(concats.slots.count(c2));
+}
+
 TEST_F(PlanTest, SelectingSlicesAreViewsOthersAreNot) {
   auto module = parse(R"(
     func.func @main(%x: tensor<?x4x5x6xf32>) -> (tensor<?x2x5x3xf32>, tensor<?x2x5x3xf32>) {
