@@ -179,8 +179,7 @@ void buildPassPipeline(PassManager &pm, const CompileOptions &options, ModuleOp 
   // First, so that nothing is spent on heads that only training reads.
   if (!options.keepAuxOutputs)
     fpm.addPass(createCvDropAuxOutputs());
-  cv::TargetAttr target = module ? cv::TargetAttr::of(module) : cv::TargetAttr();
-  bool gpu = target && Halide::Target(target.getHalide().str()).has_gpu_feature();
+  bool gpu = module && halide::runsOnGpu(cv::TargetAttr::of(module));
   for (const OptionalPass &p : kOptionalPasses) {
     bool wanted = (options.optLevel >= p.level && !(gpu && p.cpuOnly)) ||
                   options.enabledPasses.count(p.name);

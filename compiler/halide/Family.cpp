@@ -228,9 +228,11 @@ Halide::Var scheduleGpuPointwise(Halide::Func f, const std::vector<Halide::Var> 
   return thread;
 }
 
+bool isGpuPoint(const SchedulePoint &point) { return point.algorithm().rfind("gpu_", 0) == 0; }
+
 Halide::Var schedulePointwise(Halide::Func f, const std::vector<Halide::Var> &vars,
                               const SchedulePoint &point) {
-  if (point.algorithm().rfind("gpu_", 0) == 0)
+  if (isGpuPoint(point))
     return scheduleGpuPointwise(f, vars, point);
   if (point.algorithm() == "scalar")
     return Halide::Var::outermost();

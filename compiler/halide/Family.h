@@ -140,6 +140,8 @@ ScheduleSpace pointwiseSpace(const std::vector<int64_t> &shape, const KernelCont
 /// GPU thread), where a per-element helper Func is computed.
 Halide::Var schedulePointwise(Halide::Func f, const std::vector<Halide::Var> &vars,
                               const SchedulePoint &point);
+/// Whether `point` is one of the families' own GPU schedules (gpu_*).
+bool isGpuPoint(const SchedulePoint &point);
 
 /// The kernel of a pointwise op: result(vars) = value, a Func called
 /// `name`, scheduled at `point` of pointwiseSpace.

@@ -128,7 +128,7 @@ template <typename OpT> ScheduleSpace lrnSpace(OpT op, const KernelContext &cont
 /// Vectors along rows, a task per (row, image); `perRow` computed per task.
 void scheduleLRN(Func result, const std::vector<Func> &perRow, Var x, Var y, Var c, Var n,
                  const SchedulePoint &point) {
-  if (point.algorithm().rfind("gpu_", 0) == 0) {
+  if (isGpuPoint(point)) {
     // The window sums inline: a few channels per element, from cache.
     schedulePointwise(result, {x, y, c, n}, point);
     return;

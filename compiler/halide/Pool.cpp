@@ -117,7 +117,7 @@ template <typename OpT> ScheduleSpace poolSpace(OpT op, const KernelContext &con
 }
 
 void schedulePool(Func result, const PoolVars &v, const SchedulePoint &point) {
-  if (point.algorithm().rfind("gpu_", 0) == 0) {
+  if (isGpuPoint(point)) {
     schedulePointwise(result, v.all, point);
     return;
   }
@@ -210,7 +210,7 @@ ScheduleSpace avgPoolGradSpace(cv::AvgPool2DBackwardOp op, const KernelContext &
 }
 
 void scheduleGather(Func result, Var x, Var y, Var c, Var n, const SchedulePoint &point) {
-  if (point.algorithm().rfind("gpu_", 0) == 0) {
+  if (isGpuPoint(point)) {
     schedulePointwise(result, {x, y, c, n}, point);
     return;
   }

@@ -101,7 +101,7 @@ FailureOr<Kernel> buildArgReduce(cv::ArgReduceOp op, const KernelContext &contex
     Var element = schedulePointwise(result, vars, point);
     // A scalar result's single GPU thread has no loop to compute it at;
     // unscheduled, it is computed there anyway.
-    if (!vars.empty() && point.algorithm() != "gpu_single_thread")
+    if (!vars.empty())
       best.compute_at(result, element);
     return kernel.finish(result, 0);
   }

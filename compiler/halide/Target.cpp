@@ -11,6 +11,8 @@
 
 #include "cv/CvOps.h"
 
+#include "llvm/ADT/STLExtras.h"
+
 #include <optional>
 #include <thread>
 
@@ -65,6 +67,14 @@ const CudaCapability kCudaCapabilities[] = {
 /// cuda-61, which sessions on them say.
 constexpr int kDefaultCudaCapability = 70;
 
+/// The entry of kCudaCapabilities for `version`, or null.
+const CudaCapability *cudaCapability(int version) {
+  for (const CudaCapability &c : kCudaCapabilities)
+    if (c.version == version)
+      return &c;
+  return nullptr;
+}
+
 /// `cuda` or `cuda-<capability>` (`cuda-86`): this machine's CPU for the
 /// host code, CUDA for the kernels. Anything else starting with "cuda" is
 /// an error naming the capabilities Halide 14 knows.
@@ -79,12 +89,11 @@ std::optional<Halide::Target> cudaTarget(const std::string &name, std::string &e
         digits.find_first_not_of("0123456789") == std::string::npos)
       capability = std::stoi(digits);
   }
+  if (const CudaCapability *c = cudaCapability(capability))
+    return hostTarget().with_feature(Halide::Target::CUDA).with_feature(c->feature);
   std::string known;
-  for (const CudaCapability &c : kCudaCapabilities) {
-    if (c.version == capability)
-      return hostTarget().with_feature(Halide::Target::CUDA).with_feature(c.feature);
+  for (const CudaCapability &c : kCudaCapabilities)
     known += (known.empty() ? "" : ", ") + std::to_string(c.version);
-  }
   error = "invalid CUDA target '" + name + "': expected 'cuda' (compute capability " +
           std::to_string(kDefaultCudaCapability) + ") or 'cuda-<capability>' with one of " +
           known + " (newer GPUs run the newest's code)";
@@ -114,13 +123,10 @@ FailureOr<cv::TargetAttr> resolveTarget(MLIRContext *ctx, const std::string &nam
     }
     // Without a capability Halide writes sm_20 PTX, which current drivers
     // do not load.
-    bool hasCapability = false;
-    for (const CudaCapability &c : kCudaCapabilities)
-      hasCapability = hasCapability || target.has_feature(c.feature);
+    bool hasCapability = llvm::any_of(
+        kCudaCapabilities, [&](const CudaCapability &c) { return target.has_feature(c.feature); });
     if (target.has_feature(Halide::Target::CUDA) && !hasCapability)
-      for (const CudaCapability &c : kCudaCapabilities)
-        if (c.version == kDefaultCudaCapability)
-          target = target.with_feature(c.feature);
+      target = target.with_feature(cudaCapability(kDefaultCudaCapability)->feature);
   } else {
     error = "invalid Halide target '" + name + "' (expected 'host', 'cuda[-<capability>]' or a "
             "target such as x86-64-linux-avx512_skylake)";
@@ -131,6 +137,10 @@ FailureOr<cv::TargetAttr> resolveTarget(MLIRContext *ctx, const std::string &nam
   int64_t vectorWidth = std::max(1, target.natural_vector_size<float>());
   // One vector of float32 channels per pixel: the block of NCHW[b]c.
   return cv::TargetAttr::get(ctx, target.to_string(), vectorWidth, vectorWidth, cores);
+}
+
+bool runsOnGpu(cv::TargetAttr target) {
+  return target && Halide::Target(target.getHalide().str()).has_gpu_feature();
 }
 
 KernelContext kernelContextFor(cv::TargetAttr target) {

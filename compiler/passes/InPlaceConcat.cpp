@@ -121,12 +121,10 @@ bool collectNested(cvc::cv::ConcatOp concat, int64_t axis, const llvm::DenseSet<
   for (Value in : inputs) {
     if (llvm::count(inputs, in) != 1 || returned.contains(in))
       return false;
-    for (Operation *user : in.getUsers()) {
-      if (user == concat.getOperation())
-        continue;
-      if (!readsAsKernel(user))
-        return false;
-    }
+    if (!llvm::all_of(in.getUsers(), [&](Operation *user) {
+          return user == concat.getOperation() || readsAsKernel(user);
+        }))
+      return false;
     if (auto inner = in.getDefiningOp<cvc::cv::ConcatOp>()) {
       if (!collectNested(inner, axis, returned, chain))
         return false;

@@ -224,7 +224,7 @@ LogicalResult Tuner::loadAndPlan() {
     return failure();
   // Candidates are timed by running them, which a GPU target's kernels
   // cannot do here yet.
-  if (Halide::Target(cv::TargetAttr::of(*module).getHalide().str()).has_gpu_feature())
+  if (halide::runsOnGpu(cv::TargetAttr::of(*module)))
     return emitError(module->getLoc())
            << "cannot tune for target '" << cv::TargetAttr::of(*module).getHalide()
            << "': candidates are measured by running them, and running GPU kernels is not "

@@ -97,12 +97,20 @@ struct ModelFunctions {
   /// functions this version added.
   std::string bind(void *handle, const std::string &what) {
     std::string missing = resolve(handle);
-    if (cvc_abi_version && cvc_abi_version() != CVC_ABI_VERSION)
-      return what + ": built for cvc ABI version " + std::to_string(cvc_abi_version()) +
-             ", this program expects " + std::to_string(CVC_ABI_VERSION);
+    if (std::string error = versionError(what); !error.empty())
+      return error;
     if (!missing.empty())
       return what + ": not a cvc model library (it does not export " + missing + ")";
     return "";
+  }
+
+  /// "" when the library (its version function found) implements this
+  /// program's ABI version, else why not.
+  std::string versionError(const std::string &what) const {
+    if (!cvc_abi_version || cvc_abi_version() == CVC_ABI_VERSION)
+      return "";
+    return what + ": built for cvc ABI version " + std::to_string(cvc_abi_version()) +
+           ", this program expects " + std::to_string(CVC_ABI_VERSION);
   }
 
   /// The status's message ("" for success), freeing it.
@@ -279,18 +287,12 @@ private:
   }
 
   void bind(const std::string &what) {
-    if (library_->handle) {
-      std::string why = library_->api.bind(library_->handle, what);
-      bool otherVersion = library_->api.cvc_abi_version &&
-                          library_->api.cvc_abi_version() != CVC_ABI_VERSION;
-      if (!why.empty())
-        throw Error(otherVersion ? CVC_UNSUPPORTED : CVC_INVALID_ARGUMENT, why);
-    } else if (library_->api.cvc_abi_version() != CVC_ABI_VERSION) {
-      throw Error(CVC_UNSUPPORTED, what + ": built for cvc ABI version " +
-                                       std::to_string(library_->api.cvc_abi_version()) +
-                                       ", this program expects " +
-                                       std::to_string(CVC_ABI_VERSION));
-    }
+    ModelFunctions &functions = library_->api;
+    std::string why = library_->handle ? functions.bind(library_->handle, what)
+                                       : functions.versionError(what);
+    if (!why.empty())
+      throw Error(functions.versionError(what).empty() ? CVC_INVALID_ARGUMENT : CVC_UNSUPPORTED,
+                  why);
     api().check(api().cvc_model_get(&model_));
   }
 

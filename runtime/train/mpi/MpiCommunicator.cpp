@@ -145,12 +145,8 @@ public:
         left((comm.rank_ + comm.size_ - 1) % comm.size_),
         layout(count, elementsPerBucket(comm.settings, count, ranks)) {
     buckets.resize(layout.size());
-    for (size_t b = 0; b < buckets.size(); ++b) {
-      Bucket &k = buckets[b];
-      k.begin = layout.begin(b);
-      k.length = layout.length(b);
-      k.slice = (k.length + ranks - 1) / ranks;
-    }
+    for (size_t b = 0; b < buckets.size(); ++b)
+      buckets[b].slice = (layout.length(b) + ranks - 1) / ranks;
   }
 
   /// Elements [first, first + count) are final; starts the buckets that
@@ -183,7 +179,7 @@ private:
   }
 
   struct Bucket {
-    size_t begin = 0, length = 0, slice = 0;
+    size_t slice = 0; // elements per rank, the bucket padded to ranks * slice
     std::vector<float> whole, incoming; // whole: padded to ranks * slice
     MPI_Request send = MPI_REQUEST_NULL, receive = MPI_REQUEST_NULL;
     size_t step = 0; // ring steps done (ranks - 1 in all)
@@ -207,7 +203,7 @@ private:
     Bucket &k = buckets[b];
     k.started = true;
     k.whole.assign(k.slice * ranks, 0.0f);
-    std::copy(data + k.begin, data + k.begin + k.length, k.whole.begin());
+    std::copy(data + layout.begin(b), data + layout.begin(b) + layout.length(b), k.whole.begin());
     k.incoming.resize(k.slice);
     order.push_back(b);
     if (ranks > 1)
@@ -237,9 +233,10 @@ private:
                  what);
     }
     for (size_t i = 0; i < gathering; ++i) {
-      Bucket &k = buckets[order[i]];
+      size_t b = order[i];
+      Bucket &k = buckets[b];
       if (!k.gathered && comm.test(k.receive, what)) {
-        std::copy(k.whole.begin(), k.whole.begin() + k.length, data + k.begin);
+        std::copy(k.whole.begin(), k.whole.begin() + layout.length(b), data + layout.begin(b));
         k.gathered = true;
         ++finished;
       }

@@ -42,6 +42,14 @@ protected:
     return module;
   }
 
+  /// Plans `module`'s @main as an entry of `plan`, its load-time kernels
+  /// into `loadTime`.
+  LogicalResult planMain(ModuleOp module, ModelPlan &plan, std::vector<PlannedKernel> &loadTime) {
+    plan::FunctionCache functions;
+    return plan::planEntry(plan, module.lookupSymbol<func::FuncOp>("main"), options, functions,
+                           {}, loadTime);
+  }
+
   /// Runs `step` with diagnostics captured into `message`.
   template <typename Step> LogicalResult capture(Step step) {
     ScopedDiagnosticHandler handler(context.get(), [&](Diagnostic &d) {
@@ -187,10 +195,8 @@ TEST_F(PlanTest, AnEntryMakesViewsOfReshapesAndSharesEqualKernels) {
       return %y : tensor<?x18xf32>
     })");
   ModelPlan plan;
-  plan::FunctionCache functions;
   std::vector<PlannedKernel> loadTime;
-  ASSERT_TRUE(succeeded(plan::planEntry(plan, module->lookupSymbol<func::FuncOp>("main"),
-                                        options, functions, {}, loadTime)));
+  ASSERT_TRUE(succeeded(planMain(*module, plan, loadTime)));
   ASSERT_EQ(plan.entries.size(), 1u);
   const PlannedEntry &entry = plan.entries[0];
   // relu, relu (one function), mul; the reshape is a view, not a kernel.
@@ -225,10 +231,8 @@ TEST_F(PlanTest, AnOutputViewingAWholeActivationBecomesItsStorage) {
       return %f, %g : tensor<12xf32>, tensor<12xf32>
     })");
   ModelPlan plan;
-  plan::FunctionCache functions;
   std::vector<PlannedKernel> loadTime;
-  ASSERT_TRUE(succeeded(plan::planEntry(plan, module->lookupSymbol<func::FuncOp>("main"),
-                                        options, functions, {}, loadTime)));
+  ASSERT_TRUE(succeeded(planMain(*module, plan, loadTime)));
   const PlannedEntry &entry = plan.entries[0];
   ASSERT_EQ(entry.outputs.size(), 2u);
   int flat = entry.outputs[0];

@@ -40,6 +40,8 @@ uint64_t lastLevelCacheBytes();
 
 /// The Halide target and vector width of a module's cv.target.
 KernelContext kernelContextFor(cv::TargetAttr target);
+/// Whether a module's cv.target (null: none) compiles its kernels for a GPU.
+bool runsOnGpu(cv::TargetAttr target);
 
 /// Canonical text identifying a kernel up to the batch extent: op name,
 /// attributes and operand/result types. Equal signatures share one function.
