@@ -24,22 +24,32 @@ using namespace cvc;
 
 namespace {
 
-/// The output channel weight element `i` (row-major) belongs to: the
-/// leading dimension, except for a transposed convolution, whose weight is
-/// [C, M/groups, kh, kw].
-template <typename LayerOp> int64_t outputChannelOf(LayerOp layer, int64_t i) {
+/// The output channel of each weight element (row-major): the leading
+/// dimension, except for a transposed convolution, whose weight is
+/// [C, M/groups, kh, kw]. Read once per layer: looking the weight's shape up
+/// again for each of its elements made this pass most of a deep network's
+/// compile time.
+template <typename LayerOp> std::vector<int64_t> outputChannels(LayerOp layer) {
   auto shape = llvm::cast<RankedTensorType>(layer.getWeight().getType()).getShape();
+  int64_t count = 1;
+  for (int64_t extent : shape)
+    count *= extent;
+  std::vector<int64_t> channel(count);
+  if (count == 0)
+    return channel;
   if constexpr (std::is_same_v<LayerOp, cv::ConvTranspose2DOp>) {
     int64_t window = shape[2] * shape[3], perGroup = shape[1];
-    int64_t c = i / (perGroup * window), m = (i / window) % perGroup;
-    int64_t group = c / (shape[0] / layer.getGroups());
-    return group * perGroup + m;
+    int64_t inputsPerGroup = shape[0] / layer.getGroups();
+    for (int64_t i = 0; i < count; ++i) {
+      int64_t c = i / (perGroup * window), m = (i / window) % perGroup;
+      channel[i] = c / inputsPerGroup * perGroup + m;
+    }
   } else {
-    int64_t perChannel = 1;
-    for (size_t d = 1; d < shape.size(); ++d)
-      perChannel *= shape[d];
-    return i / perChannel;
+    int64_t perChannel = count / shape[0];
+    for (int64_t i = 0; i < count; ++i)
+      channel[i] = i / perChannel;
   }
+  return channel;
 }
 
 template <typename LayerOp> struct FoldBatchNormInto : public OpRewritePattern<cv::BatchNormOp> {
@@ -70,8 +80,9 @@ template <typename LayerOp> struct FoldBatchNormInto : public OpRewritePattern<c
       double b = bias ? (*bias)[c] : 0.0;
       newBias[c] = static_cast<float>((b - (*mean)[c]) * factor[c] + (*shift)[c]);
     }
+    std::vector<int64_t> channel = outputChannels(layer);
     for (size_t i = 0; i < weight->size(); ++i)
-      (*weight)[i] = static_cast<float>((*weight)[i] * factor[outputChannelOf(layer, i)]);
+      (*weight)[i] = static_cast<float>((*weight)[i] * factor[channel[i]]);
 
     rewriter.setInsertionPoint(layer);
     std::string name = constantName(layer.getWeight(), "layer");
