@@ -1,22 +1,150 @@
 //===- Reduce.cpp - cv.reduce as a Halide pipeline ----------------------===//
+//
+// Schedule spaces:
+//   reduce        vector=V: the kept innermost dimension in vectors
+//                 (guarded), the outermost in parallel; each result is a
+//                 serial walk over the reduced elements
+//   reduce_lanes  lanes=L (only when the innermost dimension is reduced,
+//                 as batch norm's statistics over N, H, W are): each result
+//                 keeps L partial results in one vector, lane u taking the
+//                 contiguous elements u, u + L, ..., and combines them at
+//                 the end; every kept dimension in parallel. The serial walk
+//                 was one scalar add per element, each waiting for the last:
+//                 MobileNetV2's training step spent a quarter of its time
+//                 in these reductions.
+//
+//===----------------------------------------------------------------------===//
 #include "Family.h"
+
+#include <limits>
 
 using namespace mlir;
 
 namespace cvc::halide {
 namespace {
 
-/// "reduce vector=V": the kept innermost dimension in vectors (guarded),
-/// the outermost in parallel (cv.reduce and cv.arg_reduce).
-template <typename OpT>
-ScheduleSpace reduceSpace(OpT op, const KernelContext &context) {
-  std::vector<int64_t> shape = halideShape(op.getOutput());
+/// Halide dimensions (innermost first) that `op` reduces.
+std::vector<int> reducedDims(cv::ReduceOp op) {
+  int rank = static_cast<int>(halideShape(op.getInput()).size());
+  std::vector<int> dims;
+  for (int64_t axis : op.getAxes())
+    dims.push_back(rank - 1 - static_cast<int>(axis));
+  return dims;
+}
+
+bool reducesInnermost(cv::ReduceOp op) { return llvm::is_contained(reducedDims(op), 0); }
+
+ScheduleSpace serialReduceSpace(Value output, const KernelContext &context) {
+  std::vector<int64_t> shape = halideShape(output);
   if (context.gpu())
     return pointwiseSpace(shape, context); // a thread per result, reducing serially
   ScheduleSpace space;
   space.addAlgorithm("reduce").add("vector", guardedVectorWidths(context));
   space.defaultPoint = SchedulePoint("reduce").set("vector", vectorWidthFor(shape[0], context));
   return space;
+}
+
+ScheduleSpace reduceSpace(cv::ReduceOp op, const KernelContext &context) {
+  ScheduleSpace space = serialReduceSpace(op.getOutput(), context);
+  if (context.gpu() || !reducesInnermost(op))
+    return space;
+  space.addAlgorithm("reduce_lanes").add("lanes", guardedVectorWidths(context));
+  space.defaultPoint = SchedulePoint("reduce_lanes").set("lanes", context.vectorWidth);
+  return space;
+}
+
+ScheduleSpace argReduceSpace(cv::ArgReduceOp op, const KernelContext &context) {
+  return serialReduceSpace(op.getOutput(), context);
+}
+
+/// The value a reduction starts from, and how it takes in another.
+Expr identityOf(cv::ReduceKind kind) {
+  switch (kind) {
+  case cv::ReduceKind::max:
+    return Expr(-std::numeric_limits<float>::infinity());
+  case cv::ReduceKind::min:
+    return Expr(std::numeric_limits<float>::infinity());
+  default:
+    return Expr(0.0f);
+  }
+}
+
+Expr combine(cv::ReduceKind kind, Expr a, Expr b) {
+  switch (kind) {
+  case cv::ReduceKind::max:
+    return Halide::max(a, b);
+  case cv::ReduceKind::min:
+    return Halide::min(a, b);
+  default:
+    return a + b;
+  }
+}
+
+/// reduce_lanes: see the file comment. `reduced` holds the Halide
+/// dimensions reduced (0 among them), `count` the elements per result.
+Func reduceInLanes(cv::ReduceOp op, Halide::ImageParam input, const std::vector<int64_t> &inShape,
+                   const std::vector<int> &reduced, int64_t count, const std::vector<Var> &vars,
+                   int lanes) {
+  cv::ReduceKind kind = op.getKind();
+  const int64_t width = inShape[0];
+  const int chunks = static_cast<int>((width + lanes - 1) / lanes);
+  // The chunks of the innermost dimension innermost, then the other reduced
+  // dimensions, innermost first: the walk follows memory.
+  Halide::Region region{Halide::Range(0, chunks)};
+  std::vector<int> others;
+  for (int h : reduced)
+    if (h != 0)
+      others.push_back(h);
+  llvm::sort(others);
+  for (int h : others)
+    region.push_back(Halide::Range(0, static_cast<int>(inShape[h])));
+  RDom r(region, "r");
+  Var u("u");
+  std::vector<Expr> index = asExprs(vars);
+  Expr x0 = r[0] * lanes + u;
+  bool ragged = width % lanes != 0;
+  // A ragged last chunk reads a valid element and drops it.
+  index[0] = ragged ? Halide::min(x0, static_cast<int>(width - 1)) : x0;
+  for (size_t i = 0; i < others.size(); ++i)
+    index[others[i]] = r[static_cast<int>(i) + 1];
+  Expr value = input(index);
+  if (ragged)
+    value = Halide::select(x0 < static_cast<int>(width), value, identityOf(kind));
+
+  std::vector<Var> partialVars{u};
+  partialVars.insert(partialVars.end(), vars.begin(), vars.end());
+  std::vector<Expr> partialAt = asExprs(partialVars);
+  Func partial("reduce_partial");
+  partial(partialVars) = identityOf(kind);
+  partial(partialVars) = combine(kind, partial(partialAt), value);
+
+  RDom lane(0, lanes, "lane");
+  std::vector<Expr> laneAt = asExprs(partialVars);
+  laneAt[0] = lane;
+  Func total("reduce_total");
+  total(vars) = identityOf(kind);
+  total(vars) = combine(kind, total(vars), partial(laneAt));
+  Func result("reduce");
+  result(vars) = kind == cv::ReduceKind::mean ? total(vars) / static_cast<float>(count) : total(vars);
+
+  // Every kept dimension in parallel (the reduced ones have extent 1), in
+  // groups of about the elements a task should cover.
+  Var all = vars[0];
+  for (size_t i = 1; i < vars.size(); ++i) {
+    Var fused(all.name() + "_" + vars[i].name());
+    result.fuse(all, vars[i], fused);
+    all = fused;
+  }
+  int64_t group = defaultTaskGroup(count);
+  parallelInGroups(result, all, group);
+  Var each = group > 1 ? Var(all.name() + "_i") : all;
+  total.compute_at(result, each);
+  partial.compute_at(result, each).vectorize(u);
+  std::vector<Halide::VarOrRVar> order{u};
+  for (int i = 0; i < r.dimensions(); ++i)
+    order.push_back(r[i]);
+  partial.update().reorder(order).vectorize(u);
+  return result;
 }
 
 FailureOr<Kernel> buildReduce(cv::ReduceOp op, const KernelContext &context,
@@ -27,13 +155,10 @@ FailureOr<Kernel> buildReduce(cv::ReduceOp op, const KernelContext &context,
   KernelBuilder kernel(op, context);
   Halide::ImageParam input = kernel.input(op.getInput(), "input");
   std::vector<Var> vars = makeVars(rank);
+  std::vector<int> reduced = reducedDims(op);
   Halide::Region region;
-  std::vector<int> reduced;
-  for (int64_t axis : op.getAxes()) {
-    int h = rank - 1 - static_cast<int>(axis);
-    reduced.push_back(h);
+  for (int h : reduced)
     region.push_back(Halide::Range(0, static_cast<int>(inShape[h])));
-  }
   RDom r(region, "r");
   std::vector<Expr> index = asExprs(vars);
   int64_t count = 1;
@@ -57,6 +182,10 @@ FailureOr<Kernel> buildReduce(cv::ReduceOp op, const KernelContext &context,
     y = Halide::minimum(x);
     break;
   }
+  if (point.algorithm() == "reduce_lanes")
+    return kernel.finish(reduceInLanes(op, input, inShape, reduced, count, vars,
+                                       point.getInt("lanes")),
+                         0);
   Func result("reduce");
   result(vars) = y;
   if (context.gpu()) {
@@ -118,8 +247,8 @@ FailureOr<Kernel> buildArgReduce(cv::ArgReduceOp op, const KernelContext &contex
 
 void registerReduceKernels(DialectRegistry &registry) {
   addKernelExtension(registry, [](MLIRContext &ctx) {
-    attachKernels<reduceSpace<cv::ReduceOp>, buildReduce, cv::ReduceOp>(ctx);
-    attachKernels<reduceSpace<cv::ArgReduceOp>, buildArgReduce, cv::ArgReduceOp>(ctx);
+    attachKernels<reduceSpace, buildReduce, cv::ReduceOp>(ctx);
+    attachKernels<argReduceSpace, buildArgReduce, cv::ArgReduceOp>(ctx);
   });
 }
 

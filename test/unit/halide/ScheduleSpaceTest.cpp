@@ -211,6 +211,21 @@ const Case kCases[] = {
      R"(func.func @f(%x: tensor<2x3x5x7xf32>) -> tensor<2x3x1x1xf32> {
        %y = cv.reduce %x {kind = 1 : i64, axes = array<i64: 2, 3>} : (tensor<2x3x5x7xf32>) -> tensor<2x3x1x1xf32>
        return %y : tensor<2x3x1x1xf32> })"},
+    // Reductions over the innermost dimension (reduce_lanes): batch norm's
+    // statistics over N, H, W with a ragged last vector, a max over whole
+    // vectors, and a sum of everything.
+    {"reduce_mean_batch_statistics",
+     R"(func.func @f(%x: tensor<3x5x6x20xf32>) -> tensor<1x5x1x1xf32> {
+       %y = cv.reduce %x {kind = 1 : i64, axes = array<i64: 0, 2, 3>} : (tensor<3x5x6x20xf32>) -> tensor<1x5x1x1xf32>
+       return %y : tensor<1x5x1x1xf32> })"},
+    {"reduce_max_rows",
+     R"(func.func @f(%x: tensor<2x3x4x32xf32>) -> tensor<2x3x4x1xf32> {
+       %y = cv.reduce %x {kind = 2 : i64, axes = array<i64: 3>} : (tensor<2x3x4x32xf32>) -> tensor<2x3x4x1xf32>
+       return %y : tensor<2x3x4x1xf32> })"},
+    {"reduce_sum_all",
+     R"(func.func @f(%x: tensor<4x37xf32>) -> tensor<1x1xf32> {
+       %y = cv.reduce %x {kind = 0 : i64, axes = array<i64: 0, 1>} : (tensor<4x37xf32>) -> tensor<1x1xf32>
+       return %y : tensor<1x1xf32> })"},
     {"softmax_cross_entropy",
      R"(func.func @f(%z: tensor<4x10xf32>, %l: tensor<4xf32>) -> tensor<1xf32> {
        %loss = cv.softmax_cross_entropy %z, %l {label_smoothing = 0.1 : f32} : (tensor<4x10xf32>, tensor<4xf32>) -> tensor<1xf32>
