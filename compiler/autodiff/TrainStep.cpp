@@ -74,8 +74,10 @@ TrainingBatchNorm emitTrainingBatchNorm(OpBuilder &b, cv::BatchNormOp bn, float 
   float epsilon = bn.getEpsilon().convertToFloat();
   Value invStd = b.create<cv::ReciprocalOp>(
       loc, b.create<cv::SqrtOp>(loc, b.create<cv::AddOp>(loc, variance, splat(b, loc, epsilon))));
-  Value normalised = b.create<cv::MulOp>(loc, centred, invStd);
-  Value scaled = b.create<cv::MulOp>(loc, normalised, reshape(b, loc, bn.getScale(), statShape));
+  // invStd · scale per channel first: one pass over the activations fewer
+  // forward and backward than (centred · invStd) · scale, and as exact.
+  Value coefficient = b.create<cv::MulOp>(loc, invStd, reshape(b, loc, bn.getScale(), statShape));
+  Value scaled = b.create<cv::MulOp>(loc, centred, coefficient);
   TrainingBatchNorm result;
   result.output = b.create<cv::AddOp>(loc, scaled, reshape(b, loc, bn.getBias(), statShape));
   // PyTorch's running variance uses the unbiased batch variance.
