@@ -77,6 +77,12 @@ const Case kCases[] = {
      R"(func.func @f(%x: tensor<2x3x7x7xf32>, %dy: tensor<2x6x4x4xf32>) -> tensor<6x3x3x3xf32> {
        %dw = cv.conv2d_backward_weight %x, %dy {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<2x3x7x7xf32>, tensor<2x6x4x4xf32>) -> tensor<6x3x3x3xf32>
        return %dw : tensor<6x3x3x3xf32> })"},
+    // Depthwise: each task copies its channels' padded input and output
+    // gradient first (padded_at=task by default).
+    {"depthwise_backward_weight",
+     R"(func.func @f(%x: tensor<2x8x9x11xf32>, %dy: tensor<2x8x5x6xf32>) -> tensor<8x1x3x3xf32> {
+       %dw = cv.conv2d_backward_weight %x, %dy {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, groups = 8 : i64} : (tensor<2x8x9x11xf32>, tensor<2x8x5x6xf32>) -> tensor<8x1x3x3xf32>
+       return %dw : tensor<8x1x3x3xf32> })"},
     {"conv_blocked",
      R"(func.func @f(%x: tensor<2x2x9x10x16xf32>, %w: tensor<2x32x3x3x16xf32>, %b: tensor<32xf32>) -> tensor<2x2x9x10x16xf32> {
        %y = cv.conv2d_blocked %x, %w, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<2x2x9x10x16xf32>, tensor<2x32x3x3x16xf32>, tensor<32xf32>) -> tensor<2x2x9x10x16xf32>
