@@ -3,6 +3,7 @@
 
 #include "cv/CvOps.h"
 
+#include "mlir/Dialect/Traits.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/PatternMatch.h"
@@ -175,6 +176,121 @@ OpFoldResult PReluOp::fold(FoldAdaptor a) {
 }
 
 //===----------------------------------------------------------------------===//
+// Every binary op
+//===----------------------------------------------------------------------===//
+
+namespace {
+
+/// A binary op reading cv.expand's result reads its input instead, where
+/// broadcasting gives the op the same result: the expanded tensor is never
+/// written. Gradients of reductions are expands (a training step's batch
+/// norm has three per layer, each a pass over the activations).
+template <typename OpT> struct BroadcastInsteadOfExpand : public OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpT op, PatternRewriter &rewriter) const override {
+    auto resultType = llvm::cast<RankedTensorType>(op.getType());
+    std::array<Value, 2> operands{op.getLhs(), op.getRhs()};
+    for (int i = 0; i < 2; ++i) {
+      auto expand = operands[i].template getDefiningOp<ExpandOp>();
+      if (!expand)
+        continue;
+      auto small = llvm::dyn_cast<RankedTensorType>(expand.getInput().getType());
+      auto other = llvm::dyn_cast<RankedTensorType>(operands[1 - i].getType());
+      SmallVector<int64_t> shape;
+      if (!small || !other ||
+          !OpTrait::util::getBroadcastedShape(small.getShape(), other.getShape(), shape) ||
+          ArrayRef<int64_t>(shape) != resultType.getShape())
+        continue;
+      rewriter.modifyOpInPlace(op, [&] { op->setOperand(i, expand.getInput()); });
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "no expand that broadcasting replaces");
+  }
+};
+
+/// op(expand(a), b) is expand(op(a, b)) when b broadcasts into a's shape
+/// and nothing else reads the expand: the op runs on the small tensor, and
+/// what reads the result may then broadcast it instead
+/// (BroadcastInsteadOfExpand). The gradient of a mean is expand(g) · 1/n.
+template <typename OpT> struct ElementwiseBeforeExpand : public OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpT op, PatternRewriter &rewriter) const override {
+    std::array<Value, 2> operands{op.getLhs(), op.getRhs()};
+    for (int i = 0; i < 2; ++i) {
+      auto expand = operands[i].template getDefiningOp<ExpandOp>();
+      if (!expand || !expand->hasOneUse())
+        continue;
+      auto small = llvm::dyn_cast<RankedTensorType>(expand.getInput().getType());
+      auto other = llvm::dyn_cast<RankedTensorType>(operands[1 - i].getType());
+      SmallVector<int64_t> shape;
+      if (!small || !other ||
+          !OpTrait::util::getBroadcastedShape(small.getShape(), other.getShape(), shape) ||
+          ArrayRef<int64_t>(shape) != small.getShape())
+        continue;
+      Value lhs = i == 0 ? expand.getInput() : operands[0];
+      Value rhs = i == 0 ? operands[1] : expand.getInput();
+      Value inner = rewriter.create<OpT>(op.getLoc(), lhs, rhs);
+      rewriter.replaceOpWithNewOp<ExpandOp>(op, op.getType(), inner);
+      return success();
+    }
+    return rewriter.notifyMatchFailure(op, "no single-use expand of a larger operand");
+  }
+};
+
+/// a + (-b) is a - b, and a - (-b) is a + b, when nothing else reads -b.
+template <typename OpT, typename InverseT>
+struct AbsorbNegation : public OpRewritePattern<OpT> {
+  using OpRewritePattern<OpT>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(OpT op, PatternRewriter &rewriter) const override {
+    Value a = op.getLhs(), b = op.getRhs();
+    auto neg = b.template getDefiningOp<NegOp>();
+    if (!neg && std::is_same_v<OpT, AddOp>) {
+      std::swap(a, b);
+      neg = b.template getDefiningOp<NegOp>();
+    }
+    if (!neg || !neg->hasOneUse())
+      return rewriter.notifyMatchFailure(op, "no single-use negation to absorb");
+    auto replacement = rewriter.create<InverseT>(op.getLoc(), a, neg.getInput());
+    if (replacement.getType() != op.getType()) {
+      rewriter.eraseOp(replacement);
+      return rewriter.notifyMatchFailure(op, "broadcasting would change the result");
+    }
+    rewriter.replaceOp(op, replacement.getResult());
+    return success();
+  }
+};
+
+template <typename OpT> void addBinaryPatterns(RewritePatternSet &results, MLIRContext *context) {
+  results.add<BroadcastInsteadOfExpand<OpT>, ElementwiseBeforeExpand<OpT>>(context);
+}
+
+} // namespace
+
+void AddOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  addBinaryPatterns<AddOp>(results, context);
+  results.add<AbsorbNegation<AddOp, SubOp>>(context);
+}
+void SubOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  addBinaryPatterns<SubOp>(results, context);
+  results.add<AbsorbNegation<SubOp, AddOp>>(context);
+}
+void MaxOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  addBinaryPatterns<MaxOp>(results, context);
+}
+void MinOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  addBinaryPatterns<MinOp>(results, context);
+}
+void PowOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  addBinaryPatterns<PowOp>(results, context);
+}
+void PReluOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  addBinaryPatterns<PReluOp>(results, context);
+}
+
+//===----------------------------------------------------------------------===//
 // MulOp
 //===----------------------------------------------------------------------===//
 
@@ -266,6 +382,7 @@ struct ErfFormIsGelu : public OpRewritePattern<MulOp> {
 } // namespace
 
 void MulOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  addBinaryPatterns<MulOp>(results, context);
   results.add<MulBySigmoidIsSwish, MulByTanhSoftplusIsMish, ErfFormIsGelu>(context);
 }
 
@@ -358,6 +475,7 @@ struct DecomposedLrnIsLrn : public OpRewritePattern<DivOp> {
 } // namespace
 
 void DivOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  addBinaryPatterns<DivOp>(results, context);
   results.add<DecomposedLrnIsLrn>(context);
 }
 

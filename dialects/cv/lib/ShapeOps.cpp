@@ -6,6 +6,7 @@
 #include "llvm/Support/MathExtras.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/PatternMatch.h"
 
 using namespace mlir;
 using namespace cvc::cv;
@@ -171,6 +172,31 @@ LogicalResult ReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> 
   }
   inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
   return success();
+}
+
+namespace {
+
+/// sum(-x) = -sum(x), and likewise for a mean, when nothing else reads -x:
+/// the negation runs on the reduced tensor.
+struct NegateAfterReduce : public OpRewritePattern<ReduceOp> {
+  using OpRewritePattern<ReduceOp>::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(ReduceOp op, PatternRewriter &rewriter) const override {
+    auto neg = op.getInput().getDefiningOp<NegOp>();
+    if (!neg || !neg->hasOneUse() ||
+        (op.getKind() != ReduceKind::sum && op.getKind() != ReduceKind::mean))
+      return rewriter.notifyMatchFailure(op, "not a sum or mean of a single-use negation");
+    Value reduced =
+        rewriter.create<ReduceOp>(op.getLoc(), neg.getInput(), op.getKind(), op.getAxes());
+    rewriter.replaceOpWithNewOp<NegOp>(op, op.getType(), reduced);
+    return success();
+  }
+};
+
+} // namespace
+
+void ReduceOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  results.add<NegateAfterReduce>(context);
 }
 
 LogicalResult ArgReduceOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,

@@ -145,8 +145,9 @@ class Cv_BinaryOp<string mnemonic, string what, list<Trait> traits = []>
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
   // Two constant operands (an exporter's arithmetic on weights) fold at
-  // compile time.
+  // compile time; an operand expanded for it reads the unexpanded tensor.
   let hasFolder = 1;
+  let hasCanonicalizer = 1;
 }
 
 def Cv_AddOp : Cv_BinaryOp<"add", "Elementwise addition", [Commutative]>;
@@ -155,12 +156,8 @@ def Cv_MinOp : Cv_BinaryOp<"min", "Elementwise minimum", [Commutative]>;
 def Cv_PReluOp : Cv_BinaryOp<"prelu", "Parametric ReLU: x if x >= 0 else slope * x">;
 def Cv_PowOp : Cv_BinaryOp<"pow", "Elementwise power">;
 def Cv_SubOp : Cv_BinaryOp<"sub", "Elementwise subtraction">;
-def Cv_MulOp : Cv_BinaryOp<"mul", "Elementwise multiplication", [Commutative]> {
-  let hasCanonicalizer = 1;
-}
-def Cv_DivOp : Cv_BinaryOp<"div", "Elementwise division"> {
-  let hasCanonicalizer = 1;
-}
+def Cv_MulOp : Cv_BinaryOp<"mul", "Elementwise multiplication", [Commutative]>;
+def Cv_DivOp : Cv_BinaryOp<"div", "Elementwise division">;
 
 def Cv_CompareKind : I64EnumAttr<"CompareKind", "comparison", [
     I64EnumAttrCase<"equal", 0>, I64EnumAttrCase<"less", 1>, I64EnumAttrCase<"greater", 2>,

@@ -115,6 +115,8 @@ def Cv_ReduceOp : Cv_Op<"reduce", [Pure, InferTypeOpAdaptor]> {
   let arguments = (ins Cv_Tensor:$input, Cv_ReduceKind:$kind, DenseI64ArrayAttr:$axes);
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
+  // A sum or mean of a negation is the negation of the (smaller) sum.
+  let hasCanonicalizer = 1;
 }
 
 def Cv_ArgReduceOp : Cv_Op<"arg_reduce", [Pure, InferTypeOpAdaptor]> {
