@@ -450,8 +450,12 @@ cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc
   for (int t = 0; t < count; ++t) {
     const cvc_plan_tensor &tensor = plan->tensors[t];
     int root = tensor.alias >= 0 ? tensor.alias : t;
-    b.buffers[t].host = static_cast<uint8_t *>(storage[root]) +
-                      (tensor.alias >= 0 ? tensor.view_offset * sizeof(float) : 0);
+    // A view of another entry's input or output has no storage in this
+    // run (no kernel of it reads the view); offsetting null would be
+    // undefined (UBSan caught it in a data-parallel step's second entry).
+    auto *base = static_cast<uint8_t *>(storage[root]);
+    b.buffers[t].host =
+        base ? base + (tensor.alias >= 0 ? tensor.view_offset * sizeof(float) : 0) : nullptr;
   }
 
   halide_set_error_handler(captureHalideError);
