@@ -156,16 +156,20 @@ FailureOr<Kernel> buildReduce(cv::ReduceOp op, const KernelContext &context,
   Halide::ImageParam input = kernel.input(op.getInput(), "input");
   std::vector<Var> vars = makeVars(rank);
   std::vector<int> reduced = reducedDims(op);
+  int64_t count = 1;
+  for (int h : reduced)
+    count *= inShape[h];
+  if (point.algorithm() == "reduce_lanes")
+    return kernel.finish(reduceInLanes(op, input, inShape, reduced, count, vars,
+                                       point.getInt("lanes")),
+                         0);
   Halide::Region region;
   for (int h : reduced)
     region.push_back(Halide::Range(0, static_cast<int>(inShape[h])));
   RDom r(region, "r");
   std::vector<Expr> index = asExprs(vars);
-  int64_t count = 1;
-  for (size_t i = 0; i < reduced.size(); ++i) {
+  for (size_t i = 0; i < reduced.size(); ++i)
     index[reduced[i]] = r[static_cast<int>(i)];
-    count *= inShape[reduced[i]];
-  }
   Expr x = input(index);
   Expr y;
   switch (op.getKind()) {
@@ -182,10 +186,6 @@ FailureOr<Kernel> buildReduce(cv::ReduceOp op, const KernelContext &context,
     y = Halide::minimum(x);
     break;
   }
-  if (point.algorithm() == "reduce_lanes")
-    return kernel.finish(reduceInLanes(op, input, inShape, reduced, count, vars,
-                                       point.getInt("lanes")),
-                         0);
   Func result("reduce");
   result(vars) = y;
   if (context.gpu()) {

@@ -53,6 +53,33 @@ class EveryOp(nn.Module):
         return self.fc(torch.flatten(nn.functional.pad(z, (0, 1, 0, 1)), 1))
 
 
+class InvertedResiduals(nn.Module):
+    """MobileNetV2's blocks as stock modules: a 1x1 expansion, depthwise 3x3
+    convolutions at strides 1 and 2 (their weight gradients take the
+    depthwise kernel), batch norm in training mode, ReLU6, a residual."""
+
+    def __init__(self):
+        super().__init__()
+
+        def conv_bn(cin, cout, k, stride=1, groups=1, act=True):
+            layers = [nn.Conv2d(cin, cout, k, stride, k // 2, groups=groups, bias=False),
+                      nn.BatchNorm2d(cout)]
+            return nn.Sequential(*layers, nn.ReLU6()) if act else nn.Sequential(*layers)
+
+        self.stem = conv_bn(3, 8, 3)
+        self.block = nn.Sequential(conv_bn(8, 24, 1), conv_bn(24, 24, 3, groups=24),
+                                   conv_bn(24, 8, 1, act=False))
+        self.down = nn.Sequential(conv_bn(8, 24, 1), conv_bn(24, 24, 3, 2, groups=24),
+                                  conv_bn(24, 16, 1, act=False))
+        self.fc = nn.Linear(16, 5)
+
+    def forward(self, x):
+        x = self.stem(x)
+        x = x + self.block(x)
+        x = self.down(x)
+        return self.fc(torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1))
+
+
 class NormNet(nn.Module):
     """LRN, a softmax inside the network (a gate over features) and a final
     log-softmax. PyTorch differentiates its own LRN; the export writes the
@@ -335,6 +362,16 @@ def test():
                                   "--train-export-gradients")
         check_gradients("every op", copy.deepcopy(net), cm, x, y)
         check_directional_derivative("every op", cm, x, y, batch)
+
+        # Inverted residuals: depthwise convolutions and batch norm in training.
+        torch.manual_seed(0)
+        mobile = InvertedResiduals()
+        models.calibrate_batchnorm(mobile, (3, 12, 12))
+        batchnorm_momentum(mobile)
+        x, y = random_batch((3, 12, 12), 5, batch, 9)
+        cm = compile_for_training(mobile, (3, 12, 12), work, "inverted_residuals", batch,
+                                  "--train-export-gradients")
+        check_gradients("inverted residuals", copy.deepcopy(mobile), cm, x, y)
 
         # ResNet-18: batch-norm in training mode, residual blocks.
         torch.manual_seed(0)

@@ -11,6 +11,7 @@
 
 #include <array>
 #include <cmath>
+#include <optional>
 
 using namespace mlir;
 using namespace cvc::cv;
@@ -181,6 +182,27 @@ OpFoldResult PReluOp::fold(FoldAdaptor a) {
 
 namespace {
 
+/// Operand `i` of a binary op when cv.expand made it: the expand, and the
+/// shape its input and the op's other operand broadcast to.
+struct ExpandedOperand {
+  ExpandOp expand;
+  SmallVector<int64_t> broadcast;
+};
+
+template <typename OpT> std::optional<ExpandedOperand> expandedOperand(OpT op, int i) {
+  std::array<Value, 2> operands{op.getLhs(), op.getRhs()};
+  auto expand = operands[i].template getDefiningOp<ExpandOp>();
+  if (!expand)
+    return std::nullopt;
+  auto small = llvm::dyn_cast<RankedTensorType>(expand.getInput().getType());
+  auto other = llvm::dyn_cast<RankedTensorType>(operands[1 - i].getType());
+  ExpandedOperand found{expand, {}};
+  if (!small || !other ||
+      !OpTrait::util::getBroadcastedShape(small.getShape(), other.getShape(), found.broadcast))
+    return std::nullopt;
+  return found;
+}
+
 /// A binary op reading cv.expand's result reads its input instead, where
 /// broadcasting gives the op the same result: the expanded tensor is never
 /// written. Gradients of reductions are expands (a training step's batch
@@ -190,19 +212,11 @@ template <typename OpT> struct BroadcastInsteadOfExpand : public OpRewritePatter
 
   LogicalResult matchAndRewrite(OpT op, PatternRewriter &rewriter) const override {
     auto resultType = llvm::cast<RankedTensorType>(op.getType());
-    std::array<Value, 2> operands{op.getLhs(), op.getRhs()};
     for (int i = 0; i < 2; ++i) {
-      auto expand = operands[i].template getDefiningOp<ExpandOp>();
-      if (!expand)
+      std::optional<ExpandedOperand> e = expandedOperand(op, i);
+      if (!e || ArrayRef<int64_t>(e->broadcast) != resultType.getShape())
         continue;
-      auto small = llvm::dyn_cast<RankedTensorType>(expand.getInput().getType());
-      auto other = llvm::dyn_cast<RankedTensorType>(operands[1 - i].getType());
-      SmallVector<int64_t> shape;
-      if (!small || !other ||
-          !OpTrait::util::getBroadcastedShape(small.getShape(), other.getShape(), shape) ||
-          ArrayRef<int64_t>(shape) != resultType.getShape())
-        continue;
-      rewriter.modifyOpInPlace(op, [&] { op->setOperand(i, expand.getInput()); });
+      rewriter.modifyOpInPlace(op, [&] { op->setOperand(i, e->expand.getInput()); });
       return success();
     }
     return rewriter.notifyMatchFailure(op, "no expand that broadcasting replaces");
@@ -217,20 +231,15 @@ template <typename OpT> struct ElementwiseBeforeExpand : public OpRewritePattern
   using OpRewritePattern<OpT>::OpRewritePattern;
 
   LogicalResult matchAndRewrite(OpT op, PatternRewriter &rewriter) const override {
-    std::array<Value, 2> operands{op.getLhs(), op.getRhs()};
     for (int i = 0; i < 2; ++i) {
-      auto expand = operands[i].template getDefiningOp<ExpandOp>();
-      if (!expand || !expand->hasOneUse())
+      std::optional<ExpandedOperand> e = expandedOperand(op, i);
+      if (!e || !e->expand->hasOneUse())
         continue;
-      auto small = llvm::dyn_cast<RankedTensorType>(expand.getInput().getType());
-      auto other = llvm::dyn_cast<RankedTensorType>(operands[1 - i].getType());
-      SmallVector<int64_t> shape;
-      if (!small || !other ||
-          !OpTrait::util::getBroadcastedShape(small.getShape(), other.getShape(), shape) ||
-          ArrayRef<int64_t>(shape) != small.getShape())
+      Value small = e->expand.getInput();
+      if (ArrayRef<int64_t>(e->broadcast) != llvm::cast<RankedTensorType>(small.getType()).getShape())
         continue;
-      Value lhs = i == 0 ? expand.getInput() : operands[0];
-      Value rhs = i == 0 ? operands[1] : expand.getInput();
+      Value lhs = i == 0 ? small : op.getLhs();
+      Value rhs = i == 0 ? op.getRhs() : small;
       Value inner = rewriter.create<OpT>(op.getLoc(), lhs, rhs);
       rewriter.replaceOpWithNewOp<ExpandOp>(op, op.getType(), inner);
       return success();
@@ -253,12 +262,8 @@ struct AbsorbNegation : public OpRewritePattern<OpT> {
     }
     if (!neg || !neg->hasOneUse())
       return rewriter.notifyMatchFailure(op, "no single-use negation to absorb");
-    auto replacement = rewriter.create<InverseT>(op.getLoc(), a, neg.getInput());
-    if (replacement.getType() != op.getType()) {
-      rewriter.eraseOp(replacement);
-      return rewriter.notifyMatchFailure(op, "broadcasting would change the result");
-    }
-    rewriter.replaceOp(op, replacement.getResult());
+    // A negation keeps its input's type, so the result's type is unchanged.
+    rewriter.replaceOpWithNewOp<InverseT>(op, a, neg.getInput());
     return success();
   }
 };
