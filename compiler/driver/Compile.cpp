@@ -12,6 +12,7 @@
 #include "cvc/driver/Toolchain.h"
 #include "cvc/driver/TuningChooser.h"
 #include "cvc/files/AtomicFile.h"
+#include "cvc/files/TempFolder.h"
 #include "cvc/onnx/Export.h"
 #include "cvc/passes/Passes.h"
 
@@ -46,15 +47,6 @@ std::string secondsSince(Clock::time_point start) {
 }
 
 /// Removes the build folder on every exit path unless asked to keep it.
-struct TempDir {
-  std::string path;
-  bool keep = false;
-  ~TempDir() {
-    if (!path.empty() && !keep)
-      llvm::sys::fs::remove_directories(path);
-  }
-};
-
 LogicalResult fail(ModuleOp module, const std::string &message) {
   return emitError(module.getLoc()) << message;
 }
@@ -159,21 +151,20 @@ LogicalResult emitSharedLibrary(llvm::ArrayRef<ModuleOp> variants, const Compile
                  << " MB of weights, in " << secondsSince(start) << " s\n";
   }
 
-  TempDir temp;
-  temp.keep = options.keepTemps;
-  llvm::SmallString<128> dir;
-  if (auto ec = llvm::sys::fs::createUniqueDirectory("cvc-build", dir))
-    return fail(module, "cannot create a temporary folder: " + ec.message());
-  temp.path = dir.str().str();
-  if (options.keepTemps)
-    llvm::errs() << "cvc: keeping build files in " << temp.path << "\n";
+  files::TempFolder temp("cvc-build");
+  if (!temp.ok())
+    return fail(module, temp.error());
+  if (options.keepTemps) {
+    temp.keep();
+    llvm::errs() << "cvc: keeping build files in " << temp.path() << "\n";
+  }
 
   std::vector<std::string> sources;
   auto kernelStart = Clock::now();
-  if (failed(compileFunctions(module, functions, target, temp.path, options.verbose, sources)))
+  if (failed(compileFunctions(module, functions, target, temp.path(), options.verbose, sources)))
     return failure();
   FailureOr<std::string> runtimeObject =
-      halideRuntimeObject(target, temp.path, options.verbose, error);
+      halideRuntimeObject(target, temp.path(), options.verbose, error);
   if (failed(runtimeObject))
     return fail(module, "compiling the Halide runtime: " + error);
   sources.push_back(*runtimeObject);
@@ -181,7 +172,7 @@ LogicalResult emitSharedLibrary(llvm::ArrayRef<ModuleOp> variants, const Compile
     llvm::errs() << "cvc: compiled " << functions.size() << " kernels in "
                  << secondsSince(kernelStart) << " s\n";
 
-  std::string planPath = temp.path + "/plan.c";
+  std::string planPath = temp.path() + "/plan.c";
   {
     std::error_code ec;
     llvm::raw_fd_ostream os(planPath, ec);
@@ -190,8 +181,8 @@ LogicalResult emitSharedLibrary(llvm::ArrayRef<ModuleOp> variants, const Compile
     os << emitPlanSource(constPlans);
   }
   sources.push_back(planPath);
-  std::string weightsAsm = temp.path + "/weights.S";
-  if (failed(writeWeights(constPlans, temp.path + "/weights.bin", weightsAsm, error)))
+  std::string weightsAsm = temp.path() + "/weights.S";
+  if (failed(writeWeights(constPlans, temp.path() + "/weights.bin", weightsAsm, error)))
     return fail(module, error);
   sources.push_back(weightsAsm);
 
@@ -206,7 +197,7 @@ LogicalResult emitSharedLibrary(llvm::ArrayRef<ModuleOp> variants, const Compile
   auto linkStart = Clock::now();
   if (failed(linkSharedLibrary(runtime, sources, output.partialPath(),
                                llvm::sys::path::filename(options.outputPath).str(),
-                               temp.path + "/link.log", error)))
+                               temp.path() + "/link.log", error)))
     return fail(module, error);
   if (!output.commit())
     return fail(module, output.error());

@@ -2,6 +2,7 @@
 #include "cvc/tune/Tuner.h"
 
 #include "cvc/driver/Driver.h"
+#include "cvc/files/TempFolder.h"
 #include "cvc/files/TerminalText.h"
 #include "cvc/driver/ModelPlan.h"
 #include "cvc/tune/Database.h"
@@ -189,7 +190,6 @@ private:
   int threads = 1, jobs = 1;
   Clock::time_point start = Clock::now();
   std::string work;
-  bool ownWork = false;
   std::unique_ptr<MLIRContext> ctx;
   std::unique_ptr<ScopedDiagnosticHandler> diagnostics;
   OwningOpRef<ModuleOp> module;
@@ -722,25 +722,18 @@ int Tuner::run() {
     return sched_getaffinity(0, sizeof(set), &set) == 0 ? CPU_COUNT(&set) : 1;
   }();
   jobs = o.compileJobs > 0 ? o.compileJobs : threads;
+  std::optional<files::TempFolder> scratch;
   if (o.workDir.empty()) {
-    llvm::SmallString<128> dir;
-    if (llvm::sys::fs::createUniqueDirectory("cvc-tune", dir)) {
-      llvm::errs() << "cvc-tune: error: cannot create a temporary folder\n";
+    scratch.emplace("cvc-tune");
+    if (!scratch->ok()) {
+      llvm::errs() << "cvc-tune: error: " << scratch->error() << "\n";
       return 1;
     }
-    work = dir.str().str();
-    ownWork = true;
+    work = scratch->path();
   } else {
     work = o.workDir;
     llvm::sys::fs::create_directories(work);
   }
-  struct Cleanup {
-    Tuner &t;
-    ~Cleanup() {
-      if (t.ownWork)
-        llvm::sys::fs::remove_directories(t.work);
-    }
-  } cleanup{*this};
 
   std::string error;
   db = TuningDatabase::open(o.databasePath, error);

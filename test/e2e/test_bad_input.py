@@ -72,11 +72,15 @@ def damaged_copy(path, into, offset):
 def kill_mid_compile(cvc, model, work):
     """cvc killed (SIGKILL) at moments spread over a compile, then run to the
     end: the output is absent or whole after every kill, and the run that
-    finishes removes the hidden partial files the killed ones left."""
+    finishes removes the hidden partial files and the build folders (in
+    $TMPDIR) the killed ones left."""
     import random
     import signal
     import time
     out = os.path.join(work, "killed.so")
+    tmp = os.path.join(work, "tmp")
+    os.mkdir(tmp)
+    env = dict(os.environ, TMPDIR=tmp)
     start = time.time()
     subprocess.run([cvc, model, "-o", out], check=True, capture_output=True)
     whole = time.time() - start
@@ -85,7 +89,7 @@ def kill_mid_compile(cvc, model, work):
     left = 0
     for kill in range(6):
         proc = subprocess.Popen([cvc, model, "-o", out], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
+                                stderr=subprocess.DEVNULL, env=env)
         time.sleep(rng.uniform(0.0, whole))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
@@ -95,6 +99,7 @@ def kill_mid_compile(cvc, model, work):
                 subprocess.run([cvclib.tool("cvc-run"), out], check=True, capture_output=True)
             os.remove(out)
         left += len([f for f in os.listdir(work) if f.startswith(".killed.so.partial-")])
+    folders = len(os.listdir(tmp))
     # The C compiler a killed cvc started to link finishes on its own (a
     # SIGKILL reaches cvc alone); wait for it, or it could write its
     # partial file again after the next run removed it.
@@ -102,12 +107,15 @@ def kill_mid_compile(cvc, model, work):
     while time.time() < deadline and subprocess.run(
             ["pgrep", "-f", "killed.so.partial-"], capture_output=True).returncode == 0:
         time.sleep(0.1)
-    subprocess.run([cvc, model, "-o", out], check=True, capture_output=True)
+    subprocess.run([cvc, model, "-o", out], check=True, capture_output=True, env=env)
     stale = [f for f in os.listdir(work) if ".partial" in f]
-    print(f"  6 kills over a {whole:.1f} s compile: {left} partial files seen after them, "
-          f"{len(stale)} left after the next run")
+    print(f"  6 kills over a {whole:.1f} s compile: {left} partial files and {folders} build "
+          f"folders seen after them, {len(stale)} and {len(os.listdir(tmp))} left after the "
+          "next run")
     if stale:
         raise cvclib.Failure(f"partial files outlived the next run: {stale}")
+    if os.listdir(tmp):
+        raise cvclib.Failure(f"build folders outlived the next run: {os.listdir(tmp)}")
 
 
 def test():

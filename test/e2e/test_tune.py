@@ -183,12 +183,16 @@ def children_of(pid):
 
 def test_kills(work):
     db = os.path.join(work, "killed.db")
+    # The tuner's scratch folders go here, to count what the kills leave.
+    tmp = os.path.join(work, "tmp")
+    os.makedirs(tmp, exist_ok=True)
+    env = dict(os.environ, TMPDIR=tmp)
     rng = random.Random(1)
     lines_before = 0
     for attempt in range(4):
         proc = subprocess.Popen([cvclib.tool("cvc-tune"), LENET, "--db", db, "--budget", budget(60),
                                  "--no-model-compare"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
         time.sleep(rng.uniform(1.0, 6.0) * BUDGET_SCALE)
         kids = children_of(proc.pid)
         proc.send_signal(signal.SIGKILL)
@@ -205,13 +209,18 @@ def test_kills(work):
         lines_before = len(recs)
     if lines_before == 0:
         raise cvclib.Failure("no trial was recorded before the kills")
-    resumed = tune(LENET, db, "--budget", budget(8), "--no-model-compare")
+    # The budget includes the profile, which took 8 s of CI's loaded cores:
+    # too little left then to reach the search that resumes.
+    resumed = tune(LENET, db, "--budget", budget(20), "--no-model-compare", env=env)
     print(resumed.stderr)
     if "resuming after" not in resumed.stderr:
         raise cvclib.Failure("the run after the kills did not resume from the trials")
     recs, unfinished = records(db)
     if unfinished or len(recs) < lines_before:
         raise cvclib.Failure("the resumed run left a broken database or lost records")
+    left = [f for f in os.listdir(tmp) if f.startswith("cvc-tune-")]
+    if left:
+        raise cvclib.Failure(f"the killed tuners' scratch folders outlived the next run: {left}")
 
 
 def test_wrong_and_crashing_candidates(work):

@@ -4,6 +4,8 @@
 
 #include "cvc/data.h"
 
+#include "../ScratchDir.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -25,8 +27,8 @@ inline std::string take(cvc_status status) {
 
 /// A fresh folder for this test process.
 inline std::filesystem::path scratchDir(const std::string &name) {
-  auto dir = std::filesystem::temp_directory_path() /
-             ("cvc-data-test-" + std::to_string(getpid())) / name;
+  static ScratchDir root("cvc-data-test");
+  auto dir = root.path() / name;
   std::filesystem::create_directories(dir);
   return dir;
 }

@@ -5,7 +5,9 @@
 // computes. For one op of each family and algorithm, a few random legal
 // points are JIT-compiled, run on random input and compared with the
 // default point's output (relative 1e-4: points change tiling and the order
-// of vector partial sums, not the arithmetic). For a CUDA target the same
+// of vector partial sums, not the arithmetic); CVC_SCHEDULE_POINTS sets how
+// many per algorithm (default 4; the sanitized run takes 1, since LLVM's
+// code generation, not instrumented, is most of each point's time). For a CUDA target the same
 // ops compile (no GPU runs them here) or are refused by name. Also: the
 // text form of points round-trips, and illegal points are refused naming
 // the parameter.
@@ -26,6 +28,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
 #include <random>
 #include <set>
 
@@ -291,6 +294,12 @@ std::vector<cvc::halide::SchedulePoint> samplePoints(const cvc::halide::Schedule
   return points;
 }
 
+int randomPointCount() {
+  const char *text = std::getenv("CVC_SCHEDULE_POINTS");
+  int count = text ? std::atoi(text) : 4;
+  return count >= 1 && count <= 64 ? count : 4;
+}
+
 class ScheduleSpaceTest : public ::testing::TestWithParam<Case> {
 protected:
   void SetUp() override {
@@ -351,7 +360,7 @@ TEST_P(ScheduleSpaceTest, RandomLegalPointsMatchTheDefault) {
   float scale = 0.0f;
   reference.for_each_value([&](float v) { scale = std::max(scale, std::fabs(v)); });
 
-  std::vector<cvc::halide::SchedulePoint> points = samplePoints(*space, 4, rng);
+  std::vector<cvc::halide::SchedulePoint> points = samplePoints(*space, randomPointCount(), rng);
   for (const cvc::halide::SchedulePoint &point : points) {
     std::string text = space->format(point);
     Halide::Buffer<float> out = run(op, kernelContext, point, inputs);

@@ -9,6 +9,8 @@
 #include "cvc/tensorio/NamedTensors.h"
 #include "cvc/tensorio/OnnxModel.h"
 
+#include "../ScratchDir.h"
+
 #include <gtest/gtest.h>
 
 #include <onnx/onnx_pb.h>
@@ -24,12 +26,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string tempPath(const std::string &name) {
-  static fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("cvc-named-test-" + std::to_string(getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return (dir / name).string();
+  static cvc::test::ScratchDir dir("cvc-named-test");
+  return (dir.path() / name).string();
 }
 
 void writeFile(const std::string &path, const std::string &bytes) {

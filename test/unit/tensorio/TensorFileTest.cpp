@@ -7,6 +7,8 @@
 //===----------------------------------------------------------------------===//
 #include "cvc/tensorio/TensorFile.h"
 
+#include "../ScratchDir.h"
+
 #include <gtest/gtest.h>
 
 #include <onnx/onnx_pb.h>
@@ -21,12 +23,8 @@ namespace fs = std::filesystem;
 namespace {
 
 std::string tempPath(const std::string &name) {
-  static fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("cvc-tensorfile-test-" + std::to_string(getpid()));
-    fs::create_directories(d);
-    return d;
-  }();
-  return (dir / name).string();
+  static cvc::test::ScratchDir dir("cvc-tensorfile-test");
+  return (dir.path() / name).string();
 }
 
 void writeFile(const std::string &path, const std::string &bytes) {

@@ -8,6 +8,8 @@
 //===----------------------------------------------------------------------===//
 #include "cvc/tensorio/TensorProto.h"
 
+#include "../ScratchDir.h"
+
 #include <gtest/gtest.h>
 
 #include <onnx/onnx_pb.h>
@@ -47,12 +49,9 @@ std::string refusal(const onnx::TensorProto &t, const std::string &dir = ".") {
 }
 
 fs::path tempDir() {
-  static fs::path dir = [] {
-    fs::path d = fs::temp_directory_path() / ("cvc-tensorproto-test-" + std::to_string(getpid()));
-    fs::create_directories(d / "model");
-    return d;
-  }();
-  return dir;
+  static cvc::test::ScratchDir dir("cvc-tensorproto-test");
+  fs::create_directories(dir.path() / "model");
+  return dir.path();
 }
 
 void writeFile(const fs::path &path, const std::string &bytes) {
