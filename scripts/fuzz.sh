@@ -120,8 +120,8 @@ case $mode in
     for name in "${leaf[@]}" "${frontend[@]}"; do
       mapfile -t seeds < <(seed_dirs "$name" "$scratch")
       printf "fuzz: replay %-13s " "$name"
-      "$bin/cvc-fuzz-$name-replay" "${seeds[@]}" 2>"/tmp/cvc-fuzz-replay-$name.log" || {
-        echo "FAILED"; tail -30 "/tmp/cvc-fuzz-replay-$name.log" >&2; exit 1; }
+      "$bin/cvc-fuzz-$name-replay" "${seeds[@]}" 2>"$scratch/replay-$name.log" || {
+        echo "FAILED"; tail -30 "$scratch/replay-$name.log" >&2; exit 1; }
     done ;;
   smoke)
     build="${CVC_FUZZ_SMOKE_DIR:-$root/build/fuzz-smoke}"

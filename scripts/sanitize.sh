@@ -67,8 +67,8 @@ unit='^unit\.' rest='^(unit\..*|fuzz\.smoke|e2e\.install)$' rest_mode=-E
 if ((compiler_only)); then
   unit='^unit\.(plan|tune|schedules|train)$' rest='^lit$' rest_mode=-R
   # One random point per schedule algorithm instead of four: each point is
-  # mostly LLVM's code generation, which is not instrumented (184 of this
-  # run's 478 s were unit.schedules at four).
+  # mostly LLVM's code generation, which is not instrumented (unit.schedules
+  # took 184 s sanitized at four, 152 s at one).
   export CVC_SCHEDULE_POINTS="${CVC_SCHEDULE_POINTS:-1}"
 fi
 # The unit tests are sanitized programs themselves, and report leaks too.

@@ -2,7 +2,9 @@
 """Bad input gets a clear error, a non-zero exit and no output file:
 truncated and random files, an unsupported op or attribute, an unknown shape,
 and a wrongly shaped input at run time."""
+import atexit
 import os
+import shutil
 import subprocess
 import tempfile
 
@@ -207,6 +209,7 @@ def test():
         # External data must stay inside the model's folder: an absolute path,
         # `..` and a symbolic link that leads out are all refused.
         outside = tempfile.mkdtemp(prefix="cvc-outside-")
+        atexit.register(shutil.rmtree, outside, True)
         secret = os.path.join(outside, "weights.bin")
         w0 = max(onnx.load(good).graph.initializer, key=lambda t: len(t.raw_data))
         open(secret, "wb").write(w0.raw_data)
