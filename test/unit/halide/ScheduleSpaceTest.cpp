@@ -138,6 +138,11 @@ const Case kCases[] = {
      R"(func.func @f(%x: tensor<5x37xf32>, %w: tensor<12x37xf32>, %b: tensor<12xf32>) -> tensor<5x12xf32> {
        %y = cv.fully_connected %x, %w, %b : (tensor<5x37xf32>, tensor<12x37xf32>, tensor<12xf32>) -> tensor<5x12xf32>
        return %y : tensor<5x12xf32> })"},
+    // One row: the loops below row_tile rows, with their own feature tile.
+    {"fully_connected_one_row",
+     R"(func.func @f(%x: tensor<1x37xf32>, %w: tensor<12x37xf32>, %b: tensor<12xf32>) -> tensor<1x12xf32> {
+       %y = cv.fully_connected %x, %w, %b {activation = #cv<activation relu>} : (tensor<1x37xf32>, tensor<12x37xf32>, tensor<12xf32>) -> tensor<1x12xf32>
+       return %y : tensor<1x12xf32> })"},
     {"matmul",
      R"(func.func @f(%x: tensor<2x24x50xf32>, %w: tensor<20x24xf32>, %b: tensor<20xf32>) -> tensor<2x20x50xf32> {
        %y = cv.matmul %x, %w, %b : (tensor<2x24x50xf32>, tensor<20x24xf32>, tensor<20xf32>) -> tensor<2x20x50xf32>
