@@ -143,6 +143,16 @@ const Case kCases[] = {
      R"(func.func @f(%x: tensor<1x37xf32>, %w: tensor<12x37xf32>, %b: tensor<12xf32>) -> tensor<1x12xf32> {
        %y = cv.fully_connected %x, %w, %b {activation = #cv<activation relu>} : (tensor<1x37xf32>, tensor<12x37xf32>, tensor<12xf32>) -> tensor<1x12xf32>
        return %y : tensor<1x12xf32> })"},
+    // A shared rhs (a channels-last linear layer): both loop orders.
+    {"batch_matmul_shared_rhs",
+     R"(func.func @f(%a: tensor<2x3x7x37xf32>, %b: tensor<37x40xf32>) -> tensor<2x3x7x40xf32> {
+       %y = cv.batch_matmul %a, %b : (tensor<2x3x7x37xf32>, tensor<37x40xf32>) -> tensor<2x3x7x40xf32>
+       return %y : tensor<2x3x7x40xf32> })"},
+    // Both operands batched, one batch dimension broadcast.
+    {"batch_matmul_batched",
+     R"(func.func @f(%a: tensor<2x3x9x20xf32>, %b: tensor<2x1x20x33xf32>) -> tensor<2x3x9x33xf32> {
+       %y = cv.batch_matmul %a, %b : (tensor<2x3x9x20xf32>, tensor<2x1x20x33xf32>) -> tensor<2x3x9x33xf32>
+       return %y : tensor<2x3x9x33xf32> })"},
     {"matmul",
      R"(func.func @f(%x: tensor<2x24x50xf32>, %w: tensor<20x24xf32>, %b: tensor<20xf32>) -> tensor<2x20x50xf32> {
        %y = cv.matmul %x, %w, %b : (tensor<2x24x50xf32>, tensor<20x24xf32>, tensor<20xf32>) -> tensor<2x20x50xf32>
