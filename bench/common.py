@@ -1,4 +1,5 @@
-"""What bench/run.py and bench/torch_time.py share: the seven models, built
+"""What bench/run.py and bench/torch_time.py share: the ten models (and any
+torchvision classifier by name), built
 with fixed seeds, and the timing loop and statistics that bench/cvc_time.c and
 bench/ort_run.js also implement (so every runtime is timed the same way)."""
 import os
@@ -26,11 +27,28 @@ MODELS = {
 }
 
 
+TORCHVISION_PREFIX = "torchvision."
+
+
+def model_spec(name):
+    """(constructor, input shape) of one of MODELS, or of any torchvision
+    classifier named "torchvision.NAME" (224x224, built as the tests build
+    theirs); None for anything else."""
+    if name in MODELS:
+        return MODELS[name]
+    if name.startswith(TORCHVISION_PREFIX):
+        import torchvision
+        arch = name[len(TORCHVISION_PREFIX):]
+        if arch.islower() and callable(getattr(torchvision.models, arch, None)):
+            return (lambda: models.torchvision_model(arch), (3, 224, 224))
+    return None
+
+
 def build_model(name, seed=0):
     """The model in eval mode, its weights fixed by `seed` whatever ran before
     (the torchvision models seed themselves with 0)."""
     torch.manual_seed(seed)
-    return MODELS[name][0]().eval()
+    return model_spec(name)[0]().eval()
 
 
 def time_runs(run, warmup, iterations, min_iterations, seconds):

@@ -164,6 +164,18 @@ TORCHVISION = {
 }
 
 
+# Constructor arguments for torchvision classifiers outside the table that
+# need them: no auxiliary heads in eval exports, and weights initialised
+# without SciPy's truncated normal.
+TORCHVISION_ARGS = {"inception_v3": {"aux_logits": False, "init_weights": True}}
+
+
 def torchvision_model(name, seed=0):
+    """A torchvision classifier of the table, or any other one by its
+    torchvision.models name, seeded and with calibrated batch norms."""
     torch.manual_seed(seed)
-    return calibrate_batchnorm(TORCHVISION[name](), (3, 224, 224))
+    if name in TORCHVISION:
+        model = TORCHVISION[name]()
+    else:
+        model = getattr(torchvision.models, name)(**TORCHVISION_ARGS.get(name, {}))
+    return calibrate_batchnorm(model, (3, 224, 224))
