@@ -288,9 +288,6 @@ void MaxOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext 
 void MinOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
   addBinaryPatterns<MinOp>(results, context);
 }
-void PowOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
-  addBinaryPatterns<PowOp>(results, context);
-}
 void PReluOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
   addBinaryPatterns<PReluOp>(results, context);
 }
@@ -477,11 +474,41 @@ struct DecomposedLrnIsLrn : public OpRewritePattern<DivOp> {
   }
 };
 
+/// x^1, x^2 and x^3 as products: the exporters' decomposed LayerNorm
+/// squares by Pow(x, 2), which a kernel computes through exp and log
+/// (ConvNeXt-Tiny: 2.5 ms of its Pow against 0.5 of all its Muls). Only
+/// where x alone gives the result's shape: a broadcast exponent stays.
+struct PowOfSmallInteger : public OpRewritePattern<PowOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(PowOp pow, PatternRewriter &rewriter) const override {
+    Value x = pow.getLhs();
+    std::optional<float> exponent = splatValue(pow.getRhs());
+    if (!exponent || x.getType() != pow.getType())
+      return rewriter.notifyMatchFailure(pow, "no splat exponent, or a broadcast one");
+    if (*exponent == 1.0f) {
+      rewriter.replaceOp(pow, x);
+      return success();
+    }
+    if (*exponent != 2.0f && *exponent != 3.0f)
+      return rewriter.notifyMatchFailure(pow, "an exponent other than 1, 2 or 3");
+    Value square = rewriter.create<MulOp>(pow.getLoc(), pow.getType(), x, x);
+    if (*exponent == 2.0f)
+      rewriter.replaceOp(pow, square);
+    else
+      rewriter.replaceOpWithNewOp<MulOp>(pow, pow.getType(), square, x);
+    return success();
+  }
+};
+
 } // namespace
 
 void DivOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
   addBinaryPatterns<DivOp>(results, context);
   results.add<DecomposedLrnIsLrn>(context);
+}
+void PowOp::getCanonicalizationPatterns(RewritePatternSet &results, MLIRContext *context) {
+  addBinaryPatterns<PowOp>(results, context);
+  results.add<PowOfSmallInteger>(context);
 }
 
 LogicalResult ActivationBackwardOp::verify() {

@@ -129,3 +129,41 @@ func.func @negate_after_reduce(%x: tensor<8x4xf32>, %y: tensor<8x4xf32>) -> (ten
   %t = cv.reduce %m {kind = 2 : i64, axes = array<i64: 0>} : (tensor<8x4xf32>) -> tensor<1x4xf32>
   return %s, %t : tensor<1x4xf32>, tensor<1x4xf32>
 }
+
+// -----
+
+// Pow by a splat 2, 3 or 1 is a product (a decomposed LayerNorm squares by
+// Pow(x, 2)).
+// CHECK-LABEL: func @small_integer_powers
+func.func @small_integer_powers(%x: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) {
+  // CHECK-NOT: cv.pow
+  // CHECK: %[[SQ:.*]] = cv.mul %arg0, %arg0
+  // CHECK: %[[SQ2:.*]] = cv.mul %arg0, %arg0
+  // CHECK: %[[CUBE:.*]] = cv.mul %[[SQ2]], %arg0
+  // CHECK-NOT: cv.pow
+  // CHECK: return %[[SQ]], %[[CUBE]], %arg0
+  %two = cv.constant dense<2.0> : tensor<1xf32>
+  %three = cv.constant dense<3.0> : tensor<f32>
+  %one = cv.constant dense<1.0> : tensor<1xf32>
+  %s = cv.pow %x, %two : (tensor<2x3x4xf32>, tensor<1xf32>) -> tensor<2x3x4xf32>
+  %c = cv.pow %x, %three : (tensor<2x3x4xf32>, tensor<f32>) -> tensor<2x3x4xf32>
+  %i = cv.pow %x, %one : (tensor<2x3x4xf32>, tensor<1xf32>) -> tensor<2x3x4xf32>
+  return %s, %c, %i : tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>
+}
+
+// -----
+
+// Left alone: other exponents, and a broadcast base (the exponent makes the
+// result's shape).
+// CHECK-LABEL: func @other_powers
+func.func @other_powers(%x: tensor<2x3x4xf32>, %b: tensor<4xf32>, %e: tensor<2x3x4xf32>) -> (tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>) {
+  // CHECK: cv.pow %arg0, %{{.*}} : (tensor<2x3x4xf32>, tensor<1xf32>)
+  // CHECK: cv.pow %arg1, %{{.*}} : (tensor<4xf32>, tensor<2x3x4xf32>)
+  // CHECK: cv.pow %arg0, %arg2
+  %half = cv.constant dense<0.5> : tensor<1xf32>
+  %two = cv.constant dense<2.0> : tensor<2x3x4xf32>
+  %r = cv.pow %x, %half : (tensor<2x3x4xf32>, tensor<1xf32>) -> tensor<2x3x4xf32>
+  %b2 = cv.pow %b, %two : (tensor<4xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  %v = cv.pow %x, %e : (tensor<2x3x4xf32>, tensor<2x3x4xf32>) -> tensor<2x3x4xf32>
+  return %r, %b2, %v : tensor<2x3x4xf32>, tensor<2x3x4xf32>, tensor<2x3x4xf32>
+}
