@@ -2,17 +2,16 @@
 //
 // POSIX: mkstemp beside the destination (a rename stays on one file
 // system), rename(2) to commit. The writer's pid in the partial's name lets
-// a later writer tell a dead writer's leftover from a live writer's file;
-// kill(pid, 0) answers ESRCH only when no such process exists.
+// a later writer tell a dead writer's leftover from a live writer's file
+// (DeadProcesses.h).
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/files/AtomicFile.h"
+#include "DeadProcesses.h"
 
 #include <cerrno>
-#include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -36,25 +35,9 @@ std::string partialPrefix(const std::string &path) { return "." + nameOf(path) +
 
 /// Removes "<prefix><pid>-<random>" files in `folder` whose pid is dead.
 int removeStaleIn(const std::string &folder, const std::string &prefix) {
-  DIR *dir = ::opendir(folder.c_str());
-  if (!dir)
-    return 0;
-  int removed = 0;
-  while (dirent *entry = ::readdir(dir)) {
-    std::string name = entry->d_name;
-    if (name.compare(0, prefix.size(), prefix) != 0)
-      continue;
-    char *end = nullptr;
-    errno = 0;
-    long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
-    if (errno || pid <= 0 || *end != '-' || pid == ::getpid())
-      continue;
-    if (::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH &&
-        ::unlink((folder + "/" + name).c_str()) == 0)
-      ++removed;
-  }
-  ::closedir(dir);
-  return removed;
+  return removeLeftoversOfDeadProcesses(folder, prefix, [](const std::string &path) {
+    return ::unlink(path.c_str()) == 0;
+  });
 }
 
 } // namespace

@@ -2,18 +2,16 @@
 //
 // mkdtemp(3) makes the folder (mode 0700, a name no other process gets);
 // the pid in its name tells a later process a dead owner's folder from a
-// live one's: kill(pid, 0) fails with ESRCH only when no such process
-// exists. Leftovers are only looked for under the same prefix, so another
-// program's folders are never touched.
+// live one's (DeadProcesses.h). Leftovers are only looked for under the
+// same prefix, so another program's folders are never touched.
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/files/TempFolder.h"
+#include "DeadProcesses.h"
 
 #include <cerrno>
-#include <csignal>
 #include <cstdlib>
 #include <cstring>
-#include <dirent.h>
 #include <filesystem>
 #include <unistd.h>
 
@@ -26,29 +24,12 @@ std::string tempRoot() {
 }
 
 int removeStaleFolders(const std::string &root, const std::string &prefix) {
-  DIR *dir = ::opendir(root.c_str());
-  if (!dir)
-    return 0;
-  int removed = 0;
-  while (dirent *entry = ::readdir(dir)) {
-    std::string name = entry->d_name;
-    if (name.compare(0, prefix.size(), prefix) != 0)
-      continue;
-    char *end = nullptr;
-    errno = 0;
-    long pid = std::strtol(name.c_str() + prefix.size(), &end, 10);
-    if (errno || pid <= 0 || *end != '-' || pid == ::getpid())
-      continue;
-    if (::kill(static_cast<pid_t>(pid), 0) == 0 || errno != ESRCH)
-      continue;
+  return removeLeftoversOfDeadProcesses(root, prefix, [](const std::string &path) {
     std::error_code ec;
     // remove_all does not follow symbolic links: a link planted in the
     // folder is removed, never what it points to.
-    if (std::filesystem::remove_all(root + "/" + name, ec) > 0 && !ec)
-      ++removed;
-  }
-  ::closedir(dir);
-  return removed;
+    return std::filesystem::remove_all(path, ec) > 0 && !ec;
+  });
 }
 
 } // namespace
