@@ -163,6 +163,18 @@ def compile_for_training(model, input_shape, work, name, batch, *flags):
     return trainlib.Model(so_path)
 
 
+def check_batch_norm_net(label, name, net, shape, seed, work, batch):
+    """`net`'s gradients on a random batch (5 classes) against PyTorch's,
+    its batch norms calibrated and then in training mode with momentum;
+    returns the compiled model and the batch."""
+    models.calibrate_batchnorm(net, shape)
+    batchnorm_momentum(net)
+    x, y = random_batch(shape, 5, batch, seed)
+    cm = compile_for_training(net, shape, work, name, batch, "--train-export-gradients")
+    check_gradients(label, copy.deepcopy(net), cm, x, y)
+    return cm, x, y
+
+
 def step_inputs(x, y, optimizer, lr, step):
     inputs = {"input": x.numpy(), "labels": y.numpy().astype(np.float32)}
     inputs.update(trainlib.optimizer_scalars(optimizer, lr, step))
@@ -354,24 +366,14 @@ def test():
 
         # Every op family with a gradient rule.
         torch.manual_seed(0)
-        net = EveryOp()
-        models.calibrate_batchnorm(net, (3, 16, 16))
-        batchnorm_momentum(net)
-        x, y = random_batch((3, 16, 16), 5, batch, 7)
-        cm = compile_for_training(net, (3, 16, 16), work, "every_op", batch,
-                                  "--train-export-gradients")
-        check_gradients("every op", copy.deepcopy(net), cm, x, y)
+        cm, x, y = check_batch_norm_net("every op", "every_op", EveryOp(), (3, 16, 16), 7, work,
+                                        batch)
         check_directional_derivative("every op", cm, x, y, batch)
 
         # Inverted residuals: depthwise convolutions and batch norm in training.
         torch.manual_seed(0)
-        mobile = InvertedResiduals()
-        models.calibrate_batchnorm(mobile, (3, 12, 12))
-        batchnorm_momentum(mobile)
-        x, y = random_batch((3, 12, 12), 5, batch, 9)
-        cm = compile_for_training(mobile, (3, 12, 12), work, "inverted_residuals", batch,
-                                  "--train-export-gradients")
-        check_gradients("inverted residuals", copy.deepcopy(mobile), cm, x, y)
+        check_batch_norm_net("inverted residuals", "inverted_residuals", InvertedResiduals(),
+                             (3, 12, 12), 9, work, batch)
 
         # ResNet-18: batch-norm in training mode, residual blocks.
         torch.manual_seed(0)
