@@ -166,22 +166,20 @@ ScheduleSpace batchMatMulSpace(cv::BatchMatMulOp op, const KernelContext &contex
   for (int64_t r = rows - 1; r >= 4 && m > 8; --r)
     if (computed(r) < computed(rows))
       rows = r;
-  // Bytes re-read per batch element of the output, each order: rhs once
-  // per tile of rows, or lhs once per panel of columns.
+  // Floats re-read per image, each order: rhs (k x n) once per tile of
+  // rows, or lhs (its rows x k) once per panel of columns. Only a rhs
+  // shared by every batch element (all its leading dimensions 1) is worth
+  // holding still.
   auto lhsType = llvm::cast<RankedTensorType>(op.getLhs().getType());
   auto rhsType = llvm::cast<RankedTensorType>(op.getRhs().getType());
   int64_t k = lhsType.getDimSize(lhsType.getRank() - 1);
-  int64_t rowsPerElement = 1, rhsBatch = 1;
+  int64_t matrices = 1; // per image: the static leading dimensions
   for (int64_t d = 0; d + 2 < out.getRank(); ++d)
-    rowsPerElement *= out.isDynamicDim(d) ? 1 : out.getDimSize(d);
-  for (int64_t d = 0; d + 2 < rhsType.getRank(); ++d)
-    rhsBatch *= rhsType.isDynamicDim(d) ? 2 : rhsType.getDimSize(d);
-  rowsPerElement *= m;
-  int64_t rowTiles = rowsPerElement / m * ((m + rows - 1) / rows);
+    matrices *= out.isDynamicDim(d) ? 1 : out.getDimSize(d);
+  bool sharedRhs = llvm::all_of(rhsType.getShape().drop_back(2), [](int64_t d) { return d == 1; });
+  int64_t rowTiles = matrices * ((m + rows - 1) / rows);
   int64_t panels = (n + vector * columns - 1) / (vector * columns);
-  // Only a rhs shared by every batch element is worth holding still.
-  bool sharedRhs = rhsBatch == 1;
-  bool columnsOuter = sharedRhs && panels * rowsPerElement * k < rowTiles * k * n;
+  bool columnsOuter = sharedRhs && panels * matrices * m * k < rowTiles * k * n;
   space.defaultPoint = SchedulePoint("tiled")
                            .set("vector", vector)
                            .set("columns", columns)
