@@ -10,7 +10,8 @@
 // divide by b padded to the next block; the conversions are then pushed
 // through elementwise ops (also those broadcasting a value per channel),
 // poolings and channel concatenations, and cancel where two blocked ops
-// meet, so that they remain only at the region's boundaries.
+// meet, so that they remain only at the region's boundaries. Linear
+// layers' constant weights are packed into panels of b columns.
 //
 //===----------------------------------------------------------------------===//
 #include "LayerRewrite.h"
@@ -381,6 +382,40 @@ struct HoistThroughConcat : public OpRewritePattern<cv::ConcatOp> {
   }
 };
 
+/// A linear layer's constant [K, N] weight as [N/b, K, b]: each panel of b
+/// columns contiguous. The kernel holds a panel of the weight in cache while
+/// the rows pass over it; read from [K, N], a panel is one short piece of
+/// every row, and ConvNeXt-Tiny's [3072, 768] layers ran at 44-51% of the
+/// FMA peak (batch 1, 1 thread, Zen 4) fetching it.
+struct PackLinearWeight : public OpRewritePattern<cv::LinearOp> {
+  PackLinearWeight(MLIRContext *ctx, int64_t block)
+      : OpRewritePattern<cv::LinearOp>(ctx), block(block) {}
+
+  LogicalResult matchAndRewrite(cv::LinearOp linear, PatternRewriter &rewriter) const override {
+    auto wType = llvm::cast<RankedTensorType>(linear.getWeight().getType());
+    if (wType.getRank() != 2)
+      return rewriter.notifyMatchFailure(linear, "weight already packed");
+    int64_t k = wType.getDimSize(0), n = wType.getDimSize(1);
+    if (n % block != 0)
+      return rewriter.notifyMatchFailure(linear, "columns do not divide into blocks");
+    auto values = cv::readFloatConstant(linear.getWeight());
+    if (!values)
+      return rewriter.notifyMatchFailure(linear, "weight is not a constant");
+    std::vector<float> packed(values->size());
+    for (int64_t kk = 0; kk < k; ++kk)
+      for (int64_t col = 0; col < n; ++col)
+        packed[((col / block) * k + kk) * block + col % block] = (*values)[kk * n + col];
+    rewriter.setInsertionPoint(linear);
+    LayerParts parts = partsOf(linear);
+    parts.weight = cv::createFloatConstant(rewriter, linear.getLoc(), {n / block, k, block}, packed,
+                                           constantName(linear.getWeight(), "linear") + ".packed");
+    rewriter.replaceOp(linear, rebuildLayer(rewriter, linear, parts).getOutput());
+    return success();
+  }
+
+  int64_t block;
+};
+
 struct CvBlockLayoutPass : public cvc::impl::CvBlockLayoutBase<CvBlockLayoutPass> {
   using CvBlockLayoutBase::CvBlockLayoutBase;
 
@@ -403,7 +438,7 @@ struct CvBlockLayoutPass : public cvc::impl::CvBlockLayoutBase<CvBlockLayoutPass
       return signalPassFailure();
     }
     RewritePatternSet patterns(&getContext());
-    patterns.add<BlockConvolution, BlockDepthwise>(&getContext(), channels);
+    patterns.add<BlockConvolution, BlockDepthwise, PackLinearWeight>(&getContext(), channels);
     patterns.add<HoistThroughElementwise, HoistThroughConcat, HoistThroughBatchNorm,
                  HoistThroughPool<cv::MaxPool2DOp>,
                  HoistThroughPool<cv::AvgPool2DOp>>(&getContext());

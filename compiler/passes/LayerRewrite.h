@@ -60,6 +60,14 @@ inline cv::MatMulOp rebuildLayer(mlir::PatternRewriter &rewriter, cv::MatMulOp o
       rewriter.getDenseF32ArrayAttr(parts.activationArgs));
 }
 
+inline cv::LinearOp rebuildLayer(mlir::PatternRewriter &rewriter, cv::LinearOp op,
+                                const LayerParts &parts) {
+  return rewriter.create<cv::LinearOp>(
+      op.getLoc(), op.getType(), op.getInput(), parts.weight, parts.bias, parts.residual,
+      cv::ActivationAttr::get(op.getContext(), parts.activation),
+      rewriter.getDenseF32ArrayAttr(parts.activationArgs));
+}
+
 /// True when `op`'s result may be changed by a fused epilogue: nothing else
 /// reads the plain result, and no epilogue has been applied yet.
 template <typename LayerOp> bool hasBareSingleUse(LayerOp op) {

@@ -12,7 +12,12 @@ PyTorch modules export them, against PyTorch at batches 1 and 3 (1e-4 abs +
   squeeze-and-excitation (global pool, two 1x1 layers, sigmoid, channel
   scale), at 16, 24, 80 and 112 channels;
 - a pre-activation dense block (DenseNet): BN, ReLU, 1x1, BN, ReLU, 3x3 and
-  a concat per growth step, four steps.
+  a concat per growth step, four steps;
+- a ConvNeXt block: depthwise 7x7, LayerNorm and a channels-last MLP
+  (nn.Linear, nn.GELU, nn.Linear; exported as MatMul, Add, Erf...), layer
+  scale and the shortcut, at widths whose MLP weights do (32 -> 128 -> 32)
+  and do not (24 -> 96 -> 24) split into whole vector blocks: its linear
+  layers must take their bias and GELU as epilogues.
 
 Each is also compiled with `--summary` to show which kernels it became."""
 import os
@@ -102,6 +107,19 @@ class DenseBlock(nn.Module):
         return torch.cat(features, 1)
 
 
+class ConvNeXtBlock(nn.Module):
+    def __init__(self, c):
+        super().__init__()
+        self.dw = nn.Conv2d(c, c, 7, padding=3, groups=c)
+        self.norm = nn.LayerNorm(c, eps=1e-6)
+        self.mlp = nn.Sequential(nn.Linear(c, 4 * c), nn.GELU(), nn.Linear(4 * c, c))
+        self.scale = nn.Parameter(torch.rand(c, 1, 1) + 0.5)
+
+    def forward(self, x):
+        h = self.mlp(self.norm(self.dw(x).permute(0, 2, 3, 1))).permute(0, 3, 1, 2)
+        return x + self.scale * h
+
+
 CASES = [
     ("depthwise3_stride1", lambda: DepthwiseSeparable(32, 64, 3, 1), (32, 14, 14)),
     ("depthwise5_stride2", lambda: DepthwiseSeparable(48, 32, 5, 2), (48, 15, 15)),
@@ -117,6 +135,8 @@ CASES = [
     # ReLUs become the 1x1 convolutions' prologues.
     ("dense_block_blocked", lambda: nn.Sequential(nn.Conv2d(16, 32, 3, padding=1),
                                                   DenseBlock(32, 16, 3)), (16, 8, 8)),
+    ("convnext_block_24", lambda: ConvNeXtBlock(24), (24, 9, 9)),
+    ("convnext_block_32", lambda: ConvNeXtBlock(32), (32, 7, 7)),
 ]
 
 
@@ -136,7 +156,12 @@ def test():
             model = calibrate_batchnorm(make().eval(), shape)
             path = os.path.join(work, name + ".onnx")
             cvclib.export(model, torch.randn(1, *shape), path)
-            print(f"{name}: kernels {' '.join(kernels_of(path))}")
+            kernels = kernels_of(path)
+            print(f"{name}: kernels {' '.join(kernels)}")
+            if name.startswith("convnext") and (kernels.count("linear+gelu") != 1 or
+                                                "gelu" in kernels):
+                raise cvclib.Failure(f"{name}: the MLP's GELU is not its first linear layer's "
+                                     "epilogue")
             cvclib.check_against_torch(name, model, shape, batches=(1, 3), tol=cvclib.SHALLOW,
                                        count_parameters=False)
 

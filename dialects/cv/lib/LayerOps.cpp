@@ -48,6 +48,32 @@ LogicalResult BatchMatMulOp::inferReturnTypes(MLIRContext *, std::optional<Locat
   return success();
 }
 
+LogicalResult LinearOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
+                                         Adaptor adaptor, SmallVectorImpl<Type> &inferred) {
+  auto input = rankedOrNull(adaptor.getInput().getType());
+  auto weight = rankedOrNull(adaptor.getWeight().getType());
+  if (!input || !weight || input.getRank() < 2 ||
+      (weight.getRank() != 2 && weight.getRank() != 3))
+    return emitOptionalError(loc, "expects a [..., M, K] input of rank 2 or more and a [K, N] "
+                                  "(or packed [N/b, K, b]) weight");
+  int64_t rank = input.getRank();
+  if (!weight.hasStaticShape() || input.isDynamicDim(rank - 1) || input.isDynamicDim(rank - 2))
+    return emitOptionalError(loc, "M, K and N must be static");
+  bool packed = weight.getRank() == 3;
+  int64_t k = weight.getDimSize(packed ? 1 : 0);
+  int64_t n = packed ? weight.getDimSize(0) * weight.getDimSize(2) : weight.getDimSize(1);
+  if (input.getDimSize(rank - 1) != k)
+    return emitOptionalError(loc, "input ", shapeString(input.getShape()), " has ",
+                             input.getDimSize(rank - 1), " features but weight ",
+                             shapeString(weight.getShape()), " expects ", k);
+  if (failed(checkBias(loc, adaptor.getBias(), n)))
+    return failure();
+  SmallVector<int64_t> shape(input.getShape());
+  shape.back() = n;
+  inferred.push_back(RankedTensorType::get(shape, input.getElementType()));
+  return success();
+}
+
 LogicalResult ConvTranspose2DOp::inferReturnTypes(MLIRContext *, std::optional<Location> loc,
                                                   Adaptor adaptor,
                                                   SmallVectorImpl<Type> &inferred) {

@@ -178,3 +178,23 @@ func.func @batch_norm(%x: tensor<?x4x4x4xf32>) -> tensor<?x4x4x4xf32> {
   %c = cv.conv2d %r, %v : (tensor<?x8x4x4xf32>, tensor<4x8x1x1xf32>) -> tensor<?x4x4x4xf32>
   return %c : tensor<?x4x4x4xf32>
 }
+
+// -----
+
+// A linear layer's constant [K, N] weight is packed into [N/b, K, b]
+// panels: column n at lane n % b of panel n / b. Left alone: a weight that
+// is not a constant, and columns that do not divide into blocks.
+// CHECK-LABEL: func @linear_packed_weight
+func.func @linear_packed_weight(%x: tensor<?x3x2xf32>, %v: tensor<2x4xf32>) -> (tensor<?x3x4xf32>, tensor<?x3x4xf32>, tensor<?x3x3xf32>) {
+  // CHECK: %[[A:.*]] = cv.linear %{{.*}}, %{{.*}} {activation = #cv<activation relu>} : (tensor<?x3x2xf32>, tensor<2x2x2xf32>) -> tensor<?x3x4xf32>
+  // CHECK: %[[B:.*]] = cv.linear %{{.*}}, %{{.*}} : (tensor<?x3x2xf32>, tensor<2x4xf32>) -> tensor<?x3x4xf32>
+  // CHECK: %[[C:.*]] = cv.linear %{{.*}}, %{{.*}} : (tensor<?x3x2xf32>, tensor<2x3xf32>) -> tensor<?x3x3xf32>
+  // CHECK: return %[[A]], %[[B]], %[[C]]
+  // CHECK: linear.packed: "0x40000000000000000000803F000080400000A04000000040000040400000C0400000E040"
+  %w = cv.constant dense<[[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0]]> : tensor<2x4xf32>
+  %u = cv.constant dense<1.0> : tensor<2x3xf32>
+  %a = cv.linear %x, %w {activation = #cv<activation relu>} : (tensor<?x3x2xf32>, tensor<2x4xf32>) -> tensor<?x3x4xf32>
+  %b = cv.linear %x, %v : (tensor<?x3x2xf32>, tensor<2x4xf32>) -> tensor<?x3x4xf32>
+  %c = cv.linear %x, %u : (tensor<?x3x2xf32>, tensor<2x3xf32>) -> tensor<?x3x3xf32>
+  return %a, %b, %c : tensor<?x3x4xf32>, tensor<?x3x4xf32>, tensor<?x3x3xf32>
+}

@@ -143,3 +143,46 @@ func.func @conv_swish(%x: tensor<?x3x8x8xf32>, %w: tensor<4x3x3x3xf32>) -> (tens
   %h = cv.hard_sigmoid %d : tensor<?x4x6x6xf32>
   return %s, %h : tensor<?x4x6x6xf32>, tensor<?x4x6x6xf32>
 }
+
+// -----
+
+// A product with a rank-2 right operand (a channels-last linear layer, as
+// exporters write it: MatMul, Add, then the activation) becomes cv.linear,
+// whose bias runs along the last dimension; a residual joins it too.
+// CHECK-LABEL: func @linear_bias_gelu_residual
+func.func @linear_bias_gelu_residual(%x: tensor<?x5x7x3xf32>, %w: tensor<3x4xf32>, %v: tensor<4x3xf32>) -> tensor<?x5x7x3xf32> {
+  // CHECK: %[[B:.*]] = cv.constant dense_resource<{{.*}}.bias> : tensor<4xf32>
+  // CHECK: %[[H:.*]] = cv.linear %{{.*}}, %{{.*}}, %[[B]] {activation = #cv<activation gelu>} : (tensor<?x5x7x3xf32>, tensor<3x4xf32>, tensor<4xf32>) -> tensor<?x5x7x4xf32>
+  // CHECK: %[[Y:.*]] = cv.linear %[[H]], %{{.*}} residual %{{.*}} : (tensor<?x5x7x4xf32>, tensor<4x3xf32>, tensor<?x5x7x3xf32>) -> tensor<?x5x7x3xf32>
+  // CHECK-NOT: cv.batch_matmul
+  // CHECK-NOT: cv.add
+  // CHECK-NOT: cv.gelu
+  // CHECK: return %[[Y]]
+  // CHECK: layer.bias: "0x400000000000803F000000400000404000008040"
+  %b = cv.constant dense<[1.0, 2.0, 3.0, 4.0]> : tensor<4xf32>
+  %m = cv.batch_matmul %x, %w : (tensor<?x5x7x3xf32>, tensor<3x4xf32>) -> tensor<?x5x7x4xf32>
+  %a = cv.add %m, %b : (tensor<?x5x7x4xf32>, tensor<4xf32>) -> tensor<?x5x7x4xf32>
+  %g = cv.gelu %a : tensor<?x5x7x4xf32>
+  %n = cv.batch_matmul %g, %v : (tensor<?x5x7x4xf32>, tensor<4x3xf32>) -> tensor<?x5x7x3xf32>
+  %y = cv.add %x, %n : (tensor<?x5x7x3xf32>, tensor<?x5x7x3xf32>) -> tensor<?x5x7x3xf32>
+  return %y : tensor<?x5x7x3xf32>
+}
+
+// -----
+
+// Left alone: a batched right operand stays cv.batch_matmul; a constant
+// that varies along the rows (not the last dimension) is no bias.
+// CHECK-LABEL: func @linear_left_alone
+func.func @linear_left_alone(%x: tensor<2x5x3xf32>, %r: tensor<2x3x4xf32>, %w: tensor<3x4xf32>) -> (tensor<2x5x4xf32>, tensor<2x5x4xf32>) {
+  // CHECK: %[[A:.*]] = cv.batch_matmul %{{.*}}, %{{.*}} : (tensor<2x5x3xf32>, tensor<2x3x4xf32>)
+  // CHECK: %[[RA:.*]] = cv.relu %[[A]]
+  // CHECK: %[[B:.*]] = cv.linear %{{.*}}, %{{.*}} : (tensor<2x5x3xf32>, tensor<3x4xf32>) -> tensor<2x5x4xf32>
+  // CHECK: %[[S:.*]] = cv.add %[[B]], %{{.*}} : (tensor<2x5x4xf32>, tensor<5x1xf32>)
+  // CHECK: return %[[RA]], %[[S]]
+  %k = cv.constant dense<[[1.0], [2.0], [3.0], [4.0], [5.0]]> : tensor<5x1xf32>
+  %a = cv.batch_matmul %x, %r : (tensor<2x5x3xf32>, tensor<2x3x4xf32>) -> tensor<2x5x4xf32>
+  %ra = cv.relu %a : tensor<2x5x4xf32>
+  %b = cv.batch_matmul %x, %w : (tensor<2x5x3xf32>, tensor<3x4xf32>) -> tensor<2x5x4xf32>
+  %s = cv.add %b, %k : (tensor<2x5x4xf32>, tensor<5x1xf32>) -> tensor<2x5x4xf32>
+  return %ra, %s : tensor<2x5x4xf32>, tensor<2x5x4xf32>
+}

@@ -148,6 +148,17 @@ const Case kCases[] = {
      R"(func.func @f(%a: tensor<2x3x7x37xf32>, %b: tensor<37x40xf32>) -> tensor<2x3x7x40xf32> {
        %y = cv.batch_matmul %a, %b : (tensor<2x3x7x37xf32>, tensor<37x40xf32>) -> tensor<2x3x7x40xf32>
        return %y : tensor<2x3x7x40xf32> })"},
+    // cv.linear with a packed [N/b, K, b] weight, bias, residual and GELU:
+    // points must take whole panels.
+    {"linear_packed_epilogue",
+     R"(func.func @f(%a: tensor<2x3x7x37xf32>, %w: tensor<3x37x16xf32>, %b: tensor<48xf32>, %r: tensor<2x3x7x48xf32>) -> tensor<2x3x7x48xf32> {
+       %y = cv.linear %a, %w, %b residual %r {activation = #cv<activation gelu>} : (tensor<2x3x7x37xf32>, tensor<3x37x16xf32>, tensor<48xf32>, tensor<2x3x7x48xf32>) -> tensor<2x3x7x48xf32>
+       return %y : tensor<2x3x7x48xf32> })"},
+    // cv.linear with an unpacked [K, N] weight (a trainable one).
+    {"linear_unpacked",
+     R"(func.func @f(%a: tensor<9x20xf32>, %w: tensor<20x33xf32>, %b: tensor<33xf32>) -> tensor<9x33xf32> {
+       %y = cv.linear %a, %w, %b {activation = #cv<activation relu>} : (tensor<9x20xf32>, tensor<20x33xf32>, tensor<33xf32>) -> tensor<9x33xf32>
+       return %y : tensor<9x33xf32> })"},
     // Both operands batched, one batch dimension broadcast.
     {"batch_matmul_batched",
      R"(func.func @f(%a: tensor<2x3x9x20xf32>, %b: tensor<2x1x20x33xf32>) -> tensor<2x3x9x33xf32> {

@@ -124,6 +124,29 @@ def Cv_MatMulOp : Cv_LayerOp<"matmul"> {
       Cv_EpilogueArgs);
 }
 
+def Cv_LinearOp : Cv_LayerOp<"linear"> {
+  let summary = "A linear layer on the last dimension: x · W + b for every leading index.";
+  let description = [{
+    `input` is `[..., M, K]` (rank 2 or more), `weight` is `[K, N]`, shared
+    by every leading index, and the optional `bias` is `[N]`; the result is
+    `[..., M, N]`. A rank-3 weight `[N/b, K, b]` holds the same matrix in
+    panels of b columns, each contiguous over K (`--cv-block-layout` packs
+    constant weights so). It is `cv.batch_matmul` with a rank-2 right operand plus
+    the fused epilogue of `cv.conv2d`, whose channels are the last
+    dimension here: channels-last linear layers (ConvNeXt's and
+    transformers' MLPs, exported as MatMul, Add, then an activation) apply
+    their bias and activation before the result is stored. Made by
+    `--cv-fuse-epilogue`, after autodiff: frontends emit `cv.batch_matmul`.
+
+    ```mlir
+    %y = cv.linear %x, %w, %b {activation = #cv<activation gelu>}
+        : (tensor<?x56x56x96xf32>, tensor<96x384xf32>, tensor<384xf32>) -> tensor<?x56x56x384xf32>
+    ```
+  }];
+  let arguments = !con((ins Cv_Tensor:$input, Cv_Tensor:$weight, Optional<Cv_Tensor>:$bias),
+      Cv_EpilogueArgs);
+}
+
 def Cv_BatchMatMulOp : Cv_Op<"batch_matmul", [Pure, InferTypeOpAdaptor]> {
   let summary = "Matrix products over leading batch dimensions that broadcast (ONNX MatMul).";
   let description = [{
