@@ -13,6 +13,9 @@ PyTorch modules export them, against PyTorch at batches 1 and 3 (1e-4 abs +
   scale), at 16, 24, 80 and 112 channels;
 - a pre-activation dense block (DenseNet): BN, ReLU, 1x1, BN, ReLU, 3x3 and
   a concat per growth step, four steps;
+- grouped 3x3 convolutions with narrow groups: a ResNeXt bottleneck (4
+  channels per group) and a RegNetY block (8 per group, with
+  squeeze-and-excitation) at a width that pads to whole blocks (24 -> 32);
 - a ConvNeXt block: depthwise 7x7, LayerNorm and a channels-last MLP
   (nn.Linear, nn.GELU, nn.Linear; exported as MatMul, Add, Erf...), layer
   scale and the shortcut, at widths whose MLP weights do (32 -> 128 -> 32)
@@ -107,6 +110,24 @@ class DenseBlock(nn.Module):
         return torch.cat(features, 1)
 
 
+class GroupedBottleneck(nn.Module):
+    """ResNeXt's and RegNet's block: 1x1, grouped 3x3, optional SE, 1x1."""
+
+    def __init__(self, c, width, group_width, stride, se=False):
+        super().__init__()
+        self.a = nn.Sequential(nn.Conv2d(c, width, 1, bias=False), nn.BatchNorm2d(width),
+                               nn.ReLU())
+        self.b = nn.Sequential(nn.Conv2d(width, width, 3, stride, 1, groups=width // group_width,
+                                         bias=False), nn.BatchNorm2d(width), nn.ReLU())
+        self.se = SqueezeExcite(width, max(1, c // 4)) if se else nn.Identity()
+        self.c = nn.Sequential(nn.Conv2d(width, c, 1, bias=False), nn.BatchNorm2d(c))
+        self.stride = stride
+
+    def forward(self, x):
+        h = self.c(self.se(self.b(self.a(x))))
+        return F.relu(h + x) if self.stride == 1 else F.relu(h)
+
+
 class ConvNeXtBlock(nn.Module):
     def __init__(self, c):
         super().__init__()
@@ -135,6 +156,9 @@ CASES = [
     # ReLUs become the 1x1 convolutions' prologues.
     ("dense_block_blocked", lambda: nn.Sequential(nn.Conv2d(16, 32, 3, padding=1),
                                                   DenseBlock(32, 16, 3)), (16, 8, 8)),
+    ("resnext_bottleneck_g4", lambda: GroupedBottleneck(64, 64, 4, 1), (64, 10, 10)),
+    ("regnety_block_g8_24_stride2", lambda: GroupedBottleneck(32, 24, 8, 2, se=True),
+     (32, 11, 11)),
     ("convnext_block_24", lambda: ConvNeXtBlock(24), (24, 9, 9)),
     ("convnext_block_32", lambda: ConvNeXtBlock(32), (32, 7, 7)),
 ]
@@ -158,6 +182,9 @@ def test():
             cvclib.export(model, torch.randn(1, *shape), path)
             kernels = kernels_of(path)
             print(f"{name}: kernels {' '.join(kernels)}")
+            if name.startswith(("resnext", "regnety")) and not any(
+                    k.startswith("depthwise_conv2d_blocked") for k in kernels):
+                raise cvclib.Failure(f"{name}: the grouped convolution is not blocked")
             if name.startswith("convnext") and (kernels.count("linear+gelu") != 1 or
                                                 "gelu" in kernels):
                 raise cvclib.Failure(f"{name}: the MLP's GELU is not its first linear layer's "

@@ -135,14 +135,19 @@ LogicalResult DepthwiseConv2DOp::inferReturnTypes(MLIRContext *, std::optional<L
                                                   SmallVectorImpl<Type> &inferred) {
   auto input = rankedOrNull(adaptor.getInput().getType());
   auto weight = rankedOrNull(adaptor.getWeight().getType());
-  if (!input || !weight || input.getRank() != 5 || weight.getRank() != 4 ||
-      !weight.hasStaticShape() || input.isDynamicDim(1) || input.isDynamicDim(4))
+  if (!input || !weight || input.getRank() != 5 ||
+      (weight.getRank() != 4 && weight.getRank() != 5) || !weight.hasStaticShape() ||
+      input.isDynamicDim(1) || input.isDynamicDim(4))
     return emitOptionalError(loc, "expects a blocked [N, C/b, H, W, b] input and a static "
-                                  "[C/b, kh, kw, b] weight");
-  if (weight.getDimSize(0) != input.getDimSize(1) || weight.getDimSize(3) != input.getDimSize(4))
+                                  "[C/b, kh, kw, b] (or [C/b, kh, kw, g, b]) weight");
+  int64_t block = input.getDimSize(4);
+  if (weight.getDimSize(0) != input.getDimSize(1) || weight.getShape().back() != block)
     return emitOptionalError(loc, "weight ", shapeString(weight.getShape()),
                              " does not hold one window per channel of the input ",
                              shapeString(input.getShape()));
+  if (weight.getRank() == 5 && block % weight.getDimSize(3) != 0)
+    return emitOptionalError(loc, "groups of ", weight.getDimSize(3),
+                             " channels do not tile the block of ", block);
   if (failed(checkArrayLength(loc, "strides", adaptor.getStrides(), 2, 1)) ||
       failed(checkArrayLength(loc, "pads", adaptor.getPads(), 4, 0)) ||
       failed(checkArrayLength(loc, "dilations", adaptor.getDilations(), 2, 1)))

@@ -112,7 +112,7 @@ def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
 }
 
 def Cv_DepthwiseConv2DOp : Cv_LayerOp<"depthwise_conv2d_blocked"> {
-  let summary = "Depthwise 2-D convolution in the channel-blocked NCHW[b]c layout.";
+  let summary = "Depthwise or narrow-group 2-D convolution in the channel-blocked NCHW[b]c layout.";
   let description = [{
     What `cv.conv2d` computes with `groups` equal to the channel count and one
     output channel per group (MobileNets' and EfficientNets' depthwise
@@ -125,6 +125,12 @@ def Cv_DepthwiseConv2DOp : Cv_LayerOp<"depthwise_conv2d_blocked"> {
     window at `[c / b, i, j, c % b]`, laid out at compile time); the optional
     `bias` is `[C]`; the result is `[N, C/b, Ho, Wo, b]`. Strides, pads,
     dilations and the fused epilogue are those of `cv.conv2d`.
+
+    A rank-5 weight `[C/b, kh, kw, g, b]` makes it a grouped convolution
+    with g input and g output channels per group, g dividing b (ResNeXt's
+    and RegNet's narrow groups): channel c sums, over the g input channels
+    k of its group, input channel `c - c % g + k` times `weight[c / b, i, j,
+    k, c % b]`; a group never leaves its vector.
 
     ```mlir
     %y = cv.depthwise_conv2d_blocked %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>}
