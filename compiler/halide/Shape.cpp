@@ -2,7 +2,8 @@
 //
 // Pure data movement: each output element reads one input element. The
 // schedules vectorise the output's innermost dimension (the pointwise
-// space of Family.h); reads may gather.
+// space of Family.h); reads may gather, except in a transpose's "tiled"
+// algorithm (below).
 //
 //===----------------------------------------------------------------------===//
 #include "Family.h"
@@ -14,6 +15,44 @@ namespace {
 
 ScheduleSpace resultSpace(Operation *op, const KernelContext &context) {
   return pointwiseSpace(halideShape(op->getResult(0)), context);
+}
+
+/// The Halide dimension of a transpose's result that reads the input's
+/// innermost dimension: 0 when the innermost dimension stays innermost.
+int innermostSource(cv::TransposeOp op) {
+  ArrayRef<int64_t> perm = op.getPerm();
+  int rank = static_cast<int>(perm.size());
+  for (int i = 0; i < rank; ++i)
+    if (perm[i] == rank - 1)
+      return rank - 1 - i;
+  return 0;
+}
+
+// A transpose that moves the innermost dimension reads the input with a
+// stride along the result's rows. "tiled" copies tile x tile blocks: each
+// block is loaded with vectors along the input's rows, held in registers
+// and stored with vectors along the result's; read straight, ConvNeXt's
+// NHWC -> NCHW transposes ran 3x slower than the other direction (0.24
+// against 0.085 ms for the same 1.2 MB).
+ScheduleSpace transposeSpace(cv::TransposeOp op, const KernelContext &context) {
+  std::vector<int64_t> shape = halideShape(op.getOutput());
+  ScheduleSpace space = pointwiseSpace(shape, context);
+  int source = innermostSource(op);
+  if (context.gpu() || source == 0 || shape[0] < 4 || shape[source] < 4)
+    return space;
+  ScheduleAlgorithm &tiled = space.addAlgorithm("tiled");
+  tiled.add("tile", {4, 8, 16});
+  int64_t across = shape[0], along = shape[source];
+  tiled.constraint = [across, along](const SchedulePoint &p) -> std::string {
+    if (p.get("tile") > across || p.get("tile") > along)
+      return "tile exceeds a transposed dimension";
+    return "";
+  };
+  int64_t tile = std::min<int64_t>(context.vectorWidth, 16);
+  while (tile > 4 && (shape[0] < tile || shape[source] < tile))
+    tile /= 2;
+  space.defaultPoint = SchedulePoint("tiled").set("tile", tile);
+  return space;
 }
 
 FailureOr<Kernel> buildTranspose(cv::TransposeOp op, const KernelContext &context,
@@ -29,7 +68,38 @@ FailureOr<Kernel> buildTranspose(cv::TransposeOp op, const KernelContext &contex
   ArrayRef<int64_t> perm = op.getPerm();
   for (int i = 0; i < rank; ++i)
     index[rank - 1 - perm[i]] = vars[rank - 1 - i];
-  return finishPointwise(kernel, "transpose", vars, input(index), point);
+  if (point.algorithm() != "tiled")
+    return finishPointwise(kernel, "transpose", vars, input(index), point);
+
+  int source = innermostSource(op), tile = point.getInt("tile");
+  Func block("transpose_block"), result("transpose");
+  block(vars) = input(index);
+  result(vars) = block(vars);
+  Var xo("xo"), xi("xi"), yo("yo"), yi("yi");
+  // Shifted inwards, every block is whole: its loops have constant extents.
+  result.tile(vars[0], vars[source], xo, yo, xi, yi, tile, tile, TailStrategy::ShiftInwards)
+      .vectorize(xi)
+      .unroll(yi);
+  // The tiles of one row of tiles, then the rest in parallel: the outer
+  // dimensions fused with the row of tiles.
+  std::vector<Halide::VarOrRVar> order = {xi, yi, xo, yo};
+  for (int d = 1; d < rank; ++d)
+    if (d != source)
+      order.push_back(vars[d]);
+  result.reorder(order);
+  Var task = yo;
+  for (int d = 1; d < rank; ++d)
+    if (d != source) {
+      Var fused("fused" + std::to_string(d));
+      result.fuse(task, vars[d], fused);
+      task = fused;
+    }
+  result.parallel(task);
+  block.compute_at(result, xo)
+      .store_in(Halide::MemoryType::Register)
+      .vectorize(vars[source])
+      .unroll(vars[0]);
+  return kernel.finish(result, 0);
 }
 
 FailureOr<Kernel> buildSlice(cv::SliceOp op, const KernelContext &context,
@@ -94,7 +164,7 @@ FailureOr<Kernel> buildExpand(cv::ExpandOp op, const KernelContext &context,
 
 void registerShapeKernels(DialectRegistry &registry) {
   addKernelExtension(registry, [](MLIRContext &ctx) {
-    attachKernels<resultSpace, buildTranspose, cv::TransposeOp>(ctx);
+    attachKernels<transposeSpace, buildTranspose, cv::TransposeOp>(ctx);
     attachKernels<resultSpace, buildSlice, cv::SliceOp>(ctx);
     attachKernels<resultSpace, buildPad, cv::PadOp>(ctx);
     attachKernels<resultSpace, buildExpand, cv::ExpandOp>(ctx);

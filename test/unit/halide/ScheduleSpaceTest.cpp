@@ -198,6 +198,12 @@ const Case kCases[] = {
      R"(func.func @f(%x: tensor<2x3x4x5xf32>) -> tensor<2x4x5x3xf32> {
        %y = cv.transpose %x {perm = array<i64: 0, 2, 3, 1>} : (tensor<2x3x4x5xf32>) -> tensor<2x4x5x3xf32>
        return %y : tensor<2x4x5x3xf32> })"},
+    // The innermost dimension moves (NHWC -> NCHW): tiled blocks, whose
+    // last tiles shift inwards over 18 and 20.
+    {"transpose_tiled",
+     R"(func.func @f(%x: tensor<2x9x18x20xf32>) -> tensor<2x20x9x18xf32> {
+       %y = cv.transpose %x {perm = array<i64: 0, 3, 1, 2>} : (tensor<2x9x18x20xf32>) -> tensor<2x20x9x18xf32>
+       return %y : tensor<2x20x9x18xf32> })"},
     {"slice",
      R"(func.func @f(%x: tensor<2x6x9x9xf32>) -> tensor<2x2x4x3xf32> {
        %y = cv.slice %x {starts = array<i64: 0, 1, 8, 0>, sizes = array<i64: 2, 2, 4, 3>, steps = array<i64: 1, 3, -2, 4>} : (tensor<2x6x9x9xf32>) -> tensor<2x2x4x3xf32>
