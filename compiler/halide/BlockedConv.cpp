@@ -269,9 +269,17 @@ ScheduleSpace relayoutSpace(int64_t planeElements, int64_t planes) {
   return space;
 }
 
-ScheduleSpace toBlockedSpace(cv::ToBlockedOp op, const KernelContext &) {
+// to_blocked is the transpose the other way: with "tiled" (rows at least a
+// block wide), blocks are loaded along the rows and stored along the lanes.
+ScheduleSpace toBlockedSpace(cv::ToBlockedOp op, const KernelContext &context) {
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
-  return relayoutSpace(op.getBlock() * in.getDimSize(2) * in.getDimSize(3), -1);
+  ScheduleSpace space = relayoutSpace(op.getBlock() * in.getDimSize(2) * in.getDimSize(3), -1);
+  if (!context.gpu() && in.getDimSize(3) >= op.getBlock()) {
+    int64_t group = space.defaultPoint.get("group");
+    space.addAlgorithm("tiled").add("group", taskGroupsFor(-1, group));
+    space.defaultPoint = SchedulePoint("tiled").set("group", group);
+  }
+  return space;
 }
 
 FailureOr<Kernel> buildToBlocked(cv::ToBlockedOp op, const KernelContext &context,
@@ -284,22 +292,53 @@ FailureOr<Kernel> buildToBlocked(cv::ToBlockedOp op, const KernelContext &contex
   int channels = dimOf(op.getInput(), 1);
   Expr c = blk * block + lane;
   // A last block past the channels is padded with zeros (read clamped).
-  result(lane, x, y, blk, n) = channels % block == 0
-                                   ? input(x, y, c, n)
-                                   : Halide::select(c < channels,
-                                                    input(x, y, Halide::min(c, channels - 1), n),
-                                                    0.0f);
+  Expr value = channels % block == 0
+                   ? input(x, y, c, n)
+                   : Halide::select(c < channels, input(x, y, Halide::min(c, channels - 1), n),
+                                    0.0f);
   Var task("task");
+  if (point.algorithm() == "tiled") {
+    Func tile("to_blocked_tile");
+    tile(lane, x, y, blk, n) = value;
+    result(lane, x, y, blk, n) = tile(lane, x, y, blk, n);
+    Var xo("xo"), xi("xi");
+    result.split(x, xo, xi, block, TailStrategy::ShiftInwards)
+        .reorder(lane, xi, xo, y, blk, n)
+        .vectorize(lane, block)
+        .unroll(xi)
+        .fuse(blk, n, task);
+    parallelInGroups(result, task, point.get("group"));
+    tile.compute_at(result, xo)
+        .store_in(Halide::MemoryType::Register)
+        .vectorize(x)
+        .unroll(lane);
+    return kernel.finish(result, 0);
+  }
+  result(lane, x, y, blk, n) = value;
   result.vectorize(lane, block).fuse(blk, n, task);
   parallelInGroups(result, task, point.get("group"));
   return kernel.finish(result, 0);
 }
 
+// from_blocked moves the lanes of each pixel out to channel planes, a
+// transpose of (lanes x pixels of a row) blocks. "tiled" loads a block of
+// `block` lanes x `block` pixels with vectors along the lanes, transposes
+// it in registers and stores vectors along the row; "relayout" gathers
+// each vector of a row from `vector` pixels (ConvNeXt-Tiny's 56x56x96:
+// 0.19-0.25 ms for 1.2 MB, three times a copy's time).
 ScheduleSpace fromBlockedSpace(cv::FromBlockedOp op, const KernelContext &context) {
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
+  auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
   ScheduleSpace space = relayoutSpace(in.getDimSize(2) * in.getDimSize(3), -1);
   space.algorithms[0].add("vector", guardedVectorWidths(context));
   space.defaultPoint.set("vector", vectorWidthFor(in.getDimSize(3), context));
+  int64_t block = in.getDimSize(4);
+  // Whole blocks only: a last block shifted inwards would straddle two.
+  if (!context.gpu() && in.getDimSize(3) >= block && out.getDimSize(1) % block == 0) {
+    int64_t group = space.defaultPoint.get("group");
+    space.addAlgorithm("tiled").add("group", taskGroupsFor(-1, group));
+    space.defaultPoint = SchedulePoint("tiled").set("group", group);
+  }
   return space;
 }
 
@@ -311,8 +350,26 @@ FailureOr<Kernel> buildFromBlocked(cv::FromBlockedOp op, const KernelContext &co
   int block = static_cast<int>(in.getDimSize(4));
   Var x("x"), y("y"), c("c"), n("n");
   Func result("from_blocked");
-  result(x, y, c, n) = input(c % block, x, y, c / block, n);
   Var task("task");
+  if (point.algorithm() == "tiled") {
+    Func tile("from_blocked_tile");
+    tile(x, y, c, n) = input(c % block, x, y, c / block, n);
+    result(x, y, c, n) = tile(x, y, c, n);
+    Var xo("xo"), xi("xi"), blk("blk"), lane("lane");
+    result.split(x, xo, xi, block, TailStrategy::ShiftInwards)
+        .split(c, blk, lane, block)
+        .reorder(xi, lane, xo, y, blk, n)
+        .vectorize(xi)
+        .unroll(lane)
+        .fuse(blk, n, task);
+    parallelInGroups(result, task, point.get("group"));
+    tile.compute_at(result, xo)
+        .store_in(Halide::MemoryType::Register)
+        .vectorize(c)
+        .unroll(x);
+    return kernel.finish(result, 0);
+  }
+  result(x, y, c, n) = input(c % block, x, y, c / block, n);
   result.vectorize(x, point.getInt("vector"), TailStrategy::GuardWithIf).fuse(c, n, task);
   parallelInGroups(result, task, point.get("group"));
   return kernel.finish(result, 0);

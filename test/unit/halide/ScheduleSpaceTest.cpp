@@ -127,6 +127,16 @@ const Case kCases[] = {
      R"(func.func @f(%x: tensor<?x24x5x7xf32>) -> tensor<?x2x5x7x16xf32> {
        %y = cv.to_blocked %x {block = 16} : (tensor<?x24x5x7xf32>) -> tensor<?x2x5x7x16xf32>
        return %y : tensor<?x2x5x7x16xf32> })"},
+    // Rows of at least a block: the tiled relayouts, the last block of a
+    // row shifted inwards (18 pixels), padded channels (24).
+    {"to_blocked_tiled_padded",
+     R"(func.func @f(%x: tensor<?x24x3x18xf32>) -> tensor<?x2x3x18x16xf32> {
+       %y = cv.to_blocked %x {block = 16} : (tensor<?x24x3x18xf32>) -> tensor<?x2x3x18x16xf32>
+       return %y : tensor<?x2x3x18x16xf32> })"},
+    {"from_blocked_tiled",
+     R"(func.func @f(%x: tensor<2x2x3x18x16xf32>) -> tensor<2x32x3x18xf32> {
+       %y = cv.from_blocked %x : (tensor<2x2x3x18x16xf32>) -> tensor<2x32x3x18xf32>
+       return %y : tensor<2x32x3x18xf32> })"},
     {"from_blocked_padded",
      R"(func.func @f(%x: tensor<2x2x5x7x16xf32>) -> tensor<2x24x5x7xf32> {
        %y = cv.from_blocked %x {channels = 24} : (tensor<2x2x5x7x16xf32>) -> tensor<2x24x5x7xf32>
@@ -515,8 +525,10 @@ TEST_P(GpuScheduleTest, CompilesForCudaOrIsRefusedByName) {
   });
   FailureOr<cvc::halide::ScheduleSpace> space = cvc::halide::scheduleSpaceOf(op, kernelContext);
   // The CPU layouts' ops alone, whose passes a GPU target leaves out.
-  const std::set<std::string> cpuOnly = {"winograd_weights", "to_blocked", "to_blocked_padded",
-                                         "from_blocked", "from_blocked_padded"};
+  const std::set<std::string> cpuOnly = {"winograd_weights",   "to_blocked",
+                                         "to_blocked_padded",  "to_blocked_tiled_padded",
+                                         "from_blocked",       "from_blocked_padded",
+                                         "from_blocked_tiled"};
   if (failed(space)) {
     std::printf("%-36s no GPU schedule: %s\n", c.name, message.c_str());
     EXPECT_TRUE(cpuOnly.count(c.name)) << c.name << " lost its GPU schedule: " << message;
