@@ -11,7 +11,8 @@
 // the inner loop loads without bounds tests.
 //
 // Narrow groups (a [C/b, kh, kw, g, b] weight) add the g input lanes of
-// each output lane's group to the reduction, unrolled with the window.
+// each output lane's group to the reduction, unrolled with the window;
+// `lanes_from` says how a lane gets them.
 //
 // Unlike a dense convolution this is bound by memory, not arithmetic: every
 // input vector is used kh·kw times at most, so the schedule is about
@@ -24,6 +25,7 @@
 //             a task reads) or row (one output row's input rows at a time)
 //   group     consecutive (row tile, channel block) iterations per
 //             parallel task
+//   lanes_from narrow groups only: gather or blend (see below)
 //
 //===----------------------------------------------------------------------===//
 #include "Epilogue.h"
@@ -35,6 +37,7 @@ namespace cvc::halide {
 namespace {
 
 enum PaddedAt : int64_t { kPaddedPerTask = 0, kPaddedPerRow = 1 };
+enum LanesFrom : int64_t { kLanesGathered = 0, kLanesBlended = 1 };
 
 ScheduleSpace depthwiseSpace(cv::DepthwiseConv2DOp op, const KernelContext &context) {
   auto out = llvm::cast<RankedTensorType>(op.getOutput().getType());
@@ -67,6 +70,16 @@ ScheduleSpace depthwiseSpace(cv::DepthwiseConv2DOp op, const KernelContext &cont
                            .set("row_tile", rowTile)
                            .set("padded_at", kPaddedPerTask)
                            .set("group", group);
+  // Narrow groups: how each lane gets its group's input lanes. Blends of 2
+  // groups (8 channels each) beat the gathers on RegNetY-400MF (grouped
+  // layers 2.22-2.30 against 2.39-2.44 ms, batch 1, Zen 4); 4 groups of 4
+  // lost on ResNeXt-50 (5.4-5.6 against 3.4-3.6 ms).
+  auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
+  if (w.getRank() == 5) {
+    int64_t groupsPerVector = w.getDimSize(4) / w.getDimSize(3);
+    depthwise.add("lanes_from", {kLanesGathered, kLanesBlended}, {"gather", "blend"});
+    space.defaultPoint.set("lanes_from", groupsPerVector <= 2 ? kLanesBlended : kLanesGathered);
+  }
   addAutoscheduleAlgorithm(space, context);
   return space;
 }
@@ -103,14 +116,21 @@ FailureOr<Kernel> buildDepthwise(cv::DepthwiseConv2DOp op, const KernelContext &
   acc(lane, x, y, cb, n) = op.getBias() ? bias(cb * block + lane) : Expr(0.0f);
   if (width == 1)
     acc(lane, x, y, cb, n) += weight(lane, r.x, r.y, cb) * padded(lane, inX, inY, cb, n);
-  else
-    // Lane l reads input lane l - l % g + k (k = r.z), which Halide 14
-    // gathers lane by lane. Measured and not kept: a per-task copy of the
-    // input with each lane spread over its group (dense loads in the loop,
-    // but g times the input to write and read) was slower on RegNetY-400MF
-    // (grouped layers 2.7 against 2.4 ms, batch 1, Zen 4).
-    acc(lane, x, y, cb, n) += weight(lane, r.z, r.x, r.y, cb) *
-                              padded(lane / width * width + r.z, inX, inY, cb, n);
+  else {
+    // Lane l reads input lane l - l % g + k (k = r.z). "gather": Halide 14
+    // loads it lane by lane; "blend": one value per group broadcast to its
+    // g lanes, the groups joined by constant masks.
+    Expr spread;
+    if (isAutoscheduled(point) || point.get("lanes_from") == kLanesGathered) {
+      spread = padded(lane / width * width + r.z, inX, inY, cb, n);
+    } else {
+      spread = padded(r.z, inX, inY, cb, n);
+      for (int h = 1; h < block / width; ++h)
+        spread = Halide::select(lane / width == h, padded(h * width + r.z, inX, inY, cb, n),
+                                spread);
+    }
+    acc(lane, x, y, cb, n) += weight(lane, r.z, r.x, r.y, cb) * spread;
+  }
   Func result("depthwise");
   result(lane, x, y, cb, n) =
       applyEpilogue(op, acc(lane, x, y, cb, n), {lane, x, y, cb, n}, kernel);

@@ -111,6 +111,11 @@ const Case kCases[] = {
      R"(func.func @f(%x: tensor<2x2x9x10x16xf32>, %w: tensor<2x3x3x4x16xf32>, %b: tensor<32xf32>) -> tensor<2x2x5x5x16xf32> {
        %y = cv.depthwise_conv2d_blocked %x, %w, %b {strides = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, activation = #cv<activation relu>} : (tensor<2x2x9x10x16xf32>, tensor<2x3x3x4x16xf32>, tensor<32xf32>) -> tensor<2x2x5x5x16xf32>
        return %y : tensor<2x2x5x5x16xf32> })"},
+    // Groups of 8, padded, residual: blended lanes by default.
+    {"grouped_narrow_blocked_g8",
+     R"(func.func @f(%x: tensor<2x1x7x9x16xf32>, %w: tensor<1x3x3x8x16xf32>, %r: tensor<2x1x7x9x16xf32>) -> tensor<2x1x7x9x16xf32> {
+       %y = cv.depthwise_conv2d_blocked %x, %w residual %r {pads = array<i64: 1, 1, 1, 1>} : (tensor<2x1x7x9x16xf32>, tensor<1x3x3x8x16xf32>, tensor<2x1x7x9x16xf32>) -> tensor<2x1x7x9x16xf32>
+       return %y : tensor<2x1x7x9x16xf32> })"},
     {"winograd",
      R"(func.func @f(%x: tensor<2x2x10x10x16xf32>, %u: tensor<36x2x32x16xf32>, %b: tensor<32xf32>) -> tensor<2x2x10x10x16xf32> {
        %y = cv.conv2d_winograd %x, %u, %b {pads = array<i64: 1, 1, 1, 1>} : (tensor<2x2x10x10x16xf32>, tensor<36x2x32x16xf32>, tensor<32xf32>) -> tensor<2x2x10x10x16xf32>
