@@ -269,16 +269,21 @@ ScheduleSpace relayoutSpace(int64_t planeElements, int64_t planes) {
   return space;
 }
 
+/// Makes "tiled" (whole blocks transposed in registers) the default of a
+/// relayout space, with the relayout's task grouping.
+void addTiledRelayout(ScheduleSpace &space) {
+  int64_t group = space.defaultPoint.get("group");
+  space.addAlgorithm("tiled").add("group", taskGroupsFor(-1, group));
+  space.defaultPoint = SchedulePoint("tiled").set("group", group);
+}
+
 // to_blocked is the transpose the other way: with "tiled" (rows at least a
 // block wide), blocks are loaded along the rows and stored along the lanes.
 ScheduleSpace toBlockedSpace(cv::ToBlockedOp op, const KernelContext &context) {
   auto in = llvm::cast<RankedTensorType>(op.getInput().getType());
   ScheduleSpace space = relayoutSpace(op.getBlock() * in.getDimSize(2) * in.getDimSize(3), -1);
-  if (!context.gpu() && in.getDimSize(3) >= op.getBlock()) {
-    int64_t group = space.defaultPoint.get("group");
-    space.addAlgorithm("tiled").add("group", taskGroupsFor(-1, group));
-    space.defaultPoint = SchedulePoint("tiled").set("group", group);
-  }
+  if (!context.gpu() && in.getDimSize(3) >= op.getBlock())
+    addTiledRelayout(space);
   return space;
 }
 
@@ -308,10 +313,7 @@ FailureOr<Kernel> buildToBlocked(cv::ToBlockedOp op, const KernelContext &contex
         .unroll(xi)
         .fuse(blk, n, task);
     parallelInGroups(result, task, point.get("group"));
-    tile.compute_at(result, xo)
-        .store_in(Halide::MemoryType::Register)
-        .vectorize(x)
-        .unroll(lane);
+    holdBlockInRegisters(tile, result, xo, x, lane);
     return kernel.finish(result, 0);
   }
   result(lane, x, y, blk, n) = value;
@@ -334,11 +336,8 @@ ScheduleSpace fromBlockedSpace(cv::FromBlockedOp op, const KernelContext &contex
   space.defaultPoint.set("vector", vectorWidthFor(in.getDimSize(3), context));
   int64_t block = in.getDimSize(4);
   // Whole blocks only: a last block shifted inwards would straddle two.
-  if (!context.gpu() && in.getDimSize(3) >= block && out.getDimSize(1) % block == 0) {
-    int64_t group = space.defaultPoint.get("group");
-    space.addAlgorithm("tiled").add("group", taskGroupsFor(-1, group));
-    space.defaultPoint = SchedulePoint("tiled").set("group", group);
-  }
+  if (!context.gpu() && in.getDimSize(3) >= block && out.getDimSize(1) % block == 0)
+    addTiledRelayout(space);
   return space;
 }
 
@@ -363,10 +362,7 @@ FailureOr<Kernel> buildFromBlocked(cv::FromBlockedOp op, const KernelContext &co
         .unroll(lane)
         .fuse(blk, n, task);
     parallelInGroups(result, task, point.get("group"));
-    tile.compute_at(result, xo)
-        .store_in(Halide::MemoryType::Register)
-        .vectorize(c)
-        .unroll(x);
+    holdBlockInRegisters(tile, result, xo, c, x);
     return kernel.finish(result, 0);
   }
   result(x, y, c, n) = input(c % block, x, y, c / block, n);

@@ -157,6 +157,14 @@ void parallelInGroups(Halide::Func f, Halide::Var task, int64_t group) {
       .parallel(outer);
 }
 
+void holdBlockInRegisters(Halide::Func block, Halide::Func result, Halide::Var at,
+                          Halide::Var loadAlong, Halide::Var across) {
+  block.compute_at(result, at)
+      .store_in(Halide::MemoryType::Register)
+      .vectorize(loadAlong)
+      .unroll(across);
+}
+
 namespace {
 
 /// Elements per iteration of the fused outer loop, and that loop's extent

@@ -130,6 +130,15 @@ std::vector<int64_t> taskGroupsFor(int64_t iterations, int64_t preferred);
 /// Runs `task`'s iterations in parallel, `group` per task.
 void parallelInGroups(Halide::Func f, Halide::Var task, int64_t group);
 
+/// The register transpose of the data-movement kernels: `block`, a block of
+/// the values its consumer `result` stores, is computed per iteration of
+/// `result`'s loop `at`, held in registers, loaded with vectors along
+/// `loadAlong` (contiguous in the source) and unrolled over `across` (the
+/// dimension `result` vectorises). Once unrolled, the block's reads from
+/// registers become shuffles.
+void holdBlockInRegisters(Halide::Func block, Halide::Func result, Halide::Var at,
+                          Halide::Var loadAlong, Halide::Var across);
+
 /// The space of pointwise kernels (elementwise ops, copies, data movement)
 /// over a result of Halide-order `shape`: "pointwise vector=V group=G",
 /// vectorising the innermost dimension and spreading the outer two over

@@ -151,6 +151,13 @@ struct MatrixProduct {
   cv::EpilogueOpInterface epilogue{}; ///< cv.linear; null for cv.batch_matmul
 };
 
+/// The panel width b of cv.linear's packed [N/b, K, b] weight; 0 when the
+/// right operand is an unpacked matrix.
+int64_t packBlockOf(const MatrixProduct &op) {
+  auto rhs = llvm::cast<RankedTensorType>(op.rhs.getType());
+  return op.epilogue && rhs.getRank() == 3 ? rhs.getDimSize(2) : 0;
+}
+
 MatrixProduct productOf(cv::BatchMatMulOp op) {
   return {op.getLhs(), op.getRhs(), op.getOutput(), Value(), nullptr};
 }
@@ -172,7 +179,7 @@ ScheduleSpace batchMatMulSpace(ProductOp productOp, const KernelContext &context
   // A packed weight ([N/b, K, b]): a tile starting inside a panel would
   // gather its lanes from two panels.
   auto rhsType = llvm::cast<RankedTensorType>(op.rhs.getType());
-  int64_t packBlock = op.epilogue && rhsType.getRank() == 3 ? rhsType.getDimSize(2) : 0;
+  int64_t packBlock = packBlockOf(op);
   tiled.constraint = [n, packBlock](const SchedulePoint &p) -> std::string {
     if (p.get("vector") * p.get("columns") > n)
       return "vector x columns exceeds the row";
@@ -243,7 +250,7 @@ FailureOr<Kernel> buildBatchMatMul(ProductOp productOp, const KernelContext &con
   acc(vars) = op.bias ? bias(vars[0]) : Expr(0.0f);
   // A packed rhs ([b, K, N/b] in Halide's order) holds column n at lane
   // n % b of panel n / b.
-  int64_t packBlock = rhsShape.size() == 3 && op.epilogue ? rhsShape[0] : 0;
+  int64_t packBlock = packBlockOf(op);
   Expr rhsAt = packBlock ? rhs(vars[0] % static_cast<int>(packBlock), r,
                                vars[0] / static_cast<int>(packBlock))
                          : rhs(index(rhsShape, vars[0], r));

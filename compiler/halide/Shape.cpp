@@ -95,10 +95,7 @@ FailureOr<Kernel> buildTranspose(cv::TransposeOp op, const KernelContext &contex
       task = fused;
     }
   result.parallel(task);
-  block.compute_at(result, xo)
-      .store_in(Halide::MemoryType::Register)
-      .vectorize(vars[source])
-      .unroll(vars[0]);
+  holdBlockInRegisters(block, result, xo, vars[source], vars[0]);
   return kernel.finish(result, 0);
 }
 

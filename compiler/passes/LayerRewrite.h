@@ -12,6 +12,9 @@
 #include "cv/CvOps.h"
 
 #include "mlir/IR/PatternMatch.h"
+#include "llvm/ADT/STLExtras.h"
+
+#include <type_traits>
 
 namespace cvc {
 
@@ -35,14 +38,6 @@ inline cv::Conv2DOp rebuildLayer(mlir::PatternRewriter &rewriter, cv::Conv2DOp o
       op.getDilationsAttr(), op.getGroupsAttr());
 }
 
-inline cv::FullyConnectedOp rebuildLayer(mlir::PatternRewriter &rewriter,
-                                         cv::FullyConnectedOp op, const LayerParts &parts) {
-  return rewriter.create<cv::FullyConnectedOp>(
-      op.getLoc(), op.getType(), op.getInput(), parts.weight, parts.bias, parts.residual,
-      cv::ActivationAttr::get(op.getContext(), parts.activation),
-      rewriter.getDenseF32ArrayAttr(parts.activationArgs));
-}
-
 inline cv::ConvTranspose2DOp rebuildLayer(mlir::PatternRewriter &rewriter,
                                           cv::ConvTranspose2DOp op, const LayerParts &parts) {
   return rewriter.create<cv::ConvTranspose2DOp>(
@@ -52,20 +47,16 @@ inline cv::ConvTranspose2DOp rebuildLayer(mlir::PatternRewriter &rewriter,
       op.getDilationsAttr(), op.getGroupsAttr(), op.getOutputPaddingAttr());
 }
 
-inline cv::MatMulOp rebuildLayer(mlir::PatternRewriter &rewriter, cv::MatMulOp op,
-                                const LayerParts &parts) {
-  return rewriter.create<cv::MatMulOp>(
-      op.getLoc(), op.getType(), op.getInput(), parts.weight, parts.bias, parts.residual,
-      cv::ActivationAttr::get(op.getContext(), parts.activation),
-      rewriter.getDenseF32ArrayAttr(parts.activationArgs));
-}
-
-inline cv::LinearOp rebuildLayer(mlir::PatternRewriter &rewriter, cv::LinearOp op,
-                                const LayerParts &parts) {
-  return rewriter.create<cv::LinearOp>(
-      op.getLoc(), op.getType(), op.getInput(), parts.weight, parts.bias, parts.residual,
-      cv::ActivationAttr::get(op.getContext(), parts.activation),
-      rewriter.getDenseF32ArrayAttr(parts.activationArgs));
+/// Layers with no attributes besides their epilogue: fully connected,
+/// matmul and linear.
+template <typename LayerOp>
+std::enable_if_t<llvm::is_one_of<LayerOp, cv::FullyConnectedOp, cv::MatMulOp, cv::LinearOp>::value,
+                 LayerOp>
+rebuildLayer(mlir::PatternRewriter &rewriter, LayerOp op, const LayerParts &parts) {
+  return rewriter.create<LayerOp>(op.getLoc(), op.getType(), op.getInput(), parts.weight,
+                                  parts.bias, parts.residual,
+                                  cv::ActivationAttr::get(op.getContext(), parts.activation),
+                                  rewriter.getDenseF32ArrayAttr(parts.activationArgs));
 }
 
 /// True when `op`'s result may be changed by a fused epilogue: nothing else
