@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "cvc/driver/ModelPlan.h"
+#include "cvc/image_stretches.hpp"
 #include "cvc/plan_checksum.hpp"
 
 #include "llvm/Support/FileSystem.h"
@@ -79,7 +80,7 @@ struct PlanImage {
       args.emplace_back(k.args.begin(), k.args.end());
       kernels.push_back({k.name.c_str(), k.ops.c_str(), nullptr,
                          static_cast<int32_t>(k.args.size()), nullptr, k.macsPerImage,
-                         k.schedule.c_str(), k.scheduleSource.c_str()});
+                         k.perImage ? 1 : 0, k.schedule.c_str(), k.scheduleSource.c_str()});
     }
     for (const PlannedEntry &e : model.entries)
       entries.push_back(entry(e));
@@ -174,7 +175,7 @@ void emitVariant(llvm::raw_ostream &os, const ModelPlan &model, size_t v, uint64
     os << "  {" << cString(kernel.name) << ", " << cString(kernel.ops) << ", "
        << model.functions[model.kernels[k].function].symbol << "_argv, " << kernel.arg_count
        << ", args" << sfx << "_" << k << ", " << cCount(kernel.macs_per_image) << ", "
-       << cString(kernel.schedule) << ", " << cString(kernel.schedule_source) << "},\n";
+       << kernel.per_image << ", " << cString(kernel.schedule) << ", " << cString(kernel.schedule_source) << "},\n";
   }
   if (image.kernels.empty())
     os << "  {0}\n";
@@ -220,6 +221,14 @@ void emitVariant(llvm::raw_ostream &os, const ModelPlan &model, size_t v, uint64
 }
 
 } // namespace
+
+std::vector<std::pair<int, int>> imageStretchRanges(const ModelPlan &plan) {
+  PlanImage image(plan, 0);
+  std::vector<std::pair<int, int>> ranges;
+  for (const stretches::ImageStretch &s : stretches::imageStretches(image.plan))
+    ranges.push_back({s.first, s.end});
+  return ranges;
+}
 
 std::string emitPlanSource(llvm::ArrayRef<const ModelPlan *> plans) {
   uint64_t blobChecksum = weightsChecksum(plans);

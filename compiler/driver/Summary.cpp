@@ -143,6 +143,16 @@ void printSummary(llvm::raw_ostream &os, const ModelPlan &plan, const PlanFigure
   os << "pass pipeline: -O0 " << scaled(before.macs, " MACs") << " in " << before.kernels
      << " kernels -> -O" << optLevel << " " << scaled(after.macs, " MACs") << " in "
      << after.kernels << " kernels\n";
+  std::vector<std::pair<int, int>> stretches = imageStretchRanges(plan);
+  int imageByImage = 0;
+  std::string ranges;
+  for (auto [first, end] : stretches) {
+    imageByImage += end - first;
+    ranges += (ranges.empty() ? "" : ", ") + std::to_string(first) + "-" + std::to_string(end - 1);
+  }
+  os << "image by image at a batch of 2 or more: " << imageByImage << " of " << after.kernels
+     << " kernels" << (ranges.empty() ? "" : " (" + ranges + ")")
+     << "; the others run on the whole batch\n";
   os << "activation memory at batch 1: " << mebibytes(after.separateBytes)
      << " in separate buffers -> " << mebibytes(after.arenaBytes)
      << " in the planned arena (buffers shared by liveness)\n";

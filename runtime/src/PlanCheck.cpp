@@ -83,6 +83,8 @@ std::string checkPlan(const cvc_plan &plan, bool verifyWeights) {
       return what + " is incomplete";
     if (kernel.arg_count < 1 || kernel.arg_count > 4096)
       return what + " has " + std::to_string(kernel.arg_count) + " arguments";
+    if (kernel.per_image != 0 && kernel.per_image != 1)
+      return what + " (" + kernel.name + ") has an invalid per_image flag";
     for (int a = 0; a < kernel.arg_count; ++a)
       if (kernel.args[a] < 0 || kernel.args[a] >= plan.tensor_count)
         return what + " (" + kernel.name + ") reads a tensor outside the plan";

@@ -19,6 +19,11 @@
 // loops, the prepare kernels included, run on the caller and the session's
 // workers, so two sessions with different thread counts each get theirs.
 //
+// At a batch of two or more, stretches of kernels that keep images apart
+// run image by image, each thread taking images in turn
+// (cvc/image_stretches.hpp); the tensors living inside a stretch then take one
+// image's memory per thread instead of the whole batch's.
+//
 //===----------------------------------------------------------------------===//
 #include "CudaDevice.h"
 #include "KernelAllocator.h"
@@ -28,6 +33,7 @@
 #include "ThreadPool.h"
 
 #include "cvc/arena_layout.hpp"
+#include "cvc/image_stretches.hpp"
 #include "cvc/cvc.h"
 #include "cvc/plan.h"
 
@@ -87,6 +93,30 @@ struct SharedPrepared {
 
 void captureHalideError(void *, const char *message) {
   halideMessage = message ? message : "";
+}
+
+/// Calls `kernel` on `buffers` (one per plan tensor): Halide's result, its
+/// message in this thread's halideMessage.
+int callKernel(const cvc_plan_kernel &kernel, halide_buffer_t *buffers) {
+  void *small[16];
+  std::vector<void *> big;
+  void **args = small;
+  if (kernel.arg_count > 16) {
+    big.resize(kernel.arg_count);
+    args = big.data();
+  }
+  for (int a = 0; a < kernel.arg_count; ++a)
+    args[a] = &buffers[kernel.args[a]];
+  halideMessage.clear();
+  return kernel.fn(args);
+}
+
+cvc_status kernelFailure(const cvc_plan_kernel &kernel, int rc, const std::string &message,
+                         bool loadTime) {
+  return makeStatus(CVC_INTERNAL, std::string(loadTime ? "creating the session: load-time " : "") +
+                                      "kernel " + kernel.name + " (" + kernel.ops +
+                                      ") failed with Halide error " + std::to_string(rc) +
+                                      (message.empty() ? "" : ": " + message));
 }
 
 std::string shapeText(const int64_t *dims, int rank) {
@@ -185,6 +215,22 @@ struct Binding {
   /// the model's other sessions.
   std::shared_ptr<void> preparedBlock;
   void *prepared = nullptr;
+
+  /// Running image by image (cvc/image_stretches.hpp): the plan's stretches, the
+  /// one starting at each kernel (or -1), and the activation roots that
+  /// live per stream.
+  std::vector<cvc::stretches::ImageStretch> stretches;
+  std::vector<int> stretchAt;
+  std::vector<char> streamLocal;
+  /// For the bound batch: its streams (0: every kernel runs on the whole
+  /// batch), stream s's roots at arena + streamBase + s * streamSize +
+  /// their offset, each tensor's bytes from one image to the next, and
+  /// the buffers each stream calls kernels with (one image's extents).
+  int streams = 0;
+  uint64_t streamBase = 0, streamSize = 0;
+  std::vector<int64_t> imageBytes;
+  std::vector<std::array<halide_dimension_t, CVC_PLAN_MAX_RANK>> imageDims;
+  std::vector<std::vector<halide_buffer_t>> streamBuffers;
 };
 
 /// A caller tensor's shape as text; its rank as the caller wrote it may
@@ -221,6 +267,10 @@ struct cvc_session_s {
   /// The kernels' threads: this session's alone.
   std::unique_ptr<cvc::runtime::ThreadPool> pool;
   bool profiling = false;
+  /// CVC_WHOLE_BATCH=1 in the environment when the session was created:
+  /// every kernel runs on the whole batch (to compare, or to rule the
+  /// image-by-image runs out when looking for a problem).
+  bool wholeBatch = false;
   /// Told when parts of a run's outputs are final (a data-parallel host).
   cvc_output_ready_fn outputReady = nullptr;
   void *outputReadyData = nullptr;
@@ -242,6 +292,9 @@ struct cvc_session_s {
 
   /// Lays out `b`'s buffers and the arena for `newBatch`.
   cvc_status bind(Binding &b, int64_t newBatch);
+  /// Runs `stretch` of `b`'s kernels on each of `batch` images in turn,
+  /// on `b.streams` threads at once.
+  cvc_status runStretch(Binding &b, const cvc::stretches::ImageStretch &stretch, int64_t batch);
   cvc_status run(Binding &b, const cvc_plan_entry &entry, const cvc_tensor *inputs,
                  size_t inputCount, cvc_tensor *outputs, size_t outputCount);
 
@@ -316,21 +369,53 @@ cvc_status cvc_session_s::prepare(Binding &b) {
 cvc_status cvc_session_s::bind(Binding &b, int64_t newBatch) {
   const cvc_plan *plan = b.plan;
   int count = plan->tensor_count;
-  std::vector<int> roots;
-  std::vector<cvc::arena::Block> blocks;
+  if (b.stretchAt.empty()) {
+    b.stretches = cvc::stretches::imageStretches(*plan);
+    b.stretchAt.assign(plan->kernel_count, -1);
+    for (size_t s = 0; s < b.stretches.size(); ++s)
+      b.stretchAt[b.stretches[s].first] = static_cast<int>(s);
+    b.streamLocal = cvc::stretches::streamLocalRoots(*plan, b.stretches);
+  }
+  int streams = newBatch >= 2 && !b.stretches.empty() && !wholeBatch
+                    ? static_cast<int>(std::min<int64_t>(pool->threadCount(), newBatch))
+                    : 0;
+  // Whole-batch roots share the arena by liveness; a stretch's kernels run
+  // at once for different images, so a root touched inside a stretch is
+  // live through all of it. Stream-local roots are laid out once, for one
+  // image, and repeated per stream after the whole-batch ones.
+  std::vector<int> roots, localRoots;
+  std::vector<cvc::arena::Block> blocks, localBlocks;
   for (int t = 0; t < count; ++t) {
     const cvc_plan_tensor &tensor = plan->tensors[t];
-    if (tensor.kind == CVC_TENSOR_ACTIVATION && tensor.alias < 0 && tensor.first_use >= 0) {
-      roots.push_back(t);
-      blocks.push_back({static_cast<uint64_t>(elementCount(tensor, newBatch)) * sizeof(float),
-                        tensor.first_use, tensor.last_use});
+    if (tensor.kind != CVC_TENSOR_ACTIVATION || tensor.alias >= 0 || tensor.first_use < 0)
+      continue;
+    if (streams && b.streamLocal[t]) {
+      localRoots.push_back(t);
+      localBlocks.push_back({static_cast<uint64_t>(elementCount(tensor, 1)) * sizeof(float),
+                             tensor.first_use, tensor.last_use});
+      continue;
     }
+    cvc::arena::Block block{static_cast<uint64_t>(elementCount(tensor, newBatch)) * sizeof(float),
+                            tensor.first_use, tensor.last_use};
+    for (size_t i = 0; streams && i < b.stretches.size(); ++i) {
+      const cvc::stretches::ImageStretch &s = b.stretches[i];
+      if (block.firstUse >= s.first && block.firstUse < s.end)
+        block.firstUse = s.first;
+      if (block.lastUse >= s.first && block.lastUse < s.end)
+        block.lastUse = s.end - 1;
+    }
+    roots.push_back(t);
+    blocks.push_back(block);
   }
-  std::vector<uint64_t> blockOffsets;
-  uint64_t total = cvc::arena::layout(blocks, blockOffsets);
+  std::vector<uint64_t> blockOffsets, localOffsets;
+  uint64_t shared = alignedSize(cvc::arena::layout(blocks, blockOffsets));
+  uint64_t perStream = alignedSize(cvc::arena::layout(localBlocks, localOffsets));
+  uint64_t total = shared + static_cast<uint64_t>(streams) * perStream;
   std::vector<uint64_t> offsets(count, 0);
   for (size_t i = 0; i < roots.size(); ++i)
     offsets[roots[i]] = blockOffsets[i];
+  for (size_t i = 0; i < localRoots.size(); ++i)
+    offsets[localRoots[i]] = localOffsets[i];
   if (total > arenaSize) {
     void *grown = std::aligned_alloc(kAlignment, alignedSize(total));
     if (!grown)
@@ -359,6 +444,20 @@ cvc_status cvc_session_s::bind(Binding &b, int64_t newBatch) {
       stride *= b.dims[t][i].extent;
     }
   }
+  b.streams = streams;
+  b.streamBase = shared;
+  b.streamSize = perStream;
+  b.imageBytes.assign(count, 0);
+  b.imageDims = b.dims;
+  for (int t = 0; t < count; ++t)
+    if (hasDynamicBatch(plan->tensors[t])) {
+      b.imageBytes[t] = cvc::stretches::imageStride(*plan, t) * static_cast<int64_t>(sizeof(float));
+      b.imageDims[t][plan->tensors[t].rank - 1].extent = 1;
+    }
+  b.streamBuffers.assign(streams, b.buffers);
+  for (std::vector<halide_buffer_t> &buffers : b.streamBuffers)
+    for (int t = 0; t < count; ++t)
+      buffers[t].dim = b.imageDims[t].data();
   b.batch = newBatch;
   return nullptr;
 }
@@ -437,7 +536,8 @@ cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc
     if (tensor.kind == CVC_TENSOR_WEIGHT)
       storage[t] = const_cast<unsigned char *>(plan->weights) + tensor.offset;
     else if (tensor.kind == CVC_TENSOR_ACTIVATION && tensor.alias < 0)
-      storage[t] = static_cast<char *>(arena) + b.offsets[t];
+      storage[t] = static_cast<char *>(arena) + (b.streams && b.streamLocal[t] ? b.streamBase : 0) +
+                   b.offsets[t];
     else if (tensor.kind == CVC_TENSOR_STATE)
       storage[t] = states[tensor.offset];
     else if (tensor.kind == CVC_TENSOR_PREPARED && tensor.alias < 0)
@@ -472,8 +572,6 @@ cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc
         plan->tensors[entry.inputs[0]].rank > 0)
       b.profiledBatch = plan->tensors[entry.inputs[0]].dims[0];
   }
-  void *argv[16];
-  std::vector<void *> bigArgv;
   std::vector<std::vector<cvc::runtime::OutputPart>> parts;
   if (outputReady && &entry != &plan->prepare)
     parts = cvc::runtime::outputPartsByKernel(*plan, entry, runBatch);
@@ -481,18 +579,19 @@ cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc
     for (const cvc::runtime::OutputPart &part : parts[position])
       outputReady(outputReadyData, part.output, part.first, part.count);
   };
+  // A host told of outputs kernel by kernel sees them whole-batch.
+  bool imageByImage = b.streams > 0 && parts.empty() && &entry != &plan->prepare;
   for (int k = entry.first_kernel; k < entry.first_kernel + entry.kernel_count; ++k) {
-    const cvc_plan_kernel &kernel = plan->kernels[k];
-    void **args = argv;
-    if (kernel.arg_count > 16) {
-      bigArgv.resize(kernel.arg_count);
-      args = bigArgv.data();
+    if (imageByImage && b.stretchAt[k] >= 0) {
+      const cvc::stretches::ImageStretch &stretch = b.stretches[b.stretchAt[k]];
+      if (cvc_status s = runStretch(b, stretch, runBatch))
+        return s;
+      k = stretch.end - 1;
+      continue;
     }
-    for (int a = 0; a < kernel.arg_count; ++a)
-      args[a] = &b.buffers[kernel.args[a]];
+    const cvc_plan_kernel &kernel = plan->kernels[k];
     auto start = std::chrono::steady_clock::now();
-    halideMessage.clear();
-    int rc = kernel.fn(args);
+    int rc = callKernel(kernel, b.buffers.data());
     if (profiling) {
       b.seconds[k] = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
       b.threadsUsed[k] = pool->takeParticipants();
@@ -500,17 +599,89 @@ cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc
     if (rc == 0 && &entry == &plan->prepare)
       releasePreparedInputs(*plan, k);
     if (rc != 0)
-      return makeStatus(CVC_INTERNAL, std::string(&entry == &plan->prepare
-                                                      ? "creating the session: load-time "
-                                                      : "") +
-                                          "kernel " + kernel.name + " (" + kernel.ops +
-                                          ") failed with Halide error " + std::to_string(rc) +
-                                          (halideMessage.empty() ? "" : ": " + halideMessage));
+      return kernelFailure(kernel, rc, halideMessage, &entry == &plan->prepare);
     if (!parts.empty())
       announce(static_cast<size_t>(k - entry.first_kernel));
   }
   if (!parts.empty())
     announce(static_cast<size_t>(entry.kernel_count));
+  return nullptr;
+}
+
+cvc_status cvc_session_s::runStretch(Binding &b, const cvc::stretches::ImageStretch &stretch,
+                                     int64_t batch) {
+  const cvc_plan &plan = *b.plan;
+  const int streams = b.streams, length = stretch.end - stretch.first;
+  struct Failure {
+    int kernel = -1, rc = 0;
+    std::string message;
+  };
+  std::vector<Failure> failures(streams);
+  // Profiles give each kernel its share of the run's wall time: images run
+  // `streams` at a time count 1/streams of theirs.
+  std::vector<std::vector<double>> seconds(profiling ? streams : 0,
+                                           std::vector<double>(length, 0.0));
+  auto runImage = [&](int s, int64_t image, double share) -> int {
+    std::vector<halide_buffer_t> &buffers = b.streamBuffers[s];
+    uint8_t *local = static_cast<uint8_t *>(arena) + b.streamBase + s * b.streamSize;
+    for (int t : stretch.tensors) {
+      const cvc_plan_tensor &tensor = plan.tensors[t];
+      int root = tensor.alias >= 0 ? tensor.alias : t;
+      if (!hasDynamicBatch(tensor))
+        buffers[t].host = b.buffers[t].host;
+      else if (b.streamLocal[root])
+        buffers[t].host = local + b.offsets[root] +
+                          (tensor.alias >= 0 ? tensor.view_offset * sizeof(float) : 0);
+      else
+        buffers[t].host = b.buffers[t].host + image * b.imageBytes[t];
+    }
+    for (int k = stretch.first; k < stretch.end; ++k) {
+      auto start = std::chrono::steady_clock::now();
+      int rc = callKernel(plan.kernels[k], buffers.data());
+      if (profiling)
+        seconds[s][k - stretch.first] +=
+            share * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (rc != 0) {
+        failures[s] = {k, rc, halideMessage};
+        return rc;
+      }
+    }
+    return 0;
+  };
+
+  // Each stream takes the next image until the images left are fewer than
+  // the streams; those run one after the other with every thread inside
+  // each kernel, so that no thread idles through a last image.
+  int64_t streamed = streams > 1 ? batch - batch % streams : 0;
+  std::atomic<int64_t> next{0};
+  auto stream = [&](int s) -> int {
+    for (int64_t image; (image = next.fetch_add(1, std::memory_order_relaxed)) < streamed;)
+      if (int rc = runImage(s, image, 1.0 / streams))
+        return rc;
+    return 0;
+  };
+  using Stream = decltype(stream);
+  halide_task_t task = [](void *, int s, uint8_t *closure) -> int {
+    return (*reinterpret_cast<Stream *>(closure))(s);
+  };
+  if (streamed > 0)
+    (void)pool->parallelFor(nullptr, task, 0, streams, reinterpret_cast<uint8_t *>(&stream));
+  bool failed = std::any_of(failures.begin(), failures.end(), [](const Failure &f) { return f.rc; });
+  for (int64_t image = streamed; !failed && image < batch; ++image)
+    failed = runImage(0, image, 1.0) != 0;
+
+  if (profiling) {
+    for (int k = stretch.first; k < stretch.end; ++k) {
+      b.seconds[k] = 0;
+      for (const std::vector<double> &s : seconds)
+        b.seconds[k] += s[k - stretch.first];
+      b.threadsUsed[k] = streamed > 0 ? streams : 1;
+    }
+    (void)pool->takeParticipants();
+  }
+  for (const Failure &f : failures)
+    if (f.rc != 0)
+      return kernelFailure(plan.kernels[f.kernel], f.rc, f.message, false);
   return nullptr;
 }
 
@@ -759,6 +930,8 @@ cvc_status cvc_session_create(const cvc_model *model, const cvc_session_options 
   if (!session)
     return makeStatus(CVC_OUT_OF_MEMORY, "cannot allocate a session");
   session->plan = model->plans[0];
+  const char *wholeBatch = std::getenv("CVC_WHOLE_BATCH");
+  session->wholeBatch = wholeBatch && std::strcmp(wholeBatch, "1") == 0;
   if (threads == 0)
     threads = availableCores();
   cvc_status status = nullptr;

@@ -112,6 +112,20 @@ LogicalResult verifyEpilogue(Operation *op) {
   return success();
 }
 
+bool batchStaysLeading(Operation *op) {
+  auto hasBatch = [](Type type) {
+    auto ranked = llvm::dyn_cast<RankedTensorType>(type);
+    return ranked && ranked.getRank() > 0 && ranked.isDynamicDim(0) &&
+           llvm::count_if(ranked.getShape(), ShapedType::isDynamic) == 1;
+  };
+  if (op->getNumResults() != 1 || !hasBatch(op->getResult(0).getType()))
+    return false;
+  return llvm::all_of(op->getOperandTypes(), [&](Type type) {
+    auto ranked = llvm::dyn_cast<RankedTensorType>(type);
+    return ranked && (ranked.hasStaticShape() || hasBatch(type));
+  });
+}
+
 std::optional<std::vector<float>> floatElements(Attribute attr) {
   auto elements = llvm::dyn_cast_or_null<ElementsAttr>(attr);
   if (!elements || !elements.getElementType().isF32())

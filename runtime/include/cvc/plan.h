@@ -27,7 +27,7 @@
 extern "C" {
 #endif
 
-#define CVC_PLAN_VERSION 7
+#define CVC_PLAN_VERSION 8
 #define CVC_PLAN_MAX_RANK 8
 
 typedef enum cvc_plan_tensor_kind {
@@ -73,6 +73,11 @@ typedef struct cvc_plan_kernel {
   int32_t arg_count;
   const int32_t *args;   /**< tensor indices: inputs, then the output last */
   uint64_t macs_per_image;
+  /** 1: image i of its output depends only on image i of its batched inputs,
+   *  and every tensor it touches that is not a weight carries the dynamic
+   *  batch as its leading dimension, so the runtime may call it on one image
+   *  at a time; 0: it runs on the whole batch. */
+  int32_t per_image;
   const char *schedule;  /**< the schedule parameters chosen, for the record */
   const char *schedule_source; /**< "default", "database" or "warm start" */
 } cvc_plan_kernel;

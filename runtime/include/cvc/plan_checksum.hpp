@@ -126,6 +126,7 @@ inline uint64_t planChecksum(const cvc_plan &plan) {
     for (int a = 0; a < plan.kernels[k].arg_count; ++a)
       word(plan.kernels[k].args[a]);
     word(static_cast<int64_t>(plan.kernels[k].macs_per_image));
+    word(plan.kernels[k].per_image);
   }
   word(plan.entry_count);
   for (int e = 0; e < plan.entry_count; ++e)

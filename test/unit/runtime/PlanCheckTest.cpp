@@ -58,9 +58,9 @@ struct SmallPlan {
     tensor(3, "y", CVC_TENSOR_OUTPUT, {-1, 4}, 0);
     tensor(4, "parameters", CVC_TENSOR_STATE, {20}, 0);
     tensor(5, "p", CVC_TENSOR_PREPARED, {4, 4}, 0);
-    kernels[0] = {"k0", "cv.dense", kernelFn, 3, args0, 0, "", "default"};
-    kernels[1] = {"k1", "cv.relu", kernelFn, 2, args1, 0, "", "default"};
-    kernels[2] = {"k2", "cv.winograd_weights", kernelFn, 2, args2, 0, "", "default"};
+    kernels[0] = {"k0", "cv.dense", kernelFn, 3, args0, 0, 1, "", "default"};
+    kernels[1] = {"k1", "cv.relu", kernelFn, 2, args1, 0, 1, "", "default"};
+    kernels[2] = {"k2", "cv.winograd_weights", kernelFn, 2, args2, 0, 0, "", "default"};
     entries[0] = {"main", 0, 2, 1, inputs, 1, outputs};
     states[0] = {"parameters", 20, 0};
     slices[0] = {"w", 0, 4, 2, {4, 4}};
@@ -109,6 +109,7 @@ TEST(PlanCheck, EachDamageIsRefusedNamingIt) {
       {"negative argument", [](SmallPlan &p) { p.args1[0] = -3; }, "kernel 1 (k1) reads a tensor outside the plan"},
       {"argument count", [](SmallPlan &p) { p.kernels[0].arg_count = 1 << 30; }, "kernel 0 has 1073741824 arguments"},
       {"kernel function", [](SmallPlan &p) { p.kernels[2].fn = nullptr; }, "kernel 2 is incomplete"},
+      {"per-image flag", [](SmallPlan &p) { p.kernels[1].per_image = 7; }, "kernel 1 (k1) has an invalid per_image flag"},
       {"entry range", [](SmallPlan &p) { p.entries[0].kernel_count = 4; }, "entry 0 names kernels outside the plan"},
       {"entry output", [](SmallPlan &p) { p.outputs[0] = 99; }, "entry 0 names a tensor outside the plan"},
       {"prepare range", [](SmallPlan &p) { p.plan.prepare.first_kernel = -1; }, "the prepare range names kernels outside the plan"},

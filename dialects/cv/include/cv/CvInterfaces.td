@@ -30,4 +30,28 @@ def Cv_EpilogueOpInterface : OpInterface<"EpilogueOpInterface"> {
   }];
 }
 
+def Cv_ImagewiseOpInterface : OpInterface<"ImagewiseOpInterface"> {
+  let cppNamespace = "::cvc::cv";
+  let description = [{
+    An op that computes the images of a batch apart: image i of its result
+    (index i of the leading dynamic batch dimension) reads only image i of
+    each operand that has the batch, and operands without it whole. The
+    runtime may run a stretch of such ops image by image, so that each
+    image's activations stay in cache from one layer to the next and the
+    images go to threads of their own. An op without the interface (a loss,
+    a dropout mask, a gradient) runs on the whole batch at once.
+  }];
+  let methods = [
+    InterfaceMethod<
+      "Whether, with these operands, images stay apart. The default holds "
+      "when the result has the dynamic batch and each operand has it or a "
+      "static shape: the verifiers refuse every op that would work along a "
+      "dynamic batch (a concat, softmax, pad, slice or reduction over it), so "
+      "an op with the interface whose batch stays dynamic keeps images apart. "
+      "A static batch says nothing, and the runtime splits no such kernel.",
+      "bool", "keepsImagesApart", (ins), [{}],
+      [{ return ::cvc::cv::detail::batchStaysLeading($_op); }]>,
+  ];
+}
+
 #endif // CV_INTERFACES_TD

@@ -15,6 +15,9 @@ namespace cvc::cv::detail {
 /// EpilogueOpInterface's verifier: a residual of the result's type, and the
 /// activation's argument count.
 mlir::LogicalResult verifyEpilogue(mlir::Operation *op);
+/// ImagewiseOpInterface's default: the result has the dynamic batch as its
+/// leading dimension, and each operand has it too or has a static shape.
+bool batchStaysLeading(mlir::Operation *op);
 } // namespace cvc::cv::detail
 
 #define GET_ATTRDEF_CLASSES

@@ -58,6 +58,11 @@ struct PlannedKernel {
   int function = -1;         ///< index into ModelPlan::functions
   std::vector<int> args;     ///< tensor indices: inputs, then output
   uint64_t macsPerImage = 0;
+  /// Computes each image of the batch alone (cv::ImagewiseOpInterface), and
+  /// every tensor it reads or writes other than constant data carries the
+  /// batch as a whole leading dimension: the runtime may call it on one
+  /// image at a time.
+  bool perImage = false;
   std::string schedule;
   std::string scheduleSource; ///< "default", "database", "warm start"
 };
@@ -139,6 +144,11 @@ void shareWeights(llvm::ArrayRef<ModelPlan *> plans);
 /// defining `cvcgen_plans` and `cvcgen_plan_count`; the weight blob is
 /// referenced through the symbol defined by writeWeights().
 std::string emitPlanSource(llvm::ArrayRef<const ModelPlan *> plans);
+
+/// The kernel ranges [first, end) the runtime runs image by image at a
+/// batch of two or more (cvc/image_stretches.hpp), found on the plan as
+/// the runtime will see it.
+std::vector<std::pair<int, int>> imageStretchRanges(const ModelPlan &plan);
 
 /// Writes the plans' weight blob to `binPath` and an assembly file that
 /// embeds it.

@@ -4,6 +4,7 @@
 #define CV_OPS_BASE_TD
 
 include "cv/CvDialect.td"
+include "cv/CvInterfaces.td"
 include "mlir/IR/BuiltinAttributeInterfaces.td"
 include "mlir/IR/EnumAttr.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"

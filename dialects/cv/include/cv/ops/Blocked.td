@@ -10,7 +10,7 @@ include "cv/ops/Layers.td"
 // Channel-blocked layout
 //===----------------------------------------------------------------------===//
 
-def Cv_ToBlockedOp : Cv_Op<"to_blocked", [Pure, InferTypeOpAdaptor]> {
+def Cv_ToBlockedOp : Cv_Op<"to_blocked", [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   let summary = "NCHW to the channel-blocked NCHW[b]c layout.";
   let description = [{
     `[N, C, H, W]` becomes `[N, ceil(C/b), H, W, b]`: element (n, c, h, w)
@@ -35,7 +35,7 @@ def Cv_ToBlockedOp : Cv_Op<"to_blocked", [Pure, InferTypeOpAdaptor]> {
   let hasFolder = 1;
 }
 
-def Cv_FromBlockedOp : Cv_Op<"from_blocked", [Pure, InferTypeOpAdaptor]> {
+def Cv_FromBlockedOp : Cv_Op<"from_blocked", [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   let summary = "The channel-blocked NCHW[b]c layout back to NCHW.";
   let description = [{
     The inverse of `cv.to_blocked`: `[N, C/b, H, W, b]` becomes `[N, C, H, W]`,

@@ -11,7 +11,7 @@ include "cv/ops/Layers.td"
 //===----------------------------------------------------------------------===//
 
 class Cv_UnaryOp<string mnemonic, string what> : Cv_Op<mnemonic,
-    [Pure, SameOperandsAndResultType, Elementwise]> {
+    [Pure, SameOperandsAndResultType, Elementwise, Cv_ImagewiseOpInterface]> {
   let summary = what;
   let arguments = (ins Cv_Tensor:$input);
   let results = (outs Cv_Tensor:$output);
@@ -108,7 +108,7 @@ def Cv_MishOp : Cv_UnaryOp<"mish", "x * tanh(softplus(x))."> {
 
 /// A unary activation with float parameters.
 class Cv_ParamUnaryOp<string mnemonic, string what, dag params> : Cv_Op<mnemonic,
-    [Pure, SameOperandsAndResultType, Elementwise]> {
+    [Pure, SameOperandsAndResultType, Elementwise, Cv_ImagewiseOpInterface]> {
   let summary = what;
   let arguments = !con((ins Cv_Tensor:$input), params);
   let results = (outs Cv_Tensor:$output);
@@ -131,7 +131,7 @@ def Cv_HardSigmoidOp : Cv_ParamUnaryOp<"hard_sigmoid", "max(0, min(1, alpha * x 
     (ins DefaultValuedAttr<F32Attr, "0.2">:$alpha, DefaultValuedAttr<F32Attr, "0.5">:$beta)>;
 
 class Cv_BinaryOp<string mnemonic, string what, list<Trait> traits = []>
-    : Cv_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor], traits)> {
+    : Cv_Op<mnemonic, !listconcat([Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface], traits)> {
   let summary = what # " with numpy broadcasting.";
   let description = [{
     Operands broadcast like numpy: shapes align at the innermost dimension and
@@ -165,7 +165,7 @@ def Cv_CompareKind : I64EnumAttr<"CompareKind", "comparison", [
   let cppNamespace = "::cvc::cv";
 }
 
-def Cv_CompareOp : Cv_Op<"compare", [Pure, InferTypeOpAdaptor]> {
+def Cv_CompareOp : Cv_Op<"compare", [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   let summary = "1.0 where the comparison holds, 0.0 elsewhere, with numpy broadcasting.";
   let description = [{
     ONNX's Equal, Less, Greater, LessOrEqual and GreaterOrEqual on float
@@ -181,7 +181,7 @@ def Cv_CompareOp : Cv_Op<"compare", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$lhs `,` $rhs attr-dict `:` functional-type(operands, results)";
 }
 
-def Cv_WhereOp : Cv_Op<"where", [Pure, InferTypeOpAdaptor]> {
+def Cv_WhereOp : Cv_Op<"where", [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   let summary = "lhs where the condition is non-zero, rhs elsewhere, with numpy broadcasting.";
   let description = [{
     ONNX Where; the condition is a float mask (a `cv.compare`, or a constant

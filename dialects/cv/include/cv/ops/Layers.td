@@ -31,7 +31,8 @@ defvar Cv_EpilogueArgs = (ins Optional<Cv_Tensor>:$residual,
     DefaultValuedAttr<DenseF32ArrayAttr, "{}">:$activation_args);
 
 class Cv_LayerOp<string mnemonic> : Cv_Op<mnemonic,
-    [Pure, InferTypeOpAdaptor, AttrSizedOperandSegments, Cv_EpilogueOpInterface]> {
+    [Pure, InferTypeOpAdaptor, AttrSizedOperandSegments, Cv_EpilogueOpInterface,
+     Cv_ImagewiseOpInterface]> {
   let results = (outs Cv_Tensor:$output);
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? (`residual` $residual^)? attr-dict "
                        "`:` functional-type(operands, results)";
@@ -147,7 +148,7 @@ def Cv_LinearOp : Cv_LayerOp<"linear"> {
       Cv_EpilogueArgs);
 }
 
-def Cv_BatchMatMulOp : Cv_Op<"batch_matmul", [Pure, InferTypeOpAdaptor]> {
+def Cv_BatchMatMulOp : Cv_Op<"batch_matmul", [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   let summary = "Matrix products over leading batch dimensions that broadcast (ONNX MatMul).";
   let description = [{
     `lhs` is `[..., M, K]` and `rhs` `[..., K, N]`; their leading dimensions

@@ -9,7 +9,7 @@ include "cv/ops/Base.td"
 // Normalisation
 //===----------------------------------------------------------------------===//
 
-def Cv_LRNOp : Cv_Op<"lrn", [Pure, SameOperandsAndResultType]> {
+def Cv_LRNOp : Cv_Op<"lrn", [Pure, SameOperandsAndResultType, Cv_ImagewiseOpInterface]> {
   let summary = "Local response normalisation across channels (AlexNet).";
   let description = [{
     `y = x / (bias + alpha / size * sum(x[c'] ^ 2)) ^ beta`, the sum over the
@@ -30,7 +30,7 @@ def Cv_LRNOp : Cv_Op<"lrn", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Cv_BatchNormOp : Cv_Op<"batch_norm", [Pure, InferTypeOpAdaptor]> {
+def Cv_BatchNormOp : Cv_Op<"batch_norm", [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   let summary = "Inference-mode batch normalisation over dimension 1.";
   let description = [{
     `y = (x - mean[c]) * scale[c] / sqrt(variance[c] + epsilon) + bias[c]`
@@ -71,7 +71,7 @@ def Cv_DropoutOp : Cv_Op<"dropout", [Pure, SameOperandsAndResultType]> {
   let hasFolder = 1;
 }
 
-def Cv_SoftmaxOp : Cv_Op<"softmax", [Pure, SameOperandsAndResultType]> {
+def Cv_SoftmaxOp : Cv_Op<"softmax", [Pure, SameOperandsAndResultType, Cv_ImagewiseOpInterface]> {
   let summary = "Softmax along one axis.";
   let description = [{
     ```mlir
@@ -84,7 +84,8 @@ def Cv_SoftmaxOp : Cv_Op<"softmax", [Pure, SameOperandsAndResultType]> {
   let hasVerifier = 1;
 }
 
-def Cv_LogSoftmaxOp : Cv_Op<"log_softmax", [Pure, SameOperandsAndResultType]> {
+def Cv_LogSoftmaxOp : Cv_Op<"log_softmax", [Pure, SameOperandsAndResultType,
+    Cv_ImagewiseOpInterface]> {
   let summary = "log(softmax(x)) along one axis, computed stably.";
   let description = [{
     ```mlir

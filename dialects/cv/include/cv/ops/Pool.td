@@ -9,7 +9,8 @@ include "cv/ops/Base.td"
 // Pooling
 //===----------------------------------------------------------------------===//
 
-class Cv_Pool2DOp<string mnemonic, string what> : Cv_Op<mnemonic, [Pure, InferTypeOpAdaptor]> {
+class Cv_Pool2DOp<string mnemonic, string what>
+    : Cv_Op<mnemonic, [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   // Channels are independent, so the blocked NCHW[b]c layout (rank 5, the
   // block innermost) pools the same way over dimensions 2 and 3.
   let summary = what # " pooling over the two spatial dimensions of NCHW or NCHW[b]c.";

@@ -34,7 +34,7 @@ defvar Cv_ResizeAttrs = (ins Cv_ResizeMode:$mode, Cv_CoordinateMode:$coordinate_
     DefaultValuedAttr<F32Attr, "-0.75">:$cubic_coeff_a,
     DefaultValuedAttr<BoolAttr, "false">:$exclude_outside);
 
-def Cv_ResizeOp : Cv_Op<"resize", [Pure]> {
+def Cv_ResizeOp : Cv_Op<"resize", [Pure, Cv_ImagewiseOpInterface]> {
   let summary = "Resizes the two spatial dimensions of an NCHW tensor (ONNX Resize).";
   let description = [{
     Output pixel x of an axis samples the input at the coordinate

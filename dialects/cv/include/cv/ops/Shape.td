@@ -9,7 +9,7 @@ include "cv/ops/Base.td"
 // Shape
 //===----------------------------------------------------------------------===//
 
-def Cv_ConcatOp : Cv_Op<"concat", [Pure, InferTypeOpAdaptor]> {
+def Cv_ConcatOp : Cv_Op<"concat", [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   let summary = "Concatenation along one axis (Inception and fire modules).";
   let description = [{
     All operands have the same shape except along `axis`; the result's extent
@@ -44,7 +44,7 @@ def Cv_ReshapeOp : Cv_Op<"reshape", [Pure]> {
   let hasFolder = 1;
 }
 
-def Cv_TransposeOp : Cv_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
+def Cv_TransposeOp : Cv_Op<"transpose", [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   let summary = "Permutes dimensions: result dimension i is input dimension perm[i].";
   let description = [{
     ```mlir
@@ -56,7 +56,7 @@ def Cv_TransposeOp : Cv_Op<"transpose", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Cv_SliceOp : Cv_Op<"slice", [Pure, InferTypeOpAdaptor]> {
+def Cv_SliceOp : Cv_Op<"slice", [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   let summary = "A strided box of the input: starts, sizes and steps per dimension.";
   let description = [{
     Result element i along dimension d is input element starts[d] + i * steps[d]
@@ -78,7 +78,7 @@ def Cv_PadMode : I64EnumAttr<"PadMode", "padding mode", [
   let cppNamespace = "::cvc::cv";
 }
 
-def Cv_PadOp : Cv_Op<"pad", [Pure, InferTypeOpAdaptor]> {
+def Cv_PadOp : Cv_Op<"pad", [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   let summary = "Pads (or, with negative pads, crops) every dimension.";
   let description = [{
     `pads` is `[begin_0, ..., begin_k, end_0, ..., end_k]` as in ONNX. Modes:
@@ -102,7 +102,7 @@ def Cv_ReduceKind : I64EnumAttr<"ReduceKind", "reduction", [
   let cppNamespace = "::cvc::cv";
 }
 
-def Cv_ReduceOp : Cv_Op<"reduce", [Pure, InferTypeOpAdaptor]> {
+def Cv_ReduceOp : Cv_Op<"reduce", [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   let summary = "Sum, mean, max or min over some axes, keeping them as extent 1.";
   let description = [{
     The reduced axes stay in the result with extent 1 (ONNX keepdims = 1); a
@@ -119,7 +119,7 @@ def Cv_ReduceOp : Cv_Op<"reduce", [Pure, InferTypeOpAdaptor]> {
   let hasCanonicalizer = 1;
 }
 
-def Cv_ArgReduceOp : Cv_Op<"arg_reduce", [Pure, InferTypeOpAdaptor]> {
+def Cv_ArgReduceOp : Cv_Op<"arg_reduce", [Pure, InferTypeOpAdaptor, Cv_ImagewiseOpInterface]> {
   let summary = "The index of the largest or smallest value along an axis, as a float.";
   let description = [{
     ONNX ArgMax and ArgMin (`kind` max or min; segmentation heads' last op):
@@ -137,7 +137,7 @@ def Cv_ArgReduceOp : Cv_Op<"arg_reduce", [Pure, InferTypeOpAdaptor]> {
   let assemblyFormat = "$input attr-dict `:` functional-type(operands, results)";
 }
 
-def Cv_ExpandOp : Cv_Op<"expand", [Pure]> {
+def Cv_ExpandOp : Cv_Op<"expand", [Pure, Cv_ImagewiseOpInterface]> {
   let summary = "Broadcasts a tensor to the result's shape (numpy rules).";
   let description = [{
     The gradient of a reduction: every reduced position receives the

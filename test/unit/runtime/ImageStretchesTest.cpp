@@ -1,0 +1,158 @@
+//===- ImageStretchesTest.cpp - which kernels run image by image ----------===//
+//
+// cvc/image_stretches.hpp on small plans written by hand: the stretches it
+// finds, the kernels that end them (the whole-batch flag, large weights used
+// few times per image, a tensor without the dynamic batch, a view that
+// leaves its image, a written state, an entry's end) and the roots that
+// live per stream.
+//
+//===----------------------------------------------------------------------===//
+#include "cvc/image_stretches.hpp"
+
+#include <gtest/gtest.h>
+
+#include <initializer_list>
+#include <utility>
+#include <vector>
+
+namespace {
+
+using cvc::stretches::ImageStretch;
+
+int kernelFn(void **) { return 0; }
+
+/// x -> k0 (small weight) -> h1 -> k1 -> h2 -> k2 (a 1.28 MB weight read
+/// once per image) -> h3 -> k3 -> h4 -> k4 -> y.
+struct ChainPlan {
+  cvc_plan_tensor tensors[10] = {};
+  std::vector<std::vector<int32_t>> args = {{0, 1, 2}, {2, 3}, {3, 4, 5}, {5, 6}, {6, 7}};
+  cvc_plan_kernel kernels[5] = {};
+  int32_t inputs[1] = {0}, outputs[1] = {7};
+  cvc_plan_entry entries[2] = {};
+  cvc_plan plan = {};
+
+  ChainPlan() {
+    tensor(0, CVC_TENSOR_INPUT, {-1, 8});
+    tensor(1, CVC_TENSOR_WEIGHT, {8, 8});
+    tensor(2, CVC_TENSOR_ACTIVATION, {-1, 8}, 0, 1);
+    tensor(3, CVC_TENSOR_ACTIVATION, {-1, 8}, 1, 2);
+    tensor(4, CVC_TENSOR_WEIGHT, {8, 40000});
+    tensor(5, CVC_TENSOR_ACTIVATION, {-1, 40000}, 2, 3);
+    tensor(6, CVC_TENSOR_ACTIVATION, {-1, 40000}, 3, 4);
+    tensor(7, CVC_TENSOR_OUTPUT, {-1, 40000});
+    tensor(8, CVC_TENSOR_ACTIVATION, {4, 8});
+    tensor(9, CVC_TENSOR_STATE, {64});
+    const uint64_t macs[5] = {64, 0, 320000, 0, 0};
+    for (int k = 0; k < 5; ++k)
+      kernels[k] = {"k", "cv.op", kernelFn, 0, nullptr, macs[k], 1, "", "default"};
+    entries[0] = {"main", 0, 5, 1, inputs, 1, outputs};
+    plan.tensors = tensors;
+    plan.tensor_count = 10;
+    plan.kernels = kernels;
+    plan.kernel_count = 5;
+    plan.entries = entries;
+    plan.entry_count = 1;
+    link();
+  }
+
+  void tensor(int i, int kind, std::initializer_list<int64_t> dims, int first = -1,
+              int last = -1) {
+    cvc_plan_tensor &t = tensors[i];
+    t.name = "t";
+    t.kind = kind;
+    t.rank = static_cast<int32_t>(dims.size());
+    int d = 0;
+    for (int64_t v : dims)
+      t.dims[d++] = v;
+    t.first_use = first;
+    t.last_use = last;
+    t.alias = -1;
+  }
+
+  /// Points the kernels at `args` (after a test changed them).
+  void link() {
+    for (int k = 0; k < 5; ++k) {
+      kernels[k].args = args[k].data();
+      kernels[k].arg_count = static_cast<int32_t>(args[k].size());
+    }
+  }
+
+  std::vector<std::pair<int, int>> ranges() const {
+    std::vector<std::pair<int, int>> r;
+    for (const ImageStretch &s : cvc::stretches::imageStretches(plan))
+      r.push_back({s.first, s.end});
+    return r;
+  }
+};
+
+using Ranges = std::vector<std::pair<int, int>>;
+
+TEST(ImageStretches, LargeWeightsReadFewTimesPerImageSplitTheChain) {
+  ChainPlan p;
+  EXPECT_EQ(p.ranges(), (Ranges{{0, 2}, {3, 5}}));
+  std::vector<ImageStretch> stretches = cvc::stretches::imageStretches(p.plan);
+  EXPECT_EQ(stretches[0].tensors, (std::vector<int>{0, 1, 2, 3}));
+  // h1 and h4 live inside a stretch; h2 and h3 cross into k2.
+  std::vector<char> local = cvc::stretches::streamLocalRoots(p.plan, stretches);
+  EXPECT_EQ(local, (std::vector<char>{0, 0, 1, 0, 0, 0, 1, 0, 0, 0}));
+}
+
+TEST(ImageStretches, LargeWeightsUsedOftenPerImageStayInTheStretch) {
+  ChainPlan p;
+  p.kernels[2].macs_per_image = 16 * 320000; // a convolution over 16 pixels
+  EXPECT_EQ(p.ranges(), (Ranges{{0, 5}}));
+  std::vector<char> local =
+      cvc::stretches::streamLocalRoots(p.plan, cvc::stretches::imageStretches(p.plan));
+  EXPECT_EQ(local, (std::vector<char>{0, 0, 1, 1, 0, 1, 1, 0, 0, 0}));
+}
+
+TEST(ImageStretches, EachReasonToRunOnTheWholeBatchEndsAStretch) {
+  {
+    ChainPlan p; // the compiler's word
+    p.kernels[1].per_image = 0;
+    EXPECT_EQ(p.ranges(), (Ranges{{3, 5}}));
+  }
+  {
+    ChainPlan p; // an activation without the dynamic batch
+    p.args[3] = {5, 8, 6};
+    p.link();
+    EXPECT_EQ(p.ranges(), (Ranges{{0, 2}}));
+  }
+  {
+    ChainPlan p; // a view starting past its root's first image
+    p.tensors[6].alias = 5;
+    p.tensors[6].view_offset = 40000;
+    EXPECT_EQ(p.ranges(), (Ranges{{0, 2}}));
+  }
+  {
+    ChainPlan p; // a view whose images are not its root's
+    p.tensors[3].alias = 2;
+    p.tensors[3].strides[0] = 4;
+    p.tensors[3].strides[1] = 1;
+    EXPECT_EQ(p.ranges(), (Ranges{{3, 5}}));
+    EXPECT_EQ(cvc::stretches::imageStride(p.plan, 3), 4);
+  }
+  {
+    ChainPlan p; // a state written
+    p.args[4] = {6, 9};
+    p.link();
+    EXPECT_EQ(p.ranges(), (Ranges{{0, 2}}));
+  }
+  {
+    ChainPlan p; // a state read is like a weight
+    p.args[4] = {6, 9, 7};
+    p.link();
+    EXPECT_EQ(p.ranges(), (Ranges{{0, 2}, {3, 5}}));
+  }
+}
+
+TEST(ImageStretches, StretchesStopAtAnEntrysEnd) {
+  ChainPlan p;
+  p.kernels[2].macs_per_image = 16 * 320000;
+  p.entries[0].kernel_count = 3;
+  p.entries[1] = {"second", 3, 2, 1, p.inputs, 1, p.outputs};
+  p.plan.entry_count = 2;
+  EXPECT_EQ(p.ranges(), (Ranges{{0, 3}, {3, 5}}));
+}
+
+} // namespace
