@@ -135,6 +135,17 @@ int64_t elementCount(const cvc_plan_tensor &t, int64_t batch) {
 
 bool hasDynamicBatch(const cvc_plan_tensor &t) { return t.rank > 0 && t.dims[0] < 0; }
 
+/// One core's cache: its L2 as the C library reports it, 1 MiB when it
+/// does not know (a virtual machine may hide it), within [256 KiB, 8 MiB].
+uint64_t coreCacheBytes() {
+  static const uint64_t bytes = [] {
+    long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return std::clamp<uint64_t>(l2 > 0 ? static_cast<uint64_t>(l2) : uint64_t(1) << 20,
+                                uint64_t(256) << 10, uint64_t(8) << 20);
+  }();
+  return bytes;
+}
+
 /// The cores this process may run on (its affinity mask), at least one.
 int availableCores() {
   cpu_set_t set;
@@ -216,20 +227,22 @@ struct Binding {
   std::shared_ptr<void> preparedBlock;
   void *prepared = nullptr;
 
-  /// Running image by image (cvc/image_stretches.hpp): the plan's stretches, the
-  /// one starting at each kernel (or -1), and the activation roots that
-  /// live per stream.
+  /// Running image by image (cvc/image_stretches.hpp): the plan's
+  /// stretches, the one starting at each kernel (or -1), and per tensor
+  /// the stretch whose streams each hold it (or -1).
   std::vector<cvc::stretches::ImageStretch> stretches;
   std::vector<int> stretchAt;
-  std::vector<char> streamLocal;
+  std::vector<int> streamLocal;
   /// For the bound batch: its streams (0: every kernel runs on the whole
-  /// batch), stream s's roots at arena + streamBase + s * streamSize +
-  /// their offset, each tensor's bytes from one image to the next, and
-  /// the buffers each stream calls kernels with (one image's extents).
+  /// batch), the images each stretch gives a stream at once, stream s's
+  /// roots at arena + streamBase + s * streamSize + their offset, each
+  /// tensor's bytes from one image to the next, and the buffers each
+  /// stream calls kernels with (the batch extent set per call).
   int streams = 0;
+  std::vector<int64_t> chunks;
   uint64_t streamBase = 0, streamSize = 0;
   std::vector<int64_t> imageBytes;
-  std::vector<std::array<halide_dimension_t, CVC_PLAN_MAX_RANK>> imageDims;
+  std::vector<std::vector<std::array<halide_dimension_t, CVC_PLAN_MAX_RANK>>> streamDims;
   std::vector<std::vector<halide_buffer_t>> streamBuffers;
 };
 
@@ -379,6 +392,18 @@ cvc_status cvc_session_s::bind(Binding &b, int64_t newBatch) {
   int streams = newBatch >= 2 && !b.stretches.empty() && !wholeBatch
                     ? static_cast<int>(std::min<int64_t>(pool->threadCount(), newBatch))
                     : 0;
+  // As many images at once as one core's cache holds for the stretch's
+  // widest kernel: a small network's kernels then run on several images a
+  // call, as on the whole batch. Not fewer for more threads: a kernel's
+  // result may depend on the batch extent it is called with (a fully
+  // connected layer's few-row path), and the thread count must not change
+  // the result.
+  b.chunks.assign(b.stretches.size(), 1);
+  for (size_t s = 0; streams && s < b.stretches.size(); ++s) {
+    uint64_t fit = coreCacheBytes() / std::max<uint64_t>(b.stretches[s].imageWorkingBytes, 1);
+    b.chunks[s] = static_cast<int64_t>(
+        std::clamp<uint64_t>(fit, 1, static_cast<uint64_t>(newBatch)));
+  }
   // Whole-batch roots share the arena by liveness; a stretch's kernels run
   // at once for different images, so a root touched inside a stretch is
   // live through all of it. Stream-local roots are laid out once, for one
@@ -389,10 +414,11 @@ cvc_status cvc_session_s::bind(Binding &b, int64_t newBatch) {
     const cvc_plan_tensor &tensor = plan->tensors[t];
     if (tensor.kind != CVC_TENSOR_ACTIVATION || tensor.alias >= 0 || tensor.first_use < 0)
       continue;
-    if (streams && b.streamLocal[t]) {
+    if (streams && b.streamLocal[t] >= 0) {
       localRoots.push_back(t);
-      localBlocks.push_back({static_cast<uint64_t>(elementCount(tensor, 1)) * sizeof(float),
-                             tensor.first_use, tensor.last_use});
+      localBlocks.push_back(
+          {static_cast<uint64_t>(elementCount(tensor, b.chunks[b.streamLocal[t]])) * sizeof(float),
+           tensor.first_use, tensor.last_use});
       continue;
     }
     cvc::arena::Block block{static_cast<uint64_t>(elementCount(tensor, newBatch)) * sizeof(float),
@@ -448,16 +474,14 @@ cvc_status cvc_session_s::bind(Binding &b, int64_t newBatch) {
   b.streamBase = shared;
   b.streamSize = perStream;
   b.imageBytes.assign(count, 0);
-  b.imageDims = b.dims;
   for (int t = 0; t < count; ++t)
-    if (hasDynamicBatch(plan->tensors[t])) {
+    if (hasDynamicBatch(plan->tensors[t]))
       b.imageBytes[t] = cvc::stretches::imageStride(*plan, t) * static_cast<int64_t>(sizeof(float));
-      b.imageDims[t][plan->tensors[t].rank - 1].extent = 1;
-    }
+  b.streamDims.assign(streams, b.dims);
   b.streamBuffers.assign(streams, b.buffers);
-  for (std::vector<halide_buffer_t> &buffers : b.streamBuffers)
+  for (int s = 0; s < streams; ++s)
     for (int t = 0; t < count; ++t)
-      buffers[t].dim = b.imageDims[t].data();
+      b.streamBuffers[s][t].dim = b.streamDims[s][t].data();
   b.batch = newBatch;
   return nullptr;
 }
@@ -536,8 +560,8 @@ cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc
     if (tensor.kind == CVC_TENSOR_WEIGHT)
       storage[t] = const_cast<unsigned char *>(plan->weights) + tensor.offset;
     else if (tensor.kind == CVC_TENSOR_ACTIVATION && tensor.alias < 0)
-      storage[t] = static_cast<char *>(arena) + (b.streams && b.streamLocal[t] ? b.streamBase : 0) +
-                   b.offsets[t];
+      storage[t] = static_cast<char *>(arena) +
+                   (b.streams && b.streamLocal[t] >= 0 ? b.streamBase : 0) + b.offsets[t];
     else if (tensor.kind == CVC_TENSOR_STATE)
       storage[t] = states[tensor.offset];
     else if (tensor.kind == CVC_TENSOR_PREPARED && tensor.alias < 0)
@@ -621,26 +645,38 @@ cvc_status cvc_session_s::runStretch(Binding &b, const cvc::stretches::ImageStre
   // `streams` at a time count 1/streams of theirs.
   std::vector<std::vector<double>> seconds(profiling ? streams : 0,
                                            std::vector<double>(length, 0.0));
-  auto runImage = [&](int s, int64_t image, double share) -> int {
+  // Threads seen in the chunks run with every thread inside each kernel.
+  std::vector<int32_t> threads(length, 1);
+  // Images [first, first + count) through the stretch on stream s's
+  // buffers.
+  auto runImages = [&](int s, int64_t first, int64_t count, bool streamed) -> int {
     std::vector<halide_buffer_t> &buffers = b.streamBuffers[s];
     uint8_t *local = static_cast<uint8_t *>(arena) + b.streamBase + s * b.streamSize;
     for (int t : stretch.tensors) {
       const cvc_plan_tensor &tensor = plan.tensors[t];
       int root = tensor.alias >= 0 ? tensor.alias : t;
-      if (!hasDynamicBatch(tensor))
+      if (!hasDynamicBatch(tensor)) {
         buffers[t].host = b.buffers[t].host;
-      else if (b.streamLocal[root])
+        continue;
+      }
+      b.streamDims[s][t][tensor.rank - 1].extent = static_cast<int32_t>(count);
+      if (b.streamLocal[root] >= 0)
         buffers[t].host = local + b.offsets[root] +
                           (tensor.alias >= 0 ? tensor.view_offset * sizeof(float) : 0);
       else
-        buffers[t].host = b.buffers[t].host + image * b.imageBytes[t];
+        buffers[t].host = b.buffers[t].host + first * b.imageBytes[t];
     }
     for (int k = stretch.first; k < stretch.end; ++k) {
       auto start = std::chrono::steady_clock::now();
       int rc = callKernel(plan.kernels[k], buffers.data());
-      if (profiling)
-        seconds[s][k - stretch.first] +=
-            share * std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+      if (profiling) {
+        double elapsed =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        seconds[s][k - stretch.first] += streamed ? elapsed / streams : elapsed;
+        if (!streamed)
+          threads[k - stretch.first] =
+              std::max(threads[k - stretch.first], pool->takeParticipants());
+      }
       if (rc != 0) {
         failures[s] = {k, rc, halideMessage};
         return rc;
@@ -649,14 +685,16 @@ cvc_status cvc_session_s::runStretch(Binding &b, const cvc::stretches::ImageStre
     return 0;
   };
 
-  // Each stream takes the next image until the images left are fewer than
-  // the streams; those run one after the other with every thread inside
-  // each kernel, so that no thread idles through a last image.
-  int64_t streamed = streams > 1 ? batch - batch % streams : 0;
+  // Each stream takes the next chunk of images while whole chunks are left
+  // for every stream; the rest run one chunk after the other with every
+  // thread inside each kernel, so that no thread idles through the last.
+  const int64_t chunk = b.chunks[b.stretchAt[stretch.first]];
+  const int64_t chunks = batch / chunk;
+  const int64_t streamedChunks = streams > 1 ? chunks - chunks % streams : 0;
   std::atomic<int64_t> next{0};
   auto stream = [&](int s) -> int {
-    for (int64_t image; (image = next.fetch_add(1, std::memory_order_relaxed)) < streamed;)
-      if (int rc = runImage(s, image, 1.0 / streams))
+    for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < streamedChunks;)
+      if (int rc = runImages(s, c * chunk, chunk, true))
         return rc;
     return 0;
   };
@@ -664,18 +702,18 @@ cvc_status cvc_session_s::runStretch(Binding &b, const cvc::stretches::ImageStre
   halide_task_t task = [](void *, int s, uint8_t *closure) -> int {
     return (*reinterpret_cast<Stream *>(closure))(s);
   };
-  if (streamed > 0)
+  if (streamedChunks > 0)
     (void)pool->parallelFor(nullptr, task, 0, streams, reinterpret_cast<uint8_t *>(&stream));
   bool failed = std::any_of(failures.begin(), failures.end(), [](const Failure &f) { return f.rc; });
-  for (int64_t image = streamed; !failed && image < batch; ++image)
-    failed = runImage(0, image, 1.0) != 0;
+  for (int64_t first = streamedChunks * chunk; !failed && first < batch; first += chunk)
+    failed = runImages(0, first, std::min(chunk, batch - first), false) != 0;
 
   if (profiling) {
     for (int k = stretch.first; k < stretch.end; ++k) {
       b.seconds[k] = 0;
       for (const std::vector<double> &s : seconds)
         b.seconds[k] += s[k - stretch.first];
-      b.threadsUsed[k] = streamed > 0 ? streams : 1;
+      b.threadsUsed[k] = streamedChunks > 0 ? streams : threads[k - stretch.first];
     }
     (void)pool->takeParticipants();
   }

@@ -2,8 +2,9 @@
 //
 // At a batch of several images, a stretch of kernels that each compute the
 // images apart (the compiler's `per_image`) runs image by image: each of
-// the session's threads takes the next image and runs it through the whole
-// stretch before it takes another. One image's activations (a few MB at
+// the session's threads takes the next image (or the next few, as many as
+// its cache holds) and runs it through the whole stretch before it takes
+// another. One image's activations (a few MB at
 // most for a mobile network) then stay in the core's caches from one layer
 // to the next, where a whole batch's go out to memory and back, and the
 // threads do not meet between layers, where small layers leave all but one
@@ -41,6 +42,9 @@ struct ImageStretch {
   int first = 0, end = 0;
   /// The tensors the stretch's kernels touch, each once.
   std::vector<int> tensors;
+  /// The most bytes of one image any of its kernels reads and writes: the
+  /// runtime gives a stream as many images at once as fit its cache.
+  uint64_t imageWorkingBytes = 0;
 };
 
 inline int64_t imageStride(const cvc_plan &plan, int t);
@@ -136,10 +140,18 @@ inline std::vector<ImageStretch> imageStretches(const cvc_plan &plan) {
       while (last < end && detail::imagesApart(plan, last) && !detail::wantsWholeBatch(plan, last))
         ++last;
       if (last - k >= 2) {
-        ImageStretch stretch{k, last, {}};
-        for (int j = k; j < last; ++j)
-          for (int a = 0; a < plan.kernels[j].arg_count; ++a)
-            stretch.tensors.push_back(plan.kernels[j].args[a]);
+        ImageStretch stretch{k, last, {}, 0};
+        for (int j = k; j < last; ++j) {
+          uint64_t bytes = 0;
+          for (int a = 0; a < plan.kernels[j].arg_count; ++a) {
+            int t = plan.kernels[j].args[a];
+            stretch.tensors.push_back(t);
+            if (detail::hasBatch(plan.tensors[t]))
+              bytes += static_cast<uint64_t>(detail::oneImageElements(plan.tensors[t])) *
+                       sizeof(float);
+          }
+          stretch.imageWorkingBytes = std::max(stretch.imageWorkingBytes, bytes);
+        }
         std::sort(stretch.tensors.begin(), stretch.tensors.end());
         stretch.tensors.erase(std::unique(stretch.tensors.begin(), stretch.tensors.end()),
                               stretch.tensors.end());
@@ -151,19 +163,20 @@ inline std::vector<ImageStretch> imageStretches(const cvc_plan &plan) {
   return stretches;
 }
 
-/// Per tensor: true for an activation root whose every use (its views'
-/// included) lies in one of `stretches`, which then lives per stream.
-inline std::vector<char> streamLocalRoots(const cvc_plan &plan,
-                                          const std::vector<ImageStretch> &stretches) {
-  std::vector<char> local(plan.tensor_count, 0);
+/// Per tensor: for an activation root whose every use (its views'
+/// included) lies in one of `stretches`, which then lives per stream, that
+/// stretch's index; -1 for every other tensor.
+inline std::vector<int> streamLocalRoots(const cvc_plan &plan,
+                                         const std::vector<ImageStretch> &stretches) {
+  std::vector<int> local(plan.tensor_count, -1);
   for (int t = 0; t < plan.tensor_count; ++t) {
     const cvc_plan_tensor &tensor = plan.tensors[t];
     if (tensor.kind != CVC_TENSOR_ACTIVATION || tensor.alias >= 0 || tensor.first_use < 0 ||
         !detail::hasBatch(tensor))
       continue;
-    for (const ImageStretch &s : stretches)
-      if (tensor.first_use >= s.first && tensor.last_use < s.end)
-        local[t] = 1;
+    for (size_t s = 0; s < stretches.size(); ++s)
+      if (tensor.first_use >= stretches[s].first && tensor.last_use < stretches[s].end)
+        local[t] = static_cast<int>(s);
   }
   return local;
 }

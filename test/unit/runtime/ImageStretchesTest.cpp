@@ -92,18 +92,21 @@ TEST(ImageStretches, LargeWeightsReadFewTimesPerImageSplitTheChain) {
   EXPECT_EQ(p.ranges(), (Ranges{{0, 2}, {3, 5}}));
   std::vector<ImageStretch> stretches = cvc::stretches::imageStretches(p.plan);
   EXPECT_EQ(stretches[0].tensors, (std::vector<int>{0, 1, 2, 3}));
+  // k0 reads x and writes h1, 8 floats each; k3 and k4 move 2 x 40000.
+  EXPECT_EQ(stretches[0].imageWorkingBytes, 64u);
+  EXPECT_EQ(stretches[1].imageWorkingBytes, 320000u);
   // h1 and h4 live inside a stretch; h2 and h3 cross into k2.
-  std::vector<char> local = cvc::stretches::streamLocalRoots(p.plan, stretches);
-  EXPECT_EQ(local, (std::vector<char>{0, 0, 1, 0, 0, 0, 1, 0, 0, 0}));
+  std::vector<int> local = cvc::stretches::streamLocalRoots(p.plan, stretches);
+  EXPECT_EQ(local, (std::vector<int>{-1, -1, 0, -1, -1, -1, 1, -1, -1, -1}));
 }
 
 TEST(ImageStretches, LargeWeightsUsedOftenPerImageStayInTheStretch) {
   ChainPlan p;
   p.kernels[2].macs_per_image = 16 * 320000; // a convolution over 16 pixels
   EXPECT_EQ(p.ranges(), (Ranges{{0, 5}}));
-  std::vector<char> local =
+  std::vector<int> local =
       cvc::stretches::streamLocalRoots(p.plan, cvc::stretches::imageStretches(p.plan));
-  EXPECT_EQ(local, (std::vector<char>{0, 0, 1, 1, 0, 1, 1, 0, 0, 0}));
+  EXPECT_EQ(local, (std::vector<int>{-1, -1, 0, 0, -1, 0, 0, -1, -1, -1}));
 }
 
 TEST(ImageStretches, EachReasonToRunOnTheWholeBatchEndsAStretch) {
