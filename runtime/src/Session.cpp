@@ -20,9 +20,9 @@
 // workers, so two sessions with different thread counts each get theirs.
 //
 // At a batch of two or more, stretches of kernels that keep images apart
-// run image by image, each thread taking images in turn
-// (cvc/image_stretches.hpp); the tensors living inside a stretch then take one
-// image's memory per thread instead of the whole batch's.
+// run image by image, each thread taking a cache-sized chunk of images in
+// turn (cvc/image_stretches.hpp); the tensors living inside a stretch then
+// take one chunk's memory per thread instead of the whole batch's.
 //
 //===----------------------------------------------------------------------===//
 #include "CudaDevice.h"
@@ -305,8 +305,8 @@ struct cvc_session_s {
 
   /// Lays out `b`'s buffers and the arena for `newBatch`.
   cvc_status bind(Binding &b, int64_t newBatch);
-  /// Runs `stretch` of `b`'s kernels on each of `batch` images in turn,
-  /// on `b.streams` threads at once.
+  /// Runs `stretch` of `b`'s kernels on `batch` images, a chunk at a time
+  /// on each of `b.streams` threads.
   cvc_status runStretch(Binding &b, const cvc::stretches::ImageStretch &stretch, int64_t batch);
   cvc_status run(Binding &b, const cvc_plan_entry &entry, const cvc_tensor *inputs,
                  size_t inputCount, cvc_tensor *outputs, size_t outputCount);
