@@ -265,7 +265,7 @@ private:
   /// Each tensor of `args` (inputs, then the output) other than constant data
   /// and states read has the dynamic batch as its leading dimension, and a
   /// view's image i lies inside its root's image i: at the root's image
-  /// stride, starting within the root's first image.
+  /// stride, its first image's elements all within the root's first image.
   bool imagesLeadEveryTensor(const std::vector<int> &args) const {
     auto imageElements = [](const std::vector<int64_t> &dims) {
       return dims.empty() ? int64_t(0) : denseStrides(dims)[0];
@@ -279,9 +279,15 @@ private:
       if (tensor.dims.empty() || tensor.dims[0] >= 0 || root.dims.empty() || root.dims[0] >= 0)
         return false;
       int64_t rootImage = imageElements(root.dims);
-      int64_t stride = tensor.viewStrides.empty() ? imageElements(tensor.dims)
-                                                  : tensor.viewStrides[0];
-      if (stride != rootImage || tensor.viewOffset >= rootImage)
+      const std::vector<int64_t> strides =
+          tensor.viewStrides.empty() ? denseStrides(tensor.dims) : tensor.viewStrides;
+      int64_t last = tensor.viewOffset;
+      for (size_t d = 1; d < tensor.dims.size(); ++d) {
+        if (strides[d] < 0)
+          return false;
+        last += std::max<int64_t>(tensor.dims[d] - 1, 0) * strides[d];
+      }
+      if (strides[0] != rootImage || last >= rootImage)
         return false;
     }
     return true;

@@ -239,6 +239,7 @@ struct Binding {
   /// tensor's bytes from one image to the next, and the buffers each
   /// stream calls kernels with (the batch extent set per call).
   int streams = 0;
+  bool imageByImage = false; ///< what bind() was asked for
   std::vector<int64_t> chunks;
   uint64_t streamBase = 0, streamSize = 0;
   std::vector<int64_t> imageBytes;
@@ -303,8 +304,9 @@ struct cvc_session_s {
   /// runs the prepare kernels into it.
   cvc_status prepare(Binding &b);
 
-  /// Lays out `b`'s buffers and the arena for `newBatch`.
-  cvc_status bind(Binding &b, int64_t newBatch);
+  /// Lays out `b`'s buffers and the arena for `newBatch`, with the
+  /// stretches run image by image or not.
+  cvc_status bind(Binding &b, int64_t newBatch, bool imageByImage);
   /// Runs `stretch` of `b`'s kernels on `batch` images, a chunk at a time
   /// on each of `b.streams` threads.
   cvc_status runStretch(Binding &b, const cvc::stretches::ImageStretch &stretch, int64_t batch);
@@ -379,7 +381,7 @@ cvc_status cvc_session_s::prepare(Binding &b) {
   return nullptr;
 }
 
-cvc_status cvc_session_s::bind(Binding &b, int64_t newBatch) {
+cvc_status cvc_session_s::bind(Binding &b, int64_t newBatch, bool imageByImage) {
   const cvc_plan *plan = b.plan;
   int count = plan->tensor_count;
   if (b.stretchAt.empty()) {
@@ -389,25 +391,25 @@ cvc_status cvc_session_s::bind(Binding &b, int64_t newBatch) {
       b.stretchAt[b.stretches[s].first] = static_cast<int>(s);
     b.streamLocal = cvc::stretches::streamLocalRoots(*plan, b.stretches);
   }
-  int streams = newBatch >= 2 && !b.stretches.empty() && !wholeBatch
-                    ? static_cast<int>(std::min<int64_t>(pool->threadCount(), newBatch))
-                    : 0;
   // As many images at once as one core's cache holds for the stretch's
   // widest kernel: a small network's kernels then run on several images a
   // call, as on the whole batch. Not fewer for more threads: a kernel's
   // result may depend on the batch extent it is called with (a fully
   // connected layer's few-row path), and the thread count must not change
-  // the result.
+  // the result. One stream per thread, at most one per whole chunk.
   b.chunks.assign(b.stretches.size(), 1);
-  for (size_t s = 0; streams && s < b.stretches.size(); ++s) {
+  int64_t wholeChunks = 0;
+  for (size_t s = 0; imageByImage && newBatch >= 2 && s < b.stretches.size(); ++s) {
     uint64_t fit = coreCacheBytes() / std::max<uint64_t>(b.stretches[s].imageWorkingBytes, 1);
     b.chunks[s] = static_cast<int64_t>(
         std::clamp<uint64_t>(fit, 1, static_cast<uint64_t>(newBatch)));
+    wholeChunks = std::max(wholeChunks, newBatch / b.chunks[s]);
   }
+  int streams = static_cast<int>(std::min<int64_t>(pool->threadCount(), wholeChunks));
   // Whole-batch roots share the arena by liveness; a stretch's kernels run
   // at once for different images, so a root touched inside a stretch is
   // live through all of it. Stream-local roots are laid out once, for one
-  // image, and repeated per stream after the whole-batch ones.
+  // chunk, and repeated per stream after the whole-batch ones.
   std::vector<int> roots, localRoots;
   std::vector<cvc::arena::Block> blocks, localBlocks;
   for (int t = 0; t < count; ++t) {
@@ -471,6 +473,7 @@ cvc_status cvc_session_s::bind(Binding &b, int64_t newBatch) {
     }
   }
   b.streams = streams;
+  b.imageByImage = imageByImage;
   b.streamBase = shared;
   b.streamSize = perStream;
   b.imageBytes.assign(count, 0);
@@ -549,8 +552,11 @@ cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc
                         "batch " + std::to_string(runBatch) + " is too large: tensor '" +
                             plan->tensors[t].name + "' would exceed 2^31-1 elements");
 
-  if (runBatch != b.batch)
-    if (cvc_status s = bind(b, runBatch))
+  // A host told of outputs kernel by kernel sees them whole-batch: the
+  // layout then has no per-stream tensors.
+  bool imageByImage = !wholeBatch && !(outputReady && &entry != &plan->prepare);
+  if (runBatch != b.batch || imageByImage != b.imageByImage)
+    if (cvc_status s = bind(b, runBatch, imageByImage))
       return s;
 
   int count = plan->tensor_count;
@@ -603,8 +609,7 @@ cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc
     for (const cvc::runtime::OutputPart &part : parts[position])
       outputReady(outputReadyData, part.output, part.first, part.count);
   };
-  // A host told of outputs kernel by kernel sees them whole-batch.
-  bool imageByImage = b.streams > 0 && parts.empty() && &entry != &plan->prepare;
+  imageByImage = b.streams > 0 && &entry != &plan->prepare;
   for (int k = entry.first_kernel; k < entry.first_kernel + entry.kernel_count; ++k) {
     if (imageByImage && b.stretchAt[k] >= 0) {
       const cvc::stretches::ImageStretch &stretch = b.stretches[b.stretchAt[k]];
@@ -639,6 +644,7 @@ cvc_status cvc_session_s::runStretch(Binding &b, const cvc::stretches::ImageStre
   struct Failure {
     int kernel = -1, rc = 0;
     std::string message;
+    bool outOfMemory = false;
   };
   std::vector<Failure> failures(streams);
   // Profiles give each kernel its share of the run's wall time: images run
@@ -692,10 +698,17 @@ cvc_status cvc_session_s::runStretch(Binding &b, const cvc::stretches::ImageStre
   const int64_t chunks = batch / chunk;
   const int64_t streamedChunks = streams > 1 ? chunks - chunks % streams : 0;
   std::atomic<int64_t> next{0};
+  // A stream runs on a pool thread: nothing may unwind out of it.
   auto stream = [&](int s) -> int {
-    for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < streamedChunks;)
-      if (int rc = runImages(s, c * chunk, chunk, true))
-        return rc;
+    try {
+      for (int64_t c; (c = next.fetch_add(1, std::memory_order_relaxed)) < streamedChunks;)
+        if (int rc = runImages(s, c * chunk, chunk, true))
+          return rc;
+    } catch (const std::bad_alloc &) {
+      failures[s].outOfMemory = true;
+      failures[s].rc = -1;
+      return -1;
+    }
     return 0;
   };
   using Stream = decltype(stream);
@@ -717,9 +730,15 @@ cvc_status cvc_session_s::runStretch(Binding &b, const cvc::stretches::ImageStre
     }
     (void)pool->takeParticipants();
   }
-  for (const Failure &f : failures)
+  for (const Failure &f : failures) {
+    if (f.outOfMemory)
+      return makeStatus(CVC_OUT_OF_MEMORY, "out of memory while running kernels " +
+                                               std::string(plan.kernels[stretch.first].name) +
+                                               " to " + plan.kernels[stretch.end - 1].name +
+                                               " image by image");
     if (f.rc != 0)
       return kernelFailure(plan.kernels[f.kernel], f.rc, f.message, false);
+  }
   return nullptr;
 }
 

@@ -13,7 +13,7 @@
 // whole batch it reads its weights once, image by image once per image.
 //
 // A tensor whose every use lies in one stretch exists once per stream
-// (each thread's images in turn), sized for one image; the tensors that
+// (each thread's chunks in turn), sized for one chunk; the tensors that
 // cross a stretch's border hold the whole batch, and each image reads and
 // writes its own.
 //
@@ -84,6 +84,23 @@ inline int rootOf(const cvc_plan &plan, int t) {
   return plan.tensors[t].alias >= 0 ? plan.tensors[t].alias : t;
 }
 
+/// The offset in its root of the last element of image 0 of view `t` (the
+/// largest one for a strided view), or a number past any image when a
+/// stride is negative.
+inline int64_t lastOfFirstImage(const cvc_plan_tensor &t) {
+  if (oneImageElements(t) == 0)
+    return t.view_offset;
+  if (t.strides[0] == 0)
+    return t.view_offset + oneImageElements(t) - 1;
+  int64_t last = t.view_offset;
+  for (int i = 1; i < t.rank; ++i) {
+    if (t.strides[i] < 0)
+      return INT64_MAX;
+    last += (t.dims[i] - 1) * t.strides[i];
+  }
+  return last;
+}
+
 /// Whether kernel `k` may be called on one image at a time (see above).
 inline bool imagesApart(const cvc_plan &plan, int k) {
   const cvc_plan_kernel &kernel = plan.kernels[k];
@@ -101,7 +118,7 @@ inline bool imagesApart(const cvc_plan &plan, int k) {
     if (!hasBatch(tensor) || !hasBatch(root))
       return false;
     int64_t rootImage = oneImageElements(root);
-    if (imageStride(plan, t) != rootImage || tensor.view_offset >= rootImage)
+    if (imageStride(plan, t) != rootImage || lastOfFirstImage(tensor) >= rootImage)
       return false;
   }
   return true;

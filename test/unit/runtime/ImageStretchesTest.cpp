@@ -128,6 +128,22 @@ TEST(ImageStretches, EachReasonToRunOnTheWholeBatchEndsAStretch) {
     EXPECT_EQ(p.ranges(), (Ranges{{0, 2}}));
   }
   {
+    ChainPlan p; // a view starting inside its root's first image, ending past it
+    p.tensors[6].alias = 5;
+    p.tensors[6].view_offset = 1;
+    EXPECT_EQ(p.ranges(), (Ranges{{0, 2}}));
+  }
+  {
+    ChainPlan p; // a strided view inside its root's images: h4 as every other element of a
+                 // root twice as wide
+    p.tensors[5].dims[1] = 80000;
+    p.tensors[6].alias = 5;
+    p.tensors[6].view_offset = 1;
+    p.tensors[6].strides[0] = 80000;
+    p.tensors[6].strides[1] = 2;
+    EXPECT_EQ(p.ranges(), (Ranges{{0, 2}, {3, 5}}));
+  }
+  {
     ChainPlan p; // a view whose images are not its root's
     p.tensors[3].alias = 2;
     p.tensors[3].strides[0] = 4;
