@@ -226,7 +226,8 @@ typedef void (*cvc_output_ready_fn)(void *user_data, size_t output, size_t first
  * a kernel whose writes cannot be told apart by ranges (a strided view) is
  * reported with the rest of its output after the last kernel writing any
  * of it. `fn` must not call into the session, nor throw. A run that fails
- * after some parts were reported leaves the outputs undefined.
+ * after some parts were reported leaves the outputs undefined. While `fn`
+ * is set, every kernel runs on the whole batch (none image by image).
  */
 CVC_EXPORT void cvc_session_set_output_ready(cvc_session *session, cvc_output_ready_fn fn,
                                              void *user_data);
