@@ -247,50 +247,20 @@ private:
       plan.tensors.push_back(std::move(copy));
       args.push_back(static_cast<int>(plan.tensors.size()) - 1);
     }
-    bool perImage = !loadTime && keepsImagesApart(op) && imagesLeadEveryTensor(args);
     PlannedKernel &kernel = addKernel(loadTime ? loadTimeKernels : plan.kernels, *function,
                                       shortName, std::move(args));
-    kernel.perImage = perImage;
+    kernel.perImage = !loadTime && keepsImagesApart(op);
     return &kernel;
   }
 
-  /// A copy moves each image to the same image.
+  /// A copy moves each image to the same image. Whether the kernel's
+  /// tensors allow running it image by image is cvc/image_stretches.hpp's
+  /// to say, on the finished plan.
   static bool keepsImagesApart(Operation *op) {
     if (!op)
       return true;
     auto imagewise = llvm::dyn_cast<cv::ImagewiseOpInterface>(op);
     return imagewise && imagewise.keepsImagesApart();
-  }
-
-  /// Each tensor of `args` (inputs, then the output) other than constant data
-  /// and states read has the dynamic batch as its leading dimension, and a
-  /// view's image i lies inside its root's image i: at the root's image
-  /// stride, its first image's elements all within the root's first image.
-  bool imagesLeadEveryTensor(const std::vector<int> &args) const {
-    auto imageElements = [](const std::vector<int64_t> &dims) {
-      return dims.empty() ? int64_t(0) : denseStrides(dims)[0];
-    };
-    for (size_t a = 0; a < args.size(); ++a) {
-      const PlannedTensor &tensor = plan.tensors[args[a]];
-      const PlannedTensor &root = plan.tensors[rootOf(args[a])];
-      bool written = a + 1 == args.size();
-      if (!written && (holdsConstantData(root.kind) || root.kind == TensorKind::State))
-        continue;
-      if (tensor.dims.empty() || tensor.dims[0] >= 0 || root.dims.empty() || root.dims[0] >= 0)
-        return false;
-      int64_t rootImage = imageElements(root.dims);
-      const std::vector<int64_t> strides =
-          tensor.viewStrides.empty() ? denseStrides(tensor.dims) : tensor.viewStrides;
-      int64_t last = tensor.viewOffset;
-      for (size_t d = 1; d < tensor.dims.size(); ++d) {
-        if (strides[d] < 0)
-          return false;
-        last += std::max<int64_t>(tensor.dims[d] - 1, 0) * strides[d];
-      }
-      if (strides[0] != rootImage || last >= rootImage)
-        return false;
-    }
-    return true;
   }
 
   //===--- the walk ---------------------------------------------------===//

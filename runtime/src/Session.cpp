@@ -609,9 +609,9 @@ cvc_status cvc_session_s::run(Binding &b, const cvc_plan_entry &entry, const cvc
     for (const cvc::runtime::OutputPart &part : parts[position])
       outputReady(outputReadyData, part.output, part.first, part.count);
   };
-  imageByImage = b.streams > 0 && &entry != &plan->prepare;
+  bool runStretches = b.streams > 0 && &entry != &plan->prepare;
   for (int k = entry.first_kernel; k < entry.first_kernel + entry.kernel_count; ++k) {
-    if (imageByImage && b.stretchAt[k] >= 0) {
+    if (runStretches && b.stretchAt[k] >= 0) {
       const cvc::stretches::ImageStretch &stretch = b.stretches[b.stretchAt[k]];
       if (cvc_status s = runStretch(b, stretch, runBatch))
         return s;

@@ -74,9 +74,9 @@ typedef struct cvc_plan_kernel {
   const int32_t *args;   /**< tensor indices: inputs, then the output last */
   uint64_t macs_per_image;
   /** 1: image i of its output depends only on image i of its batched inputs,
-   *  and every tensor it touches that is not a weight carries the dynamic
-   *  batch as its leading dimension, so the runtime may call it on one image
-   *  at a time; 0: it runs on the whole batch. */
+   *  so the runtime may call it on one image at a time where its tensors
+   *  allow (cvc/image_stretches.hpp checks them); 0: it runs on the whole
+   *  batch. */
   int32_t per_image;
   const char *schedule;  /**< the schedule parameters chosen, for the record */
   const char *schedule_source; /**< "default", "database" or "warm start" */

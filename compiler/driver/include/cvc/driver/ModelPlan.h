@@ -58,10 +58,9 @@ struct PlannedKernel {
   int function = -1;         ///< index into ModelPlan::functions
   std::vector<int> args;     ///< tensor indices: inputs, then output
   uint64_t macsPerImage = 0;
-  /// Computes each image of the batch alone (cv::ImagewiseOpInterface), and
-  /// every tensor it reads or writes other than constant data carries the
-  /// batch as a whole leading dimension: the runtime may call it on one
-  /// image at a time.
+  /// Computes each image of the batch alone (cv::ImagewiseOpInterface, or a
+  /// copy): the runtime may call it on one image at a time where its
+  /// tensors allow (cvc/image_stretches.hpp).
   bool perImage = false;
   std::string schedule;
   std::string scheduleSource; ///< "default", "database", "warm start"
