@@ -7,11 +7,11 @@
 // live per stream.
 //
 //===----------------------------------------------------------------------===//
+#include "PlanTensor.h"
 #include "cvc/image_stretches.hpp"
 
 #include <gtest/gtest.h>
 
-#include <initializer_list>
 #include <utility>
 #include <vector>
 
@@ -32,16 +32,16 @@ struct ChainPlan {
   cvc_plan plan = {};
 
   ChainPlan() {
-    tensor(0, CVC_TENSOR_INPUT, {-1, 8});
-    tensor(1, CVC_TENSOR_WEIGHT, {8, 8});
-    tensor(2, CVC_TENSOR_ACTIVATION, {-1, 8}, 0, 1);
-    tensor(3, CVC_TENSOR_ACTIVATION, {-1, 8}, 1, 2);
-    tensor(4, CVC_TENSOR_WEIGHT, {8, 40000});
-    tensor(5, CVC_TENSOR_ACTIVATION, {-1, 40000}, 2, 3);
-    tensor(6, CVC_TENSOR_ACTIVATION, {-1, 40000}, 3, 4);
-    tensor(7, CVC_TENSOR_OUTPUT, {-1, 40000});
-    tensor(8, CVC_TENSOR_ACTIVATION, {4, 8});
-    tensor(9, CVC_TENSOR_STATE, {64});
+    tensors[0] = planTensor("x", CVC_TENSOR_INPUT, {-1, 8});
+    tensors[1] = planTensor("w1", CVC_TENSOR_WEIGHT, {8, 8});
+    tensors[2] = planTensor("h1", CVC_TENSOR_ACTIVATION, {-1, 8}, 0, 0, 1);
+    tensors[3] = planTensor("h2", CVC_TENSOR_ACTIVATION, {-1, 8}, 0, 1, 2);
+    tensors[4] = planTensor("wbig", CVC_TENSOR_WEIGHT, {8, 40000});
+    tensors[5] = planTensor("h3", CVC_TENSOR_ACTIVATION, {-1, 40000}, 0, 2, 3);
+    tensors[6] = planTensor("h4", CVC_TENSOR_ACTIVATION, {-1, 40000}, 0, 3, 4);
+    tensors[7] = planTensor("y", CVC_TENSOR_OUTPUT, {-1, 40000});
+    tensors[8] = planTensor("s", CVC_TENSOR_ACTIVATION, {4, 8});
+    tensors[9] = planTensor("state", CVC_TENSOR_STATE, {64});
     const uint64_t macs[5] = {64, 0, 320000, 0, 0};
     for (int k = 0; k < 5; ++k)
       kernels[k] = {"k", "cv.op", kernelFn, 0, nullptr, macs[k], 1, "", "default"};
@@ -53,20 +53,6 @@ struct ChainPlan {
     plan.entries = entries;
     plan.entry_count = 1;
     link();
-  }
-
-  void tensor(int i, int kind, std::initializer_list<int64_t> dims, int first = -1,
-              int last = -1) {
-    cvc_plan_tensor &t = tensors[i];
-    t.name = "t";
-    t.kind = kind;
-    t.rank = static_cast<int32_t>(dims.size());
-    int d = 0;
-    for (int64_t v : dims)
-      t.dims[d++] = v;
-    t.first_use = first;
-    t.last_use = last;
-    t.alias = -1;
   }
 
   /// Points the kernels at `args` (after a test changed them).

@@ -7,6 +7,7 @@
 //
 //===----------------------------------------------------------------------===//
 #include "PlanCheck.h"
+#include "PlanTensor.h"
 #include "cvc/plan_checksum.hpp"
 
 #include <gtest/gtest.h>
@@ -37,27 +38,12 @@ struct SmallPlan {
   cvc_plan plan = {};
 
   SmallPlan() {
-    auto tensor = [&](int i, const char *name, int kind, std::initializer_list<int64_t> dims,
-                      uint64_t offset) {
-      cvc_plan_tensor &t = tensors[i];
-      t.name = name;
-      t.kind = kind;
-      t.rank = static_cast<int32_t>(dims.size());
-      int d = 0;
-      for (int64_t v : dims)
-        t.dims[d++] = v;
-      t.offset = offset;
-      t.first_use = t.last_use = -1;
-      t.alias = -1;
-    };
-    tensor(0, "x", CVC_TENSOR_INPUT, {-1, 4}, 0);
-    tensor(1, "w", CVC_TENSOR_WEIGHT, {4, 4}, 16);
-    tensor(2, "h", CVC_TENSOR_ACTIVATION, {-1, 4}, 0);
-    tensors[2].first_use = 0;
-    tensors[2].last_use = 1;
-    tensor(3, "y", CVC_TENSOR_OUTPUT, {-1, 4}, 0);
-    tensor(4, "parameters", CVC_TENSOR_STATE, {20}, 0);
-    tensor(5, "p", CVC_TENSOR_PREPARED, {4, 4}, 0);
+    tensors[0] = planTensor("x", CVC_TENSOR_INPUT, {-1, 4});
+    tensors[1] = planTensor("w", CVC_TENSOR_WEIGHT, {4, 4}, 16);
+    tensors[2] = planTensor("h", CVC_TENSOR_ACTIVATION, {-1, 4}, 0, 0, 1);
+    tensors[3] = planTensor("y", CVC_TENSOR_OUTPUT, {-1, 4});
+    tensors[4] = planTensor("parameters", CVC_TENSOR_STATE, {20});
+    tensors[5] = planTensor("p", CVC_TENSOR_PREPARED, {4, 4});
     kernels[0] = {"k0", "cv.dense", kernelFn, 3, args0, 0, 1, "", "default"};
     kernels[1] = {"k1", "cv.relu", kernelFn, 2, args1, 0, 1, "", "default"};
     kernels[2] = {"k2", "cv.winograd_weights", kernelFn, 2, args2, 0, 0, "", "default"};
