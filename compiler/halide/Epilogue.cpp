@@ -25,7 +25,7 @@ Expr applyActivation(cv::Activation kind, llvm::ArrayRef<float> args, Expr x) {
   case cv::Activation::hard_swish:
     return x * Halide::clamp(x * (1.0f / 6.0f) + 0.5f, 0.0f, 1.0f);
   case cv::Activation::swish:
-    return x * vectorSigmoid(x);
+    return vectorSwish(x);
   case cv::Activation::gelu:
     return 0.5f * x * (1.0f + Halide::erf(x * static_cast<float>(M_SQRT1_2)));
   case cv::Activation::mish: {

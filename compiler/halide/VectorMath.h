@@ -13,7 +13,7 @@
 
 namespace cvc::halide {
 
-/// e^x for float32 x, within 2 ulp of expf for x in [-87, 88]; outside that
+/// e^x for float32 x, within 3 ulp of expf for x in [-87, 88]; outside that
 /// range x is clamped (e^88 = 1.65e38, e^-87 = 1.6e-38), so it never returns
 /// inf or 0.
 Halide::Expr vectorExp(Halide::Expr x);
@@ -23,6 +23,9 @@ Halide::Expr vectorTanh(Halide::Expr x);
 
 /// 1 / (1 + e^-x).
 Halide::Expr vectorSigmoid(Halide::Expr x);
+
+/// x / (1 + e^-x).
+Halide::Expr vectorSwish(Halide::Expr x);
 
 } // namespace cvc::halide
 
