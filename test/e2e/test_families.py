@@ -4,7 +4,8 @@ PyTorch modules export them, against PyTorch at batches 1 and 3 (1e-4 abs +
 1e-3 rel per element), with batch norms given real statistics:
 
 - depthwise-separable blocks (MobileNet v1): depthwise 3x3 and 5x5 at
-  strides 1 and 2, BN, ReLU, then a pointwise 1x1;
+  strides 1 and 2 and a dilated 3x3 on a map that is not square, BN, ReLU,
+  then a pointwise 1x1;
 - inverted residuals (MobileNetV2): 1x1 expansion, ReLU6, depthwise,
   linear projection, with and without the shortcut, at channel counts that
   do not divide by the vector block (24, 40);
@@ -36,9 +37,9 @@ from models import calibrate_batchnorm
 
 
 class DepthwiseSeparable(nn.Module):
-    def __init__(self, c, out, k, stride):
+    def __init__(self, c, out, k, stride, dilation=1):
         super().__init__()
-        self.dw = nn.Conv2d(c, c, k, stride, k // 2, groups=c, bias=False)
+        self.dw = nn.Conv2d(c, c, k, stride, dilation * (k // 2), dilation, groups=c, bias=False)
         self.bn1 = nn.BatchNorm2d(c)
         self.pw = nn.Conv2d(c, out, 1, bias=False)
         self.bn2 = nn.BatchNorm2d(out)
@@ -145,6 +146,11 @@ CASES = [
     ("depthwise3_stride1", lambda: DepthwiseSeparable(32, 64, 3, 1), (32, 14, 14)),
     ("depthwise5_stride2", lambda: DepthwiseSeparable(48, 32, 5, 2), (48, 15, 15)),
     ("depthwise3_stride2_7x7", lambda: DepthwiseSeparable(64, 64, 3, 2), (64, 7, 7)),
+    # Depthwise layers read through their zero padding (no padded copy):
+    # a dilated window on a map that is not square puts every tap of the
+    # first and last rows and columns past a border.
+    ("depthwise3_dilated2_9x13", lambda: DepthwiseSeparable(16, 32, 3, 1, dilation=2),
+     (16, 9, 13)),
     ("inverted_residual_24", lambda: InvertedResidual(24, 24, 1), (24, 12, 12)),
     ("inverted_residual_24_to_40", lambda: InvertedResidual(24, 40, 2), (24, 13, 13)),
     ("mbconv_swish_se_16", lambda: MBConv(16, 16, 3, 1), (16, 12, 12)),
