@@ -53,6 +53,13 @@ BlockedShape blockedShapeOf(cv::BlockedConv2DOp op) {
 enum TaskOrder : int64_t { kRowsInner = 0, kBlocksInner = 1 };
 enum PrologueAt : int64_t { kPrologueAtRow = 0, kPrologueAtTile = 1 };
 
+/// Input channels the reduction reads: those before `used_input_channels`
+/// (cv-block-layout's block padding skipped), else all of one group's.
+int64_t usedInputChannels(cv::BlockedConv2DOp op) {
+  auto w = llvm::cast<RankedTensorType>(op.getWeight().getType());
+  return op.getUsedInputChannels().value_or(w.getDimSize(1));
+}
+
 bool hasPaddingOf(cv::BlockedConv2DOp op) {
   return llvm::any_of(op.getPads(), [](int64_t v) { return v != 0; });
 }
@@ -173,24 +180,38 @@ FailureOr<Kernel> buildBlockedConv(cv::BlockedConv2DOp op, const KernelContext &
   // window, r.w the input block, so the innermost loop walks one pixel's
   // channels. NCHW input: r.x / r.y the window, r.z the channel, so the
   // innermost loop walks along an input row.
-  RDom r = nchwInput ? RDom(0, kW, 0, kH, 0, inChannels, "r")
-                     : RDom(0, block, 0, kW, 0, kH, 0, inChannels / block, "r");
-  Expr kx = nchwInput ? Expr(r.x) : Expr(r.y), ky = nchwInput ? Expr(r.y) : Expr(r.z);
-  Expr channel = nchwInput ? Expr(r.z) : r.w * block + r.x;
-  Expr inX = x * static_cast<int>(strides[1]) - static_cast<int>(pads[1]) +
-             kx * static_cast<int>(dilations[1]);
-  Expr inY = y * static_cast<int>(strides[0]) - static_cast<int>(pads[0]) +
-             ky * static_cast<int>(dilations[0]);
-  Expr pixel;
+  //
+  // Blocked input whose last used channel (usedInputChannels) falls inside
+  // a block: one reduction over the whole blocks before it and a second
+  // over the used lanes of that block alone.
+  int usedChannels = nchwInput ? inChannels : static_cast<int>(usedInputChannels(op));
+  int wholeBlocks = nchwInput ? 0 : usedChannels / block;
+  int tailLanes = nchwInput ? 0 : usedChannels % block;
+  std::vector<RDom> reductions;
   if (nchwInput)
-    pixel = padded(inX, inY, r.z, n);
-  else if (groups == 1)
-    pixel = padded(r.x, inX, inY, r.w, n);
-  else
-    pixel = padded(r.x, inX, inY, (blk / groupBlocks) * (inChannels / block) + r.w, n);
+    reductions.push_back(RDom(0, kW, 0, kH, 0, inChannels, "r"));
+  if (wholeBlocks > 0)
+    reductions.push_back(RDom(0, block, 0, kW, 0, kH, 0, wholeBlocks, "r"));
+  if (tailLanes > 0)
+    reductions.push_back(RDom(0, tailLanes, 0, kW, 0, kH, wholeBlocks, 1, "r_tail"));
   Func acc("blocked_acc");
   acc(lane, x, y, blk, n) = op.getBias() ? bias(blk * block + lane) : Expr(0.0f);
-  acc(lane, x, y, blk, n) += weight(lane, kx, ky, channel, blk) * pixel;
+  for (const RDom &r : reductions) {
+    Expr kx = nchwInput ? Expr(r.x) : Expr(r.y), ky = nchwInput ? Expr(r.y) : Expr(r.z);
+    Expr channel = nchwInput ? Expr(r.z) : r.w * block + r.x;
+    Expr inX = x * static_cast<int>(strides[1]) - static_cast<int>(pads[1]) +
+               kx * static_cast<int>(dilations[1]);
+    Expr inY = y * static_cast<int>(strides[0]) - static_cast<int>(pads[0]) +
+               ky * static_cast<int>(dilations[0]);
+    Expr pixel;
+    if (nchwInput)
+      pixel = padded(inX, inY, r.z, n);
+    else if (groups == 1)
+      pixel = padded(r.x, inX, inY, r.w, n);
+    else
+      pixel = padded(r.x, inX, inY, (blk / groupBlocks) * (inChannels / block) + r.w, n);
+    acc(lane, x, y, blk, n) += weight(lane, kx, ky, channel, blk) * pixel;
+  }
   Func activated("conv_blocked");
   activated(lane, x, y, blk, n) = applyEpilogue(op, acc(lane, x, y, blk, n),
                                                 {lane, x, y, blk, n}, kernel);
@@ -203,7 +224,7 @@ FailureOr<Kernel> buildBlockedConv(cv::BlockedConv2DOp op, const KernelContext &
     result(lane, x, y, blk, n) =
         Halide::maximum(activated(lane, x * pw + rp.x, y * ph + rp.y, blk, n));
   }
-  uint64_t macs = static_cast<uint64_t>(outBlocks) * block * convH * convW * inChannels * kH * kW;
+  uint64_t macs = static_cast<uint64_t>(outBlocks) * block * convH * convW * usedChannels * kH * kW;
   if (isAutoscheduled(point))
     return kernel.finish(result, macs);
 
@@ -235,15 +256,22 @@ FailureOr<Kernel> buildBlockedConv(cv::BlockedConv2DOp op, const KernelContext &
     activated.compute_at(result, xo).reorder(lane, x, blk, y, n).vectorize(lane, block);
     acc.compute_at(activated, y).vectorize(lane, block).unroll(x).unroll(blk);
   }
-  std::vector<Halide::VarOrRVar> reductionOrder = {lane, x, blk};
-  for (const Halide::RVar &rv : {r.x, r.y, r.z})
-    reductionOrder.push_back(rv);
-  if (!nchwInput)
-    reductionOrder.push_back(r.w);
-  reductionOrder.push_back(n);
-  acc.update().reorder(reductionOrder).vectorize(lane, block).unroll(x).unroll(blk);
-  if (kW <= 3)
-    acc.update().unroll(nchwInput ? r.x : r.y);
+  for (size_t u = 0; u < reductions.size(); ++u) {
+    const RDom &r = reductions[u];
+    std::vector<Halide::VarOrRVar> reductionOrder = {lane, x, blk};
+    for (const Halide::RVar &rv : {r.x, r.y, r.z})
+      reductionOrder.push_back(rv);
+    if (!nchwInput)
+      reductionOrder.push_back(r.w);
+    reductionOrder.push_back(n);
+    acc.update(static_cast<int>(u))
+        .reorder(reductionOrder)
+        .vectorize(lane, block)
+        .unroll(x)
+        .unroll(blk);
+    if (kW <= 3)
+      acc.update(static_cast<int>(u)).unroll(nchwInput ? r.x : r.y);
+  }
   // Unpadded, the prologue's values for one register tile's pixels (every
   // input channel), computed beside its accumulators; padded, inside the
   // padded rows below.

@@ -127,7 +127,8 @@ struct BlockConvolution : public OpRewritePattern<cv::Conv2DOp> {
         conv.getActivationAttr(), conv.getActivationArgsAttr(), conv.getStridesAttr(),
         conv.getPadsAttr(), conv.getDilationsAttr(), rewriter.getDenseI64ArrayAttr({}),
         rewriter.getI64IntegerAttr(groups),
-        cv::ActivationAttr::get(rewriter.getContext(), cv::Activation::none));
+        cv::ActivationAttr::get(rewriter.getContext(), cv::Activation::none),
+        cp != cg ? rewriter.getI64IntegerAttr(c) : IntegerAttr());
     rewriter.replaceOp(conv, fromBlocked(rewriter, loc, outType, result.getOutput()));
     return success();
   }

@@ -43,7 +43,7 @@ struct FuseMaxPoolIntoBlockedConv : public OpRewritePattern<cvc::cv::MaxPool2DOp
         conv.getPrologueScale(), conv.getPrologueShift(), conv.getResidual(),
         conv.getActivationAttr(), conv.getActivationArgsAttr(), conv.getStridesAttr(),
         conv.getPadsAttr(), conv.getDilationsAttr(), rewriter.getDenseI64ArrayAttr(kernel),
-        conv.getGroupsAttr(), conv.getPrologueActivationAttr());
+        conv.getGroupsAttr(), conv.getPrologueActivationAttr(), conv.getUsedInputChannelsAttr());
     rewriter.replaceOp(pool, fused.getOutput());
     rewriter.eraseOp(conv);
     return success();

@@ -75,7 +75,8 @@ struct FusePrologueIntoBlockedConv : public OpRewritePattern<cv::BlockedConv2DOp
         conv.getResidual(), conv.getActivationAttr(), conv.getActivationArgsAttr(),
         conv.getStridesAttr(), conv.getPadsAttr(), conv.getDilationsAttr(),
         conv.getMaxPoolAttr(), conv.getGroupsAttr(),
-        cv::ActivationAttr::get(rewriter.getContext(), activation));
+        cv::ActivationAttr::get(rewriter.getContext(), activation),
+        conv.getUsedInputChannelsAttr());
     rewriter.replaceOp(conv, fused.getOutput());
     return success();
   }

@@ -82,7 +82,7 @@ cv::BlockedConv2DOp cvc::buildDirectConv(OpBuilder &b, cv::WinogradConv2DOp conv
       Value(), Value(), conv.getResidual(), conv.getActivationAttr(),
       conv.getActivationArgsAttr(), b.getDenseI64ArrayAttr({1, 1}), conv.getPadsAttr(),
       b.getDenseI64ArrayAttr({1, 1}), b.getDenseI64ArrayAttr({}), b.getI64IntegerAttr(1),
-      cv::ActivationAttr::get(b.getContext(), cv::Activation::none));
+      cv::ActivationAttr::get(b.getContext(), cv::Activation::none), IntegerAttr());
 }
 
 namespace {

@@ -89,6 +89,11 @@ LogicalResult BlockedConv2DOp::inferReturnTypes(MLIRContext *, std::optional<Loc
     return emitOptionalError(loc, "weight ", shapeString(weight.getShape()), " does not match the ",
                              nchwInput ? "NCHW" : "blocked", " input ",
                              shapeString(input.getShape()), " in ", groups, " group(s)");
+  if (std::optional<uint64_t> used = adaptor.getUsedInputChannels();
+      used && (nchwInput || groups != 1 || *used < 1 || *used > static_cast<uint64_t>(inChannels)))
+    return emitOptionalError(loc, "'used_input_channels' (", static_cast<int64_t>(*used),
+                             ") needs a blocked input in one group and must lie in [1, ",
+                             inChannels, "]");
   int64_t outChannels = weight.getDimSize(0) * block;
   if (failed(checkBias(loc, adaptor.getBias(), outChannels)))
     return failure();

@@ -100,14 +100,15 @@ func.func @depthwise(%x: tensor<?x4x5x5xf32>) -> tensor<?x4x5x4xf32> {
 
 // Channel counts that do not fill the last block (3 with b = 2) are padded:
 // the convolution's weights and bias get zero rows for the padding, the
-// next convolution zero columns, the depthwise one a zero window, and only
-// the region's end drops the padding lanes.
+// next convolution zero columns (and used_input_channels, so that its
+// reduction skips them), the depthwise one a zero window, and only the
+// region's end drops the padding lanes.
 // CHECK-LABEL: func @padded
 func.func @padded(%x: tensor<?x4x4x4xf32>) -> tensor<?x3x4x4xf32> {
   // CHECK: %[[A:.*]] = cv.conv2d_blocked %{{.*}}, %{{.*}}, %{{.*}} : (tensor<?x2x4x4x2xf32>, tensor<2x4x1x1x2xf32>, tensor<4xf32>) -> tensor<?x2x4x4x2xf32>
   // CHECK: %[[R:.*]] = cv.relu %[[A]] : tensor<?x2x4x4x2xf32>
   // CHECK: %[[D:.*]] = cv.depthwise_conv2d_blocked %[[R]], %{{.*}} : (tensor<?x2x4x4x2xf32>, tensor<2x1x1x2xf32>) -> tensor<?x2x4x4x2xf32>
-  // CHECK: %[[C:.*]] = cv.conv2d_blocked %[[D]], %{{.*}} : (tensor<?x2x4x4x2xf32>, tensor<2x4x1x1x2xf32>) -> tensor<?x2x4x4x2xf32>
+  // CHECK: %[[C:.*]] = cv.conv2d_blocked %[[D]], %{{.*}} {used_input_channels = 3 : i64} : (tensor<?x2x4x4x2xf32>, tensor<2x4x1x1x2xf32>) -> tensor<?x2x4x4x2xf32>
   // CHECK: cv.from_blocked %[[C]] {channels = 3 : i64} : (tensor<?x2x4x4x2xf32>) -> tensor<?x3x4x4xf32>
   %w = cv.constant dense<0.5> : tensor<3x4x1x1xf32>
   %b = cv.constant dense<1.0> : tensor<3xf32>

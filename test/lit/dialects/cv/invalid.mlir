@@ -261,6 +261,24 @@ func.func @blocked_conv_group_channels(%x: tensor<1x4x8x8x16xf32>, %w: tensor<2x
 
 // -----
 
+func.func @blocked_conv_used_channels_past_input(%x: tensor<1x2x8x8x16xf32>, %w: tensor<2x32x3x3x16xf32>) -> tensor<1x2x6x6x16xf32> {
+  // expected-error@+2 {{'used_input_channels' (33) needs a blocked input in one group and must lie in [1, 32]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d_blocked %x, %w {used_input_channels = 33} : (tensor<1x2x8x8x16xf32>, tensor<2x32x3x3x16xf32>) -> tensor<1x2x6x6x16xf32>
+  return %y : tensor<1x2x6x6x16xf32>
+}
+
+// -----
+
+func.func @blocked_conv_used_channels_nchw(%x: tensor<1x3x8x8xf32>, %w: tensor<2x3x3x3x16xf32>) -> tensor<1x2x6x6x16xf32> {
+  // expected-error@+2 {{'used_input_channels' (2) needs a blocked input in one group and must lie in [1, 3]}}
+  // expected-error@+1 {{failed to infer returned types}}
+  %y = cv.conv2d_blocked %x, %w {used_input_channels = 2} : (tensor<1x3x8x8xf32>, tensor<2x3x3x3x16xf32>) -> tensor<1x2x6x6x16xf32>
+  return %y : tensor<1x2x6x6x16xf32>
+}
+
+// -----
+
 func.func @depthwise_weight(%x: tensor<1x2x8x8x16xf32>, %w: tensor<1x3x3x16xf32>) -> tensor<1x2x6x6x16xf32> {
   // expected-error@+2 {{weight [1,3,3,16] does not hold one window per channel of the input [1,2,8,8,16]}}
   // expected-error@+1 {{failed to infer returned types}}

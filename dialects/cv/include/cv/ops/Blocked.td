@@ -80,6 +80,13 @@ def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
     `[1, C/b, 1, 1, b]`; either may be absent. Padding stays zero: it pads
     the prologue's result, as it padded the tensor the prologue replaced.
 
+    With `used_input_channels = u` (blocked input, one group), input
+    channels u and later are not read: the result is the one their weights
+    being zero would give. `--cv-block-layout` sets it where it pads a
+    channel count to whole blocks (24 channels run as 32), so the reduction
+    skips the padding lanes. It is an attribute, not a look at the weight
+    values, because ops of one signature share one kernel.
+
     ```mlir
     %y = cv.conv2d_blocked %x, %w, %b {pads = array<i64: 1, 1, 1, 1>}
         : (tensor<?x4x56x56x16xf32>, tensor<4x64x3x3x16xf32>, tensor<64xf32>) -> tensor<?x4x56x56x16xf32>
@@ -98,7 +105,8 @@ def Cv_BlockedConv2DOp : Cv_LayerOp<"conv2d_blocked"> {
       DefaultValuedAttr<DenseI64ArrayAttr, "{1, 1}">:$dilations,
       DefaultValuedAttr<DenseI64ArrayAttr, "{}">:$max_pool,
       DefaultValuedAttr<I64Attr, "1">:$groups,
-      DefaultValuedAttr<Cv_ActivationAttr, "::cvc::cv::Activation::none">:$prologue_activation));
+      DefaultValuedAttr<Cv_ActivationAttr, "::cvc::cv::Activation::none">:$prologue_activation,
+      OptionalAttr<I64Attr>:$used_input_channels));
   let assemblyFormat = "$input `,` $weight (`,` $bias^)? (`prologue_scale` $prologue_scale^)? "
                        "(`prologue_shift` $prologue_shift^)? (`residual` $residual^)? attr-dict "
                        "`:` functional-type(operands, results)";
