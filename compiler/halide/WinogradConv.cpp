@@ -38,6 +38,9 @@
 
 #include "cv/Winograd.h"
 
+#include <cmath>
+#include <limits>
+
 using namespace mlir;
 
 namespace cvc::halide {
@@ -60,6 +63,31 @@ WinogradShape winogradShapeOf(cv::WinogradConv2DOp op) {
 
 enum WinogradParallel : int64_t { kParallelChunks = 0, kParallelGroups = 1 };
 
+/// Tile rows per group: each GEMM streams its weights once per group, so
+/// few tiles make it bandwidth-bound, while many make V (positions x tiles
+/// x C floats) fall out of L2; about 32 tiles balance the two. Groups split
+/// the rows with ShiftInwards, so a count that does not divide them
+/// computes the overlapping rows twice, which costs more than either
+/// (ResNet-50's 14x14 layers, 7 tile rows, 1 thread: 3 rows per group
+/// 1.53 ms, 1 row 1.19, 7 rows 1.09). Hence the divisor of the rows whose
+/// tiles are nearest 32 (by ratio): the 28x28 layers went from 4 rows
+/// (56 tiles, 16 rows for 14) at 1.13 ms to 2 (28 tiles) at 0.98, the
+/// 56x56 ones from 2 rows (56 tiles) at 1.04 to 1 (28 tiles) at 0.99.
+int64_t defaultRowsPerGroup(int64_t tilesX, int64_t tilesY) {
+  int64_t best = 1;
+  double bestDistance = std::numeric_limits<double>::infinity();
+  for (int64_t rows = 1; rows <= tilesY; ++rows) {
+    if (tilesY % rows != 0)
+      continue;
+    double distance = std::abs(std::log(static_cast<double>(rows * tilesX) / 32.0));
+    if (distance < bestDistance) {
+      best = rows;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
 ScheduleSpace winogradSpace(cv::WinogradConv2DOp op, const KernelContext &context) {
   WinogradShape s = winogradShapeOf(op);
   ScheduleSpace space;
@@ -80,10 +108,7 @@ ScheduleSpace winogradSpace(cv::WinogradConv2DOp op, const KernelContext &contex
     return "";
   };
 
-  // About 64 tiles per group: each GEMM streams its weights once per group,
-  // so fewer tiles make it bandwidth-bound, while more make V (positions x
-  // tiles x C floats) fall out of L2.
-  int64_t rowsPerGroup = std::clamp<int64_t>(64 / s.tilesX, 1, s.tilesY);
+  int64_t rowsPerGroup = defaultRowsPerGroup(s.tilesX, s.tilesY);
   int64_t groupTiles = rowsPerGroup * s.tilesX;
   // 16 accumulators: 4 tiles x 4 blocks (4 weight loads and 4 broadcasts
   // per 16 FMAs). Measured at 1 thread on ResNet's 28x28x128 layer (AMD
