@@ -1,12 +1,13 @@
 // RUN: cvc-opt --split-input-file --cv-fuse-pool %s | FileCheck %s
 
-// VGG's block ending: the 2x2/2 max pool joins the blocked convolution.
+// VGG's block ending: the 2x2/2 max pool joins the blocked convolution,
+// which keeps the count of input channels its reduction reads.
 // CHECK-LABEL: func @vgg_block
 func.func @vgg_block(%x: tensor<?x1x8x8x4xf32>, %w: tensor<1x4x3x3x4xf32>) -> tensor<?x1x4x4x4xf32> {
-  // CHECK: %[[Y:.*]] = cv.conv2d_blocked %{{.*}}, %{{.*}} {activation = #cv<activation relu>, max_pool = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>} : (tensor<?x1x8x8x4xf32>, tensor<1x4x3x3x4xf32>) -> tensor<?x1x4x4x4xf32>
+  // CHECK: %[[Y:.*]] = cv.conv2d_blocked %{{.*}}, %{{.*}} {activation = #cv<activation relu>, max_pool = array<i64: 2, 2>, pads = array<i64: 1, 1, 1, 1>, used_input_channels = 3 : i64} : (tensor<?x1x8x8x4xf32>, tensor<1x4x3x3x4xf32>) -> tensor<?x1x4x4x4xf32>
   // CHECK-NOT: cv.max_pool2d
   // CHECK: return %[[Y]]
-  %c = cv.conv2d_blocked %x, %w {activation = #cv<activation relu>, pads = array<i64: 1, 1, 1, 1>} : (tensor<?x1x8x8x4xf32>, tensor<1x4x3x3x4xf32>) -> tensor<?x1x8x8x4xf32>
+  %c = cv.conv2d_blocked %x, %w {activation = #cv<activation relu>, pads = array<i64: 1, 1, 1, 1>, used_input_channels = 3} : (tensor<?x1x8x8x4xf32>, tensor<1x4x3x3x4xf32>) -> tensor<?x1x8x8x4xf32>
   %p = cv.max_pool2d %c {kernel = array<i64: 2, 2>, strides = array<i64: 2, 2>} : (tensor<?x1x8x8x4xf32>) -> tensor<?x1x4x4x4xf32>
   return %p : tensor<?x1x4x4x4xf32>
 }

@@ -21,13 +21,14 @@ func.func @pre_activation(%x: tensor<?x2x8x8x4xf32>, %s: tensor<1x2x1x1x4xf32>, 
 // Squeeze-and-excitation: a scale per image and channel before the
 // projection; the input it scales is also read by another op, which is
 // fine (only the product must be read by the convolution alone). A padded
-// 3x3 convolution takes a ReLU alone.
+// 3x3 convolution takes a ReLU alone. The fused op keeps the count of
+// input channels its reduction reads.
 // CHECK-LABEL: func @excitation_and_relu
 func.func @excitation_and_relu(%x: tensor<2x2x8x8x4xf32>, %s: tensor<2x2x1x1x4xf32>, %w: tensor<1x8x1x1x4xf32>, %w3: tensor<1x8x3x3x4xf32>) -> (tensor<2x1x8x8x4xf32>, tensor<2x2x8x8x4xf32>, tensor<2x1x8x8x4xf32>) {
-  // CHECK: cv.conv2d_blocked %arg0, %arg2 prologue_scale %arg1 :
+  // CHECK: cv.conv2d_blocked %arg0, %arg2 prologue_scale %arg1 {used_input_channels = 6 : i64} :
   // CHECK: cv.conv2d_blocked %arg0, %arg3 {pads = array<i64: 1, 1, 1, 1>, prologue_activation = #cv<activation relu>}
   %m = cv.mul %s, %x : (tensor<2x2x1x1x4xf32>, tensor<2x2x8x8x4xf32>) -> tensor<2x2x8x8x4xf32>
-  %y = cv.conv2d_blocked %m, %w : (tensor<2x2x8x8x4xf32>, tensor<1x8x1x1x4xf32>) -> tensor<2x1x8x8x4xf32>
+  %y = cv.conv2d_blocked %m, %w {used_input_channels = 6} : (tensor<2x2x8x8x4xf32>, tensor<1x8x1x1x4xf32>) -> tensor<2x1x8x8x4xf32>
   %p = cv.sigmoid %x : tensor<2x2x8x8x4xf32>
   %r = cv.relu %x : tensor<2x2x8x8x4xf32>
   %z = cv.conv2d_blocked %r, %w3 {pads = array<i64: 1, 1, 1, 1>} : (tensor<2x2x8x8x4xf32>, tensor<1x8x3x3x4xf32>) -> tensor<2x1x8x8x4xf32>
