@@ -183,6 +183,9 @@ std::optional<SchedulePoint> ScheduleSpace::parse(const std::string &text,
     }
     point.set(name, *parsed);
   }
+  for (const ScheduleParam &p : algorithm->params)
+    if (p.absent && !point.has(p.name))
+      point.set(p.name, *p.absent);
   error = check(point);
   if (!error.empty())
     return std::nullopt;

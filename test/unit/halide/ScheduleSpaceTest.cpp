@@ -625,6 +625,18 @@ TEST(SchedulePointText, RoundTripsAndRefusesIllegalPoints) {
   // Enumeration respects the constraint: 3 x 2 grid points, one refused,
   // and the parameterless algorithm's one point.
   EXPECT_EQ(space.enumerate(100).size(), 6u);
+
+  // A parameter added later, with the value its absence means: a point
+  // written before it parses to that value, and one that names it keeps
+  // its own; a point built in code must still hold it.
+  space.algorithms[0].add("order", {0, 1}, {"rows", "blocks"}).absent = 1;
+  parsed = space.parse("gemm vector=8 parallel=channel_tiles", error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_EQ(parsed->get("order"), 1);
+  parsed = space.parse("gemm vector=8 parallel=channel_tiles order=rows", error);
+  ASSERT_TRUE(parsed) << error;
+  EXPECT_EQ(parsed->get("order"), 0);
+  EXPECT_NE(space.check(point).find("'order' is missing"), std::string::npos);
 }
 
 TEST(SchedulePointText, LoweringRefusesAnIllegalPointAtTheOp) {

@@ -32,6 +32,10 @@ struct ScheduleParam {
   std::string name;
   std::vector<int64_t> values;
   std::vector<std::string> labels; ///< empty, or one per value
+  /// The value a parsed point that lacks this parameter takes: set for a
+  /// parameter added to a space after tuning databases were written, so
+  /// that their points still parse and mean what they meant.
+  std::optional<int64_t> absent;
 
   /// The text of `value` (its label, or the number).
   std::string format(int64_t value) const;
