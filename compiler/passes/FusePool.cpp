@@ -38,12 +38,11 @@ struct FuseMaxPoolIntoBlockedConv : public OpRewritePattern<cvc::cv::MaxPool2DOp
     bool partial = convType.getDimSize(2) % kernel[0] != 0 || convType.getDimSize(3) % kernel[1] != 0;
     if (!disjoint || (pool.getCeilMode() && partial))
       return rewriter.notifyMatchFailure(pool, "windows overlap, are padded or partial");
-    auto fused = rewriter.create<cvc::cv::BlockedConv2DOp>(
-        conv.getLoc(), pool.getType(), conv.getInput(), conv.getWeight(), conv.getBias(),
-        conv.getPrologueScale(), conv.getPrologueShift(), conv.getResidual(),
-        conv.getActivationAttr(), conv.getActivationArgsAttr(), conv.getStridesAttr(),
-        conv.getPadsAttr(), conv.getDilationsAttr(), rewriter.getDenseI64ArrayAttr(kernel),
-        conv.getGroupsAttr(), conv.getPrologueActivationAttr(), conv.getUsedInputChannelsAttr());
+    // A clone keeps every operand and attribute of the convolution, those
+    // added to the op later included; only the pool and the shape change.
+    auto fused = llvm::cast<cvc::cv::BlockedConv2DOp>(rewriter.clone(*conv));
+    fused.setMaxPool(kernel);
+    fused.getOutput().setType(llvm::cast<RankedTensorType>(pool.getType()));
     rewriter.replaceOp(pool, fused.getOutput());
     rewriter.eraseOp(conv);
     return success();

@@ -70,13 +70,16 @@ struct FusePrologueIntoBlockedConv : public OpRewritePattern<cv::BlockedConv2DOp
         source = rest;
     if (source == conv.getInput())
       return rewriter.notifyMatchFailure(conv, "no per-channel op or ReLU read by it alone");
-    auto fused = rewriter.create<cv::BlockedConv2DOp>(
-        conv.getLoc(), conv.getType(), source, conv.getWeight(), conv.getBias(), scale, shift,
-        conv.getResidual(), conv.getActivationAttr(), conv.getActivationArgsAttr(),
-        conv.getStridesAttr(), conv.getPadsAttr(), conv.getDilationsAttr(),
-        conv.getMaxPoolAttr(), conv.getGroupsAttr(),
-        cv::ActivationAttr::get(rewriter.getContext(), activation),
-        conv.getUsedInputChannelsAttr());
+    // A clone keeps every other operand and attribute, those added to the
+    // op later included; the prologue's operands join it (their segment
+    // sizes follow).
+    auto fused = llvm::cast<cv::BlockedConv2DOp>(rewriter.clone(*conv));
+    fused.getInputMutable().assign(source);
+    if (scale)
+      fused.getPrologueScaleMutable().assign(scale);
+    if (shift)
+      fused.getPrologueShiftMutable().assign(shift);
+    fused.setPrologueActivation(activation);
     rewriter.replaceOp(conv, fused.getOutput());
     return success();
   }
